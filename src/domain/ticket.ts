@@ -1,0 +1,89 @@
+/**
+ * The canonical ticket model: what every ticket source is mapped onto and what the
+ * lifecycle reasons about. Pure data, no I/O, safe to import from workflow code.
+ */
+
+/** The ticket sources ticket-bridge can read from. */
+export const SOURCE_KINDS = ['connect', 'whitelabel'] as const;
+export type SourceKind = (typeof SOURCE_KINDS)[number];
+
+/** The source-side lifecycle (Connect's proposed status model, shared by every source). */
+export const TICKET_STATUSES = ['NEW', 'OPEN', 'PENDING', 'SOLVED', 'CLOSED'] as const;
+export type TicketStatus = (typeof TICKET_STATUSES)[number];
+
+/** Who wrote a comment, as the source sees it. */
+export type SourceAuthor = 'USER' | 'SUPPORT';
+
+export interface SourceComment {
+  /** Source-assigned id, unique within the ticket (Connect: a number as text; white-label: a uuid). */
+  id: string;
+  author: SourceAuthor;
+  body: string;
+  /** ISO-8601. Comments are ordered by (createdAt, id). */
+  createdAt: string;
+  attachments: string[];
+}
+
+/** The end user who opened the ticket. Personal data: never log it. */
+export interface Requester {
+  /** The source's id for the user, when it has one. */
+  externalId: string | null;
+  name: string | null;
+  email: string | null;
+}
+
+/** A ticket as read from (or carried by) its source. */
+export interface SourceTicket {
+  source: SourceKind;
+  id: string;
+  status: TicketStatus;
+  title: string;
+  description: string;
+  requester: Requester;
+  /** Source-side assignee reference (white-label `teammate_id`), null when unassigned. */
+  assigneeRef: string | null;
+  comments: SourceComment[];
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** Zendesk's status model (and the model any CRM adapter maps onto). */
+export const CRM_STATUSES = ['new', 'open', 'pending', 'hold', 'solved', 'closed'] as const;
+export type CrmStatus = (typeof CRM_STATUSES)[number];
+
+export interface CrmComment {
+  id: string;
+  authorId: string;
+  body: string;
+  /** false: an internal note, never shown to the end user. */
+  public: boolean;
+  createdAt: string;
+}
+
+export interface CrmTicket {
+  id: string;
+  status: CrmStatus;
+  externalId: string | null;
+  requesterId: string;
+  assigneeId: string | null;
+  comments: CrmComment[];
+}
+
+/** The external id the bridge stamps on CRM tickets: it names the source ticket. */
+export function crmExternalId(source: SourceKind, sourceTicketId: string): string {
+  return `${source}:${sourceTicketId}`;
+}
+
+export function parseCrmExternalId(externalId: string): { source: SourceKind; sourceTicketId: string } | null {
+  const sep = externalId.indexOf(':');
+  if (sep < 0) return null;
+  const source = externalId.slice(0, sep);
+  const sourceTicketId = externalId.slice(sep + 1);
+  if (!(SOURCE_KINDS as readonly string[]).includes(source) || sourceTicketId === '') return null;
+  return { source: source as SourceKind, sourceTicketId };
+}
+
+/** One workflow per source ticket; the id says what it is (`ticket/connect/42`). */
+export function ticketWorkflowId(source: SourceKind, sourceTicketId: string): string {
+  return `ticket/${source}/${sourceTicketId}`;
+}

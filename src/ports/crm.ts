@@ -1,0 +1,55 @@
+import type { CrmStatus, CrmTicket, Requester } from '../domain/ticket';
+
+export interface NewCrmTicket {
+  /** `crmExternalId(source, id)`: how the bridge finds the ticket again. */
+  externalId: string;
+  subject: string;
+  /** First (public) comment: the ticket description. */
+  description: string;
+  requester: Requester;
+  status: CrmStatus;
+  tags: string[];
+  /** Sent as `Idempotency-Key`, so a retried create is deduplicated by the CRM itself. */
+  idempotencyKey: string;
+}
+
+export type CommentAuthor =
+  /** Public comment shown as written by the ticket's requester (a user's message from the app). */
+  | { as: 'requester' }
+  /** Written as the bridge's own API user (internal notes, notices). */
+  | { as: 'bridge' };
+
+/**
+ * A CRM / helpdesk where agents work (Zendesk, ...). Adapters implement this over HTTP;
+ * errors are thrown as `IntegrationError` (see ./errors).
+ */
+export interface CrmPort {
+  readonly kind: string;
+
+  /** The CRM user id the bridge writes as: comments by it are the bridge's own (echo suppression). */
+  bridgeUserId(): Promise<string>;
+
+  /** Look a ticket up by the external id the bridge stamped on it; null when there is none. */
+  findTicketByExternalId(externalId: string): Promise<CrmTicket | null>;
+
+  createTicket(ticket: NewCrmTicket): Promise<CrmTicket>;
+
+  /** The ticket with all its comments, oldest first. null when the CRM says 404. */
+  getTicket(crmTicketId: string): Promise<CrmTicket | null>;
+
+  /**
+   * Add a comment. Not idempotent, so with `dedupe.check` it first looks for the same body by the
+   * same author after `afterCommentId` (ignoring `excludeIds`) and returns that one instead.
+   */
+  addComment(
+    crmTicketId: string,
+    comment: { body: string; public: boolean; author: CommentAuthor },
+    dedupe: { check: boolean; afterCommentId: string | null; excludeIds: readonly string[] },
+  ): Promise<{ commentId: string; alreadyPresent: boolean }>;
+
+  /** Set the status. Solving an unassigned ticket assigns it to the bridge user first (Zendesk requires an assignee). */
+  setStatus(crmTicketId: string, status: CrmStatus): Promise<void>;
+
+  /** Set (or clear, with null) the assignee. */
+  setAssignee(crmTicketId: string, assigneeId: string | null): Promise<void>;
+}

@@ -1,0 +1,27 @@
+import type { SourceKind, SourceTicket, TicketStatus } from '../domain/ticket';
+
+/**
+ * A ticket source (Connect API, white-label platform, ...): where end users open tickets.
+ * Adapters implement this over HTTP; errors are thrown as `IntegrationError` (see ./errors).
+ */
+export interface TicketSourcePort {
+  readonly kind: SourceKind;
+
+  /** Read the ticket back. Resolves `null` when the source says it does not exist (404). */
+  fetchTicket(ticketId: string): Promise<SourceTicket | null>;
+
+  /**
+   * Post a support comment (an agent's public reply) to the ticket.
+   * Comment creation is not idempotent, so `dedupe` lets a retried attempt find a comment that
+   * already landed: a SUPPORT comment with the same body, after `afterCommentId`, whose id is not
+   * in `excludeIds` (comments the bridge already knows it wrote).
+   */
+  postSupportComment(
+    ticketId: string,
+    body: string,
+    dedupe: { check: boolean; afterCommentId: string | null; excludeIds: readonly string[] },
+  ): Promise<{ commentId: string; alreadyPresent: boolean }>;
+
+  /** Set the source-side status. */
+  setStatus(ticketId: string, status: TicketStatus): Promise<void>;
+}

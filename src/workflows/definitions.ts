@@ -1,0 +1,58 @@
+/**
+ * The ticket workflow's public surface: its type name, input, signals and queries. Imported by
+ * the workflow itself and by clients (API, CLI, tests), so it holds definitions only.
+ */
+import { defineQuery, defineSignal } from '@temporalio/workflow';
+import type { CrmStatus, SourceKind, SourceTicket, TicketStatus } from '../domain/ticket';
+
+export const TICKET_WORKFLOW_TYPE = 'ticketWorkflow';
+
+/** A source said the ticket changed. Connect only notifies; white-label events carry the ticket. */
+export interface SourceNotification {
+  kind: 'created' | 'updated' | 'deleted';
+  /** The sender's event id when it has one (white-label `event_id`), for deduplication. */
+  eventId: string | null;
+  /** ISO time the API received it. */
+  receivedAt: string;
+  /** The ticket as the event carried it; null for notification-only sources (Connect). */
+  snapshot: SourceTicket | null;
+}
+
+/** The CRM said its ticket changed (Zendesk webhook). The workflow reads the ticket back. */
+export interface CrmNotification {
+  crmTicketId: string;
+  eventId: string | null;
+  receivedAt: string;
+}
+
+export const sourceChangedSignal = defineSignal<[SourceNotification]>('sourceChanged');
+export const crmChangedSignal = defineSignal<[CrmNotification]>('crmChanged');
+
+/** What `temporal workflow query --type state` and the ops API show. No personal data. */
+export interface TicketStateView {
+  source: SourceKind;
+  sourceTicketId: string;
+  /** The bridge's lifecycle status. */
+  status: TicketStatus;
+  /** Last status seen at (or written to) each side. */
+  sourceStatus: TicketStatus | null;
+  crmStatus: CrmStatus | null;
+  crmTicketId: string | null;
+  lastSyncAt: string | null;
+  /** When the SOLVED auto-close timer fires, if one is pending. */
+  solvedTimerDeadline: string | null;
+  lastError: { at: string; operation: string; type: string; message: string } | null;
+  counts: {
+    notifications: number;
+    syncs: number;
+    userCommentsToCrm: number;
+    agentRepliesToSource: number;
+    statusChangesToCrm: number;
+    statusChangesToSource: number;
+  };
+  /** Notes for a human (e.g. an unmapped assignee). */
+  notes: string[];
+  completed: boolean;
+}
+
+export const stateQuery = defineQuery<TicketStateView>('state');
