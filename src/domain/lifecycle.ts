@@ -1,0 +1,280 @@
+/**
+ * The ticket lifecycle NEW → OPEN → PENDING → SOLVED → CLOSED, as one pure function.
+ *
+ * `decide(state, observation)` returns the next state and the effects to perform, in order.
+ * It does no I/O and reads no clock (time comes in with the observation), so the workflow can
+ * drive it deterministically and tests can walk every transition as a table.
+ *
+ * The state remembers the last status seen at (or written to) each side. A status read back
+ * that equals the remembered one is no change, which is what keeps the bridge's own status
+ * writes from echoing back and forth.
+ */
+import type { CrmComment, CrmStatus, SourceComment, SourceTicket, TicketStatus } from './ticket';
+
+export interface LifecycleSettings {
+  /** How long a SOLVED ticket waits for the user's confirmation before it is closed. */
+  solvedAutoCloseAfterMs: number;
+  /**
+   * The source status set when the user answers "not resolved" to a SOLVED ticket. The guide
+   * says PENDING (even though a plain user reply means OPEN); configurable, PENDING by default.
+   */
+  reopenSourceStatus: 'PENDING' | 'OPEN';
+}
+
+export const DEFAULT_LIFECYCLE_SETTINGS: LifecycleSettings = {
+  solvedAutoCloseAfterMs: 72 * 60 * 60 * 1000,
+  reopenSourceStatus: 'PENDING',
+};
+
+export interface LifecycleState {
+  /** The bridge's view of where the ticket is in its life. */
+  status: TicketStatus;
+  /** Last status seen at, or written to, the source. null until the first read. */
+  sourceStatus: TicketStatus | null;
+  /** Last status seen at, or written to, the CRM. null until the CRM ticket exists. */
+  crmStatus: CrmStatus | null;
+  /** Whether the CRM ticket exists (its id is kept by the workflow, not needed here). */
+  linked: boolean;
+  /** Epoch ms at which an unconfirmed SOLVED ticket is closed; null when no timer runs. */
+  solvedTimerDeadline: number | null;
+  /** Set once the ticket is CLOSED or deleted: the workflow then completes. */
+  completed: boolean;
+}
+
+export const INITIAL_LIFECYCLE_STATE: LifecycleState = {
+  status: 'NEW',
+  sourceStatus: null,
+  crmStatus: null,
+  linked: false,
+  solvedTimerDeadline: null,
+  completed: false,
+};
+
+export type Observation =
+  /** The source ticket was read back (or carried by an event); `newComments` are the unseen ones. */
+  | { type: 'source-read'; ticket: SourceTicket; newComments: SourceComment[]; now: number }
+  /** The source says the ticket is gone (DELETE webhook or 404 on read-back). */
+  | { type: 'source-deleted'; now: number }
+  /** The CRM ticket was read back: its status and the agents' new public replies. */
+  | { type: 'crm-read'; status: CrmStatus; newAgentReplies: CrmComment[]; now: number }
+  /** The SOLVED timer fired. */
+  | { type: 'solved-timer-fired'; now: number };
+
+export type Effect =
+  /** Find-or-create the CRM ticket from the source ticket (exactly once). */
+  | { type: 'create-crm-ticket'; status: CrmStatus }
+  /** A user's comment, shown in the CRM as a public comment from the requester. */
+  | { type: 'crm-user-comment'; comment: SourceComment }
+  /** A support comment written in the source by someone else than the bridge: an internal note for the agents. */
+  | { type: 'crm-support-note'; comment: SourceComment }
+  | { type: 'crm-internal-note'; body: string }
+  | { type: 'set-crm-status'; status: CrmStatus }
+  /** An agent's public reply, posted to the source as a support comment. */
+  | { type: 'source-agent-reply'; comment: CrmComment }
+  | { type: 'set-source-status'; status: TicketStatus };
+
+export interface Decision {
+  state: LifecycleState;
+  effects: Effect[];
+}
+
+/** The CRM status that mirrors a source status. A CRM ticket never returns to `new`. */
+export function crmStatusFor(status: TicketStatus, linked: boolean): CrmStatus {
+  switch (status) {
+    case 'NEW':
+      return linked ? 'open' : 'new';
+    case 'OPEN':
+      return 'open';
+    case 'PENDING':
+      return 'pending';
+    case 'SOLVED':
+      return 'solved';
+    case 'CLOSED':
+      return 'closed';
+  }
+}
+
+/** The source status that mirrors a CRM status (`hold` is still waiting on an agent: OPEN). */
+export function sourceStatusFor(status: CrmStatus): TicketStatus {
+  switch (status) {
+    case 'new':
+      return 'NEW';
+    case 'open':
+    case 'hold':
+      return 'OPEN';
+    case 'pending':
+      return 'PENDING';
+    case 'solved':
+      return 'SOLVED';
+    case 'closed':
+      return 'CLOSED';
+  }
+}
+
+export const DELETED_NOTE =
+  'The user deleted this ticket in the app. ticket-bridge solved it here; replies will no longer reach the user.';
+
+export function decide(
+  state: LifecycleState,
+  observation: Observation,
+  settings: LifecycleSettings = DEFAULT_LIFECYCLE_SETTINGS,
+): Decision {
+  if (state.completed) return { state, effects: [] };
+  switch (observation.type) {
+    case 'source-read':
+      return onSourceRead(state, observation.ticket, observation.newComments, observation.now, settings);
+    case 'source-deleted':
+      return onSourceDeleted(state);
+    case 'crm-read':
+      return onCrmRead(state, observation.status, observation.newAgentReplies, observation.now, settings);
+    case 'solved-timer-fired':
+      return onSolvedTimerFired(state, observation.now);
+  }
+}
+
+/** Collects effects while keeping the remembered side statuses in step with the writes. */
+class Plan {
+  readonly effects: Effect[] = [];
+  constructor(public state: LifecycleState) {}
+
+  set(patch: Partial<LifecycleState>): void {
+    this.state = { ...this.state, ...patch };
+  }
+
+  crmStatus(status: CrmStatus): void {
+    // A closed CRM ticket is read-only (Zendesk answers 422): never write to it.
+    if (this.state.crmStatus === status || this.state.crmStatus === 'closed') return;
+    this.effects.push({ type: 'set-crm-status', status });
+    this.set({ crmStatus: status });
+  }
+
+  sourceStatus(status: TicketStatus): void {
+    if (this.state.sourceStatus === status) return;
+    this.effects.push({ type: 'set-source-status', status });
+    this.set({ sourceStatus: status });
+  }
+
+  done(): Decision {
+    return { state: this.state, effects: this.effects };
+  }
+}
+
+function onSourceRead(
+  state: LifecycleState,
+  ticket: SourceTicket,
+  newComments: SourceComment[],
+  now: number,
+  settings: LifecycleSettings,
+): Decision {
+  const plan = new Plan(state);
+  const observed = ticket.status;
+
+  if (!state.linked) {
+    const initial = crmStatusFor(observed === 'CLOSED' ? 'NEW' : observed, false);
+    plan.effects.push({ type: 'create-crm-ticket', status: initial });
+    plan.set({
+      linked: true,
+      crmStatus: initial,
+      sourceStatus: observed,
+      status: observed === 'CLOSED' ? 'NEW' : observed,
+      solvedTimerDeadline: observed === 'SOLVED' ? now + settings.solvedAutoCloseAfterMs : null,
+    });
+  }
+
+  for (const comment of newComments) {
+    plan.effects.push(
+      comment.author === 'USER' ? { type: 'crm-user-comment', comment } : { type: 'crm-support-note', comment },
+    );
+  }
+  const userReplied = newComments.some((c) => c.author === 'USER');
+  const statusChanged = observed !== plan.state.sourceStatus;
+  plan.set({ sourceStatus: observed });
+
+  if (observed === 'CLOSED') {
+    // The user confirmed the resolution (or the platform closed it): close everywhere.
+    plan.crmStatus('closed');
+    plan.set({ status: 'CLOSED', solvedTimerDeadline: null, completed: true });
+    return plan.done();
+  }
+
+  if (plan.state.status === 'SOLVED' && (userReplied || (statusChanged && observed !== 'SOLVED'))) {
+    // "Not resolved": back to the agents, and the source shows the configured reopen status.
+    plan.crmStatus('open');
+    plan.sourceStatus(settings.reopenSourceStatus);
+    plan.set({ status: 'OPEN', solvedTimerDeadline: null });
+    return plan.done();
+  }
+
+  if (userReplied) {
+    // A user reply means support has to act again: OPEN on both sides (the source set it itself).
+    plan.crmStatus('open');
+    plan.set({ status: 'OPEN' });
+    return plan.done();
+  }
+
+  if (statusChanged) {
+    if (observed === 'SOLVED') {
+      plan.crmStatus('solved');
+      plan.set({ status: 'SOLVED', solvedTimerDeadline: now + settings.solvedAutoCloseAfterMs });
+    } else {
+      plan.crmStatus(crmStatusFor(observed, true));
+      plan.set({ status: observed, solvedTimerDeadline: null });
+    }
+  }
+  return plan.done();
+}
+
+function onSourceDeleted(state: LifecycleState): Decision {
+  const plan = new Plan(state);
+  if (state.linked && state.crmStatus !== 'closed') {
+    plan.effects.push({ type: 'crm-internal-note', body: DELETED_NOTE });
+    plan.crmStatus('solved');
+  }
+  plan.set({ status: 'CLOSED', solvedTimerDeadline: null, completed: true });
+  return plan.done();
+}
+
+function onCrmRead(
+  state: LifecycleState,
+  observed: CrmStatus,
+  newAgentReplies: CrmComment[],
+  now: number,
+  settings: LifecycleSettings,
+): Decision {
+  const plan = new Plan(state);
+  if (!state.linked) return plan.done();
+
+  for (const comment of newAgentReplies) plan.effects.push({ type: 'source-agent-reply', comment });
+  const statusChanged = observed !== state.crmStatus;
+  plan.set({ crmStatus: observed });
+
+  if (statusChanged && observed === 'closed') {
+    // Closed in the CRM (its own automation, or an agent): the lifecycle is over.
+    plan.sourceStatus('CLOSED');
+    plan.set({ status: 'CLOSED', solvedTimerDeadline: null, completed: true });
+  } else if (statusChanged && observed === 'solved') {
+    plan.sourceStatus('SOLVED');
+    plan.set({ status: 'SOLVED', solvedTimerDeadline: now + settings.solvedAutoCloseAfterMs });
+  } else if (statusChanged && observed !== 'new') {
+    // An agent moved the ticket by hand (pending, open, hold): mirror it.
+    const status = sourceStatusFor(observed);
+    plan.sourceStatus(status);
+    plan.set({ status, solvedTimerDeadline: null });
+  } else if (newAgentReplies.length > 0 && observed !== 'solved' && observed !== 'closed') {
+    // Support replied: the guide's proposed status is PENDING (waiting for the user).
+    plan.sourceStatus('PENDING');
+    plan.set({ status: 'PENDING', solvedTimerDeadline: null });
+  }
+  return plan.done();
+}
+
+function onSolvedTimerFired(state: LifecycleState, now: number): Decision {
+  if (state.status !== 'SOLVED' || state.solvedTimerDeadline === null || now < state.solvedTimerDeadline) {
+    return { state, effects: [] }; // a stale timer: the ticket moved on
+  }
+  const plan = new Plan(state);
+  plan.sourceStatus('CLOSED');
+  plan.crmStatus('closed');
+  plan.set({ status: 'CLOSED', solvedTimerDeadline: null, completed: true });
+  return plan.done();
+}
