@@ -1,0 +1,80 @@
+import { boundedIds, compareIds, newAgentReplies, newSourceComments } from '../../src/domain/comments';
+import type { CrmComment, SourceComment } from '../../src/domain/ticket';
+
+const source = (id: string, at: number, author: 'USER' | 'SUPPORT' = 'USER'): SourceComment => ({
+  id,
+  author,
+  body: `body ${id}`,
+  createdAt: new Date(Date.UTC(2026, 0, 1, 0, 0, at)).toISOString(),
+  attachments: [],
+});
+const crm = (id: string, at: number, authorId: string, isPublic = true): CrmComment => ({
+  id,
+  authorId,
+  body: `body ${id}`,
+  public: isPublic,
+  createdAt: new Date(Date.UTC(2026, 0, 1, 0, 0, at)).toISOString(),
+});
+const people = { requesterId: 'requester', bridgeUserId: 'bridge' };
+
+describe('comment cursors', () => {
+  test('numeric ids compare as numbers, others as text', () => {
+    expect(compareIds('9', '10')).toBeLessThan(0);
+    expect(compareIds('10', '9')).toBeGreaterThan(0);
+    expect(compareIds('b', 'a')).toBeGreaterThan(0);
+    expect(compareIds('7', '7')).toBe(0);
+  });
+
+  test('first read: every comment is new, oldest first, and the cursor is the newest', () => {
+    const w = newSourceComments([source('2', 2), source('1', 1)], null, []);
+    expect(w.fresh.map((c) => c.id)).toEqual(['1', '2']);
+    expect(w.cursor).toEqual({ id: '2', createdAt: source('2', 2).createdAt });
+  });
+
+  test('a second read returns only what came after the cursor', () => {
+    const first = newSourceComments([source('1', 1)], null, []);
+    const second = newSourceComments([source('1', 1), source('2', 2)], first.cursor, []);
+    expect(second.fresh.map((c) => c.id)).toEqual(['2']);
+  });
+
+  test('a read with nothing new keeps the cursor', () => {
+    const first = newSourceComments([source('1', 1)], null, []);
+    expect(newSourceComments([source('1', 1)], first.cursor, [])).toEqual({ fresh: [], cursor: first.cursor, ownIds: [] });
+  });
+
+  test('same timestamp: the id breaks the tie', () => {
+    const first = newSourceComments([source('9', 1)], null, []);
+    expect(newSourceComments([source('9', 1), source('10', 1)], first.cursor, []).fresh.map((c) => c.id)).toEqual(['10']);
+  });
+
+  test("the bridge's own comments are skipped once, then forgotten", () => {
+    const w = newSourceComments([source('1', 1), source('2', 2, 'SUPPORT')], null, ['2', '3']);
+    expect(w.fresh.map((c) => c.id)).toEqual(['1']);
+    // '3' was written after this read started: still remembered; '2' is behind the cursor now.
+    expect(w.ownIds).toEqual(['3']);
+  });
+
+  test('agent replies: public comments by neither the requester nor the bridge', () => {
+    const comments = [
+      crm('1', 1, 'requester'),
+      crm('2', 2, 'agent'),
+      crm('3', 3, 'agent', false),
+      crm('4', 4, 'bridge'),
+      crm('5', 5, 'agent'),
+    ];
+    const w = newAgentReplies(comments, null, ['5'], people);
+    expect(w.fresh.map((c) => c.id)).toEqual(['2']);
+    expect(w.cursor?.id).toBe('5');
+  });
+
+  test('an internal note never becomes a reply, even on a later read', () => {
+    const first = newAgentReplies([crm('1', 1, 'agent', false)], null, [], people);
+    expect(first.fresh).toEqual([]);
+    expect(newAgentReplies([crm('1', 1, 'agent', false)], first.cursor, [], people).fresh).toEqual([]);
+  });
+
+  test('remembered ids stay bounded', () => {
+    expect(boundedIds(['a', 'b', 'c'], 2)).toEqual(['b', 'c']);
+    expect(boundedIds(['a'], 2)).toEqual(['a']);
+  });
+});
