@@ -1,0 +1,3 @@
+export { HttpClient, nullIfNotFound } from './client';
+export type { HttpClientOptions, HttpMethod, HttpResponse, Operation, RequestOptions } from './client';
+export { parseRetryAfter } from './retry-after';

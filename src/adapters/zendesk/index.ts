@@ -1,0 +1,2 @@
+export { ZendeskCrm } from './zendesk-crm';
+export type { ZendeskCrmOptions } from './zendesk-crm';

@@ -1,0 +1,38 @@
+import { z } from 'zod';
+import { CRM_STATUSES } from '../../domain/ticket';
+import { integerId, isoDateTime } from '../schema-helpers';
+
+/** The subset of Zendesk Support API objects the bridge reads (zendesk-api.md). */
+
+export const zendeskUserSchema = z.object({ id: integerId });
+
+export const zendeskTicketSchema = z.object({
+  id: integerId,
+  status: z.enum(CRM_STATUSES),
+  external_id: z.string().nullish(),
+  requester_id: integerId,
+  assignee_id: integerId.nullish(),
+});
+
+export const zendeskCommentSchema = z.object({
+  id: integerId,
+  author_id: integerId,
+  body: z.string(),
+  public: z.boolean(),
+  created_at: isoDateTime,
+});
+
+export const meResponse = z.object({ user: zendeskUserSchema });
+export const ticketResponse = z.object({ ticket: zendeskTicketSchema });
+/** Offset pagination: `next_page` is an absolute URL, null on the last page. */
+export const ticketsPage = z.object({ tickets: z.array(zendeskTicketSchema), next_page: z.string().nullish() });
+export const commentsPage = z.object({ comments: z.array(zendeskCommentSchema), next_page: z.string().nullish() });
+
+/** `PUT /tickets/{id}.json` answers with the ticket and the audit it created. */
+export const updateResponse = z.object({
+  ticket: zendeskTicketSchema,
+  audit: z.object({ events: z.array(z.object({ id: integerId, type: z.string() })) }),
+});
+
+export type ZendeskTicket = z.output<typeof zendeskTicketSchema>;
+export type ZendeskComment = z.output<typeof zendeskCommentSchema>;

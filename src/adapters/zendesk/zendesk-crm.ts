@@ -1,0 +1,197 @@
+import type { CrmComment, CrmStatus, CrmTicket, Requester } from '../../domain/ticket';
+import type { CommentAuthor, CrmPort, NewCrmTicket } from '../../ports/crm';
+import { IntegrationError } from '../../ports/errors';
+import { compareIds, findLandedComment, sameText, type DedupeWindow } from '../comment-dedupe';
+import type { z } from 'zod';
+import { HttpClient, nullIfNotFound, type HttpClientOptions, type Operation, type RequestOptions } from '../http';
+import { toCrmComment, toCrmTicket } from './mapping';
+import {
+  commentsPage,
+  meResponse,
+  ticketResponse,
+  ticketsPage,
+  updateResponse,
+  type ZendeskTicket,
+} from './schemas';
+
+export interface ZendeskCrmOptions {
+  /** `https://{subdomain}.zendesk.com/api/v2` (the simulator: its `apiUrl`). */
+  baseUrl: string;
+  /** The bridge's API user; every write is made as this user (echo suppression relies on it). */
+  email: string;
+  apiToken: string;
+  timeoutMs?: number;
+  fetch?: HttpClientOptions['fetch'];
+}
+
+/** Zendesk allows 5,000 comments per ticket, 100 per page: 50 pages. More means a loop. */
+const MAX_PAGES = 100;
+
+/** Zendesk will not solve (or close) a ticket without an assignee. */
+const NEEDS_ASSIGNEE: ReadonlySet<CrmStatus> = new Set(['solved', 'closed']);
+
+/** Zendesk Support as a `CrmPort` (zendesk-api.md). */
+export class ZendeskCrm implements CrmPort {
+  readonly kind = 'zendesk';
+  private readonly http: HttpClient;
+  private bridgeUser: Promise<string> | null = null;
+
+  constructor(options: ZendeskCrmOptions) {
+    const basic = Buffer.from(`${options.email}/token:${options.apiToken}`).toString('base64');
+    this.http = new HttpClient({
+      service: 'zendesk',
+      baseUrl: options.baseUrl,
+      headers: { authorization: `Basic ${basic}` },
+      timeoutMs: options.timeoutMs,
+      fetch: options.fetch,
+    });
+  }
+
+  /** Asked once per process: the API user never changes under a given token. */
+  bridgeUserId(): Promise<string> {
+    this.bridgeUser ??= this.http.request('GET /users/me.json', meResponse).then(
+      (res) => res.data.user.id,
+      (err: unknown) => {
+        this.bridgeUser = null; // do not cache a failure
+        throw err;
+      },
+    );
+    return this.bridgeUser;
+  }
+
+  async findTicketByExternalId(externalId: string): Promise<CrmTicket | null> {
+    const query = { external_id: externalId };
+    const tickets = await this.collect('GET /tickets.json', ticketsPage, { query }, (p) => p.tickets);
+    // external_id is not unique in Zendesk; the bridge creates one ticket per id, so the oldest
+    // match is the one it made (a later one would be a human's copy).
+    const [first] = tickets.filter((t) => t.external_id === externalId).sort((a, b) => compareIds(a.id, b.id));
+    return first ? this.withComments(first) : null;
+  }
+
+  async createTicket(ticket: NewCrmTicket): Promise<CrmTicket> {
+    const assignee = NEEDS_ASSIGNEE.has(ticket.status) ? { assignee_id: Number(await this.bridgeUserId()) } : {};
+    const res = await this.http.request('POST /tickets.json', ticketResponse, {
+      // Zendesk replays the first response for the same key (2 h): a retried create is a no-op.
+      headers: { 'Idempotency-Key': ticket.idempotencyKey },
+      body: {
+        ticket: {
+          subject: ticket.subject,
+          comment: { body: ticket.description, public: true },
+          requester: zendeskRequester(ticket.requester),
+          external_id: ticket.externalId,
+          status: ticket.status,
+          tags: ticket.tags,
+          ...assignee,
+        },
+      },
+    });
+    return this.withComments(res.data.ticket);
+  }
+
+  async getTicket(crmTicketId: string): Promise<CrmTicket | null> {
+    const ticket = await this.readTicket(crmTicketId);
+    return ticket && this.withComments(ticket);
+  }
+
+  async addComment(
+    crmTicketId: string,
+    comment: { body: string; public: boolean; author: CommentAuthor },
+    dedupe: { check: boolean } & DedupeWindow,
+  ): Promise<{ commentId: string; alreadyPresent: boolean }> {
+    const authorId = await this.authorId(crmTicketId, comment.author);
+    if (dedupe.check) {
+      const landed = findLandedComment(
+        await this.listComments(crmTicketId),
+        (c) => c.authorId === authorId && c.public === comment.public && sameText(c.body, comment.body),
+        dedupe,
+      );
+      if (landed) return { commentId: landed.id, alreadyPresent: true };
+    }
+    const res = await this.update(crmTicketId, {
+      comment: { body: comment.body, public: comment.public, author_id: Number(authorId) },
+    });
+    const created = res.audit.events.find((e) => e.type === 'Comment');
+    if (!created) throw invalid('PUT /tickets/{id}.json', 'the update audit has no Comment event');
+    return { commentId: created.id, alreadyPresent: false };
+  }
+
+  async setStatus(crmTicketId: string, status: CrmStatus): Promise<void> {
+    const change: Record<string, unknown> = { status };
+    if (NEEDS_ASSIGNEE.has(status)) {
+      const ticket = await this.readTicket(crmTicketId);
+      if (ticket === null) throw notFound('GET /tickets/{id}.json');
+      // Already there (e.g. a retry after the first attempt landed): writing again to a closed
+      // ticket would be a 422, so it must be a no-op.
+      if (ticket.status === status) return;
+      if (ticket.assignee_id == null) change.assignee_id = Number(await this.bridgeUserId());
+    }
+    // Anything on a closed ticket is a 422 from Zendesk: surfaced as 'unprocessable', on purpose.
+    await this.update(crmTicketId, change);
+  }
+
+  async setAssignee(crmTicketId: string, assigneeId: string | null): Promise<void> {
+    await this.update(crmTicketId, { assignee_id: assigneeId === null ? null : Number(assigneeId) });
+  }
+
+  private async authorId(crmTicketId: string, author: CommentAuthor): Promise<string> {
+    if (author.as === 'bridge') return this.bridgeUserId();
+    const ticket = await this.readTicket(crmTicketId);
+    if (ticket === null) throw notFound('GET /tickets/{id}.json');
+    return ticket.requester_id;
+  }
+
+  private async readTicket(id: string): Promise<ZendeskTicket | null> {
+    const res = await nullIfNotFound(this.http.request('GET /tickets/{id}.json', ticketResponse, { params: { id } }));
+    return res && res.data.ticket;
+  }
+
+  private async update(id: string, ticket: Record<string, unknown>) {
+    const res = await this.http.request('PUT /tickets/{id}.json', updateResponse, { params: { id }, body: { ticket } });
+    return res.data;
+  }
+
+  private async withComments(ticket: ZendeskTicket): Promise<CrmTicket> {
+    return toCrmTicket(ticket, await this.listComments(ticket.id));
+  }
+
+  private async listComments(id: string): Promise<CrmComment[]> {
+    return this.collect('GET /tickets/{id}/comments.json', commentsPage, { params: { id } }, (p) =>
+      p.comments.map(toCrmComment),
+    );
+  }
+
+  /** Every item of every page, following `next_page` links to the last page. */
+  private async collect<S extends z.ZodType<{ next_page?: string | null }>, T>(
+    operation: Operation,
+    schema: S,
+    first: RequestOptions,
+    items: (page: z.output<S>) => T[],
+  ): Promise<T[]> {
+    const all: T[] = [];
+    let next: string | null | undefined;
+    for (let n = 0; n < MAX_PAGES; n++) {
+      const res = await this.http.request(operation, schema, next ? { url: next } : first);
+      all.push(...items(res.data));
+      next = res.data.next_page;
+      if (!next) return all;
+    }
+    throw invalid(operation, `more than ${MAX_PAGES} pages`);
+  }
+}
+
+/**
+ * The requester Zendesk should create or match. Sources without a name (Connect knows only a
+ * user id) get a placeholder; the e-mail is sent only when the source has one.
+ */
+function zendeskRequester(r: Requester): { name: string; email?: string } {
+  const name = r.name ?? (r.externalId ? `App user ${r.externalId}` : 'App user');
+  return r.email ? { name, email: r.email } : { name };
+}
+
+function notFound(operation: string): IntegrationError {
+  return new IntegrationError('not-found', 'zendesk', operation, `zendesk ${operation}: ticket not found`, 404);
+}
+
+function invalid(operation: string, detail: string): IntegrationError {
+  return new IntegrationError('invalid-response', 'zendesk', operation, `zendesk ${operation}: ${detail}`);
+}

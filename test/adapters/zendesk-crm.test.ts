@@ -1,0 +1,255 @@
+import { ZendeskCrm } from '../../src/adapters/zendesk';
+import type { NewCrmTicket } from '../../src/ports/crm';
+import { IntegrationError } from '../../src/ports/errors';
+import { ZendeskSimulator } from '../../src/simulators/zendesk';
+
+/** ZendeskCrm against the Zendesk simulator over real loopback HTTP. */
+describe('ZendeskCrm', () => {
+  const TOKEN = 'zd-token-SECRET';
+  let sim: ZendeskSimulator;
+  let crm: ZendeskCrm;
+
+  beforeEach(async () => {
+    sim = await ZendeskSimulator.start({ apiToken: TOKEN, echoApiWrites: false });
+    crm = new ZendeskCrm({ baseUrl: sim.apiUrl, email: 'bridge@example.test', apiToken: TOKEN, timeoutMs: 500 });
+  });
+  afterEach(() => sim.stop());
+
+  const newTicket = (over: Partial<NewCrmTicket> = {}): NewCrmTicket => ({
+    externalId: 'connect:T-1',
+    subject: 'No power',
+    description: 'Since 8am',
+    requester: { externalId: 'user-77', name: null, email: null },
+    status: 'new',
+    tags: ['ticket-bridge', 'source-connect'],
+    idempotencyKey: 'create/connect/T-1',
+    ...over,
+  });
+  const noDedupe = { check: false, afterCommentId: null, excludeIds: [] } as const;
+
+  async function failure(p: Promise<unknown>): Promise<IntegrationError> {
+    const err = await p.then(() => null, (e: unknown) => e);
+    expect(err).toBeInstanceOf(IntegrationError);
+    return err as IntegrationError;
+  }
+
+  describe('bridge user', () => {
+    it('is the API user from /users/me.json, asked once', async () => {
+      expect(await crm.bridgeUserId()).toBe(String(sim.bridgeUser.id));
+      expect(await crm.bridgeUserId()).toBe(String(sim.bridgeUser.id));
+      expect(sim.requests('GET /users/me.json')).toHaveLength(1);
+    });
+
+    it('is asked again after a failure (no cached error)', async () => {
+      sim.fault({ match: 'GET /users/me.json', kind: 'error', status: 503, times: 1 });
+      await expect(crm.bridgeUserId()).rejects.toMatchObject({ kind: 'server-error' });
+      expect(await crm.bridgeUserId()).toBe(String(sim.bridgeUser.id));
+    });
+  });
+
+  describe('createTicket / findTicketByExternalId', () => {
+    it('creates the ticket with a placeholder requester name, external id, tags, and the Idempotency-Key', async () => {
+      const created = await crm.createTicket(newTicket());
+      const stored = sim.ticket(created.id)!;
+      expect(stored).toMatchObject({ external_id: 'connect:T-1', subject: 'No power', status: 'new', tags: ['ticket-bridge', 'source-connect'] });
+      expect(sim.user(stored.requester_id)).toMatchObject({ name: 'App user user-77', email: null, role: 'end-user' });
+      expect(sim.requests('POST /tickets.json')[0]?.headers['idempotency-key']).toBe('create/connect/T-1');
+      expect(created).toEqual({
+        id: String(stored.id),
+        status: 'new',
+        externalId: 'connect:T-1',
+        requesterId: String(stored.requester_id),
+        assigneeId: null,
+        comments: [{ id: expect.stringMatching(/^\d+$/), authorId: String(sim.bridgeUser.id), body: 'Since 8am', public: true, createdAt: expect.any(String) }],
+      });
+    });
+
+    it('sends the requester e-mail and name when the source has them', async () => {
+      const created = await crm.createTicket(newTicket({ requester: { externalId: null, name: 'Ana', email: 'ana@example.test' } }));
+      expect(sim.user(created.requesterId)).toMatchObject({ name: 'Ana', email: 'ana@example.test' });
+    });
+
+    it('creates a SOLVED ticket with the bridge as assignee (Zendesk needs one)', async () => {
+      const created = await crm.createTicket(newTicket({ status: 'solved' }));
+      expect(created).toMatchObject({ status: 'solved', assigneeId: String(sim.bridgeUser.id) });
+    });
+
+    it('is deduplicated by Zendesk when a create is retried after its response was lost', async () => {
+      sim.fault({ match: 'POST /tickets.json', kind: 'drop-after-write', times: 1 });
+      await expect(crm.createTicket(newTicket())).rejects.toMatchObject({ kind: 'network' });
+      expect(sim.tickets()).toHaveLength(1);
+      const retried = await crm.createTicket(newTicket());
+      expect(sim.tickets()).toHaveLength(1);
+      expect(retried.id).toBe(String(sim.tickets()[0]!.id));
+    });
+
+    it('finds a ticket by external id, with its comments; null when there is none', async () => {
+      expect(await crm.findTicketByExternalId('connect:T-1')).toBeNull();
+      const created = await crm.createTicket(newTicket());
+      await crm.createTicket(newTicket({ externalId: 'connect:T-2', idempotencyKey: 'k2' }));
+      const found = await crm.findTicketByExternalId('connect:T-1');
+      expect(found).toEqual(created);
+      expect(sim.requests('GET /tickets.json')[0]?.query).toEqual({ external_id: 'connect:T-1' });
+    });
+  });
+
+  describe('getTicket', () => {
+    it('reads every page of comments, in order, ids as strings', async () => {
+      sim.pageSize = 2;
+      const { id } = await crm.createTicket(newTicket({ status: 'open' }));
+      for (const body of ['b', 'c', 'd', 'e']) await sim.agentReplies(id, body, { public: body !== 'c' });
+      const before = sim.requests('GET /tickets/:id/comments.json').length;
+      const ticket = await crm.getTicket(id);
+      expect(ticket?.comments.map((c) => [c.body, c.public])).toEqual([
+        ['Since 8am', true],
+        ['b', true],
+        ['c', false],
+        ['d', true],
+        ['e', true],
+      ]);
+      expect(ticket?.comments.every((c) => typeof c.id === 'string' && c.authorId !== '')).toBe(true);
+      expect(sim.requests('GET /tickets/:id/comments.json').slice(before).map((r) => r.query.page ?? '1')).toEqual(['1', '2', '3']);
+    });
+
+    it('resolves null for an unknown ticket (404)', async () => {
+      expect(await crm.getTicket('424242')).toBeNull();
+    });
+  });
+
+  describe('addComment', () => {
+    it("writes a user's message as a public comment by the ticket's requester, id from the audit", async () => {
+      const t = await crm.createTicket(newTicket({ status: 'pending' }));
+      const res = await crm.addComment(t.id, { body: 'Still broken', public: true, author: { as: 'requester' } }, noDedupe);
+      const last = sim.comments(t.id).at(-1)!;
+      expect(res).toEqual({ commentId: String(last.id), alreadyPresent: false });
+      expect(last).toMatchObject({ author_id: Number(t.requesterId), body: 'Still broken', public: true });
+      expect(sim.ticket(t.id)?.status).toBe('open'); // an end-user reply reopens
+    });
+
+    it('writes internal notes as the bridge user', async () => {
+      const t = await crm.createTicket(newTicket());
+      await crm.addComment(t.id, { body: 'Ticket deleted in the app', public: false, author: { as: 'bridge' } }, noDedupe);
+      expect(sim.comments(t.id).at(-1)).toMatchObject({ author_id: sim.bridgeUser.id, public: false });
+    });
+
+    it('finds the comment a lost response had already written, instead of writing it twice', async () => {
+      const t = await crm.createTicket(newTicket({ status: 'open' }));
+      const lastSeen = t.comments.at(-1)!.id;
+      sim.fault({ match: 'PUT /tickets/:id.json', kind: 'drop-after-write', times: 1 });
+      const comment = { body: 'Any update?', public: true, author: { as: 'requester' } } as const;
+      await expect(crm.addComment(t.id, comment, noDedupe)).rejects.toMatchObject({ kind: 'network' });
+
+      const retry = await crm.addComment(t.id, comment, { check: true, afterCommentId: lastSeen, excludeIds: [] });
+      expect(retry).toEqual({ commentId: String(sim.comments(t.id).at(-1)!.id), alreadyPresent: true });
+      expect(sim.comments(t.id).filter((c) => c.body === 'Any update?')).toHaveLength(1);
+      expect(sim.requests('PUT /tickets/:id.json')).toHaveLength(1);
+    });
+
+    it('does not take a comment with another author, visibility, or an excluded id for its own', async () => {
+      const t = await crm.createTicket(newTicket({ status: 'open' }));
+      const window = { check: true, afterCommentId: t.comments.at(-1)!.id, excludeIds: [] as string[] };
+      const reply = { body: 'Same text', public: true, author: { as: 'requester' } } as const;
+      await sim.agentReplies(t.id, 'Same text'); // differs only by author
+      await crm.addComment(t.id, { ...reply, public: false }, noDedupe); // differs only by visibility
+      const written = await crm.addComment(t.id, reply, window);
+      expect(written.alreadyPresent).toBe(false);
+      const excluded = await crm.addComment(t.id, reply, { ...window, excludeIds: [written.commentId] });
+      expect(excluded.alreadyPresent).toBe(false);
+      const found = await crm.addComment(t.id, reply, window);
+      expect(found).toEqual({ commentId: written.commentId, alreadyPresent: true });
+      expect(sim.comments(t.id).filter((c) => c.body === 'Same text')).toHaveLength(4);
+    });
+  });
+
+  describe('setStatus / setAssignee', () => {
+    it('assigns the bridge user when solving an unassigned ticket', async () => {
+      const t = await crm.createTicket(newTicket({ status: 'open' }));
+      await crm.setStatus(t.id, 'solved');
+      expect(sim.ticket(t.id)).toMatchObject({ status: 'solved', assignee_id: sim.bridgeUser.id });
+      expect(sim.requests('PUT /tickets/:id.json').at(-1)?.body).toEqual({ ticket: { status: 'solved', assignee_id: sim.bridgeUser.id } });
+    });
+
+    it("keeps an agent's assignment when solving, and sends only the status otherwise", async () => {
+      const t = await crm.createTicket(newTicket({ status: 'open' }));
+      await crm.setAssignee(t.id, String(sim.agent.id));
+      await crm.setStatus(t.id, 'pending');
+      await crm.setStatus(t.id, 'solved');
+      expect(sim.ticket(t.id)).toMatchObject({ status: 'solved', assignee_id: sim.agent.id });
+      expect(sim.requests('PUT /tickets/:id.json').slice(-2).map((r) => r.body)).toEqual([
+        { ticket: { status: 'pending' } },
+        { ticket: { status: 'solved' } },
+      ]);
+      // Unassigning a solved ticket breaks "solving requires an assignee".
+      await expect(crm.setAssignee(t.id, null)).rejects.toMatchObject({ kind: 'unprocessable' });
+      expect(sim.ticket(t.id)?.assignee_id).toBe(sim.agent.id);
+    });
+
+    it('surfaces any change to a closed ticket as a non-retryable unprocessable', async () => {
+      const t = await crm.createTicket(newTicket({ status: 'open' }));
+      await sim.agentSetsStatus(t.id, 'closed');
+      for (const act of [() => crm.setStatus(t.id, 'open'), () => crm.addComment(t.id, { body: 'x', public: true, author: { as: 'bridge' } }, noDedupe)]) {
+        const err = await failure(act());
+        expect(err).toMatchObject({ kind: 'unprocessable', status: 422, operation: 'PUT /tickets/{id}.json' });
+        expect(err.retryable).toBe(false);
+      }
+    });
+
+    it('treats closing an already closed ticket as done (a retry after the close landed)', async () => {
+      const t = await crm.createTicket(newTicket({ status: 'open' }));
+      sim.fault({ match: 'PUT /tickets/:id.json', kind: 'drop-after-write', times: 1 });
+      await expect(crm.setStatus(t.id, 'closed')).rejects.toMatchObject({ kind: 'network' });
+      await expect(crm.setStatus(t.id, 'closed')).resolves.toBeUndefined();
+      expect(sim.ticket(t.id)?.status).toBe('closed');
+      expect(sim.requests('PUT /tickets/:id.json')).toHaveLength(1);
+    });
+
+    it('cannot move a ticket back to new (422)', async () => {
+      const t = await crm.createTicket(newTicket({ status: 'open' }));
+      await expect(crm.setStatus(t.id, 'new')).rejects.toMatchObject({ kind: 'unprocessable' });
+    });
+
+    it('sets and clears the assignee', async () => {
+      const t = await crm.createTicket(newTicket({ status: 'open' }));
+      await crm.setAssignee(t.id, String(sim.agent.id));
+      expect(sim.ticket(t.id)?.assignee_id).toBe(sim.agent.id);
+      await crm.setAssignee(t.id, null);
+      expect(sim.ticket(t.id)?.assignee_id).toBeNull();
+    });
+  });
+
+  describe('error classification', () => {
+    let id: string;
+    beforeEach(async () => {
+      id = (await crm.createTicket(newTicket({ status: 'open' }))).id;
+    });
+
+    const retryAt = new Date(Date.now() + 3_600_000).toUTCString();
+    const cases: [string, () => void, () => Promise<unknown>, Partial<IntegrationError>, boolean][] = [
+      ['400 (idempotency key reused with another body)', () => {}, () => crm.createTicket(newTicket({ subject: 'same key, other body' })), { kind: 'bad-request', status: 400 }, false],
+      ['401 (wrong token)', () => {}, () => new ZendeskCrm({ baseUrl: sim.apiUrl, email: 'bridge@example.test', apiToken: 'nope' }).getTicket(id), { kind: 'unauthorized', status: 401 }, false],
+      ['403', () => sim.fault({ kind: 'error', status: 403, times: 1 }), () => crm.getTicket(id), { kind: 'forbidden', status: 403 }, false],
+      ['404 on a write', () => {}, () => crm.setAssignee('424242', null), { kind: 'not-found', status: 404, operation: 'PUT /tickets/{id}.json' }, false],
+      ['422 (assignee is not an agent)', () => {}, () => crm.setAssignee(id, '1'), { kind: 'unprocessable', status: 422 }, false],
+      ['429 + Retry-After as an HTTP date', () => sim.fault({ kind: 'rate-limit', retryAfter: retryAt, times: 1 }), () => crm.getTicket(id), { kind: 'rate-limited', status: 429 }, true],
+      ['500', () => sim.fault({ kind: 'error', status: 500, times: 1 }), () => crm.getTicket(id), { kind: 'server-error', status: 500 }, true],
+      ['dropped connection', () => sim.fault({ match: 'GET /tickets/:id/comments.json', kind: 'drop', times: 1 }), () => crm.getTicket(id), { kind: 'network', operation: 'GET /tickets/{id}/comments.json' }, true],
+      ['timeout', () => sim.fault({ kind: 'latency', delayMs: 800, times: 1 }), () => crm.getTicket(id), { kind: 'timeout' }, true],
+      ['unparsable 2xx', () => sim.fault({ kind: 'malformed', times: 1 }), () => crm.getTicket(id), { kind: 'invalid-response' }, true],
+    ];
+
+    it.each(cases)('%s', async (_name, arrange, act, expected, retryable) => {
+      arrange();
+      const err = await failure(act());
+      expect(err).toMatchObject({ service: 'zendesk', ...expected });
+      expect(err.retryable).toBe(retryable);
+      for (const leak of [TOKEN, 'bridge@example.test', 'user-77', sim.apiUrl, `/tickets/${id}`]) expect(err.message).not.toContain(leak);
+    });
+
+    it('turns an HTTP-date Retry-After into retryAfterMs', async () => {
+      sim.fault({ kind: 'rate-limit', retryAfter: retryAt, times: 1 });
+      const err = await failure(crm.getTicket(id));
+      expect(err.retryAfterMs).toBeGreaterThan(3_500_000);
+      expect(err.retryAfterMs).toBeLessThanOrEqual(3_600_000);
+    });
+  });
+});
