@@ -1,0 +1,176 @@
+import { Faults, matches, type FaultHandle, type FaultSpec } from '../common/faults';
+import { SimServer, type RequestLogEntry } from '../common/sim-server';
+import { WebhookOutbox, type WebhookDelivery } from '../common/webhooks';
+import { connectErrorBody, connectRoutes } from './routes';
+import {
+  ConnectStore,
+  type ConnectCommentRecord,
+  type ConnectStatus,
+  type ConnectTicketRecord,
+  type NewConnectTicket,
+} from './store';
+
+/** The Connect webhook body: a notification only, the ticket must be read back. */
+export interface ConnectWebhook {
+  type: 'CREATE' | 'UPDATE' | 'DELETE';
+  ticketId: string;
+}
+
+export interface ConnectSimulatorOptions {
+  /** Expected in `clevergy-api-key`. */
+  apiKey?: string;
+  /** Where webhooks go, with the integrator's `?auth_token=...` already in it. Settable later. */
+  webhookUrl?: string;
+  /**
+   * Which changes send a webhook. The platform documents "whenever a ticket changes", but not
+   * whether the integrator's own API writes count. Default 'user': only the app user's actions
+   * notify, which keeps tests deterministic; 'all' also notifies on the bridge's writes, to
+   * prove it tolerates echoes of itself (its reads are idempotent, so it must).
+   */
+  notifyOn?: 'user' | 'all';
+  tenantId?: string;
+  /** The simulator's clock (timestamps). */
+  now?: () => Date;
+}
+
+type Delivered = WebhookDelivery<ConnectWebhook>[];
+
+/**
+ * The Connect API as a real HTTP server on 127.0.0.1, with in-memory tickets, a programmatic
+ * "end user" for tests and the sandbox, fault injection, and webhooks to the bridge.
+ */
+export class ConnectSimulator {
+  readonly apiKey: string;
+  readonly faults: Faults;
+  readonly webhooks: WebhookOutbox<ConnectWebhook>;
+  notifyOn: 'user' | 'all';
+  webhookUrl: string | undefined;
+  private readonly store: ConnectStore;
+  private readonly server: SimServer;
+  private origin = '';
+
+  private constructor(options: ConnectSimulatorOptions) {
+    const now = options.now ?? (() => new Date());
+    this.apiKey = options.apiKey ?? 'connect-sim-key';
+    this.notifyOn = options.notifyOn ?? 'user';
+    this.webhookUrl = options.webhookUrl;
+    this.faults = new Faults(() => now().getTime());
+    this.store = new ConnectStore(now, options.tenantId ?? 'tenant-sim');
+    this.webhooks = new WebhookOutbox<ConnectWebhook>(
+      (payload) => (this.webhookUrl ? { url: this.webhookUrl, headers: {}, body: JSON.stringify(payload) } : null),
+      now,
+    );
+    this.server = new SimServer({
+      routes: connectRoutes({
+        store: this.store,
+        changedByApi: (t) => {
+          if (this.notifyOn === 'all') this.webhooks.emitInBackground({ type: 'UPDATE', ticketId: t.id });
+        },
+        origin: () => this.origin,
+      }),
+      faults: this.faults,
+      authenticate: (headers, path) =>
+        headers['clevergy-api-key'] === this.apiKey ? null : { status: 401, body: connectErrorBody(401, path, now()) },
+      errorBody: (status, path) => connectErrorBody(status, path, now()),
+      secretHeaders: ['clevergy-api-key', 'authorization'],
+      now,
+    });
+  }
+
+  static async start(options: ConnectSimulatorOptions = {}): Promise<ConnectSimulator> {
+    const sim = new ConnectSimulator(options);
+    sim.origin = await sim.server.start();
+    return sim;
+  }
+
+  /** Base URL for `CONNECT_API_URL` / `ConnectSource`. */
+  get url(): string {
+    return this.origin;
+  }
+
+  /** Waits for webhooks still in flight, then closes every connection. */
+  async stop(): Promise<void> {
+    await this.webhooks.idle();
+    await this.server.stop();
+  }
+
+  // --- the end user, in the app -------------------------------------------------------------
+
+  async userCreatesTicket(input: NewConnectTicket): Promise<{ ticket: ConnectTicketRecord; webhooks: Delivered }> {
+    const ticket = this.store.create({ userId: 'user-1', ...input });
+    return { ticket: clone(ticket), webhooks: await this.notify('CREATE', ticket.id) };
+  }
+
+  /** A reply from the app; the platform moves the ticket to OPEN (the guide's flow) unless told otherwise. */
+  async userComments(
+    ticketId: string,
+    message: string,
+    opts: { status?: ConnectStatus } = {},
+  ): Promise<{ comment: ConnectCommentRecord; webhooks: Delivered }> {
+    const ticket = this.mustGet(ticketId);
+    if (ticket.status === 'CLOSED') throw new Error(`ticket ${ticketId} is CLOSED: the app allows no replies`);
+    const comment = this.store.addComment(ticket, 'USER', message);
+    this.store.setStatus(ticket, opts.status ?? 'OPEN');
+    return { comment: clone(comment), webhooks: await this.notify('UPDATE', ticketId) };
+  }
+
+  async userSetsStatus(ticketId: string, status: ConnectStatus): Promise<{ webhooks: Delivered }> {
+    this.store.setStatus(this.mustGet(ticketId), status);
+    return { webhooks: await this.notify('UPDATE', ticketId) };
+  }
+
+  /** "Yes, resolved" on a SOLVED ticket: CLOSED. */
+  userConfirmsResolved(ticketId: string): Promise<{ webhooks: Delivered }> {
+    return this.userSetsStatus(ticketId, 'CLOSED');
+  }
+
+  /** "No, not resolved" plus details on a SOLVED ticket: the guide says the status becomes PENDING. */
+  userRejectsResolution(ticketId: string, details: string): Promise<{ comment: ConnectCommentRecord; webhooks: Delivered }> {
+    return this.userComments(ticketId, details, { status: 'PENDING' });
+  }
+
+  async userDeletesTicket(ticketId: string): Promise<{ webhooks: Delivered }> {
+    if (!this.store.delete(ticketId)) throw new Error(`no ticket ${ticketId}`);
+    return { webhooks: await this.notify('DELETE', ticketId) };
+  }
+
+  /** Send a webhook that no change caused (duplicates, stale or forged notifications). */
+  sendWebhook(payload: ConnectWebhook, opts?: { times?: number; delayMs?: number }): Promise<Delivered> {
+    return this.webhooks.send(payload, opts);
+  }
+
+  // --- inspection ---------------------------------------------------------------------------
+
+  ticket(id: string): ConnectTicketRecord | undefined {
+    const t = this.store.get(id);
+    return t && clone(t);
+  }
+
+  tickets(): ConnectTicketRecord[] {
+    return this.store.all().map(clone);
+  }
+
+  /** Requests received (credentials removed), optionally only those matching a route pattern. */
+  requests(match = '*'): RequestLogEntry[] {
+    return this.server.log.filter((e) => matches(match, e.route));
+  }
+
+  /** Shorthand for `faults.add`. */
+  fault(spec: FaultSpec): FaultHandle {
+    return this.faults.add(spec);
+  }
+
+  private notify(type: ConnectWebhook['type'], ticketId: string): Promise<Delivered> {
+    return this.webhooks.emit({ type, ticketId });
+  }
+
+  private mustGet(id: string): ConnectTicketRecord {
+    const t = this.store.get(id);
+    if (!t) throw new Error(`no ticket ${id}`);
+    return t;
+  }
+}
+
+function clone<T>(value: T): T {
+  return structuredClone(value);
+}

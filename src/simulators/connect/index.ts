@@ -1,0 +1,3 @@
+export { ConnectSimulator } from './connect-simulator';
+export type { ConnectSimulatorOptions, ConnectWebhook } from './connect-simulator';
+export type { ConnectCommentRecord, ConnectStatus, ConnectTicketRecord, NewConnectTicket } from './store';

@@ -1,0 +1,6 @@
+export { ZendeskSimulator } from './zendesk-simulator';
+export type { ZendeskSimulatorOptions } from './zendesk-simulator';
+export { zendeskSignature } from './events';
+export type { ZendeskEventType, ZendeskTicketDetail, ZendeskWebhookEvent } from './events';
+export { ZendeskRuleError } from './store';
+export type { ZdComment, ZdStatus, ZdTicket, ZdUser } from './store';

@@ -1,0 +1,171 @@
+import { z } from 'zod';
+import { SimHttpError, type Route, type SimRequest, type SimResponse } from '../common/sim-server';
+import { IdempotencyCache, MAX_KEY_LENGTH } from './idempotency';
+import { ZD_STATUSES, ZendeskRuleError, type ZdTicket, type ZdUser, type ZdWriteResult, type ZendeskStore } from './store';
+
+export interface ZendeskRouteContext {
+  store: ZendeskStore;
+  bridgeUser(): ZdUser;
+  /** `${origin}/api/v2`, for `url` fields and `next_page` links. */
+  apiUrl(): string;
+  pageSize(): number;
+  /** The API user wrote something (webhooks, when echoes are on). Must not wait for receivers. */
+  apiWrote(write: ZdWriteResult): void;
+  idempotency: IdempotencyCache;
+}
+
+const id = z.union([z.number().int(), z.string().regex(/^\d+$/).transform(Number)]);
+
+const createBody = z.object({
+  ticket: z.object({
+    subject: z.string().default(''),
+    comment: z.object({ body: z.string(), public: z.boolean().optional() }),
+    requester: z.object({ name: z.string(), email: z.string().nullish() }).optional(),
+    requester_id: id.optional(),
+    external_id: z.string().nullish(),
+    status: z.enum(ZD_STATUSES).optional(),
+    assignee_id: id.nullish(),
+    tags: z.array(z.string()).optional(),
+  }),
+});
+
+const updateBody = z.object({
+  ticket: z.object({
+    status: z.enum(ZD_STATUSES).optional(),
+    assignee_id: id.nullable().optional(),
+    comment: z.object({ body: z.string(), public: z.boolean().optional(), author_id: id.optional() }).optional(),
+  }),
+});
+
+/** The documented subset of the Support API, mounted under /api/v2. */
+export function zendeskRoutes(ctx: ZendeskRouteContext): Route[] {
+  const present = (t: ZdTicket) => ({ url: `${ctx.apiUrl()}/tickets/${t.id}.json`, ...t });
+  const ticketOr404 = (req: SimRequest): ZdTicket => {
+    const ticket = ctx.store.ticket(Number(req.params.id));
+    if (!ticket) throw new SimHttpError(404);
+    return ticket;
+  };
+
+  return [
+    { method: 'GET', pattern: '/users/me.json', handler: () => ({ status: 200, body: { user: ctx.bridgeUser() } }) },
+    {
+      method: 'GET',
+      pattern: '/tickets.json',
+      handler: (req) => {
+        const externalId = req.query.get('external_id');
+        const all = ctx.store.allTickets().filter((t) => externalId === null || t.external_id === externalId);
+        return { status: 200, body: paginate('tickets', all.map(present), req, `${ctx.apiUrl()}/tickets.json`, ctx.pageSize()) };
+      },
+    },
+    {
+      method: 'POST',
+      pattern: '/tickets.json',
+      handler: (req) => {
+        const key = header(req, 'idempotency-key');
+        if (key !== undefined && key.length > MAX_KEY_LENGTH) throw badRequest('Idempotency-Key is too long');
+        if (key !== undefined) {
+          const seen = ctx.idempotency.lookup(key, req.body);
+          if (seen === 'conflict') throw badRequest('Idempotency-Key reused with different request parameters');
+          if (seen) return { ...seen, headers: { ...seen.headers, 'x-idempotency-lookup': 'hit' } };
+        }
+        const input = parse(createBody, req.body).ticket;
+        const write = rules(() => ctx.store.create(input, ctx.bridgeUser().id, 'web_service'));
+        ctx.apiWrote(write);
+        const response: SimResponse = { status: 201, body: { ticket: present(write.ticket), audit: write.audit } };
+        if (key === undefined) return response;
+        ctx.idempotency.remember(key, req.body, response);
+        return { ...response, headers: { 'x-idempotency-lookup': 'miss' } };
+      },
+    },
+    {
+      method: 'GET',
+      pattern: '/tickets/:id.json',
+      handler: (req) => ({ status: 200, body: { ticket: present(ticketOr404(req)) } }),
+    },
+    {
+      method: 'PUT',
+      pattern: '/tickets/:id.json',
+      handler: (req) => {
+        const change = parse(updateBody, req.body).ticket;
+        const write = rules(() => ctx.store.update(Number(req.params.id), change, ctx.bridgeUser().id, 'web_service'));
+        ctx.apiWrote(write);
+        return { status: 200, body: { ticket: present(write.ticket), audit: write.audit } };
+      },
+    },
+    {
+      method: 'GET',
+      pattern: '/tickets/:id/comments.json',
+      handler: (req) => {
+        const ticket = ticketOr404(req);
+        const link = `${ctx.apiUrl()}/tickets/${ticket.id}/comments.json`;
+        return { status: 200, body: paginate('comments', ctx.store.commentsOf(ticket.id), req, link, ctx.pageSize()) };
+      },
+    },
+  ];
+}
+
+/** Zendesk's error bodies. */
+export function zendeskErrorBody(status: number): unknown {
+  switch (status) {
+    case 401:
+      return { error: "Couldn't authenticate you" };
+    case 403:
+      return { error: 'Forbidden', description: 'You do not have access to this page.' };
+    case 404:
+      return { error: 'RecordNotFound', description: 'Not found' };
+    case 429:
+      return { error: 'APIRateLimitExceeded', description: 'Rate limit exceeded' };
+    case 400:
+      return { error: 'InvalidRequest', description: 'Invalid request' };
+    default:
+      return { error: status >= 500 ? 'InternalError' : 'InvalidRequest', description: 'Something went wrong' };
+  }
+}
+
+/** Offset pagination: `page` (1-based) and `per_page` (≤ 100), with absolute `next_page` links. */
+function paginate<T>(key: string, items: readonly T[], req: SimRequest, link: string, defaultSize: number) {
+  const perPage = Math.min(100, Math.max(1, Number(req.query.get('per_page')) || defaultSize));
+  const page = Math.max(1, Number(req.query.get('page')) || 1);
+  const pageLink = (n: number) => {
+    const url = new URL(link);
+    for (const [k, v] of req.query) if (k !== 'page' && k !== 'per_page') url.searchParams.set(k, v);
+    url.searchParams.set('page', String(n));
+    url.searchParams.set('per_page', String(perPage));
+    return url.toString();
+  };
+  return {
+    [key]: items.slice((page - 1) * perPage, page * perPage),
+    next_page: page * perPage < items.length ? pageLink(page + 1) : null,
+    previous_page: page > 1 ? pageLink(page - 1) : null,
+    count: items.length,
+  };
+}
+
+function parse<S extends z.ZodType>(schema: S, body: unknown): z.output<S> {
+  if (typeof (body as { ticket?: unknown } | undefined)?.ticket !== 'object') throw badRequest('ticket object required');
+  const result = schema.safeParse(body);
+  if (!result.success) {
+    const field = String(result.error.issues[0]?.path.at(-1) ?? 'ticket');
+    const details = { [field]: [{ description: 'is invalid' }] };
+    throw new SimHttpError(422, { error: 'RecordInvalid', description: 'Record validation errors', details });
+  }
+  return result.data;
+}
+
+function rules<T>(write: () => T): T {
+  try {
+    return write();
+  } catch (err) {
+    if (err instanceof ZendeskRuleError) throw new SimHttpError(err.status, err.body);
+    throw err;
+  }
+}
+
+function badRequest(description: string): SimHttpError {
+  return new SimHttpError(400, { error: 'InvalidRequest', description });
+}
+
+function header(req: SimRequest, name: string): string | undefined {
+  const v = req.headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}

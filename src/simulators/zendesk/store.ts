@@ -1,0 +1,260 @@
+/**
+ * In-memory Zendesk Support state and the ticket rules from zendesk-api.md, in Zendesk's wire
+ * shape. Both the HTTP routes (the bridge's API user) and the programmatic agent go through
+ * `create`/`update`, so the rules hold whoever writes.
+ */
+
+export const ZD_STATUSES = ['new', 'open', 'pending', 'hold', 'solved', 'closed'] as const;
+export type ZdStatus = (typeof ZD_STATUSES)[number];
+export type ZdChannel = 'web' | 'web_service' | 'email';
+
+export interface ZdUser {
+  id: number;
+  name: string;
+  email: string | null;
+  role: 'end-user' | 'agent' | 'admin';
+}
+
+export interface ZdTicket {
+  id: number;
+  external_id: string | null;
+  subject: string;
+  description: string;
+  status: ZdStatus;
+  requester_id: number;
+  submitter_id: number;
+  assignee_id: number | null;
+  tags: string[];
+  created_at: string;
+  updated_at: string;
+  via: { channel: ZdChannel };
+}
+
+export interface ZdComment {
+  id: number;
+  type: 'Comment';
+  author_id: number;
+  body: string;
+  html_body: string;
+  plain_body: string;
+  public: boolean;
+  attachments: unknown[];
+  audit_id: number;
+  created_at: string;
+  via: { channel: ZdChannel };
+}
+
+export type ZdAuditEvent =
+  | { id: number; type: 'Comment'; author_id: number; body: string; html_body: string; public: boolean; attachments: unknown[] }
+  | { id: number; type: 'Create' | 'Change'; field_name: string; value: unknown; previous_value?: unknown };
+
+export interface ZdAudit {
+  id: number;
+  ticket_id: number;
+  created_at: string;
+  author_id: number;
+  events: ZdAuditEvent[];
+  via: { channel: ZdChannel };
+}
+
+/** A write Zendesk refuses; `body` is the error body it answers with. */
+export class ZendeskRuleError extends Error {
+  constructor(
+    readonly status: 404 | 422,
+    readonly body: unknown,
+  ) {
+    super(`Zendesk would answer ${status}`);
+  }
+}
+
+export interface NewZdTicket {
+  subject: string;
+  comment: { body: string; public?: boolean };
+  requester?: { name: string; email?: string | null };
+  requester_id?: number;
+  external_id?: string | null;
+  status?: ZdStatus;
+  assignee_id?: number | null;
+  tags?: string[];
+}
+
+export interface ZdTicketChange {
+  status?: ZdStatus;
+  assignee_id?: number | null;
+  comment?: { body: string; public?: boolean; author_id?: number };
+}
+
+/** What one write did: enough for the response, the audit, and the webhooks. */
+export interface ZdWriteResult {
+  ticket: ZdTicket;
+  audit: ZdAudit;
+  actorId: number;
+  comment: ZdComment | null;
+  statusChange: { previous: ZdStatus | null; current: ZdStatus } | null;
+}
+
+const MAX_COMMENTS = 5000;
+
+export class ZendeskStore {
+  readonly users = new Map<number, ZdUser>();
+  private readonly tickets = new Map<number, ZdTicket>();
+  private readonly comments = new Map<number, ZdComment[]>();
+  private nextUser = 360_001;
+  private nextTicket = 1;
+  // Just below a digit boundary, so ids compared as text ("10000" < "9999") would misorder.
+  private nextComment = 9_998;
+  private nextAudit = 70_001;
+  private nextEvent = 80_001;
+
+  constructor(private readonly now: () => Date) {}
+
+  addUser(user: Omit<ZdUser, 'id'>): ZdUser {
+    const u = { id: this.nextUser++, ...user };
+    this.users.set(u.id, u);
+    return u;
+  }
+
+  ticket(id: number): ZdTicket | undefined {
+    return this.tickets.get(id);
+  }
+
+  allTickets(): ZdTicket[] {
+    return [...this.tickets.values()];
+  }
+
+  commentsOf(id: number): ZdComment[] {
+    return this.comments.get(id) ?? [];
+  }
+
+  create(input: NewZdTicket, actorId: number, channel: ZdChannel): ZdWriteResult {
+    if (!input.comment?.body?.trim()) throw invalid('comment', 'Description: cannot be blank');
+    const requesterId = input.requester_id ?? (input.requester ? this.requesterFor(input.requester).id : actorId);
+    if (!this.users.has(requesterId)) throw invalid('requester_id', 'Requester: is invalid');
+    const status = input.status ?? 'new';
+    const assigneeId = input.assignee_id ?? null;
+    this.checkAssignee(assigneeId);
+    if ((status === 'solved' || status === 'closed') && assigneeId === null) throw needsAssignee();
+    const at = this.now().toISOString();
+    const ticket: ZdTicket = {
+      id: this.nextTicket++,
+      external_id: input.external_id ?? null,
+      subject: input.subject,
+      description: input.comment.body,
+      status,
+      requester_id: requesterId,
+      submitter_id: actorId,
+      assignee_id: assigneeId,
+      tags: input.tags ?? [],
+      created_at: at,
+      updated_at: at,
+      via: { channel },
+    };
+    this.tickets.set(ticket.id, ticket);
+    this.comments.set(ticket.id, []);
+    const audit = this.audit(ticket, actorId, channel);
+    // Zendesk: "the submitter always becomes the author of the first comment".
+    const first = { body: input.comment.body, public: input.comment.public ?? true };
+    const comment = this.appendComment(ticket, audit, first, actorId, channel);
+    const fields = { status, requester_id: requesterId, assignee_id: assigneeId, subject: ticket.subject };
+    for (const [field, value] of Object.entries(fields)) {
+      audit.events.push({ id: this.nextEvent++, type: 'Create', field_name: field, value });
+    }
+    return { ticket, audit, actorId, comment, statusChange: { previous: null, current: status } };
+  }
+
+  update(ticketId: number, change: ZdTicketChange, actorId: number, channel: ZdChannel): ZdWriteResult {
+    const ticket = this.tickets.get(ticketId);
+    if (!ticket) throw new ZendeskRuleError(404, { error: 'RecordNotFound', description: 'Not found' });
+    if (ticket.status === 'closed') throw invalid('status', 'Status: closed prevents ticket update');
+    if (change.status === 'new' && ticket.status !== 'new') throw invalid('status', 'Status: cannot be set back to new');
+    if (change.assignee_id !== undefined) this.checkAssignee(change.assignee_id);
+
+    let author: ZdUser | undefined;
+    if (change.comment) {
+      if (!change.comment.body?.trim()) throw invalid('comment', 'Comment: body cannot be blank');
+      author = this.users.get(change.comment.author_id ?? actorId);
+      if (!author) throw invalid('author_id', 'Author: is invalid');
+      if (this.commentsOf(ticketId).length >= MAX_COMMENTS) throw invalid('comment', 'Comments: limit reached');
+    }
+    // An end user's reply reopens a ticket the agents had parked, unless this very update sets a status.
+    const reopens = author?.role === 'end-user' && ['pending', 'solved', 'hold'].includes(ticket.status);
+    const status = change.status ?? (reopens ? 'open' : ticket.status);
+    const assigneeId = change.assignee_id !== undefined ? change.assignee_id : ticket.assignee_id;
+    if ((status === 'solved' || status === 'closed') && assigneeId === null) throw needsAssignee();
+
+    const audit = this.audit(ticket, actorId, channel);
+    const comment = change.comment && author ? this.appendComment(ticket, audit, change.comment, author.id, channel) : null;
+    const previous = ticket.status;
+    for (const [field, value, old] of [
+      ['status', status, ticket.status],
+      ['assignee_id', assigneeId, ticket.assignee_id],
+    ] as const) {
+      if (value === old) continue;
+      audit.events.push({ id: this.nextEvent++, type: 'Change', field_name: field, value, previous_value: old });
+    }
+    ticket.status = status;
+    ticket.assignee_id = assigneeId;
+    ticket.updated_at = audit.created_at;
+    return { ticket, audit, actorId, comment, statusChange: status !== previous ? { previous, current: status } : null };
+  }
+
+  /** Zendesk matches a requester by e-mail; without one it creates a new end user. */
+  private requesterFor(r: { name: string; email?: string | null }): ZdUser {
+    const existing = r.email ? [...this.users.values()].find((u) => u.email === r.email) : undefined;
+    return existing ?? this.addUser({ name: r.name, email: r.email ?? null, role: 'end-user' });
+  }
+
+  private checkAssignee(id: number | null): void {
+    if (id === null) return;
+    const role = this.users.get(id)?.role;
+    if (role !== 'agent' && role !== 'admin') throw invalid('assignee_id', 'Assignee: is not an agent');
+  }
+
+  private audit(ticket: ZdTicket, actorId: number, channel: ZdChannel): ZdAudit {
+    const created_at = this.now().toISOString();
+    return { id: this.nextAudit++, ticket_id: ticket.id, created_at, author_id: actorId, events: [], via: { channel } };
+  }
+
+  private appendComment(
+    ticket: ZdTicket,
+    audit: ZdAudit,
+    input: { body: string; public?: boolean },
+    authorId: number,
+    channel: ZdChannel,
+  ): ZdComment {
+    const isPublic = input.public ?? true;
+    const comment: ZdComment = {
+      id: this.nextComment++,
+      type: 'Comment',
+      author_id: authorId,
+      body: input.body,
+      html_body: `<div class="zd-comment"><p>${escapeHtml(input.body)}</p></div>`,
+      plain_body: input.body,
+      public: isPublic,
+      attachments: [],
+      audit_id: audit.id,
+      created_at: audit.created_at,
+      via: { channel },
+    };
+    this.comments.get(ticket.id)!.push(comment);
+    const { id, body, html_body } = comment;
+    audit.events.push({ id, type: 'Comment', author_id: authorId, body, html_body, public: isPublic, attachments: [] });
+    return comment;
+  }
+}
+
+function invalid(field: string, description: string): ZendeskRuleError {
+  return new ZendeskRuleError(422, {
+    error: 'RecordInvalid',
+    description: 'Record validation errors',
+    details: { [field]: [{ description }] },
+  });
+}
+
+function needsAssignee(): ZendeskRuleError {
+  return invalid('assignee_id', 'Assignee: is required when solving a ticket');
+}
+
+function escapeHtml(s: string): string {
+  return s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
+}
