@@ -29,7 +29,15 @@ export interface TicketActivities {
     input: { crmTicketId: string; body: string; public: boolean; author: CommentAuthor } & CommentDedupe,
   ): Promise<{ commentId: string; alreadyPresent: boolean }>;
   setCrmStatus(input: { crmTicketId: string; status: CrmStatus }): Promise<void>;
-  setCrmAssignee(input: { crmTicketId: string; assigneeId: string | null }): Promise<void>;
+  /**
+   * Assign the CRM ticket to whoever the source's assignee is in the CRM (a deployment mapping,
+   * e.g. white-label teammate → Zendesk user). Unmapped: left unassigned, `mapped: false`.
+   */
+  assignCrmTicket(input: {
+    crmTicketId: string;
+    source: SourceKind;
+    assigneeRef: string | null;
+  }): Promise<{ crmAssigneeId: string | null; mapped: boolean }>;
   /** The CRM user the bridge writes as (its comments are never mirrored back). */
   crmBridgeUserId(): Promise<string>;
 }

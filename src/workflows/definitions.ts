@@ -7,6 +7,24 @@ import type { CrmStatus, SourceKind, SourceTicket, TicketStatus } from '../domai
 
 export const TICKET_WORKFLOW_TYPE = 'ticketWorkflow';
 
+/** Behaviour a deployment may tune. Fixed per run: a change reaches running tickets at their next continue-as-new. */
+export interface TicketWorkflowSettings {
+  /** How long a SOLVED ticket waits for the user's confirmation (ms). Default 72h. */
+  solvedAutoCloseAfterMs: number;
+  /** Source status after the user answers "not resolved". Default PENDING, as the guide says. */
+  reopenSourceStatus: 'PENDING' | 'OPEN';
+  /** Continue-as-new once history is this long, even if the server has not suggested it yet. */
+  continueAsNewAfterEvents: number;
+}
+
+export interface TicketWorkflowInput {
+  source: SourceKind;
+  sourceTicketId: string;
+  settings?: Partial<TicketWorkflowSettings>;
+  /** State handed over by continue-as-new; absent on the first run. */
+  carried?: unknown;
+}
+
 /** A source said the ticket changed. Connect only notifies; white-label events carry the ticket. */
 export interface SourceNotification {
   kind: 'created' | 'updated' | 'deleted';

@@ -1,0 +1,46 @@
+/**
+ * Recommended activity options for the ticket workflow (`proxyActivities<TicketActivities>(...)`).
+ * Workflow-safe: types and constants only — import this file directly from workflow code, not
+ * `../activities` (whose index pulls in the activity implementations).
+ */
+import type { ActivityOptions, RetryPolicy } from '@temporalio/common';
+import type { IntegrationErrorKind } from '../ports/errors';
+
+/**
+ * The kinds a retry cannot fix. Activities already throw these as non-retryable failures; listing
+ * them here as well keeps the policy honest if a failure ever arrives without that flag.
+ */
+export const NON_RETRYABLE_FAILURE_TYPES = [
+  'bad-request',
+  'unauthorized',
+  'forbidden',
+  'not-found',
+  'unprocessable',
+] as const satisfies readonly IntegrationErrorKind[];
+
+/**
+ * - initial 1 s, ×2: a blip (one 503, a dropped connection) is retried almost at once;
+ * - capped at 5 min: during a long outage the remote is polled every 5 minutes, gently enough
+ *   not to hammer a recovering service or burn its rate limit, often enough to resume quickly;
+ * - unlimited attempts and no schedule-to-close limit: an outage of hours (or a weekend) is
+ *   ridden out rather than failed — the workflow is durable, nothing is lost by waiting;
+ * - a 429's `Retry-After` overrides the interval for that attempt (`nextRetryDelay`).
+ */
+export const TICKET_ACTIVITY_RETRY_POLICY: RetryPolicy = {
+  initialInterval: '1s',
+  backoffCoefficient: 2,
+  maximumInterval: '5m',
+  maximumAttempts: Number.POSITIVE_INFINITY,
+  nonRetryableErrorTypes: [...NON_RETRYABLE_FAILURE_TYPES],
+};
+
+/**
+ * startToClose 30 s bounds one attempt: each HTTP request has its own 10 s timeout and an
+ * activity makes a few (read ticket, list comment pages, write). A worker killed mid-attempt is
+ * noticed after this long and the retry's dedupe check finds a write that already landed.
+ * No heartbeats: attempts are short.
+ */
+export const TICKET_ACTIVITY_OPTIONS: ActivityOptions = {
+  startToCloseTimeout: '30s',
+  retry: TICKET_ACTIVITY_RETRY_POLICY,
+};

@@ -1,0 +1,25 @@
+/**
+ * How a message from one side is written on the other. Kept apart from the lifecycle so the
+ * wording can change without touching the state machine.
+ */
+import type { CrmComment, SourceComment } from './ticket';
+
+function withAttachments(body: string, attachments: readonly string[]): string {
+  if (attachments.length === 0) return body;
+  return `${body}\n\nAttachments:\n${attachments.map((url) => `- ${url}`).join('\n')}`;
+}
+
+/** A user's message from the app, posted in the CRM as the requester's public comment. */
+export function crmBodyForUserComment(comment: SourceComment): string {
+  return withAttachments(comment.body, comment.attachments);
+}
+
+/** A support message written directly in the app (not through the CRM): an internal note for agents. */
+export function crmBodyForSupportNote(comment: SourceComment): string {
+  return withAttachments(`Support reply posted in the app (not from this helpdesk):\n\n${comment.body}`, comment.attachments);
+}
+
+/** An agent's public reply, posted to the source exactly as written. */
+export function sourceBodyForAgentReply(comment: CrmComment): string {
+  return comment.body;
+}

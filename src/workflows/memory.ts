@@ -1,0 +1,102 @@
+/**
+ * Everything a ticket workflow remembers between syncs. Small and bounded on purpose: it is
+ * carried whole across continue-as-new, and every id list is capped.
+ */
+import type { CommentCursor } from '../domain/comments';
+import { INITIAL_LIFECYCLE_STATE, type LifecycleState } from '../domain/lifecycle';
+import type { SourceTicket } from '../domain/ticket';
+import type { TicketStateView, TicketWorkflowInput } from './definitions';
+
+/** How many ids of each kind are remembered (own comments, seen event ids, notes). */
+export const MEMORY_BOUNDS = { ownIds: 100, eventIds: 200, notes: 20 } as const;
+
+export interface PendingWork {
+  source: boolean;
+  crm: boolean;
+  deleted: boolean;
+  /** The newest snapshot an event carried (full-payload sources), not applied yet. */
+  snapshot: SourceTicket | null;
+}
+
+export const NO_WORK: PendingWork = { source: false, crm: false, deleted: false, snapshot: null };
+
+/** Both pieces of work at once; of two snapshots the newer wins. */
+export function mergeWork(a: PendingWork, b: PendingWork): PendingWork {
+  // On a tie the later arrival (b) wins: events of one second can carry the same updatedAt.
+  const snapshot =
+    a.snapshot && b.snapshot
+      ? Date.parse(a.snapshot.updatedAt) > Date.parse(b.snapshot.updatedAt) ? a.snapshot : b.snapshot
+      : (a.snapshot ?? b.snapshot);
+  return { source: a.source || b.source, crm: a.crm || b.crm, deleted: a.deleted || b.deleted, snapshot };
+}
+
+export interface TicketMemory {
+  lifecycle: LifecycleState;
+  crm: { ticketId: string; requesterId: string; bridgeUserId: string } | null;
+  /** Comment cursors and the comments the bridge wrote on each side (echo suppression). */
+  sourceComments: { cursor: CommentCursor | null; ownIds: string[] };
+  crmComments: { cursor: CommentCursor | null; ownIds: string[] };
+  /** Work announced by signals and not yet done: survives continue-as-new. */
+  pending: PendingWork;
+  /** Work whose sync failed for good (a 4xx): retried after a back-off, or with the next sync. */
+  deferred: PendingWork;
+  /** The source's assignee as last mirrored to the CRM (undefined: never looked at). */
+  sourceAssigneeRef?: string | null;
+  /** `updatedAt` of the last snapshot applied: older ones are ignored. */
+  appliedSnapshotUpdatedAt: string | null;
+  seenEventIds: string[];
+  /** Consecutive failed syncs, for the back-off before the next attempt. */
+  failedSyncs: number;
+  lastSyncAt: string | null;
+  lastError: TicketStateView['lastError'];
+  counts: TicketStateView['counts'];
+  notes: string[];
+}
+
+export function initialMemory(): TicketMemory {
+  return {
+    lifecycle: INITIAL_LIFECYCLE_STATE,
+    crm: null,
+    sourceComments: { cursor: null, ownIds: [] },
+    crmComments: { cursor: null, ownIds: [] },
+    // Work arrives with the start signal (signal-with-start).
+    pending: NO_WORK,
+    deferred: NO_WORK,
+    appliedSnapshotUpdatedAt: null,
+    seenEventIds: [],
+    failedSyncs: 0,
+    lastSyncAt: null,
+    lastError: null,
+    counts: {
+      notifications: 0,
+      syncs: 0,
+      userCommentsToCrm: 0,
+      agentRepliesToSource: 0,
+      statusChangesToCrm: 0,
+      statusChangesToSource: 0,
+    },
+    notes: [],
+  };
+}
+
+export function hasWork(work: PendingWork): boolean {
+  return work.source || work.crm || work.deleted || work.snapshot !== null;
+}
+
+export function toStateView(input: TicketWorkflowInput, memory: TicketMemory): TicketStateView {
+  const { lifecycle } = memory;
+  return {
+    source: input.source,
+    sourceTicketId: input.sourceTicketId,
+    status: lifecycle.status,
+    sourceStatus: lifecycle.sourceStatus,
+    crmStatus: lifecycle.crmStatus,
+    crmTicketId: memory.crm?.ticketId ?? null,
+    lastSyncAt: memory.lastSyncAt,
+    solvedTimerDeadline: lifecycle.solvedTimerDeadline === null ? null : new Date(lifecycle.solvedTimerDeadline).toISOString(),
+    lastError: memory.lastError,
+    counts: { ...memory.counts },
+    notes: [...memory.notes],
+    completed: lifecycle.completed,
+  };
+}
