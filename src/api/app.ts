@@ -1,0 +1,29 @@
+/**
+ * The HTTP API: one router per concern, composed here around shared request logging and JSON
+ * error handling. A new webhook is one more `RouterFactory` in `API_ROUTERS`.
+ */
+import express, { type Express } from 'express';
+import type { AppDeps, RouterFactory } from './deps';
+import { errorHandler, notFoundHandler } from './errors';
+import { healthRouter } from './health';
+import { opsRouter } from './ops';
+import { requestLogger } from './request-log';
+import { connectWebhookRouter } from './webhooks/connect';
+import { zendeskWebhookRouter } from './webhooks/zendesk';
+
+export type { AppDeps, ApiConfig, RouterFactory } from './deps';
+
+/** Mounted at the root in this order; each router declares full paths (the logs use them). */
+export const API_ROUTERS: readonly RouterFactory[] = [healthRouter, connectWebhookRouter, zendeskWebhookRouter, opsRouter];
+
+export function createApp(deps: AppDeps, routers: readonly RouterFactory[] = API_ROUTERS): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  // Bodies are parsed per route (JSON for Connect, raw bytes for signed Zendesk requests), each
+  // after its own authentication where the scheme allows, and always within BODY_LIMIT.
+  app.use(requestLogger(deps.logger));
+  for (const factory of routers) app.use(factory(deps));
+  app.use(notFoundHandler);
+  app.use(errorHandler(deps.logger));
+  return app;
+}

@@ -1,0 +1,70 @@
+/**
+ * JSON errors everywhere: `{ error: <stable code>, ...details }`. Codes are for machines and
+ * stable; nothing internal (stack, upstream message, input echo) ever reaches the response.
+ */
+import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
+import type { z } from 'zod';
+import type { Logger } from '../observability/logger';
+import { TemporalUnavailableError } from './gateway';
+
+export type ErrorCode =
+  | 'invalid_request'
+  | 'invalid_json'
+  | 'unauthorized'
+  | 'not_found'
+  | 'payload_too_large'
+  | 'unsupported_media_type'
+  | 'temporal_unavailable'
+  | 'internal_error';
+
+export interface FieldIssue {
+  /** Dotted path of the offending field (`type`, `detail.id`); `(body)` for the body itself. */
+  path: string;
+  message: string;
+}
+
+export function sendError(res: Response, status: number, error: ErrorCode, details: Record<string, unknown> = {}): void {
+  res.status(status).json({ error, ...details });
+}
+
+/** 400 naming each offending field. */
+export function sendValidationError(res: Response, zodError: z.ZodError): void {
+  const issues: FieldIssue[] = zodError.issues.map((issue) => ({
+    path: issue.path.length > 0 ? issue.path.map(String).join('.') : '(body)',
+    message: issue.message,
+  }));
+  sendError(res, 400, 'invalid_request', { issues });
+}
+
+/** Temporal did not take the notification: the sender must retry, and may do so soon. */
+export function sendTemporalUnavailable(res: Response): void {
+  res.setHeader('Retry-After', '5');
+  sendError(res, 503, 'temporal_unavailable', { message: 'Temporal is unreachable; retry later, nothing was recorded' });
+}
+
+export const notFoundHandler: RequestHandler = (_req, res) => sendError(res, 404, 'not_found');
+
+/** body-parser / raw-body failures carry an http-errors `type`; map the ones a client can cause. */
+const BODY_ERRORS: Record<string, { status: number; error: ErrorCode }> = {
+  'entity.too.large': { status: 413, error: 'payload_too_large' },
+  'entity.parse.failed': { status: 400, error: 'invalid_json' },
+  'encoding.unsupported': { status: 415, error: 'unsupported_media_type' },
+  'charset.unsupported': { status: 415, error: 'unsupported_media_type' },
+  'request.aborted': { status: 400, error: 'invalid_request' },
+  'request.size.invalid': { status: 400, error: 'invalid_request' },
+};
+
+export function errorHandler(logger: Logger): ErrorRequestHandler {
+  return (err: unknown, _req, res, next) => {
+    // Headers already sent: only express can close the connection properly.
+    if (res.headersSent) return next(err);
+    const bodyError = BODY_ERRORS[(err as { type?: unknown })?.type as string];
+    if (bodyError) return sendError(res, bodyError.status, bodyError.error);
+    if (err instanceof TemporalUnavailableError) {
+      logger.warn({ err }, 'temporal unavailable');
+      return sendTemporalUnavailable(res);
+    }
+    logger.error({ err }, 'unhandled error');
+    sendError(res, 500, 'internal_error');
+  };
+}

@@ -1,0 +1,45 @@
+/**
+ * One log line per request: method, route template, status, duration, plus whatever ids the
+ * handler chose to add (`setLogFields`). The route *template* (`/tickets/:source/:ticketId`) is
+ * logged, never the URL: the URL carries the Connect `auth_token` in its query string.
+ */
+import type { RequestHandler, Response } from 'express';
+import type { Logger } from '../observability/logger';
+
+/** Ids and outcomes a handler may add to its request's log line. No personal data. */
+export interface RequestLogFields {
+  workflowId?: string;
+  outcome?: string;
+  reason?: string;
+}
+
+const LOG_FIELDS = 'requestLogFields';
+
+export function setLogFields(res: Response, fields: RequestLogFields): void {
+  res.locals[LOG_FIELDS] = { ...getLogFields(res), ...fields };
+}
+
+function getLogFields(res: Response): RequestLogFields {
+  return (res.locals[LOG_FIELDS] as RequestLogFields | undefined) ?? {};
+}
+
+export function requestLogger(logger: Logger): RequestHandler {
+  return (req, res, next) => {
+    const started = process.hrtime.bigint();
+    res.on('finish', () => {
+      const status = res.statusCode;
+      const line = {
+        method: req.method,
+        // Routers are mounted at the root with full paths, so `route.path` is the whole template.
+        route: typeof req.route?.path === 'string' ? req.route.path : '(unmatched)',
+        status,
+        durationMs: Number((process.hrtime.bigint() - started) / 1000n) / 1000,
+        ...getLogFields(res),
+      };
+      if (status >= 500) logger.error(line, 'request');
+      else if (status >= 400) logger.warn(line, 'request');
+      else logger.info(line, 'request');
+    });
+    next();
+  };
+}

@@ -1,0 +1,158 @@
+/**
+ * `TicketWorkflowGateway` over `@temporalio/client`.
+ *
+ * Every call runs under a short gRPC deadline: the client's own retry of UNAVAILABLE would
+ * otherwise keep a webhook open for most of a minute, longer than senders wait (Zendesk gives
+ * up after ~10 s). On a deadline or any transport/server error the call fails fast with
+ * `TemporalUnavailableError` and the route answers 503 so the sender retries.
+ */
+import {
+  type Client,
+  isGrpcServiceError,
+  NamespaceNotFoundError,
+  ServiceError,
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowIdReusePolicy,
+  WorkflowNotFoundError,
+} from '@temporalio/client';
+import type { Config } from '../config';
+import { parseCrmExternalId, type SourceKind, ticketWorkflowId } from '../domain/ticket';
+import {
+  type CrmNotification,
+  crmChangedSignal,
+  type SourceNotification,
+  sourceChangedSignal,
+  stateQuery,
+  TICKET_WORKFLOW_TYPE,
+  type TicketStateView,
+  type TicketWorkflowInput,
+  type TicketWorkflowSettings,
+} from '../workflows/definitions';
+import { TicketSourceKey, TicketStatusKey } from '../workflows/search-attributes';
+import {
+  type CrmNotifyResult,
+  type SourceNotifyResult,
+  TemporalUnavailableError,
+  type TicketWorkflowGateway,
+} from './gateway';
+
+export interface TemporalGatewayOptions {
+  client: Client;
+  taskQueue: string;
+  /**
+   * Settings given to each ticket workflow this gateway starts (see `workflowSettingsFrom`).
+   * A workflow keeps the settings it was started with; omitted ones take the workflow's defaults.
+   */
+  workflowSettings?: Partial<TicketWorkflowSettings>;
+  /** Deadline for each Temporal call (default 5 s: well inside a webhook sender's patience). */
+  rpcTimeoutMs?: number;
+  /** Deadline for the readiness probe (default 2 s). */
+  readyTimeoutMs?: number;
+}
+
+/** The deployment's workflow settings (SOLVED_AUTO_CLOSE_AFTER, SOLVED_REOPEN_SOURCE_STATUS). */
+export function workflowSettingsFrom(
+  config: Pick<Config, 'solvedAutoCloseAfterMs' | 'solvedReopenSourceStatus'>,
+): Partial<TicketWorkflowSettings> {
+  return { solvedAutoCloseAfterMs: config.solvedAutoCloseAfterMs, reopenSourceStatus: config.solvedReopenSourceStatus };
+}
+
+export function createTemporalGateway(options: TemporalGatewayOptions): TicketWorkflowGateway {
+  const { client, taskQueue, workflowSettings, rpcTimeoutMs = 5_000, readyTimeoutMs = 2_000 } = options;
+
+  /**
+   * Run `fn` under a deadline; transport and server failures become `TemporalUnavailableError`.
+   * The client's retry interceptor sleeps its back-off without looking at the deadline, so an
+   * answer can come one back-off step late (about 6.5 s at the 5 s default, still inside
+   * Zendesk's 10 s). Racing a timer instead would abandon calls whose pending retry crashes the
+   * process if the connection is closed meanwhile (grpc "Channel has been shut down").
+   */
+  async function call<T>(operation: string, fn: () => Promise<T>, timeoutMs = rpcTimeoutMs): Promise<T> {
+    try {
+      return await client.connection.withDeadline(Date.now() + timeoutMs, fn);
+    } catch (err) {
+      if (isUnavailable(err)) throw new TemporalUnavailableError(operation, { cause: err });
+      throw err;
+    }
+  }
+
+  /** The workflow id that owns a CRM ticket, or null when none is known. */
+  async function findWorkflowForCrmTicket(crmTicketId: string, externalId: string | null): Promise<string | null> {
+    const parsed = externalId ? parseCrmExternalId(externalId) : null;
+    if (parsed) return ticketWorkflowId(parsed.source, parsed.sourceTicketId);
+    // Fallback for payloads without the external id. Visibility is eventually consistent, so a
+    // ticket created seconds ago may not be found; every sync of the workflow (any later
+    // notification, from either side) re-reads the CRM, so a miss delays a reply, never loses it.
+    // `crmTicketId` is validated as digits by the route, so it cannot break out of the quotes.
+    const query = `CrmTicketId = "${crmTicketId}"`;
+    for await (const execution of client.workflow.list({ query, pageSize: 1 })) return execution.workflowId;
+    return null;
+  }
+
+  return {
+    async notifySource(source: SourceKind, sourceTicketId: string, notification: SourceNotification): Promise<SourceNotifyResult> {
+      const workflowId = ticketWorkflowId(source, sourceTicketId);
+      const input: TicketWorkflowInput = { source, sourceTicketId, ...(workflowSettings && { settings: workflowSettings }) };
+      try {
+        await call('signalWithStart', () =>
+          client.workflow.signalWithStart(TICKET_WORKFLOW_TYPE, {
+            workflowId,
+            taskQueue,
+            args: [input],
+            signal: sourceChangedSignal,
+            signalArgs: [notification],
+            // A completed ticket workflow (CLOSED or DELETED) stays completed: a late webhook
+            // must not start a second life for it. A failed or terminated one may be restarted
+            // by the next notification, which is how an operator recovers a stuck ticket.
+            workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
+            // Applied only when this call starts the workflow; the workflow keeps them current.
+            typedSearchAttributes: [
+              { key: TicketSourceKey, value: source },
+              { key: TicketStatusKey, value: 'NEW' },
+            ],
+          }),
+        );
+        return { outcome: 'signalled', workflowId };
+      } catch (err) {
+        if (err instanceof WorkflowExecutionAlreadyStartedError) return { outcome: 'ignored', workflowId, reason: 'completed' };
+        throw err;
+      }
+    },
+
+    async notifyCrm(notification: CrmNotification, externalId: string | null): Promise<CrmNotifyResult> {
+      const workflowId = await call('findWorkflow', () => findWorkflowForCrmTicket(notification.crmTicketId, externalId));
+      if (workflowId === null) return { outcome: 'ignored', reason: 'no-workflow' };
+      try {
+        await call('signal', () => client.workflow.getHandle(workflowId).signal(crmChangedSignal, notification));
+        return { outcome: 'signalled', workflowId };
+      } catch (err) {
+        // Signalling a completed workflow reports "not found" too: the ticket is closed, nothing
+        // is left to sync. Not an error for Zendesk either way.
+        if (err instanceof WorkflowNotFoundError) return { outcome: 'ignored', reason: 'not-running' };
+        throw err;
+      }
+    },
+
+    async getState(source: SourceKind, sourceTicketId: string): Promise<TicketStateView | null> {
+      try {
+        return await call('query', () => client.workflow.getHandle(ticketWorkflowId(source, sourceTicketId)).query(stateQuery));
+      } catch (err) {
+        if (err instanceof WorkflowNotFoundError) return null;
+        throw err;
+      }
+    },
+
+    async ready(): Promise<void> {
+      await call('getSystemInfo', () => client.connection.workflowService.getSystemInfo({}), readyTimeoutMs);
+    },
+  };
+}
+
+/**
+ * Failures that say "Temporal did not do it, try again later": gRPC errors (unreachable,
+ * deadline, overloaded), the client's `ServiceError` wrapper around them, and a missing
+ * namespace (a deployment problem; the sender's retry succeeds once it is fixed).
+ */
+function isUnavailable(err: unknown): boolean {
+  return err instanceof ServiceError || err instanceof NamespaceNotFoundError || isGrpcServiceError(err);
+}

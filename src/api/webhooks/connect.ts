@@ -1,0 +1,57 @@
+/**
+ * `POST /webhooks/connect?auth_token=…` — the Connect platform's notification-only webhook,
+ * `{ type: 'CREATE' | 'UPDATE' | 'DELETE', ticketId }`.
+ *
+ * The platform documents no retries, so the answer is 202 only once Temporal has the signal;
+ * when Temporal is unreachable the 503 at least tells a retrying sender (or an operator) that
+ * nothing was recorded. The workflow reads the ticket back, so the body is just a trigger.
+ */
+import express, { type Request, Router } from 'express';
+import { z } from 'zod';
+import type { SourceNotification } from '../../workflows/definitions';
+import { requireQueryToken } from '../auth';
+import type { AppDeps } from '../deps';
+import { sendError, sendValidationError } from '../errors';
+import { setLogFields } from '../request-log';
+import { sourceTicketId } from '../schemas';
+
+const NOTIFICATION_KINDS = { CREATE: 'created', UPDATE: 'updated', DELETE: 'deleted' } as const;
+
+export const connectWebhookBody = z.object({
+  type: z.enum(['CREATE', 'UPDATE', 'DELETE'], { error: 'must be one of CREATE, UPDATE, DELETE' }),
+  ticketId: sourceTicketId,
+});
+
+function hasContent(req: Request): boolean {
+  const length = req.headers['content-length'];
+  return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
+}
+
+export function connectWebhookRouter({ config, gateway }: AppDeps): Router {
+  const router = Router();
+  router.post(
+    '/webhooks/connect',
+    requireQueryToken('auth_token', config.connectWebhookToken),
+    express.json({ limit: config.bodyLimitBytes }),
+    async (req, res) => {
+      // express.json leaves the body undefined when there is none or it is not declared JSON.
+      if (req.body === undefined) {
+        if (hasContent(req)) return sendError(res, 415, 'unsupported_media_type');
+        return sendError(res, 400, 'invalid_request', { issues: [{ path: '(body)', message: 'a JSON body is required' }] });
+      }
+      const parsed = connectWebhookBody.safeParse(req.body);
+      if (!parsed.success) return sendValidationError(res, parsed.error);
+
+      const notification: SourceNotification = {
+        kind: NOTIFICATION_KINDS[parsed.data.type],
+        eventId: null,
+        receivedAt: new Date().toISOString(),
+        snapshot: null,
+      };
+      const result = await gateway.notifySource('connect', parsed.data.ticketId, notification);
+      setLogFields(res, { workflowId: result.workflowId, outcome: result.outcome });
+      res.status(202).json({ accepted: true, workflowId: result.workflowId, outcome: result.outcome });
+    },
+  );
+  return router;
+}

@@ -1,0 +1,63 @@
+/**
+ * `POST /webhooks/zendesk` — Zendesk says one of its tickets changed (see ./zendesk-payload for
+ * the accepted bodies). Authenticated by Zendesk's signature over the raw body bytes, so the body
+ * is kept as a Buffer and parsed only after verification.
+ *
+ * Anything authentic and well-formed gets a 202, including tickets the bridge does not know and
+ * tickets whose workflow already completed: Zendesk trips a circuit breaker on repeated errors,
+ * and those cases are not errors. Only an unreachable Temporal answers 503, so Zendesk retries.
+ */
+import express, { Router } from 'express';
+import type { CrmNotification } from '../../workflows/definitions';
+import { verifyZendeskSignature } from '../auth';
+import type { AppDeps } from '../deps';
+import { sendError, sendValidationError } from '../errors';
+import { setLogFields } from '../request-log';
+import { parseZendeskPayload } from './zendesk-payload';
+
+export function zendeskWebhookRouter({ config, gateway }: AppDeps): Router {
+  const router = Router();
+  router.post(
+    '/webhooks/zendesk',
+    // Any media type: the signature decides whether we listen, not the Content-Type header.
+    express.raw({ type: () => true, limit: config.bodyLimitBytes }),
+    async (req, res) => {
+      const rawBody = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+      const check = verifyZendeskSignature({
+        secret: config.zendeskWebhookSecret,
+        signature: req.get('x-zendesk-webhook-signature'),
+        timestamp: req.get('x-zendesk-webhook-signature-timestamp'),
+        rawBody,
+      });
+      if (!check.ok) {
+        setLogFields(res, { reason: `signature ${check.reason}` });
+        return sendError(res, 401, 'unauthorized');
+      }
+
+      let json: unknown;
+      try {
+        json = JSON.parse(rawBody.toString('utf8'));
+      } catch {
+        return sendError(res, 400, 'invalid_json');
+      }
+      const parsed = parseZendeskPayload(json);
+      if (!parsed.ok) return sendValidationError(res, parsed.error);
+      if (parsed.ticket === null) {
+        setLogFields(res, { outcome: 'ignored', reason: 'not-a-ticket-event' });
+        return res.status(202).json({ accepted: true, outcome: 'ignored' });
+      }
+
+      const notification: CrmNotification = {
+        crmTicketId: parsed.ticket.crmTicketId,
+        // Triggers carry no event id; Zendesk's invocation id is the next best thing for dedup.
+        eventId: parsed.ticket.eventId ?? req.get('x-zendesk-webhook-invocation-id') ?? null,
+        receivedAt: new Date().toISOString(),
+      };
+      const result = await gateway.notifyCrm(notification, parsed.ticket.externalId);
+      if (result.outcome === 'signalled') setLogFields(res, { workflowId: result.workflowId, outcome: 'signalled' });
+      else setLogFields(res, { outcome: 'ignored', reason: result.reason });
+      res.status(202).json({ accepted: true, ...result });
+    },
+  );
+  return router;
+}

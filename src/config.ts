@@ -1,0 +1,280 @@
+/**
+ * Environment configuration, validated once at start-up.
+ *
+ * Every variable is checked on its own and all problems are reported together (one line each,
+ * `NAME: what is wrong`), so a deployment is fixed in one round trip. Messages never include the
+ * value: several variables are secrets, and a misplaced secret is still a secret.
+ *
+ * Connect and Zendesk are each optional as a group: without `CONNECT_API_URL` /
+ * `ZENDESK_API_URL` the product runs a sandbox with in-process simulators, so their credentials
+ * are not needed (the inbound webhook secrets are then generated, see `generatedSecrets`). Once
+ * a URL is set, the credentials of that group are required.
+ */
+import { randomBytes } from 'node:crypto';
+import { inspect } from 'node:util';
+import { z } from 'zod';
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** The source status a "not resolved" reply from SOLVED leads to (the guide says PENDING). */
+export const REOPEN_SOURCE_STATUSES = ['PENDING', 'OPEN'] as const;
+export type ReopenSourceStatus = (typeof REOPEN_SOURCE_STATUSES)[number];
+
+export interface ConnectConfig {
+  apiUrl: string;
+  apiKey: string;
+}
+
+export interface ZendeskConfig {
+  /** `https://{subdomain}.zendesk.com/api/v2`, without a trailing slash. */
+  apiUrl: string;
+  email: string;
+  apiToken: string;
+}
+
+export interface Config {
+  port: number;
+  temporal: {
+    /** `host:port`; null: the runner picks a local dev server or the in-memory test service. */
+    address: string | null;
+    namespace: string;
+    taskQueue: string;
+  };
+  /** null: sandbox (simulated Connect API). */
+  connect: ConnectConfig | null;
+  /** null: sandbox (simulated Zendesk). */
+  zendesk: ZendeskConfig | null;
+  /** Inbound secrets: the Connect `auth_token`, the Zendesk signing secret, the ops bearer token. */
+  connectWebhookToken: string;
+  zendeskWebhookSecret: string;
+  opsApiToken: string;
+  /** Names of inbound secrets generated because the sandbox runs without them (print them to play). */
+  generatedSecrets: SecretVariable[];
+  solvedAutoCloseAfterMs: number;
+  solvedReopenSourceStatus: ReopenSourceStatus;
+  logLevel: LogLevel;
+  bodyLimitBytes: number;
+}
+
+export type SecretVariable = 'CONNECT_WEBHOOK_TOKEN' | 'ZENDESK_WEBHOOK_SECRET' | 'OPS_API_TOKEN';
+
+export interface ConfigIssue {
+  variable: string;
+  message: string;
+}
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(readonly issues: readonly ConfigIssue[]) {
+    super(`Invalid configuration:\n${issues.map((i) => `  ${i.variable}: ${i.message}`).join('\n')}`);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Variable schemas. Each carries its own message: zod's defaults are fine for developers but
+// some of them quote the input, which must never happen for a secret.
+
+const MIN_SECRET_LENGTH = 16;
+
+const port = z
+  .string()
+  .regex(/^\d+$/, { error: 'must be an integer port number' })
+  .transform(Number)
+  .refine((n) => n <= 65535, { error: 'must be between 0 and 65535' });
+
+const hostPort = z.string().regex(/^[A-Za-z0-9.-]+:\d{1,5}$|^\[[0-9A-Fa-f:]+\]:\d{1,5}$/, {
+  error: 'must be host:port',
+});
+
+const name = z.string().regex(/^[A-Za-z0-9._-]{1,200}$/, { error: 'must be a name of letters, digits, ".", "_", "-"' });
+
+const httpUrl = z
+  .url({ protocol: /^https?$/, error: 'must be a URL' })
+  // Adapters append paths (`/tickets/{id}`); a trailing slash would double them.
+  .transform((u) => u.replace(/\/+$/, ''));
+
+const zendeskUrl = httpUrl.refine((u) => u.endsWith('/api/v2'), {
+  error: 'must end with /api/v2 (e.g. https://acme.zendesk.com/api/v2)',
+});
+
+const credential = z.string().min(1, { error: 'must not be empty' });
+
+const inboundSecret = z
+  .string()
+  .min(MIN_SECRET_LENGTH, { error: `must be at least ${MIN_SECRET_LENGTH} characters (it authenticates callers)` });
+
+const email = z.email({ error: 'must be an email address' });
+
+const DURATION_UNITS_MS = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+
+/** `72h`, `30m`, `2d`, `45s`, `1500ms` or a bare number of milliseconds. */
+export function parseDurationMs(text: string): number | null {
+  const match = /^(\d+)(ms|s|m|h|d)?$/.exec(text.trim());
+  if (!match) return null;
+  const ms = Number(match[1]) * DURATION_UNITS_MS[(match[2] ?? 'ms') as keyof typeof DURATION_UNITS_MS];
+  return Number.isSafeInteger(ms) && ms > 0 ? ms : null;
+}
+
+const duration = z.string().transform((text, ctx) => {
+  const ms = parseDurationMs(text);
+  if (ms === null) {
+    ctx.addIssue({ code: 'custom', message: 'must be a positive duration like 72h, 30m, 2d, 45s or milliseconds' });
+    return z.NEVER;
+  }
+  return ms;
+});
+
+const BYTE_UNITS = { b: 1, kb: 1024, mb: 1024 ** 2 } as const;
+
+/** `100kb`, `1mb`, `512b` or a bare number of bytes (the units express/body-parser understand). */
+export function parseByteSize(text: string): number | null {
+  const match = /^(\d+)\s*(b|kb|mb)?$/i.exec(text.trim());
+  if (!match) return null;
+  const bytes = Number(match[1]) * BYTE_UNITS[(match[2]?.toLowerCase() ?? 'b') as keyof typeof BYTE_UNITS];
+  return Number.isSafeInteger(bytes) && bytes > 0 ? bytes : null;
+}
+
+const byteSize = z.string().transform((text, ctx) => {
+  const bytes = parseByteSize(text);
+  if (bytes === null) {
+    ctx.addIssue({ code: 'custom', message: 'must be a size like 100kb, 1mb or a number of bytes' });
+    return z.NEVER;
+  }
+  return bytes;
+});
+
+const logLevel = z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` });
+const reopenStatus = z.enum(REOPEN_SOURCE_STATUSES, { error: `must be one of ${REOPEN_SOURCE_STATUSES.join(', ')}` });
+
+// ---------------------------------------------------------------------------------------------
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** Reads variables one by one, collecting every problem instead of stopping at the first. */
+class EnvReader {
+  readonly issues: ConfigIssue[] = [];
+  constructor(private readonly env: Env) {}
+
+  /** Empty counts as unset: `FOO=` in an env file means "not configured", not "configured empty". */
+  isSet(variable: string): boolean {
+    return (this.env[variable] ?? '').trim() !== '';
+  }
+
+  optional<T>(variable: string, schema: z.ZodType<T, string>): T | undefined {
+    if (!this.isSet(variable)) return undefined;
+    const result = schema.safeParse(this.env[variable]!.trim());
+    if (result.success) return result.data;
+    // One line per variable: the first message is the most specific one.
+    this.issues.push({ variable, message: result.error.issues[0]?.message ?? 'is invalid' });
+    return undefined;
+  }
+
+  withDefault<T>(variable: string, schema: z.ZodType<T, string>, fallback: string): T | undefined {
+    return this.isSet(variable) ? this.optional(variable, schema) : schema.parse(fallback);
+  }
+
+  /** Required when `condition` holds (e.g. its group's URL is set), otherwise optional. */
+  requiredIf<T>(condition: boolean, variable: string, schema: z.ZodType<T, string>, why: string): T | undefined {
+    if (condition && !this.isSet(variable)) {
+      this.issues.push({ variable, message: `is required ${why}` });
+      return undefined;
+    }
+    return this.optional(variable, schema);
+  }
+}
+
+/**
+ * Validate the environment and return the configuration, or throw a `ConfigError` naming every
+ * bad variable. The returned object keeps the secrets (adapters need them) but redacts them
+ * whenever it is serialised or inspected; see `redactedConfig`.
+ */
+export function loadConfig(env: Env = process.env): Config {
+  const r = new EnvReader(env);
+  const connectSet = r.isSet('CONNECT_API_URL');
+  const zendeskSet = r.isSet('ZENDESK_API_URL');
+  const whenConnect = 'when CONNECT_API_URL is set';
+  const whenZendesk = 'when ZENDESK_API_URL is set';
+
+  const generatedSecrets: SecretVariable[] = [];
+  const inbound = (variable: SecretVariable, requiredWhen: boolean, why: string): string | undefined => {
+    if (requiredWhen || r.isSet(variable)) return r.requiredIf(requiredWhen, variable, inboundSecret, why);
+    // Sandbox: the simulators sign with whatever we pick, so a random secret keeps the
+    // endpoints authenticated even on a laptop without anyone having to invent one.
+    generatedSecrets.push(variable);
+    return randomBytes(24).toString('base64url');
+  };
+
+  // Read in the documented order, so the error lists the variables in that order too.
+  const portNumber = r.withDefault('PORT', port, '3000');
+  const temporal = {
+    address: r.optional('TEMPORAL_ADDRESS', hostPort) ?? null,
+    namespace: r.withDefault('TEMPORAL_NAMESPACE', name, 'default'),
+    taskQueue: r.withDefault('TEMPORAL_TASK_QUEUE', name, 'ticket-bridge'),
+  };
+  const connectUrl = r.optional('CONNECT_API_URL', httpUrl);
+  const connectApiKey = r.requiredIf(connectSet, 'CONNECT_API_KEY', credential, whenConnect);
+  const connectWebhookToken = inbound('CONNECT_WEBHOOK_TOKEN', connectSet, whenConnect);
+  const zendeskApiUrl = r.optional('ZENDESK_API_URL', zendeskUrl);
+  const zendeskEmail = r.requiredIf(zendeskSet, 'ZENDESK_EMAIL', email, whenZendesk);
+  const zendeskToken = r.requiredIf(zendeskSet, 'ZENDESK_API_TOKEN', credential, whenZendesk);
+  const zendeskWebhookSecret = inbound('ZENDESK_WEBHOOK_SECRET', zendeskSet, whenZendesk);
+  const opsApiToken = inbound('OPS_API_TOKEN', connectSet || zendeskSet, 'when CONNECT_API_URL or ZENDESK_API_URL is set');
+
+  const config = {
+    port: portNumber,
+    temporal,
+    connect: connectUrl !== undefined && connectApiKey !== undefined ? { apiUrl: connectUrl, apiKey: connectApiKey } : null,
+    zendesk:
+      zendeskApiUrl !== undefined && zendeskEmail !== undefined && zendeskToken !== undefined
+        ? { apiUrl: zendeskApiUrl, email: zendeskEmail, apiToken: zendeskToken }
+        : null,
+    connectWebhookToken,
+    zendeskWebhookSecret,
+    opsApiToken,
+    generatedSecrets,
+    solvedAutoCloseAfterMs: r.withDefault('SOLVED_AUTO_CLOSE_AFTER', duration, '72h'),
+    solvedReopenSourceStatus: r.withDefault('SOLVED_REOPEN_SOURCE_STATUS', reopenStatus, 'PENDING'),
+    logLevel: r.withDefault('LOG_LEVEL', logLevel, 'info'),
+    bodyLimitBytes: r.withDefault('BODY_LIMIT', byteSize, '100kb'),
+  };
+
+  if (r.issues.length > 0) throw new ConfigError(r.issues);
+  // No issues means every field above was parsed (undefined only ever comes with an issue).
+  return protect(config as Config);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Redaction
+
+const REDACTED = '[redacted]';
+
+/** A plain copy of the configuration with every secret replaced, safe to log or print. */
+export function redactedConfig(config: Config): Config {
+  return {
+    ...config,
+    temporal: { ...config.temporal },
+    connect: config.connect && { ...config.connect, apiKey: REDACTED },
+    zendesk: config.zendesk && { ...config.zendesk, apiToken: REDACTED },
+    connectWebhookToken: REDACTED,
+    zendeskWebhookSecret: REDACTED,
+    opsApiToken: REDACTED,
+    generatedSecrets: [...config.generatedSecrets],
+  };
+}
+
+/**
+ * Make `JSON.stringify`, pino and `console.log` show the redacted form, for the whole object and
+ * for the groups holding credentials (someone will log `config.zendesk` one day). The hooks are
+ * non-enumerable, so they do not show up in the data itself; a spread copy loses them.
+ */
+function protect(config: Config): Config {
+  const hide = <T extends object>(target: T, redacted: () => unknown): T => {
+    Object.defineProperty(target, 'toJSON', { value: redacted, enumerable: false });
+    Object.defineProperty(target, inspect.custom, { value: () => redacted(), enumerable: false });
+    return target;
+  };
+  if (config.connect) hide(config.connect, () => ({ ...config.connect, apiKey: REDACTED }));
+  if (config.zendesk) hide(config.zendesk, () => ({ ...config.zendesk, apiToken: REDACTED }));
+  return hide(config, () => redactedConfig(config));
+}

@@ -1,0 +1,103 @@
+/**
+ * Structured JSON logs (pino), one object per line on stdout.
+ *
+ * Tickets carry personal data (names, emails, messages) and the process holds secrets, so
+ * redaction is a property of the logger, not a discipline of each call site: any field whose
+ * name says "content", "person" or "credential" is censored wherever it appears (up to three
+ * levels deep; pino's redaction has no recursive wildcard). Call sites must still prefer ids
+ * and counts over objects, and never log request bodies or URLs with query strings.
+ */
+import pino, { type DestinationStream, type Level, type Logger, type LoggerOptions } from 'pino';
+
+export type { Logger } from 'pino';
+
+/** Field names whose values are never written, at any of the first three levels. */
+export const SENSITIVE_KEYS = [
+  // Personal data and ticket content.
+  'email',
+  'name',
+  'body',
+  'message',
+  'text',
+  'description',
+  'title',
+  'subject',
+  'requester',
+  'client',
+  'comment',
+  'comments',
+  'replies',
+  'reply',
+  'snapshot',
+  // Credentials.
+  'authorization',
+  'cookie',
+  'password',
+  'token',
+  'secret',
+  'auth_token',
+  'apiKey',
+  'apiToken',
+  'connectWebhookToken',
+  'zendeskWebhookSecret',
+  'opsApiToken',
+  'x-zendesk-webhook-signature',
+  'clevergy-api-key',
+] as const;
+
+function bracket(key: string): string {
+  return /^[A-Za-z_$][\w$]*$/.test(key) ? key : `["${key}"]`;
+}
+
+/** `key`, `*.key`, `*.*.key` for each sensitive key (fast-redact syntax). */
+export const REDACT_PATHS: string[] = SENSITIVE_KEYS.flatMap((key) => {
+  const k = bracket(key);
+  const sep = k.startsWith('[') ? '' : '.';
+  return [k, `*${sep}${k}`, `*.*${sep}${k}`];
+});
+
+/**
+ * Errors: keep what tells an operator where it broke (type, code, stack frames) but not the
+ * message, which often quotes input (JSON.parse quotes the body it failed on, HTTP clients quote
+ * response bodies). Causes are followed a few levels for their type and code.
+ */
+export function serializeError(err: unknown, depth = 0): Record<string, unknown> {
+  if (!(err instanceof Error)) return { type: typeof err };
+  const e = err as Error & { code?: unknown; status?: unknown; kind?: unknown; type?: unknown };
+  const out: Record<string, unknown> = { type: e.name };
+  if (typeof e.code === 'string' || typeof e.code === 'number') out.code = e.code;
+  if (typeof e.status === 'number') out.status = e.status;
+  // IntegrationError.kind and body-parser's `type` are fixed vocabularies, safe to keep.
+  if (typeof e.kind === 'string') out.kind = e.kind;
+  if (typeof e.type === 'string') out.errorType = e.type;
+  // Drop the first stack line: it repeats the message.
+  if (e.stack) out.stack = e.stack.split('\n').slice(1).join('\n');
+  if (e.cause !== undefined && depth < 3) out.cause = serializeError(e.cause, depth + 1);
+  return out;
+}
+
+export interface CreateLoggerOptions {
+  level?: Level | 'silent';
+  /** Where lines go; stdout by default. Tests pass a capturing stream. */
+  destination?: DestinationStream;
+  /** Extra fields on every line, e.g. `{ service: 'api' }`. */
+  base?: Record<string, string>;
+}
+
+export function createLogger(options: CreateLoggerOptions = {}): Logger {
+  const pinoOptions: LoggerOptions = {
+    level: options.level ?? 'info',
+    base: { ...options.base },
+    timestamp: pino.stdTimeFunctions.isoTime,
+    // `level: "info"` rather than 30: readable without a pretty-printer.
+    formatters: { level: (label) => ({ level: label }) },
+    serializers: { err: serializeError, error: serializeError },
+    redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+  };
+  return options.destination ? pino(pinoOptions, options.destination) : pino(pinoOptions);
+}
+
+/** A logger for one component (`{ component: 'api' }`); bindings go through the same redaction. */
+export function childLogger(parent: Logger, component: string, bindings: Record<string, unknown> = {}): Logger {
+  return parent.child({ component, ...bindings });
+}

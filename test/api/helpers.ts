@@ -1,0 +1,145 @@
+/** Shared fixtures for the API tests: a real HTTP server on loopback, a fake gateway, log capture. */
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { createApp, type ApiConfig, type RouterFactory } from '../../src/api/app';
+import {
+  type CrmNotifyResult,
+  type SourceNotifyResult,
+  type TicketWorkflowGateway,
+} from '../../src/api/gateway';
+import type { SourceKind } from '../../src/domain/ticket';
+import type { CrmNotification, SourceNotification, TicketStateView } from '../../src/workflows/definitions';
+import { createLogger, type Logger } from '../../src/observability/logger';
+import { zendeskSignature } from '../../src/api/auth';
+
+export const CONNECT_TOKEN = 'connect-token-0123456789abcdef';
+export const ZENDESK_SECRET = 'zendesk-secret-0123456789abcdef';
+export const OPS_TOKEN = 'ops-token-0123456789abcdef';
+
+export const testConfig: ApiConfig = {
+  connectWebhookToken: CONNECT_TOKEN,
+  zendeskWebhookSecret: ZENDESK_SECRET,
+  opsApiToken: OPS_TOKEN,
+  bodyLimitBytes: 1024,
+};
+
+/** Every line the logger wrote, raw and parsed. */
+export class LogCapture {
+  readonly lines: string[] = [];
+  readonly logger: Logger = createLogger({ level: 'trace', destination: { write: (line: string) => void this.lines.push(line) } });
+  get text(): string {
+    return this.lines.join('');
+  }
+  records(): Array<Record<string, unknown>> {
+    return this.lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+  }
+  requestLines(): Array<Record<string, unknown>> {
+    return this.records().filter((r) => r.msg === 'request');
+  }
+}
+
+type Handler<A extends unknown[], R> = (...args: A) => Promise<R>;
+
+/** A gateway that records calls; each behaviour can be replaced per test. */
+export class FakeGateway implements TicketWorkflowGateway {
+  readonly sourceCalls: Array<{ source: SourceKind; id: string; notification: SourceNotification }> = [];
+  readonly crmCalls: Array<{ notification: CrmNotification; externalId: string | null }> = [];
+  readonly stateCalls: Array<{ source: SourceKind; id: string }> = [];
+
+  onNotifySource: Handler<[SourceKind, string], SourceNotifyResult> = async (source, id) => ({
+    outcome: 'signalled',
+    workflowId: `ticket/${source}/${id}`,
+  });
+  onNotifyCrm: Handler<[CrmNotification, string | null], CrmNotifyResult> = async () => ({ outcome: 'ignored', reason: 'no-workflow' });
+  onGetState: Handler<[SourceKind, string], TicketStateView | null> = async () => null;
+  onReady: Handler<[], void> = async () => undefined;
+
+  notifySource(source: SourceKind, id: string, notification: SourceNotification): Promise<SourceNotifyResult> {
+    this.sourceCalls.push({ source, id, notification });
+    return this.onNotifySource(source, id);
+  }
+  notifyCrm(notification: CrmNotification, externalId: string | null): Promise<CrmNotifyResult> {
+    this.crmCalls.push({ notification, externalId });
+    return this.onNotifyCrm(notification, externalId);
+  }
+  getState(source: SourceKind, id: string): Promise<TicketStateView | null> {
+    this.stateCalls.push({ source, id });
+    return this.onGetState(source, id);
+  }
+  ready(): Promise<void> {
+    return this.onReady();
+  }
+}
+
+export interface RunningApi {
+  url: string;
+  gateway: TicketWorkflowGateway;
+  logs: LogCapture;
+  close(): Promise<void>;
+}
+
+/** Start the real app on 127.0.0.1:<random>. */
+export async function startApi(options: {
+  gateway: TicketWorkflowGateway;
+  config?: Partial<ApiConfig>;
+  routers?: readonly RouterFactory[];
+}): Promise<RunningApi> {
+  const logs = new LogCapture();
+  const app = createApp({ config: { ...testConfig, ...options.config }, gateway: options.gateway, logger: logs.logger }, options.routers);
+  const server: Server = await new Promise((resolve) => {
+    const s = app.listen(0, '127.0.0.1', () => resolve(s));
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    gateway: options.gateway,
+    logs,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.closeAllConnections();
+        server.close((err) => (err ? reject(err) : resolve()));
+      }),
+  };
+}
+
+/** POST a JSON (or raw) body. */
+export function postJson(url: string, body: unknown, headers: Record<string, string> = {}): Promise<Response> {
+  return fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+}
+
+/** Headers Zendesk would send for these exact body bytes. */
+export function zendeskHeaders(rawBody: string | Buffer, options: { secret?: string; timestamp?: string } = {}): Record<string, string> {
+  const timestamp = options.timestamp ?? new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const bytes = Buffer.isBuffer(rawBody) ? rawBody : Buffer.from(rawBody, 'utf8');
+  return {
+    'content-type': 'application/json',
+    'x-zendesk-webhook-signature': zendeskSignature(options.secret ?? ZENDESK_SECRET, timestamp, bytes),
+    'x-zendesk-webhook-signature-timestamp': timestamp,
+  };
+}
+
+export const sampleState: TicketStateView = {
+  source: 'connect',
+  sourceTicketId: '42',
+  status: 'OPEN',
+  sourceStatus: 'OPEN',
+  crmStatus: 'open',
+  crmTicketId: '35436',
+  lastSyncAt: '2026-01-01T00:00:00.000Z',
+  solvedTimerDeadline: null,
+  lastError: null,
+  counts: {
+    notifications: 2,
+    syncs: 2,
+    userCommentsToCrm: 1,
+    agentRepliesToSource: 0,
+    statusChangesToCrm: 0,
+    statusChangesToSource: 0,
+  },
+  notes: [],
+  completed: false,
+};

@@ -1,0 +1,145 @@
+import { TemporalUnavailableError } from '../../src/api/gateway';
+import { FakeGateway, OPS_TOKEN, type RunningApi, sampleState, startApi } from './helpers';
+
+describe('ops and health routes', () => {
+  let api: RunningApi;
+  let gateway: FakeGateway;
+  const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+
+  beforeEach(async () => {
+    gateway = new FakeGateway();
+    api = await startApi({ gateway });
+  });
+  afterEach(() => api.close());
+
+  describe('GET /tickets/:source/:ticketId', () => {
+    it('returns the workflow state with the right bearer token', async () => {
+      gateway.onGetState = async () => sampleState;
+      const res = await fetch(`${api.url}/tickets/connect/42`, { headers: bearer(OPS_TOKEN) });
+      expect(res.status).toBe(200);
+      expect(res.headers.get('cache-control')).toBe('no-store');
+      expect(await res.json()).toEqual(sampleState);
+      expect(gateway.stateCalls).toEqual([{ source: 'connect', id: '42' }]);
+    });
+
+    it('serves other sources too', async () => {
+      gateway.onGetState = async () => sampleState;
+      expect((await fetch(`${api.url}/tickets/whitelabel/0b7e-11`, { headers: bearer(OPS_TOKEN) })).status).toBe(200);
+      expect(gateway.stateCalls).toEqual([{ source: 'whitelabel', id: '0b7e-11' }]);
+    });
+
+    it('answers 404 not_found when there is no workflow', async () => {
+      const res = await fetch(`${api.url}/tickets/connect/404`, { headers: bearer(OPS_TOKEN) });
+      expect(res.status).toBe(404);
+      expect(await res.json()).toEqual({ error: 'not_found' });
+    });
+
+    it.each([
+      ['no Authorization header', {}],
+      ['a wrong token', bearer('wrong')],
+      ['another scheme', { authorization: `Basic ${OPS_TOKEN}` }],
+      ['a prefix of the token', bearer(OPS_TOKEN.slice(0, 8))],
+    ])('answers 401 with %s, without querying', async (_label, headers) => {
+      gateway.onGetState = async () => sampleState;
+      const res = await fetch(`${api.url}/tickets/connect/42`, { headers });
+      expect(res.status).toBe(401);
+      expect(res.headers.get('www-authenticate')).toBe('Bearer');
+      expect(await res.json()).toEqual({ error: 'unauthorized' });
+      expect(gateway.stateCalls).toHaveLength(0);
+    });
+
+    it('answers 400 naming an unknown source', async () => {
+      const res = await fetch(`${api.url}/tickets/jira/42`, { headers: bearer(OPS_TOKEN) });
+      expect(res.status).toBe(400);
+      expect(await res.json()).toEqual({ error: 'invalid_request', issues: [{ path: 'source', message: 'must be one of connect, whitelabel' }] });
+    });
+
+    it('answers 400 naming a bad ticket id', async () => {
+      const res = await fetch(`${api.url}/tickets/connect/${encodeURIComponent('a b')}`, { headers: bearer(OPS_TOKEN) });
+      expect(res.status).toBe(400);
+      expect(((await res.json()) as { issues: Array<{ path: string }> }).issues.map((i) => i.path)).toEqual(['ticketId']);
+    });
+
+    it('answers 503 when Temporal is unavailable', async () => {
+      gateway.onGetState = async () => {
+        throw new TemporalUnavailableError('query');
+      };
+      const res = await fetch(`${api.url}/tickets/connect/42`, { headers: bearer(OPS_TOKEN) });
+      expect(res.status).toBe(503);
+      expect(await res.json()).toMatchObject({ error: 'temporal_unavailable' });
+    });
+  });
+
+  describe('health', () => {
+    it('GET /healthz is 200 even when Temporal is down', async () => {
+      gateway.onReady = async () => {
+        throw new TemporalUnavailableError('getSystemInfo');
+      };
+      const res = await fetch(`${api.url}/healthz`);
+      expect(res.status).toBe(200);
+      expect(await res.json()).toEqual({ status: 'ok' });
+    });
+
+    it('GET /readyz is 200 when the gateway is ready', async () => {
+      const res = await fetch(`${api.url}/readyz`);
+      expect(res.status).toBe(200);
+      expect(await res.json()).toEqual({ status: 'ready' });
+    });
+
+    it('GET /readyz is 503 when Temporal is unavailable', async () => {
+      gateway.onReady = async () => {
+        throw new TemporalUnavailableError('getSystemInfo');
+      };
+      const res = await fetch(`${api.url}/readyz`);
+      expect(res.status).toBe(503);
+      expect(await res.json()).toMatchObject({ error: 'temporal_unavailable' });
+    });
+  });
+
+  describe('everything else', () => {
+    it('answers unknown routes with a JSON 404', async () => {
+      const res = await fetch(`${api.url}/nope`);
+      expect(res.status).toBe(404);
+      expect(res.headers.get('content-type')).toMatch(/^application\/json/);
+      expect(await res.json()).toEqual({ error: 'not_found' });
+    });
+
+    it('answers a wrong method on a known path with a JSON 404', async () => {
+      const res = await fetch(`${api.url}/webhooks/connect`);
+      expect(res.status).toBe(404);
+      expect(await res.json()).toEqual({ error: 'not_found' });
+    });
+
+    it('does not advertise the framework', async () => {
+      const res = await fetch(`${api.url}/healthz`);
+      expect(res.headers.get('x-powered-by')).toBeNull();
+    });
+
+    it('logs one line per request with method, route template, status and duration', async () => {
+      gateway.onGetState = async () => sampleState;
+      await fetch(`${api.url}/tickets/connect/42`, { headers: bearer(OPS_TOKEN) });
+      await fetch(`${api.url}/nope?x=1`);
+      await new Promise((r) => setImmediate(r));
+      const lines = api.logs.requestLines();
+      expect(lines).toHaveLength(2);
+      expect(lines[0]).toMatchObject({ level: 'info', method: 'GET', route: '/tickets/:source/:ticketId', status: 200 });
+      expect(lines[0]!.durationMs).toEqual(expect.any(Number));
+      expect(lines[1]).toMatchObject({ level: 'warn', method: 'GET', route: '(unmatched)', status: 404 });
+    });
+
+    it('mounts extra routers given to createApp', async () => {
+      const { Router } = await import('express');
+      const { API_ROUTERS } = await import('../../src/api/app');
+      const extra = await startApi({
+        gateway,
+        routers: [...API_ROUTERS, () => Router().get('/extra', (_req, res) => void res.json({ extra: true }))],
+      });
+      try {
+        expect(await (await fetch(`${extra.url}/extra`)).json()).toEqual({ extra: true });
+        expect((await fetch(`${extra.url}/healthz`)).status).toBe(200);
+      } finally {
+        await extra.close();
+      }
+    });
+  });
+});

@@ -1,0 +1,149 @@
+/**
+ * What the gateway asks of the Temporal client, and how it reads the answers, with a recording
+ * client. (temporal-gateway.test.ts proves the same calls land in a real Temporal.)
+ */
+import {
+  type Client,
+  ServiceError,
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowIdReusePolicy,
+  WorkflowNotFoundError,
+} from '@temporalio/client';
+import { TemporalUnavailableError } from '../../src/api/gateway';
+import { createTemporalGateway } from '../../src/api/temporal-gateway';
+import { crmChangedSignal, sourceChangedSignal, stateQuery, type SourceNotification } from '../../src/workflows/definitions';
+import { TicketSourceKey, TicketStatusKey } from '../../src/workflows/search-attributes';
+import { sampleState } from './helpers';
+
+function recordingClient() {
+  const deadlines: number[] = [];
+  const calls = {
+    signalWithStart: jest.fn(async (_type: string, _options: Record<string, unknown>) => ({})),
+    signal: jest.fn(async (_workflowId: string, _def: unknown, _arg: unknown) => undefined),
+    query: jest.fn(async (_workflowId: string, _def: unknown): Promise<unknown> => sampleState),
+    list: jest.fn((_options: { query: string }): string[] => []),
+  };
+  const client = {
+    connection: {
+      withDeadline: (deadline: number, fn: () => Promise<unknown>) => {
+        deadlines.push(deadline - Date.now());
+        return fn();
+      },
+      workflowService: { getSystemInfo: jest.fn(async () => ({})) },
+    },
+    workflow: {
+      signalWithStart: calls.signalWithStart,
+      getHandle: (workflowId: string) => ({
+        signal: (def: unknown, arg: unknown) => calls.signal(workflowId, def, arg),
+        query: (def: unknown) => calls.query(workflowId, def),
+      }),
+      list: (options: { query: string }) =>
+        (async function* () {
+          for (const workflowId of calls.list(options)) yield { workflowId };
+        })(),
+    },
+  };
+  return { client: client as unknown as Client, calls, deadlines };
+}
+
+const notification: SourceNotification = { kind: 'created', eventId: null, receivedAt: '2026-01-01T00:00:00.000Z', snapshot: null };
+const crmNotification = { crmTicketId: '35436', eventId: 'e1', receivedAt: '2026-01-01T00:00:00.000Z' };
+
+describe('createTemporalGateway', () => {
+  it('signal-with-starts the ticket workflow with id, queue, input, signal, search attributes and reuse policy', async () => {
+    const { client, calls, deadlines } = recordingClient();
+    const gateway = createTemporalGateway({
+      client,
+      taskQueue: 'tq',
+      workflowSettings: { solvedAutoCloseAfterMs: 1000, reopenSourceStatus: 'OPEN' },
+      rpcTimeoutMs: 1234,
+    });
+    await expect(gateway.notifySource('connect', '42', notification)).resolves.toEqual({ outcome: 'signalled', workflowId: 'ticket/connect/42' });
+    expect(calls.signalWithStart).toHaveBeenCalledWith('ticketWorkflow', {
+      workflowId: 'ticket/connect/42',
+      taskQueue: 'tq',
+      args: [{ source: 'connect', sourceTicketId: '42', settings: { solvedAutoCloseAfterMs: 1000, reopenSourceStatus: 'OPEN' } }],
+      signal: sourceChangedSignal,
+      signalArgs: [notification],
+      workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
+      typedSearchAttributes: [
+        { key: TicketSourceKey, value: 'connect' },
+        { key: TicketStatusKey, value: 'NEW' },
+      ],
+    });
+    expect(deadlines[0]).toBeGreaterThan(1000);
+    expect(deadlines[0]).toBeLessThanOrEqual(1234);
+  });
+
+  it('omits settings from the input when none are configured', async () => {
+    const { client, calls } = recordingClient();
+    await createTemporalGateway({ client, taskQueue: 'tq' }).notifySource('whitelabel', 'u-1', notification);
+    expect(calls.signalWithStart.mock.calls[0]![1].args).toEqual([{ source: 'whitelabel', sourceTicketId: 'u-1' }]);
+  });
+
+  it('reports a completed workflow (start rejected by the reuse policy) as ignored', async () => {
+    const { client, calls } = recordingClient();
+    calls.signalWithStart.mockRejectedValueOnce(new WorkflowExecutionAlreadyStartedError('done', 'ticket/connect/42', 'ticketWorkflow'));
+    await expect(createTemporalGateway({ client, taskQueue: 'tq' }).notifySource('connect', '42', notification)).resolves.toEqual({
+      outcome: 'ignored',
+      workflowId: 'ticket/connect/42',
+      reason: 'completed',
+    });
+  });
+
+  it('turns service errors into TemporalUnavailableError and lets bugs through', async () => {
+    const { client, calls } = recordingClient();
+    const gateway = createTemporalGateway({ client, taskQueue: 'tq' });
+    calls.signalWithStart.mockRejectedValueOnce(new ServiceError('unavailable'));
+    await expect(gateway.notifySource('connect', '42', notification)).rejects.toBeInstanceOf(TemporalUnavailableError);
+    calls.signalWithStart.mockRejectedValueOnce(new TypeError('bug'));
+    await expect(gateway.notifySource('connect', '42', notification)).rejects.toBeInstanceOf(TypeError);
+  });
+
+  describe('notifyCrm', () => {
+    it('signals the workflow named by the external id without a visibility lookup', async () => {
+      const { client, calls } = recordingClient();
+      const result = await createTemporalGateway({ client, taskQueue: 'tq' }).notifyCrm(crmNotification, 'connect:42');
+      expect(result).toEqual({ outcome: 'signalled', workflowId: 'ticket/connect/42' });
+      expect(calls.signal).toHaveBeenCalledWith('ticket/connect/42', crmChangedSignal, crmNotification);
+      expect(calls.list).not.toHaveBeenCalled();
+    });
+
+    it('falls back to visibility on CrmTicketId for a missing or foreign external id', async () => {
+      const { client, calls } = recordingClient();
+      calls.list.mockReturnValue(['ticket/whitelabel/u-9']);
+      const gateway = createTemporalGateway({ client, taskQueue: 'tq' });
+      for (const externalId of [null, 'someone-else:7']) {
+        await expect(gateway.notifyCrm(crmNotification, externalId)).resolves.toEqual({ outcome: 'signalled', workflowId: 'ticket/whitelabel/u-9' });
+      }
+      expect(calls.list).toHaveBeenCalledWith({ query: 'CrmTicketId = "35436"', pageSize: 1 });
+    });
+
+    it('ignores a CRM ticket no workflow owns, without signalling', async () => {
+      const { client, calls } = recordingClient();
+      await expect(createTemporalGateway({ client, taskQueue: 'tq' }).notifyCrm(crmNotification, null)).resolves.toEqual({
+        outcome: 'ignored',
+        reason: 'no-workflow',
+      });
+      expect(calls.signal).not.toHaveBeenCalled();
+    });
+
+    it('ignores a workflow that is no longer running', async () => {
+      const { client, calls } = recordingClient();
+      calls.signal.mockRejectedValueOnce(new WorkflowNotFoundError('completed', 'ticket/connect/42', undefined));
+      await expect(createTemporalGateway({ client, taskQueue: 'tq' }).notifyCrm(crmNotification, 'connect:42')).resolves.toEqual({
+        outcome: 'ignored',
+        reason: 'not-running',
+      });
+    });
+  });
+
+  it('getState queries the state, null when there is no workflow', async () => {
+    const { client, calls } = recordingClient();
+    const gateway = createTemporalGateway({ client, taskQueue: 'tq' });
+    await expect(gateway.getState('connect', '42')).resolves.toEqual(sampleState);
+    expect(calls.query).toHaveBeenCalledWith('ticket/connect/42', stateQuery);
+    calls.query.mockRejectedValueOnce(new WorkflowNotFoundError('nope', 'ticket/connect/43', undefined));
+    await expect(gateway.getState('connect', '43')).resolves.toBeNull();
+  });
+});

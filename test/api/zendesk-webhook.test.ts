@@ -1,0 +1,197 @@
+import { TemporalUnavailableError } from '../../src/api/gateway';
+import { FakeGateway, postJson, type RunningApi, startApi, zendeskHeaders } from './helpers';
+
+/** An event-subscription payload as Zendesk documents it (ids as strings). */
+function ticketEvent(overrides: Record<string, unknown> = {}, detail: Record<string, unknown> = {}) {
+  return JSON.stringify({
+    type: 'zen:event-type:ticket.comment_added',
+    account_id: 88888888,
+    id: '01HNXXXXCTEXAMPLE',
+    time: '2026-01-01T00:00:00Z',
+    zendesk_event_version: '2022-11-06',
+    subject: 'zen:ticket:35436',
+    detail: { id: '35436', external_id: 'connect:42', status: 'OPEN', ...detail },
+    event: {},
+    ...overrides,
+  });
+}
+
+describe('POST /webhooks/zendesk', () => {
+  let api: RunningApi;
+  let gateway: FakeGateway;
+  const url = () => `${api.url}/webhooks/zendesk`;
+  const send = (raw: string | Buffer, headers: Record<string, string> = zendeskHeaders(raw)) =>
+    fetch(url(), { method: 'POST', headers, body: raw });
+
+  beforeEach(async () => {
+    gateway = new FakeGateway();
+    gateway.onNotifyCrm = async () => ({ outcome: 'signalled', workflowId: 'ticket/connect/42' });
+    api = await startApi({ gateway });
+  });
+  afterEach(() => api.close());
+
+  describe('signature', () => {
+    it('accepts a good signature (202) and signals the CRM notification', async () => {
+      const res = await send(ticketEvent());
+      expect(res.status).toBe(202);
+      expect(await res.json()).toEqual({ accepted: true, outcome: 'signalled', workflowId: 'ticket/connect/42' });
+      expect(gateway.crmCalls).toEqual([
+        {
+          notification: { crmTicketId: '35436', eventId: '01HNXXXXCTEXAMPLE', receivedAt: expect.any(String) },
+          externalId: 'connect:42',
+        },
+      ]);
+    });
+
+    it('rejects a missing signature with 401', async () => {
+      const res = await postJson(url(), ticketEvent());
+      expect(res.status).toBe(401);
+      expect(await res.json()).toEqual({ error: 'unauthorized' });
+      expect(gateway.crmCalls).toHaveLength(0);
+    });
+
+    it('rejects a missing timestamp with 401', async () => {
+      const raw = ticketEvent();
+      const { 'x-zendesk-webhook-signature-timestamp': _ts, ...headers } = zendeskHeaders(raw);
+      expect((await send(raw, headers)).status).toBe(401);
+    });
+
+    it('rejects a signature made with another secret', async () => {
+      const raw = ticketEvent();
+      expect((await send(raw, zendeskHeaders(raw, { secret: 'another-secret-0123456789' }))).status).toBe(401);
+      expect(gateway.crmCalls).toHaveLength(0);
+    });
+
+    it('rejects a body changed after signing', async () => {
+      const raw = ticketEvent();
+      const res = await send(raw.replace('35436', '35437'), zendeskHeaders(raw));
+      expect(res.status).toBe(401);
+    });
+
+    it('rejects a signature whose timestamp was swapped', async () => {
+      const raw = ticketEvent();
+      const headers = zendeskHeaders(raw, { timestamp: '2026-01-01T00:00:00Z' });
+      headers['x-zendesk-webhook-signature-timestamp'] = new Date().toISOString();
+      expect((await send(raw, headers)).status).toBe(401);
+    });
+
+    it.each([
+      ['10 minutes old', -10 * 60_000],
+      ['10 minutes ahead', 10 * 60_000],
+    ])('rejects a correctly signed but stale timestamp (%s)', async (_label, offset) => {
+      const raw = ticketEvent();
+      const timestamp = new Date(Date.now() + offset).toISOString();
+      expect((await send(raw, zendeskHeaders(raw, { timestamp }))).status).toBe(401);
+      expect(gateway.crmCalls).toHaveLength(0);
+    });
+
+    it('accepts a timestamp 4 minutes old, and one in unix seconds', async () => {
+      const raw = ticketEvent();
+      expect((await send(raw, zendeskHeaders(raw, { timestamp: new Date(Date.now() - 4 * 60_000).toISOString() }))).status).toBe(202);
+      const unix = String(Math.floor(Date.now() / 1000));
+      expect((await send(raw, zendeskHeaders(raw, { timestamp: unix }))).status).toBe(202);
+      const staleUnix = String(Math.floor(Date.now() / 1000) - 3600);
+      expect((await send(raw, zendeskHeaders(raw, { timestamp: staleUnix }))).status).toBe(401);
+    });
+
+    it('verifies the raw bytes, not re-serialised JSON', async () => {
+      // Odd spacing, key order and a non-ASCII character: JSON.stringify(JSON.parse(raw)) differs.
+      const raw = '{ "external_id" : "connect:42",\n  "ticket_id":"35436", "note": "caf\u00e9" }';
+      expect(JSON.stringify(JSON.parse(raw))).not.toBe(raw);
+      expect((await send(raw)).status).toBe(202);
+      // A signature over the normalised form does not authenticate the bytes actually sent.
+      const normalised = JSON.stringify(JSON.parse(raw));
+      expect((await send(raw, zendeskHeaders(normalised))).status).toBe(401);
+    });
+
+    it('verifies the bytes whatever the Content-Type says', async () => {
+      const raw = ticketEvent();
+      const headers = { ...zendeskHeaders(raw), 'content-type': 'text/plain; charset=latin1' };
+      expect((await send(raw, headers)).status).toBe(202);
+    });
+  });
+
+  describe('payloads', () => {
+    it('accepts the documented trigger payload with string placeholders', async () => {
+      const raw = JSON.stringify({ ticket_id: '35436', external_id: 'connect:42' });
+      const res = await send(raw, { ...zendeskHeaders(raw), 'x-zendesk-webhook-invocation-id': '8350205582' });
+      expect(res.status).toBe(202);
+      expect(gateway.crmCalls).toEqual([
+        { notification: { crmTicketId: '35436', eventId: '8350205582', receivedAt: expect.any(String) }, externalId: 'connect:42' },
+      ]);
+    });
+
+    it('reads an empty external_id placeholder as none, and accepts numeric ids', async () => {
+      const raw = JSON.stringify({ ticket_id: 35436, external_id: '' });
+      expect((await send(raw)).status).toBe(202);
+      expect(gateway.crmCalls[0]).toEqual({
+        notification: { crmTicketId: '35436', eventId: null, receivedAt: expect.any(String) },
+        externalId: null,
+      });
+    });
+
+    it('accepts an event without external_id', async () => {
+      const raw = ticketEvent({}, { external_id: null });
+      expect((await send(raw)).status).toBe(202);
+      expect(gateway.crmCalls[0]!.externalId).toBeNull();
+    });
+
+    it('accepts and ignores a non-ticket event without signalling', async () => {
+      const raw = JSON.stringify({ type: 'zen:event-type:user.active_changed', id: 'e1', detail: { id: '6596848315901' } });
+      const res = await send(raw);
+      expect(res.status).toBe(202);
+      expect(await res.json()).toEqual({ accepted: true, outcome: 'ignored' });
+      expect(gateway.crmCalls).toHaveLength(0);
+    });
+
+    it('answers 202 ignored for a ticket that has no workflow (not an error for Zendesk)', async () => {
+      gateway.onNotifyCrm = async () => ({ outcome: 'ignored', reason: 'no-workflow' });
+      const raw = JSON.stringify({ ticket_id: '1' });
+      const res = await send(raw);
+      expect(res.status).toBe(202);
+      expect(await res.json()).toEqual({ accepted: true, outcome: 'ignored', reason: 'no-workflow' });
+    });
+
+    it.each([
+      ['trigger without ticket_id', { external_id: 'connect:1' }, ['ticket_id']],
+      ['trigger with a non-numeric ticket_id', { ticket_id: '{{ticket.id}}' }, ['ticket_id']],
+      ['trigger with a non-string external_id', { ticket_id: '1', external_id: 5 }, ['external_id']],
+      ['ticket event without detail', { type: 'zen:event-type:ticket.created', id: 'e1' }, ['detail']],
+      ['ticket event with a bad detail.id', { type: 'zen:event-type:ticket.created', id: 'e1', detail: { id: 'x' } }, ['detail.id']],
+      ['ticket event without an id', { type: 'zen:event-type:ticket.created', detail: { id: '1' } }, ['id']],
+      ['a JSON array', [], ['(body)']],
+    ])('rejects a %s with 400 naming the field', async (_label, body, paths) => {
+      const raw = JSON.stringify(body);
+      const res = await send(raw);
+      expect(res.status).toBe(400);
+      const json = (await res.json()) as { error: string; issues: Array<{ path: string }> };
+      expect(json.error).toBe('invalid_request');
+      expect(json.issues.map((i) => i.path)).toEqual(paths);
+      expect(gateway.crmCalls).toHaveLength(0);
+    });
+
+    it('rejects signed malformed JSON with 400 invalid_json', async () => {
+      const raw = '{"ticket_id": ';
+      const res = await send(raw);
+      expect(res.status).toBe(400);
+      expect(await res.json()).toEqual({ error: 'invalid_json' });
+    });
+
+    it('rejects a body over BODY_LIMIT with 413', async () => {
+      const raw = JSON.stringify({ ticket_id: '1', padding: 'x'.repeat(2048) });
+      const res = await send(raw);
+      expect(res.status).toBe(413);
+      expect(await res.json()).toEqual({ error: 'payload_too_large' });
+    });
+  });
+
+  it('answers 503 when Temporal is unavailable, so Zendesk retries', async () => {
+    gateway.onNotifyCrm = async () => {
+      throw new TemporalUnavailableError('signal');
+    };
+    const raw = JSON.stringify({ ticket_id: '35436', external_id: 'connect:42' });
+    const res = await send(raw);
+    expect(res.status).toBe(503);
+    expect(await res.json()).toMatchObject({ error: 'temporal_unavailable' });
+  });
+});
