@@ -58,7 +58,9 @@ export type Observation =
   /** The CRM ticket was read back: its status and the agents' new public replies. */
   | { type: 'crm-read'; status: CrmStatus; newAgentReplies: CrmComment[]; now: number }
   /** The SOLVED timer fired. */
-  | { type: 'solved-timer-fired'; now: number };
+  | { type: 'solved-timer-fired'; now: number }
+  /** An operator closed the ticket (ops API / CLI), giving a reason for the agents. */
+  | { type: 'operator-closed'; reason: string; now: number };
 
 export type Effect =
   /** Find-or-create the CRM ticket from the source ticket (exactly once). */
@@ -111,6 +113,10 @@ export function sourceStatusFor(status: CrmStatus): TicketStatus {
   }
 }
 
+export function operatorClosedNote(reason: string): string {
+  return `Closed by an operator through ticket-bridge: ${reason}`;
+}
+
 export const DELETED_NOTE =
   'The user deleted this ticket in the app. ticket-bridge solved it here; replies will no longer reach the user.';
 
@@ -129,6 +135,8 @@ export function decide(
       return onCrmRead(state, observation.status, observation.newAgentReplies, observation.now, settings);
     case 'solved-timer-fired':
       return onSolvedTimerFired(state, observation.now);
+    case 'operator-closed':
+      return onOperatorClosed(state, observation.reason);
   }
 }
 
@@ -275,6 +283,17 @@ function onSolvedTimerFired(state: LifecycleState, now: number): Decision {
   const plan = new Plan(state);
   plan.sourceStatus('CLOSED');
   plan.crmStatus('closed');
+  plan.set({ status: 'CLOSED', solvedTimerDeadline: null, completed: true });
+  return plan.done();
+}
+
+function onOperatorClosed(state: LifecycleState, reason: string): Decision {
+  const plan = new Plan(state);
+  if (state.linked && state.crmStatus !== 'closed') {
+    plan.effects.push({ type: 'crm-internal-note', body: operatorClosedNote(reason) });
+  }
+  if (state.linked) plan.crmStatus('closed');
+  plan.sourceStatus('CLOSED');
   plan.set({ status: 'CLOSED', solvedTimerDeadline: null, completed: true });
   return plan.done();
 }

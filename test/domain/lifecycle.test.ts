@@ -4,6 +4,7 @@ import {
   DEFAULT_LIFECYCLE_SETTINGS,
   DELETED_NOTE,
   INITIAL_LIFECYCLE_STATE,
+  operatorClosedNote,
   type Effect,
   type LifecycleState,
   type Observation,
@@ -292,6 +293,36 @@ const table: Row[] = [
     effects: [],
     to: linked('OPEN'),
   },
+  // ── operator ─────────────────────────────────────────────────────────────────────────────
+  {
+    name: 'an operator closes a linked ticket: a note for the agents, closed on both sides',
+    from: linked('PENDING'),
+    on: { type: 'operator-closed', reason: 'duplicate of 41', now: NOW },
+    effects: [
+      { type: 'crm-internal-note', body: operatorClosedNote('duplicate of 41') },
+      { type: 'set-crm-status', status: 'closed' },
+      { type: 'set-source-status', status: 'CLOSED' },
+    ],
+    to: { status: 'CLOSED', crmStatus: 'closed', sourceStatus: 'CLOSED', completed: true },
+  },
+  {
+    name: 'an operator closes a SOLVED ticket: the timer goes with it',
+    from: linked('SOLVED'),
+    on: { type: 'operator-closed', reason: 'confirmed by phone', now: NOW },
+    effects: [
+      { type: 'crm-internal-note', body: operatorClosedNote('confirmed by phone') },
+      { type: 'set-crm-status', status: 'closed' },
+      { type: 'set-source-status', status: 'CLOSED' },
+    ],
+    to: { status: 'CLOSED', solvedTimerDeadline: null, completed: true },
+  },
+  {
+    name: 'an operator closes a ticket the CRM never saw: only the source is closed',
+    from: { ...INITIAL_LIFECYCLE_STATE, sourceStatus: 'NEW' },
+    on: { type: 'operator-closed', reason: 'spam', now: NOW },
+    effects: [{ type: 'set-source-status', status: 'CLOSED' }],
+    to: { status: 'CLOSED', completed: true, linked: false },
+  },
   // ── timer and deletion ───────────────────────────────────────────────────────────────────
   {
     name: 'the SOLVED timer fires unconfirmed: closed in the source and the CRM',
@@ -379,6 +410,7 @@ describe('lifecycle transition table', () => {
 describe('lifecycle invariants over every reachable state', () => {
   const observations: Observation[] = [
     { type: 'source-deleted', now: NOW },
+    { type: 'operator-closed', reason: 'ops', now: NOW },
     { type: 'solved-timer-fired', now: NOW + TIMEOUT },
   ];
   for (const status of TICKET_STATUSES) {
