@@ -2,13 +2,13 @@
  * The Temporal worker that runs ticket workflows and their activities.
  */
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
-import type { TicketActivities } from './activities/types';
 
 export interface BridgeWorkerOptions {
   connection: NativeConnection;
   namespace: string;
   taskQueue: string;
-  activities: TicketActivities;
+  /** The ticket activities (and the reconciler's, where this worker runs it). */
+  activities: object;
   /** Extra worker options (tests set `maxCachedWorkflows`, a prebuilt `workflowBundle`, ...). */
   overrides?: Partial<WorkerOptions>;
 }

@@ -2,7 +2,7 @@
  * The ticket workflow's public surface: its type name, input, signals and queries. Imported by
  * the workflow itself and by clients (API, CLI, tests), so it holds definitions only.
  */
-import { defineQuery, defineSignal } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { CrmStatus, SourceKind, SourceTicket, TicketStatus } from '../domain/ticket';
 
 export const TICKET_WORKFLOW_TYPE = 'ticketWorkflow';
@@ -15,6 +15,8 @@ export interface TicketWorkflowSettings {
   reopenSourceStatus: 'PENDING' | 'OPEN';
   /** Continue-as-new once history is this long, even if the server has not suggested it yet. */
   continueAsNewAfterEvents: number;
+  /** First wait before a sync that failed for good (a 4xx) is tried again; doubles up to an hour. */
+  failedSyncRetryMs: number;
 }
 
 export interface TicketWorkflowInput {
@@ -70,7 +72,35 @@ export interface TicketStateView {
   };
   /** Notes for a human (e.g. an unmapped assignee). */
   notes: string[];
+  /** What happened, newest last, bounded: received notifications, writes, failures, timers. */
+  timeline: TimelineEntry[];
+  /**
+   * What each side looked like at the last read (status and newest comment): the reconciler
+   * compares fresh reads with these and signals only tickets whose side changed.
+   */
+  fingerprints: { source: string | null; crm: string | null };
   completed: boolean;
 }
+
+export interface TimelineEntry {
+  at: string;
+  kind: 'received' | 'synced' | 'failed' | 'timer' | 'operator';
+  /** Short, free of personal data: e.g. "agent reply → connect", "zendesk status → open". */
+  detail: string;
+}
+
+/** Ops: sync both sides now (a webhook was lost, a remote was fixed). Refused once the ticket completed. */
+export interface ResyncRequest {
+  /** Who asks and why, recorded in the timeline (no personal data). */
+  reason?: string;
+}
+
+/** Ops: close the ticket on both sides now, with an internal note in the CRM saying why. */
+export interface CloseRequest {
+  reason: string;
+}
+
+export const resyncUpdate = defineUpdate<TicketStateView, [ResyncRequest]>('resync');
+export const closeUpdate = defineUpdate<TicketStateView, [CloseRequest]>('close');
 
 export const stateQuery = defineQuery<TicketStateView>('state');

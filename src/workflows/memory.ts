@@ -8,7 +8,7 @@ import type { SourceTicket } from '../domain/ticket';
 import type { TicketStateView, TicketWorkflowInput } from './definitions';
 
 /** How many ids of each kind are remembered (own comments, seen event ids, notes). */
-export const MEMORY_BOUNDS = { ownIds: 100, eventIds: 200, notes: 20 } as const;
+export const MEMORY_BOUNDS = { ownIds: 100, eventIds: 200, notes: 20, timeline: 50 } as const;
 
 export interface PendingWork {
   source: boolean;
@@ -16,9 +16,11 @@ export interface PendingWork {
   deleted: boolean;
   /** The newest snapshot an event carried (full-payload sources), not applied yet. */
   snapshot: SourceTicket | null;
+  /** An operator asked to close the ticket, with this reason. */
+  closeReason: string | null;
 }
 
-export const NO_WORK: PendingWork = { source: false, crm: false, deleted: false, snapshot: null };
+export const NO_WORK: PendingWork = { source: false, crm: false, deleted: false, snapshot: null, closeReason: null };
 
 /** Both pieces of work at once; of two snapshots the newer wins. */
 export function mergeWork(a: PendingWork, b: PendingWork): PendingWork {
@@ -27,7 +29,13 @@ export function mergeWork(a: PendingWork, b: PendingWork): PendingWork {
     a.snapshot && b.snapshot
       ? Date.parse(a.snapshot.updatedAt) > Date.parse(b.snapshot.updatedAt) ? a.snapshot : b.snapshot
       : (a.snapshot ?? b.snapshot);
-  return { source: a.source || b.source, crm: a.crm || b.crm, deleted: a.deleted || b.deleted, snapshot };
+  return {
+    source: a.source || b.source,
+    crm: a.crm || b.crm,
+    deleted: a.deleted || b.deleted,
+    snapshot,
+    closeReason: a.closeReason ?? b.closeReason,
+  };
 }
 
 export interface TicketMemory {
@@ -51,6 +59,8 @@ export interface TicketMemory {
   lastError: TicketStateView['lastError'];
   counts: TicketStateView['counts'];
   notes: string[];
+  timeline: TicketStateView['timeline'];
+  fingerprints: TicketStateView['fingerprints'];
 }
 
 export function initialMemory(): TicketMemory {
@@ -76,11 +86,13 @@ export function initialMemory(): TicketMemory {
       statusChangesToSource: 0,
     },
     notes: [],
+    timeline: [],
+    fingerprints: { source: null, crm: null },
   };
 }
 
 export function hasWork(work: PendingWork): boolean {
-  return work.source || work.crm || work.deleted || work.snapshot !== null;
+  return work.source || work.crm || work.deleted || work.snapshot !== null || work.closeReason !== null;
 }
 
 export function toStateView(input: TicketWorkflowInput, memory: TicketMemory): TicketStateView {
@@ -97,6 +109,8 @@ export function toStateView(input: TicketWorkflowInput, memory: TicketMemory): T
     lastError: memory.lastError,
     counts: { ...memory.counts },
     notes: [...memory.notes],
+    timeline: [...memory.timeline],
+    fingerprints: { ...memory.fingerprints },
     completed: lifecycle.completed,
   };
 }

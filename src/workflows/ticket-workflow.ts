@@ -21,13 +21,17 @@ import type { TicketActivities } from '../activities/types';
 import { boundedIds, newAgentReplies, newSourceComments, type CommentCursor } from '../domain/comments';
 import { decide, type Effect, type Observation } from '../domain/lifecycle';
 import { crmBodyForSupportNote, crmBodyForUserComment, sourceBodyForAgentReply } from '../domain/messages';
+import { crmFingerprint, sourceFingerprint } from '../domain/fingerprints';
 import { crmExternalId, type SourceTicket } from '../domain/ticket';
 import {
+  closeUpdate,
   crmChangedSignal,
+  resyncUpdate,
   sourceChangedSignal,
   stateQuery,
   type SourceNotification,
   type TicketStateView,
+  type TimelineEntry,
   type TicketWorkflowInput,
   type TicketWorkflowSettings,
 } from './definitions';
@@ -47,14 +51,15 @@ export const DEFAULT_WORKFLOW_SETTINGS: TicketWorkflowSettings = {
   solvedAutoCloseAfterMs: 72 * 60 * 60 * 1000,
   reopenSourceStatus: 'PENDING',
   continueAsNewAfterEvents: 10_000,
+  failedSyncRetryMs: 60_000,
 };
 
 /** Retried until the remote is back (see TICKET_ACTIVITY_OPTIONS for why these numbers). */
 const activities = proxyActivities<TicketActivities>(TICKET_ACTIVITY_OPTIONS);
 
-/** After a sync failed for good (a 4xx), try again later rather than never: 1 min doubling to 1 h. */
-function syncRetryDelayMs(failedSyncs: number): number {
-  return Math.min(60 * 60_000, 60_000 * 2 ** Math.max(0, failedSyncs - 1));
+/** After a sync failed for good (a 4xx), try again later rather than never: doubling, at most hourly. */
+function syncRetryDelayMs(firstMs: number, failedSyncs: number): number {
+  return Math.min(60 * 60_000, firstMs * 2 ** Math.max(0, failedSyncs - 1));
 }
 
 export async function ticketWorkflow(input: TicketWorkflowInput): Promise<TicketStateView> {
@@ -64,13 +69,41 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<Ticket
   const publisher = new StatusPublisher(input);
   let retrySyncAt: number | null = hasWork(memory.deferred) ? Date.now() : null;
 
-  setHandler(sourceChangedSignal, (notification) => onSourceNotification(memory, notification));
+  /** Syncs finished in this run; an update waits for the first sync that starts after it arrived. */
+  let finishedSyncs = memory.counts.syncs;
+  const runSoon = async (work: Partial<PendingWork>): Promise<TicketStateView> => {
+    const target = memory.counts.syncs + 1;
+    memory.pending = mergeWork(memory.pending, { ...NO_WORK, ...work });
+    await condition(() => finishedSyncs >= target);
+    return toStateView(input, memory);
+  };
+
+  setHandler(sourceChangedSignal, (notification) => {
+    if (onSourceNotification(memory, notification)) record(memory, 'received', `${input.source} ${notification.kind}`);
+  });
   setHandler(crmChangedSignal, (notification) => {
     if (!rememberEvent(memory, notification.eventId)) return;
     memory.counts.notifications++;
     memory.pending = mergeWork(memory.pending, { ...NO_WORK, crm: true });
+    record(memory, 'received', 'crm notification');
   });
   setHandler(stateQuery, () => toStateView(input, memory));
+  setHandler(
+    resyncUpdate,
+    (request) => {
+      record(memory, 'operator', `resync requested${request.reason ? `: ${request.reason}` : ''}`);
+      return runSoon({ source: true, crm: true });
+    },
+    { validator: (request) => validateOperatorRequest(memory, request.reason, false) },
+  );
+  setHandler(
+    closeUpdate,
+    (request) => {
+      record(memory, 'operator', `close requested: ${request.reason}`);
+      return runSoon({ closeReason: request.reason });
+    },
+    { validator: (request) => validateOperatorRequest(memory, request.reason, true) },
+  );
   publisher.publish(memory);
 
   while (!memory.lifecycle.completed) {
@@ -81,6 +114,7 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<Ticket
         : await condition(() => hasWork(memory.pending), Math.max(1, deadline - Date.now()));
 
     if (!woken && !(retrySyncAt !== null && Date.now() >= retrySyncAt)) {
+      record(memory, 'timer', 'SOLVED timer fired: no confirmation from the user');
       await apply({ type: 'solved-timer-fired', now: Date.now() }, null);
       continue;
     }
@@ -88,8 +122,9 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<Ticket
     const work = mergeWork(memory.pending, memory.deferred);
     memory.pending = memory.deferred = NO_WORK;
     const ok = await sync(work);
+    finishedSyncs = memory.counts.syncs;
     memory.failedSyncs = ok ? 0 : memory.failedSyncs + 1;
-    retrySyncAt = ok ? null : Date.now() + syncRetryDelayMs(memory.failedSyncs);
+    retrySyncAt = ok ? null : Date.now() + syncRetryDelayMs(settings.failedSyncRetryMs, memory.failedSyncs);
 
     const info = workflowInfo();
     if (!memory.lifecycle.completed && (info.continueAsNewSuggested || info.historyLength > settings.continueAsNewAfterEvents)) {
@@ -114,7 +149,9 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<Ticket
   async function sync(work: PendingWork): Promise<boolean> {
     memory.counts.syncs++;
     try {
-      if (work.deleted) {
+      if (work.closeReason !== null) {
+        await apply({ type: 'operator-closed', reason: work.closeReason, now: Date.now() }, null);
+      } else if (work.deleted) {
         await apply({ type: 'source-deleted', now: Date.now() }, null);
       } else if (work.source || work.snapshot) {
         await syncSource(work.snapshot);
@@ -126,6 +163,7 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<Ticket
       const failure = SyncFailure.from(err);
       if (!failure) throw err; // a bug in this code: let the workflow task fail and be fixed, not swallowed
       memory.lastError = { at: new Date(Date.now()).toISOString(), ...failure.describe() };
+      record(memory, 'failed', `${failure.operation}: ${failure.type}`);
       memory.deferred = mergeWork(memory.deferred, work);
       return false;
     }
@@ -134,6 +172,7 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<Ticket
   async function syncSource(snapshot: SourceTicket | null): Promise<void> {
     const ticket = snapshot ?? (await activities.fetchSourceTicket({ source: input.source, ticketId: input.sourceTicketId }));
     if (ticket === null) return apply({ type: 'source-deleted', now: Date.now() }, null);
+    memory.fingerprints.source = sourceFingerprint(ticket);
     const window = newSourceComments(ticket.comments, memory.sourceComments.cursor, memory.sourceComments.ownIds);
     await apply({ type: 'source-read', ticket, newComments: window.fresh, now: Date.now() }, ticket);
     memory.sourceComments = { cursor: window.cursor, ownIds: window.ownIds };
@@ -154,6 +193,7 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<Ticket
   }
 
   function addNote(note: string): void {
+    record(memory, 'synced', note);
     memory.notes = boundedIds([...memory.notes, `${new Date(Date.now()).toISOString()} ${note}`], MEMORY_BOUNDS.notes);
   }
 
@@ -163,6 +203,7 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<Ticket
     if (ticket === null) {
       throw new SyncFailure('fetchCrmTicket', 'not-found', `CRM ticket ${linked.ticketId} no longer exists (deleted in the CRM?)`);
     }
+    memory.fingerprints.crm = crmFingerprint(ticket);
     const window = newAgentReplies(ticket.comments, memory.crmComments.cursor, memory.crmComments.ownIds, linked);
     await apply({ type: 'crm-read', status: ticket.status, newAgentReplies: window.fresh, now: Date.now() }, null);
     memory.crmComments = { cursor: window.cursor, ownIds: window.ownIds };
@@ -176,60 +217,65 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<Ticket
    */
   async function runEffects(effects: Effect[], ticket: SourceTicket | null): Promise<void> {
     for (const effect of effects) {
-      switch (effect.type) {
-        case 'create-crm-ticket': {
-          const created = await activities.ensureCrmTicket({
-            externalId: crmExternalId(input.source, input.sourceTicketId),
-            subject: ticket!.title,
-            description: ticket!.description,
-            requester: ticket!.requester,
-            status: effect.status,
-            tags: ['ticket-bridge', `source-${input.source}`],
-            idempotencyKey: `${workflowId}/create`,
-          });
-          const bridgeUserId = await activities.crmBridgeUserId();
-          memory.crm = { ticketId: created.id, requesterId: created.requesterId, bridgeUserId };
-          // What the CRM ticket already holds (its description) is not news for the source.
-          memory.crmComments.cursor = lastCursor(created.comments) ?? memory.crmComments.cursor;
-          memory.lifecycle = { ...memory.lifecycle, linked: true, crmStatus: created.status };
-          break;
-        }
-        case 'crm-user-comment':
-          await addCrmComment(crmBodyForUserComment(effect.comment), true, 'requester');
-          memory.sourceComments.cursor = cursorOf(effect.comment);
-          memory.counts.userCommentsToCrm++;
-          break;
-        case 'crm-support-note':
-          await addCrmComment(crmBodyForSupportNote(effect.comment), false, 'bridge');
-          memory.sourceComments.cursor = cursorOf(effect.comment);
-          break;
-        case 'crm-internal-note':
-          await addCrmComment(effect.body, false, 'bridge');
-          break;
-        case 'set-crm-status':
-          await activities.setCrmStatus({ crmTicketId: memory.crm!.ticketId, status: effect.status });
-          memory.lifecycle = { ...memory.lifecycle, crmStatus: effect.status };
-          memory.counts.statusChangesToCrm++;
-          break;
-        case 'source-agent-reply': {
-          const { commentId } = await activities.postSourceComment({
-            source: input.source,
-            ticketId: input.sourceTicketId,
-            body: sourceBodyForAgentReply(effect.comment),
-            afterCommentId: memory.sourceComments.cursor?.id ?? null,
-            excludeIds: memory.sourceComments.ownIds,
-          });
-          memory.sourceComments.ownIds = boundedIds([...memory.sourceComments.ownIds, commentId], MEMORY_BOUNDS.ownIds);
-          memory.crmComments.cursor = cursorOf(effect.comment);
-          memory.counts.agentRepliesToSource++;
-          break;
-        }
-        case 'set-source-status':
-          await activities.setSourceStatus({ source: input.source, ticketId: input.sourceTicketId, status: effect.status });
-          memory.lifecycle = { ...memory.lifecycle, sourceStatus: effect.status };
-          memory.counts.statusChangesToSource++;
-          break;
+      await runEffect(effect, ticket);
+      record(memory, 'synced', describeEffect(effect, input.source));
+    }
+  }
+
+  async function runEffect(effect: Effect, ticket: SourceTicket | null): Promise<void> {
+    switch (effect.type) {
+      case 'create-crm-ticket': {
+        const created = await activities.ensureCrmTicket({
+          externalId: crmExternalId(input.source, input.sourceTicketId),
+          subject: ticket!.title,
+          description: ticket!.description,
+          requester: ticket!.requester,
+          status: effect.status,
+          tags: ['ticket-bridge', `source-${input.source}`],
+          idempotencyKey: `${workflowId}/create`,
+        });
+        const bridgeUserId = await activities.crmBridgeUserId();
+        memory.crm = { ticketId: created.id, requesterId: created.requesterId, bridgeUserId };
+        // What the CRM ticket already holds (its description) is not news for the source.
+        memory.crmComments.cursor = lastCursor(created.comments) ?? memory.crmComments.cursor;
+        memory.lifecycle = { ...memory.lifecycle, linked: true, crmStatus: created.status };
+        break;
       }
+      case 'crm-user-comment':
+        await addCrmComment(crmBodyForUserComment(effect.comment), true, 'requester');
+        memory.sourceComments.cursor = cursorOf(effect.comment);
+        memory.counts.userCommentsToCrm++;
+        break;
+      case 'crm-support-note':
+        await addCrmComment(crmBodyForSupportNote(effect.comment), false, 'bridge');
+        memory.sourceComments.cursor = cursorOf(effect.comment);
+        break;
+      case 'crm-internal-note':
+        await addCrmComment(effect.body, false, 'bridge');
+        break;
+      case 'set-crm-status':
+        await activities.setCrmStatus({ crmTicketId: memory.crm!.ticketId, status: effect.status });
+        memory.lifecycle = { ...memory.lifecycle, crmStatus: effect.status };
+        memory.counts.statusChangesToCrm++;
+        break;
+      case 'source-agent-reply': {
+        const { commentId } = await activities.postSourceComment({
+          source: input.source,
+          ticketId: input.sourceTicketId,
+          body: sourceBodyForAgentReply(effect.comment),
+          afterCommentId: memory.sourceComments.cursor?.id ?? null,
+          excludeIds: memory.sourceComments.ownIds,
+        });
+        memory.sourceComments.ownIds = boundedIds([...memory.sourceComments.ownIds, commentId], MEMORY_BOUNDS.ownIds);
+        memory.crmComments.cursor = cursorOf(effect.comment);
+        memory.counts.agentRepliesToSource++;
+        break;
+      }
+      case 'set-source-status':
+        await activities.setSourceStatus({ source: input.source, ticketId: input.sourceTicketId, status: effect.status });
+        memory.lifecycle = { ...memory.lifecycle, sourceStatus: effect.status };
+        memory.counts.statusChangesToSource++;
+        break;
     }
   }
 
@@ -246,8 +292,9 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<Ticket
   }
 }
 
-function onSourceNotification(memory: TicketMemory, notification: SourceNotification): void {
-  if (!rememberEvent(memory, notification.eventId)) return;
+/** Records the notification's work; false for a redelivery (an event id already seen). */
+function onSourceNotification(memory: TicketMemory, notification: SourceNotification): boolean {
+  if (!rememberEvent(memory, notification.eventId)) return false;
   memory.counts.notifications++;
   const { kind, snapshot } = notification;
   if (kind === 'deleted') {
@@ -259,6 +306,43 @@ function onSourceNotification(memory: TicketMemory, notification: SourceNotifica
     // One of the same second is not (events of one second share updatedAt; redeliveries were
     // already dropped by event id).
     memory.pending = mergeWork(memory.pending, { ...NO_WORK, snapshot });
+  }
+  return true;
+}
+
+const MAX_REASON_LENGTH = 500;
+
+/** Update validators: refuse before anything reaches history. */
+function validateOperatorRequest(memory: TicketMemory, reason: string | undefined, reasonRequired: boolean): void {
+  if (memory.lifecycle.completed) throw new Error(`the ticket is already ${memory.lifecycle.status} and its workflow has completed`);
+  if (reason !== undefined && typeof reason !== 'string') throw new Error('reason must be a string');
+  const trimmed = reason?.trim() ?? '';
+  if (reasonRequired && trimmed === '') throw new Error('reason is required');
+  if (trimmed.length > MAX_REASON_LENGTH) throw new Error(`reason must be at most ${MAX_REASON_LENGTH} characters`);
+}
+
+function record(memory: TicketMemory, kind: TimelineEntry['kind'], detail: string): void {
+  const entry: TimelineEntry = { at: new Date(Date.now()).toISOString(), kind, detail };
+  memory.timeline = [...memory.timeline, entry].slice(-MEMORY_BOUNDS.timeline);
+}
+
+/** A timeline line for a write: what went where, never the text itself. */
+function describeEffect(effect: Effect, source: string): string {
+  switch (effect.type) {
+    case 'create-crm-ticket':
+      return `crm ticket created (${effect.status})`;
+    case 'crm-user-comment':
+      return `user comment → crm`;
+    case 'crm-support-note':
+      return `support comment from ${source} → crm internal note`;
+    case 'crm-internal-note':
+      return 'internal note → crm';
+    case 'set-crm-status':
+      return `crm status → ${effect.status}`;
+    case 'source-agent-reply':
+      return `agent reply → ${source}`;
+    case 'set-source-status':
+      return `${source} status → ${effect.status}`;
   }
 }
 

@@ -1,0 +1,98 @@
+/**
+ * The reconciler's activity: check every open ticket against its source and its CRM, and signal
+ * only the tickets whose side changed since the workflow last looked. Comparing fingerprints
+ * (from the workflow's `state` query, which adds nothing to history) keeps an unchanged ticket
+ * free of new history events; a lost webhook costs one interval, not a broken ticket.
+ */
+import { Context } from '@temporalio/activity';
+import type { Client } from '@temporalio/client';
+import { crmFingerprint, sourceFingerprint } from '../domain/fingerprints';
+import { SOURCE_KINDS, type SourceKind } from '../domain/ticket';
+import type { CrmPort } from '../ports/crm';
+import type { TicketSourcePort } from '../ports/ticket-source';
+import {
+  crmChangedSignal,
+  sourceChangedSignal,
+  stateQuery,
+  TICKET_WORKFLOW_TYPE,
+  type TicketStateView,
+} from '../workflows/definitions';
+
+export interface ReconcileSummary {
+  checked: number;
+  sourceSignals: number;
+  crmSignals: number;
+  /** Tickets that could not be checked this round (a remote down, ...): tried again next round. */
+  failed: number;
+}
+
+export interface ReconcilerActivities {
+  reconcileOpenTickets(): Promise<ReconcileSummary>;
+}
+
+export interface ReconcilerDeps {
+  client: Client;
+  sources: Record<SourceKind, TicketSourcePort | undefined>;
+  crm: CrmPort;
+}
+
+const OPEN_TICKETS = `WorkflowType = "${TICKET_WORKFLOW_TYPE}" AND ExecutionStatus = "Running"`;
+
+export function createReconcilerActivities({ client, sources, crm }: ReconcilerDeps): ReconcilerActivities {
+  async function reconcileOne(workflowId: string, summary: ReconcileSummary): Promise<void> {
+    const handle = client.workflow.getHandle(workflowId);
+    const state: TicketStateView = await handle.query(stateQuery);
+    if (state.completed) return;
+    const receivedAt = new Date().toISOString();
+
+    const source = sources[state.source];
+    if (source) {
+      const ticket = await source.fetchTicket(state.sourceTicketId);
+      const fingerprint = ticket ? sourceFingerprint(ticket) : 'deleted';
+      if (fingerprint !== state.fingerprints.source) {
+        await handle.signal(sourceChangedSignal, {
+          kind: ticket ? 'updated' : 'deleted',
+          eventId: null,
+          receivedAt,
+          snapshot: null,
+        });
+        summary.sourceSignals++;
+      }
+    }
+    if (state.crmTicketId) {
+      const ticket = await crm.getTicket(state.crmTicketId);
+      const fingerprint = ticket ? crmFingerprint(ticket) : 'deleted';
+      if (fingerprint !== state.fingerprints.crm) {
+        await handle.signal(crmChangedSignal, { crmTicketId: state.crmTicketId, eventId: null, receivedAt });
+        summary.crmSignals++;
+      }
+    }
+  }
+
+  return {
+    async reconcileOpenTickets(): Promise<ReconcileSummary> {
+      const summary: ReconcileSummary = { checked: 0, sourceSignals: 0, crmSignals: 0, failed: 0 };
+      for await (const execution of client.workflow.list({ query: OPEN_TICKETS })) {
+        Context.current().heartbeat(summary.checked);
+        if (!isTicketSource(execution.workflowId)) continue;
+        try {
+          await reconcileOne(execution.workflowId, summary);
+        } catch (err) {
+          // One ticket's remote being down must not stop the round for the others.
+          summary.failed++;
+          Context.current().log.warn('reconcile: ticket not checked', {
+            workflowId: execution.workflowId,
+            error: err instanceof Error ? err.name : 'unknown',
+          });
+        }
+        summary.checked++;
+      }
+      return summary;
+    },
+  };
+}
+
+function isTicketSource(workflowId: string): boolean {
+  const source = workflowId.split('/')[1];
+  return (SOURCE_KINDS as readonly string[]).includes(source);
+}
