@@ -1,0 +1,211 @@
+/**
+ * One sync of a ticket: read each side back, let the pure lifecycle decide, perform its effects
+ * as activities. Progress is recorded on the memory effect by effect (comment cursors, side
+ * statuses), so a sync that fails half-way redoes only what did not happen.
+ */
+import { ActivityFailure, ApplicationFailure, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { TICKET_ACTIVITY_OPTIONS } from '../activities/retry-policy';
+import type { TicketActivities } from '../activities/types';
+import { boundedIds, newAgentReplies, newSourceComments, type CommentCursor } from '../domain/comments';
+import { crmFingerprint, sourceFingerprint } from '../domain/fingerprints';
+import { decide, type Effect, type Observation } from '../domain/lifecycle';
+import { crmBodyForSupportNote, crmBodyForUserComment, sourceBodyForAgentReply } from '../domain/messages';
+import { crmExternalId, type SourceTicket } from '../domain/ticket';
+import type { TicketWorkflowInput, TicketWorkflowSettings } from './definitions';
+import { hasWork, MEMORY_BOUNDS, mergeWork, type PendingWork, type TicketMemory } from './memory';
+import { addNote, describeEffect, record } from './timeline';
+
+/** Retried until the remote is back (see TICKET_ACTIVITY_OPTIONS for why these numbers). */
+const activities = proxyActivities<TicketActivities>(TICKET_ACTIVITY_OPTIONS);
+
+export class TicketSync {
+  constructor(
+    private readonly input: TicketWorkflowInput,
+    private readonly settings: TicketWorkflowSettings,
+    private readonly memory: TicketMemory,
+    /** Called after every lifecycle step (the workflow publishes status to the Temporal UI). */
+    private readonly onStep: () => void,
+  ) {}
+
+  /** One sync: the source side, then the CRM side. false when an operation failed for good. */
+  async run(work: PendingWork): Promise<boolean> {
+    const memory = this.memory;
+    memory.counts.syncs++;
+    try {
+      if (work.closeReason !== null) {
+        await this.apply({ type: 'operator-closed', reason: work.closeReason, now: Date.now() }, null);
+      } else if (work.deleted) {
+        await this.apply({ type: 'source-deleted', now: Date.now() }, null);
+      } else if (work.source || work.snapshot) {
+        await this.syncSource(work.snapshot);
+      }
+      if (!memory.lifecycle.completed && memory.crm && hasWork(work)) await this.syncCrm();
+      memory.lastSyncAt = new Date(Date.now()).toISOString();
+      return true;
+    } catch (err) {
+      const failure = SyncFailure.from(err);
+      if (!failure) throw err; // a bug in this code: let the workflow task fail and be fixed, not swallowed
+      memory.lastError = { at: new Date(Date.now()).toISOString(), ...failure.describe() };
+      record(memory, 'failed', `${failure.operation}: ${failure.type}`);
+      memory.deferred = mergeWork(memory.deferred, work);
+      return false;
+    }
+  }
+
+  /** Let the lifecycle decide on `observation` and perform what it decided. */
+  async apply(observation: Observation, ticket: SourceTicket | null): Promise<void> {
+    const decision = decide(this.memory.lifecycle, observation, this.settings);
+    for (const effect of decision.effects) {
+      await this.perform(effect, ticket);
+      record(this.memory, 'synced', describeEffect(effect, this.input.source));
+    }
+    this.memory.lifecycle = decision.state;
+    this.onStep();
+  }
+
+  private async syncSource(snapshot: SourceTicket | null): Promise<void> {
+    const { input, memory } = this;
+    const ticket = snapshot ?? (await activities.fetchSourceTicket({ source: input.source, ticketId: input.sourceTicketId }));
+    if (ticket === null) return this.apply({ type: 'source-deleted', now: Date.now() }, null);
+    memory.fingerprints.source = sourceFingerprint(ticket);
+    const window = newSourceComments(ticket.comments, memory.sourceComments.cursor, memory.sourceComments.ownIds);
+    await this.apply({ type: 'source-read', ticket, newComments: window.fresh, now: Date.now() }, ticket);
+    memory.sourceComments = { cursor: window.cursor, ownIds: window.ownIds };
+    if (memory.crm && !memory.lifecycle.completed) await this.syncAssignee(memory.crm.ticketId, ticket.assigneeRef);
+    if (snapshot) memory.appliedSnapshotUpdatedAt = snapshot.updatedAt;
+  }
+
+  /** Mirror a change of the source's assignee (white-label `teammate_id`) to the CRM. */
+  private async syncAssignee(crmTicketId: string, assigneeRef: string | null): Promise<void> {
+    const known = this.memory.sourceAssigneeRef;
+    // A ticket that starts unassigned needs no write; after that, only changes do.
+    if (assigneeRef === known || (known === undefined && assigneeRef === null)) return;
+    const { mapped } = await activities.assignCrmTicket({ crmTicketId, source: this.input.source, assigneeRef });
+    this.memory.sourceAssigneeRef = assigneeRef;
+    if (!mapped) {
+      addNote(this.memory, `Assignee ${assigneeRef} has no CRM user in the assignee mapping: the CRM ticket was left unassigned.`);
+    }
+  }
+
+  private async syncCrm(): Promise<void> {
+    const memory = this.memory;
+    const linked = memory.crm!;
+    const ticket = await activities.fetchCrmTicket({ crmTicketId: linked.ticketId });
+    if (ticket === null) {
+      throw new SyncFailure('fetchCrmTicket', 'not-found', `CRM ticket ${linked.ticketId} no longer exists (deleted in the CRM?)`);
+    }
+    memory.fingerprints.crm = crmFingerprint(ticket);
+    const window = newAgentReplies(ticket.comments, memory.crmComments.cursor, memory.crmComments.ownIds, linked);
+    await this.apply({ type: 'crm-read', status: ticket.status, newAgentReplies: window.fresh, now: Date.now() }, null);
+    memory.crmComments = { cursor: window.cursor, ownIds: window.ownIds };
+  }
+
+  /**
+   * One effect as an activity. A comment is written at most once: each write records the new
+   * comment's id (its read-back is then recognised as the bridge's own), and a retried write
+   * first looks for a copy of itself that landed.
+   */
+  private async perform(effect: Effect, ticket: SourceTicket | null): Promise<void> {
+    const { input, memory } = this;
+    switch (effect.type) {
+      case 'create-crm-ticket': {
+        const created = await activities.ensureCrmTicket({
+          externalId: crmExternalId(input.source, input.sourceTicketId),
+          subject: ticket!.title,
+          description: ticket!.description,
+          requester: ticket!.requester,
+          status: effect.status,
+          tags: ['ticket-bridge', `source-${input.source}`],
+          idempotencyKey: `${workflowInfo().workflowId}/create`,
+        });
+        const bridgeUserId = await activities.crmBridgeUserId();
+        memory.crm = { ticketId: created.id, requesterId: created.requesterId, bridgeUserId };
+        // What the CRM ticket already holds (its description) is not news for the source.
+        memory.crmComments.cursor = lastCursor(created.comments) ?? memory.crmComments.cursor;
+        memory.lifecycle = { ...memory.lifecycle, linked: true, crmStatus: created.status };
+        break;
+      }
+      case 'crm-user-comment':
+        await this.addCrmComment(crmBodyForUserComment(effect.comment), true, 'requester');
+        memory.sourceComments.cursor = cursorOf(effect.comment);
+        memory.counts.userCommentsToCrm++;
+        break;
+      case 'crm-support-note':
+        await this.addCrmComment(crmBodyForSupportNote(effect.comment), false, 'bridge');
+        memory.sourceComments.cursor = cursorOf(effect.comment);
+        break;
+      case 'crm-internal-note':
+        await this.addCrmComment(effect.body, false, 'bridge');
+        break;
+      case 'set-crm-status':
+        await activities.setCrmStatus({ crmTicketId: memory.crm!.ticketId, status: effect.status });
+        memory.lifecycle = { ...memory.lifecycle, crmStatus: effect.status };
+        memory.counts.statusChangesToCrm++;
+        break;
+      case 'source-agent-reply': {
+        const { commentId } = await activities.postSourceComment({
+          source: input.source,
+          ticketId: input.sourceTicketId,
+          body: sourceBodyForAgentReply(effect.comment),
+          afterCommentId: memory.sourceComments.cursor?.id ?? null,
+          excludeIds: memory.sourceComments.ownIds,
+        });
+        memory.sourceComments.ownIds = boundedIds([...memory.sourceComments.ownIds, commentId], MEMORY_BOUNDS.ownIds);
+        memory.crmComments.cursor = cursorOf(effect.comment);
+        memory.counts.agentRepliesToSource++;
+        break;
+      }
+      case 'set-source-status':
+        await activities.setSourceStatus({ source: input.source, ticketId: input.sourceTicketId, status: effect.status });
+        memory.lifecycle = { ...memory.lifecycle, sourceStatus: effect.status };
+        memory.counts.statusChangesToSource++;
+        break;
+    }
+  }
+
+  private async addCrmComment(body: string, isPublic: boolean, as: 'requester' | 'bridge'): Promise<void> {
+    const memory = this.memory;
+    const { commentId } = await activities.addCrmComment({
+      crmTicketId: memory.crm!.ticketId,
+      body,
+      public: isPublic,
+      author: { as },
+      afterCommentId: memory.crmComments.cursor?.id ?? null,
+      excludeIds: memory.crmComments.ownIds,
+    });
+    memory.crmComments.ownIds = boundedIds([...memory.crmComments.ownIds, commentId], MEMORY_BOUNDS.ownIds);
+  }
+}
+
+/** A sync step that failed for good: recorded in the state, retried after a back-off. */
+class SyncFailure extends Error {
+  constructor(
+    readonly operation: string,
+    readonly type: string,
+    message: string,
+  ) {
+    super(message);
+  }
+
+  /** Activity failures (retries exhausted or a non-retryable 4xx) become SyncFailures; anything else is a bug. */
+  static from(err: unknown): SyncFailure | null {
+    if (err instanceof SyncFailure) return err;
+    if (!(err instanceof ActivityFailure)) return null;
+    const cause = err.cause;
+    const type = cause instanceof ApplicationFailure ? (cause.type ?? 'ApplicationFailure') : (cause?.name ?? 'Error');
+    return new SyncFailure(err.activityType ?? 'activity', type, cause?.message ?? err.message);
+  }
+
+  describe(): { operation: string; type: string; message: string } {
+    return { operation: this.operation, type: this.type, message: this.message };
+  }
+}
+
+function cursorOf(comment: { id: string; createdAt: string }): CommentCursor {
+  return { id: comment.id, createdAt: comment.createdAt };
+}
+
+function lastCursor(comments: readonly { id: string; createdAt: string }[]): CommentCursor | null {
+  const last = comments.at(-1);
+  return last ? cursorOf(last) : null;
+}
