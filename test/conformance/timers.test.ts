@@ -31,6 +31,17 @@ describe('timers', () => {
     expect(Date.now() - wallStart).toBeLessThan(10_000);
   });
 
+  it("records a timer's summary as the TimerStarted event's user metadata", async () => {
+    const handle = await env.client.workflow.start<typeof workflows.summarizedSleeper>('summarizedSleeper', {
+      ...options('summary'),
+      args: [env.supportsTimeSkipping ? 3600_000 : 200],
+    });
+    await handle.result();
+    const started = (await handle.fetchHistory()).events!.find((e) => e.eventType === EventType.EVENT_TYPE_TIMER_STARTED)!;
+    const summary = started.userMetadata?.summary;
+    expect(summary && JSON.parse(Buffer.from(summary.data!).toString())).toBe('waiting for the user');
+  });
+
   it('resolves condition() with false when its timeout fires (uses time skipping)', async () => {
     const timeoutMs = env.supportsTimeSkipping ? 3600_000 : 300;
     expect(await env.client.workflow.execute<typeof workflows.waitForFinish>('waitForFinish', { ...options('cond'), args: [timeoutMs] })).toBe(false);

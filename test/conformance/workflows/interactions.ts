@@ -57,6 +57,11 @@ export async function sleeper(durationMs: number): Promise<number> {
   return Date.now() - start;
 }
 
+/** A timer with a summary: the server records it as the TimerStarted event's user metadata. */
+export async function summarizedSleeper(durationMs: number): Promise<void> {
+  await sleep(durationMs, { summary: 'waiting for the user' });
+}
+
 /** `condition` with a timeout: true if signalled in time, false on timeout. */
 export async function waitForFinish(timeoutMs: number): Promise<boolean> {
   let finished = false;

@@ -289,5 +289,5 @@ export function validateCompletion(
 export function applyCommand(command: Command, index: number, context: ApplyContext): void {
   const handler = HANDLERS[command.commandType ?? CommandType.COMMAND_TYPE_UNSPECIFIED];
   if (!handler) throw invalidArgument(`unvalidated command ${command.commandType}`);
-  handler.apply(command, index, context);
+  context.execution.history.withCommandMetadata(command.userMetadata, () => handler.apply(command, index, context));
 }

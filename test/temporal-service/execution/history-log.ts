@@ -29,6 +29,8 @@ export class HistoryLog {
   private buffered: BufferedWrite[] = [];
   private readonly listeners = new Set<() => void>();
   private sizeBytes = 0;
+  /** A command's user metadata (its summary), for the first event that command writes. */
+  private commandMetadata: api.sdk.v1.IUserMetadata | undefined;
 
   constructor(private readonly now: () => number) {}
 
@@ -56,11 +58,26 @@ export class HistoryLog {
       eventType,
       taskId: int64(this.nextEventId),
       ...attributes,
+      ...(this.commandMetadata && { userMetadata: this.commandMetadata }),
     };
+    this.commandMetadata = undefined;
     this.events.push(event);
     this.sizeBytes += historyEventType.encode(event).finish().length;
     for (const listener of this.listeners) listener();
     return event;
+  }
+
+  /**
+   * Runs `apply` (a command's effect) so that the first event it writes carries the command's user
+   * metadata, as the real server records it (e.g. a timer's or an activity's summary in the UI).
+   */
+  withCommandMetadata(metadata: api.sdk.v1.IUserMetadata | null | undefined, apply: () => void): void {
+    this.commandMetadata = metadata ?? undefined;
+    try {
+      apply();
+    } finally {
+      this.commandMetadata = undefined;
+    }
   }
 
   /** Defers a write until the in-flight workflow task completes (see {@link flushBuffered}). */
