@@ -6,7 +6,7 @@
 import { ActivityFailure, ApplicationFailure, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import { TICKET_ACTIVITY_OPTIONS } from '../activities/retry-policy';
 import type { TicketActivities } from '../activities/types';
-import { boundedIds, newAgentReplies, newSourceComments, type CommentCursor } from '../domain/comments';
+import { boundedIds, compareComments, newAgentReplies, newSourceComments, type CommentCursor } from '../domain/comments';
 import { crmFingerprint, sourceFingerprint } from '../domain/fingerprints';
 import { decide, type Effect, type Observation } from '../domain/lifecycle';
 import { crmBodyForSupportNote, crmBodyForUserComment, sourceBodyForAgentReply } from '../domain/messages';
@@ -120,8 +120,9 @@ export class TicketSync {
         });
         const bridgeUserId = await activities.crmBridgeUserId();
         memory.crm = { ticketId: created.id, requesterId: created.requesterId, bridgeUserId };
-        // What the CRM ticket already holds (its description) is not news for the source.
-        memory.crmComments.cursor = lastCursor(created.comments) ?? memory.crmComments.cursor;
+        // Its description (the first comment) is not news for the source. Anything after it is:
+        // an agent may reply between the create and this read-back, and that reply must travel.
+        memory.crmComments.cursor = firstCursor(created.comments) ?? memory.crmComments.cursor;
         memory.lifecycle = { ...memory.lifecycle, linked: true, crmStatus: created.status };
         break;
       }
@@ -205,7 +206,7 @@ function cursorOf(comment: { id: string; createdAt: string }): CommentCursor {
   return { id: comment.id, createdAt: comment.createdAt };
 }
 
-function lastCursor(comments: readonly { id: string; createdAt: string }[]): CommentCursor | null {
-  const last = comments.at(-1);
-  return last ? cursorOf(last) : null;
+function firstCursor(comments: readonly { id: string; createdAt: string }[]): CommentCursor | null {
+  const first = [...comments].sort(compareComments)[0];
+  return first ? cursorOf(first) : null;
 }

@@ -77,10 +77,12 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<Ticket
 
   while (!memory.lifecycle.completed) {
     const deadline = earliest(memory.lifecycle.solvedTimerDeadline, retrySyncAt);
+    // The timer's summary tells an operator in the Temporal UI what the ticket is waiting for.
+    const summary = deadline === retrySyncAt ? 'retry the failed sync' : 'SOLVED auto-close (no confirmation from the user)';
     const woken =
       deadline === null
         ? (await condition(() => hasWork(memory.pending)), true)
-        : await condition(() => hasWork(memory.pending), Math.max(1, deadline - Date.now()));
+        : await condition(() => hasWork(memory.pending), Math.max(1, deadline - Date.now()), { summary });
 
     if (!woken && !(retrySyncAt !== null && Date.now() >= retrySyncAt)) {
       record(memory, 'timer', 'SOLVED timer fired: no confirmation from the user');
