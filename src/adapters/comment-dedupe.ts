@@ -3,6 +3,9 @@
  * looks for a copy of itself that already landed — e.g. when the first attempt's response was
  * lost after the remote had stored the comment. Shared by both adapters.
  */
+import { compareComments } from '../domain/comments';
+import type { SourceTicket } from '../domain/ticket';
+import { IntegrationError } from '../ports/errors';
 
 export interface DedupeWindow {
   /** Only comments after this one can be the write we are retrying. */
@@ -11,30 +14,21 @@ export interface DedupeWindow {
   excludeIds: readonly string[];
 }
 
-/** Order ids numerically when both are integers (Connect, Zendesk ids), else as plain strings. */
-export function compareIds(a: string, b: string): number {
-  if (/^\d+$/.test(a) && /^\d+$/.test(b)) {
-    const [x, y] = [BigInt(a), BigInt(b)];
-    return x < y ? -1 : x > y ? 1 : 0;
-  }
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
-/** The oldest comment in the window for which `isSame` holds, if any. */
-export function findLandedComment<C extends { id: string }>(
+/**
+ * The oldest comment after the cursor comment (in the canonical (createdAt, id) order, which works
+ * for numeric ids and random UUIDs alike) for which `isSame` holds. Without a cursor, or with one
+ * the remote no longer lists, every comment is a candidate.
+ */
+export function findLandedComment<C extends { id: string; createdAt: string }>(
   comments: readonly C[],
   isSame: (comment: C) => boolean,
   window: DedupeWindow,
 ): C | undefined {
   const excluded = new Set(window.excludeIds);
+  const cursor = window.afterCommentId === null ? undefined : comments.find((c) => c.id === window.afterCommentId);
   return [...comments]
-    .sort((a, b) => compareIds(a.id, b.id))
-    .find(
-      (c) =>
-        (window.afterCommentId === null || compareIds(c.id, window.afterCommentId) > 0) &&
-        !excluded.has(c.id) &&
-        isSame(c),
-    );
+    .sort(compareComments)
+    .find((c) => (cursor === undefined || compareComments(c, cursor) > 0) && !excluded.has(c.id) && isSame(c));
 }
 
 /** Remotes may normalise line endings and trailing space; the text is what must match. */
@@ -43,8 +37,24 @@ export function sameText(a: string, b: string): boolean {
   return norm(a) === norm(b);
 }
 
-/** Sort by (createdAt, numeric id): the canonical comment order. */
-export function byCreatedThenId<C extends { id: string; createdAt: string }>(a: C, b: C): number {
-  const t = Date.parse(a.createdAt) - Date.parse(b.createdAt);
-  return t !== 0 ? t : compareIds(a.id, b.id);
+/**
+ * A source's `postSupportComment`, done at most once: with `dedupe.check` (a retried attempt) it
+ * first reads the ticket back and returns a SUPPORT comment with the same text after the cursor.
+ * Only the integrator writes SUPPORT comments, so the same text in the window is our own.
+ */
+export async function postSupportCommentOnce(
+  source: { service: string; fetchTicket(): Promise<SourceTicket | null>; post(): Promise<string> },
+  body: string,
+  dedupe: { check: boolean } & DedupeWindow,
+): Promise<{ commentId: string; alreadyPresent: boolean }> {
+  if (dedupe.check) {
+    const ticket = await source.fetchTicket();
+    if (ticket === null) {
+      // The ticket vanished between calls: the same failure the write would have produced.
+      throw new IntegrationError('not-found', source.service, 'GET /tickets/{id}', `${source.service} GET /tickets/{id}: ticket not found`, 404);
+    }
+    const landed = findLandedComment(ticket.comments, (c) => c.author === 'SUPPORT' && sameText(c.body, body), dedupe);
+    if (landed) return { commentId: landed.id, alreadyPresent: true };
+  }
+  return { commentId: await source.post(), alreadyPresent: false };
 }

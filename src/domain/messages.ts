@@ -4,7 +4,8 @@
  */
 import type { CrmComment, SourceComment } from './ticket';
 
-function withAttachments(body: string, attachments: readonly string[]): string {
+/** A message body followed by its attachments' URLs, one per line. */
+export function withAttachments(body: string, attachments: readonly string[]): string {
   if (attachments.length === 0) return body;
   return `${body}\n\nAttachments:\n${attachments.map((url) => `- ${url}`).join('\n')}`;
 }

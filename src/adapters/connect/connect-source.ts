@@ -1,7 +1,6 @@
 import type { SourceTicket, TicketStatus } from '../../domain/ticket';
-import { IntegrationError } from '../../ports/errors';
 import type { TicketSourcePort } from '../../ports/ticket-source';
-import { findLandedComment, sameText, type DedupeWindow } from '../comment-dedupe';
+import { postSupportCommentOnce, type DedupeWindow } from '../comment-dedupe';
 import { HttpClient, nullIfNotFound, type HttpClientOptions } from '../http';
 import { toSourceTicket } from './mapping';
 import { connectCommentSchema, connectTicketSchema } from './schemas';
@@ -41,26 +40,22 @@ export class ConnectSource implements TicketSourcePort {
     body: string,
     dedupe: { check: boolean } & DedupeWindow,
   ): Promise<{ commentId: string; alreadyPresent: boolean }> {
-    if (dedupe.check) {
-      const ticket = await this.fetchTicket(ticketId);
-      if (ticket === null) throw notFound('GET /tickets/{id}');
-      // Only the integrator writes SUPPORT comments, so the same text in the window is our own.
-      const landed = findLandedComment(ticket.comments, (c) => c.author === 'SUPPORT' && sameText(c.body, body), dedupe);
-      if (landed) return { commentId: landed.id, alreadyPresent: true };
-    }
-    const res = await this.http.request('POST /tickets/{id}/comment', connectCommentSchema, {
-      params: { id: ticketId },
-      body: { message: body },
-    });
-    return { commentId: res.data.id, alreadyPresent: false };
+    return postSupportCommentOnce(
+      {
+        service: 'connect',
+        fetchTicket: () => this.fetchTicket(ticketId),
+        post: async () =>
+          (await this.http.request('POST /tickets/{id}/comment', connectCommentSchema, {
+            params: { id: ticketId },
+            body: { message: body },
+          })).data.id,
+      },
+      body,
+      dedupe,
+    );
   }
 
   async setStatus(ticketId: string, status: TicketStatus): Promise<void> {
     await this.http.request('PUT /tickets/{id}', connectTicketSchema, { params: { id: ticketId }, body: { status } });
   }
-}
-
-/** The ticket vanished between calls: the same failure a write to it would have produced. */
-function notFound(operation: string): IntegrationError {
-  return new IntegrationError('not-found', 'connect', operation, `connect ${operation}: ticket not found`, 404);
 }

@@ -1,5 +1,5 @@
 import type { SourceComment, SourceTicket } from '../../domain/ticket';
-import { byCreatedThenId } from '../comment-dedupe';
+import { compareComments as byCreatedThenId } from '../../domain/comments';
 import type { ConnectComment, ConnectTicket } from './schemas';
 
 export function toSourceComment(c: ConnectComment): SourceComment {

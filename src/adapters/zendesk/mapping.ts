@@ -1,5 +1,5 @@
 import type { CrmComment, CrmTicket } from '../../domain/ticket';
-import { byCreatedThenId } from '../comment-dedupe';
+import { compareComments as byCreatedThenId } from '../../domain/comments';
 import type { ZendeskComment, ZendeskTicket } from './schemas';
 
 export function toCrmComment(c: ZendeskComment): CrmComment {

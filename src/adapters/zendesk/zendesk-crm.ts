@@ -1,7 +1,8 @@
 import type { CrmComment, CrmStatus, CrmTicket, Requester } from '../../domain/ticket';
 import type { CommentAuthor, CrmPort, NewCrmTicket } from '../../ports/crm';
 import { IntegrationError } from '../../ports/errors';
-import { compareIds, findLandedComment, sameText, type DedupeWindow } from '../comment-dedupe';
+import { compareIds } from '../../domain/comments';
+import { findLandedComment, sameText, type DedupeWindow } from '../comment-dedupe';
 import type { z } from 'zod';
 import { HttpClient, nullIfNotFound, type HttpClientOptions, type Operation, type RequestOptions } from '../http';
 import { toCrmComment, toCrmTicket } from './mapping';

@@ -1,0 +1,102 @@
+/**
+ * `POST /webhooks/whitelabel` — the white-label platform's ticketing events (created, updated,
+ * assigned, resolved). Each carries the whole ticket, so the mapped ticket travels with the
+ * signal as its snapshot; the workflow dedupes by `event_id` and ignores snapshots older
+ * (`updated_at`) than the one it applied.
+ *
+ * Order of checks: body size (413, before anything is buffered past the limit), signature over
+ * the raw bytes (401), JSON (400), envelope (400 naming each field). Only then is Temporal
+ * asked; 202 once it holds the signal, 503 when it cannot be reached. The platform retries any
+ * non-2xx for three days, so a 503 loses nothing — and a 4xx is retried too, which is why every
+ * rejection says exactly what is wrong.
+ */
+import express, { Router } from 'express';
+import { toSourceTicket } from '../../adapters/whitelabel/mapping';
+import { whitelabelEventSchema } from '../../adapters/whitelabel/schemas';
+import type { SourceNotification } from '../../workflows/definitions';
+import { SIGNATURE_TOLERANCE_MS } from '../auth';
+import type { AppDeps, RouterFactory } from '../deps';
+import { sendError, sendValidationError } from '../errors';
+import { setLogFields } from '../request-log';
+import {
+  DEFAULT_WHITELABEL_SIGNATURE_HEADER,
+  signatureFailureBody,
+  type SignedPayloadRecipe,
+  verifyWhitelabelSignature,
+} from './whitelabel-signature';
+
+export interface WhitelabelWebhookSettings {
+  /** `WHITELABEL_WEBHOOK_SECRET`: the endpoint's signing secret. */
+  secret: string;
+  /** `WHITELABEL_SIGNATURE_HEADER`; default `X-Whitelabel-Signature`. */
+  signatureHeader?: string;
+  /** `WHITELABEL_SIGNED_PAYLOAD`: `'timestamp.body'` (default) or `'body'`. */
+  signedPayload?: SignedPayloadRecipe;
+  /**
+   * Events carry every reply of the ticket, so they outgrow the API's general `BODY_LIMIT`
+   * sooner than other webhooks; default: that limit.
+   */
+  bodyLimitBytes?: number;
+  /** Tests only: the clock and the accepted skew. */
+  now?: () => number;
+  toleranceMs?: number;
+}
+
+export const WHITELABEL_WEBHOOK_PATH = '/webhooks/whitelabel';
+
+/** The router as `API_ROUTERS` mounts it: settings from the configuration (`WHITELABEL_*`). */
+export const whitelabelWebhookFromConfig: RouterFactory = (deps) =>
+  whitelabelWebhookRouter({ secret: deps.config.whitelabelWebhookSecret, ...deps.config.whitelabelWebhook })(deps);
+
+export function whitelabelWebhookRouter(settings: WhitelabelWebhookSettings): RouterFactory {
+  const header = settings.signatureHeader ?? DEFAULT_WHITELABEL_SIGNATURE_HEADER;
+  const recipe = settings.signedPayload ?? 'timestamp.body';
+  const toleranceMs = settings.toleranceMs ?? SIGNATURE_TOLERANCE_MS;
+  const now = settings.now ?? Date.now;
+
+  return ({ config, gateway }: AppDeps): Router => {
+    const router = Router();
+    router.post(
+      WHITELABEL_WEBHOOK_PATH,
+      // Any media type: the signature decides whether we listen, not the Content-Type header.
+      express.raw({ type: () => true, limit: settings.bodyLimitBytes ?? config.bodyLimitBytes }),
+      async (req, res) => {
+        const rawBody = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+        const check = verifyWhitelabelSignature({
+          secret: settings.secret,
+          recipe,
+          header: req.get(header),
+          rawBody,
+          now: now(),
+          toleranceMs,
+        });
+        if (!check.ok) {
+          const failure = signatureFailureBody(check.reason, toleranceMs);
+          setLogFields(res, { reason: failure.reason });
+          return sendError(res, 401, 'unauthorized', failure);
+        }
+
+        let json: unknown;
+        try {
+          json = JSON.parse(rawBody.toString('utf8'));
+        } catch {
+          return sendError(res, 400, 'invalid_json');
+        }
+        const parsed = whitelabelEventSchema.safeParse(json);
+        if (!parsed.success) return sendValidationError(res, parsed.error);
+
+        const { event_id, event_type, data } = parsed.data;
+        const notification: SourceNotification = {
+          kind: event_type === 'whitelabel_ticket_created' ? 'created' : 'updated',
+          eventId: event_id,
+          receivedAt: new Date(now()).toISOString(),
+          snapshot: toSourceTicket(data.ticket),
+        };
+        const result = await gateway.notifySource('whitelabel', data.ticket.id, notification);
+        setLogFields(res, { workflowId: result.workflowId, outcome: result.outcome });
+        res.status(202).json({ accepted: true, workflowId: result.workflowId, outcome: result.outcome });
+      },
+    );
+    return router;
+  };
+}

@@ -1,0 +1,115 @@
+/**
+ * In-memory state of the white-label platform simulator, in the platform's own wire shape
+ * (unix seconds, snake_case). Kept apart from the adapter's schemas on purpose: the simulator is
+ * the "other side", and a shared type would hide a mismatch instead of exposing it.
+ */
+import { randomUUID } from 'node:crypto';
+
+export interface WhitelabelReplyRecord {
+  id: string;
+  text: string;
+  is_client_reply: boolean;
+  created_at: number;
+  assets: string[] | null;
+}
+
+export interface WhitelabelClientRecord {
+  id: string;
+  name: string;
+  email: string;
+}
+
+export interface WhitelabelTicketRecord {
+  id: string;
+  title: string;
+  is_open: boolean;
+  object: 'ticket';
+  created_at: number;
+  updated_at: number;
+  client: WhitelabelClientRecord;
+  teammate_id: string | null;
+  replies: WhitelabelReplyRecord[];
+  category: string;
+  subcategory: string | null;
+  language: string;
+}
+
+export interface NewWhitelabelTicket {
+  title: string;
+  /** The opening message, the ticket's first reply. */
+  text: string;
+  client?: WhitelabelClientRecord;
+  id?: string;
+}
+
+export const DEFAULT_CLIENT: WhitelabelClientRecord = {
+  id: '00000000-0000-4000-8000-00000000c11e',
+  name: 'Sim Client',
+  email: 'client@example.invalid',
+};
+
+export class WhitelabelStore {
+  private readonly tickets = new Map<string, WhitelabelTicketRecord>();
+
+  /** `now` in unix seconds: the platform's resolution, ties included. */
+  constructor(private readonly nowSeconds: () => number) {}
+
+  create(input: NewWhitelabelTicket): WhitelabelTicketRecord {
+    const at = this.nowSeconds();
+    const id = input.id ?? randomUUID();
+    if (this.tickets.has(id)) throw new Error(`ticket ${id} already exists`);
+    const ticket: WhitelabelTicketRecord = {
+      id,
+      title: input.title,
+      is_open: true,
+      object: 'ticket',
+      created_at: at,
+      updated_at: at,
+      client: { ...(input.client ?? DEFAULT_CLIENT) },
+      teammate_id: null,
+      replies: [],
+      category: 'general support',
+      subcategory: null,
+      language: 'en',
+    };
+    this.tickets.set(id, ticket);
+    this.addReply(ticket, input.text, true);
+    return ticket;
+  }
+
+  /** Insert or replace a ticket as given (fixtures, e.g. the seed events' tickets). */
+  put(ticket: WhitelabelTicketRecord): void {
+    this.tickets.set(ticket.id, structuredClone(ticket));
+  }
+
+  get(id: string): WhitelabelTicketRecord | undefined {
+    return this.tickets.get(id);
+  }
+
+  all(): WhitelabelTicketRecord[] {
+    return [...this.tickets.values()];
+  }
+
+  addReply(ticket: WhitelabelTicketRecord, text: string, isClientReply: boolean): WhitelabelReplyRecord {
+    const reply: WhitelabelReplyRecord = {
+      id: randomUUID(),
+      text,
+      is_client_reply: isClientReply,
+      created_at: this.nowSeconds(),
+      assets: null,
+    };
+    ticket.replies.push(reply);
+    ticket.updated_at = reply.created_at;
+    return reply;
+  }
+
+  setOpen(ticket: WhitelabelTicketRecord, isOpen: boolean): void {
+    ticket.is_open = isOpen;
+    ticket.updated_at = this.nowSeconds();
+  }
+
+  assign(ticket: WhitelabelTicketRecord, teammateId: string | null): void {
+    ticket.teammate_id = teammateId;
+    ticket.updated_at = this.nowSeconds();
+  }
+}
