@@ -1,26 +1,129 @@
 /**
- * `GET /tickets/:source/:ticketId` (bearer `OPS_API_TOKEN`) — the ticket workflow's `state`
- * query: status, CRM id, last sync, pending timer, last error, counts. No personal data.
+ * The ops API (bearer `OPS_API_TOKEN`), backed by Temporal alone (no database of its own):
+ *
+ *  - `GET  /tickets?status=&source=&pageSize=&pageToken=` — ticket workflows through visibility
+ *    and the `TicketStatus` / `TicketSource` search attributes, newest first, paginated.
+ *  - `GET  /tickets/:source/:ticketId` — the `state` query (with its timeline) plus what
+ *    DescribeWorkflowExecution says: execution status and pending activities (which are retrying,
+ *    at which attempt, and why).
+ *  - `POST /tickets/:source/:ticketId/resync` `{reason?}` and `…/close` `{reason}` — the
+ *    workflow's `resync` / `close` updates. Their validators refuse a bad request before it
+ *    touches history (409 `rejected`); the caller gets the update's result (the state).
+ *
+ * No personal data in or out: ids, statuses, counts, and the operator's reason.
  */
-import { Router } from 'express';
-import { z } from 'zod';
+import express, { type Request, type Response, Router } from 'express';
+import type { z } from 'zod';
 import { requireBearer } from './auth';
 import type { AppDeps } from './deps';
 import { sendError, sendValidationError } from './errors';
-import { sourceKind, sourceTicketId } from './schemas';
+import { InvalidPageTokenError, type TicketUpdate } from './gateway';
+import { closeBody, DEFAULT_PAGE_SIZE, idempotencyKey, listTicketsQuery, resyncBody, ticketPathParams } from './ops-schemas';
+import { setLogFields } from './request-log';
 
-const params = z.object({ source: sourceKind, ticketId: sourceTicketId });
+export const OPS_PATHS = {
+  list: '/tickets',
+  ticket: '/tickets/:source/:ticketId',
+  resync: '/tickets/:source/:ticketId/resync',
+  close: '/tickets/:source/:ticketId/close',
+} as const;
+
+const LIST_PARAMETERS = Object.keys(listTicketsQuery.shape);
+
+function hasContent(req: Request): boolean {
+  const length = req.headers['content-length'];
+  return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
+}
+
+/** 400 naming one parameter. */
+function sendIssue(res: Response, path: string, message: string): void {
+  sendError(res, 400, 'invalid_request', { issues: [{ path, message }] });
+}
 
 export function opsRouter({ config, gateway }: AppDeps): Router {
   const router = Router();
-  router.get('/tickets/:source/:ticketId', requireBearer(config.opsApiToken), async (req, res) => {
-    const parsed = params.safeParse(req.params);
+  const auth = requireBearer(config.opsApiToken);
+  const json = express.json({ limit: config.bodyLimitBytes });
+
+  router.get(OPS_PATHS.list, auth, async (req, res) => {
+    // A misspelt filter must not silently list everything.
+    const unknown = Object.keys(req.query).find((key) => !LIST_PARAMETERS.includes(key));
+    if (unknown !== undefined) return sendIssue(res, unknown, `unknown parameter; expected ${LIST_PARAMETERS.join(', ')}`);
+    const parsed = listTicketsQuery.safeParse(req.query);
     if (!parsed.success) return sendValidationError(res, parsed.error);
-    const state = await gateway.getState(parsed.data.source, parsed.data.ticketId);
-    if (state === null) return sendError(res, 404, 'not_found');
+    const { status, source, pageSize, pageToken } = parsed.data;
+    try {
+      const page = await gateway.listTickets({
+        ...(status && { statuses: status }),
+        ...(source && { sources: source }),
+        pageSize: pageSize ?? DEFAULT_PAGE_SIZE,
+        ...(pageToken && { pageToken }),
+      });
+      res.setHeader('Cache-Control', 'no-store');
+      res.json(page);
+    } catch (err) {
+      if (err instanceof InvalidPageTokenError) return sendIssue(res, 'pageToken', 'is not a page token of this listing (start again without it)');
+      throw err;
+    }
+  });
+
+  router.get(OPS_PATHS.ticket, auth, async (req, res) => {
+    const parsed = ticketPathParams.safeParse(req.params);
+    if (!parsed.success) return sendValidationError(res, parsed.error);
+    const details = await gateway.describeTicket(parsed.data.source, parsed.data.ticketId);
+    if (details === null) return sendError(res, 404, 'not_found');
+    setLogFields(res, { workflowId: details.workflowId });
     // Live data: never let a proxy serve yesterday's state.
     res.setHeader('Cache-Control', 'no-store');
-    res.json(state);
+    res.json(details);
   });
+
+  const update =
+    <S extends z.ZodType>(name: TicketUpdate['name'], body: S, emptyBody: unknown) =>
+    async (req: Request, res: Response) => {
+      const params = ticketPathParams.safeParse(req.params);
+      if (!params.success) return sendValidationError(res, params.error);
+      // express.json leaves the body undefined when there is none or it is not declared JSON.
+      if (req.body === undefined && hasContent(req)) return sendError(res, 415, 'unsupported_media_type');
+      const parsedBody = body.safeParse(req.body ?? emptyBody);
+      if (!parsedBody.success) return sendValidationError(res, parsedBody.error);
+      const key = req.get('idempotency-key');
+      let updateId: string | undefined;
+      if (key !== undefined) {
+        const parsedKey = idempotencyKey.safeParse(key);
+        if (!parsedKey.success) return sendIssue(res, 'Idempotency-Key', parsedKey.error.issues[0]?.message ?? 'is invalid');
+        updateId = `${name}-${parsedKey.data}`;
+      }
+
+      const { source, ticketId } = params.data;
+      const result = await gateway.updateTicket(
+        source,
+        ticketId,
+        { name, request: parsedBody.data } as TicketUpdate,
+        updateId !== undefined ? { updateId } : {},
+      );
+      setLogFields(res, { workflowId: result.workflowId, outcome: `${name} ${result.outcome}` });
+      res.setHeader('Cache-Control', 'no-store');
+      switch (result.outcome) {
+        case 'completed':
+          return void res.json(result.state);
+        case 'accepted':
+          return void res.status(202).json({
+            accepted: true,
+            workflowId: result.workflowId,
+            updateId: result.updateId,
+            message: `the workflow accepted the ${name} and is still running it; GET ${OPS_PATHS.ticket.replace(':source', source).replace(':ticketId', ticketId)} shows its progress`,
+          });
+        case 'rejected':
+          setLogFields(res, { reason: 'rejected by the workflow' });
+          return sendError(res, 409, 'rejected', { message: result.message });
+        case 'not_found':
+          return sendError(res, 404, 'not_found');
+      }
+    };
+
+  router.post(OPS_PATHS.resync, auth, json, update('resync', resyncBody, {}));
+  // No default body: a close must say why.
+  router.post(OPS_PATHS.close, auth, json, update('close', closeBody, undefined));
   return router;
 }

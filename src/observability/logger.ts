@@ -40,8 +40,13 @@ export const SENSITIVE_KEYS = [
   'apiToken',
   'connectWebhookToken',
   'zendeskWebhookSecret',
+  'whitelabelWebhookSecret',
   'opsApiToken',
+  'codecAuthToken',
+  'metricsToken',
   'x-zendesk-webhook-signature',
+  // The white-label signature header under its default name (WHITELABEL_SIGNATURE_HEADER).
+  'x-whitelabel-signature',
   'clevergy-api-key',
 ] as const;
 

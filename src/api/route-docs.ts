@@ -1,0 +1,276 @@
+/**
+ * Every route of the HTTP API, described by the zod schemas it validates with, for the generated
+ * OpenAPI document (./openapi.ts). A new route needs an entry here: test/api/openapi.test.ts
+ * compares this list with the routes the express app actually registers.
+ */
+import { z } from 'zod';
+import { whitelabelEventSchema } from '../adapters/whitelabel/schemas';
+import { CODEC_DECODE_PATH, CODEC_ENCODE_PATH, payloadsBody } from './codec';
+import { METRICS_PATH } from './metrics';
+import {
+  closeBody,
+  idempotencyKey,
+  listTicketsQuery,
+  rejectedError,
+  resyncBody,
+  ticketDetails,
+  ticketPage,
+  ticketPathParams,
+  ticketStateView,
+  updateAccepted,
+} from './ops-schemas';
+import { OPS_PATHS } from './ops';
+import { connectWebhookBody } from './webhooks/connect';
+import { DEFAULT_WHITELABEL_SIGNATURE_HEADER } from './webhooks/whitelabel-signature';
+import { WHITELABEL_WEBHOOK_PATH } from './webhooks/whitelabel';
+import { zendeskWebhookBody } from './webhooks/zendesk-payload';
+
+export const SECURITY_SCHEMES = {
+  opsToken: { type: 'http', scheme: 'bearer', description: 'OPS_API_TOKEN' },
+  metricsToken: { type: 'http', scheme: 'bearer', description: 'METRICS_TOKEN (or OPS_API_TOKEN)' },
+  codecToken: { type: 'http', scheme: 'bearer', description: 'CODEC_AUTH_TOKEN (default: OPS_API_TOKEN)' },
+  connectToken: { type: 'apiKey', in: 'query', name: 'auth_token', description: 'CONNECT_WEBHOOK_TOKEN, in the callback URL' },
+  zendeskSignature: {
+    type: 'apiKey',
+    in: 'header',
+    name: 'X-Zendesk-Webhook-Signature',
+    description: 'base64(HMAC-SHA256(ZENDESK_WEBHOOK_SECRET, timestamp + raw body)); timestamp in X-Zendesk-Webhook-Signature-Timestamp',
+  },
+  whitelabelSignature: {
+    type: 'apiKey',
+    in: 'header',
+    name: DEFAULT_WHITELABEL_SIGNATURE_HEADER,
+    description: 't=<unix seconds>,s=<hex HMAC-SHA256(WHITELABEL_WEBHOOK_SECRET, ...)>; header name per WHITELABEL_SIGNATURE_HEADER',
+  },
+} as const;
+
+export type SecuritySchemeName = keyof typeof SECURITY_SCHEMES;
+
+export interface ResponseDoc {
+  description: string;
+  schema?: z.ZodType;
+  /** Default application/json. */
+  contentType?: string;
+}
+
+export interface RouteDoc {
+  method: 'get' | 'post' | 'put' | 'patch' | 'delete' | 'options' | 'head';
+  /** The express path template, e.g. `/tickets/:source/:ticketId`. */
+  path: string;
+  operationId: string;
+  summary: string;
+  description?: string;
+  tags: string[];
+  /** Any one of these authenticates; absent: public. */
+  security?: SecuritySchemeName[];
+  params?: z.ZodObject;
+  query?: z.ZodObject;
+  headers?: z.ZodObject;
+  body?: { schema: z.ZodType; contentType?: string; required?: boolean; description?: string };
+  responses: Record<number, ResponseDoc>;
+}
+
+// --- shared response schemas ----------------------------------------------------------------
+
+export const errorBody = z
+  .looseObject({
+    error: z.string().meta({ description: 'A stable error code: invalid_request, unauthorized, not_found, rejected, temporal_unavailable, ...' }),
+    issues: z
+      .array(z.object({ path: z.string().meta({ description: 'The offending field, e.g. `ticketId`; `(body)` for the body itself' }), message: z.string() }))
+      .optional(),
+    message: z.string().optional(),
+  })
+  .meta({ id: 'Error' });
+
+const error = (description: string): ResponseDoc => ({ description, schema: errorBody });
+
+const common = {
+  400: error('Invalid request: `issues` names each offending field.'),
+  401: error('Missing or wrong credentials.'),
+  413: error('Body larger than the limit.'),
+  415: error('Body is not JSON.'),
+  503: error('Temporal is unreachable: nothing was recorded, retry (Retry-After).'),
+} as const;
+
+const webhookAccepted = z.object({
+  accepted: z.literal(true),
+  workflowId: z.string().meta({ example: 'ticket/connect/42' }),
+  outcome: z.enum(['signalled', 'ignored']).meta({ description: '`ignored`: the ticket workflow already completed.' }),
+});
+
+const zendeskAccepted = z.object({
+  accepted: z.literal(true),
+  outcome: z.enum(['signalled', 'ignored']),
+  workflowId: z.string().optional(),
+  reason: z.enum(['no-workflow', 'not-running']).optional(),
+});
+
+const ticketParams = ticketPathParams;
+
+// --- the routes -----------------------------------------------------------------------------
+
+export const API_ROUTE_DOCS: readonly RouteDoc[] = [
+  {
+    method: 'get',
+    path: '/healthz',
+    operationId: 'healthz',
+    summary: 'Liveness: the process serves HTTP (never touches Temporal).',
+    tags: ['health'],
+    responses: { 200: { description: 'Alive.', schema: z.object({ status: z.literal('ok') }) } },
+  },
+  {
+    method: 'get',
+    path: '/readyz',
+    operationId: 'readyz',
+    summary: 'Readiness: Temporal answers.',
+    tags: ['health'],
+    responses: { 200: { description: 'Ready.', schema: z.object({ status: z.literal('ready') }) }, 503: common[503] },
+  },
+  {
+    method: 'post',
+    path: '/webhooks/connect',
+    operationId: 'connectWebhook',
+    summary: "The Connect platform's ticket notification.",
+    description: 'Answers 202 once Temporal has the signal; the workflow reads the ticket back from Connect.',
+    tags: ['webhooks'],
+    security: ['connectToken'],
+    body: { schema: connectWebhookBody },
+    responses: { 202: { description: 'Temporal has it.', schema: webhookAccepted }, ...common },
+  },
+  {
+    method: 'post',
+    path: '/webhooks/zendesk',
+    operationId: 'zendeskWebhook',
+    summary: 'A Zendesk ticket changed (event subscription or trigger payload).',
+    description: 'Signed by Zendesk over the raw body. A notification only: the workflow reads the ticket back from Zendesk.',
+    tags: ['webhooks'],
+    security: ['zendeskSignature'],
+    headers: z.object({ 'X-Zendesk-Webhook-Signature-Timestamp': z.string().meta({ description: 'The signed timestamp (ISO-8601).' }) }),
+    body: { schema: zendeskWebhookBody },
+    responses: {
+      202: { description: 'Signalled, or authentic but nothing to do.', schema: zendeskAccepted },
+      400: common[400],
+      401: common[401],
+      413: common[413],
+      503: common[503],
+    },
+  },
+  {
+    method: 'post',
+    path: WHITELABEL_WEBHOOK_PATH,
+    operationId: 'whitelabelWebhook',
+    summary: "The white-label platform's ticketing event (carries the whole ticket).",
+    tags: ['webhooks'],
+    security: ['whitelabelSignature'],
+    body: { schema: whitelabelEventSchema },
+    responses: {
+      202: { description: 'Temporal has it.', schema: webhookAccepted },
+      400: common[400],
+      401: error('Signature missing, malformed, wrong or outside the time window (`reason` says which).'),
+      413: common[413],
+      503: common[503],
+    },
+  },
+  {
+    method: 'get',
+    path: OPS_PATHS.list,
+    operationId: 'listTickets',
+    summary: 'Ticket workflows through Temporal visibility, newest first.',
+    description: 'Filters on the TicketStatus and TicketSource search attributes. Eventually consistent: a ticket created seconds ago may be missing.',
+    tags: ['ops'],
+    security: ['opsToken'],
+    query: listTicketsQuery,
+    responses: { 200: { description: 'One page.', schema: ticketPage }, 400: common[400], 401: common[401], 503: common[503] },
+  },
+  {
+    method: 'get',
+    path: OPS_PATHS.ticket,
+    operationId: 'getTicket',
+    summary: "A ticket's state (with its timeline), execution status and pending activities.",
+    tags: ['ops'],
+    security: ['opsToken'],
+    params: ticketParams,
+    responses: {
+      200: { description: 'The ticket.', schema: ticketDetails },
+      400: common[400],
+      401: common[401],
+      404: error('No workflow for this ticket.'),
+      503: common[503],
+    },
+  },
+  ...(['resync', 'close'] as const).map(
+    (name): RouteDoc => ({
+      method: 'post',
+      path: OPS_PATHS[name],
+      operationId: `${name}Ticket`,
+      summary:
+        name === 'resync'
+          ? 'Sync both sides now (a webhook was lost, a remote was fixed): the `resync` workflow update.'
+          : 'Close the ticket on both sides now: the `close` workflow update.',
+      description: "The workflow's validator refuses a bad request (409) before it touches history. 200 carries the update's result.",
+      tags: ['ops'],
+      security: ['opsToken'],
+      params: ticketParams,
+      headers: z.object({
+        'Idempotency-Key': idempotencyKey.optional().meta({ description: 'Retries with the same key are one update.' }),
+      }),
+      body: name === 'resync' ? { schema: resyncBody, required: false } : { schema: closeBody },
+      responses: {
+        200: { description: "The update's result: the ticket's state.", schema: ticketStateView },
+        202: { description: 'Accepted; still running when the API stopped waiting.', schema: updateAccepted },
+        400: common[400],
+        401: common[401],
+        404: error('No workflow for this ticket.'),
+        409: { description: 'Refused by the workflow (e.g. the ticket already completed).', schema: rejectedError },
+        415: common[415],
+        503: common[503],
+      },
+    }),
+  ),
+  ...[CODEC_ENCODE_PATH, CODEC_DECODE_PATH].flatMap((path): RouteDoc[] => {
+    const name = path.endsWith('encode') ? 'encode' : 'decode';
+    return [
+      {
+        method: 'options',
+        path,
+        operationId: `codec${name === 'encode' ? 'Encode' : 'Decode'}Preflight`,
+        summary: 'CORS preflight (Temporal UI origins in CODEC_CORS_ORIGIN only).',
+        tags: ['codec'],
+        responses: { 204: { description: 'Allowed.' }, 403: error('This origin may not call the codec server.') },
+      },
+      {
+        method: 'post',
+        path,
+        operationId: `codec${name === 'encode' ? 'Encode' : 'Decode'}`,
+        summary: `${name === 'encode' ? 'Encrypt' : 'Decrypt'} Temporal payloads (remote codec protocol).`,
+        tags: ['codec'],
+        security: ['codecToken'],
+        body: { schema: payloadsBody },
+        responses: {
+          200: { description: 'The payloads.', schema: payloadsBody },
+          400: common[400],
+          401: common[401],
+          403: error('This origin may not call the codec server.'),
+          413: common[413],
+        },
+      },
+    ];
+  }),
+  {
+    method: 'get',
+    path: METRICS_PATH,
+    operationId: 'metrics',
+    summary: 'Prometheus metrics of the API (text exposition format).',
+    tags: ['health'],
+    security: ['metricsToken', 'opsToken'],
+    responses: { 200: { description: 'Metrics.', schema: z.string(), contentType: 'text/plain' }, 401: common[401] },
+  },
+  {
+    method: 'get',
+    path: '/openapi.json',
+    operationId: 'openapi',
+    summary: 'This document.',
+    tags: ['health'],
+    responses: { 200: { description: 'OpenAPI 3.1.', schema: z.looseObject({ openapi: z.string() }) } },
+  },
+];

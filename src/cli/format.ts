@@ -1,0 +1,90 @@
+/** Readable output of the CLI: aligned tables and a ticket sheet. `--json` bypasses all of this. */
+import type { TicketDetails, TicketListItem } from '../api/gateway';
+import type { TicketStateView } from '../workflows/definitions';
+
+/** Columns padded to their widest cell; the last column is not padded. */
+export function table(header: readonly string[], rows: ReadonlyArray<readonly string[]>): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: readonly string[]) =>
+    cells
+      .map((cell, i) => (i === cells.length - 1 ? cell : cell.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd();
+  return [line(header), ...rows.map(line)].join('\n');
+}
+
+/** `2026-01-01T09:30:00.000Z` → `2026-01-01 09:30:00Z`; `-` for none. */
+export function time(iso: string | null | undefined): string {
+  if (!iso) return '-';
+  return iso.replace('T', ' ').replace(/\.\d{3}Z$/, 'Z');
+}
+
+export function ticketTable(tickets: readonly TicketListItem[]): string {
+  if (tickets.length === 0) return 'No tickets.';
+  return table(
+    ['WORKFLOW ID', 'STATUS', 'CRM TICKET', 'EXECUTION', 'STARTED', 'CLOSED'],
+    tickets.map((t) => [t.workflowId, t.status ?? '-', t.crmTicketId ?? '-', t.executionStatus, time(t.startTime), time(t.closeTime)]),
+  );
+}
+
+function stateLines(state: TicketStateView): string[] {
+  const c = state.counts;
+  return [
+    `Status:        ${state.status} (source ${state.sourceStatus ?? '-'}, CRM ${state.crmStatus ?? '-'})${state.completed ? ', completed' : ''}`,
+    `CRM ticket:    ${state.crmTicketId ?? '-'}`,
+    `Last sync:     ${time(state.lastSyncAt)}`,
+    `SOLVED timer:  ${state.solvedTimerDeadline ? `fires ${time(state.solvedTimerDeadline)}` : '-'}`,
+    `Last error:    ${state.lastError ? `${time(state.lastError.at)} ${state.lastError.operation}: ${state.lastError.type}: ${state.lastError.message}` : '-'}`,
+    `Counts:        ${c.notifications} notifications, ${c.syncs} syncs, ${c.userCommentsToCrm} user comments → CRM, ` +
+      `${c.agentRepliesToSource} agent replies → source, ${c.statusChangesToCrm} + ${c.statusChangesToSource} status changes (CRM + source)`,
+    ...(state.notes.length > 0 ? [`Notes:         ${state.notes.join('; ')}`] : []),
+  ];
+}
+
+export function ticketSheet(details: TicketDetails): string {
+  const e = details.execution;
+  const lines = [
+    `${details.workflowId}`,
+    `Execution:     ${e.status}, started ${time(e.startTime)}${e.closeTime ? `, closed ${time(e.closeTime)}` : ''}, ${e.historyLength} history events, task queue ${e.taskQueue}, run ${e.runId}`,
+    ...(details.state ? stateLines(details.state) : [`State:         unavailable (${details.stateError ?? 'unknown'})`]),
+    '',
+  ];
+  if (details.pendingActivities.length === 0) lines.push('Pending activities: none');
+  else {
+    lines.push('Pending activities:');
+    lines.push(
+      indent(
+        table(
+          ['ACTIVITY', 'STATE', 'ATTEMPT', 'NEXT ATTEMPT', 'LAST HEARTBEAT', 'LAST FAILURE'],
+          details.pendingActivities.map((a) => [
+            a.activityType,
+            a.state,
+            a.maximumAttempts ? `${a.attempt}/${a.maximumAttempts}` : String(a.attempt),
+            time(a.nextAttemptScheduleTime),
+            time(a.lastHeartbeatTime),
+            a.lastFailure ? `${a.lastFailure.type ?? 'failure'}: ${a.lastFailure.message}` : '-',
+          ]),
+        ),
+      ),
+    );
+  }
+  const timeline = details.state?.timeline ?? [];
+  lines.push('');
+  if (timeline.length === 0) lines.push('Timeline: empty');
+  else {
+    lines.push('Timeline (oldest first):');
+    lines.push(indent(table(['AT', 'KIND', 'WHAT'], timeline.map((t) => [time(t.at), t.kind, t.detail]))));
+  }
+  return lines.join('\n');
+}
+
+export function stateSummary(state: TicketStateView): string {
+  return stateLines(state).join('\n');
+}
+
+function indent(text: string): string {
+  return text
+    .split('\n')
+    .map((l) => `  ${l}`)
+    .join('\n');
+}

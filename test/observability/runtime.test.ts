@@ -1,0 +1,114 @@
+/**
+ * The bridge's Temporal runtime (src/observability/temporal-runtime.ts), as `npm start` and
+ * `npm run worker` install it: the SDK's worker metrics scraped from their Prometheus endpoint and
+ * parsed, and the workflow logger's and activity logger's lines arriving as the bridge's redacted
+ * JSON lines, correlated by workflow id. `Runtime.install` is once per process and jest's process
+ * already has the harness's runtime, so this runs in a child process (fixtures/runtime-child.ts).
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import { resolve } from 'node:path';
+import { eventually } from '../harness/eventually';
+import { parsePrometheus } from '../support/prometheus';
+
+jest.setTimeout(90_000);
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((done) => server.close(() => done()));
+  return port;
+}
+
+describe('Temporal runtime: worker metrics and SDK logs through pino (child process)', () => {
+  let child: ChildProcess;
+  let stdout = '';
+  let ready: { metricsUrl: string; workflowId: string; result: string };
+
+  beforeAll(async () => {
+    const address = `127.0.0.1:${await freePort()}`;
+    child = spawn(process.execPath, ['--import', 'tsx', resolve(__dirname, 'fixtures/runtime-child.ts'), address], {
+      cwd: resolve(__dirname, '../..'),
+      env: { ...process.env, TEMPORAL_ADDRESS: '' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
+    ready = await new Promise((resolveReady, reject) => {
+      let stderr = '';
+      child.stderr!.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString('utf8');
+        const line = /@@ready (.*)\n/.exec(stderr);
+        if (line) resolveReady(JSON.parse(line[1]!));
+        if (stderr.includes('@@failed')) reject(new Error(stderr));
+      });
+      child.once('exit', (code) => reject(new Error(`child exited (${code}): ${stderr}`)));
+    });
+  });
+  afterAll(async () => {
+    if (child && child.exitCode === null) {
+      const exited = new Promise((done) => child.once('exit', done));
+      // The SDK's runtime turns SIGTERM into a graceful worker shutdown; the idle child would stay up.
+      child.kill('SIGKILL');
+      await exited;
+    }
+  });
+
+  it('ran a workflow with an activity', () => {
+    expect(ready.result).toBe('hello 42');
+  });
+
+  it("serves the SDK's worker metrics in Prometheus format", async () => {
+    const res = await fetch(ready.metricsUrl);
+    expect(res.status).toBe(200);
+    const metrics = parsePrometheus(await res.text());
+    const names = new Set(metrics.samples.map((s) => s.name));
+    // Counters end in _total (Prometheus convention).
+    expect(metrics.types.temporal_workflow_completed_total).toBe('counter');
+    expect(metrics.value('temporal_workflow_completed_total', { workflow_type: 'loggingWorkflow' })).toBeGreaterThanOrEqual(1);
+    expect(metrics.types.temporal_activity_execution_latency).toBe('histogram');
+    const activity = metrics.find('temporal_activity_execution_latency_count', { activity_type: 'greet' });
+    expect(activity[0]?.value).toBeGreaterThanOrEqual(1);
+    // Durations in seconds: the greeting took well under one.
+    expect(metrics.find('temporal_activity_execution_latency_sum', { activity_type: 'greet' })[0]!.value).toBeLessThan(1);
+    for (const name of ['temporal_workflow_task_execution_latency_bucket', 'temporal_workflow_task_schedule_to_start_latency_bucket', 'temporal_worker_task_slots_available', 'temporal_num_pollers', 'temporal_sticky_cache_size']) {
+      expect(names).toContain(name);
+    }
+  });
+
+  it('routes the workflow and activity loggers to pino, redacted, with the workflow id', async () => {
+    const parse = () =>
+      stdout
+        .split('\n')
+        .filter((l) => l.startsWith('{'))
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
+    // pino writes to a pipe asynchronously: the lines may trail the ready marker.
+    const lines = await eventually(() => {
+      const parsed = parse();
+      expect(parsed.map((l) => l.msg)).toEqual(expect.arrayContaining(['workflow says hello', 'activity says hello', 'workflow is done']));
+      return parsed;
+    });
+    const hello = lines.find((l) => l.msg === 'workflow says hello');
+    expect(hello).toMatchObject({
+      level: 'info',
+      service: 'runtime-child',
+      sdkComponent: 'workflow',
+      workflowId: ready.workflowId,
+      workflowType: 'loggingWorkflow',
+      ticket: '42',
+      email: '[redacted]',
+    });
+    expect(lines.find((l) => l.msg === 'workflow is done')).toMatchObject({ level: 'warn', workflowId: ready.workflowId });
+    expect(lines.find((l) => l.msg === 'activity says hello')).toMatchObject({
+      sdkComponent: 'activity',
+      workflowId: ready.workflowId,
+      activityType: 'greet',
+      name: '[redacted]',
+    });
+    expect(lines.find((l) => l.msg === 'activity says hello')).not.toHaveProperty('taskToken');
+    expect(stdout).not.toContain('jane@example.com');
+    expect(stdout).not.toContain('Jane Doe');
+    // The SDK's own INFO chatter (worker state changes, bundle reports) stays out.
+    expect(lines.filter((l) => l.sdkComponent === 'worker' && l.level === 'info')).toEqual([]);
+  });
+});
