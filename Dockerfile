@@ -14,5 +14,7 @@ WORKDIR /app
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY package.json ./
+# `npx ticket-bridge …` (the ops CLI) runs dist/src/cli/main.js through this shim.
+COPY bin ./bin
 USER node
 CMD ["node", "dist/src/api-main.js"]

@@ -8,11 +8,20 @@
  * Connect and Zendesk are each optional as a group: without `CONNECT_API_URL` /
  * `ZENDESK_API_URL` the product runs a sandbox with in-process simulators, so their credentials
  * are not needed (the inbound webhook secrets are then generated, see `generatedSecrets`). Once
- * a URL is set, the credentials of that group are required.
+ * a URL is set, the credentials of that group are required. The white-label source
+ * (`WHITELABEL_API_URL`) is optional in production too: unset, the bridge has no such source.
  */
 import { randomBytes } from 'node:crypto';
 import { inspect } from 'node:util';
 import { z } from 'zod';
+import { whitelabelAssigneesSchema, type AssigneeMap } from './adapters/whitelabel/assignees';
+import {
+  DEFAULT_WHITELABEL_SIGNATURE_HEADER,
+  SIGNED_PAYLOAD_RECIPES,
+  type SignedPayloadRecipe,
+} from './api/webhooks/whitelabel-signature';
+import type { PayloadEncryption } from './security/codec/data-converter';
+import { GENERATE_KEY_HINT, payloadKeysSchema } from './security/codec/keyring';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -33,6 +42,21 @@ export interface ZendeskConfig {
   apiToken: string;
 }
 
+export interface WhitelabelConfig {
+  /** The platform's REST API (write-back), without a trailing slash. */
+  apiUrl: string;
+  apiKey: string;
+  /** `WHITELABEL_ASSIGNEES`: teammate id → Zendesk user id. */
+  assignees: AssigneeMap;
+}
+
+/** How the white-label platform signs its events (`POST /webhooks/whitelabel`). */
+export interface WhitelabelWebhookConfig {
+  signatureHeader: string;
+  signedPayload: SignedPayloadRecipe;
+  bodyLimitBytes: number;
+}
+
 export interface Config {
   port: number;
   temporal: {
@@ -45,19 +69,38 @@ export interface Config {
   connect: ConnectConfig | null;
   /** null: sandbox (simulated Zendesk). */
   zendesk: ZendeskConfig | null;
-  /** Inbound secrets: the Connect `auth_token`, the Zendesk signing secret, the ops bearer token. */
+  /** null: no white-label source (the sandbox simulates one). */
+  whitelabel: WhitelabelConfig | null;
+  /** Inbound secrets: the Connect `auth_token`, the Zendesk and white-label signing secrets, the ops bearer token. */
   connectWebhookToken: string;
   zendeskWebhookSecret: string;
+  whitelabelWebhookSecret: string;
+  whitelabelWebhook: WhitelabelWebhookConfig;
   opsApiToken: string;
   /** Names of inbound secrets generated because the sandbox runs without them (print them to play). */
   generatedSecrets: SecretVariable[];
   solvedAutoCloseAfterMs: number;
   solvedReopenSourceStatus: ReopenSourceStatus;
+  /** `RECONCILE_INTERVAL`: how often every open ticket is checked for lost webhooks. */
+  reconcileIntervalMs: number;
   logLevel: LogLevel;
   bodyLimitBytes: number;
+  /** `PAYLOAD_ENCRYPTION` / `PAYLOAD_KEYS`: how Temporal payloads are protected (see src/security/codec). */
+  payloadEncryption: PayloadEncryption;
+  /** Bearer token of the codec server (`CODEC_AUTH_TOKEN`, else `OPS_API_TOKEN`). */
+  codecAuthToken: string;
+  /** `CODEC_CORS_ORIGIN`: the Temporal UI origin(s) allowed to call the codec server from a browser. */
+  codecCorsOrigins: string[];
+  /** `METRICS_TOKEN`: a bearer token for `GET /metrics` only (the ops token is accepted too); null: none. */
+  metricsToken: string | null;
+  /**
+   * `WORKER_METRICS_ADDRESS`: host:port where the worker serves the Temporal SDK's Prometheus
+   * metrics (default 127.0.0.1:9464; `off` disables them).
+   */
+  workerMetricsAddress: string | null;
 }
 
-export type SecretVariable = 'CONNECT_WEBHOOK_TOKEN' | 'ZENDESK_WEBHOOK_SECRET' | 'OPS_API_TOKEN';
+export type SecretVariable = 'CONNECT_WEBHOOK_TOKEN' | 'ZENDESK_WEBHOOK_SECRET' | 'WHITELABEL_WEBHOOK_SECRET' | 'OPS_API_TOKEN';
 
 export interface ConfigIssue {
   variable: string;
@@ -144,8 +187,43 @@ const byteSize = z.string().transform((text, ctx) => {
   return bytes;
 });
 
+/** An HTTP header name (RFC 9110 token characters). */
+const headerName = z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,100}$/, { error: 'must be an HTTP header name' });
+
+const signedPayload = z.enum(SIGNED_PAYLOAD_RECIPES, { error: `must be one of ${SIGNED_PAYLOAD_RECIPES.join(', ')}` });
+
 const logLevel = z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` });
+
+export const DEFAULT_WORKER_METRICS_ADDRESS = '127.0.0.1:9464';
+/** host:port to bind a metrics endpoint on, or `off`. */
+const metricsAddress = z.string().transform((text, ctx) => {
+  if (text === 'off') return null;
+  if (hostPort.safeParse(text).success) return text;
+  ctx.addIssue({ code: 'custom', message: 'must be host:port (e.g. 0.0.0.0:9464) or off' });
+  return z.NEVER;
+});
 const reopenStatus = z.enum(REOPEN_SOURCE_STATUSES, { error: `must be one of ${REOPEN_SOURCE_STATUSES.join(', ')}` });
+
+export const PAYLOAD_ENCRYPTION_MODES = ['required', 'off'] as const;
+const encryptionMode = z.enum(PAYLOAD_ENCRYPTION_MODES, { error: `must be one of ${PAYLOAD_ENCRYPTION_MODES.join(', ')}` });
+
+/** Comma-separated browser origins (`https://temporal.example.com`): scheme, host, port, nothing else. */
+const corsOrigins = z.string().transform((text, ctx) => {
+  const origins = text.split(',').map((o) => o.trim().replace(/\/+$/, ''));
+  for (const origin of origins) {
+    let parsed: URL | null = null;
+    try {
+      parsed = new URL(origin);
+    } catch {
+      // reported below
+    }
+    if (!parsed || !/^https?:$/.test(parsed.protocol) || parsed.origin !== origin) {
+      ctx.addIssue({ code: 'custom', message: 'must be origins like https://temporal-ui.example.com:8080 (scheme, host, port; no path, no *), comma-separated' });
+      return z.NEVER;
+    }
+  }
+  return origins;
+});
 
 // ---------------------------------------------------------------------------------------------
 
@@ -193,8 +271,10 @@ export function loadConfig(env: Env = process.env): Config {
   const r = new EnvReader(env);
   const connectSet = r.isSet('CONNECT_API_URL');
   const zendeskSet = r.isSet('ZENDESK_API_URL');
+  const whitelabelSet = r.isSet('WHITELABEL_API_URL');
   const whenConnect = 'when CONNECT_API_URL is set';
   const whenZendesk = 'when ZENDESK_API_URL is set';
+  const whenWhitelabel = 'when WHITELABEL_API_URL is set';
 
   const generatedSecrets: SecretVariable[] = [];
   const inbound = (variable: SecretVariable, requiredWhen: boolean, why: string): string | undefined => {
@@ -219,7 +299,40 @@ export function loadConfig(env: Env = process.env): Config {
   const zendeskEmail = r.requiredIf(zendeskSet, 'ZENDESK_EMAIL', email, whenZendesk);
   const zendeskToken = r.requiredIf(zendeskSet, 'ZENDESK_API_TOKEN', credential, whenZendesk);
   const zendeskWebhookSecret = inbound('ZENDESK_WEBHOOK_SECRET', zendeskSet, whenZendesk);
+  const whitelabelUrl = r.optional('WHITELABEL_API_URL', httpUrl);
+  const whitelabelApiKey = r.requiredIf(whitelabelSet, 'WHITELABEL_API_KEY', credential, whenWhitelabel);
+  const whitelabelWebhookSecret = inbound('WHITELABEL_WEBHOOK_SECRET', whitelabelSet, whenWhitelabel);
+  const whitelabelSignatureHeader = r.withDefault('WHITELABEL_SIGNATURE_HEADER', headerName, DEFAULT_WHITELABEL_SIGNATURE_HEADER);
+  const whitelabelSignedPayload = r.withDefault('WHITELABEL_SIGNED_PAYLOAD', signedPayload, 'timestamp.body');
+  const whitelabelAssignees = r.withDefault('WHITELABEL_ASSIGNEES', whitelabelAssigneesSchema, '{}');
+  const whitelabelWebhook = {
+    signatureHeader: whitelabelSignatureHeader,
+    signedPayload: whitelabelSignedPayload,
+    // Events carry the whole ticket (every reply), so they get their own, larger limit.
+    bodyLimitBytes: r.withDefault('WHITELABEL_BODY_LIMIT', byteSize, '1mb'),
+  };
   const opsApiToken = inbound('OPS_API_TOKEN', connectSet || zendeskSet, 'when CONNECT_API_URL or ZENDESK_API_URL is set');
+
+  // Payload encryption: required by default wherever real tickets flow; the sandbox may run
+  // without keys (with a warning at start). Keys set always mean encryption. Read last (in the
+  // literal below), after BODY_LIMIT, as documented.
+  const readPayloadEncryption = (): PayloadEncryption => {
+    const realTickets = connectSet || zendeskSet || r.isSet('WHITELABEL_API_URL');
+    const keysSet = r.isSet('PAYLOAD_KEYS');
+    const mode = r.withDefault('PAYLOAD_ENCRYPTION', encryptionMode, realTickets || keysSet ? 'required' : 'off');
+    const keyring = r.optional('PAYLOAD_KEYS', payloadKeysSchema);
+    if (mode === 'required' && !keysSet) {
+      const why = r.isSet('PAYLOAD_ENCRYPTION') ? '' : ' (the default when CONNECT_API_URL, ZENDESK_API_URL or WHITELABEL_API_URL is set)';
+      r.issues.push({
+        variable: 'PAYLOAD_KEYS',
+        message: `is required when PAYLOAD_ENCRYPTION is required${why}: <key id>:<base64 32-byte key>[,<older id>:<key>...]; ${GENERATE_KEY_HINT}`,
+      });
+    }
+    if (mode === 'off' && keysSet) {
+      r.issues.push({ variable: 'PAYLOAD_ENCRYPTION', message: 'is off but PAYLOAD_KEYS is set; unset one of them' });
+    }
+    return keyring ? { mode: 'required', keyring } : { mode: 'off' };
+  };
 
   const config = {
     port: portNumber,
@@ -229,14 +342,26 @@ export function loadConfig(env: Env = process.env): Config {
       zendeskApiUrl !== undefined && zendeskEmail !== undefined && zendeskToken !== undefined
         ? { apiUrl: zendeskApiUrl, email: zendeskEmail, apiToken: zendeskToken }
         : null,
+    whitelabel:
+      whitelabelUrl !== undefined && whitelabelApiKey !== undefined && whitelabelAssignees !== undefined
+        ? { apiUrl: whitelabelUrl, apiKey: whitelabelApiKey, assignees: whitelabelAssignees }
+        : null,
     connectWebhookToken,
     zendeskWebhookSecret,
+    whitelabelWebhookSecret,
+    whitelabelWebhook,
     opsApiToken,
     generatedSecrets,
     solvedAutoCloseAfterMs: r.withDefault('SOLVED_AUTO_CLOSE_AFTER', duration, '72h'),
     solvedReopenSourceStatus: r.withDefault('SOLVED_REOPEN_SOURCE_STATUS', reopenStatus, 'PENDING'),
+    reconcileIntervalMs: r.withDefault('RECONCILE_INTERVAL', duration, '5m'),
     logLevel: r.withDefault('LOG_LEVEL', logLevel, 'info'),
     bodyLimitBytes: r.withDefault('BODY_LIMIT', byteSize, '100kb'),
+    payloadEncryption: readPayloadEncryption(),
+    codecAuthToken: r.isSet('CODEC_AUTH_TOKEN') ? r.optional('CODEC_AUTH_TOKEN', inboundSecret) : opsApiToken,
+    codecCorsOrigins: r.optional('CODEC_CORS_ORIGIN', corsOrigins) ?? [],
+    metricsToken: r.optional('METRICS_TOKEN', inboundSecret) ?? null,
+    workerMetricsAddress: r.withDefault('WORKER_METRICS_ADDRESS', metricsAddress, DEFAULT_WORKER_METRICS_ADDRESS),
   };
 
   if (r.issues.length > 0) throw new ConfigError(r.issues);
@@ -256,9 +381,17 @@ export function redactedConfig(config: Config): Config {
     temporal: { ...config.temporal },
     connect: config.connect && { ...config.connect, apiKey: REDACTED },
     zendesk: config.zendesk && { ...config.zendesk, apiToken: REDACTED },
+    whitelabel: config.whitelabel && { ...config.whitelabel, apiKey: REDACTED },
     connectWebhookToken: REDACTED,
     zendeskWebhookSecret: REDACTED,
+    whitelabelWebhookSecret: REDACTED,
+    whitelabelWebhook: { ...config.whitelabelWebhook },
     opsApiToken: REDACTED,
+    codecAuthToken: REDACTED,
+    codecCorsOrigins: [...config.codecCorsOrigins],
+    metricsToken: config.metricsToken && REDACTED,
+    // The keyring serialises as its key ids only (see PayloadKeyring.toJSON).
+    payloadEncryption: config.payloadEncryption,
     generatedSecrets: [...config.generatedSecrets],
   };
 }
@@ -276,5 +409,6 @@ function protect(config: Config): Config {
   };
   if (config.connect) hide(config.connect, () => ({ ...config.connect, apiKey: REDACTED }));
   if (config.zendesk) hide(config.zendesk, () => ({ ...config.zendesk, apiToken: REDACTED }));
+  if (config.whitelabel) hide(config.whitelabel, () => ({ ...config.whitelabel, apiKey: REDACTED }));
   return hide(config, () => redactedConfig(config));
 }

@@ -3,18 +3,32 @@
  * error handling. A new webhook is one more `RouterFactory` in `API_ROUTERS`.
  */
 import express, { type Express } from 'express';
+import { requireHostHeader } from './client-error';
+import { codecRouter } from './codec';
 import type { AppDeps, RouterFactory } from './deps';
 import { errorHandler, notFoundHandler } from './errors';
 import { healthRouter } from './health';
+import { createApiMetrics, metricsRouter, requestMetrics } from './metrics';
+import { openApiRouter } from './openapi';
 import { opsRouter } from './ops';
 import { requestLogger } from './request-log';
 import { connectWebhookRouter } from './webhooks/connect';
+import { whitelabelWebhookFromConfig } from './webhooks/whitelabel';
 import { zendeskWebhookRouter } from './webhooks/zendesk';
 
 export type { AppDeps, ApiConfig, RouterFactory } from './deps';
 
 /** Mounted at the root in this order; each router declares full paths (the logs use them). */
-export const API_ROUTERS: readonly RouterFactory[] = [healthRouter, connectWebhookRouter, zendeskWebhookRouter, opsRouter];
+export const API_ROUTERS: readonly RouterFactory[] = [
+  healthRouter,
+  connectWebhookRouter,
+  zendeskWebhookRouter,
+  whitelabelWebhookFromConfig,
+  opsRouter,
+  codecRouter,
+  metricsRouter,
+  openApiRouter,
+];
 
 export function createApp(deps: AppDeps, routers: readonly RouterFactory[] = API_ROUTERS): Express {
   const app = express();
@@ -22,7 +36,10 @@ export function createApp(deps: AppDeps, routers: readonly RouterFactory[] = API
   // Bodies are parsed per route (JSON for Connect, raw bytes for signed Zendesk requests), each
   // after its own authentication where the scheme allows, and always within BODY_LIMIT.
   app.use(requestLogger(deps.logger));
-  for (const factory of routers) app.use(factory(deps));
+  const metrics = deps.metrics ?? createApiMetrics();
+  app.use(requestMetrics(metrics));
+  app.use(requireHostHeader);
+  for (const factory of routers) app.use(factory({ ...deps, metrics }));
   app.use(notFoundHandler);
   app.use(errorHandler(deps.logger));
   return app;

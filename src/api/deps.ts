@@ -6,14 +6,28 @@ import type { Router } from 'express';
 import type { Config } from '../config';
 import type { Logger } from '../observability/logger';
 import type { TicketWorkflowGateway } from './gateway';
+import type { ApiMetrics } from './metrics';
 
 /** The part of the configuration the API reads (tests build it without an environment). */
-export type ApiConfig = Pick<Config, 'connectWebhookToken' | 'zendeskWebhookSecret' | 'opsApiToken' | 'bodyLimitBytes'>;
+export type ApiConfig = Pick<
+  Config,
+  'connectWebhookToken' | 'zendeskWebhookSecret' | 'whitelabelWebhookSecret' | 'whitelabelWebhook' | 'opsApiToken' | 'bodyLimitBytes'
+> &
+  /**
+   * The codec server (`/codec/*`). Optional so tests can leave it out: no encryption means the
+   * codec endpoints pass payloads through, the token defaults to `opsApiToken`, and without
+   * origins no browser may call them.
+   */
+  Partial<Pick<Config, 'payloadEncryption' | 'codecAuthToken' | 'codecCorsOrigins'>> &
+  /** `METRICS_TOKEN`: a bearer token that reads `/metrics` only (the ops token works too). */
+  Partial<Pick<Config, 'metricsToken'>>;
 
 export interface AppDeps {
   config: ApiConfig;
   gateway: TicketWorkflowGateway;
   logger: Logger;
+  /** The API's Prometheus metrics (`/metrics`); `createApp` creates them when not given. */
+  metrics?: ApiMetrics;
 }
 
 /** One router per concern (a webhook, the ops API, health); `createApp` mounts a list of them. */

@@ -15,6 +15,9 @@ export type ErrorCode =
   | 'payload_too_large'
   | 'unsupported_media_type'
   | 'temporal_unavailable'
+  | 'forbidden'
+  | 'headers_too_large'
+  | 'rejected'
   | 'internal_error';
 
 export interface FieldIssue {
@@ -54,12 +57,29 @@ const BODY_ERRORS: Record<string, { status: number; error: ErrorCode }> = {
   'request.size.invalid': { status: 400, error: 'invalid_request' },
 };
 
+/**
+ * Other client errors express and its parsers raise with a 4xx `status` but no `type` above:
+ * a URL path with malformed percent-encoding (the router's URIError), a body that does not
+ * decompress (zlib errors behind `Content-Encoding: gzip|deflate|br`). Their messages quote the
+ * input, so only a fixed sentence goes out.
+ */
+function clientRequestError(err: unknown): { status: number; message: string } | null {
+  const e = err as { status?: unknown; statusCode?: unknown; code?: unknown; expose?: unknown } | null;
+  const status = e?.status ?? e?.statusCode;
+  if (typeof status !== 'number' || status < 400 || status > 499) return null;
+  if (err instanceof URIError) return { status: 400, message: 'the URL has malformed percent-encoding' };
+  if (typeof e?.code === 'string' && e.code.startsWith('Z_')) return { status: 400, message: 'the body could not be decompressed (Content-Encoding)' };
+  return e?.expose === true ? { status, message: 'the request could not be read' } : null;
+}
+
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (err: unknown, _req, res, next) => {
     // Headers already sent: only express can close the connection properly.
     if (res.headersSent) return next(err);
     const bodyError = BODY_ERRORS[(err as { type?: unknown })?.type as string];
     if (bodyError) return sendError(res, bodyError.status, bodyError.error);
+    const clientError = clientRequestError(err);
+    if (clientError) return sendError(res, clientError.status, 'invalid_request', { message: clientError.message });
     if (err instanceof TemporalUnavailableError) {
       logger.warn({ err }, 'temporal unavailable');
       return sendTemporalUnavailable(res);

@@ -3,8 +3,11 @@
  * server, and the Temporal specifics (ids, signals, visibility) live in one place
  * (`./temporal-gateway.ts`).
  */
-import type { SourceKind } from '../domain/ticket';
-import type { CrmNotification, SourceNotification, TicketStateView } from '../workflows/definitions';
+import type { SourceKind, TicketStatus } from '../domain/ticket';
+import type { CloseRequest, CrmNotification, ResyncRequest, SourceNotification, TicketStateView } from '../workflows/definitions';
+import type { TicketDetails, TicketPage } from './ops-schemas';
+
+export type { TicketDetails, TicketListItem, TicketPage, PendingActivityView } from './ops-schemas';
 
 export type SourceNotifyResult =
   /** Temporal has the signal (the workflow was started if it was not running). */
@@ -35,6 +38,45 @@ export interface TicketWorkflowGateway {
 
   /** Resolves when Temporal answers; rejects with `TemporalUnavailableError` otherwise. */
   ready(): Promise<void>;
+
+  // --- ops (the ops API and the CLI) ---
+
+  /** Ticket workflows through visibility, newest first; rejects with `InvalidPageTokenError` on a token it did not issue. */
+  listTickets(filter: TicketListFilter): Promise<TicketPage>;
+
+  /** Describe + `state` query of a ticket's workflow (its latest run); null when there is none. */
+  describeTicket(source: SourceKind, sourceTicketId: string): Promise<TicketDetails | null>;
+
+  /** The `resync` / `close` workflow updates. */
+  updateTicket(source: SourceKind, sourceTicketId: string, update: TicketUpdate, options?: { updateId?: string }): Promise<TicketUpdateResult>;
+}
+
+export interface TicketListFilter {
+  /** Any of these statuses (`TicketStatus` search attribute); all when absent. */
+  statuses?: readonly TicketStatus[];
+  /** Any of these sources (`TicketSource`); all when absent. */
+  sources?: readonly SourceKind[];
+  pageSize: number;
+  pageToken?: string;
+}
+
+export type TicketUpdate = { name: 'resync'; request: ResyncRequest } | { name: 'close'; request: CloseRequest };
+
+export type TicketUpdateResult =
+  /** The workflow ran the update; its result. */
+  | { outcome: 'completed'; workflowId: string; updateId: string; state: TicketStateView }
+  /** Accepted (it will run) but not finished within the API's wait. */
+  | { outcome: 'accepted'; workflowId: string; updateId: string }
+  /** Refused by the workflow's validator (or the handler failed), or the ticket workflow already completed. */
+  | { outcome: 'rejected'; workflowId: string; message: string }
+  | { outcome: 'not_found'; workflowId: string };
+
+/** A `pageToken` this API did not issue, or one Temporal no longer accepts. */
+export class InvalidPageTokenError extends Error {
+  override readonly name = 'InvalidPageTokenError';
+  constructor() {
+    super('invalid page token');
+  }
 }
 
 /**

@@ -19,7 +19,7 @@ export function setLogFields(res: Response, fields: RequestLogFields): void {
   res.locals[LOG_FIELDS] = { ...getLogFields(res), ...fields };
 }
 
-function getLogFields(res: Response): RequestLogFields {
+export function getLogFields(res: Response): RequestLogFields {
   return (res.locals[LOG_FIELDS] as RequestLogFields | undefined) ?? {};
 }
 

@@ -10,10 +10,14 @@ import {
   type Client,
   isGrpcServiceError,
   NamespaceNotFoundError,
+  QueryNotRegisteredError,
+  QueryRejectedError,
   ServiceError,
   WorkflowExecutionAlreadyStartedError,
   WorkflowIdReusePolicy,
   WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+  WorkflowUpdateRPCTimeoutOrCancelledError,
 } from '@temporalio/client';
 import type { Config } from '../config';
 import { parseCrmExternalId, type SourceKind, ticketWorkflowId } from '../domain/ticket';
@@ -31,10 +35,12 @@ import {
 import { TicketSourceKey, TicketStatusKey } from '../workflows/search-attributes';
 import {
   type CrmNotifyResult,
+  InvalidPageTokenError,
   type SourceNotifyResult,
   TemporalUnavailableError,
   type TicketWorkflowGateway,
 } from './gateway';
+import { createOpsCalls } from './temporal-ops';
 
 export interface TemporalGatewayOptions {
   client: Client;
@@ -48,6 +54,13 @@ export interface TemporalGatewayOptions {
   rpcTimeoutMs?: number;
   /** Deadline for the readiness probe (default 2 s). */
   readyTimeoutMs?: number;
+  /**
+   * How long resync/close wait for the workflow to finish the update before answering "accepted,
+   * still running" (default 20 s: a close writes to both remotes, which may be slow or retrying).
+   */
+  updateResultTimeoutMs?: number;
+  /** Told of every Temporal call that failed (metrics): `unavailable` (503) or `error` (anything unexpected). */
+  onCallError?: (operation: string, reason: 'unavailable' | 'error') => void;
 }
 
 /** The deployment's workflow settings (SOLVED_AUTO_CLOSE_AFTER, SOLVED_REOPEN_SOURCE_STATUS). */
@@ -58,7 +71,7 @@ export function workflowSettingsFrom(
 }
 
 export function createTemporalGateway(options: TemporalGatewayOptions): TicketWorkflowGateway {
-  const { client, taskQueue, workflowSettings, rpcTimeoutMs = 5_000, readyTimeoutMs = 2_000 } = options;
+  const { client, taskQueue, workflowSettings, rpcTimeoutMs = 5_000, readyTimeoutMs = 2_000, onCallError } = options;
 
   /**
    * Run `fn` under a deadline; transport and server failures become `TemporalUnavailableError`.
@@ -71,10 +84,16 @@ export function createTemporalGateway(options: TemporalGatewayOptions): TicketWo
     try {
       return await client.connection.withDeadline(Date.now() + timeoutMs, fn);
     } catch (err) {
-      if (isUnavailable(err)) throw new TemporalUnavailableError(operation, { cause: err });
+      if (isUnavailable(err)) {
+        onCallError?.(operation, 'unavailable');
+        throw new TemporalUnavailableError(operation, { cause: err });
+      }
+      if (!isExpectedOutcome(err)) onCallError?.(operation, 'error');
       throw err;
     }
   }
+
+  const ops = createOpsCalls({ client, call, onCallError, updateResultTimeoutMs: options.updateResultTimeoutMs ?? 20_000 });
 
   /** The workflow id that owns a CRM ticket, or null when none is known. */
   async function findWorkflowForCrmTicket(crmTicketId: string, externalId: string | null): Promise<string | null> {
@@ -145,7 +164,22 @@ export function createTemporalGateway(options: TemporalGatewayOptions): TicketWo
     async ready(): Promise<void> {
       await call('getSystemInfo', () => client.connection.workflowService.getSystemInfo({}), readyTimeoutMs);
     },
+
+    ...ops,
   };
+}
+
+/** Answers Temporal gives in the normal course of things: callers turn them into outcomes, not errors. */
+function isExpectedOutcome(err: unknown): boolean {
+  return (
+    err instanceof WorkflowNotFoundError ||
+    err instanceof WorkflowExecutionAlreadyStartedError ||
+    err instanceof WorkflowUpdateFailedError ||
+    err instanceof WorkflowUpdateRPCTimeoutOrCancelledError ||
+    err instanceof QueryRejectedError ||
+    err instanceof QueryNotRegisteredError ||
+    err instanceof InvalidPageTokenError
+  );
 }
 
 /**

@@ -13,19 +13,46 @@ const PRODUCTION = {
   ZENDESK_EMAIL: 'bridge@acme.example',
   ZENDESK_API_TOKEN: 'zendesk-api-token-value',
   ZENDESK_WEBHOOK_SECRET: 'zendesk-webhook-secret-value',
+  WHITELABEL_API_URL: 'https://api.whitelabel.example/v1/',
+  WHITELABEL_API_KEY: 'whitelabel-api-key-value',
+  WHITELABEL_WEBHOOK_SECRET: 'whitelabel-webhook-secret-value',
+  WHITELABEL_SIGNATURE_HEADER: 'X-Platform-Signature',
+  WHITELABEL_SIGNED_PAYLOAD: 'body',
+  WHITELABEL_ASSIGNEES: '{"B3A1E4DB-8D71-4F2E-8C14-1038BAB6E3AC": 9012345, "0f0e0d0c-0b0a-4909-8807-060504030201": "42"}',
+  WHITELABEL_BODY_LIMIT: '2mb',
   OPS_API_TOKEN: 'ops-api-token-value-0123',
   SOLVED_AUTO_CLOSE_AFTER: '48h',
   SOLVED_REOPEN_SOURCE_STATUS: 'OPEN',
+  RECONCILE_INTERVAL: '10m',
   LOG_LEVEL: 'debug',
   BODY_LIMIT: '1mb',
+  // Payload encryption is required in production (src/security/codec); 32 bytes each.
+  PAYLOAD_KEYS: `2025-06:${Buffer.alloc(32, 7).toString('base64')},2024-11:${Buffer.alloc(32, 9).toString('base64')}`,
 };
 const SECRET_VALUES = [
   PRODUCTION.CONNECT_API_KEY,
   PRODUCTION.CONNECT_WEBHOOK_TOKEN,
   PRODUCTION.ZENDESK_API_TOKEN,
   PRODUCTION.ZENDESK_WEBHOOK_SECRET,
+  PRODUCTION.WHITELABEL_API_KEY,
+  PRODUCTION.WHITELABEL_WEBHOOK_SECRET,
   PRODUCTION.OPS_API_TOKEN,
+  Buffer.alloc(32, 7).toString('base64'),
+  Buffer.alloc(32, 9).toString('base64'),
 ];
+const WHITELABEL_VARIABLES = [
+  'WHITELABEL_API_URL',
+  'WHITELABEL_API_KEY',
+  'WHITELABEL_WEBHOOK_SECRET',
+  'WHITELABEL_SIGNATURE_HEADER',
+  'WHITELABEL_SIGNED_PAYLOAD',
+  'WHITELABEL_ASSIGNEES',
+  'WHITELABEL_BODY_LIMIT',
+] as const;
+/** PRODUCTION without any WHITELABEL_* variable: Connect and Zendesk only. */
+const WITHOUT_WHITELABEL: Record<string, string> = Object.fromEntries(
+  Object.entries(PRODUCTION).filter(([k]) => !(WHITELABEL_VARIABLES as readonly string[]).includes(k)),
+);
 
 function configError(env: Record<string, string>): ConfigError {
   try {
@@ -45,19 +72,79 @@ describe('loadConfig', () => {
       temporal: { address: 'temporal:7233', namespace: 'tickets', taskQueue: 'ticket-bridge-prod' },
       connect: { apiUrl: 'https://connect.clever.gy', apiKey: '[redacted]' },
       zendesk: { apiUrl: 'https://acme.zendesk.com/api/v2', email: 'bridge@acme.example', apiToken: '[redacted]' },
+      whitelabel: {
+        apiUrl: 'https://api.whitelabel.example/v1',
+        apiKey: '[redacted]',
+        // Teammate ids are matched case-insensitively: stored lower case.
+        assignees: { 'b3a1e4db-8d71-4f2e-8c14-1038bab6e3ac': '9012345', '0f0e0d0c-0b0a-4909-8807-060504030201': '42' },
+      },
       connectWebhookToken: '[redacted]',
       zendeskWebhookSecret: '[redacted]',
+      whitelabelWebhookSecret: '[redacted]',
+      whitelabelWebhook: { signatureHeader: 'X-Platform-Signature', signedPayload: 'body', bodyLimitBytes: 2 * 1024 * 1024 },
       opsApiToken: '[redacted]',
       generatedSecrets: [],
       solvedAutoCloseAfterMs: 48 * 3_600_000,
       solvedReopenSourceStatus: 'OPEN',
+      reconcileIntervalMs: 10 * 60_000,
       logLevel: 'debug',
       bodyLimitBytes: 1024 * 1024,
+      // The keyring shows its key ids only (below); the codec token defaults to the ops token.
+      payloadEncryption: { mode: 'required', keyring: expect.objectContaining({ currentKeyId: '2025-06', keyIds: ['2025-06', '2024-11'] }) },
+      codecAuthToken: '[redacted]',
+      codecCorsOrigins: [],
+      metricsToken: null,
+      workerMetricsAddress: '127.0.0.1:9464',
+    });
+    expect(JSON.parse(JSON.stringify(config)).payloadEncryption).toEqual({
+      mode: 'required',
+      keyring: { currentKeyId: '2025-06', keyIds: ['2025-06', '2024-11'] },
     });
     // The object itself keeps the secrets: adapters need them.
     expect(config.connect!.apiKey).toBe(PRODUCTION.CONNECT_API_KEY);
     expect(config.zendesk!.apiToken).toBe(PRODUCTION.ZENDESK_API_TOKEN);
     expect(config.opsApiToken).toBe(PRODUCTION.OPS_API_TOKEN);
+    expect(config.whitelabel!.apiKey).toBe(PRODUCTION.WHITELABEL_API_KEY);
+    expect(config.whitelabelWebhookSecret).toBe(PRODUCTION.WHITELABEL_WEBHOOK_SECRET);
+  });
+
+  it('runs without the white-label source when WHITELABEL_API_URL is unset (its inbound secret generated)', () => {
+    const config = loadConfig(WITHOUT_WHITELABEL);
+    expect(config.connect).not.toBeNull();
+    expect(config.zendesk).not.toBeNull();
+    expect(config.whitelabel).toBeNull();
+    expect(config.generatedSecrets).toEqual(['WHITELABEL_WEBHOOK_SECRET']);
+    expect(config.whitelabelWebhookSecret.length).toBeGreaterThanOrEqual(16);
+    expect(config.whitelabelWebhook).toEqual({ signatureHeader: 'X-Whitelabel-Signature', signedPayload: 'timestamp.body', bodyLimitBytes: 1024 * 1024 });
+  });
+
+  it('keeps a given WHITELABEL_WEBHOOK_SECRET without the URL, and reads the assignee map then too', () => {
+    const config = loadConfig({ WHITELABEL_WEBHOOK_SECRET: PRODUCTION.WHITELABEL_WEBHOOK_SECRET });
+    expect(config.whitelabelWebhookSecret).toBe(PRODUCTION.WHITELABEL_WEBHOOK_SECRET);
+    expect(config.generatedSecrets).not.toContain('WHITELABEL_WEBHOOK_SECRET');
+    expect(config.whitelabel).toBeNull();
+  });
+
+  it('requires the white-label credentials once WHITELABEL_API_URL is set', () => {
+    const err = configError({ ...WITHOUT_WHITELABEL, WHITELABEL_API_URL: 'https://api.whitelabel.example/v1' });
+    expect(err.issues).toEqual([
+      { variable: 'WHITELABEL_API_KEY', message: 'is required when WHITELABEL_API_URL is set' },
+      { variable: 'WHITELABEL_WEBHOOK_SECRET', message: 'is required when WHITELABEL_API_URL is set' },
+    ]);
+  });
+
+  it('defaults the white-label settings', () => {
+    const config = loadConfig({
+      ...WITHOUT_WHITELABEL,
+      WHITELABEL_API_URL: 'http://127.0.0.1:4010/v1',
+      WHITELABEL_API_KEY: PRODUCTION.WHITELABEL_API_KEY,
+      WHITELABEL_WEBHOOK_SECRET: PRODUCTION.WHITELABEL_WEBHOOK_SECRET,
+    });
+    expect(redactedConfig(config)).toMatchObject({
+      whitelabel: { apiUrl: 'http://127.0.0.1:4010/v1', apiKey: '[redacted]', assignees: {} },
+      whitelabelWebhook: { signatureHeader: 'X-Whitelabel-Signature', signedPayload: 'timestamp.body', bodyLimitBytes: 1024 * 1024 },
+      generatedSecrets: [],
+    });
   });
 
   it('runs a sandbox from an empty environment, with defaults and generated inbound secrets', () => {
@@ -67,9 +154,12 @@ describe('loadConfig', () => {
       temporal: { address: null, namespace: 'default', taskQueue: 'ticket-bridge' },
       connect: null,
       zendesk: null,
-      generatedSecrets: ['CONNECT_WEBHOOK_TOKEN', 'ZENDESK_WEBHOOK_SECRET', 'OPS_API_TOKEN'],
+      whitelabel: null,
+      whitelabelWebhook: { signatureHeader: 'X-Whitelabel-Signature', signedPayload: 'timestamp.body', bodyLimitBytes: 1024 * 1024 },
+      generatedSecrets: ['CONNECT_WEBHOOK_TOKEN', 'ZENDESK_WEBHOOK_SECRET', 'WHITELABEL_WEBHOOK_SECRET', 'OPS_API_TOKEN'],
       solvedAutoCloseAfterMs: 72 * 3_600_000,
       solvedReopenSourceStatus: 'PENDING',
+      reconcileIntervalMs: 5 * 60_000,
       logLevel: 'info',
       bodyLimitBytes: 100 * 1024,
     });
@@ -91,11 +181,11 @@ describe('loadConfig', () => {
   });
 
   it('allows one side in production and the other simulated', () => {
-    const { ZENDESK_API_URL: _u, ZENDESK_EMAIL: _e, ZENDESK_API_TOKEN: _t, ZENDESK_WEBHOOK_SECRET: _s, ...connectOnly } = PRODUCTION;
+    const { ZENDESK_API_URL: _u, ZENDESK_EMAIL: _e, ZENDESK_API_TOKEN: _t, ZENDESK_WEBHOOK_SECRET: _s, ...connectOnly } = WITHOUT_WHITELABEL;
     const config = loadConfig(connectOnly);
     expect(config.connect).not.toBeNull();
     expect(config.zendesk).toBeNull();
-    expect(config.generatedSecrets).toEqual(['ZENDESK_WEBHOOK_SECRET']);
+    expect(config.generatedSecrets).toEqual(['ZENDESK_WEBHOOK_SECRET', 'WHITELABEL_WEBHOOK_SECRET']);
   });
 
   it('names every bad variable, one line each, in documented order', () => {
@@ -111,11 +201,22 @@ describe('loadConfig', () => {
       ZENDESK_EMAIL: 'bridge',
       ZENDESK_API_TOKEN: '',
       ZENDESK_WEBHOOK_SECRET: 'short',
+      WHITELABEL_API_URL: 'mailto:x@example.com',
+      WHITELABEL_API_KEY: '',
+      WHITELABEL_WEBHOOK_SECRET: 'short',
+      WHITELABEL_SIGNATURE_HEADER: 'X Signature',
+      WHITELABEL_SIGNED_PAYLOAD: 'timestamp',
+      WHITELABEL_ASSIGNEES: '{"b3a1e4db-8d71-4f2e-8c14-1038bab6e3ac": "agent"}',
+      WHITELABEL_BODY_LIMIT: 'big',
       OPS_API_TOKEN: 'short',
       SOLVED_AUTO_CLOSE_AFTER: '3 weeks',
       SOLVED_REOPEN_SOURCE_STATUS: 'SOLVED',
       LOG_LEVEL: 'loud',
       BODY_LIMIT: 'huge',
+      PAYLOAD_ENCRYPTION: 'sometimes',
+      PAYLOAD_KEYS: 'k1:c2hvcnQ=',
+      CODEC_AUTH_TOKEN: 'short',
+      CODEC_CORS_ORIGIN: 'https://temporal-ui.example/namespaces',
     });
     expect(err.issues).toEqual([
       { variable: 'PORT', message: 'must be an integer port number' },
@@ -129,6 +230,13 @@ describe('loadConfig', () => {
       { variable: 'ZENDESK_EMAIL', message: 'must be an email address' },
       { variable: 'ZENDESK_API_TOKEN', message: 'is required when ZENDESK_API_URL is set' },
       { variable: 'ZENDESK_WEBHOOK_SECRET', message: 'must be at least 16 characters (it authenticates callers)' },
+      { variable: 'WHITELABEL_API_URL', message: 'must be a URL' },
+      { variable: 'WHITELABEL_API_KEY', message: 'is required when WHITELABEL_API_URL is set' },
+      { variable: 'WHITELABEL_WEBHOOK_SECRET', message: 'must be at least 16 characters (it authenticates callers)' },
+      { variable: 'WHITELABEL_SIGNATURE_HEADER', message: 'must be an HTTP header name' },
+      { variable: 'WHITELABEL_SIGNED_PAYLOAD', message: 'must be one of timestamp.body, body' },
+      { variable: 'WHITELABEL_ASSIGNEES', message: 'entry 1: the Zendesk user id must be a positive integer' },
+      { variable: 'WHITELABEL_BODY_LIMIT', message: 'must be a size like 100kb, 1mb or a number of bytes' },
       { variable: 'OPS_API_TOKEN', message: 'must be at least 16 characters (it authenticates callers)' },
       {
         variable: 'SOLVED_AUTO_CLOSE_AFTER',
@@ -137,6 +245,16 @@ describe('loadConfig', () => {
       { variable: 'SOLVED_REOPEN_SOURCE_STATUS', message: 'must be one of PENDING, OPEN' },
       { variable: 'LOG_LEVEL', message: 'must be one of fatal, error, warn, info, debug, trace, silent' },
       { variable: 'BODY_LIMIT', message: 'must be a size like 100kb, 1mb or a number of bytes' },
+      { variable: 'PAYLOAD_ENCRYPTION', message: 'must be one of required, off' },
+      {
+        variable: 'PAYLOAD_KEYS',
+        message: expect.stringMatching(/^key "k1" must decode to 32 bytes \(AES-256\), got 5; generate one with: /),
+      },
+      { variable: 'CODEC_AUTH_TOKEN', message: 'must be at least 16 characters (it authenticates callers)' },
+      {
+        variable: 'CODEC_CORS_ORIGIN',
+        message: 'must be origins like https://temporal-ui.example.com:8080 (scheme, host, port; no path, no *), comma-separated',
+      },
     ]);
     expect(err.message.split('\n')).toEqual(['Invalid configuration:', ...err.issues.map((i) => `  ${i.variable}: ${i.message}`)]);
   });
@@ -150,6 +268,7 @@ describe('loadConfig', () => {
       'ZENDESK_API_TOKEN',
       'ZENDESK_WEBHOOK_SECRET',
       'OPS_API_TOKEN',
+      'PAYLOAD_KEYS',
     ]);
     expect(err.issues.every((i) => i.message.startsWith('is required when'))).toBe(true);
   });
@@ -164,6 +283,13 @@ describe('loadConfig', () => {
     ['SOLVED_AUTO_CLOSE_AFTER', '1w'],
     ['BODY_LIMIT', '0'],
     ['BODY_LIMIT', '1gb'],
+    ['WHITELABEL_API_URL', 'api.whitelabel.example/v1'],
+    ['WHITELABEL_SIGNED_PAYLOAD', 'TIMESTAMP.BODY'],
+    ['WHITELABEL_SIGNATURE_HEADER', 'X-Sig: x'],
+    ['WHITELABEL_ASSIGNEES', 'not json'],
+    ['WHITELABEL_ASSIGNEES', '[1, 2]'],
+    ['WHITELABEL_ASSIGNEES', '{"t1": 0}'],
+    ['WHITELABEL_BODY_LIMIT', '0'],
   ])('rejects %s=%s', (variable, value) => {
     expect(configError({ ...PRODUCTION, [variable]: value }).issues.map((i) => i.variable)).toEqual([variable]);
   });
@@ -178,6 +304,11 @@ describe('loadConfig', () => {
       ZENDESK_API_TOKEN: 'zendesk-api-token-value',
       ZENDESK_WEBHOOK_SECRET: 'another-tiny',
       OPS_API_TOKEN: 'ops-tiny',
+      WHITELABEL_API_URL: 'https://api.whitelabel.example/v1',
+      WHITELABEL_WEBHOOK_SECRET: 'wl-tiny',
+      WHITELABEL_SIGNATURE_HEADER: 'HEADER VALUE XYZ',
+      WHITELABEL_SIGNED_PAYLOAD: 'RECIPE-VALUE-XYZ',
+      WHITELABEL_ASSIGNEES: '{"TEAMMATE-VALUE-XYZ": "USERID-VALUE-XYZ"}',
       LOG_LEVEL: 'LEVEL-VALUE-XYZ',
       SOLVED_REOPEN_SOURCE_STATUS: 'STATUS-VALUE-XYZ',
     };
@@ -191,8 +322,10 @@ describe('loadConfig', () => {
       JSON.stringify(config),
       JSON.stringify(config.connect),
       JSON.stringify(config.zendesk),
+      JSON.stringify(config.whitelabel),
       inspect(config, { depth: 5 }),
       inspect(config.zendesk),
+      inspect(config.whitelabel),
       JSON.stringify(redactedConfig(config)),
     ];
     for (const text of renderings) for (const secret of SECRET_VALUES) expect(text).not.toContain(secret);

@@ -5,6 +5,11 @@ import { createApp, type ApiConfig, type RouterFactory } from '../../src/api/app
 import {
   type CrmNotifyResult,
   type SourceNotifyResult,
+  type TicketDetails,
+  type TicketListFilter,
+  type TicketPage,
+  type TicketUpdate,
+  type TicketUpdateResult,
   type TicketWorkflowGateway,
 } from '../../src/api/gateway';
 import type { SourceKind } from '../../src/domain/ticket';
@@ -15,10 +20,13 @@ import { zendeskSignature } from '../../src/api/auth';
 export const CONNECT_TOKEN = 'connect-token-0123456789abcdef';
 export const ZENDESK_SECRET = 'zendesk-secret-0123456789abcdef';
 export const OPS_TOKEN = 'ops-token-0123456789abcdef';
+export const WHITELABEL_SECRET = 'whitelabel-secret-0123456789abcdef';
 
 export const testConfig: ApiConfig = {
   connectWebhookToken: CONNECT_TOKEN,
   zendeskWebhookSecret: ZENDESK_SECRET,
+  whitelabelWebhookSecret: WHITELABEL_SECRET,
+  whitelabelWebhook: { signatureHeader: 'X-Whitelabel-Signature', signedPayload: 'timestamp.body', bodyLimitBytes: 4096 },
   opsApiToken: OPS_TOKEN,
   bodyLimitBytes: 1024,
 };
@@ -53,6 +61,15 @@ export class FakeGateway implements TicketWorkflowGateway {
   onNotifyCrm: Handler<[CrmNotification, string | null], CrmNotifyResult> = async () => ({ outcome: 'ignored', reason: 'no-workflow' });
   onGetState: Handler<[SourceKind, string], TicketStateView | null> = async () => null;
   onReady: Handler<[], void> = async () => undefined;
+  readonly listCalls: TicketListFilter[] = [];
+  readonly describeCalls: Array<{ source: SourceKind; id: string }> = [];
+  readonly updateCalls: Array<{ source: SourceKind; id: string; update: TicketUpdate; updateId?: string }> = [];
+  onListTickets: Handler<[TicketListFilter], TicketPage> = async () => ({ tickets: [], nextPageToken: null });
+  onDescribeTicket: Handler<[SourceKind, string], TicketDetails | null> = async () => null;
+  onUpdateTicket: Handler<[SourceKind, string, TicketUpdate], TicketUpdateResult> = async (source, id) => ({
+    outcome: 'not_found',
+    workflowId: `ticket/${source}/${id}`,
+  });
 
   notifySource(source: SourceKind, id: string, notification: SourceNotification): Promise<SourceNotifyResult> {
     this.sourceCalls.push({ source, id, notification });
@@ -68,6 +85,18 @@ export class FakeGateway implements TicketWorkflowGateway {
   }
   ready(): Promise<void> {
     return this.onReady();
+  }
+  listTickets(filter: TicketListFilter): Promise<TicketPage> {
+    this.listCalls.push(filter);
+    return this.onListTickets(filter);
+  }
+  describeTicket(source: SourceKind, id: string): Promise<TicketDetails | null> {
+    this.describeCalls.push({ source, id });
+    return this.onDescribeTicket(source, id);
+  }
+  updateTicket(source: SourceKind, id: string, update: TicketUpdate, options: { updateId?: string } = {}): Promise<TicketUpdateResult> {
+    this.updateCalls.push({ source, id, update, ...(options.updateId && { updateId: options.updateId }) });
+    return this.onUpdateTicket(source, id, update);
   }
 }
 
@@ -141,5 +170,43 @@ export const sampleState: TicketStateView = {
     statusChangesToSource: 0,
   },
   notes: [],
+  timeline: [
+    { at: '2026-01-01T00:00:00.000Z', kind: 'received', detail: 'source created' },
+    { at: '2026-01-01T00:00:01.000Z', kind: 'synced', detail: 'zendesk ticket created' },
+  ],
+  fingerprints: { source: null, crm: null },
   completed: false,
+};
+
+/** What `GET /tickets/connect/42` answers for `sampleState`: one activity retrying against a failing Zendesk. */
+export const sampleDetails: TicketDetails = {
+  workflowId: 'ticket/connect/42',
+  source: 'connect',
+  sourceTicketId: '42',
+  execution: {
+    runId: '0f1e2d3c-0000-4000-8000-000000000042',
+    status: 'RUNNING',
+    startTime: '2026-01-01T00:00:00.000Z',
+    closeTime: null,
+    historyLength: 42,
+    taskQueue: 'ticket-bridge',
+  },
+  state: sampleState,
+  stateError: null,
+  pendingActivities: [
+    {
+      activityId: '7',
+      activityType: 'addCrmComment',
+      state: 'SCHEDULED',
+      attempt: 4,
+      maximumAttempts: null,
+      scheduledTime: '2026-01-01T00:01:00.000Z',
+      lastStartedTime: '2026-01-01T00:00:50.000Z',
+      lastHeartbeatTime: null,
+      nextAttemptScheduleTime: '2026-01-01T00:01:00.000Z',
+      expirationTime: null,
+      lastFailure: { type: 'server-error', message: 'zendesk POST /tickets/{id} answered 503', nonRetryable: false },
+      lastWorkerIdentity: '4242@worker-1',
+    },
+  ],
 };

@@ -1,5 +1,5 @@
 import { TemporalUnavailableError } from '../../src/api/gateway';
-import { FakeGateway, OPS_TOKEN, type RunningApi, sampleState, startApi } from './helpers';
+import { FakeGateway, OPS_TOKEN, type RunningApi, sampleDetails, startApi } from './helpers';
 
 describe('ops and health routes', () => {
   let api: RunningApi;
@@ -13,19 +13,19 @@ describe('ops and health routes', () => {
   afterEach(() => api.close());
 
   describe('GET /tickets/:source/:ticketId', () => {
-    it('returns the workflow state with the right bearer token', async () => {
-      gateway.onGetState = async () => sampleState;
+    it('returns the workflow state, execution and pending activities with the right bearer token', async () => {
+      gateway.onDescribeTicket = async () => sampleDetails;
       const res = await fetch(`${api.url}/tickets/connect/42`, { headers: bearer(OPS_TOKEN) });
       expect(res.status).toBe(200);
       expect(res.headers.get('cache-control')).toBe('no-store');
-      expect(await res.json()).toEqual(sampleState);
-      expect(gateway.stateCalls).toEqual([{ source: 'connect', id: '42' }]);
+      expect(await res.json()).toEqual(sampleDetails);
+      expect(gateway.describeCalls).toEqual([{ source: 'connect', id: '42' }]);
     });
 
     it('serves other sources too', async () => {
-      gateway.onGetState = async () => sampleState;
+      gateway.onDescribeTicket = async () => sampleDetails;
       expect((await fetch(`${api.url}/tickets/whitelabel/0b7e-11`, { headers: bearer(OPS_TOKEN) })).status).toBe(200);
-      expect(gateway.stateCalls).toEqual([{ source: 'whitelabel', id: '0b7e-11' }]);
+      expect(gateway.describeCalls).toEqual([{ source: 'whitelabel', id: '0b7e-11' }]);
     });
 
     it('answers 404 not_found when there is no workflow', async () => {
@@ -40,12 +40,12 @@ describe('ops and health routes', () => {
       ['another scheme', { authorization: `Basic ${OPS_TOKEN}` }],
       ['a prefix of the token', bearer(OPS_TOKEN.slice(0, 8))],
     ])('answers 401 with %s, without querying', async (_label, headers) => {
-      gateway.onGetState = async () => sampleState;
+      gateway.onDescribeTicket = async () => sampleDetails;
       const res = await fetch(`${api.url}/tickets/connect/42`, { headers });
       expect(res.status).toBe(401);
       expect(res.headers.get('www-authenticate')).toBe('Bearer');
       expect(await res.json()).toEqual({ error: 'unauthorized' });
-      expect(gateway.stateCalls).toHaveLength(0);
+      expect(gateway.describeCalls).toHaveLength(0);
     });
 
     it('answers 400 naming an unknown source', async () => {
@@ -61,8 +61,8 @@ describe('ops and health routes', () => {
     });
 
     it('answers 503 when Temporal is unavailable', async () => {
-      gateway.onGetState = async () => {
-        throw new TemporalUnavailableError('query');
+      gateway.onDescribeTicket = async () => {
+        throw new TemporalUnavailableError('describe');
       };
       const res = await fetch(`${api.url}/tickets/connect/42`, { headers: bearer(OPS_TOKEN) });
       expect(res.status).toBe(503);
@@ -116,7 +116,7 @@ describe('ops and health routes', () => {
     });
 
     it('logs one line per request with method, route template, status and duration', async () => {
-      gateway.onGetState = async () => sampleState;
+      gateway.onDescribeTicket = async () => sampleDetails;
       await fetch(`${api.url}/tickets/connect/42`, { headers: bearer(OPS_TOKEN) });
       await fetch(`${api.url}/nope?x=1`);
       await new Promise((r) => setImmediate(r));

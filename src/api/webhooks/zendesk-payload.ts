@@ -37,6 +37,9 @@ const triggerPayload = z.object(
   { error: 'must be a JSON object with ticket_id' },
 );
 
+/** Both accepted bodies, for the OpenAPI document (parsing goes through `parseZendeskPayload`). */
+export const zendeskWebhookBody = z.union([eventPayload, triggerPayload]);
+
 export interface ZendeskTicketNotice {
   crmTicketId: string;
   externalId: string | null;
