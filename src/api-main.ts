@@ -1,0 +1,40 @@
+/** `npm run api`: the HTTP API alone (production). Needs TEMPORAL_ADDRESS. */
+import { Connection } from '@temporalio/client';
+import { ConfigError, loadConfig } from './config';
+import { workflowSettingsFrom } from './api/temporal-gateway';
+import { createLogger } from './observability/logger';
+import { startApiHalf } from './runtime/bridge';
+import { createClient } from './runtime/client';
+import { logPayloadEncryption } from './security/codec/data-converter';
+import { onShutdown } from './runtime/shutdown';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger({ level: config.logLevel, base: { service: 'ticket-bridge-api' } });
+  logPayloadEncryption(logger, config);
+  if (!config.temporal.address) {
+    throw new ConfigError([{ variable: 'TEMPORAL_ADDRESS', message: 'is required for `npm run api` (use `npm start` to try it out)' }]);
+  }
+  // Lazy: the API starts (and answers /healthz, and 503 on webhooks) even while Temporal is down.
+  const connection = Connection.lazy({ address: config.temporal.address });
+  const client = createClient(connection, config.temporal.namespace, config);
+  const api = await startApiHalf({
+    client,
+    taskQueue: config.temporal.taskQueue,
+    config,
+    workflowSettings: workflowSettingsFrom(config),
+    logger,
+    port: config.port,
+    host: '0.0.0.0',
+  });
+  logger.info({ url: api.url }, 'API listening');
+  onShutdown(logger, async () => {
+    await api.stop();
+    await connection.close();
+  });
+}
+
+main().catch((err) => {
+  process.stderr.write(err instanceof ConfigError ? `${err.message}\n` : `api failed: ${err instanceof Error ? err.stack : String(err)}\n`);
+  process.exit(err instanceof ConfigError ? 2 : 1);
+});

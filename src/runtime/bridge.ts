@@ -1,0 +1,125 @@
+/**
+ * The bridge's two halves, wired: the Temporal worker (workflows + activities over the ports)
+ * and the HTTP API (webhooks → signals, ops → queries). `npm start`, `npm run worker`,
+ * `npm run api` and the end-to-end tests all assemble the bridge through these functions.
+ */
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Client } from '@temporalio/client';
+import type { NativeConnection, Worker, WorkerOptions } from '@temporalio/worker';
+import { createActivities, type ActivityDeps } from '../activities';
+import { createReconcilerActivities } from '../activities/reconcile';
+import type { Router } from 'express';
+import { API_ROUTERS, createApp, type ApiConfig } from '../api/app';
+import { createTemporalGateway } from '../api/temporal-gateway';
+import { createApiServer } from '../api/client-error';
+import { createApiMetrics } from '../api/metrics';
+import { activityAttemptLogger } from '../observability/activity-log';
+import type { Logger } from '../observability/logger';
+import { dataConverterFrom, type PayloadEncryption } from '../security/codec/data-converter';
+import type { TicketWorkflowSettings } from '../workflows/definitions';
+import { createBridgeWorker } from '../worker';
+import { ensureReconciler } from './reconciler';
+
+export interface WorkerHalfOptions {
+  nativeConnection: NativeConnection;
+  namespace: string;
+  taskQueue: string;
+  ports: ActivityDeps;
+  /**
+   * Must match the clients' (`createClient`): the worker decrypts what they send and encrypts
+   * what it records. A prebuilt `overrides.workflowBundle` must be bundled with `bundleOptionsFrom`.
+   */
+  payloadEncryption: PayloadEncryption;
+  /** Run the reconciler's activity here and make sure the reconciler workflow runs. */
+  reconciler?: { client: Client; intervalMs: number };
+  /** Where the one-line-per-activity-attempt log goes (src/observability/activity-log.ts); none when absent. */
+  logger?: Logger;
+  overrides?: Partial<WorkerOptions>;
+}
+
+export interface RunningWorkerHalf {
+  worker: Worker;
+  /** Settles when the worker has stopped (rejects on a fatal worker error). */
+  done: Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startWorkerHalf(options: WorkerHalfOptions): Promise<RunningWorkerHalf> {
+  const worker = await createBridgeWorker({
+    connection: options.nativeConnection,
+    namespace: options.namespace,
+    taskQueue: options.taskQueue,
+    activities: {
+      ...createActivities(options.ports),
+      ...(options.reconciler && createReconcilerActivities({ client: options.reconciler.client, ...options.ports })),
+    },
+    overrides: {
+      dataConverter: dataConverterFrom(options),
+      ...options.overrides,
+      interceptors: {
+        ...options.overrides?.interceptors,
+        activity: [...(options.logger ? [activityAttemptLogger(options.logger)] : []), ...(options.overrides?.interceptors?.activity ?? [])],
+      },
+    },
+  });
+  const done = worker.run();
+  if (options.reconciler) await ensureReconciler(options.reconciler.client, options.taskQueue, options.reconciler.intervalMs);
+  return {
+    worker,
+    done,
+    stop: async () => {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await done;
+    },
+  };
+}
+
+export interface ApiHalfOptions {
+  client: Client;
+  taskQueue: string;
+  config: ApiConfig;
+  workflowSettings: Partial<TicketWorkflowSettings>;
+  logger: Logger;
+  port: number;
+  host?: string;
+  /** Routers mounted after the API's own (the sandbox's play routes). */
+  extraRouters?: Router[];
+}
+
+export interface RunningApiHalf {
+  server: Server;
+  /** e.g. http://127.0.0.1:3000 */
+  url: string;
+  stop(): Promise<void>;
+}
+
+export async function startApiHalf(options: ApiHalfOptions): Promise<RunningApiHalf> {
+  const metrics = createApiMetrics({ processMetrics: true });
+  const gateway = createTemporalGateway({
+    client: options.client,
+    taskQueue: options.taskQueue,
+    workflowSettings: options.workflowSettings,
+    onCallError: metrics.temporalCallError,
+  });
+  const deps = { config: options.config, gateway, logger: options.logger, metrics };
+  const extra = (options.extraRouters ?? []).map((router) => () => router);
+  const app = createApp(deps, [...API_ROUTERS, ...extra]);
+  const host = options.host ?? '127.0.0.1';
+  const server = await new Promise<Server>((resolve, reject) => {
+    // JSON errors for malformed HTTP too (see createApiServer), not Node's bare 400s.
+    const s = createApiServer(app);
+    s.once('error', reject);
+    s.listen(options.port, host, () => resolve(s));
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    server,
+    url: `http://${host}:${port}`,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}

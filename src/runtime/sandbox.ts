@@ -1,0 +1,177 @@
+/**
+ * The sandbox: when no real Connect API or Zendesk is configured, `npm start` runs the Connect,
+ * Zendesk and white-label simulators in-process and wires their webhooks to the bridge, so a
+ * person can play the end user (or the white-label client and teammate) and the agent over plain
+ * HTTP (`/sandbox/...`) and watch the bridge keep them in step.
+ */
+import express, { type Router } from 'express';
+import { z } from 'zod';
+import { ConnectSource } from '../adapters/connect';
+import { assigneeResolver, WhitelabelSource } from '../adapters/whitelabel';
+import { ZendeskCrm } from '../adapters/zendesk';
+import type { ActivityDeps } from '../activities';
+import type { WhitelabelWebhookConfig } from '../config';
+import { ConnectSimulator } from '../simulators/connect';
+import type { WhitelabelSimulator } from '../simulators/whitelabel';
+import { ZendeskSimulator } from '../simulators/zendesk';
+import {
+  SANDBOX_TEAMMATE_ID,
+  startWhitelabelSimulator,
+  whitelabelInstructions,
+  whitelabelPlayRouter,
+  wireWhitelabelSimulator,
+} from './sandbox-whitelabel';
+
+export interface Sandbox {
+  connect: ConnectSimulator;
+  zendesk: ZendeskSimulator;
+  whitelabel: WhitelabelSimulator;
+  /** The ports the worker uses: the simulators, over real HTTP. */
+  ports: ActivityDeps;
+  /** Points the simulators' webhooks at the running API. */
+  connectWebhooks(
+    apiUrl: string,
+    secrets: {
+      connectWebhookToken: string;
+      zendeskWebhookSecret: string;
+      whitelabelWebhookSecret: string;
+      whitelabelWebhook: WhitelabelWebhookConfig;
+    },
+  ): void;
+  /** Routes for a person to act as the end user and the agent. */
+  router: Router;
+  stop(): Promise<void>;
+}
+
+const BRIDGE_EMAIL = 'bridge@sandbox.test';
+
+export async function startSandbox(): Promise<Sandbox> {
+  const connect = await ConnectSimulator.start();
+  const zendesk = await ZendeskSimulator.start({ bridgeEmail: BRIDGE_EMAIL });
+  const whitelabel = await startWhitelabelSimulator();
+  return {
+    connect,
+    zendesk,
+    whitelabel,
+    ports: {
+      sources: {
+        connect: new ConnectSource({ baseUrl: connect.url, apiKey: connect.apiKey }),
+        whitelabel: new WhitelabelSource({ baseUrl: whitelabel.url, apiKey: whitelabel.apiKey }),
+      },
+      crm: new ZendeskCrm({ baseUrl: zendesk.apiUrl, email: BRIDGE_EMAIL, apiToken: zendesk.apiToken }),
+      // The seed's teammate is the simulated Zendesk agent; any other teammate is unmapped.
+      assignees: { whitelabel: assigneeResolver({ [SANDBOX_TEAMMATE_ID]: String(zendesk.agent.id) }) },
+    },
+    connectWebhooks(apiUrl, secrets) {
+      connect.webhookUrl = `${apiUrl}/webhooks/connect?auth_token=${encodeURIComponent(secrets.connectWebhookToken)}`;
+      zendesk.webhookUrl = `${apiUrl}/webhooks/zendesk`;
+      zendesk.webhookSecret = secrets.zendeskWebhookSecret;
+      wireWhitelabelSimulator(whitelabel, apiUrl, secrets);
+    },
+    router: express.Router().use(sandboxRouter(connect, zendesk), whitelabelPlayRouter(whitelabel, zendesk)),
+    stop: async () => {
+      await connect.stop();
+      await zendesk.stop();
+      await whitelabel.stop();
+    },
+  };
+}
+
+const newTicket = z.object({ title: z.string().min(1).max(200), description: z.string().min(1).max(5000) });
+const userComment = z.object({ message: z.string().min(1).max(5000) });
+const resolution = z.object({ resolved: z.boolean(), details: z.string().min(1).max(5000).optional() });
+const agentReply = z.object({
+  body: z.string().min(1).max(5000),
+  public: z.boolean().default(true),
+  status: z.enum(['open', 'pending', 'hold', 'solved']).optional(),
+});
+const agentStatus = z.object({ status: z.enum(['open', 'pending', 'hold', 'solved', 'closed']) });
+
+function sandboxRouter(connect: ConnectSimulator, zendesk: ZendeskSimulator): Router {
+  const router = express.Router();
+  router.use('/sandbox', express.json({ limit: '20kb' }));
+
+  /** Runs `act` with the parsed body; 400 names the field, 404 for an unknown ticket. */
+  const handle =
+    <T>(schema: z.ZodType<T>, act: (body: T, params: Record<string, string>) => Promise<unknown>) =>
+    async (req: express.Request, res: express.Response) => {
+      const parsed = schema.safeParse(req.body ?? {});
+      if (!parsed.success) {
+        res.status(400).json({
+          error: 'invalid_request',
+          issues: parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
+        });
+        return;
+      }
+      try {
+        res.status(200).json((await act(parsed.data, req.params as Record<string, string>)) ?? { ok: true });
+      } catch (err) {
+        res.status(404).json({ error: 'not_found', message: (err as Error).message });
+      }
+    };
+  const none = z.object({}).passthrough();
+
+  router.post('/sandbox/user/tickets', handle(newTicket, async (body) => {
+    const { ticket } = await connect.userCreatesTicket(body);
+    return { ticketId: ticket.id };
+  }));
+  router.post('/sandbox/user/tickets/:id/comments', handle(userComment, async (body, p) => {
+    await connect.userComments(p.id, body.message);
+  }));
+  router.post('/sandbox/user/tickets/:id/resolution', handle(resolution, async (body, p) => {
+    if (body.resolved) await connect.userConfirmsResolved(p.id);
+    else await connect.userRejectsResolution(p.id, body.details ?? 'Not resolved.');
+  }));
+  router.delete('/sandbox/user/tickets/:id', handle(none, async (_b, p) => {
+    await connect.userDeletesTicket(p.id);
+  }));
+  router.post('/sandbox/agent/tickets/:zendeskId/replies', handle(agentReply, async (body, p) => {
+    await zendesk.agentReplies(p.zendeskId, body.body, { public: body.public, status: body.status });
+  }));
+  router.post('/sandbox/agent/tickets/:zendeskId/status', handle(agentStatus, async (body, p) => {
+    await zendesk.agentSetsStatus(p.zendeskId, body.status);
+  }));
+  router.get('/sandbox/tickets/:id', (req, res) => {
+    const app = connect.ticket(req.params.id);
+    if (!app) {
+      res.status(404).json({ error: 'not_found', message: `no ticket ${req.params.id} in the app` });
+      return;
+    }
+    const zd = zendesk.ticketByExternalId(`connect:${app.id}`);
+    res.json({
+      app: { id: app.id, status: app.status, comments: app.comments.map((c) => ({ author: c.author, message: c.message })) },
+      zendesk: zd
+        ? {
+            id: zd.id,
+            status: zd.status,
+            comments: zendesk.comments(zd.id).map((c) => ({ authorId: c.author_id, public: c.public, body: c.body })),
+          }
+        : null,
+    });
+  });
+  return router;
+}
+
+/** What `npm start` prints so a person can play both sides. */
+export function sandboxInstructions(apiUrl: string, opsToken: string): string {
+  return [
+    '',
+    '  Sandbox: the Connect API, Zendesk and the white-label platform are simulated in this process.',
+    '',
+    '  Play the end user (in the app):',
+    `    curl -s -XPOST ${apiUrl}/sandbox/user/tickets -H 'content-type: application/json' \\`,
+    `      -d '{"title":"Meter reading looks wrong","description":"My reading doubled overnight."}'`,
+    `    curl -s -XPOST ${apiUrl}/sandbox/user/tickets/T-1001/comments -H 'content-type: application/json' -d '{"message":"Here is a photo"}'`,
+    `    curl -s -XPOST ${apiUrl}/sandbox/user/tickets/T-1001/resolution -H 'content-type: application/json' -d '{"resolved":true}'`,
+    '',
+    '  Play the agent (in Zendesk; the ticket id is in the state below):',
+    `    curl -s -XPOST ${apiUrl}/sandbox/agent/tickets/1/replies -H 'content-type: application/json' -d '{"body":"Could you send a photo?"}'`,
+    `    curl -s -XPOST ${apiUrl}/sandbox/agent/tickets/1/status -H 'content-type: application/json' -d '{"status":"solved"}'`,
+    '',
+    ...whitelabelInstructions(apiUrl, opsToken),
+    '  Watch both sides and the workflow:',
+    `    curl -s ${apiUrl}/sandbox/tickets/T-1001`,
+    `    curl -s ${apiUrl}/tickets/connect/1001 -H 'authorization: Bearer ${opsToken}'`,
+    '',
+  ].join('\n');
+}
