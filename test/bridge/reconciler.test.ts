@@ -1,0 +1,97 @@
+/**
+ * Reconciliation: the Connect platform documents no webhook retries, so a lost webhook must cost
+ * one reconcile interval, not a broken ticket; and checking an unchanged ticket must add nothing
+ * to its history.
+ */
+import { randomUUID } from 'node:crypto';
+import { RECONCILER_WORKFLOW_ID } from '../../src/workflows/reconciler';
+import { eventually } from '../harness';
+import { startBridgeRig, type BridgeRig } from '../support/bridge-rig';
+
+jest.setTimeout(120_000);
+
+describe('the reconciler', () => {
+  let rig: BridgeRig;
+  const intervalMs = 5 * 60_000;
+
+  beforeAll(async () => {
+    rig = await startBridgeRig({ reconcileIntervalMs: intervalMs });
+  });
+  afterAll(async () => {
+    await rig?.teardown();
+  });
+
+  /** One reconcile interval: skipped on a time-skipping server (the 5-minute default). */
+  const oneInterval = () => rig.env.sleep(intervalMs + 1_000);
+
+  /** Completed reconcile rounds in the reconciler's current run. */
+  async function reconcileRounds(): Promise<number> {
+    const history = await rig.env.client.workflow.getHandle(RECONCILER_WORKFLOW_ID).fetchHistory();
+    return history.events!.filter((e) => e.activityTaskCompletedEventAttributes).length;
+  }
+
+  async function openTicket() {
+    const id = `r-${randomUUID().slice(0, 8)}`;
+    await rig.connect.userCreatesTicket({ id, title: 'Smart plug offline', description: 'Since the update.' });
+    const zd = await eventually(() => {
+      const ticket = rig.zendesk.ticketByExternalId(`connect:${id}`);
+      if (!ticket) throw new Error('no Zendesk ticket yet');
+      return ticket;
+    });
+    return { id, zd, handle: rig.env.client.workflow.getHandle(`ticket/connect/${id}`) };
+  }
+
+  test('runs as one long-running workflow, started by the worker', async () => {
+    const description = await rig.env.client.workflow.getHandle(RECONCILER_WORKFLOW_ID).describe();
+    expect(description.status.name).toBe('RUNNING');
+    expect(description.type).toBe('reconcilerWorkflow');
+  });
+
+  test('a lost Connect webhook costs one interval: the comment reaches Zendesk', async () => {
+    if (!rig.env.supportsTimeSkipping) return; // a 5-minute interval needs time skipping
+    const { id, zd } = await openTicket();
+    const url = rig.connect.webhookUrl;
+    rig.connect.webhookUrl = undefined;
+    try {
+      await rig.connect.userComments(id, 'Still offline.');
+    } finally {
+      rig.connect.webhookUrl = url;
+    }
+    expect(rig.zendesk.comments(zd.id).map((c) => c.body)).not.toContain('Still offline.');
+    await oneInterval();
+    await eventually(() => expect(rig.zendesk.comments(zd.id).map((c) => c.body)).toContain('Still offline.'));
+  });
+
+  test('a lost Zendesk webhook costs one interval: the agent reply reaches the app', async () => {
+    if (!rig.env.supportsTimeSkipping) return;
+    const { id, zd } = await openTicket();
+    const url = rig.zendesk.webhookUrl;
+    rig.zendesk.webhookUrl = undefined;
+    try {
+      await rig.zendesk.agentReplies(zd.id, 'Please re-pair the plug.');
+    } finally {
+      rig.zendesk.webhookUrl = url;
+    }
+    await oneInterval();
+    await eventually(() =>
+      expect(rig.connect.ticket(id)!.comments.map((c) => c.message)).toEqual(['Please re-pair the plug.']),
+    );
+  });
+
+  test('an unchanged ticket gets no new history events from reconciling', async () => {
+    if (!rig.env.supportsTimeSkipping) return;
+    const { id, handle } = await openTicket();
+    // Let the ticket settle: the bridge's own writes are seen once (one read), then nothing changes.
+    await oneInterval();
+    await oneInterval();
+    await eventually(async () => expect((await rig.state(id)).fingerprints.crm).not.toBeNull());
+    const before = (await handle.fetchHistory()).events!.length;
+    const roundsBefore = await reconcileRounds();
+    await oneInterval();
+    await oneInterval();
+    const after = (await handle.fetchHistory()).events!.length;
+    expect(after).toBe(before);
+    // Not vacuous: the reconciler did look at the ticket meanwhile.
+    expect(await reconcileRounds()).toBeGreaterThanOrEqual(roundsBefore + 2);
+  });
+});

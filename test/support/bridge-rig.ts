@@ -1,0 +1,208 @@
+/**
+ * The whole bridge on loopback for end-to-end tests: a Temporal service from the harness, the
+ * Connect, white-label and Zendesk simulators, and the bridge's worker and API assembled exactly
+ * as production assembles them (src/runtime/bridge.ts). The simulators send their webhooks to
+ * the API, so a test plays the end user (or white-label client) and the agent and watches both sides.
+ */
+import { Writable } from 'node:stream';
+import type { Client } from '@temporalio/client';
+import { bundleWorkflowCode, type WorkerOptions, type WorkflowBundle } from '@temporalio/worker';
+import { ConnectSource } from '../../src/adapters/connect';
+import { assigneeResolver, WhitelabelSource, type AssigneeMap } from '../../src/adapters/whitelabel';
+import { ZendeskCrm } from '../../src/adapters/zendesk';
+import type { ApiConfig } from '../../src/api/app';
+import { ticketWorkflowId, type SourceKind } from '../../src/domain/ticket';
+import { createLogger } from '../../src/observability/logger';
+import { startApiHalf, startWorkerHalf, type RunningApiHalf, type RunningWorkerHalf } from '../../src/runtime/bridge';
+import { createClient } from '../../src/runtime/client';
+import { bundleOptionsFrom, type PayloadEncryption } from '../../src/security/codec/data-converter';
+import { ConnectSimulator } from '../../src/simulators/connect';
+import { WhitelabelSimulator } from '../../src/simulators/whitelabel';
+import { ZendeskSimulator } from '../../src/simulators/zendesk';
+import { WORKFLOWS_PATH } from '../../src/worker';
+import { stateQuery, type TicketStateView, type TicketWorkflowSettings } from '../../src/workflows/definitions';
+import { bundleWorkflows, createTestEnv, uniqueTaskQueue, type TestEnv } from '../harness';
+
+export interface BridgeRigOptions {
+  workflowSettings?: Partial<TicketWorkflowSettings>;
+  workerOverrides?: Partial<WorkerOptions>;
+  /** The Connect simulator also notifies on the bridge's own writes (echo storms). */
+  connectNotifiesOnApiWrites?: boolean;
+  /**
+   * `WHITELABEL_ASSIGNEES` of the bridge (teammate id → Zendesk user id). A function gets the
+   * Zendesk simulator, to map teammates onto agents it created. Default: no mapping.
+   */
+  whitelabelAssignees?: AssigneeMap | ((zendesk: ZendeskSimulator) => AssigneeMap);
+  /**
+   * Payload encryption of the bridge's client and worker (and its codec endpoints). Default off,
+   * so tests may read payloads with `env.client`; `rig.client` always matches the bridge.
+   */
+  payloadEncryption?: PayloadEncryption;
+  /** Run the reconciler with this interval (off by default: tests that want it say so). */
+  reconcileIntervalMs?: number;
+  /**
+   * false: start no worker in this process (the fault suite runs the worker in a child process it
+   * can SIGKILL; see test/faults/worker-process.ts). `worker` and `restartWorker` then throw. Default true.
+   */
+  inProcessWorker?: boolean;
+}
+
+export interface BridgeRig {
+  env: TestEnv;
+  /** The client the bridge's API uses (with the bridge's data converter); `env.client` has none. */
+  client: Client;
+  connect: ConnectSimulator;
+  zendesk: ZendeskSimulator;
+  /** The white-label platform; like the real one, it also sends events for the bridge's own API writes. */
+  whitelabel: WhitelabelSimulator;
+  api: RunningApiHalf;
+  worker: RunningWorkerHalf;
+  taskQueue: string;
+  apiConfig: ApiConfig;
+  /** Every log line the API wrote, for "no personal data in logs" checks. */
+  logLines: string[];
+  /** Every log line the worker wrote (one per activity attempt, src/observability/activity-log.ts). */
+  workerLogLines: string[];
+  /** The ticket workflow's `state` query. */
+  state(connectTicketId: string): Promise<TicketStateView>;
+  /** The `state` query of any source's ticket workflow. */
+  stateOf(source: SourceKind, ticketId: string): Promise<TicketStateView>;
+  /** Waits for the ticket workflow to complete and returns its result. */
+  result(connectTicketId: string): Promise<TicketStateView>;
+  /** Stops the worker (a crash, a deploy) and starts a new one on the same task queue. */
+  restartWorker(overrides?: Partial<WorkerOptions>): Promise<void>;
+  teardown(): Promise<void>;
+}
+
+export async function startBridgeRig(options: BridgeRigOptions = {}): Promise<BridgeRig> {
+  const env = await createTestEnv();
+  const apiConfig: ApiConfig = {
+    connectWebhookToken: 'connect-webhook-token',
+    zendeskWebhookSecret: 'zendesk-webhook-secret',
+    whitelabelWebhookSecret: 'whitelabel-webhook-secret',
+    whitelabelWebhook: { signatureHeader: 'X-Whitelabel-Signature', signedPayload: 'timestamp.body', bodyLimitBytes: 1024 * 1024 },
+    opsApiToken: 'ops-token',
+    bodyLimitBytes: 100 * 1024,
+    payloadEncryption: options.payloadEncryption ?? { mode: 'off' },
+  };
+  const encryption = { payloadEncryption: apiConfig.payloadEncryption! };
+  // The bridge's own client: same data converter as its worker (`env.client` stays plain).
+  const client = createClient(env.connection, env.namespace, encryption);
+  const connect = await ConnectSimulator.start({ notifyOn: options.connectNotifiesOnApiWrites ? 'all' : 'user' });
+  const bridgeEmail = 'bridge@example.test';
+  const zendesk = await ZendeskSimulator.start({ bridgeEmail, webhookSecret: apiConfig.zendeskWebhookSecret });
+  const whitelabel = await WhitelabelSimulator.start({
+    signing: {
+      secret: apiConfig.whitelabelWebhookSecret,
+      header: apiConfig.whitelabelWebhook.signatureHeader,
+      recipe: apiConfig.whitelabelWebhook.signedPayload,
+    },
+  });
+  const assignees = typeof options.whitelabelAssignees === 'function' ? options.whitelabelAssignees(zendesk) : (options.whitelabelAssignees ?? {});
+  const ports = {
+    sources: {
+      connect: new ConnectSource({ baseUrl: connect.url, apiKey: connect.apiKey }),
+      whitelabel: new WhitelabelSource({ baseUrl: whitelabel.url, apiKey: whitelabel.apiKey }),
+    },
+    crm: new ZendeskCrm({ baseUrl: zendesk.apiUrl, email: bridgeEmail, apiToken: zendesk.apiToken }),
+    assignees: { whitelabel: assigneeResolver(assignees) },
+  };
+  const taskQueue = uniqueTaskQueue('bridge');
+  const workflowBundle =
+    encryption.payloadEncryption.mode === 'required' ? await encryptingBundle(encryption) : await bundleWorkflows(WORKFLOWS_PATH);
+  const workerLogLines: string[] = [];
+  const workerLogger = createLogger({
+    level: 'debug',
+    destination: new Writable({
+      write(chunk, _enc, done) {
+        workerLogLines.push(String(chunk));
+        done();
+      },
+    }),
+  });
+  const startWorker = (overrides?: Partial<WorkerOptions>) =>
+    startWorkerHalf({
+      nativeConnection: env.nativeConnection,
+      namespace: env.namespace,
+      taskQueue,
+      ports,
+      // Off by default: payloads stay plain JSON, as in the sandbox (see `payloadEncryption`).
+      payloadEncryption: encryption.payloadEncryption,
+      reconciler: options.reconcileIntervalMs ? { client, intervalMs: options.reconcileIntervalMs } : undefined,
+      logger: workerLogger,
+      overrides: { workflowBundle, ...options.workerOverrides, ...overrides },
+    });
+  let worker: RunningWorkerHalf | undefined = options.inProcessWorker === false ? undefined : await startWorker();
+  const inProcess = (): RunningWorkerHalf => {
+    if (!worker) throw new Error('this rig runs no in-process worker (inProcessWorker: false)');
+    return worker;
+  };
+
+  const logLines: string[] = [];
+  const logger = createLogger({
+    level: 'debug',
+    destination: new Writable({
+      write(chunk, _enc, done) {
+        logLines.push(String(chunk));
+        done();
+      },
+    }),
+  });
+  const api = await startApiHalf({
+    client,
+    taskQueue,
+    config: apiConfig,
+    workflowSettings: options.workflowSettings ?? {},
+    logger,
+    port: 0,
+  });
+  connect.webhookUrl = `${api.url}/webhooks/connect?auth_token=${apiConfig.connectWebhookToken}`;
+  zendesk.webhookUrl = `${api.url}/webhooks/zendesk`;
+  whitelabel.webhookUrl = `${api.url}/webhooks/whitelabel`;
+
+  const handle = (id: string, source: SourceKind = 'connect') => client.workflow.getHandle(ticketWorkflowId(source, id));
+  const rig: BridgeRig = {
+    env,
+    client,
+    connect,
+    zendesk,
+    whitelabel,
+    api,
+    get worker() {
+      return inProcess();
+    },
+    taskQueue,
+    apiConfig,
+    logLines,
+    workerLogLines,
+    state: (id) => handle(id).query(stateQuery),
+    stateOf: (source, id) => handle(id, source).query(stateQuery),
+    result: (id) => handle(id).result(),
+    restartWorker: async (overrides) => {
+      await inProcess().stop();
+      worker = await startWorker(overrides);
+    },
+    teardown: async () => {
+      await api.stop();
+      await worker?.stop();
+      await connect.stop();
+      await zendesk.stop();
+      await whitelabel.stop();
+      await env.teardown();
+    },
+  };
+  return rig;
+}
+
+/** The workflow bundle with the encrypting failure converter inside (`bundleOptionsFrom`), built once per file. */
+let encryptingBundlePromise: Promise<WorkflowBundle> | undefined;
+function encryptingBundle(encryption: { payloadEncryption: PayloadEncryption }): Promise<WorkflowBundle> {
+  const quiet = () => undefined;
+  const logger = { log: quiet, trace: quiet, debug: quiet, info: quiet, warn: quiet, error: (m: string) => process.stderr.write(`[bundler] ${m}\n`) };
+  encryptingBundlePromise ??= bundleWorkflowCode({
+    workflowsPath: WORKFLOWS_PATH,
+    ...bundleOptionsFrom(encryption),
+    logger,
+  });
+  return encryptingBundlePromise;
+}
