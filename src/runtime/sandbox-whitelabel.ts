@@ -5,6 +5,7 @@
  */
 import express, { type Router } from 'express';
 import { z } from 'zod';
+import { play } from './sandbox-play';
 import type { WhitelabelWebhookConfig } from '../config';
 import { SEED_EVENTS, WhitelabelSimulator } from '../simulators/whitelabel';
 import type { ZendeskSimulator } from '../simulators/zendesk';
@@ -35,24 +36,8 @@ const newTicket = z.object({ title: z.string().min(1).max(200), text: z.string()
 const reply = z.object({ text: z.string().min(1).max(5000) });
 const assignment = z.object({ teammateId: z.guid().nullable().default(SANDBOX_TEAMMATE_ID) });
 
-type Act<T> = (body: T, id: string) => Promise<unknown>;
 
 /** 400 naming the field for a bad body, 404 for an unknown ticket, else the action's result. */
-function play<T>(schema: z.ZodType<T>, act: Act<T>): express.RequestHandler {
-  return async (req, res) => {
-    const parsed = schema.safeParse(req.body ?? {});
-    if (!parsed.success) {
-      res.status(400).json({ error: 'invalid_request', issues: parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })) });
-      return;
-    }
-    try {
-      res.status(200).json((await act(parsed.data, String(req.params.id ?? ''))) ?? { ok: true });
-    } catch (err) {
-      res.status(404).json({ error: 'not_found', message: (err as Error).message });
-    }
-  };
-}
-
 const statuses = (deliveries: { status: number | null }[]) => deliveries.map((d) => d.status);
 
 export function whitelabelPlayRouter(sim: WhitelabelSimulator, zendesk: ZendeskSimulator): Router {
@@ -68,19 +53,19 @@ export function whitelabelPlayRouter(sim: WhitelabelSimulator, zendesk: ZendeskS
     const { ticket, webhooks } = await sim.clientCreatesTicket(body);
     return { ticketId: ticket.id, webhookStatuses: statuses(webhooks) };
   }));
-  router.post('/sandbox/whitelabel/tickets/:id/replies', play(reply, async (body, id) => {
+  router.post('/sandbox/whitelabel/tickets/:id/replies', play(reply, async (body, { id }) => {
     const { webhooks } = await sim.clientReplies(id, body.text);
     return { webhookStatuses: statuses(webhooks) };
   }));
-  router.post('/sandbox/whitelabel/tickets/:id/teammate-replies', play(reply, async (body, id) => {
+  router.post('/sandbox/whitelabel/tickets/:id/teammate-replies', play(reply, async (body, { id }) => {
     const { webhooks } = await sim.teammateReplies(id, body.text);
     return { webhookStatuses: statuses(webhooks) };
   }));
-  router.post('/sandbox/whitelabel/tickets/:id/assign', play(assignment, async (body, id) => {
+  router.post('/sandbox/whitelabel/tickets/:id/assign', play(assignment, async (body, { id }) => {
     const { webhooks } = await sim.assign(id, body.teammateId);
     return { webhookStatuses: statuses(webhooks) };
   }));
-  router.post('/sandbox/whitelabel/tickets/:id/resolve', play(any, async (_body, id) => {
+  router.post('/sandbox/whitelabel/tickets/:id/resolve', play(any, async (_body, { id }) => {
     const { webhooks } = await sim.resolve(id);
     return { webhookStatuses: statuses(webhooks) };
   }));

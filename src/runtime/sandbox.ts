@@ -6,6 +6,7 @@
  */
 import express, { type Router } from 'express';
 import { z } from 'zod';
+import { play } from './sandbox-play';
 import { ConnectSource } from '../adapters/connect';
 import { assigneeResolver, WhitelabelSource } from '../adapters/whitelabel';
 import { ZendeskCrm } from '../adapters/zendesk';
@@ -91,44 +92,26 @@ function sandboxRouter(connect: ConnectSimulator, zendesk: ZendeskSimulator): Ro
   const router = express.Router();
   router.use('/sandbox', express.json({ limit: '20kb' }));
 
-  /** Runs `act` with the parsed body; 400 names the field, 404 for an unknown ticket. */
-  const handle =
-    <T>(schema: z.ZodType<T>, act: (body: T, params: Record<string, string>) => Promise<unknown>) =>
-    async (req: express.Request, res: express.Response) => {
-      const parsed = schema.safeParse(req.body ?? {});
-      if (!parsed.success) {
-        res.status(400).json({
-          error: 'invalid_request',
-          issues: parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
-        });
-        return;
-      }
-      try {
-        res.status(200).json((await act(parsed.data, req.params as Record<string, string>)) ?? { ok: true });
-      } catch (err) {
-        res.status(404).json({ error: 'not_found', message: (err as Error).message });
-      }
-    };
   const none = z.object({}).passthrough();
 
-  router.post('/sandbox/user/tickets', handle(newTicket, async (body) => {
+  router.post('/sandbox/user/tickets', play(newTicket, async (body) => {
     const { ticket } = await connect.userCreatesTicket(body);
     return { ticketId: ticket.id };
   }));
-  router.post('/sandbox/user/tickets/:id/comments', handle(userComment, async (body, p) => {
+  router.post('/sandbox/user/tickets/:id/comments', play(userComment, async (body, p) => {
     await connect.userComments(p.id, body.message);
   }));
-  router.post('/sandbox/user/tickets/:id/resolution', handle(resolution, async (body, p) => {
+  router.post('/sandbox/user/tickets/:id/resolution', play(resolution, async (body, p) => {
     if (body.resolved) await connect.userConfirmsResolved(p.id);
     else await connect.userRejectsResolution(p.id, body.details ?? 'Not resolved.');
   }));
-  router.delete('/sandbox/user/tickets/:id', handle(none, async (_b, p) => {
+  router.delete('/sandbox/user/tickets/:id', play(none, async (_b, p) => {
     await connect.userDeletesTicket(p.id);
   }));
-  router.post('/sandbox/agent/tickets/:zendeskId/replies', handle(agentReply, async (body, p) => {
+  router.post('/sandbox/agent/tickets/:zendeskId/replies', play(agentReply, async (body, p) => {
     await zendesk.agentReplies(p.zendeskId, body.body, { public: body.public, status: body.status });
   }));
-  router.post('/sandbox/agent/tickets/:zendeskId/status', handle(agentStatus, async (body, p) => {
+  router.post('/sandbox/agent/tickets/:zendeskId/status', play(agentStatus, async (body, p) => {
     await zendesk.agentSetsStatus(p.zendeskId, body.status);
   }));
   router.get('/sandbox/tickets/:id', (req, res) => {
