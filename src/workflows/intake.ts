@@ -3,8 +3,9 @@
  * Handlers only record; the workflow's loop does the work.
  */
 import { boundedIds } from '../domain/comments';
+import type { SourceTicket } from '../domain/ticket';
 import type { SourceNotification } from './definitions';
-import { MEMORY_BOUNDS, mergeWork, NO_WORK, type TicketMemory } from './memory';
+import { MEMORY_BOUNDS, mergeWork, NO_WORK, type PendingWork, type TicketMemory } from './memory';
 
 /** Records the notification's work; false for a redelivery (an event id already seen). */
 export function onSourceNotification(memory: TicketMemory, notification: SourceNotification): boolean {
@@ -15,11 +16,8 @@ export function onSourceNotification(memory: TicketMemory, notification: SourceN
     memory.pending = mergeWork(memory.pending, { ...NO_WORK, deleted: true });
   } else if (snapshot === null) {
     memory.pending = mergeWork(memory.pending, { ...NO_WORK, source: true });
-  } else if (memory.appliedSnapshotUpdatedAt === null || Date.parse(snapshot.updatedAt) >= Date.parse(memory.appliedSnapshotUpdatedAt)) {
-    // Full-payload events can arrive out of order: a snapshot older than the applied one is stale.
-    // One of the same second is not (events of one second share updatedAt; redeliveries were
-    // already dropped by event id).
-    memory.pending = mergeWork(memory.pending, { ...NO_WORK, snapshot });
+  } else {
+    memory.pending = withSnapshot(memory, snapshot);
   }
   return true;
 }
@@ -30,6 +28,21 @@ export function onCrmNotification(memory: TicketMemory, eventId: string | null):
   memory.counts.notifications++;
   memory.pending = mergeWork(memory.pending, { ...NO_WORK, crm: true });
   return true;
+}
+
+/**
+ * Full-payload events can arrive out of order, and the platform's clock has second resolution:
+ * a snapshot older than the applied (or pending) one is stale and dropped; one of the very same
+ * second cannot be ordered against it (two writes a millisecond apart), so neither is trusted and
+ * the ticket is read back from the source instead.
+ */
+function withSnapshot(memory: TicketMemory, snapshot: SourceTicket): PendingWork {
+  const at = Date.parse(snapshot.updatedAt);
+  const applied = memory.appliedSnapshotUpdatedAt === null ? null : Date.parse(memory.appliedSnapshotUpdatedAt);
+  if (applied !== null && at < applied) return memory.pending; // stale
+  if (applied !== null && at === applied) return mergeWork(memory.pending, { ...NO_WORK, source: true });
+  // Newer than the applied one; against a pending snapshot, mergeWork keeps the newer (or reads back on a tie).
+  return mergeWork(memory.pending, { ...NO_WORK, snapshot });
 }
 
 const MAX_REASON_LENGTH = 500;

@@ -22,15 +22,19 @@ export interface PendingWork {
 
 export const NO_WORK: PendingWork = { source: false, crm: false, deleted: false, snapshot: null, closeReason: null };
 
-/** Both pieces of work at once; of two snapshots the newer wins. */
+/** Both pieces of work at once. */
 export function mergeWork(a: PendingWork, b: PendingWork): PendingWork {
-  // On a tie the later arrival (b) wins: events of one second can carry the same updatedAt.
-  const snapshot =
-    a.snapshot && b.snapshot
-      ? Date.parse(a.snapshot.updatedAt) > Date.parse(b.snapshot.updatedAt) ? a.snapshot : b.snapshot
-      : (a.snapshot ?? b.snapshot);
+  // Of two snapshots the newer wins. Two of the same second cannot be ordered (the platform's
+  // clock has second resolution): neither is trusted, the ticket is read back instead.
+  let snapshot = a.snapshot ?? b.snapshot;
+  let readBack = false;
+  if (a.snapshot && b.snapshot) {
+    const [ta, tb] = [Date.parse(a.snapshot.updatedAt), Date.parse(b.snapshot.updatedAt)];
+    snapshot = ta === tb ? null : ta > tb ? a.snapshot : b.snapshot;
+    readBack = ta === tb;
+  }
   return {
-    source: a.source || b.source,
+    source: a.source || b.source || readBack,
     crm: a.crm || b.crm,
     deleted: a.deleted || b.deleted,
     snapshot,

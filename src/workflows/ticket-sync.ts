@@ -72,7 +72,10 @@ export class TicketSync {
     await this.apply({ type: 'source-read', ticket, newComments: window.fresh, now: Date.now() }, ticket);
     memory.sourceComments = { cursor: window.cursor, ownIds: window.ownIds };
     if (memory.crm && !memory.lifecycle.completed) await this.syncAssignee(memory.crm.ticketId, ticket.assigneeRef);
-    if (snapshot) memory.appliedSnapshotUpdatedAt = snapshot.updatedAt;
+    // Snapshots older than what was just applied (or read) are stale from now on.
+    if (memory.appliedSnapshotUpdatedAt === null || Date.parse(ticket.updatedAt) > Date.parse(memory.appliedSnapshotUpdatedAt)) {
+      memory.appliedSnapshotUpdatedAt = ticket.updatedAt;
+    }
   }
 
   /** Mirror a change of the source's assignee (white-label `teammate_id`) to the CRM. */
