@@ -122,7 +122,8 @@ async function post<P>(
   }
 }
 
-function shuffled<T>(items: readonly T[]): T[] {
+/** A shuffled copy (Fisher-Yates): webhooks delivered in random order. */
+export function shuffled<T>(items: readonly T[]): T[] {
   const a = [...items];
   for (let i = a.length - 1; i > 0; i--) {
     const j = Math.floor(Math.random() * (i + 1));
