@@ -1,7 +1,6 @@
-import type { SourceTicket, TicketStatus } from '../../domain/ticket';
-import type { TicketSourcePort } from '../../ports/ticket-source';
-import { postSupportCommentOnce, type DedupeWindow } from '../comment-dedupe';
-import { HttpClient, nullIfNotFound, type HttpClientOptions } from '../http';
+import type { TicketStatus } from '../../domain/ticket';
+import { HttpClient, type HttpClientOptions } from '../http';
+import { RestTicketSource } from '../rest-ticket-source';
 import { toSourceTicket } from './mapping';
 import { connectCommentSchema, connectTicketSchema } from './schemas';
 
@@ -14,45 +13,29 @@ export interface ConnectSourceOptions {
 }
 
 /** The Connect API as a `TicketSourcePort` (connect-tickets-api.md). */
-export class ConnectSource implements TicketSourcePort {
+export class ConnectSource extends RestTicketSource<typeof connectTicketSchema> {
   readonly kind = 'connect' as const;
-  private readonly http: HttpClient;
 
   constructor(options: ConnectSourceOptions) {
-    this.http = new HttpClient({
-      service: 'connect',
-      baseUrl: options.baseUrl,
-      headers: { 'clevergy-api-key': options.apiKey },
-      timeoutMs: options.timeoutMs,
-      fetch: options.fetch,
-    });
-  }
-
-  async fetchTicket(ticketId: string): Promise<SourceTicket | null> {
-    const res = await nullIfNotFound(
-      this.http.request('GET /tickets/{id}', connectTicketSchema, { params: { id: ticketId } }),
-    );
-    return res && toSourceTicket(res.data);
-  }
-
-  async postSupportComment(
-    ticketId: string,
-    body: string,
-    dedupe: { check: boolean } & DedupeWindow,
-  ): Promise<{ commentId: string; alreadyPresent: boolean }> {
-    return postSupportCommentOnce(
-      {
+    super(
+      new HttpClient({
         service: 'connect',
-        fetchTicket: () => this.fetchTicket(ticketId),
-        post: async () =>
-          (await this.http.request('POST /tickets/{id}/comment', connectCommentSchema, {
-            params: { id: ticketId },
-            body: { message: body },
-          })).data.id,
-      },
-      body,
-      dedupe,
+        baseUrl: options.baseUrl,
+        headers: { 'clevergy-api-key': options.apiKey },
+        timeoutMs: options.timeoutMs,
+        fetch: options.fetch,
+      }),
+      connectTicketSchema,
+      toSourceTicket,
     );
+  }
+
+  protected async createSupportComment(ticketId: string, body: string): Promise<string> {
+    const res = await this.http.request('POST /tickets/{id}/comment', connectCommentSchema, {
+      params: { id: ticketId },
+      body: { message: body },
+    });
+    return res.data.id;
   }
 
   async setStatus(ticketId: string, status: TicketStatus): Promise<void> {

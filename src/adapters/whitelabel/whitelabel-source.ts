@@ -1,8 +1,6 @@
-import type { SourceTicket, TicketStatus } from '../../domain/ticket';
-import type { TicketSourcePort } from '../../ports/ticket-source';
-import { postSupportCommentOnce, type DedupeWindow } from '../comment-dedupe';
-import { HttpClient, nullIfNotFound, type HttpClientOptions } from '../http';
-
+import type { TicketStatus } from '../../domain/ticket';
+import { HttpClient, type HttpClientOptions } from '../http';
+import { RestTicketSource } from '../rest-ticket-source';
 import { toSourceTicket } from './mapping';
 import { whitelabelReplySchema, whitelabelTicketSchema } from './schemas';
 
@@ -19,47 +17,35 @@ export interface WhitelabelSourceOptions {
  * The white-label platform as a `TicketSourcePort`. Its REST API is not documented by the seed;
  * the three calls made here are listed in ./README.md and implemented by the simulator.
  */
-export class WhitelabelSource implements TicketSourcePort {
+export class WhitelabelSource extends RestTicketSource<typeof whitelabelTicketSchema> {
   readonly kind = 'whitelabel' as const;
-  private readonly http: HttpClient;
 
   constructor(options: WhitelabelSourceOptions) {
-    this.http = new HttpClient({
-      service: 'whitelabel',
-      baseUrl: options.baseUrl,
-      headers: { authorization: `Bearer ${options.apiKey}` },
-      timeoutMs: options.timeoutMs,
-      fetch: options.fetch,
-    });
-  }
-
-  async fetchTicket(ticketId: string): Promise<SourceTicket | null> {
-    const res = await nullIfNotFound(
-      this.http.request('GET /tickets/{id}', whitelabelTicketSchema, { params: { id: ticketId } }),
-    );
-    return res && toSourceTicket(res.data);
-  }
-
-  async postSupportComment(
-    ticketId: string,
-    body: string,
-    dedupe: { check: boolean } & DedupeWindow,
-  ): Promise<{ commentId: string; alreadyPresent: boolean }> {
-    return postSupportCommentOnce(
-      {
+    super(
+      new HttpClient({
         service: 'whitelabel',
-        fetchTicket: () => this.fetchTicket(ticketId),
-        post: async () =>
-          (await this.http.request('POST /tickets/{id}/replies', whitelabelReplySchema, {
-            params: { id: ticketId },
-            body: { text: body },
-          })).data.id,
-      },
-      body,
-      dedupe,
+        baseUrl: options.baseUrl,
+        headers: { authorization: `Bearer ${options.apiKey}` },
+        timeoutMs: options.timeoutMs,
+        fetch: options.fetch,
+      }),
+      whitelabelTicketSchema,
+      toSourceTicket,
     );
   }
 
+  protected async createSupportComment(ticketId: string, body: string): Promise<string> {
+    const res = await this.http.request('POST /tickets/{id}/replies', whitelabelReplySchema, {
+      params: { id: ticketId },
+      body: { text: body },
+    });
+    return res.data.id;
+  }
+
+  /**
+   * The platform only knows open or not: SOLVED and CLOSED close it, the rest keep it open
+   * (NEW/OPEN/PENDING are derived from the replies, not stored, so there is nothing else to set).
+   */
   async setStatus(ticketId: string, status: TicketStatus): Promise<void> {
     const isOpen = status !== 'SOLVED' && status !== 'CLOSED';
     await this.http.request('PUT /tickets/{id}', whitelabelTicketSchema, { params: { id: ticketId }, body: { is_open: isOpen } });
