@@ -33,9 +33,6 @@ export interface TicketWorkflowGateway {
    */
   notifyCrm(notification: CrmNotification, externalId: string | null): Promise<CrmNotifyResult>;
 
-  /** The workflow's `state` query (also answered by completed workflows); null when there is none. */
-  getState(source: SourceKind, sourceTicketId: string): Promise<TicketStateView | null>;
-
   /** Resolves when Temporal answers; rejects with `TemporalUnavailableError` otherwise. */
   ready(): Promise<void>;
 

@@ -26,9 +26,7 @@ import {
   crmChangedSignal,
   type SourceNotification,
   sourceChangedSignal,
-  stateQuery,
   TICKET_WORKFLOW_TYPE,
-  type TicketStateView,
   type TicketWorkflowInput,
   type TicketWorkflowSettings,
 } from '../workflows/definitions';
@@ -148,15 +146,6 @@ export function createTemporalGateway(options: TemporalGatewayOptions): TicketWo
         // Signalling a completed workflow reports "not found" too: the ticket is closed, nothing
         // is left to sync. Not an error for Zendesk either way.
         if (err instanceof WorkflowNotFoundError) return { outcome: 'ignored', reason: 'not-running' };
-        throw err;
-      }
-    },
-
-    async getState(source: SourceKind, sourceTicketId: string): Promise<TicketStateView | null> {
-      try {
-        return await call('query', () => client.workflow.getHandle(ticketWorkflowId(source, sourceTicketId)).query(stateQuery));
-      } catch (err) {
-        if (err instanceof WorkflowNotFoundError) return null;
         throw err;
       }
     },

@@ -52,14 +52,12 @@ type Handler<A extends unknown[], R> = (...args: A) => Promise<R>;
 export class FakeGateway implements TicketWorkflowGateway {
   readonly sourceCalls: Array<{ source: SourceKind; id: string; notification: SourceNotification }> = [];
   readonly crmCalls: Array<{ notification: CrmNotification; externalId: string | null }> = [];
-  readonly stateCalls: Array<{ source: SourceKind; id: string }> = [];
 
   onNotifySource: Handler<[SourceKind, string], SourceNotifyResult> = async (source, id) => ({
     outcome: 'signalled',
     workflowId: `ticket/${source}/${id}`,
   });
   onNotifyCrm: Handler<[CrmNotification, string | null], CrmNotifyResult> = async () => ({ outcome: 'ignored', reason: 'no-workflow' });
-  onGetState: Handler<[SourceKind, string], TicketStateView | null> = async () => null;
   onReady: Handler<[], void> = async () => undefined;
   readonly listCalls: TicketListFilter[] = [];
   readonly describeCalls: Array<{ source: SourceKind; id: string }> = [];
@@ -78,10 +76,6 @@ export class FakeGateway implements TicketWorkflowGateway {
   notifyCrm(notification: CrmNotification, externalId: string | null): Promise<CrmNotifyResult> {
     this.crmCalls.push({ notification, externalId });
     return this.onNotifyCrm(notification, externalId);
-  }
-  getState(source: SourceKind, id: string): Promise<TicketStateView | null> {
-    this.stateCalls.push({ source, id });
-    return this.onGetState(source, id);
   }
   ready(): Promise<void> {
     return this.onReady();

@@ -12,7 +12,7 @@ import {
   OPS_TOKEN,
   postJson,
   type RunningApi,
-  sampleState,
+  sampleDetails,
   startApi,
   ZENDESK_SECRET,
   zendeskHeaders,
@@ -49,7 +49,7 @@ describe('logs through the API', () => {
     await fetch(`${api.url}/webhooks/zendesk`, { method: 'POST', headers: zendeskHeaders(badJson), body: badJson });
 
     // Ops with the right and a wrong token.
-    gateway.onGetState = async () => sampleState;
+    gateway.onDescribeTicket = async () => sampleDetails;
     await fetch(`${api.url}/tickets/connect/42`, { headers: { authorization: `Bearer ${OPS_TOKEN}` } });
     await fetch(`${api.url}/tickets/connect/42`, { headers: { authorization: `Bearer ${CONNECT_TOKEN}` } });
 

@@ -11,7 +11,7 @@ import {
 } from '@temporalio/client';
 import { TemporalUnavailableError } from '../../src/api/gateway';
 import { createTemporalGateway } from '../../src/api/temporal-gateway';
-import { crmChangedSignal, sourceChangedSignal, stateQuery, type SourceNotification } from '../../src/workflows/definitions';
+import { crmChangedSignal, sourceChangedSignal, type SourceNotification } from '../../src/workflows/definitions';
 import { TicketSourceKey, TicketStatusKey } from '../../src/workflows/search-attributes';
 import { sampleState } from './helpers';
 
@@ -136,14 +136,5 @@ describe('createTemporalGateway', () => {
         reason: 'not-running',
       });
     });
-  });
-
-  it('getState queries the state, null when there is no workflow', async () => {
-    const { client, calls } = recordingClient();
-    const gateway = createTemporalGateway({ client, taskQueue: 'tq' });
-    await expect(gateway.getState('connect', '42')).resolves.toEqual(sampleState);
-    expect(calls.query).toHaveBeenCalledWith('ticket/connect/42', stateQuery);
-    calls.query.mockRejectedValueOnce(new WorkflowNotFoundError('nope', 'ticket/connect/43', undefined));
-    await expect(gateway.getState('connect', '43')).resolves.toBeNull();
   });
 });

@@ -85,11 +85,11 @@ describe('TemporalGateway against the test harness', () => {
     await eventually(async () => expect((await handle.query(stateQuery)).notes).toEqual(['source:created', 'source:updated']));
   });
 
-  it('getState answers the query, null for an unknown ticket', async () => {
+  it('describeTicket answers the state query, null for an unknown ticket', async () => {
     const id = ticketId();
     await gateway.notifySource('connect', id, notification('created'));
-    await expect(gateway.getState('connect', id)).resolves.toMatchObject({ source: 'connect', sourceTicketId: id, counts: { notifications: 1 } });
-    await expect(gateway.getState('connect', ticketId())).resolves.toBeNull();
+    await expect(gateway.describeTicket('connect', id)).resolves.toMatchObject({ state: { source: 'connect', sourceTicketId: id, counts: { notifications: 1 } } });
+    await expect(gateway.describeTicket('connect', ticketId())).resolves.toBeNull();
   });
 
   it('a completed workflow still answers the query, ignores later notifications and is not restarted', async () => {
@@ -97,7 +97,7 @@ describe('TemporalGateway against the test harness', () => {
     const { workflowId } = await gateway.notifySource('connect', id, notification('deleted'));
     await env.client.workflow.getHandle(workflowId).result();
 
-    await expect(gateway.getState('connect', id)).resolves.toMatchObject({ completed: true });
+    await expect(gateway.describeTicket('connect', id)).resolves.toMatchObject({ state: { completed: true } });
     await expect(gateway.notifySource('connect', id, notification('updated'))).resolves.toEqual({ outcome: 'ignored', workflowId, reason: 'completed' });
     await expect(gateway.notifyCrm({ crmTicketId: '1', eventId: null, receivedAt: '' }, `connect:${id}`)).resolves.toEqual({
       outcome: 'ignored',

@@ -82,7 +82,7 @@ describe('operator updates and the timeline', () => {
   });
 
   test('the timeline says what happened, bounded and free of message text', async () => {
-    const { id, zd, handle } = await openTicket();
+    const { id, zd } = await openTicket();
     await rig.zendesk.agentReplies(zd.id, 'Refund issued today.');
     await eventually(() => expect(rig.connect.ticket(id)!.status).toBe('PENDING'));
     const state = await rig.state(id);

@@ -12,7 +12,6 @@ import { whitelabelEventSchema } from '../../src/adapters/whitelabel/schemas';
 import { ticketWorkflowId } from '../../src/domain/ticket';
 import { attack, type HostileCase } from './support/attack';
 import {
-  contentEncoding,
   contentType,
   headerName,
   hostileHeaderValue,

@@ -6,7 +6,7 @@ import type { CrmNotifyResult, SourceNotifyResult, TicketDetails, TicketPage, Ti
 import { whitelabelWebhookRouter, type WhitelabelWebhookSettings } from '../../src/api/webhooks/whitelabel';
 import type { SourceKind } from '../../src/domain/ticket';
 import { createLogger } from '../../src/observability/logger';
-import type { CrmNotification, SourceNotification, TicketStateView } from '../../src/workflows/definitions';
+import type { CrmNotification, SourceNotification } from '../../src/workflows/definitions';
 
 export const WL_SECRET = 'whitelabel-secret-0123456789abcdef';
 
@@ -36,10 +36,6 @@ export class RecordingGateway implements TicketWorkflowGateway {
   async notifyCrm(_n: CrmNotification, _e: string | null): Promise<CrmNotifyResult> {
     this.otherCalls.push('notifyCrm');
     return { outcome: 'ignored', reason: 'no-workflow' };
-  }
-  async getState(_s: SourceKind, _id: string): Promise<TicketStateView | null> {
-    this.otherCalls.push('getState');
-    return null;
   }
   async ready(): Promise<void> {
     this.otherCalls.push('ready');
