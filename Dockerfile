@@ -2,10 +2,9 @@
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm install --no-audit --no-fund
+RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
-COPY test/temporal-service ./test/temporal-service
 RUN npm run build && npm prune --omit=dev
 
 FROM node:20-bookworm-slim
