@@ -7,6 +7,7 @@ import { startApiHalf } from './runtime/bridge';
 import { createClient } from './runtime/client';
 import { logPayloadEncryption } from './security/codec/data-converter';
 import { onShutdown } from './runtime/shutdown';
+import { temporalConnectionOptions } from './runtime/temporal-connection';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -16,7 +17,7 @@ async function main(): Promise<void> {
     throw new ConfigError([{ variable: 'TEMPORAL_ADDRESS', message: 'is required for `npm run api` (use `npm start` to try it out)' }]);
   }
   // Lazy: the API starts (and answers /healthz, and 503 on webhooks) even while Temporal is down.
-  const connection = Connection.lazy({ address: config.temporal.address });
+  const connection = Connection.lazy(temporalConnectionOptions(config.temporal));
   const client = createClient(connection, config.temporal.namespace, config);
   const api = await startApiHalf({
     client,

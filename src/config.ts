@@ -12,6 +12,7 @@
  * (`WHITELABEL_API_URL`) is optional in production too: unset, the bridge has no such source.
  */
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { inspect } from 'node:util';
 import { z } from 'zod';
 import { whitelabelAssigneesSchema, type AssigneeMap } from './adapters/whitelabel/assignees';
@@ -57,14 +58,41 @@ export interface WhitelabelWebhookConfig {
   bodyLimitBytes: number;
 }
 
+/**
+ * TLS towards a remote Temporal frontend, in the SDK's own `TLSConfig` shape (see
+ * src/runtime/temporal-connection.ts). The files are read at start-up, so a wrong path stops the
+ * process with the variable's name instead of failing every connection attempt later.
+ */
+export interface TemporalTlsConfig {
+  /** `TEMPORAL_TLS_CERT_PATH` + `TEMPORAL_TLS_KEY_PATH`: the client certificate (mTLS). */
+  clientCertPair?: { crt: Buffer; key: Buffer };
+  /** `TEMPORAL_TLS_CA_PATH`: the CA of a private PKI; absent: the system's roots. */
+  serverRootCACertificate?: Buffer;
+  /** `TEMPORAL_TLS_SERVER_NAME`: the name the server's certificate is checked against (and SNI). */
+  serverNameOverride?: string;
+}
+
+export interface TemporalConfig {
+  /** `host:port`; null: `npm start` runs the official dev server (see src/runtime/temporal.ts). */
+  address: string | null;
+  namespace: string;
+  taskQueue: string;
+  /** `TEMPORAL_DEV_PORT`: the dev server's frontend port when `address` is null; its UI is on port + 1000. */
+  devServerPort: number;
+  /** null: plaintext (a server on a private network, or the local one). */
+  tls: TemporalTlsConfig | null;
+  /** `TEMPORAL_API_KEY` (Temporal Cloud): sent as `Authorization: Bearer`; never logged. */
+  apiKey: string | null;
+}
+
+/** How to reach a remote server, beyond its address (the CLI's `--temporal` takes these alone). */
+export type TemporalConnection = Pick<TemporalConfig, 'tls' | 'apiKey'>;
+
 export interface Config {
   port: number;
-  temporal: {
-    /** `host:port`; null: the runner picks a local dev server or the in-memory test service. */
-    address: string | null;
-    namespace: string;
-    taskQueue: string;
-  };
+  /** `DATA_DIR`: where `npm start` keeps the dev server's SQLite file and the sandbox's state. */
+  dataDir: string;
+  temporal: TemporalConfig;
   /** null: sandbox (simulated Connect API). */
   connect: ConnectConfig | null;
   /** null: sandbox (simulated Zendesk). */
@@ -130,6 +158,11 @@ const hostPort = z.string().regex(/^[A-Za-z0-9.-]+:\d{1,5}$|^\[[0-9A-Fa-f:]+\]:\
   error: 'must be host:port',
 });
 
+/** A directory path: created at start if missing. */
+const directory = z.string().min(1).refine((v) => !v.includes('\0'), { error: 'must be a directory path' });
+const devServerPort = port.refine((n) => n >= 1 && n <= 64_535, {
+  error: 'must be between 1 and 64535 (the Temporal UI takes port + 1000)',
+});
 const name = z.string().regex(/^[A-Za-z0-9._-]{1,200}$/, { error: 'must be a name of letters, digits, ".", "_", "-"' });
 
 const httpUrl = z
@@ -193,6 +226,34 @@ const headerName = z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,100}$/, { err
 const signedPayload = z.enum(SIGNED_PAYLOAD_RECIPES, { error: `must be one of ${SIGNED_PAYLOAD_RECIPES.join(', ')}` });
 
 const logLevel = z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` });
+
+const boolean = z.enum(['true', 'false'], { error: 'must be true or false' }).transform((v) => v === 'true');
+
+/**
+ * A PEM file (certificate or key), read now. The message names the failure (ENOENT, EACCES…)
+ * but neither the path nor the contents: a key file is a secret, and its path says where to find it.
+ */
+const pemFile = z.string().transform((path, ctx) => {
+  let contents: Buffer;
+  try {
+    contents = readFileSync(path);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? 'error';
+    ctx.addIssue({ code: 'custom', message: `must be the path of a readable file (${code})` });
+    return z.NEVER;
+  }
+  // Both the gRPC client and the worker's Rust core take PEM only; say so now rather than at connect.
+  if (!contents.includes('-----BEGIN ')) {
+    ctx.addIssue({ code: 'custom', message: 'must be a PEM file (-----BEGIN …)' });
+    return z.NEVER;
+  }
+  return contents;
+});
+
+const hostName = z.string().regex(/^[A-Za-z0-9.-]{1,253}$/, { error: 'must be a host name' });
+
+/** Sent as an HTTP/2 header value, so one token of printable characters. */
+const apiKeyToken = z.string().regex(/^[\x21-\x7e]+$/, { error: 'must be one token without spaces or control characters' });
 
 export const DEFAULT_WORKER_METRICS_ADDRESS = '127.0.0.1:9464';
 /** host:port to bind a metrics endpoint on, or `off`. */
@@ -262,6 +323,64 @@ class EnvReader {
   }
 }
 
+/** The variables of the connection to a remote Temporal server, in documented order. */
+export const TEMPORAL_CONNECTION_VARIABLES = [
+  'TEMPORAL_TLS',
+  'TEMPORAL_TLS_CERT_PATH',
+  'TEMPORAL_TLS_KEY_PATH',
+  'TEMPORAL_TLS_CA_PATH',
+  'TEMPORAL_TLS_SERVER_NAME',
+  'TEMPORAL_API_KEY',
+] as const;
+
+/**
+ * TLS and the API key. They only make sense towards a remote server: without one (`remote`
+ * false) the runner starts a local server that speaks plaintext, so a variable set anyway is a
+ * mistake worth reporting (a forgotten `TEMPORAL_ADDRESS` would otherwise go unnoticed).
+ */
+function readTemporalConnection(r: EnvReader, remote: boolean): TemporalConnection {
+  if (!remote) {
+    for (const variable of TEMPORAL_CONNECTION_VARIABLES) {
+      if (r.isSet(variable)) r.issues.push({ variable, message: 'only applies to a remote server: set TEMPORAL_ADDRESS too, or unset it' });
+    }
+    return { tls: null, apiKey: null };
+  }
+  // Any TLS setting turns TLS on, and so does an API key: Temporal Cloud takes keys over TLS only,
+  // and a bearer token must not cross the network in clear anyway.
+  const implying = TEMPORAL_CONNECTION_VARIABLES.filter((v) => v !== 'TEMPORAL_TLS' && r.isSet(v));
+  const tlsFlag = r.optional('TEMPORAL_TLS', boolean);
+  if (tlsFlag === false && implying.length > 0) {
+    r.issues.push({ variable: 'TEMPORAL_TLS', message: `is false but ${implying.join(', ')} ${implying.length > 1 ? 'need' : 'needs'} TLS; unset one or the other` });
+  }
+  const certSet = r.isSet('TEMPORAL_TLS_CERT_PATH');
+  const keySet = r.isSet('TEMPORAL_TLS_KEY_PATH');
+  const crt = r.requiredIf(keySet, 'TEMPORAL_TLS_CERT_PATH', pemFile, 'when TEMPORAL_TLS_KEY_PATH is set');
+  const key = r.requiredIf(certSet, 'TEMPORAL_TLS_KEY_PATH', pemFile, 'when TEMPORAL_TLS_CERT_PATH is set');
+  const ca = r.optional('TEMPORAL_TLS_CA_PATH', pemFile);
+  const serverName = r.optional('TEMPORAL_TLS_SERVER_NAME', hostName);
+  const apiKey = r.optional('TEMPORAL_API_KEY', apiKeyToken);
+  const tls: TemporalTlsConfig | null =
+    tlsFlag === true || implying.length > 0
+      ? {
+          ...(crt && key && { clientCertPair: { crt, key } }),
+          ...(ca && { serverRootCACertificate: ca }),
+          ...(serverName && { serverNameOverride: serverName }),
+        }
+      : null;
+  return { tls, apiKey: apiKey ?? null };
+}
+
+/**
+ * The connection settings alone, for the CLI's `--temporal HOST:PORT` (the address comes from
+ * the command line, the rest from the same variables as the bridge's). Throws a `ConfigError`.
+ */
+export function loadTemporalConnection(env: Env = process.env): TemporalConnection {
+  const r = new EnvReader(env);
+  const connection = readTemporalConnection(r, true);
+  if (r.issues.length > 0) throw new ConfigError(r.issues);
+  return protectConnection(connection);
+}
+
 /**
  * Validate the environment and return the configuration, or throw a `ConfigError` naming every
  * bad variable. The returned object keeps the secrets (adapters need them) but redacts them
@@ -287,10 +406,15 @@ export function loadConfig(env: Env = process.env): Config {
 
   // Read in the documented order, so the error lists the variables in that order too.
   const portNumber = r.withDefault('PORT', port, '3000');
+  const dataDir = r.withDefault('DATA_DIR', directory, '.ticket-bridge');
   const temporal = {
     address: r.optional('TEMPORAL_ADDRESS', hostPort) ?? null,
     namespace: r.withDefault('TEMPORAL_NAMESPACE', name, 'default'),
     taskQueue: r.withDefault('TEMPORAL_TASK_QUEUE', name, 'ticket-bridge'),
+    // Its UI listens on port + 1000, so the port must leave room for that.
+    devServerPort: r.withDefault('TEMPORAL_DEV_PORT', devServerPort, '7233'),
+    // isSet, not the parsed address: a malformed one is reported once, not once per TLS variable.
+    ...readTemporalConnection(r, r.isSet('TEMPORAL_ADDRESS')),
   };
   const connectUrl = r.optional('CONNECT_API_URL', httpUrl);
   const connectApiKey = r.requiredIf(connectSet, 'CONNECT_API_KEY', credential, whenConnect);
@@ -336,6 +460,7 @@ export function loadConfig(env: Env = process.env): Config {
 
   const config = {
     port: portNumber,
+    dataDir,
     temporal,
     connect: connectUrl !== undefined && connectApiKey !== undefined ? { apiUrl: connectUrl, apiKey: connectApiKey } : null,
     zendesk:
@@ -374,11 +499,42 @@ export function loadConfig(env: Env = process.env): Config {
 
 const REDACTED = '[redacted]';
 
+/** What the redacted copy shows of TLS: which files were given (and their size), never their bytes. */
+export interface RedactedTemporalTls {
+  clientCertPair?: { crt: string; key: string };
+  serverRootCACertificate?: string;
+  serverNameOverride?: string;
+}
+
+export type RedactedTemporalConfig = Omit<TemporalConfig, 'tls'> & { tls: RedactedTemporalTls | null };
+export type RedactedConfig = Omit<Config, 'temporal'> & { temporal: RedactedTemporalConfig };
+
+const fileSize = (contents: Buffer): string => `[${contents.length} bytes]`;
+
+type RedactedConnection<T extends TemporalConnection> = Omit<T, 'tls' | 'apiKey'> & Pick<RedactedTemporalConfig, 'tls' | 'apiKey'>;
+
+/**
+ * The API key is a secret. A certificate is public, but a Buffer prints as bytes (and `inspect`
+ * shows the first 50 of a private key): sizes instead, enough to see which files were read.
+ */
+function redactedConnection<T extends TemporalConnection>(temporal: T): RedactedConnection<T> {
+  const { tls } = temporal;
+  return {
+    ...temporal,
+    tls: tls && {
+      ...(tls.clientCertPair && { clientCertPair: { crt: fileSize(tls.clientCertPair.crt), key: REDACTED } }),
+      ...(tls.serverRootCACertificate && { serverRootCACertificate: fileSize(tls.serverRootCACertificate) }),
+      ...(tls.serverNameOverride && { serverNameOverride: tls.serverNameOverride }),
+    },
+    apiKey: temporal.apiKey && REDACTED,
+  };
+}
+
 /** A plain copy of the configuration with every secret replaced, safe to log or print. */
-export function redactedConfig(config: Config): Config {
+export function redactedConfig(config: Config): RedactedConfig {
   return {
     ...config,
-    temporal: { ...config.temporal },
+    temporal: redactedConnection(config.temporal),
     connect: config.connect && { ...config.connect, apiKey: REDACTED },
     zendesk: config.zendesk && { ...config.zendesk, apiToken: REDACTED },
     whitelabel: config.whitelabel && { ...config.whitelabel, apiKey: REDACTED },
@@ -396,17 +552,30 @@ export function redactedConfig(config: Config): Config {
   };
 }
 
+const hide = <T extends object>(target: T, redacted: () => unknown): T => {
+  Object.defineProperty(target, 'toJSON', { value: redacted, enumerable: false });
+  Object.defineProperty(target, inspect.custom, { value: () => redacted(), enumerable: false });
+  return target;
+};
+
+/**
+ * The Temporal group travels further than the rest (into connection options, the CLI), so it
+ * redacts itself too, down to its TLS part.
+ */
+function protectConnection<T extends TemporalConnection>(temporal: T): T {
+  const { tls } = temporal;
+  if (tls) hide(tls, () => redactedConnection(temporal).tls);
+  if (tls?.clientCertPair) hide(tls.clientCertPair, () => redactedConnection(temporal).tls?.clientCertPair);
+  return hide(temporal, () => redactedConnection(temporal));
+}
+
 /**
  * Make `JSON.stringify`, pino and `console.log` show the redacted form, for the whole object and
  * for the groups holding credentials (someone will log `config.zendesk` one day). The hooks are
  * non-enumerable, so they do not show up in the data itself; a spread copy loses them.
  */
 function protect(config: Config): Config {
-  const hide = <T extends object>(target: T, redacted: () => unknown): T => {
-    Object.defineProperty(target, 'toJSON', { value: redacted, enumerable: false });
-    Object.defineProperty(target, inspect.custom, { value: () => redacted(), enumerable: false });
-    return target;
-  };
+  protectConnection(config.temporal);
   if (config.connect) hide(config.connect, () => ({ ...config.connect, apiKey: REDACTED }));
   if (config.zendesk) hide(config.zendesk, () => ({ ...config.zendesk, apiToken: REDACTED }));
   if (config.whitelabel) hide(config.whitelabel, () => ({ ...config.whitelabel, apiKey: REDACTED }));

@@ -9,6 +9,7 @@ import { createClient } from './runtime/client';
 import { logPayloadEncryption } from './security/codec/data-converter';
 import { portsFromConfig } from './runtime/ports';
 import { onShutdown } from './runtime/shutdown';
+import { temporalConnectionOptions } from './runtime/temporal-connection';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -29,9 +30,9 @@ async function main(): Promise<void> {
     metricsRequired: (process.env.WORKER_METRICS_ADDRESS ?? '').trim() !== '',
   });
   if (runtime.metricsUrl) logger.info({ url: runtime.metricsUrl }, `worker metrics on ${runtime.metricsUrl}`);
-  const nativeConnection = await NativeConnection.connect({ address: config.temporal.address });
+  const nativeConnection = await NativeConnection.connect(temporalConnectionOptions(config.temporal));
   // The reconciler's activity lists and signals ticket workflows: it needs a client too.
-  const connection = await Connection.connect({ address: config.temporal.address });
+  const connection = await Connection.connect(temporalConnectionOptions(config.temporal));
   const client = createClient(connection, config.temporal.namespace, config);
   const worker = await startWorkerHalf({
     nativeConnection,

@@ -1,7 +1,8 @@
 /**
  * Where the CLI gets its answers: the ops API over HTTP (`--url` / OPS_API_URL, bearer
- * OPS_API_TOKEN), or Temporal directly (`--temporal host:port`) through the same gateway the API
- * uses. Both give the same shapes (the ops API's), so the printing does not care which.
+ * OPS_API_TOKEN), or Temporal directly (`--temporal host:port`, with the bridge's TLS and API-key
+ * settings) through the same gateway the API uses. Both give the same shapes (the ops API's), so
+ * the printing does not care which.
  */
 import { Connection } from '@temporalio/client';
 import type { TicketDetails, TicketListFilter, TicketPage, TicketUpdate, TicketUpdateResult } from '../api/gateway';
@@ -9,7 +10,9 @@ import { TemporalUnavailableError } from '../api/gateway';
 import { createTemporalGateway } from '../api/temporal-gateway';
 import type { SourceKind } from '../domain/ticket';
 import type { TicketStateView } from '../workflows/definitions';
+import type { TemporalConnection } from '../config';
 import { createClient } from '../runtime/client';
+import { temporalConnectionOptions } from '../runtime/temporal-connection';
 import type { PayloadEncryption } from '../security/codec/data-converter';
 
 export interface OpsBackend {
@@ -123,10 +126,15 @@ export function httpBackend(baseUrl: string, token: string | undefined, fetchImp
 
 // --- Temporal directly ----------------------------------------------------------------------
 
-export async function temporalBackend(options: { address: string; namespace: string; payloadEncryption: PayloadEncryption }): Promise<OpsBackend> {
+export async function temporalBackend(options: {
+  address: string;
+  namespace: string;
+  payloadEncryption: PayloadEncryption;
+  connection: TemporalConnection;
+}): Promise<OpsBackend> {
   let connection: Connection;
   try {
-    connection = await Connection.connect({ address: options.address, connectTimeout: 5_000 });
+    connection = await Connection.connect({ ...temporalConnectionOptions({ ...options.connection, address: options.address }), connectTimeout: 5_000 });
   } catch (err) {
     throw new CliError(`cannot reach Temporal at ${options.address}: ${err instanceof Error ? err.message : String(err)}`, EXIT.failure);
   }

@@ -9,13 +9,15 @@
  * Talks to the ops API (`--url`, else OPS_API_URL, else http://127.0.0.1:3000; bearer token from
  * OPS_API_TOKEN, never from the command line where `ps` would show it) or, with
  * `--temporal host:port` (and `--namespace`, else TEMPORAL_NAMESPACE, else `default`), to Temporal
- * directly, which needs no API but needs PAYLOAD_KEYS when payloads are encrypted.
+ * directly, which needs no API but needs PAYLOAD_KEYS when payloads are encrypted, and takes TLS
+ * and the API key from the bridge's own variables (TEMPORAL_TLS*, TEMPORAL_API_KEY).
  *
  * Exit codes: 0 done, 1 failed (unreachable, server error), 2 usage or invalid input,
  * 3 no such ticket, 4 refused by the workflow (e.g. the ticket already completed).
  */
 import { parseArgs } from 'node:util';
 import type { z } from 'zod';
+import { ConfigError, loadTemporalConnection, type TemporalConnection } from '../config';
 import type { TicketListFilter, TicketPage, TicketUpdate } from '../api/gateway';
 import { closeBody, DEFAULT_PAGE_SIZE, listTicketsQuery, resyncBody, ticketPathParams } from '../api/ops-schemas';
 import { parsePayloadKeys } from '../security/codec/keyring';
@@ -37,7 +39,8 @@ Commands:
 Where to:
   --url URL              the ops API (default: $OPS_API_URL, else http://127.0.0.1:3000);
                          bearer token from $OPS_API_TOKEN
-  --temporal HOST:PORT   Temporal directly instead (needs $PAYLOAD_KEYS when payloads are encrypted)
+  --temporal HOST:PORT   Temporal directly instead (needs $PAYLOAD_KEYS when payloads are encrypted;
+                         TLS and API key from $TEMPORAL_TLS*, $TEMPORAL_API_KEY as for the bridge)
   --namespace NS         with --temporal (default: $TEMPORAL_NAMESPACE, else default)
 
 Output:
@@ -56,7 +59,7 @@ export interface CliIo {
 
 export type BackendChoice =
   | { kind: 'http'; url: string; token: string | undefined }
-  | { kind: 'temporal'; address: string; namespace: string; payloadEncryption: PayloadEncryption };
+  | { kind: 'temporal'; address: string; namespace: string; payloadEncryption: PayloadEncryption; connection: TemporalConnection };
 
 const OPTIONS = {
   status: { type: 'string' },
@@ -94,7 +97,15 @@ function chooseBackend(values: { url?: string; temporal?: string; namespace?: st
       if (!parsed.ok) throw usageError(`PAYLOAD_KEYS: ${parsed.message}`);
       payloadEncryption = { mode: 'required', keyring: parsed.keyring };
     }
-    return { kind: 'temporal', address: values.temporal, namespace: values.namespace ?? env.TEMPORAL_NAMESPACE ?? 'default', payloadEncryption };
+    let connection: TemporalConnection;
+    try {
+      connection = loadTemporalConnection(env);
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+      throw usageError(err.issues.map((i) => `${i.variable}: ${i.message}`).join('; '));
+    }
+    const namespace = values.namespace ?? env.TEMPORAL_NAMESPACE ?? 'default';
+    return { kind: 'temporal', address: values.temporal, namespace, payloadEncryption, connection };
   }
   if (values.namespace !== undefined) throw usageError('--namespace goes with --temporal');
   const url = values.url ?? env.OPS_API_URL ?? 'http://127.0.0.1:3000';

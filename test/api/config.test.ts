@@ -69,7 +69,8 @@ describe('loadConfig', () => {
     const config = loadConfig(PRODUCTION);
     expect(redactedConfig(config)).toEqual({
       port: 8080,
-      temporal: { address: 'temporal:7233', namespace: 'tickets', taskQueue: 'ticket-bridge-prod' },
+      dataDir: '.ticket-bridge',
+      temporal: { address: 'temporal:7233', namespace: 'tickets', taskQueue: 'ticket-bridge-prod', devServerPort: 7233, tls: null, apiKey: null },
       connect: { apiUrl: 'https://connect.clever.gy', apiKey: '[redacted]' },
       zendesk: { apiUrl: 'https://acme.zendesk.com/api/v2', email: 'bridge@acme.example', apiToken: '[redacted]' },
       whitelabel: {
@@ -151,7 +152,7 @@ describe('loadConfig', () => {
     const config = loadConfig({});
     expect(config).toMatchObject({
       port: 3000,
-      temporal: { address: null, namespace: 'default', taskQueue: 'ticket-bridge' },
+      temporal: { address: null, namespace: 'default', taskQueue: 'ticket-bridge', tls: null, apiKey: null },
       connect: null,
       zendesk: null,
       whitelabel: null,
@@ -191,9 +192,15 @@ describe('loadConfig', () => {
   it('names every bad variable, one line each, in documented order', () => {
     const err = configError({
       PORT: 'eighty',
+      DATA_DIR: '',
       TEMPORAL_ADDRESS: 'temporal',
       TEMPORAL_NAMESPACE: 'has space',
       TEMPORAL_TASK_QUEUE: 'a/b',
+      TEMPORAL_DEV_PORT: '65000',
+      TEMPORAL_TLS: 'yes',
+      TEMPORAL_TLS_CERT_PATH: '/nonexistent/client.pem',
+      TEMPORAL_TLS_SERVER_NAME: 'temporal server',
+      TEMPORAL_API_KEY: 'two words',
       CONNECT_API_URL: 'not a url',
       CONNECT_API_KEY: ' ',
       CONNECT_WEBHOOK_TOKEN: 'short',
@@ -223,6 +230,12 @@ describe('loadConfig', () => {
       { variable: 'TEMPORAL_ADDRESS', message: 'must be host:port' },
       { variable: 'TEMPORAL_NAMESPACE', message: 'must be a name of letters, digits, ".", "_", "-"' },
       { variable: 'TEMPORAL_TASK_QUEUE', message: 'must be a name of letters, digits, ".", "_", "-"' },
+      { variable: 'TEMPORAL_DEV_PORT', message: 'must be between 1 and 64535 (the Temporal UI takes port + 1000)' },
+      { variable: 'TEMPORAL_TLS', message: 'must be true or false' },
+      { variable: 'TEMPORAL_TLS_CERT_PATH', message: 'must be the path of a readable file (ENOENT)' },
+      { variable: 'TEMPORAL_TLS_KEY_PATH', message: 'is required when TEMPORAL_TLS_CERT_PATH is set' },
+      { variable: 'TEMPORAL_TLS_SERVER_NAME', message: 'must be a host name' },
+      { variable: 'TEMPORAL_API_KEY', message: 'must be one token without spaces or control characters' },
       { variable: 'CONNECT_API_URL', message: 'must be a URL' },
       { variable: 'CONNECT_API_KEY', message: 'is required when CONNECT_API_URL is set' },
       { variable: 'CONNECT_WEBHOOK_TOKEN', message: 'must be at least 16 characters (it authenticates callers)' },

@@ -4,7 +4,7 @@
  * the environment. test/bridge/operate.test.ts runs it against the real bridge and Temporal.
  */
 import type { TicketPage, TicketUpdate } from '../../src/api/gateway';
-import { runCli } from '../../src/cli';
+import { type BackendChoice, runCli } from '../../src/cli';
 import { FakeGateway, OPS_TOKEN, type RunningApi, sampleDetails, sampleState, startApi } from '../api/helpers';
 import { runBin } from '../support/cli';
 
@@ -173,5 +173,29 @@ describe('ticket-bridge CLI arguments (in process)', () => {
     const result = await run(['list', '--temporal', '127.0.0.1:7233'], { PAYLOAD_KEYS: 'nonsense' });
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('PAYLOAD_KEYS');
+  });
+
+  it('--temporal takes TLS and the API key from the bridge\'s variables, and refuses a half mTLS pair', async () => {
+    const half = await run(['list', '--temporal', '127.0.0.1:7233'], { TEMPORAL_TLS_CERT_PATH: '/etc/ticket-bridge/client.pem' });
+    expect(half).toMatchObject({ code: 2, connected: false });
+    expect(half.stderr).toContain('TEMPORAL_TLS_KEY_PATH: is required when TEMPORAL_TLS_CERT_PATH is set');
+
+    const apiKey = 'tmprl-api-key-0123456789abcdef';
+    const choices: BackendChoice[] = [];
+    let stderr = '';
+    const code = await runCli(['list', '--temporal', 'acme.a1b2c.tmprl.cloud:7233', '--namespace', 'acme.a1b2c'], {
+      stdout: () => {},
+      stderr: (t) => void (stderr += t),
+      env: { TEMPORAL_API_KEY: apiKey },
+      backend: async (choice) => {
+        choices.push(choice);
+        throw new Error('no backend in these tests');
+      },
+    });
+    expect(code).toBe(1);
+    expect(choices).toEqual([
+      expect.objectContaining({ kind: 'temporal', address: 'acme.a1b2c.tmprl.cloud:7233', namespace: 'acme.a1b2c', connection: { tls: {}, apiKey } }),
+    ]);
+    expect(stderr).not.toContain(apiKey);
   });
 });
