@@ -7,15 +7,17 @@ import express, { type Router } from 'express';
 import { z } from 'zod';
 import { play } from './sandbox-play';
 import type { WhitelabelWebhookConfig } from '../config';
-import { SEED_EVENTS, WhitelabelSimulator } from '../simulators/whitelabel';
+import { SEED_EVENTS, WhitelabelSimulator, type WhitelabelSimulatorOptions } from '../simulators/whitelabel';
 import type { ZendeskSimulator } from '../simulators/zendesk';
 
 /** The seed's teammate (`whitelabel_ticket_assigned`); the sandbox maps it to the simulated Zendesk agent. */
 export const SANDBOX_TEAMMATE_ID = 'b3a1e4db-8d71-4f2e-8c14-1038bab6e3ac';
 
 /** Starts unsigned and unwired: `wireWhitelabelSimulator` points it at the API once that listens. */
-export function startWhitelabelSimulator(): Promise<WhitelabelSimulator> {
-  return WhitelabelSimulator.start({ signing: { secret: 'unset' } });
+export function startWhitelabelSimulator(
+  state: Pick<WhitelabelSimulatorOptions, 'snapshot' | 'onChange'> = {},
+): Promise<WhitelabelSimulator> {
+  return WhitelabelSimulator.start({ signing: { secret: 'unset' }, ...state });
 }
 
 /** Send the platform's events to the bridge, signed as the bridge's configuration expects them. */

@@ -12,9 +12,11 @@ import { assigneeResolver, WhitelabelSource } from '../adapters/whitelabel';
 import { ZendeskCrm } from '../adapters/zendesk';
 import type { ActivityDeps } from '../activities';
 import type { WhitelabelWebhookConfig } from '../config';
+import { createLogger } from '../observability/logger';
 import { ConnectSimulator } from '../simulators/connect';
 import type { WhitelabelSimulator } from '../simulators/whitelabel';
 import { ZendeskSimulator } from '../simulators/zendesk';
+import { loadSandboxState, sandboxState, SandboxStateWriter, type StateLogger } from './sandbox-state';
 import {
   SANDBOX_TEAMMATE_ID,
   startWhitelabelSimulator,
@@ -41,15 +43,39 @@ export interface Sandbox {
   ): void;
   /** Routes for a person to act as the end user and the agent. */
   router: Router;
+  /** Stops the simulators, then (with a state file) saves their state a last time. */
   stop(): Promise<void>;
+}
+
+export interface SandboxOptions {
+  /**
+   * Keep the simulators' tickets, users and id counters in this JSON file: loaded at start when
+   * it exists, saved shortly after every change and at `stop()` (src/runtime/sandbox-state.ts).
+   * Without it, everything lives in memory and is gone at stop.
+   */
+  stateFile?: string;
+  /** Where the state file's warnings go. Default: a logger of the sandbox's own. */
+  logger?: StateLogger;
 }
 
 const BRIDGE_EMAIL = 'bridge@sandbox.test';
 
-export async function startSandbox(): Promise<Sandbox> {
-  const connect = await ConnectSimulator.start();
-  const zendesk = await ZendeskSimulator.start({ bridgeEmail: BRIDGE_EMAIL });
-  const whitelabel = await startWhitelabelSimulator();
+export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
+  const { stateFile, logger = createLogger({ base: { service: 'ticket-bridge', component: 'sandbox' } }) } = options;
+  const saved = stateFile ? await loadSandboxState(stateFile, logger) : null;
+  // Created once all three run, as it reads them; what changes while they start (the Zendesk
+  // account's first users) is in its first write. Not in the file: URLs, API keys and webhook
+  // secrets, which the worker's ports and `connectWebhooks` take from the running simulators.
+  let writer: SandboxStateWriter | undefined;
+  const onChange = () => writer?.changed();
+  const connect = await ConnectSimulator.start({ snapshot: saved?.connect, onChange });
+  const zendesk = await ZendeskSimulator.start({ bridgeEmail: BRIDGE_EMAIL, snapshot: saved?.zendesk, onChange });
+  const whitelabel = await startWhitelabelSimulator({ snapshot: saved?.whitelabel, onChange });
+  if (stateFile) {
+    writer = new SandboxStateWriter(stateFile, () => sandboxState({ connect, zendesk, whitelabel }), logger);
+    // The file exists (and holds this start's state) from the start.
+    writer.changed();
+  }
   return {
     connect,
     zendesk,
@@ -74,6 +100,7 @@ export async function startSandbox(): Promise<Sandbox> {
       await connect.stop();
       await zendesk.stop();
       await whitelabel.stop();
+      await writer?.close();
     },
   };
 }

@@ -1,7 +1,9 @@
 import { Faults, matches, type FaultHandle, type FaultSpec } from '../common/faults';
 import { SimServer, type RequestLogEntry } from '../common/sim-server';
+import type { OnChange } from '../common/snapshot';
 import { WebhookOutbox, type WebhookDelivery } from '../common/webhooks';
 import { connectErrorBody, connectRoutes } from './routes';
+import type { ConnectSnapshot } from './snapshot';
 import {
   ConnectStore,
   type ConnectCommentRecord,
@@ -31,6 +33,10 @@ export interface ConnectSimulatorOptions {
   tenantId?: string;
   /** The simulator's clock (timestamps). */
   now?: () => Date;
+  /** Start with the tickets and id counters of an earlier run (`toSnapshot()`). */
+  snapshot?: ConnectSnapshot;
+  /** Told after every change to the tickets (not of webhooks, faults or the request log). */
+  onChange?: OnChange;
 }
 
 type Delivered = WebhookDelivery<ConnectWebhook>[];
@@ -55,7 +61,10 @@ export class ConnectSimulator {
     this.notifyOn = options.notifyOn ?? 'user';
     this.webhookUrl = options.webhookUrl;
     this.faults = new Faults(() => now().getTime());
-    this.store = new ConnectStore(now, options.tenantId ?? 'tenant-sim');
+    this.store = new ConnectStore(now, options.tenantId ?? 'tenant-sim', {
+      snapshot: options.snapshot?.store,
+      onChange: options.onChange,
+    });
     this.webhooks = new WebhookOutbox<ConnectWebhook>(
       (payload) => (this.webhookUrl ? { url: this.webhookUrl, headers: {}, body: JSON.stringify(payload) } : null),
       now,
@@ -153,6 +162,11 @@ export class ConnectSimulator {
   /** Requests received (credentials removed), optionally only those matching a route pattern. */
   requests(match = '*'): RequestLogEntry[] {
     return this.server.log.filter((e) => matches(match, e.route));
+  }
+
+  /** Everything needed to start again where this one is (tickets, comments, id counters). */
+  toSnapshot(): ConnectSnapshot {
+    return { version: 1, store: this.store.toSnapshot() };
   }
 
   /** Shorthand for `faults.add`. */

@@ -65,7 +65,7 @@ export function connectRoutes(ctx: ConnectRouteContext): Route[] {
       handler: (req) => {
         const comment = ctx.store.findComment(Number(req.params.commentId));
         if (!comment || req.query.get('signature') !== 'sim') throw new SimHttpError(403);
-        comment.attachments.push(req.params.fileName!);
+        ctx.store.addAttachment(comment, req.params.fileName!);
         return { status: 200 };
       },
     },

@@ -3,6 +3,8 @@
  * Kept separate from the adapter's schemas on purpose: the simulator is the "other side", and a
  * shared type would hide a mismatch instead of exposing it.
  */
+import { unwatched, type OnChange } from '../common/snapshot';
+import type { ConnectStoreSnapshot } from './snapshot';
 
 export const CONNECT_STATUSES = ['NEW', 'OPEN', 'PENDING', 'SOLVED', 'CLOSED'] as const;
 export type ConnectStatus = (typeof CONNECT_STATUSES)[number];
@@ -36,17 +38,38 @@ export interface ConnectTicketRecord {
 export type NewConnectTicket = Pick<ConnectTicketRecord, 'title' | 'description'> &
   Partial<Pick<ConnectTicketRecord, 'id' | 'tenantId' | 'userId' | 'houseId' | 'contractId' | 'equipmentId' | 'alertId'>>;
 
+export interface ConnectStoreOptions {
+  /** Start from this state instead of empty. */
+  snapshot?: ConnectStoreSnapshot;
+  onChange?: OnChange;
+}
+
 export class ConnectStore {
   private readonly tickets = new Map<string, ConnectTicketRecord>();
   private nextTicket = 1001;
   // Starts just below 100 so ids soon cross a digit boundary: "100" < "99" as text, which
   // catches any client comparing comment ids as strings.
   private nextComment = 98;
+  private readonly changed: OnChange;
 
   constructor(
     private readonly now: () => Date,
     private readonly defaultTenant: string,
-  ) {}
+    options: ConnectStoreOptions = {},
+  ) {
+    this.changed = options.onChange ?? unwatched;
+    const snapshot = options.snapshot && structuredClone(options.snapshot);
+    if (snapshot) {
+      for (const t of snapshot.tickets) this.tickets.set(t.id, t);
+      this.nextTicket = snapshot.next.ticket;
+      this.nextComment = snapshot.next.comment;
+    }
+  }
+
+  /** A copy of everything, as plain data. */
+  toSnapshot(): ConnectStoreSnapshot {
+    return structuredClone({ tickets: this.all(), next: { ticket: this.nextTicket, comment: this.nextComment } });
+  }
 
   create(input: NewConnectTicket): ConnectTicketRecord {
     const at = this.now().toISOString();
@@ -62,6 +85,7 @@ export class ConnectStore {
       comments: [],
     };
     this.tickets.set(id, ticket);
+    this.changed();
     return ticket;
   }
 
@@ -86,12 +110,20 @@ export class ConnectStore {
     };
     ticket.comments.push(comment);
     ticket.updatedAt = at;
+    this.changed();
     return comment;
+  }
+
+  /** A file uploaded to the comment's signed URL. */
+  addAttachment(comment: ConnectCommentRecord, fileName: string): void {
+    comment.attachments.push(fileName);
+    this.changed();
   }
 
   setStatus(ticket: ConnectTicketRecord, status: ConnectStatus): void {
     ticket.status = status;
     ticket.updatedAt = this.now().toISOString();
+    this.changed();
   }
 
   findComment(commentId: number): ConnectCommentRecord | undefined {
@@ -103,6 +135,8 @@ export class ConnectStore {
   }
 
   delete(id: string): boolean {
-    return this.tickets.delete(id);
+    const deleted = this.tickets.delete(id);
+    if (deleted) this.changed();
+    return deleted;
   }
 }

@@ -6,3 +6,5 @@ export { SEED_EVENTS, SEED_TICKET_ASSIGNED, SEED_TICKET_CREATED, SEED_TICKET_RES
 export { signatureHeaderValue, signedHeaders } from './signing';
 export type { SigningOptions, SigningRecipe } from './signing';
 export type { NewWhitelabelTicket, WhitelabelClientRecord, WhitelabelReplyRecord, WhitelabelTicketRecord } from './store';
+export { whitelabelSnapshotSchema } from './snapshot';
+export type { WhitelabelSnapshot } from './snapshot';

@@ -4,6 +4,8 @@
  * the "other side", and a shared type would hide a mismatch instead of exposing it.
  */
 import { randomUUID } from 'node:crypto';
+import { unwatched, type OnChange } from '../common/snapshot';
+import type { WhitelabelStoreSnapshot } from './snapshot';
 
 export interface WhitelabelReplyRecord {
   id: string;
@@ -50,9 +52,21 @@ export const DEFAULT_CLIENT: WhitelabelClientRecord = {
 
 export class WhitelabelStore {
   private readonly tickets = new Map<string, WhitelabelTicketRecord>();
+  private readonly changed: OnChange;
 
   /** `now` in unix seconds: the platform's resolution, ties included. */
-  constructor(private readonly nowSeconds: () => number) {}
+  constructor(
+    private readonly nowSeconds: () => number,
+    options: { snapshot?: WhitelabelStoreSnapshot; onChange?: OnChange } = {},
+  ) {
+    this.changed = options.onChange ?? unwatched;
+    for (const t of structuredClone(options.snapshot?.tickets ?? [])) this.tickets.set(t.id, t);
+  }
+
+  /** A copy of everything, as plain data. */
+  toSnapshot(): WhitelabelStoreSnapshot {
+    return structuredClone({ tickets: this.all() });
+  }
 
   create(input: NewWhitelabelTicket): WhitelabelTicketRecord {
     const at = this.nowSeconds();
@@ -80,6 +94,7 @@ export class WhitelabelStore {
   /** Insert or replace a ticket as given (fixtures, e.g. the seed events' tickets). */
   put(ticket: WhitelabelTicketRecord): void {
     this.tickets.set(ticket.id, structuredClone(ticket));
+    this.changed();
   }
 
   get(id: string): WhitelabelTicketRecord | undefined {
@@ -100,16 +115,19 @@ export class WhitelabelStore {
     };
     ticket.replies.push(reply);
     ticket.updated_at = reply.created_at;
+    this.changed();
     return reply;
   }
 
   setOpen(ticket: WhitelabelTicketRecord, isOpen: boolean): void {
     ticket.is_open = isOpen;
     ticket.updated_at = this.nowSeconds();
+    this.changed();
   }
 
   assign(ticket: WhitelabelTicketRecord, teammateId: string | null): void {
     ticket.teammate_id = teammateId;
     ticket.updated_at = this.nowSeconds();
+    this.changed();
   }
 }

@@ -1,9 +1,11 @@
 import { Faults, matches, type FaultHandle, type FaultSpec } from '../common/faults';
 import { SimServer, type RequestLogEntry } from '../common/sim-server';
+import type { OnChange } from '../common/snapshot';
 import { WebhookOutbox, type DeliveryOptions, type WebhookDelivery } from '../common/webhooks';
 import { buildEvent, type WhitelabelEventPayload, type WhitelabelEventType } from './events';
 import { whitelabelErrorBody, whitelabelRoutes } from './routes';
 import { SEED_EVENTS } from './seed-events';
+import type { WhitelabelSnapshot } from './snapshot';
 import { signedHeaders, type SigningOptions } from './signing';
 import {
   WhitelabelStore,
@@ -25,10 +27,14 @@ export interface WhitelabelSimulatorOptions {
    * bridge must recognise as its own. 'user' sends only for the simulated people's actions.
    */
   notifyOn?: 'user' | 'all';
-  /** The platform's `endpoint_id` in every envelope. */
+  /** The platform's `endpoint_id` in every envelope. Default: the snapshot's, else a fixed one. */
   endpointId?: string;
   /** The simulator's clock: reply and ticket timestamps, and the signature's `t`. */
   now?: () => Date;
+  /** Start with the tickets and endpoint id of an earlier run (`toSnapshot()`). */
+  snapshot?: WhitelabelSnapshot;
+  /** Told after every change to the tickets (not of events, faults or the request log). */
+  onChange?: OnChange;
 }
 
 type Delivered = WebhookDelivery<WhitelabelEventPayload>[];
@@ -60,9 +66,9 @@ export class WhitelabelSimulator {
     this.signing = options.signing;
     this.notifyOn = options.notifyOn ?? 'all';
     this.webhookUrl = options.webhookUrl;
-    this.endpointId = options.endpointId ?? '00000000-0000-4000-8000-0000000e0d01';
+    this.endpointId = options.endpointId ?? options.snapshot?.endpointId ?? '00000000-0000-4000-8000-0000000e0d01';
     this.faults = new Faults(() => this.now().getTime());
-    this.store = new WhitelabelStore(nowSeconds);
+    this.store = new WhitelabelStore(nowSeconds, { snapshot: options.snapshot?.store, onChange: options.onChange });
     // Signed per delivery, with the clock at that moment: a duplicate or delayed delivery is a
     // fresh request, exactly as a retrying platform would send it.
     this.webhooks = new WebhookOutbox<WhitelabelEventPayload>((payload) => {
@@ -180,6 +186,11 @@ export class WhitelabelSimulator {
   /** Requests received (credentials removed), optionally only those matching a route pattern. */
   requests(match = '*'): RequestLogEntry[] {
     return this.server.log.filter((e) => matches(match, e.route));
+  }
+
+  /** Everything needed to start again where this one is (tickets, endpoint id). */
+  toSnapshot(): WhitelabelSnapshot {
+    return { version: 1, store: this.store.toSnapshot(), endpointId: this.endpointId };
   }
 
   /** Shorthand for `faults.add`. Route keys: 'GET /tickets/:id', 'POST /tickets/:id/replies', 'PUT /tickets/:id'. */

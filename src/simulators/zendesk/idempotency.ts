@@ -1,4 +1,6 @@
 import type { SimResponse } from '../common/sim-server';
+import { unwatched, type OnChange } from '../common/snapshot';
+import type { IdempotencyEntry } from './snapshot';
 
 /**
  * Zendesk's `Idempotency-Key` on ticket creation: the first response is kept for 2 hours and
@@ -8,16 +10,28 @@ import type { SimResponse } from '../common/sim-server';
 const TTL_MS = 2 * 60 * 60 * 1000;
 export const MAX_KEY_LENGTH = 255;
 
-interface Entry {
-  fingerprint: string;
-  response: SimResponse;
-  expiresAt: number;
-}
+type Entry = Omit<IdempotencyEntry, 'key'>;
 
 export class IdempotencyCache {
   private readonly entries = new Map<string, Entry>();
+  private readonly changed: OnChange;
 
-  constructor(private readonly now: () => number) {}
+  constructor(
+    private readonly now: () => number,
+    options: { snapshot?: readonly IdempotencyEntry[]; onChange?: OnChange } = {},
+  ) {
+    this.changed = options.onChange ?? unwatched;
+    for (const { key, ...entry } of structuredClone(options.snapshot ?? [])) this.entries.set(key, entry);
+  }
+
+  /**
+   * The keys still remembered. Kept across a restart of the sandbox because the bridge retries a
+   * create whose answer it never saw with the same key, and must not get a second ticket.
+   */
+  toSnapshot(): IdempotencyEntry[] {
+    const live = [...this.entries].filter(([, e]) => e.expiresAt > this.now());
+    return structuredClone(live.map(([key, e]) => ({ key, ...e })));
+  }
 
   /** The replayed response, 'conflict' for a different body, or null when the key is new. */
   lookup(key: string, body: unknown): SimResponse | 'conflict' | null {
@@ -28,6 +42,7 @@ export class IdempotencyCache {
 
   remember(key: string, body: unknown, response: SimResponse): void {
     this.entries.set(key, { fingerprint: fingerprint(body), response, expiresAt: this.now() + TTL_MS });
+    this.changed();
   }
 }
 

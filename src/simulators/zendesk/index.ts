@@ -4,3 +4,5 @@ export { zendeskSignature } from './events';
 export type { ZendeskEventType, ZendeskTicketDetail, ZendeskWebhookEvent } from './events';
 export { ZendeskRuleError } from './store';
 export type { ZdComment, ZdStatus, ZdTicket, ZdUser } from './store';
+export { zendeskSnapshotSchema } from './snapshot';
+export type { ZendeskSnapshot } from './snapshot';

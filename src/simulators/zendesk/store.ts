@@ -3,6 +3,8 @@
  * shape. Both the HTTP routes (the bridge's API user) and the programmatic agent go through
  * `create`/`update`, so the rules hold whoever writes.
  */
+import { unwatched, type OnChange } from '../common/snapshot';
+import type { ZendeskStoreSnapshot } from './snapshot';
 
 export const ZD_STATUSES = ['new', 'open', 'pending', 'hold', 'solved', 'closed'] as const;
 export type ZdStatus = (typeof ZD_STATUSES)[number];
@@ -105,13 +107,45 @@ export class ZendeskStore {
   private nextComment = 9_998;
   private nextAudit = 70_001;
   private nextEvent = 80_001;
+  private readonly changed: OnChange;
 
-  constructor(private readonly now: () => Date) {}
+  constructor(
+    private readonly now: () => Date,
+    options: { snapshot?: ZendeskStoreSnapshot; onChange?: OnChange } = {},
+  ) {
+    this.changed = options.onChange ?? unwatched;
+    const snapshot = options.snapshot && structuredClone(options.snapshot);
+    if (snapshot) {
+      for (const u of snapshot.users) this.users.set(u.id, u);
+      for (const { ticket, comments } of snapshot.tickets) {
+        this.tickets.set(ticket.id, ticket);
+        this.comments.set(ticket.id, comments);
+      }
+      const { user, ticket, comment, audit, event } = snapshot.next;
+      [this.nextUser, this.nextTicket, this.nextComment, this.nextAudit, this.nextEvent] = [user, ticket, comment, audit, event];
+    }
+  }
+
+  /** A copy of everything, as plain data. */
+  toSnapshot(): ZendeskStoreSnapshot {
+    return structuredClone({
+      users: [...this.users.values()],
+      tickets: this.allTickets().map((ticket) => ({ ticket, comments: this.commentsOf(ticket.id) })),
+      next: { user: this.nextUser, ticket: this.nextTicket, comment: this.nextComment, audit: this.nextAudit, event: this.nextEvent },
+    });
+  }
 
   addUser(user: Omit<ZdUser, 'id'>): ZdUser {
     const u = { id: this.nextUser++, ...user };
     this.users.set(u.id, u);
+    this.changed();
     return u;
+  }
+
+  /** The bridge's API user signs in with whatever e-mail it is configured with. */
+  setEmail(user: ZdUser, email: string): void {
+    user.email = email;
+    this.changed();
   }
 
   ticket(id: number): ZdTicket | undefined {
@@ -159,6 +193,7 @@ export class ZendeskStore {
     for (const [field, value] of Object.entries(fields)) {
       audit.events.push({ id: this.nextEvent++, type: 'Create', field_name: field, value });
     }
+    this.changed();
     return { ticket, audit, actorId, comment, statusChange: { previous: null, current: status } };
   }
 
@@ -195,6 +230,7 @@ export class ZendeskStore {
     ticket.status = status;
     ticket.assignee_id = assigneeId;
     ticket.updated_at = audit.created_at;
+    this.changed();
     return { ticket, audit, actorId, comment, statusChange: status !== previous ? { previous, current: status } : null };
   }
 

@@ -1,9 +1,11 @@
 import { Faults, matches, type FaultHandle, type FaultSpec } from '../common/faults';
 import { SimServer, type RequestLogEntry } from '../common/sim-server';
+import type { OnChange } from '../common/snapshot';
 import { WebhookOutbox, type WebhookDelivery } from '../common/webhooks';
 import { eventsFor, signedWebhook, type ZendeskWebhookEvent } from './events';
 import { IdempotencyCache } from './idempotency';
 import { zendeskErrorBody, zendeskRoutes } from './routes';
+import type { ZendeskSnapshot } from './snapshot';
 import {
   ZendeskStore,
   type ZdComment,
@@ -30,6 +32,14 @@ export interface ZendeskSimulatorOptions {
   pageSize?: number;
   accountId?: number;
   now?: () => Date;
+  /**
+   * Start with the users, tickets, comments, id counters and remembered idempotent creates of
+   * an earlier run (`toSnapshot()`). Its bridge user and agent are kept (their ids are in
+   * tickets); `bridgeEmail`, when given, still decides the e-mail the API user signs in with.
+   */
+  snapshot?: ZendeskSnapshot;
+  /** Told after every change to that state (not of webhooks, faults or the request log). */
+  onChange?: OnChange;
 }
 
 type Delivered = WebhookDelivery<ZendeskWebhookEvent>[];
@@ -51,6 +61,7 @@ export class ZendeskSimulator {
   echoApiWrites: boolean;
   pageSize: number;
   private readonly store: ZendeskStore;
+  private readonly idempotency: IdempotencyCache;
   private readonly server: SimServer;
   private readonly accountId: number;
   private origin = '';
@@ -64,10 +75,19 @@ export class ZendeskSimulator {
     this.pageSize = options.pageSize ?? 100;
     this.accountId = options.accountId ?? 9_000_001;
     this.faults = new Faults(() => now().getTime());
-    this.store = new ZendeskStore(now);
-    const bridgeEmail = options.bridgeEmail ?? 'bridge@example.test';
-    this.bridgeUser = this.store.addUser({ name: 'Ticket Bridge', email: bridgeEmail, role: 'admin' });
-    this.agent = this.store.addUser({ name: 'Agent Smith', email: 'agent@example.test', role: 'agent' });
+    const { snapshot, onChange } = options;
+    this.store = new ZendeskStore(now, { snapshot: snapshot?.store, onChange });
+    this.idempotency = new IdempotencyCache(() => now().getTime(), { snapshot: snapshot?.idempotency, onChange });
+    if (snapshot) {
+      // The schema guarantees both exist.
+      this.bridgeUser = this.store.users.get(snapshot.bridgeUserId)!;
+      this.agent = this.store.users.get(snapshot.agentId)!;
+      if (options.bridgeEmail && options.bridgeEmail !== this.bridgeUser.email) this.store.setEmail(this.bridgeUser, options.bridgeEmail);
+    } else {
+      const bridgeEmail = options.bridgeEmail ?? 'bridge@example.test';
+      this.bridgeUser = this.store.addUser({ name: 'Ticket Bridge', email: bridgeEmail, role: 'admin' });
+      this.agent = this.store.addUser({ name: 'Agent Smith', email: 'agent@example.test', role: 'agent' });
+    }
     this.webhooks = new WebhookOutbox<ZendeskWebhookEvent>((event) => {
       if (!this.webhookUrl) return null;
       return { url: this.webhookUrl, ...signedWebhook(this.webhookSecret, JSON.stringify(event), now()) };
@@ -82,7 +102,7 @@ export class ZendeskSimulator {
         apiWrote: (write) => {
           if (this.echoApiWrites) for (const e of this.events(write)) this.webhooks.emitInBackground(e);
         },
-        idempotency: new IdempotencyCache(() => now().getTime()),
+        idempotency: this.idempotency,
       }),
       faults: this.faults,
       authenticate: (headers) =>
@@ -193,6 +213,17 @@ export class ZendeskSimulator {
 
   fault(spec: FaultSpec): FaultHandle {
     return this.faults.add(spec);
+  }
+
+  /** Everything needed to start again where this one is (see `ZendeskSimulatorOptions.snapshot`). */
+  toSnapshot(): ZendeskSnapshot {
+    return {
+      version: 1,
+      store: this.store.toSnapshot(),
+      bridgeUserId: this.bridgeUser.id,
+      agentId: this.agent.id,
+      idempotency: this.idempotency.toSnapshot(),
+    };
   }
 
   /** Apply a change as a person in Zendesk (rules enforced), then deliver its webhooks. */
