@@ -18,7 +18,7 @@ function percentile(sorted: number[], p: number): number {
 async function main(): Promise<void> {
   const iterations = Number(process.argv.find((a) => /^\d+$/.test(a)) ?? 200);
   const noCache = process.argv.includes('--no-cache');
-  const env = await createTestEnv({ forceInMemory: true });
+  const env = await createTestEnv();
   const worker = await startWorker(env, {
     workflowBundle: await bundleWorkflows(require.resolve('./roundtrip-workflow')),
     activities: { process: async (value: string) => `processed ${value}` },

@@ -1,8 +1,8 @@
 /**
  * `npm start`: the API and the worker in one process, on an embedded default.
- *  - Temporal: TEMPORAL_ADDRESS, else a local dev server (temporal CLI, else the SDK's download),
- *    else, offline, the in-memory Temporal test service (loudly: nothing is durable).
- *  - Connect and Zendesk: the configured ones, else a sandbox with both simulators in-process.
+ *  - Temporal: TEMPORAL_ADDRESS, else the official dev server (`temporal server start-dev`), its
+ *    SQLite file in the data directory (durable across restarts) and the Temporal UI beside it.
+ *  - Connect and Zendesk: the configured ones, else a sandbox with the simulators in-process.
  * Production runs the two halves apart: `npm run worker` and `npm run api`.
  */
 import { Connection } from '@temporalio/client';
@@ -17,10 +17,16 @@ import { logPayloadEncryption } from './security/codec/data-converter';
 import { portsFromConfig } from './runtime/ports';
 import { sandboxInstructions, startSandbox } from './runtime/sandbox';
 import { provideTemporal } from './runtime/temporal';
+import { temporalConnectionOptions } from './runtime/temporal-connection';
+import { assertPortFree, PortInUseError } from './runtime/dev-server';
+import { TemporalCliNotFound } from './runtime/temporal-cli';
+import { join } from 'node:path';
 import { onShutdown } from './runtime/shutdown';
 
 async function main(): Promise<void> {
   const config = loadConfig();
+  // Before anything starts: a second `npm start` says so in one line instead of half-starting.
+  await assertPortFree(config.port, 'ticket-bridge API', '0.0.0.0');
   const logger = createLogger({ level: config.logLevel, base: { service: 'ticket-bridge' } });
   logPayloadEncryption(logger, config);
   // The SDK's, the workflows' and the activities' log lines through pino (the SDK's own only from
@@ -28,21 +34,22 @@ async function main(): Promise<void> {
   const runtime = installTemporalRuntime({ logger, metricsAddress: config.workerMetricsAddress });
   if (runtime.metricsUrl) logger.info({ url: runtime.metricsUrl }, `worker metrics on ${runtime.metricsUrl}`);
 
-  const temporal = await provideTemporal({ address: config.temporal.address, namespace: config.temporal.namespace, purpose: 'run' });
+  const temporal = await provideTemporal({
+    address: config.temporal.address,
+    namespace: config.temporal.namespace,
+    connectionOptions: temporalConnectionOptions(config.temporal),
+    dataDir: config.dataDir,
+    devServerPort: config.temporal.devServerPort,
+  });
   logger.info({ temporal: temporal.kind, address: temporal.address }, `Temporal: ${temporal.description}`);
-  if (!temporal.durable) {
-    logger.warn(
-      '*** NOT DURABLE: this Temporal service lives in this process. Every ticket workflow is lost when it stops. ' +
-        'Set TEMPORAL_ADDRESS for anything but a try-out. ***',
-    );
-  }
 
   const configured = portsFromConfig(config);
-  const sandbox = configured ? null : await startSandbox();
+  const sandbox = configured ? null : await startSandbox({ stateFile: join(config.dataDir, 'sandbox.json') });
   const ports = configured ?? sandbox!.ports;
 
-  const nativeConnection = await NativeConnection.connect({ address: temporal.address });
-  const connection = await Connection.connect({ address: temporal.address });
+  const connectionOptions = { ...temporalConnectionOptions(config.temporal), address: temporal.address };
+  const nativeConnection = await NativeConnection.connect(connectionOptions);
+  const connection = await Connection.connect(connectionOptions);
   const client = createClient(connection, temporal.namespace, config);
 
   const worker = await startWorkerHalf({
@@ -73,6 +80,10 @@ async function main(): Promise<void> {
     const opsToken = config.generatedSecrets.includes('OPS_API_TOKEN') ? config.opsApiToken : '$OPS_API_TOKEN';
     process.stdout.write(sandboxInstructions(api.url, opsToken) + '\n');
   }
+  if (temporal.uiUrl) {
+    const ticketWorkflows = `${temporal.uiUrl}/namespaces/${encodeURIComponent(temporal.namespace)}/workflows?query=${encodeURIComponent('WorkflowType="ticketWorkflow"')}`;
+    process.stdout.write(`\n  Temporal UI (every ticket is a workflow):\n    ${ticketWorkflows}\n\n`);
+  }
 
   onShutdown(logger, async () => {
     await api.stop();
@@ -86,8 +97,15 @@ async function main(): Promise<void> {
 }
 
 main().catch((err) => {
-  if (err instanceof ConfigError) {
+  if (err instanceof ConfigError || err instanceof TemporalCliNotFound) {
     process.stderr.write(`${err.message}\n`);
+    process.exit(2);
+  }
+  if (err instanceof PortInUseError) {
+    process.stderr.write(
+      `ticket-bridge: ${err.message}. Is another \`npm start\` running? Stop it, or choose other ports ` +
+        `(PORT, TEMPORAL_DEV_PORT), or use a running Temporal with TEMPORAL_ADDRESS.\n`,
+    );
     process.exit(2);
   }
   process.stderr.write(`ticket-bridge failed to start: ${err instanceof Error ? err.stack : String(err)}\n`);

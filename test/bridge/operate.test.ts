@@ -103,7 +103,7 @@ describe('operating the bridge', () => {
       await rig.connect.userComments(id, 'Still cold, and my neighbour Jane Doe too.');
       const details = await eventually(
         async () => {
-          await rig.env.sleep(rig.env.duration('2m', '3s'));
+          await rig.env.sleep('3s');
           const d = await get<TicketDetails>(`/tickets/connect/${id}`);
           expect(d.pendingActivities[0]?.attempt).toBeGreaterThanOrEqual(2);
           return d;
@@ -123,7 +123,7 @@ describe('operating the bridge', () => {
     } finally {
       outage.remove();
     }
-    await rig.env.sleep(rig.env.duration('2m', '3s'));
+    await rig.env.sleep('3s');
     await eventually(() => expect(rig.zendesk.comments(zd.id).map((c) => c.body)).toContain('Still cold, and my neighbour Jane Doe too.'), { timeoutMs: 60_000 });
     await eventually(async () => expect((await get<TicketDetails>(`/tickets/connect/${id}`)).pendingActivities).toEqual([]));
 

@@ -1,56 +1,27 @@
 /**
- * `createTestEnv()`: the one way workflow tests get a Temporal service, with the same shape as the
- * SDK's TestWorkflowEnvironment (client, nativeConnection, namespace, sleep, teardown).
+ * `createTestEnv()`: the one way tests get a Temporal server, always a real one:
+ *  - under jest, the official dev server that `global-setup.ts` started for the whole run, or
+ *    the server `TEMPORAL_ADDRESS` names;
+ *  - outside jest (a benchmark, a child process), a dev server of its own, stopped at teardown.
+ * Each env claims a namespace of its own (see namespaces.ts), so test files never see each
+ * other's workflows in visibility, the reconciler or the Temporal UI.
  */
 import { Client, Connection } from '@temporalio/client';
 import { Duration, msToNumber } from '@temporalio/common/lib/time';
 import { DefaultLogger, LogLevel, NativeConnection, Runtime } from '@temporalio/worker';
-import type { InMemoryTemporal } from '../temporal-service';
-import { provideTemporal, type ProvidedTemporal, type TemporalKind } from '../../src/runtime/temporal';
-
-/** Which Temporal service the harness picked (see src/runtime/temporal.ts, shared with `npm start`). */
-export type EnvKind = TemporalKind;
-
-export interface TestEnvOptions {
-  /** In-memory service only: fail tests on unimplemented RPCs, unsupported commands, failed workflow tasks. Default true. */
-  strict?: boolean;
-  /** In-memory service only: automatic time skipping. Default true. */
-  timeSkipping?: boolean;
-  /** Skip the external/cli/download probes and use the in-memory service. */
-  forceInMemory?: boolean;
-}
+import { startDevServer, type DevServer } from '../../src/runtime/dev-server';
+import { claimNamespace } from './namespaces';
 
 export interface TestEnv {
-  readonly kind: EnvKind;
-  /** True when `sleep` and result waits skip time instead of waiting for it. */
-  readonly supportsTimeSkipping: boolean;
   readonly address: string;
   readonly namespace: string;
   readonly connection: Connection;
   readonly client: Client;
   readonly nativeConnection: NativeConnection;
-  /** The in-memory service, when that is what the harness picked (strict-mode/time-skipping tests). */
-  readonly inMemory?: InMemoryTemporal;
-  /** Lets time pass: skipped on time-skipping servers, real otherwise. */
+  /** Real time passes: there is no time skipping on a real server (tests configure short durations). */
   sleep(duration: Duration): Promise<void>;
-  /**
-   * A duration for tests that rely on time skipping: `skipped` where time skips, a short real
-   * `real` on a real server (so the same test stays fast everywhere).
-   */
-  duration(skipped: Duration, real: Duration): Duration;
-  /** Closes connections and stops the server; throws strict-mode violations recorded meanwhile. */
+  /** Closes connections, and stops the server when this env started it. */
   teardown(): Promise<void>;
-}
-
-function provide(options: Required<TestEnvOptions>): Promise<ProvidedTemporal> {
-  return provideTemporal({
-    address: options.forceInMemory ? null : process.env.TEMPORAL_ADDRESS,
-    namespace: process.env.TEMPORAL_NAMESPACE ?? 'default',
-    purpose: 'test',
-    strict: options.strict,
-    timeSkipping: options.timeSkipping,
-    forceInMemory: options.forceInMemory,
-  });
 }
 
 /**
@@ -69,50 +40,33 @@ function installQuietRuntime(): void {
   }
 }
 
-export async function createTestEnv(opts: TestEnvOptions = {}): Promise<TestEnv> {
+export async function createTestEnv(): Promise<TestEnv> {
   installQuietRuntime();
-  const options: Required<TestEnvOptions> = {
-    strict: opts.strict ?? true,
-    timeSkipping: opts.timeSkipping ?? true,
-    forceInMemory: opts.forceInMemory ?? false,
-  };
-  const server = await provide(options);
-  process.stderr.write(`[temporal test env] using ${server.description}\n`);
-
-  const sdkEnv = server.sdkEnv;
-  const connection = sdkEnv?.connection ?? (await Connection.connect({ address: server.address }));
-  const nativeConnection = sdkEnv?.nativeConnection ?? (await NativeConnection.connect({ address: server.address }));
-  const client = sdkEnv?.client ?? new Client({ connection, namespace: server.namespace });
-
-  const sleep = async (duration: Duration): Promise<void> => {
-    const ms = msToNumber(duration);
-    if (server.inMemory) return server.inMemory.sleep(ms);
-    if (sdkEnv) return sdkEnv.sleep(ms);
-    await new Promise((resolve) => setTimeout(resolve, ms));
-  };
+  let ownServer: DevServer | undefined;
+  let address = process.env.TEMPORAL_ADDRESS;
+  if (!address) {
+    ownServer = await startDevServer({ port: 0, headless: true });
+    address = ownServer.address;
+  }
+  const connection = await Connection.connect({ address });
+  const namespace = await claimNamespace(connection);
+  const nativeConnection = await NativeConnection.connect({ address });
+  const client = new Client({ connection, namespace });
 
   let tornDown = false;
   return {
-    kind: server.kind,
-    supportsTimeSkipping: server.supportsTimeSkipping,
-    address: server.address,
-    namespace: server.namespace,
+    address,
+    namespace,
     connection,
     client,
     nativeConnection,
-    inMemory: server.inMemory,
-    sleep,
-    duration: (skipped, real) => (server.supportsTimeSkipping ? skipped : real),
+    sleep: (duration) => new Promise((resolve) => setTimeout(resolve, msToNumber(duration))),
     teardown: async () => {
       if (tornDown) return;
       tornDown = true;
-      if (!sdkEnv) {
-        await connection.close().catch(() => undefined);
-        await nativeConnection.close().catch(() => undefined);
-      }
-      const violations = server.inMemory?.violations() ?? [];
-      await server.stop();
-      if (violations.length > 0) server.inMemory?.assertNoViolations();
+      await connection.close().catch(() => undefined);
+      await nativeConnection.close().catch(() => undefined);
+      await ownServer?.stop();
     },
   };
 }

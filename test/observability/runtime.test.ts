@@ -30,7 +30,8 @@ describe('Temporal runtime: worker metrics and SDK logs through pino (child proc
     const address = `127.0.0.1:${await freePort()}`;
     child = spawn(process.execPath, ['--import', 'tsx', resolve(__dirname, 'fixtures/runtime-child.ts'), address], {
       cwd: resolve(__dirname, '../..'),
-      env: { ...process.env, TEMPORAL_ADDRESS: '' },
+      // The run's Temporal dev server (TEMPORAL_ADDRESS from the global setup) and its namespace pool.
+      env: process.env,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));

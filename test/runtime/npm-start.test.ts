@@ -1,84 +1,149 @@
 /**
  * The README's first command: `npm start` with nothing configured runs the whole bridge on the
- * embedded default (in-memory Temporal, sandbox simulators). Run as a real process, played over
- * HTTP like a person would, and stopped with SIGINT.
+ * embedded default: the official Temporal dev server (durable, its SQLite file in DATA_DIR, with
+ * the Temporal UI) and the sandbox simulators. Run as a real process, played over HTTP like a
+ * person would, stopped with SIGINT and started again on the same data directory.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { assertPortFree, freePort } from '../../src/runtime/dev-server';
 import { eventually } from '../harness';
 
-jest.setTimeout(120_000);
+jest.setTimeout(180_000);
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
+const root = join(__dirname, '..', '..');
+
+interface Started {
+  child: ChildProcess;
+  output: () => string;
+  exited: Promise<number | null>;
+}
+
+/** Exactly what `npm start` runs, minus npm: its own process, its own environment. */
+function npmStart(env: Record<string, string>): Started {
+  const child = spawn(join(root, 'node_modules', '.bin', 'tsx'), ['src/main.ts'], {
+    cwd: root,
+    env: { PATH: process.env.PATH!, HOME: process.env.HOME!, WORKER_METRICS_ADDRESS: 'off', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
+  let output = '';
+  child.stdout!.on('data', (d) => (output += String(d)));
+  child.stderr!.on('data', (d) => (output += String(d)));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { child, output: () => output, exited };
+}
+
+async function stop(started: Started | undefined): Promise<number | null> {
+  if (!started || started.child.exitCode !== null) return started?.child.exitCode ?? null;
+  started.child.kill('SIGINT');
+  return started.exited;
+}
+
+/** A dev server port whose UI port (+1000) is free too. */
+async function devServerPort(): Promise<number> {
+  for (;;) {
+    const port = await freePort();
+    if (port > 64_535) continue;
+    try {
+      await assertPortFree(port + 1000, 'UI');
+      return port;
+    } catch {
+      // taken: pick another
+    }
+  }
 }
 
 describe('npm start (sandbox on the embedded default)', () => {
-  let child: ChildProcess;
-  let output = '';
+  const dataDir = mkdtempSync(join(tmpdir(), 'ticket-bridge-start-'));
+  let env: Record<string, string>;
   let api = '';
+  let first: Started | undefined;
+  let second: Started | undefined;
 
   beforeAll(async () => {
     const port = await freePort();
-    const root = join(__dirname, '..', '..');
-    // Exactly what `npm start` runs, minus npm: its own process, its own environment.
-    child = spawn(join(root, 'node_modules', '.bin', 'tsx'), ['src/main.ts'], {
-      cwd: root,
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, PORT: String(port), WORKER_METRICS_ADDRESS: 'off' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    child.stdout!.on('data', (d) => (output += String(d)));
-    child.stderr!.on('data', (d) => (output += String(d)));
+    env = { PORT: String(port), DATA_DIR: dataDir, TEMPORAL_DEV_PORT: String(await devServerPort()) };
     api = `http://127.0.0.1:${port}`;
-    await eventually(() => expect(output).toMatch(/Play the end user/), { timeoutMs: 60_000, intervalMs: 200 });
   });
 
   afterAll(async () => {
-    if (child && child.exitCode === null) {
-      child.kill('SIGKILL');
-      await new Promise((resolve) => child.once('exit', resolve));
-    }
+    await stop(first);
+    await stop(second);
+    rmSync(dataDir, { recursive: true, force: true });
   });
 
   const post = (path: string, body: unknown) =>
     fetch(`${api}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const view = async (ticketId: string) =>
+    (await (await fetch(`${api}/sandbox/tickets/${ticketId}`)).json()) as {
+      app: { status: string; comments: Array<{ author: string; message: string }> };
+      zendesk: { id: number; comments: Array<{ body: string }> } | null;
+    };
+  let ticketId = '';
+  let zendeskId = 0;
 
-  test('says it is not durable, and the sandbox plays a ticket both ways', async () => {
-    // Offline (here) it is the in-memory service, and it says loudly that nothing is durable.
-    if (/in-memory Temporal test service/.test(output)) expect(output).toMatch(/NOT DURABLE/);
-    else expect(output).toMatch(/temporal CLI dev server|SDK-downloaded Temporal/);
+  test('starts on the official Temporal dev server and prints the Temporal UI link', async () => {
+    first = npmStart(env);
+    await eventually(() => expect(first!.output()).toMatch(/Temporal UI/), { timeoutMs: 120_000, intervalMs: 200 });
+    expect(first.output()).toMatch(/Temporal dev server 1\.5\.1 \(Server 1\.29\.1, UI [\d.]+\)/);
+    expect(first.output()).toContain(join(dataDir, 'temporal.db'));
+    const uiLink = /(http:\/\/127\.0\.0\.1:\d+\/namespaces\/default\/workflows\?query=\S+)/.exec(first.output())![1]!;
+    expect(decodeURIComponent(uiLink)).toContain('WorkflowType="ticketWorkflow"');
+    // The link opens the Temporal UI (its HTML shell; the browser test looks inside).
+    const page = await fetch(uiLink);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toMatch(/<html/i);
+  });
 
+  test('the sandbox plays a ticket both ways', async () => {
     const created = await post('/sandbox/user/tickets', { title: 'Meter', description: 'Doubled overnight.' });
     expect(created.status).toBe(200);
-    const { ticketId } = (await created.json()) as { ticketId: string };
-    const zendeskId = await eventually(async () => {
-      const view = (await (await fetch(`${api}/sandbox/tickets/${ticketId}`)).json()) as { zendesk: { id: number } | null };
-      expect(view.zendesk).not.toBeNull();
-      return view.zendesk!.id;
+    ticketId = ((await created.json()) as { ticketId: string }).ticketId;
+    zendeskId = await eventually(async () => {
+      const { zendesk } = await view(ticketId);
+      expect(zendesk).not.toBeNull();
+      return zendesk!.id;
     });
-
     expect((await post(`/sandbox/agent/tickets/${zendeskId}/replies`, { body: 'Send a photo?' })).status).toBe(200);
-    await eventually(async () => {
-      const view = (await (await fetch(`${api}/sandbox/tickets/${ticketId}`)).json()) as { app: { status: string; comments: unknown[] } };
-      expect(view.app).toMatchObject({ status: 'PENDING', comments: [{ author: 'SUPPORT', message: 'Send a photo?' }] });
-    });
+    await eventually(async () =>
+      expect((await view(ticketId)).app).toMatchObject({ status: 'PENDING', comments: [{ author: 'SUPPORT', message: 'Send a photo?' }] }),
+    );
     // A bad play request is a 400 naming the field, like every other endpoint.
     const bad = await post('/sandbox/user/tickets', { title: '' });
     expect(bad.status).toBe(400);
     expect(JSON.stringify(await bad.json())).toMatch(/description/);
   });
 
-  test('stops cleanly on SIGINT', async () => {
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-    child.kill('SIGINT');
-    expect(await exited).toBe(0);
+  test('a second npm start on the same ports says so in one line, and changes nothing', async () => {
+    const clash = npmStart(env);
+    expect(await clash.exited).toBe(2);
+    expect(clash.output()).toMatch(/port \d+ \(ticket-bridge API\) is already in use\. Is another `npm start` running\?/);
+    expect(clash.output()).not.toMatch(/\n\s+at /); // no stack trace
+    expect((await fetch(`${api}/sandbox/tickets/${ticketId}`)).status).toBe(200);
+  });
+
+  test('stops cleanly on SIGINT, Temporal included', async () => {
+    expect(await stop(first)).toBe(0);
+    await expect(assertPortFree(Number(env.TEMPORAL_DEV_PORT), 'Temporal')).resolves.toBeUndefined();
+  });
+
+  test('started again on the same data directory: the ticket, its workflow and the simulators are all there, and it keeps syncing', async () => {
+    second = npmStart(env);
+    await eventually(() => expect(second!.output()).toMatch(/Temporal UI/), { timeoutMs: 120_000, intervalMs: 200 });
+    expect((await view(ticketId)).app.comments).toEqual([{ author: 'SUPPORT', message: 'Send a photo?' }]);
+
+    // The workflow from the first run picks up the user's next comment.
+    expect((await post(`/sandbox/user/tickets/${ticketId}/comments`, { message: 'Here it is.' })).status).toBe(200);
+    await eventually(async () => expect((await view(ticketId)).zendesk!.comments.map((c) => c.body)).toContain('Here it is.'), {
+      timeoutMs: 30_000,
+    });
+    const token = /authorization: Bearer ([\w-]+)/.exec(second.output())?.[1];
+    expect(token).toBeDefined();
+    const state = await fetch(`${api}/tickets/connect/${ticketId}`, { headers: { authorization: `Bearer ${token}` } });
+    expect(state.status).toBe(200);
+    expect(await state.json()).toMatchObject({ workflowId: `ticket/connect/${ticketId}` });
+    expect(await stop(second)).toBe(0);
   });
 });
