@@ -117,6 +117,8 @@ describe('Connect ⇄ Zendesk through one workflow per ticket', () => {
     expect(final.status).toBe('CLOSED');
     expect(rig.connect.ticket(id)!.status).toBe('CLOSED');
     expect(rig.zendesk.ticket(zd.id)!.status).toBe('closed');
+    // `RECORD_HISTORIES=1 npx jest test/bridge/connect-zendesk -t "SOLVED timer"` refreshes its replay fixture.
+    if (process.env.RECORD_HISTORIES) recordHistory('connect-solved-timer', await rig.env.client.workflow.getHandle(`ticket/connect/${id}`).fetchHistory());
   });
 
   test('"not resolved": the timer is cancelled, Zendesk reopens, the app shows PENDING', async () => {

@@ -1,9 +1,11 @@
 /** jest globalTeardown of `npm run test:hostile`: one table for all files' figures. */
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import stopTemporal from '../../harness/global-teardown';
 import { type Figures, Tally } from './verdict';
 
-export default function summary(): void {
+export default async function summary(): Promise<void> {
+  await stopTemporal();
   const dir = process.env.HOSTILE_FIGURES_DIR;
   if (!dir) return;
   const tally = new Tally();
