@@ -1,6 +1,6 @@
 /**
  * Benchmark (not a test): start → signal → activity → complete round trips through the real SDK
- * worker and client on the in-memory Temporal service. The worker is started once, before timing.
+ * worker and client on the official Temporal dev server. The worker is started once, before timing.
  *
  *   npx tsx bench/roundtrip.ts [iterations=200] [--no-cache]
  */
