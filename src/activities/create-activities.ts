@@ -20,11 +20,12 @@ export interface ActivityDeps {
 const UNMAPPED: AssigneeResolver = (ref) => ({ crmAssigneeId: null, mapped: ref === null });
 
 /**
- * A retried attempt (the previous one failed, timed out, or its worker was killed) may follow a
- * write that landed without us hearing back: only then is the extra read for dedupe worth it.
+ * A retried attempt (the previous one failed, timed out, or its worker was killed), or a write
+ * the workflow began in an earlier activity (`landedCheck`), may follow a write that landed
+ * without us hearing back: only then is the extra read for dedupe worth it.
  */
-function dedupeFor({ afterCommentId, excludeIds }: CommentDedupe) {
-  return { check: Context.current().info.attempt > 1, afterCommentId, excludeIds };
+function dedupeFor({ afterCommentId, excludeIds, landedCheck }: CommentDedupe) {
+  return { check: landedCheck === true || Context.current().info.attempt > 1, afterCommentId, excludeIds };
 }
 
 export function createActivities({ sources, crm, assignees = {} }: ActivityDeps): TicketActivities {

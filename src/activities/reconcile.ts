@@ -24,7 +24,17 @@ export interface ReconcileSummary {
   crmSignals: number;
   /** Tickets that could not be checked this round (a remote down, ...): tried again next round. */
   failed: number;
+  /** Source tickets that read as 404 this round. */
+  missing: number;
+  /**
+   * Set when so many tickets read as 404 at once that it is the remote, not the users (a wrong
+   * tenant key, a misrouted load balancer): the round stopped signalling and said so.
+   */
+  haltedOnMassNotFound?: string;
 }
+
+/** A round stops once this many tickets, and at least this share of those checked, read as 404. */
+export const MASS_NOT_FOUND = { atLeast: 5, share: 0.2 } as const;
 
 export interface ReconcilerActivities {
   reconcileOpenTickets(): Promise<ReconcileSummary>;
@@ -48,14 +58,13 @@ export function createReconcilerActivities({ client, sources, crm }: ReconcilerD
     const source = sources[state.source];
     if (source) {
       const ticket = await source.fetchTicket(state.sourceTicketId);
+      if (ticket === null) summary.missing++;
+      if (massNotFound(summary)) return;
       const fingerprint = ticket ? sourceFingerprint(ticket) : 'deleted';
       if (fingerprint !== state.fingerprints.source) {
-        await handle.signal(sourceChangedSignal, {
-          kind: ticket ? 'updated' : 'deleted',
-          eventId: null,
-          receivedAt,
-          snapshot: null,
-        });
+        // Never 'deleted': a 404 here is only a reason to look. The workflow itself takes a
+        // ticket as deleted after an explicit DELETE, or a 404 that persists across its reads.
+        await handle.signal(sourceChangedSignal, { kind: 'updated', eventId: null, receivedAt, snapshot: null });
         summary.sourceSignals++;
       }
     }
@@ -71,8 +80,13 @@ export function createReconcilerActivities({ client, sources, crm }: ReconcilerD
 
   return {
     async reconcileOpenTickets(): Promise<ReconcileSummary> {
-      const summary: ReconcileSummary = { checked: 0, sourceSignals: 0, crmSignals: 0, failed: 0 };
+      const summary: ReconcileSummary = { checked: 0, sourceSignals: 0, crmSignals: 0, failed: 0, missing: 0 };
       for await (const execution of client.workflow.list({ query: OPEN_TICKETS })) {
+        if (massNotFound(summary)) {
+          summary.haltedOnMassNotFound = `${summary.missing} of ${summary.checked + 1} tickets read as 404 in one round: the source is misbehaving, not ${summary.missing} users deleting; this round stopped`;
+          Context.current().log.error('reconcile: halted on mass 404', { missing: summary.missing, checked: summary.checked });
+          break;
+        }
         Context.current().heartbeat(summary.checked);
         if (!isTicketSource(execution.workflowId)) continue;
         try {
@@ -90,6 +104,10 @@ export function createReconcilerActivities({ client, sources, crm }: ReconcilerD
       return summary;
     },
   };
+}
+
+function massNotFound({ missing, checked }: ReconcileSummary): boolean {
+  return missing >= MASS_NOT_FOUND.atLeast && missing >= MASS_NOT_FOUND.share * (checked + 1);
 }
 
 function isTicketSource(workflowId: string): boolean {

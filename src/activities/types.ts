@@ -7,6 +7,11 @@ export interface CommentDedupe {
   afterCommentId: string | null;
   /** Comments the workflow already knows it wrote; never mistaken for this one. */
   excludeIds: string[];
+  /**
+   * An earlier activity began this very write and may have landed it: look first, whatever the
+   * attempt. (A retried attempt always looks.)
+   */
+  landedCheck?: boolean;
 }
 
 /**

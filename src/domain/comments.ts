@@ -68,7 +68,8 @@ export function newSourceComments(
 
 export interface CrmParticipants {
   requesterId: string;
-  bridgeUserId: string;
+  /** null: replies by the bridge's API user are an agent's like any other (its own writes are known by id). */
+  bridgeUserId: string | null;
 }
 
 /**

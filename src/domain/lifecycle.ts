@@ -19,11 +19,19 @@ export interface LifecycleSettings {
    * says PENDING (even though a plain user reply means OPEN); configurable, PENDING by default.
    */
   reopenSourceStatus: 'PENDING' | 'OPEN';
+  /**
+   * A source that reads NEW once the CRM ticket exists tells nothing new: no person moves a ticket
+   * back to NEW, but a source that derives its status (the white-label platform: "no client reply
+   * yet") still says NEW after an agent replied, and taking that as a change reopened the CRM
+   * ticket. Off only for ticket workflows that started before this rule (replay safety).
+   */
+  linkedNewIsNoChange: boolean;
 }
 
 export const DEFAULT_LIFECYCLE_SETTINGS: LifecycleSettings = {
   solvedAutoCloseAfterMs: 72 * 60 * 60 * 1000,
   reopenSourceStatus: 'PENDING',
+  linkedNewIsNoChange: true,
 };
 
 export interface LifecycleState {
@@ -175,7 +183,9 @@ function onSourceRead(
   settings: LifecycleSettings,
 ): Decision {
   const plan = new Plan(state);
-  const observed = ticket.status;
+  // A linked ticket read as NEW is where it was (see `linkedNewIsNoChange`).
+  const observed =
+    settings.linkedNewIsNoChange && state.linked && ticket.status === 'NEW' && state.sourceStatus !== null ? state.sourceStatus : ticket.status;
 
   if (!state.linked) {
     const initial = crmStatusFor(observed === 'CLOSED' ? 'NEW' : observed, false);

@@ -17,6 +17,12 @@ export interface TicketWorkflowSettings {
   continueAsNewAfterEvents: number;
   /** First wait before a sync that failed for good (a 4xx) is tried again; doubles up to an hour. */
   failedSyncRetryMs: number;
+  /**
+   * A source ticket that reads as 404 is taken as deleted only once three reads spread over this
+   * long all said so (an explicit DELETE needs no confirmation). Default 10 minutes: a misrouted
+   * load balancer or a wrong tenant key for a few minutes must not close a live ticket.
+   */
+  sourceGoneAfterMs: number;
 }
 
 export interface TicketWorkflowInput {

@@ -18,9 +18,11 @@ export interface PendingWork {
   snapshot: SourceTicket | null;
   /** An operator asked to close the ticket, with this reason. */
   closeReason: string | null;
+  /** The SOLVED timer fired: read both sides, then close if the ticket is still unconfirmed. */
+  solvedTimer?: boolean;
 }
 
-export const NO_WORK: PendingWork = { source: false, crm: false, deleted: false, snapshot: null, closeReason: null };
+export const NO_WORK: PendingWork = { source: false, crm: false, deleted: false, snapshot: null, closeReason: null, solvedTimer: false };
 
 /** Both pieces of work at once. */
 export function mergeWork(a: PendingWork, b: PendingWork): PendingWork {
@@ -39,10 +41,18 @@ export function mergeWork(a: PendingWork, b: PendingWork): PendingWork {
     deleted: a.deleted || b.deleted,
     snapshot,
     closeReason: a.closeReason ?? b.closeReason,
+    solvedTimer: Boolean(a.solvedTimer || b.solvedTimer),
   };
 }
 
+/**
+ * The memory's shape. Memory is carried across continue-as-new into code that may be newer than
+ * the code that wrote it: `upgradeMemory` fills in what an older version lacks.
+ */
+export const MEMORY_VERSION = 2;
+
 export interface TicketMemory {
+  version: number;
   lifecycle: LifecycleState;
   crm: { ticketId: string; requesterId: string; bridgeUserId: string } | null;
   /** Comment cursors and the comments the bridge wrote on each side (echo suppression). */
@@ -65,10 +75,26 @@ export interface TicketMemory {
   notes: string[];
   timeline: TicketStateView['timeline'];
   fingerprints: TicketStateView['fingerprints'];
+  /** The source read as 404 since `since` (epoch ms), `reads` times: a deletion not confirmed yet. */
+  sourceMissing: { since: number; reads: number } | null;
+  /** When to read the source again to confirm (or clear) `sourceMissing`. */
+  sourceRecheckAt: number | null;
+  /**
+   * Comment writes begun and not known to have landed, by key (`crm:<source comment id>`,
+   * `source:<crm comment id>`): a write whose key is still open checks for a landed copy first,
+   * whichever activity attempt it is.
+   */
+  openWrites: string[];
+}
+
+/** Memory carried from a run of older code, with what that version lacked filled in. */
+export function upgradeMemory(carried: Partial<TicketMemory>): TicketMemory {
+  return { ...initialMemory(), ...carried, version: MEMORY_VERSION };
 }
 
 export function initialMemory(): TicketMemory {
   return {
+    version: MEMORY_VERSION,
     lifecycle: INITIAL_LIFECYCLE_STATE,
     crm: null,
     sourceComments: { cursor: null, ownIds: [] },
@@ -92,11 +118,14 @@ export function initialMemory(): TicketMemory {
     notes: [],
     timeline: [],
     fingerprints: { source: null, crm: null },
+    sourceMissing: null,
+    sourceRecheckAt: null,
+    openWrites: [],
   };
 }
 
 export function hasWork(work: PendingWork): boolean {
-  return work.source || work.crm || work.deleted || work.snapshot !== null || work.closeReason !== null;
+  return work.source || work.crm || work.deleted || work.snapshot !== null || work.closeReason !== null || Boolean(work.solvedTimer);
 }
 
 export function toStateView(input: TicketWorkflowInput, memory: TicketMemory): TicketStateView {

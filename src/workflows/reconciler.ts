@@ -26,7 +26,8 @@ export async function reconcilerWorkflow(input: ReconcilerInput): Promise<void> 
   const rounds = input.roundsPerRun ?? 100;
   for (let round = 0; round < rounds; round++) {
     const summary = await reconcileOpenTickets();
-    if (summary.sourceSignals + summary.crmSignals + summary.failed > 0) log.info('reconcile round', { ...summary });
+    if (summary.haltedOnMassNotFound) log.error('reconcile round halted', { ...summary });
+    else if (summary.sourceSignals + summary.crmSignals + summary.failed > 0) log.info('reconcile round', { ...summary });
     await sleep(input.intervalMs);
     if (workflowInfo().continueAsNewSuggested) break;
   }

@@ -18,6 +18,16 @@ import { addNote, describeEffect, record } from './timeline';
 /** Retried until the remote is back (see TICKET_ACTIVITY_OPTIONS for why these numbers). */
 const activities = proxyActivities<TicketActivities>(TICKET_ACTIVITY_OPTIONS);
 
+/**
+ * Which sync rules a run follows. `v2` (read both sides before the SOLVED timer closes, confirm a
+ * 404 before taking it as a deletion, open-write checks, no author-based dropping of the bridge
+ * user's replies, a linked NEW read is no change) is on for every run that starts on this code;
+ * runs that began before it keep the v1 rules on replay (`patched(SYNC_V2_PATCH)`).
+ */
+export interface SyncRules {
+  v2: boolean;
+}
+
 export class TicketSync {
   constructor(
     private readonly input: TicketWorkflowInput,
@@ -25,6 +35,7 @@ export class TicketSync {
     private readonly memory: TicketMemory,
     /** Called after every lifecycle step (the workflow publishes status to the Temporal UI). */
     private readonly onStep: () => void,
+    private readonly rules: SyncRules = { v2: true },
   ) {}
 
   /** One sync: the source side, then the CRM side. false when an operation failed for good. */
@@ -36,10 +47,15 @@ export class TicketSync {
         await this.apply({ type: 'operator-closed', reason: work.closeReason, now: Date.now() }, null);
       } else if (work.deleted) {
         await this.apply({ type: 'source-deleted', now: Date.now() }, null);
-      } else if (work.source || work.snapshot) {
-        await this.syncSource(work.snapshot);
+      } else if (work.source || work.snapshot || work.solvedTimer) {
+        // The timer decides from a fresh read, never from a snapshot or from memory alone.
+        await this.syncSource(work.solvedTimer ? null : work.snapshot);
       }
       if (!memory.lifecycle.completed && memory.crm && hasWork(work)) await this.syncCrm();
+      // Both sides read: if the user neither confirmed nor answered meanwhile, the timer closes it.
+      if (work.solvedTimer && !memory.lifecycle.completed) {
+        await this.apply({ type: 'solved-timer-fired', now: Date.now() }, null);
+      }
       memory.lastSyncAt = new Date(Date.now()).toISOString();
       return true;
     } catch (err) {
@@ -54,7 +70,7 @@ export class TicketSync {
 
   /** Let the lifecycle decide on `observation` and perform what it decided. */
   async apply(observation: Observation, ticket: SourceTicket | null): Promise<void> {
-    const decision = decide(this.memory.lifecycle, observation, this.settings);
+    const decision = decide(this.memory.lifecycle, observation, { ...this.settings, linkedNewIsNoChange: this.rules.v2 });
     for (const effect of decision.effects) {
       await this.perform(effect, ticket);
       record(this.memory, 'synced', describeEffect(effect, this.input.source));
@@ -66,7 +82,13 @@ export class TicketSync {
   private async syncSource(snapshot: SourceTicket | null): Promise<void> {
     const { input, memory } = this;
     const ticket = snapshot ?? (await activities.fetchSourceTicket({ source: input.source, ticketId: input.sourceTicketId }));
-    if (ticket === null) return this.apply({ type: 'source-deleted', now: Date.now() }, null);
+    if (ticket === null) {
+      if (!this.rules.v2) return this.apply({ type: 'source-deleted', now: Date.now() }, null);
+      return this.onSourceMissing();
+    }
+    if (memory.sourceMissing) record(memory, 'received', `${input.source} ticket readable again`);
+    memory.sourceMissing = null;
+    memory.sourceRecheckAt = null;
     memory.fingerprints.source = sourceFingerprint(ticket);
     const window = newSourceComments(ticket.comments, memory.sourceComments.cursor, memory.sourceComments.ownIds);
     await this.apply({ type: 'source-read', ticket, newComments: window.fresh, now: Date.now() }, ticket);
@@ -76,6 +98,25 @@ export class TicketSync {
     if (memory.appliedSnapshotUpdatedAt === null || Date.parse(ticket.updatedAt) > Date.parse(memory.appliedSnapshotUpdatedAt)) {
       memory.appliedSnapshotUpdatedAt = ticket.updatedAt;
     }
+  }
+
+  /**
+   * A 404 from the source is news only once it persists: three reads spread over
+   * `sourceGoneAfterMs` (the first now, then half-way, then at the end). A misrouted load
+   * balancer or a wrong tenant key must not solve a live ticket in the CRM and end its workflow.
+   */
+  private async onSourceMissing(): Promise<void> {
+    const { memory, settings } = this;
+    const now = Date.now();
+    const missing = { since: memory.sourceMissing?.since ?? now, reads: (memory.sourceMissing?.reads ?? 0) + 1 };
+    memory.sourceMissing = missing;
+    if (missing.reads >= 3 && now - missing.since >= settings.sourceGoneAfterMs) {
+      record(memory, 'received', `${this.input.source} ticket gone: ${missing.reads} reads over ${Math.round((now - missing.since) / 1000)} s said 404`);
+      memory.sourceRecheckAt = null;
+      return this.apply({ type: 'source-deleted', now }, null);
+    }
+    record(memory, 'received', `${this.input.source} ticket read as 404 (${missing.reads}): not taken as deleted until confirmed`);
+    memory.sourceRecheckAt = Math.max(now + 1, missing.since + (settings.sourceGoneAfterMs * Math.min(missing.reads, 2)) / 2);
   }
 
   /** Mirror a change of the source's assignee (white-label `teammate_id`) to the CRM. */
@@ -98,7 +139,10 @@ export class TicketSync {
       throw new SyncFailure('fetchCrmTicket', 'not-found', `CRM ticket ${linked.ticketId} no longer exists (deleted in the CRM?)`);
     }
     memory.fingerprints.crm = crmFingerprint(ticket);
-    const window = newAgentReplies(ticket.comments, memory.crmComments.cursor, memory.crmComments.ownIds, linked);
+    // v1 also dropped every reply by the bridge's API user; the bridge writes no public comment
+    // as itself, so its own writes are known by id (ownIds) and a person using that account is heard.
+    const participants = this.rules.v2 ? { requesterId: linked.requesterId, bridgeUserId: null } : linked;
+    const window = newAgentReplies(ticket.comments, memory.crmComments.cursor, memory.crmComments.ownIds, participants);
     await this.apply({ type: 'crm-read', status: ticket.status, newAgentReplies: window.fresh, now: Date.now() }, null);
     memory.crmComments = { cursor: window.cursor, ownIds: window.ownIds };
   }
@@ -130,16 +174,16 @@ export class TicketSync {
         break;
       }
       case 'crm-user-comment':
-        await this.addCrmComment(crmBodyForUserComment(effect.comment), true, 'requester');
+        await this.addCrmComment(crmBodyForUserComment(effect.comment), true, 'requester', `crm:${effect.comment.id}`);
         memory.sourceComments.cursor = cursorOf(effect.comment);
         memory.counts.userCommentsToCrm++;
         break;
       case 'crm-support-note':
-        await this.addCrmComment(crmBodyForSupportNote(effect.comment), false, 'bridge');
+        await this.addCrmComment(crmBodyForSupportNote(effect.comment), false, 'bridge', `crm:${effect.comment.id}`);
         memory.sourceComments.cursor = cursorOf(effect.comment);
         break;
       case 'crm-internal-note':
-        await this.addCrmComment(effect.body, false, 'bridge');
+        await this.addCrmComment(effect.body, false, 'bridge', 'crm:internal-note');
         break;
       case 'set-crm-status':
         await activities.setCrmStatus({ crmTicketId: memory.crm!.ticketId, status: effect.status });
@@ -147,13 +191,16 @@ export class TicketSync {
         memory.counts.statusChangesToCrm++;
         break;
       case 'source-agent-reply': {
-        const { commentId } = await activities.postSourceComment({
-          source: input.source,
-          ticketId: input.sourceTicketId,
-          body: sourceBodyForAgentReply(effect.comment),
-          afterCommentId: memory.sourceComments.cursor?.id ?? null,
-          excludeIds: memory.sourceComments.ownIds,
-        });
+        const { commentId } = await this.openWrite(`source:${effect.comment.id}`, (landedCheck) =>
+          activities.postSourceComment({
+            source: input.source,
+            ticketId: input.sourceTicketId,
+            body: sourceBodyForAgentReply(effect.comment),
+            afterCommentId: memory.sourceComments.cursor?.id ?? null,
+            excludeIds: memory.sourceComments.ownIds,
+            ...landedCheck,
+          }),
+        );
         memory.sourceComments.ownIds = boundedIds([...memory.sourceComments.ownIds, commentId], MEMORY_BOUNDS.ownIds);
         memory.crmComments.cursor = cursorOf(effect.comment);
         memory.counts.agentRepliesToSource++;
@@ -167,17 +214,36 @@ export class TicketSync {
     }
   }
 
-  private async addCrmComment(body: string, isPublic: boolean, as: 'requester' | 'bridge'): Promise<void> {
+  private async addCrmComment(body: string, isPublic: boolean, as: 'requester' | 'bridge', key: string): Promise<void> {
     const memory = this.memory;
-    const { commentId } = await activities.addCrmComment({
-      crmTicketId: memory.crm!.ticketId,
-      body,
-      public: isPublic,
-      author: { as },
-      afterCommentId: memory.crmComments.cursor?.id ?? null,
-      excludeIds: memory.crmComments.ownIds,
-    });
+    const { commentId } = await this.openWrite(key, (landedCheck) =>
+      activities.addCrmComment({
+        crmTicketId: memory.crm!.ticketId,
+        body,
+        public: isPublic,
+        author: { as },
+        afterCommentId: memory.crmComments.cursor?.id ?? null,
+        excludeIds: memory.crmComments.ownIds,
+        ...landedCheck,
+      }),
+    );
     memory.crmComments.ownIds = boundedIds([...memory.crmComments.ownIds, commentId], MEMORY_BOUNDS.ownIds);
+  }
+
+  /**
+   * A comment write, exactly once by design: the intent is recorded (by key) before the write and
+   * cleared once it is known to have landed. A write whose intent is still open from an earlier
+   * activity (one that failed after its write may have landed) looks for the landed copy first,
+   * even as attempt 1 of a new activity.
+   */
+  private async openWrite<T>(key: string, write: (landedCheck: { landedCheck?: boolean }) => Promise<T>): Promise<T> {
+    const memory = this.memory;
+    if (!this.rules.v2) return write({});
+    const wasOpen = memory.openWrites.includes(key);
+    if (!wasOpen) memory.openWrites = boundedIds([...memory.openWrites, key], MEMORY_BOUNDS.ownIds);
+    const result = await write(wasOpen ? { landedCheck: true } : {});
+    memory.openWrites = memory.openWrites.filter((k) => k !== key);
+    return result;
   }
 }
 

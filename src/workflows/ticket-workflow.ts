@@ -4,7 +4,7 @@
  * and duplicates or reordering do no harm: every sync reads the source (and the CRM) back and
  * lets the pure lifecycle decide what to write (see ./ticket-sync).
  */
-import { allHandlersFinished, condition, continueAsNew, setHandler, workflowInfo } from '@temporalio/workflow';
+import { allHandlersFinished, condition, continueAsNew, patched, setHandler, workflowInfo } from '@temporalio/workflow';
 import {
   closeUpdate,
   crmChangedSignal,
@@ -16,7 +16,7 @@ import {
   type TicketWorkflowSettings,
 } from './definitions';
 import { onCrmNotification, onSourceNotification, validateOperatorRequest } from './intake';
-import { hasWork, initialMemory, mergeWork, NO_WORK, toStateView, type PendingWork, type TicketMemory } from './memory';
+import { hasWork, initialMemory, mergeWork, NO_WORK, toStateView, upgradeMemory, type PendingWork, type TicketMemory } from './memory';
 import { StatusPublisher } from './status-publisher';
 import { TicketSync } from './ticket-sync';
 import { record } from './timeline';
@@ -26,6 +26,7 @@ export const DEFAULT_WORKFLOW_SETTINGS: TicketWorkflowSettings = {
   reopenSourceStatus: 'PENDING',
   continueAsNewAfterEvents: 10_000,
   failedSyncRetryMs: 60_000,
+  sourceGoneAfterMs: 10 * 60_000,
 };
 
 /** After a sync failed for good (a 4xx), try again later rather than never: doubling, at most hourly. */
@@ -33,12 +34,18 @@ function syncRetryDelayMs(firstMs: number, failedSyncs: number): number {
   return Math.min(60 * 60_000, firstMs * 2 ** Math.max(0, failedSyncs - 1));
 }
 
+/** The marker of the v2 sync rules (see `SyncRules`); runs started before it replay with v1. */
+export const SYNC_V2_PATCH = 'sync-v2';
+
 export async function ticketWorkflow(input: TicketWorkflowInput): Promise<TicketStateView> {
   const settings: TicketWorkflowSettings = { ...DEFAULT_WORKFLOW_SETTINGS, ...input.settings };
-  const memory: TicketMemory = (input.carried as TicketMemory | undefined) ?? initialMemory();
+  const memory: TicketMemory = input.carried ? upgradeMemory(input.carried as Partial<TicketMemory>) : initialMemory();
+  const rules = { v2: patched(SYNC_V2_PATCH) };
   const publisher = new StatusPublisher(input);
-  const syncer = new TicketSync(input, settings, memory, () => publisher.publish(memory));
+  const syncer = new TicketSync(input, settings, memory, () => publisher.publish(memory), rules);
   let retrySyncAt: number | null = hasWork(memory.deferred) ? Date.now() : null;
+  /** History is long enough for a new run; it starts once no update handler is mid-flight. */
+  let newRunDue = false;
 
   /** Syncs finished; an update waits for the first sync that starts after it arrived. */
   let finishedSyncs = memory.counts.syncs;
@@ -76,15 +83,36 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<Ticket
   publisher.publish(memory);
 
   while (!memory.lifecycle.completed) {
-    const deadline = earliest(memory.lifecycle.solvedTimerDeadline, retrySyncAt);
+    const deadline = earliest(memory.lifecycle.solvedTimerDeadline, retrySyncAt, memory.sourceRecheckAt);
     // The timer's summary tells an operator in the Temporal UI what the ticket is waiting for.
-    const summary = deadline === retrySyncAt ? 'retry the failed sync' : 'SOLVED auto-close (no confirmation from the user)';
+    const summary =
+      deadline === retrySyncAt
+        ? 'retry the failed sync'
+        : deadline === memory.sourceRecheckAt
+          ? 'read the source again: confirm the 404 before taking the ticket as deleted'
+          : 'SOLVED auto-close (no confirmation from the user)';
+    // Also wake to continue-as-new once an update that held it back has finished.
+    const ready = () => hasWork(memory.pending) || (newRunDue && allHandlersFinished());
     const woken =
-      deadline === null
-        ? (await condition(() => hasWork(memory.pending)), true)
-        : await condition(() => hasWork(memory.pending), Math.max(1, deadline - Date.now()), { summary });
+      deadline === null ? (await condition(ready), true) : await condition(ready, Math.max(1, deadline - Date.now()), { summary });
+    if (newRunDue && allHandlersFinished() && !hasWork(memory.pending)) {
+      await continueAsNew<typeof ticketWorkflow>({ ...input, carried: memory });
+    }
 
-    if (!woken && !(retrySyncAt !== null && Date.now() >= retrySyncAt)) {
+    if (!woken && rules.v2) {
+      // Every deadline becomes work for the one sync below, inside its error handling.
+      const now = Date.now();
+      const { solvedTimerDeadline } = memory.lifecycle;
+      if (solvedTimerDeadline !== null && now >= solvedTimerDeadline) {
+        record(memory, 'timer', 'SOLVED timer fired: reading both sides before closing');
+        memory.pending = mergeWork(memory.pending, { ...NO_WORK, solvedTimer: true });
+      }
+      if (memory.sourceRecheckAt !== null && now >= memory.sourceRecheckAt) {
+        memory.sourceRecheckAt = null;
+        memory.pending = mergeWork(memory.pending, { ...NO_WORK, source: true });
+      }
+    } else if (!woken && !(retrySyncAt !== null && Date.now() >= retrySyncAt)) {
+      // v1: the timer closed both sides without reading either (a failure here failed the run).
       record(memory, 'timer', 'SOLVED timer fired: no confirmation from the user');
       await syncer.apply({ type: 'solved-timer-fired', now: Date.now() }, null);
       continue;
@@ -98,9 +126,11 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<Ticket
     retrySyncAt = ok ? null : Date.now() + syncRetryDelayMs(settings.failedSyncRetryMs, memory.failedSyncs);
 
     const info = workflowInfo();
-    if (!memory.lifecycle.completed && (info.continueAsNewSuggested || info.historyLength > settings.continueAsNewAfterEvents)) {
-      // Hand everything over, pending work included, once no handler is mid-flight.
-      await condition(allHandlersFinished);
+    newRunDue = !memory.lifecycle.completed && (info.continueAsNewSuggested || info.historyLength > settings.continueAsNewAfterEvents);
+    // Hand everything over, pending work included, once no handler is mid-flight. An update that
+    // arrived during this sync waits for the next one: run that first (waiting here for the
+    // handler, while the handler waited for a sync, was a deadlock).
+    if (newRunDue && allHandlersFinished()) {
       await continueAsNew<typeof ticketWorkflow>({ ...input, carried: memory });
     }
   }

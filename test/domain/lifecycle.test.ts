@@ -397,6 +397,22 @@ describe('lifecycle transition table', () => {
     expect(result.state.sourceStatus).toBe('OPEN');
   });
 
+  test('a linked ticket read as NEW is no change: the agent reply that made it PENDING stands', () => {
+    // The white-label platform says NEW while no client has replied, even after an agent did.
+    const afterAgentReply = linked('PENDING');
+    const result = decide(afterAgentReply, sourceRead('NEW'));
+    expect(result.effects).toEqual([]);
+    expect(result.state).toMatchObject({ status: 'PENDING', sourceStatus: 'PENDING', crmStatus: 'pending' });
+    // Comments in that read still travel.
+    expect(decide(afterAgentReply, sourceRead('NEW', [userComment])).effects).toContainEqual({ type: 'crm-user-comment', comment: userComment });
+  });
+
+  test('runs that predate the rule (replay) still take a linked NEW read as a change', () => {
+    const result = decide(linked('PENDING'), sourceRead('NEW'), { ...DEFAULT_LIFECYCLE_SETTINGS, linkedNewIsNoChange: false });
+    expect(result.effects).toEqual([{ type: 'set-crm-status', status: 'open' }]);
+    expect(result.state.status).toBe('NEW');
+  });
+
   test('the SOLVED timeout is configurable', () => {
     const result = decide(linked('PENDING'), crmRead('solved'), { ...DEFAULT_LIFECYCLE_SETTINGS, solvedAutoCloseAfterMs: 5 });
     expect(result.state.solvedTimerDeadline).toBe(NOW + 5);
