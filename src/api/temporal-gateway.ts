@@ -24,6 +24,7 @@ import { parseCrmExternalId, type SourceKind, ticketWorkflowId } from '../domain
 import {
   type CrmNotification,
   crmChangedSignal,
+  DEFAULT_WORKFLOW_SETTINGS,
   type SourceNotification,
   sourceChangedSignal,
   TICKET_WORKFLOW_TYPE,
@@ -45,7 +46,7 @@ export interface TemporalGatewayOptions {
   taskQueue: string;
   /**
    * Settings given to each ticket workflow this gateway starts (see `workflowSettingsFrom`).
-   * A workflow keeps the settings it was started with; omitted ones take the workflow's defaults.
+   * A workflow keeps the settings it was started with; omitted ones are written as the defaults.
    */
   workflowSettings?: Partial<TicketWorkflowSettings>;
   /** Deadline for each Temporal call (default 5 s: well inside a webhook sender's patience). */
@@ -109,7 +110,8 @@ export function createTemporalGateway(options: TemporalGatewayOptions): TicketWo
   return {
     async notifySource(source: SourceKind, sourceTicketId: string, notification: SourceNotification): Promise<SourceNotifyResult> {
       const workflowId = ticketWorkflowId(source, sourceTicketId);
-      const input: TicketWorkflowInput = { source, sourceTicketId, ...(workflowSettings && { settings: workflowSettings }) };
+      // The full settings, not just the deployment's overrides: see DEFAULT_WORKFLOW_SETTINGS.
+      const input: TicketWorkflowInput = { source, sourceTicketId, settings: { ...DEFAULT_WORKFLOW_SETTINGS, ...workflowSettings } };
       try {
         await call('signalWithStart', () =>
           client.workflow.signalWithStart(TICKET_WORKFLOW_TYPE, {

@@ -25,6 +25,19 @@ export interface TicketWorkflowSettings {
   sourceGoneAfterMs: number;
 }
 
+/**
+ * What a ticket workflow runs with when its input does not say. The API writes the full settings
+ * into every workflow it starts, so a ticket that lives for weeks keeps the values it began with
+ * even if these defaults change in a later release.
+ */
+export const DEFAULT_WORKFLOW_SETTINGS: TicketWorkflowSettings = {
+  solvedAutoCloseAfterMs: 72 * 60 * 60 * 1000,
+  reopenSourceStatus: 'PENDING',
+  continueAsNewAfterEvents: 10_000,
+  failedSyncRetryMs: 60_000,
+  sourceGoneAfterMs: 10 * 60_000,
+};
+
 export interface TicketWorkflowInput {
   source: SourceKind;
   sourceTicketId: string;

@@ -7,6 +7,7 @@
 import { allHandlersFinished, condition, continueAsNew, patched, setHandler, workflowInfo } from '@temporalio/workflow';
 import {
   closeUpdate,
+  DEFAULT_WORKFLOW_SETTINGS,
   crmChangedSignal,
   resyncUpdate,
   sourceChangedSignal,
@@ -21,13 +22,6 @@ import { StatusPublisher } from './status-publisher';
 import { TicketSync } from './ticket-sync';
 import { record } from './timeline';
 
-export const DEFAULT_WORKFLOW_SETTINGS: TicketWorkflowSettings = {
-  solvedAutoCloseAfterMs: 72 * 60 * 60 * 1000,
-  reopenSourceStatus: 'PENDING',
-  continueAsNewAfterEvents: 10_000,
-  failedSyncRetryMs: 60_000,
-  sourceGoneAfterMs: 10 * 60_000,
-};
 
 /** After a sync failed for good (a 4xx), try again later rather than never: doubling, at most hourly. */
 function syncRetryDelayMs(firstMs: number, failedSyncs: number): number {

@@ -11,7 +11,7 @@ import {
 } from '@temporalio/client';
 import { TemporalUnavailableError } from '../../src/api/gateway';
 import { createTemporalGateway } from '../../src/api/temporal-gateway';
-import { crmChangedSignal, sourceChangedSignal, type SourceNotification } from '../../src/workflows/definitions';
+import { crmChangedSignal, DEFAULT_WORKFLOW_SETTINGS, sourceChangedSignal, type SourceNotification } from '../../src/workflows/definitions';
 import { TicketSourceKey, TicketStatusKey } from '../../src/workflows/search-attributes';
 import { sampleState } from './helpers';
 
@@ -62,7 +62,7 @@ describe('createTemporalGateway', () => {
     expect(calls.signalWithStart).toHaveBeenCalledWith('ticketWorkflow', {
       workflowId: 'ticket/connect/42',
       taskQueue: 'tq',
-      args: [{ source: 'connect', sourceTicketId: '42', settings: { solvedAutoCloseAfterMs: 1000, reopenSourceStatus: 'OPEN' } }],
+      args: [{ source: 'connect', sourceTicketId: '42', settings: { ...DEFAULT_WORKFLOW_SETTINGS, solvedAutoCloseAfterMs: 1000, reopenSourceStatus: 'OPEN' } }],
       signal: sourceChangedSignal,
       signalArgs: [notification],
       workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
@@ -75,10 +75,10 @@ describe('createTemporalGateway', () => {
     expect(deadlines[0]).toBeLessThanOrEqual(1234);
   });
 
-  it('omits settings from the input when none are configured', async () => {
+  it('writes the default settings, in full, into the input when none are configured', async () => {
     const { client, calls } = recordingClient();
     await createTemporalGateway({ client, taskQueue: 'tq' }).notifySource('whitelabel', 'u-1', notification);
-    expect(calls.signalWithStart.mock.calls[0]![1].args).toEqual([{ source: 'whitelabel', sourceTicketId: 'u-1' }]);
+    expect(calls.signalWithStart.mock.calls[0]![1].args).toEqual([{ source: 'whitelabel', sourceTicketId: 'u-1', settings: DEFAULT_WORKFLOW_SETTINGS }]);
   });
 
   it('reports a completed workflow (start rejected by the reuse policy) as ignored', async () => {

@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import type { TicketWorkflowGateway } from '../../src/api/gateway';
 import { createTemporalGateway, workflowSettingsFrom } from '../../src/api/temporal-gateway';
 import { ticketWorkflowId } from '../../src/domain/ticket';
-import { stateQuery, TICKET_WORKFLOW_TYPE, type SourceNotification } from '../../src/workflows/definitions';
+import { DEFAULT_WORKFLOW_SETTINGS, stateQuery, TICKET_WORKFLOW_TYPE, type SourceNotification } from '../../src/workflows/definitions';
 import { CrmTicketIdKey, TicketSourceKey, TicketStatusKey } from '../../src/workflows/search-attributes';
 import { bundleWorkflows, createTestEnv, eventually, type RunningWorker, startWorker, type TestEnv } from '../harness';
 import { inputQuery } from './fixtures/stub-ticket-workflow';
@@ -68,11 +68,12 @@ describe('TemporalGateway against the test harness', () => {
     expect(description.typedSearchAttributes.get(TicketSourceKey)).toBe('connect');
     expect(description.typedSearchAttributes.get(TicketStatusKey)).toBe('NEW');
     expect(await signalNames(workflowId)).toEqual(['sourceChanged']);
-    // The deployment's settings reach the workflow through its input.
+    // The deployment's settings reach the workflow through its input, in full (a ticket keeps
+    // them for its whole life, whatever later releases change in the defaults).
     expect(await env.client.workflow.getHandle(workflowId).query(inputQuery)).toEqual({
       source: 'connect',
       sourceTicketId: id,
-      settings: { solvedAutoCloseAfterMs: 60_000, reopenSourceStatus: 'OPEN' },
+      settings: { ...DEFAULT_WORKFLOW_SETTINGS, solvedAutoCloseAfterMs: 60_000, reopenSourceStatus: 'OPEN' },
     });
   });
 
