@@ -51,20 +51,34 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<Ticket
     return toStateView(input, memory);
   };
 
-  setHandler(sourceChangedSignal, (notification) => {
-    if (onSourceNotification(memory, notification)) record(memory, 'received', `${input.source} ${notification.kind}`);
+  // Descriptions show beside each handler in the Temporal UI and `temporal workflow metadata`.
+  setHandler(
+    sourceChangedSignal,
+    (notification) => {
+      if (onSourceNotification(memory, notification)) record(memory, 'received', `${input.source} ${notification.kind}`);
+    },
+    { description: 'The source (app) says the ticket changed: read it back and sync.' },
+  );
+  setHandler(
+    crmChangedSignal,
+    (notification) => {
+      if (onCrmNotification(memory, notification.eventId)) record(memory, 'received', 'crm notification');
+    },
+    { description: 'The CRM (Zendesk) says its ticket changed: read it back and sync.' },
+  );
+  setHandler(stateQuery, () => toStateView(input, memory), {
+    description: 'Status on each side, CRM ticket, SOLVED deadline, last error, counts and timeline. No personal data.',
   });
-  setHandler(crmChangedSignal, (notification) => {
-    if (onCrmNotification(memory, notification.eventId)) record(memory, 'received', 'crm notification');
-  });
-  setHandler(stateQuery, () => toStateView(input, memory));
   setHandler(
     resyncUpdate,
     (request) => {
       record(memory, 'operator', `resync requested${request.reason ? `: ${request.reason}` : ''}`);
       return runSoon({ source: true, crm: true });
     },
-    { validator: (request) => validateOperatorRequest(memory, request.reason, false) },
+    {
+      validator: (request) => validateOperatorRequest(memory, request.reason, false),
+      description: 'Read both sides and sync now (a webhook was lost, a remote was fixed); returns the state after it.',
+    },
   );
   setHandler(
     closeUpdate,
@@ -72,7 +86,10 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<Ticket
       record(memory, 'operator', `close requested: ${request.reason}`);
       return runSoon({ closeReason: request.reason });
     },
-    { validator: (request) => validateOperatorRequest(memory, request.reason, true) },
+    {
+      validator: (request) => validateOperatorRequest(memory, request.reason, true),
+      description: 'Close the ticket on both sides now, with an internal note giving the reason.',
+    },
   );
   publisher.publish(memory);
 
