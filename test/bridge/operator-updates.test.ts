@@ -136,9 +136,13 @@ describe('operator updates and the timeline', () => {
     expect(JSON.stringify({ memo: description.memo, sa: description.searchAttributes })).not.toMatch(/Invoice|Charged/);
 
     // The pending timer says what the ticket waits for.
-    const history = await handle.fetchHistory();
-    const timer = history.events!.filter((e) => e.timerStartedEventAttributes).at(-1)!;
-    const summary = timer.userMetadata?.summary;
-    expect(summary && JSON.parse(Buffer.from(summary.data!).toString())).toBe('SOLVED auto-close (no confirmation from the user)');
+    // (Polled: the state query can answer before the task that starts the timer is in history.)
+    const summary = await eventually(async () => {
+      const history = await handle.fetchHistory();
+      const timer = history.events!.filter((e) => e.timerStartedEventAttributes).at(-1);
+      expect(timer?.userMetadata?.summary).toBeDefined();
+      return timer!.userMetadata!.summary!;
+    });
+    expect(JSON.parse(Buffer.from(summary.data!).toString())).toBe('SOLVED auto-close (no confirmation from the user)');
   });
 });
