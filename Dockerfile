@@ -15,5 +15,8 @@ COPY --from=build /app/dist ./dist
 COPY package.json ./
 # `npx ticket-bridge …` (the ops CLI) runs dist/src/cli/main.js through this shim.
 COPY bin ./bin
+# The API's inbox volume (INBOX_DIR under it, see docker-compose.yml): a new named volume takes
+# this directory's owner, so the unprivileged user can write there.
+RUN mkdir -p /var/lib/ticket-bridge && chown node:node /var/lib/ticket-bridge
 USER node
 CMD ["node", "dist/src/api-main.js"]

@@ -16,7 +16,7 @@ async function main(): Promise<void> {
   if (!config.temporal.address) {
     throw new ConfigError([{ variable: 'TEMPORAL_ADDRESS', message: 'is required for `npm run api` (use `npm start` to try it out)' }]);
   }
-  // Lazy: the API starts (and answers /healthz, and 503 on webhooks) even while Temporal is down.
+  // Lazy: the API starts (answers /healthz, and queues webhooks in its inbox) even while Temporal is down.
   const connection = Connection.lazy(temporalConnectionOptions(config.temporal));
   const client = createClient(connection, config.temporal.namespace, config);
   const api = await startApiHalf({
@@ -27,6 +27,7 @@ async function main(): Promise<void> {
     logger,
     port: config.port,
     host: '0.0.0.0',
+    inbox: config.inbox,
   });
   logger.info({ url: api.url }, 'API listening');
   onShutdown(logger, async () => {

@@ -13,6 +13,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { z } from 'zod';
 import { whitelabelAssigneesSchema, type AssigneeMap } from './adapters/whitelabel/assignees';
@@ -72,6 +73,13 @@ export interface TemporalTlsConfig {
   serverNameOverride?: string;
 }
 
+export interface InboxConfig {
+  /** `INBOX_DIR` (default `$DATA_DIR/inbox`): one per API instance, on persistent storage. */
+  dir: string;
+  /** `INBOX_MAX_ENTRIES`: past this many queued webhooks the API answers 503 again. */
+  maxEntries: number;
+}
+
 export interface TemporalConfig {
   /** `host:port`; null: `npm start` runs the official dev server (see src/runtime/temporal.ts). */
   address: string | null;
@@ -92,6 +100,8 @@ export interface Config {
   port: number;
   /** `DATA_DIR`: where `npm start` keeps the dev server's SQLite file and the sandbox's state. */
   dataDir: string;
+  /** The API's durable inbox of webhooks Temporal could not take (see src/api/inbox). */
+  inbox: InboxConfig;
   temporal: TemporalConfig;
   /** null: sandbox (simulated Connect API). */
   connect: ConnectConfig | null;
@@ -160,6 +170,13 @@ const hostPort = z.string().regex(/^[A-Za-z0-9.-]+:\d{1,5}$|^\[[0-9A-Fa-f:]+\]:\
 
 /** A directory path: created at start if missing. */
 const directory = z.string().min(1).refine((v) => !v.includes('\0'), { error: 'must be a directory path' });
+/** A count of at least 1 (bounded so a typo cannot mean "unbounded"). */
+const MAX_INBOX_ENTRIES = 10_000_000;
+const inboxMaxEntries = z
+  .string()
+  .regex(/^\d+$/, { error: 'must be a whole number' })
+  .transform(Number)
+  .refine((n) => n >= 1 && n <= MAX_INBOX_ENTRIES, { error: `must be between 1 and ${MAX_INBOX_ENTRIES}` });
 const devServerPort = port.refine((n) => n >= 1 && n <= 64_535, {
   error: 'must be between 1 and 64535 (the Temporal UI takes port + 1000)',
 });
@@ -407,6 +424,10 @@ export function loadConfig(env: Env = process.env): Config {
   // Read in the documented order, so the error lists the variables in that order too.
   const portNumber = r.withDefault('PORT', port, '3000');
   const dataDir = r.withDefault('DATA_DIR', directory, '.ticket-bridge');
+  const inbox = {
+    dir: r.withDefault('INBOX_DIR', directory, join(dataDir ?? '.ticket-bridge', 'inbox')),
+    maxEntries: r.withDefault('INBOX_MAX_ENTRIES', inboxMaxEntries, '100000'),
+  };
   const temporal = {
     address: r.optional('TEMPORAL_ADDRESS', hostPort) ?? null,
     namespace: r.withDefault('TEMPORAL_NAMESPACE', name, 'default'),
@@ -461,6 +482,7 @@ export function loadConfig(env: Env = process.env): Config {
   const config = {
     port: portNumber,
     dataDir,
+    inbox,
     temporal,
     connect: connectUrl !== undefined && connectApiKey !== undefined ? { apiUrl: connectUrl, apiKey: connectApiKey } : null,
     zendesk:
@@ -534,6 +556,7 @@ function redactedConnection<T extends TemporalConnection>(temporal: T): Redacted
 export function redactedConfig(config: Config): RedactedConfig {
   return {
     ...config,
+    inbox: { ...config.inbox },
     temporal: redactedConnection(config.temporal),
     connect: config.connect && { ...config.connect, apiKey: REDACTED },
     zendesk: config.zendesk && { ...config.zendesk, apiToken: REDACTED },

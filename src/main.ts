@@ -70,6 +70,7 @@ async function main(): Promise<void> {
     port: config.port,
     host: sandbox ? '127.0.0.1' : '0.0.0.0',
     extraRouters: sandbox ? [sandbox.router] : [],
+    inbox: config.inbox,
   });
   logger.info({ url: api.url }, `ticket-bridge API listening on ${api.url}`);
 

@@ -8,6 +8,7 @@ import { codecRouter } from './codec';
 import type { AppDeps, RouterFactory } from './deps';
 import { errorHandler, notFoundHandler } from './errors';
 import { healthRouter } from './health';
+import { queueWhenUnavailable } from './inbox';
 import { createApiMetrics, metricsRouter, requestMetrics } from './metrics';
 import { openApiRouter } from './openapi';
 import { opsRouter } from './ops';
@@ -37,9 +38,12 @@ export function createApp(deps: AppDeps, routers: readonly RouterFactory[] = API
   // after its own authentication where the scheme allows, and always within BODY_LIMIT.
   app.use(requestLogger(deps.logger));
   const metrics = deps.metrics ?? createApiMetrics();
+  const { inbox } = deps;
+  if (inbox) metrics.observeInbox(() => inbox.stats());
+  const gateway = inbox ? queueWhenUnavailable(deps.gateway, inbox, deps.logger) : deps.gateway;
   app.use(requestMetrics(metrics));
   app.use(requireHostHeader);
-  for (const factory of routers) app.use(factory({ ...deps, metrics }));
+  for (const factory of routers) app.use(factory({ ...deps, gateway, metrics }));
   app.use(notFoundHandler);
   app.use(errorHandler(deps.logger));
   return app;

@@ -6,6 +6,7 @@ import type { Router } from 'express';
 import type { Config } from '../config';
 import type { Logger } from '../observability/logger';
 import type { TicketWorkflowGateway } from './gateway';
+import type { WebhookInbox } from './inbox';
 import type { ApiMetrics } from './metrics';
 
 /** The part of the configuration the API reads (tests build it without an environment). */
@@ -28,6 +29,12 @@ export interface AppDeps {
   logger: Logger;
   /** The API's Prometheus metrics (`/metrics`); `createApp` creates them when not given. */
   metrics?: ApiMetrics;
+  /**
+   * The durable inbox (src/api/inbox): with it, `createApp` gives the webhook routes a gateway
+   * that queues what Temporal cannot take (202 `queued`) instead of answering 503, and health
+   * and metrics show its depth. Without it (tests of other concerns), a Temporal outage is a 503.
+   */
+  inbox?: WebhookInbox;
 }
 
 /** One router per concern (a webhook, the ops API, health); `createApp` mounts a list of them. */

@@ -13,7 +13,9 @@ export type SourceNotifyResult =
   /** Temporal has the signal (the workflow was started if it was not running). */
   | { outcome: 'signalled'; workflowId: string }
   /** The ticket's workflow already completed (ticket closed or deleted): nothing left to do. */
-  | { outcome: 'ignored'; workflowId: string; reason: 'completed' };
+  | { outcome: 'ignored'; workflowId: string; reason: 'completed' }
+  /** Temporal could not take it now: it is on disk in the API's inbox and will be delivered (src/api/inbox). */
+  | { outcome: 'queued'; workflowId: string };
 
 export type CrmNotifyResult =
   | { outcome: 'signalled'; workflowId: string }
@@ -21,7 +23,12 @@ export type CrmNotifyResult =
    * `no-workflow`: no workflow owns this CRM ticket (not one the bridge created).
    * `not-running`: its workflow is not running (the ticket was closed or deleted).
    */
-  | { outcome: 'ignored'; reason: 'no-workflow' | 'not-running' };
+  | { outcome: 'ignored'; reason: 'no-workflow' | 'not-running' }
+  /**
+   * Temporal could not take it now: it is in the API's inbox and will be delivered. The workflow
+   * id when the external id named it (else visibility finds it at delivery).
+   */
+  | { outcome: 'queued'; workflowId?: string };
 
 export interface TicketWorkflowGateway {
   /** Signal-with-start the ticket's workflow. Resolves once Temporal has recorded the signal. */
@@ -77,8 +84,9 @@ export class InvalidPageTokenError extends Error {
 }
 
 /**
- * Temporal could not be reached or did not answer in time. Routes answer 503 so the sender
- * retries: nothing was recorded, so nothing is lost by asking again.
+ * Temporal could not be reached or did not answer in time. A webhook is then queued in the
+ * API's inbox (src/api/inbox); other routes, and a webhook the inbox cannot take, answer 503 so
+ * the sender retries: nothing was recorded, so nothing is lost by asking again.
  */
 export class TemporalUnavailableError extends Error {
   override readonly name = 'TemporalUnavailableError';

@@ -2,13 +2,19 @@
  * Prometheus metrics of the HTTP API, served at `GET /metrics` (text exposition format):
  *
  *  - `ticket_bridge_webhooks_total{source, outcome}` — every webhook request by sender
- *    (`connect`, `zendesk`, `whitelabel`) and outcome: `accepted` (Temporal has it), `ignored`
- *    (authentic, nothing to do), `unauthorized`, `invalid` (bad body / size / media type),
- *    `unavailable` (Temporal unreachable: 503, the sender retries), `error` (a bug: 500).
+ *    (`connect`, `zendesk`, `whitelabel`) and outcome: `accepted` (Temporal has it), `queued`
+ *    (Temporal unreachable, kept in the inbox for later delivery: 202), `ignored` (authentic,
+ *    nothing to do), `unauthorized`, `invalid` (bad body / size / media type), `unavailable`
+ *    (neither Temporal nor the inbox took it: 503, the sender retries), `error` (a bug: 500).
+ *  - `ticket_bridge_inbox_entries`, `ticket_bridge_inbox_oldest_entry_age_seconds`,
+ *    `ticket_bridge_inbox_unreadable_entries`, `ticket_bridge_inbox_delivered_total` — the
+ *    inbox (src/api/inbox): webhooks waiting for Temporal, how long the oldest has waited,
+ *    entries set aside because they cannot be read back, and entries delivered from it.
  *  - `ticket_bridge_http_request_duration_seconds{method, route, status}` — latency histogram
  *    by route *template* (`/tickets/:source/:ticketId`), so ids never become label values.
  *  - `ticket_bridge_temporal_call_errors_total{operation, reason}` — failed Temporal calls of the
- *    API: `operation="signalWithStart"` is a webhook Temporal did not take; `reason` is
+ *    API: `operation="signalWithStart"` is a webhook Temporal did not take directly (then queued
+ *    in the inbox, or refused); `reason` is
  *    `unavailable` (unreachable, deadline) or `error` (anything unexpected).
  *  - the Node.js process metrics of prom-client (`process_*`, `nodejs_*`) in the running bridge.
  *
@@ -18,8 +24,9 @@
  * src/observability/temporal-runtime.ts (`WORKER_METRICS_ADDRESS`).
  */
 import { type RequestHandler, Router } from 'express';
-import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { bearerToken, safeEqual } from './auth';
+import { ageSeconds, type InboxStats } from './inbox/store';
 import type { AppDeps } from './deps';
 import { sendError } from './errors';
 import { getLogFields } from './request-log';
@@ -27,13 +34,17 @@ import { getLogFields } from './request-log';
 export const METRICS_PATH = '/metrics';
 
 export const WEBHOOK_SOURCES = ['connect', 'zendesk', 'whitelabel'] as const;
-export const WEBHOOK_OUTCOMES = ['accepted', 'ignored', 'unauthorized', 'invalid', 'unavailable', 'error'] as const;
+export const WEBHOOK_OUTCOMES = ['accepted', 'queued', 'ignored', 'unauthorized', 'invalid', 'unavailable', 'error'] as const;
 export type WebhookOutcome = (typeof WEBHOOK_OUTCOMES)[number];
 
 export interface ApiMetrics {
   readonly registry: Registry;
   /** For `createTemporalGateway({ onCallError })`. */
   temporalCallError(operation: string, reason: 'unavailable' | 'error'): void;
+  /** The inbox gauges read these stats at each scrape (they stay 0 without an inbox). */
+  observeInbox(stats: () => InboxStats): void;
+  /** For the inbox drainer: one queued webhook delivered to Temporal. */
+  inboxDelivered(): void;
 }
 
 interface Instruments extends ApiMetrics {
@@ -73,6 +84,38 @@ export function createApiMetrics(options: ApiMetricsOptions = {}): ApiMetrics {
   });
   temporalCallErrors.labels('signalWithStart', 'unavailable').inc(0);
   temporalCallErrors.labels('signalWithStart', 'error').inc(0);
+
+  // The inbox: read at scrape time from its in-memory index (no disk access).
+  let inboxStats: () => InboxStats | null = () => null;
+  new Gauge({
+    name: 'ticket_bridge_inbox_entries',
+    help: 'Webhooks queued in the API inbox because Temporal could not take them, waiting for delivery.',
+    registers: [registry],
+    collect() {
+      this.set(inboxStats()?.entries ?? 0);
+    },
+  });
+  new Gauge({
+    name: 'ticket_bridge_inbox_oldest_entry_age_seconds',
+    help: 'How long the oldest webhook in the API inbox has waited for Temporal (0 when the inbox is empty).',
+    registers: [registry],
+    collect() {
+      this.set(ageSeconds(inboxStats()?.oldestReceivedAtMs ?? null) ?? 0);
+    },
+  });
+  new Gauge({
+    name: 'ticket_bridge_inbox_unreadable_entries',
+    help: 'Inbox entries set aside because they cannot be read back (corrupt, or a payload key missing); kept as *.unreadable.',
+    registers: [registry],
+    collect() {
+      this.set(inboxStats()?.unreadable ?? 0);
+    },
+  });
+  const inboxDelivered = new Counter({
+    name: 'ticket_bridge_inbox_delivered_total',
+    help: 'Queued webhooks the inbox delivered to Temporal.',
+    registers: [registry],
+  });
   if (options.processMetrics) collectDefaultMetrics({ register: registry });
 
   const metrics: Instruments = {
@@ -80,6 +123,10 @@ export function createApiMetrics(options: ApiMetricsOptions = {}): ApiMetrics {
     webhooks,
     requestDuration,
     temporalCallError: (operation, reason) => temporalCallErrors.labels(operation, reason).inc(),
+    observeInbox: (stats) => {
+      inboxStats = stats;
+    },
+    inboxDelivered: () => inboxDelivered.inc(),
   };
   instruments.set(metrics, metrics);
   return metrics;
@@ -87,7 +134,7 @@ export function createApiMetrics(options: ApiMetricsOptions = {}): ApiMetrics {
 
 /** The webhook outcome a finished request stands for. */
 export function webhookOutcome(status: number, loggedOutcome: string | undefined): WebhookOutcome {
-  if (status >= 200 && status < 300) return loggedOutcome === 'ignored' ? 'ignored' : 'accepted';
+  if (status >= 200 && status < 300) return loggedOutcome === 'ignored' || loggedOutcome === 'queued' ? loggedOutcome : 'accepted';
   if (status === 401 || status === 403) return 'unauthorized';
   if (status === 503) return 'unavailable';
   if (status >= 400 && status < 500) return 'invalid';

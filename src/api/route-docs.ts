@@ -92,15 +92,27 @@ const common = {
   503: error('Temporal is unreachable: nothing was recorded, retry (Retry-After).'),
 } as const;
 
+const webhook503 = error('Temporal is unreachable and the inbox cannot take it (full, or a disk error): nothing was recorded, retry (Retry-After).');
+
 const webhookAccepted = z.object({
   accepted: z.literal(true),
   workflowId: z.string().meta({ example: 'ticket/connect/42' }),
-  outcome: z.enum(['signalled', 'ignored']).meta({ description: '`ignored`: the ticket workflow already completed.' }),
+  outcome: z.enum(['signalled', 'queued', 'ignored']).meta({
+    description:
+      '`signalled`: Temporal has it. `queued`: Temporal is unreachable; the notification is on disk in the API inbox and will be delivered. `ignored`: the ticket workflow already completed.',
+  }),
+});
+
+const inboxHealthBody = z.object({
+  queued: z.number().int().meta({ description: 'Webhooks waiting in the inbox for Temporal.' }),
+  oldestAgeSeconds: z.number().int().nullable().meta({ description: 'How long the oldest has waited; null when none waits.' }),
+  unreadable: z.number().int().meta({ description: 'Entries set aside because they cannot be read back.' }),
+  maxEntries: z.number().int(),
 });
 
 const zendeskAccepted = z.object({
   accepted: z.literal(true),
-  outcome: z.enum(['signalled', 'ignored']),
+  outcome: z.enum(['signalled', 'queued', 'ignored']),
   workflowId: z.string().optional(),
   reason: z.enum(['no-workflow', 'not-running']).optional(),
 });
@@ -122,20 +134,31 @@ export const API_ROUTE_DOCS: readonly RouteDoc[] = [
     method: 'get',
     path: '/readyz',
     operationId: 'readyz',
-    summary: 'Readiness: Temporal answers.',
+    summary: 'Readiness: the API can take webhooks (Temporal answers, or the inbox queues them).',
     tags: ['health'],
-    responses: { 200: { description: 'Ready.', schema: z.object({ status: z.literal('ready') }) }, 503: common[503] },
+    responses: {
+      200: {
+        description: '`ready`: Temporal answers. `queueing`: it does not, and webhooks go to the inbox.',
+        schema: z.object({
+          status: z.enum(['ready', 'queueing']),
+          temporal: z.enum(['up', 'unavailable']).optional(),
+          inbox: inboxHealthBody.optional(),
+        }),
+      },
+      503: error('Temporal is unreachable and the inbox cannot take webhooks either.'),
+    },
   },
   {
     method: 'post',
     path: '/webhooks/connect',
     operationId: 'connectWebhook',
     summary: "The Connect platform's ticket notification.",
-    description: 'Answers 202 once Temporal has the signal; the workflow reads the ticket back from Connect.',
+    description:
+      'Answers 202 once Temporal has the signal, or once it is queued on disk while Temporal is unreachable; the workflow reads the ticket back from Connect.',
     tags: ['webhooks'],
     security: ['connectToken'],
     body: { schema: connectWebhookBody },
-    responses: { 202: { description: 'Temporal has it.', schema: webhookAccepted }, ...common },
+    responses: { 202: { description: 'Temporal has it, or the inbox does.', schema: webhookAccepted }, ...common, 503: webhook503 },
   },
   {
     method: 'post',
@@ -148,11 +171,11 @@ export const API_ROUTE_DOCS: readonly RouteDoc[] = [
     headers: z.object({ 'X-Zendesk-Webhook-Signature-Timestamp': z.string().meta({ description: 'The signed timestamp (ISO-8601).' }) }),
     body: { schema: zendeskWebhookBody },
     responses: {
-      202: { description: 'Signalled, or authentic but nothing to do.', schema: zendeskAccepted },
+      202: { description: 'Signalled, queued in the inbox, or authentic but nothing to do.', schema: zendeskAccepted },
       400: common[400],
       401: common[401],
       413: common[413],
-      503: common[503],
+      503: webhook503,
     },
   },
   {
@@ -164,11 +187,11 @@ export const API_ROUTE_DOCS: readonly RouteDoc[] = [
     security: ['whitelabelSignature'],
     body: { schema: whitelabelEventSchema },
     responses: {
-      202: { description: 'Temporal has it.', schema: webhookAccepted },
+      202: { description: 'Temporal has it, or the inbox does.', schema: webhookAccepted },
       400: common[400],
       401: error('Signature missing, malformed, wrong or outside the time window (`reason` says which).'),
       413: common[413],
-      503: common[503],
+      503: webhook503,
     },
   },
   {

@@ -14,6 +14,7 @@ import { API_ROUTERS, createApp, type ApiConfig } from '../api/app';
 import { createTemporalGateway } from '../api/temporal-gateway';
 import { createApiServer } from '../api/client-error';
 import { createApiMetrics } from '../api/metrics';
+import { openWebhookInbox, type RunningWebhookInbox, type WebhookInboxOptions } from '../api/inbox';
 import { activityAttemptLogger } from '../observability/activity-log';
 import type { Logger } from '../observability/logger';
 import { dataConverterFrom, type PayloadEncryption } from '../security/codec/data-converter';
@@ -85,12 +86,21 @@ export interface ApiHalfOptions {
   host?: string;
   /** Routers mounted after the API's own (the sandbox's play routes). */
   extraRouters?: Router[];
+  /**
+   * The durable inbox of webhooks Temporal cannot take (`INBOX_DIR`, `INBOX_MAX_ENTRIES`; see
+   * src/api/inbox). Each API instance needs a directory of its own that outlives the process.
+   * Its entries are encrypted with `config.payloadEncryption`'s keyring.
+   */
+  inbox: { dir: string; maxEntries: number; retry?: WebhookInboxOptions['retry'] };
 }
 
 export interface RunningApiHalf {
   server: Server;
   /** e.g. http://127.0.0.1:3000 */
   url: string;
+  /** The inbox's depth and age (what `/readyz` and the metrics show). */
+  inbox: Pick<RunningWebhookInbox, 'stats'>;
+  /** Closes the HTTP server, then stops delivering from the inbox and closes it. */
   stop(): Promise<void>;
 }
 
@@ -102,24 +112,42 @@ export async function startApiHalf(options: ApiHalfOptions): Promise<RunningApiH
     workflowSettings: options.workflowSettings,
     onCallError: metrics.temporalCallError,
   });
-  const deps = { config: options.config, gateway, logger: options.logger, metrics };
+  // Before the server listens: what a previous process queued starts on its way at once.
+  const inbox = await openWebhookInbox({
+    ...options.inbox,
+    payloadEncryption: options.config.payloadEncryption ?? { mode: 'off' },
+    // The plain gateway: a replay that fails must stay in the inbox, not be queued again.
+    gateway,
+    logger: options.logger,
+    onDelivered: metrics.inboxDelivered,
+  });
+  const deps = { config: options.config, gateway, inbox, logger: options.logger, metrics };
   const extra = (options.extraRouters ?? []).map((router) => () => router);
   const app = createApp(deps, [...API_ROUTERS, ...extra]);
   const host = options.host ?? '127.0.0.1';
-  const server = await new Promise<Server>((resolve, reject) => {
-    // JSON errors for malformed HTTP too (see createApiServer), not Node's bare 400s.
-    const s = createApiServer(app);
-    s.once('error', reject);
-    s.listen(options.port, host, () => resolve(s));
-  });
+  let server: Server;
+  try {
+    server = await new Promise<Server>((resolve, reject) => {
+      // JSON errors for malformed HTTP too (see createApiServer), not Node's bare 400s.
+      const s = createApiServer(app);
+      s.once('error', reject);
+      s.listen(options.port, host, () => resolve(s));
+    });
+  } catch (err) {
+    await inbox.stop();
+    throw err;
+  }
   const { port } = server.address() as AddressInfo;
   return {
     server,
     url: `http://${host}:${port}`,
-    stop: () =>
-      new Promise<void>((resolve) => {
+    inbox,
+    stop: async () => {
+      await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
-      }),
+      });
+      await inbox.stop();
+    },
   };
 }

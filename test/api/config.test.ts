@@ -1,8 +1,11 @@
+import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { ConfigError, loadConfig, parseByteSize, parseDurationMs, redactedConfig } from '../../src/config';
 
 const PRODUCTION = {
   PORT: '8080',
+  INBOX_DIR: '/var/lib/ticket-bridge/inbox',
+  INBOX_MAX_ENTRIES: '50000',
   TEMPORAL_ADDRESS: 'temporal:7233',
   TEMPORAL_NAMESPACE: 'tickets',
   TEMPORAL_TASK_QUEUE: 'ticket-bridge-prod',
@@ -70,6 +73,7 @@ describe('loadConfig', () => {
     expect(redactedConfig(config)).toEqual({
       port: 8080,
       dataDir: '.ticket-bridge',
+      inbox: { dir: '/var/lib/ticket-bridge/inbox', maxEntries: 50_000 },
       temporal: { address: 'temporal:7233', namespace: 'tickets', taskQueue: 'ticket-bridge-prod', devServerPort: 7233, tls: null, apiKey: null },
       connect: { apiUrl: 'https://connect.clever.gy', apiKey: '[redacted]' },
       zendesk: { apiUrl: 'https://acme.zendesk.com/api/v2', email: 'bridge@acme.example', apiToken: '[redacted]' },
@@ -166,6 +170,12 @@ describe('loadConfig', () => {
     });
     expect(config.connectWebhookToken.length).toBeGreaterThanOrEqual(16);
     expect(config.opsApiToken).not.toBe(loadConfig({}).opsApiToken);
+    expect(config.inbox).toEqual({ dir: join('.ticket-bridge', 'inbox'), maxEntries: 100_000 });
+  });
+
+  it('keeps the inbox under DATA_DIR unless INBOX_DIR says otherwise', () => {
+    expect(loadConfig({ DATA_DIR: '/srv/bridge' }).inbox.dir).toBe(join('/srv/bridge', 'inbox'));
+    expect(loadConfig({ DATA_DIR: '/srv/bridge', INBOX_DIR: '/mnt/inbox' }).inbox.dir).toBe('/mnt/inbox');
   });
 
   it('treats empty variables as unset', () => {
@@ -193,6 +203,8 @@ describe('loadConfig', () => {
     const err = configError({
       PORT: 'eighty',
       DATA_DIR: '',
+      INBOX_DIR: 'in\0box',
+      INBOX_MAX_ENTRIES: 'lots',
       TEMPORAL_ADDRESS: 'temporal',
       TEMPORAL_NAMESPACE: 'has space',
       TEMPORAL_TASK_QUEUE: 'a/b',
@@ -227,6 +239,8 @@ describe('loadConfig', () => {
     });
     expect(err.issues).toEqual([
       { variable: 'PORT', message: 'must be an integer port number' },
+      { variable: 'INBOX_DIR', message: 'must be a directory path' },
+      { variable: 'INBOX_MAX_ENTRIES', message: 'must be a whole number' },
       { variable: 'TEMPORAL_ADDRESS', message: 'must be host:port' },
       { variable: 'TEMPORAL_NAMESPACE', message: 'must be a name of letters, digits, ".", "_", "-"' },
       { variable: 'TEMPORAL_TASK_QUEUE', message: 'must be a name of letters, digits, ".", "_", "-"' },
@@ -303,6 +317,10 @@ describe('loadConfig', () => {
     ['WHITELABEL_ASSIGNEES', '[1, 2]'],
     ['WHITELABEL_ASSIGNEES', '{"t1": 0}'],
     ['WHITELABEL_BODY_LIMIT', '0'],
+    ['INBOX_MAX_ENTRIES', '0'],
+    ['INBOX_MAX_ENTRIES', '-1'],
+    ['INBOX_MAX_ENTRIES', '1.5'],
+    ['INBOX_MAX_ENTRIES', '10000001'],
   ])('rejects %s=%s', (variable, value) => {
     expect(configError({ ...PRODUCTION, [variable]: value }).issues.map((i) => i.variable)).toEqual([variable]);
   });

@@ -1,5 +1,9 @@
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { TemporalUnavailableError } from '../../src/api/gateway';
-import { CONNECT_TOKEN, FakeGateway, postJson, type RunningApi, startApi } from './helpers';
+import { openWebhookInbox, type RunningWebhookInbox } from '../../src/api/inbox';
+import { CONNECT_TOKEN, FakeGateway, LogCapture, postJson, type RunningApi, startApi } from './helpers';
 
 describe('POST /webhooks/connect', () => {
   let api: RunningApi;
@@ -157,24 +161,62 @@ describe('POST /webhooks/connect', () => {
   });
 
   describe('Temporal down', () => {
-    it('answers 503 temporal_unavailable with Retry-After', async () => {
+    let dir: string;
+    let inbox: RunningWebhookInbox;
+    let queueing: RunningApi;
+    const queueingUrl = () => `${queueing.url}/webhooks/connect?auth_token=${encodeURIComponent(CONNECT_TOKEN)}`;
+
+    beforeEach(async () => {
       gateway.onNotifySource = async () => {
         throw new TemporalUnavailableError('signalWithStart');
       };
+      gateway.onReady = async () => {
+        throw new TemporalUnavailableError('getSystemInfo');
+      };
+      dir = mkdtempSync(join(tmpdir(), 'connect-webhook-inbox-'));
+      const logs = new LogCapture();
+      inbox = await openWebhookInbox({ dir, maxEntries: 1, payloadEncryption: { mode: 'off' }, gateway, logger: logs.logger });
+      queueing = await startApi({ gateway, inbox, logs });
+    });
+    afterEach(async () => {
+      await queueing.close();
+      await inbox.stop();
+      rmSync(dir, { recursive: true, force: true });
+    });
+
+    it('answers 202 queued once the notification is on disk in the inbox', async () => {
+      const res = await postJson(queueingUrl(), { type: 'CREATE', ticketId: '42' });
+      expect(res.status).toBe(202);
+      expect(await res.json()).toEqual({ accepted: true, workflowId: 'ticket/connect/42', outcome: 'queued' });
+      expect(readdirSync(dir)).toHaveLength(1);
+      expect(queueing.logs.requestLines().at(-1)).toMatchObject({ status: 202, outcome: 'queued', workflowId: 'ticket/connect/42' });
+    });
+
+    it('answers 503 temporal_unavailable with Retry-After when the inbox cannot take it either (nothing recorded)', async () => {
+      expect((await postJson(queueingUrl(), { type: 'CREATE', ticketId: '1' })).status).toBe(202);
+      const res = await postJson(queueingUrl(), { type: 'CREATE', ticketId: '2' }); // INBOX_MAX_ENTRIES is 1
+      expect(res.status).toBe(503);
+      expect(res.headers.get('retry-after')).toBe('5');
+      expect(await res.json()).toMatchObject({ error: 'temporal_unavailable' });
+      expect(readdirSync(dir)).toHaveLength(1);
+    });
+
+    it('answers 503 without an inbox', async () => {
       const res = await postJson(url(), { type: 'CREATE', ticketId: '42' });
       expect(res.status).toBe(503);
       expect(res.headers.get('retry-after')).toBe('5');
       expect(await res.json()).toMatchObject({ error: 'temporal_unavailable' });
     });
 
-    it('answers 500 without internals for an unexpected error', async () => {
+    it('answers 500 without internals for an unexpected error, and queues nothing', async () => {
       gateway.onNotifySource = async () => {
         throw new TypeError('secret internal detail at /srv/app.js');
       };
-      const res = await postJson(url(), { type: 'CREATE', ticketId: '42' });
+      const res = await postJson(queueingUrl(), { type: 'CREATE', ticketId: '42' });
       expect(res.status).toBe(500);
       const text = await res.text();
       expect(JSON.parse(text)).toEqual({ error: 'internal_error' });
+      expect(readdirSync(dir)).toEqual([]);
     });
   });
 });

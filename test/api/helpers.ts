@@ -16,6 +16,7 @@ import type { SourceKind } from '../../src/domain/ticket';
 import type { CrmNotification, SourceNotification, TicketStateView } from '../../src/workflows/definitions';
 import { createLogger, type Logger } from '../../src/observability/logger';
 import { zendeskSignature } from '../../src/api/auth';
+import type { WebhookInbox } from '../../src/api/inbox';
 
 export const CONNECT_TOKEN = 'connect-token-0123456789abcdef';
 export const ZENDESK_SECRET = 'zendesk-secret-0123456789abcdef';
@@ -106,9 +107,16 @@ export async function startApi(options: {
   gateway: TicketWorkflowGateway;
   config?: Partial<ApiConfig>;
   routers?: readonly RouterFactory[];
+  /** The durable inbox (src/api/inbox): webhooks Temporal cannot take are queued there. */
+  inbox?: WebhookInbox;
+  /** Share a log capture with, e.g., the inbox's drainer. */
+  logs?: LogCapture;
 }): Promise<RunningApi> {
-  const logs = new LogCapture();
-  const app = createApp({ config: { ...testConfig, ...options.config }, gateway: options.gateway, logger: logs.logger }, options.routers);
+  const logs = options.logs ?? new LogCapture();
+  const app = createApp(
+    { config: { ...testConfig, ...options.config }, gateway: options.gateway, logger: logs.logger, inbox: options.inbox },
+    options.routers,
+  );
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });

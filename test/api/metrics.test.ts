@@ -2,10 +2,14 @@
  * `GET /metrics`: who may scrape it, and what the API counts — webhooks by sender and outcome,
  * request latency by route template, failed Temporal calls — scraped over HTTP and parsed.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { TemporalUnavailableError } from '../../src/api/gateway';
+import { openWebhookInbox } from '../../src/api/inbox';
 import { WEBHOOK_OUTCOMES, WEBHOOK_SOURCES, webhookOutcome } from '../../src/api/metrics';
 import { parsePrometheus, type Scrape } from '../support/prometheus';
-import { CONNECT_TOKEN, FakeGateway, OPS_TOKEN, postJson, type RunningApi, sampleDetails, startApi, zendeskHeaders } from './helpers';
+import { CONNECT_TOKEN, FakeGateway, LogCapture, OPS_TOKEN, postJson, type RunningApi, sampleDetails, startApi, zendeskHeaders } from './helpers';
 
 const METRICS_TOKEN = 'metrics-token-0123456789abcdef';
 
@@ -66,6 +70,38 @@ describe('GET /metrics', () => {
       for (const outcome of WEBHOOK_OUTCOMES) expect(metrics.value('ticket_bridge_webhooks_total', { source, outcome })).toBe(0);
     }
     expect(metrics.value('ticket_bridge_temporal_call_errors_total', { operation: 'signalWithStart', reason: 'unavailable' })).toBe(0);
+    for (const name of ['ticket_bridge_inbox_entries', 'ticket_bridge_inbox_oldest_entry_age_seconds', 'ticket_bridge_inbox_unreadable_entries']) {
+      expect(metrics.types[name]).toBe('gauge');
+      expect(metrics.value(name)).toBe(0);
+    }
+    expect(metrics.value('ticket_bridge_inbox_delivered_total')).toBe(0);
+  });
+
+  it('shows the inbox: webhooks queued while Temporal is down, and how long the oldest has waited', async () => {
+    gateway.onNotifySource = async () => {
+      throw new TemporalUnavailableError('signalWithStart');
+    };
+    gateway.onReady = async () => {
+      throw new TemporalUnavailableError('getSystemInfo');
+    };
+    const dir = mkdtempSync(join(tmpdir(), 'metrics-inbox-'));
+    const logs = new LogCapture();
+    const inbox = await openWebhookInbox({ dir, maxEntries: 10, payloadEncryption: { mode: 'off' }, gateway, logger: logs.logger });
+    await api.close();
+    api = await startApi({ gateway, inbox, logs, config: { metricsToken: METRICS_TOKEN } });
+    try {
+      expect((await connect({ type: 'CREATE', ticketId: '1' })).status).toBe(202);
+      expect((await connect({ type: 'CREATE', ticketId: '2' })).status).toBe(202);
+      await new Promise((r) => setTimeout(r, 1_100));
+      const metrics = await scrape();
+      expect(metrics.value('ticket_bridge_webhooks_total', { source: 'connect', outcome: 'queued' })).toBe(2);
+      expect(metrics.value('ticket_bridge_webhooks_total', { source: 'connect', outcome: 'unavailable' })).toBe(0);
+      expect(metrics.value('ticket_bridge_inbox_entries')).toBe(2);
+      expect(metrics.value('ticket_bridge_inbox_oldest_entry_age_seconds')).toBeGreaterThanOrEqual(1);
+    } finally {
+      await inbox.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('counts webhooks by source and outcome', async () => {
@@ -126,6 +162,7 @@ describe('GET /metrics', () => {
   it('maps statuses to webhook outcomes', () => {
     expect(webhookOutcome(202, 'signalled')).toBe('accepted');
     expect(webhookOutcome(202, 'ignored')).toBe('ignored');
+    expect(webhookOutcome(202, 'queued')).toBe('queued');
     expect(webhookOutcome(401, undefined)).toBe('unauthorized');
     expect(webhookOutcome(403, undefined)).toBe('unauthorized');
     expect(webhookOutcome(413, undefined)).toBe('invalid');

@@ -1,5 +1,9 @@
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { TemporalUnavailableError } from '../../src/api/gateway';
-import { FakeGateway, postJson, type RunningApi, startApi, zendeskHeaders } from './helpers';
+import { openWebhookInbox } from '../../src/api/inbox';
+import { FakeGateway, LogCapture, postJson, type RunningApi, startApi, zendeskHeaders } from './helpers';
 
 /** An event-subscription payload as Zendesk documents it (ids as strings). */
 function ticketEvent(overrides: Record<string, unknown> = {}, detail: Record<string, unknown> = {}) {
@@ -185,7 +189,39 @@ describe('POST /webhooks/zendesk', () => {
     });
   });
 
-  it('answers 503 when Temporal is unavailable, so Zendesk retries', async () => {
+  it('answers 202 queued when Temporal is unavailable and the API has an inbox (delivered later)', async () => {
+    gateway.onNotifyCrm = async () => {
+      throw new TemporalUnavailableError('signal');
+    };
+    gateway.onReady = async () => {
+      throw new TemporalUnavailableError('getSystemInfo');
+    };
+    const dir = mkdtempSync(join(tmpdir(), 'zendesk-webhook-inbox-'));
+    const logs = new LogCapture();
+    const inbox = await openWebhookInbox({ dir, maxEntries: 10, payloadEncryption: { mode: 'off' }, gateway, logger: logs.logger });
+    const queueing = await startApi({ gateway, inbox, logs });
+    try {
+      const withExternalId = JSON.stringify({ ticket_id: '35436', external_id: 'connect:42' });
+      const res = await fetch(`${queueing.url}/webhooks/zendesk`, { method: 'POST', headers: zendeskHeaders(withExternalId), body: withExternalId });
+      expect(res.status).toBe(202);
+      expect(await res.json()).toEqual({ accepted: true, outcome: 'queued', workflowId: 'ticket/connect/42' });
+      // Without the external id the workflow is looked up at delivery: none to name yet.
+      const bare = JSON.stringify({ ticket_id: '35437' });
+      const res2 = await fetch(`${queueing.url}/webhooks/zendesk`, { method: 'POST', headers: zendeskHeaders(bare), body: bare });
+      expect(await res2.json()).toEqual({ accepted: true, outcome: 'queued' });
+      expect(readdirSync(dir)).toHaveLength(2);
+      expect(logs.requestLines().map((l) => [l.status, l.outcome, l.workflowId])).toEqual([
+        [202, 'queued', 'ticket/connect/42'],
+        [202, 'queued', undefined],
+      ]);
+    } finally {
+      await queueing.close();
+      await inbox.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('answers 503 when Temporal is unavailable and there is no inbox, so Zendesk retries', async () => {
     gateway.onNotifyCrm = async () => {
       throw new TemporalUnavailableError('signal');
     };

@@ -4,6 +4,9 @@
  * as production assembles them (src/runtime/bridge.ts). The simulators send their webhooks to
  * the API, so a test plays the end user (or white-label client) and the agent and watches both sides.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import type { Client } from '@temporalio/client';
 import { bundleWorkflowCode, type WorkerOptions, type WorkflowBundle } from '@temporalio/worker';
@@ -45,6 +48,11 @@ export interface BridgeRigOptions {
    * can SIGKILL; see test/faults/worker-process.ts). `worker` and `restartWorker` then throw. Default true.
    */
   inProcessWorker?: boolean;
+  /**
+   * The API's inbox directory (`INBOX_DIR`). Default: a fresh temporary directory, removed at
+   * teardown; a given one is left in place.
+   */
+  inboxDir?: string;
 }
 
 export interface BridgeRig {
@@ -148,6 +156,7 @@ export async function startBridgeRig(options: BridgeRigOptions = {}): Promise<Br
       },
     }),
   });
+  const ownInboxDir = options.inboxDir ? null : mkdtempSync(join(tmpdir(), 'ticket-bridge-inbox-'));
   const api = await startApiHalf({
     client,
     taskQueue,
@@ -155,6 +164,7 @@ export async function startBridgeRig(options: BridgeRigOptions = {}): Promise<Br
     workflowSettings: options.workflowSettings ?? {},
     logger,
     port: 0,
+    inbox: { dir: options.inboxDir ?? ownInboxDir!, maxEntries: 10_000 },
   });
   connect.webhookUrl = `${api.url}/webhooks/connect?auth_token=${apiConfig.connectWebhookToken}`;
   zendesk.webhookUrl = `${api.url}/webhooks/zendesk`;
@@ -189,6 +199,7 @@ export async function startBridgeRig(options: BridgeRigOptions = {}): Promise<Br
       await zendesk.stop();
       await whitelabel.stop();
       await env.teardown();
+      if (ownInboxDir) rmSync(ownInboxDir, { recursive: true, force: true });
     },
   };
   return rig;

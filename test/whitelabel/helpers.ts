@@ -5,7 +5,8 @@ import { createApp, type ApiConfig } from '../../src/api/app';
 import type { CrmNotifyResult, SourceNotifyResult, TicketDetails, TicketPage, TicketUpdateResult, TicketWorkflowGateway } from '../../src/api/gateway';
 import { whitelabelWebhookRouter, type WhitelabelWebhookSettings } from '../../src/api/webhooks/whitelabel';
 import type { SourceKind } from '../../src/domain/ticket';
-import { createLogger } from '../../src/observability/logger';
+import type { WebhookInbox } from '../../src/api/inbox';
+import { createLogger, type Logger } from '../../src/observability/logger';
 import type { CrmNotification, SourceNotification } from '../../src/workflows/definitions';
 
 export const WL_SECRET = 'whitelabel-secret-0123456789abcdef';
@@ -66,11 +67,13 @@ export async function startBridge(
   gateway: TicketWorkflowGateway,
   settings: Partial<WhitelabelWebhookSettings> = {},
   config: Partial<ApiConfig> = {},
+  /** The API's durable inbox, given the bridge's logger (so its lines are in `logText()`). */
+  inbox?: (logger: Logger) => Promise<WebhookInbox>,
 ): Promise<RunningBridge> {
   const lines: string[] = [];
   const logger = createLogger({ level: 'trace', destination: { write: (line: string) => void lines.push(line) } });
   const router = whitelabelWebhookRouter({ secret: WL_SECRET, ...settings });
-  const app = createApp({ config: { ...apiConfig, ...config }, gateway, logger }, [router]);
+  const app = createApp({ config: { ...apiConfig, ...config }, gateway, logger, inbox: await inbox?.(logger) }, [router]);
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });

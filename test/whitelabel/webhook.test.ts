@@ -2,11 +2,15 @@
  * `POST /webhooks/whitelabel` over real HTTP: signature, clock window, envelope validation, body
  * limit, Temporal down. Every rejection must leave the gateway untouched.
  */
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { toSourceTicket } from '../../src/adapters/whitelabel/mapping';
 import { whitelabelEventSchema } from '../../src/adapters/whitelabel/schemas';
 import { TemporalUnavailableError } from '../../src/api/gateway';
+import { openWebhookInbox, type RunningWebhookInbox } from '../../src/api/inbox';
 import { createTemporalGateway } from '../../src/api/temporal-gateway';
 import {
   SEED_EVENTS,
@@ -17,6 +21,7 @@ import {
 } from '../../src/simulators/whitelabel/seed-events';
 import { signatureHeaderValue } from '../../src/simulators/whitelabel/signing';
 import { WhitelabelSimulator } from '../../src/simulators/whitelabel/whitelabel-simulator';
+import { encryptionWith } from '../security/keys';
 import { RecordingGateway, type RunningBridge, startBridge, WL_SECRET } from './helpers';
 
 /** A fixed clock for the bridge: 2026-01-01T00:00:00Z. */
@@ -489,6 +494,48 @@ describe('with the real Temporal gateway and no Temporal server', () => {
     } finally {
       await bridge.close();
       await connection.close();
+    }
+  });
+
+  it('with the API inbox: answers 202 queued, and the event is on disk encrypted (it carries personal data)', async () => {
+    const probe = createServer();
+    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+    const { port } = probe.address() as { port: number };
+    await new Promise<void>((resolve) => probe.close(() => resolve()));
+
+    const dir = mkdtempSync(join(tmpdir(), 'whitelabel-inbox-'));
+    const connection = Connection.lazy({ address: `127.0.0.1:${port}` });
+    const gateway = createTemporalGateway({
+      client: new Client({ connection, namespace: 'default' }),
+      taskQueue: 'ticket-bridge',
+      rpcTimeoutMs: 1_000,
+      readyTimeoutMs: 500,
+    });
+    let inbox: RunningWebhookInbox | undefined;
+    const bridge = await startBridge(gateway, {}, {}, async (logger) => {
+      inbox = await openWebhookInbox({ dir, maxEntries: 10, payloadEncryption: encryptionWith('k1'), gateway, logger });
+      return inbox;
+    });
+    try {
+      const headers = { [HEADER]: signatureHeaderValue(WL_SECRET, created, Math.floor(Date.now() / 1000)) };
+      const res = await fetch(bridge.webhookUrl, { method: 'POST', headers, body: created });
+      expect(res.status).toBe(202);
+      expect(await res.json()).toEqual({ accepted: true, workflowId: `ticket/whitelabel/${SEED_TICKET_CREATED.data.ticket.id}`, outcome: 'queued' });
+
+      const files = readdirSync(dir);
+      expect(files).toHaveLength(1);
+      expect(statSync(join(dir, files[0]!)).mode & 0o777).toBe(0o600);
+      const onDisk = readFileSync(join(dir, files[0]!));
+      const { client, title, replies } = SEED_TICKET_CREATED.data.ticket;
+      for (const personal of [client.name, client.email, title, replies[0]!.text.trim()]) {
+        expect(onDisk.includes(Buffer.from(personal))).toBe(false);
+        expect(bridge.logText()).not.toContain(personal);
+      }
+    } finally {
+      await bridge.close();
+      await inbox?.stop();
+      await connection.close();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

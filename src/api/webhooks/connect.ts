@@ -2,9 +2,11 @@
  * `POST /webhooks/connect?auth_token=…` — the Connect platform's notification-only webhook,
  * `{ type: 'CREATE' | 'UPDATE' | 'DELETE', ticketId }`.
  *
- * The platform documents no retries, so the answer is 202 only once Temporal has the signal;
- * when Temporal is unreachable the 503 at least tells a retrying sender (or an operator) that
- * nothing was recorded. The workflow reads the ticket back, so the body is just a trigger.
+ * The platform documents no retries, so the answer is 202 only once the notification is safe:
+ * `signalled` once Temporal has the signal, or `queued` once it is on disk in the API's inbox
+ * while Temporal is unreachable (src/api/inbox delivers it later). Only when neither can take it
+ * is the answer 503, which at least tells a retrying sender (or an operator) that nothing was
+ * recorded. The workflow reads the ticket back, so the body is just a trigger.
  */
 import express, { type Request, Router } from 'express';
 import { z } from 'zod';

@@ -6,9 +6,10 @@
  *
  * Order of checks: body size (413, before anything is buffered past the limit), signature over
  * the raw bytes (401), JSON (400), envelope (400 naming each field). Only then is Temporal
- * asked; 202 once it holds the signal, 503 when it cannot be reached. The platform retries any
- * non-2xx for three days, so a 503 loses nothing — and a 4xx is retried too, which is why every
- * rejection says exactly what is wrong.
+ * asked; 202 once it holds the signal, or once the API's inbox holds it (`queued`, encrypted
+ * like a Temporal payload) while Temporal cannot be reached; 503 when neither can take it. The
+ * platform retries any non-2xx for three days, so a 503 loses nothing — and a 4xx is retried
+ * too, which is why every rejection says exactly what is wrong.
  */
 import express, { Router } from 'express';
 import { toSourceTicket } from '../../adapters/whitelabel/mapping';

@@ -5,7 +5,9 @@
  *
  * Anything authentic and well-formed gets a 202, including tickets the bridge does not know and
  * tickets whose workflow already completed: Zendesk trips a circuit breaker on repeated errors,
- * and those cases are not errors. Only an unreachable Temporal answers 503, so Zendesk retries.
+ * and those cases are not errors. An unreachable Temporal means 202 `queued` (the API's inbox
+ * keeps it for later delivery); only when the inbox cannot take it either is the answer 503, so
+ * Zendesk retries.
  */
 import express, { Router } from 'express';
 import type { CrmNotification } from '../../workflows/definitions';
@@ -54,8 +56,8 @@ export function zendeskWebhookRouter({ config, gateway }: AppDeps): Router {
         receivedAt: new Date().toISOString(),
       };
       const result = await gateway.notifyCrm(notification, parsed.ticket.externalId);
-      if (result.outcome === 'signalled') setLogFields(res, { workflowId: result.workflowId, outcome: 'signalled' });
-      else setLogFields(res, { outcome: 'ignored', reason: result.reason });
+      if (result.outcome === 'ignored') setLogFields(res, { outcome: 'ignored', reason: result.reason });
+      else setLogFields(res, { ...(result.workflowId !== undefined && { workflowId: result.workflowId }), outcome: result.outcome });
       res.status(202).json({ accepted: true, ...result });
     },
   );

@@ -8,6 +8,9 @@
  * cases), and at the end visibility lists the ticket workflows that exist (must be exactly the
  * ones the positive controls started). The controls prove both checks can see a workflow.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import type { WorkflowClientInterceptor } from '@temporalio/client';
 import type { ApiConfig } from '../../../src/api/app';
@@ -86,7 +89,16 @@ export async function startTarget(): Promise<Target> {
       },
     }),
   });
-  const api = await startApiHalf({ client, taskQueue: uniqueTaskQueue('hostile'), config: apiConfig, workflowSettings: {}, logger, port: 0 });
+  const inboxDir = mkdtempSync(join(tmpdir(), 'ticket-bridge-hostile-inbox-'));
+  const api = await startApiHalf({
+    client,
+    taskQueue: uniqueTaskQueue('hostile'),
+    config: apiConfig,
+    workflowSettings: {},
+    logger,
+    port: 0,
+    inbox: { dir: inboxDir, maxEntries: 1_000 },
+  });
   const port = Number(new URL(api.url).port);
 
   const processErrors: unknown[] = [];
@@ -116,6 +128,7 @@ export async function startTarget(): Promise<Target> {
       process.off('uncaughtException', onError);
       await api.stop();
       await env.teardown();
+      rmSync(inboxDir, { recursive: true, force: true });
     },
   };
 }
