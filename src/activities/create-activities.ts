@@ -1,5 +1,7 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
+import { compareComments, newAgentReplies, newSourceComments } from '../domain/comments';
+import { crmFingerprint, sourceFingerprint } from '../domain/fingerprints';
 import type { SourceKind } from '../domain/ticket';
 import type { CrmPort } from '../ports/crm';
 import type { TicketSourcePort } from '../ports/ticket-source';
@@ -39,16 +41,51 @@ export function createActivities({ sources, crm, assignees = {} }: ActivityDeps)
   return {
     fetchSourceTicket: ({ source: kind, ticketId }) => mapFailures(() => source(kind).fetchTicket(ticketId)),
 
+    readSourceTicket: ({ source: kind, ticketId, window }) =>
+      mapFailures(async () => {
+        const ticket = await source(kind).fetchTicket(ticketId);
+        if (ticket === null) return null;
+        const read = newSourceComments(ticket.comments, window.cursor, window.ownIds, window.maxBytes);
+        return {
+          ticket: { ...ticket, comments: [] },
+          newComments: read.fresh,
+          cursor: read.cursor,
+          ownIds: read.ownIds,
+          more: read.more,
+          fingerprint: sourceFingerprint(ticket),
+        };
+      }),
+
     postSourceComment: ({ source: kind, ticketId, body, ...dedupe }) =>
       mapFailures(() => source(kind).postSupportComment(ticketId, body, dedupeFor(dedupe))),
 
     setSourceStatus: ({ source: kind, ticketId, status }) => mapFailures(() => source(kind).setStatus(ticketId, status)),
 
     // Look up first: the idempotency key only dedupes for 2 hours, the external id forever.
+    // Only the first comment (the description) comes back: the workflow needs no more, and a
+    // found ticket's whole conversation has no place in history.
     ensureCrmTicket: (ticket) =>
-      mapFailures(async () => (await crm.findTicketByExternalId(ticket.externalId)) ?? crm.createTicket(ticket)),
+      mapFailures(async () => {
+        const found = (await crm.findTicketByExternalId(ticket.externalId)) ?? (await crm.createTicket(ticket));
+        return { ...found, comments: [...found.comments].sort(compareComments).slice(0, 1) };
+      }),
 
     fetchCrmTicket: ({ crmTicketId }) => mapFailures(() => crm.getTicket(crmTicketId)),
+
+    readCrmTicket: ({ crmTicketId, window, participants }) =>
+      mapFailures(async () => {
+        const ticket = await crm.getTicket(crmTicketId);
+        if (ticket === null) return null;
+        const read = newAgentReplies(ticket.comments, window.cursor, window.ownIds, participants, window.maxBytes);
+        return {
+          status: ticket.status,
+          newAgentReplies: read.fresh,
+          cursor: read.cursor,
+          ownIds: read.ownIds,
+          more: read.more,
+          fingerprint: crmFingerprint(ticket),
+        };
+      }),
 
     addCrmComment: ({ crmTicketId, body, public: isPublic, author, ...dedupe }) =>
       mapFailures(() => crm.addComment(crmTicketId, { body, public: isPublic, author }, dedupeFor(dedupe))),

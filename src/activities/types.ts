@@ -1,4 +1,5 @@
-import type { CrmStatus, CrmTicket, SourceKind, SourceTicket, TicketStatus } from '../domain/ticket';
+import type { CommentCursor, CrmParticipants } from '../domain/comments';
+import type { CrmComment, CrmStatus, CrmTicket, SourceComment, SourceKind, SourceTicket, TicketStatus } from '../domain/ticket';
 import type { CommentAuthor, NewCrmTicket } from '../ports/crm';
 
 /** Where a retried comment write looks for a copy of itself that already landed. */
@@ -14,6 +15,41 @@ export interface CommentDedupe {
   landedCheck?: boolean;
 }
 
+/** Where the workflow's last read of one side ended. */
+export interface ReadWindow {
+  cursor: CommentCursor | null;
+  /** The bridge's own comment ids still ahead of the cursor. */
+  ownIds: string[];
+  /** Bytes of comment text the result may carry (see `UNBOUNDED` in domain/comments). */
+  maxBytes: number;
+}
+
+/**
+ * A read of the source that returns only what is new since `window`: the ticket without its
+ * comments, the new comments (within the byte budget), where the next read starts, and the
+ * side's fingerprint. Long conversations never pass through history whole.
+ */
+export interface SourceRead {
+  /** The ticket; its `comments` are empty (the new ones are `newComments`). */
+  ticket: SourceTicket;
+  newComments: SourceComment[];
+  cursor: CommentCursor | null;
+  ownIds: string[];
+  /** More new comments follow: read again from `cursor`. */
+  more: boolean;
+  fingerprint: string;
+}
+
+/** The CRM's counterpart of `SourceRead`: status, the agents' new public replies, the window. */
+export interface CrmRead {
+  status: CrmStatus;
+  newAgentReplies: CrmComment[];
+  cursor: CommentCursor | null;
+  ownIds: string[];
+  more: boolean;
+  fingerprint: string;
+}
+
 /**
  * The activities the ticket workflow calls: one per external operation. The workflow imports
  * only this type (`proxyActivities<TicketActivities>`); `createActivities` implements it over
@@ -21,7 +57,10 @@ export interface CommentDedupe {
  * is the `IntegrationError` kind (e.g. 'not-found'), non-retryable for 4xx.
  */
 export interface TicketActivities {
+  /** The whole ticket (v1 runs; v2 reads with `readSourceTicket`). */
   fetchSourceTicket(input: { source: SourceKind; ticketId: string }): Promise<SourceTicket | null>;
+  /** What is new on the source since `window`; null when the source says 404. */
+  readSourceTicket(input: { source: SourceKind; ticketId: string; window: ReadWindow }): Promise<SourceRead | null>;
   postSourceComment(
     input: { source: SourceKind; ticketId: string; body: string } & CommentDedupe,
   ): Promise<{ commentId: string; alreadyPresent: boolean }>;
@@ -29,7 +68,10 @@ export interface TicketActivities {
 
   /** Find the CRM ticket by external id, else create it (with an idempotency key): exactly once. */
   ensureCrmTicket(input: NewCrmTicket): Promise<CrmTicket>;
+  /** The whole ticket (v1 runs; v2 reads with `readCrmTicket`). */
   fetchCrmTicket(input: { crmTicketId: string }): Promise<CrmTicket | null>;
+  /** What is new in the CRM since `window`; null when the CRM says 404. */
+  readCrmTicket(input: { crmTicketId: string; window: ReadWindow; participants: CrmParticipants }): Promise<CrmRead | null>;
   addCrmComment(
     input: { crmTicketId: string; body: string; public: boolean; author: CommentAuthor } & CommentDedupe,
   ): Promise<{ commentId: string; alreadyPresent: boolean }>;

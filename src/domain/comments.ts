@@ -37,24 +37,62 @@ export interface CommentWindow<C> {
   cursor: CommentCursor | null;
   /** The bridge's own comment ids still ahead of the cursor. */
   ownIds: string[];
+  /** The byte budget cut the window short: more new comments follow the cursor. */
+  more: boolean;
 }
 
-function window<C extends { createdAt: string; id: string }>(
+/**
+ * Bytes of comment text a window may carry (`maxBytes`), so that a read's result stays far
+ * below Temporal's 2 MB payload limit however long the conversation: a longer one is read in
+ * several windows. A single comment larger than the budget still travels, alone.
+ */
+export const UNBOUNDED = Number.POSITIVE_INFINITY;
+
+function window<C extends { createdAt: string; id: string; body: string }>(
   comments: readonly C[],
   cursor: CommentCursor | null,
   ownIds: readonly string[],
-  isBridgeWritten: (comment: C) => boolean,
+  isMirrored: (comment: C) => boolean,
+  maxBytes: number,
 ): CommentWindow<C> {
   const unseen = comments.filter((c) => isAfter(c, cursor)).sort(compareComments);
   const own = new Set(ownIds);
-  const fresh = unseen.filter((c) => !own.has(c.id) && !isBridgeWritten(c));
-  const last = unseen.at(-1);
+  const fresh: C[] = [];
+  let bytes = 0;
+  let consumed = 0;
+  for (const comment of unseen) {
+    if (!own.has(comment.id) && isMirrored(comment)) {
+      const size = utf8Length(comment.body);
+      if (fresh.length > 0 && bytes + size > maxBytes) break;
+      bytes += size;
+      fresh.push(comment);
+    }
+    consumed++;
+  }
+  const more = consumed < unseen.length;
+  const last = unseen[consumed - 1];
   const next = last ? { createdAt: last.createdAt, id: last.id } : cursor;
   // Once read, an own comment is behind the cursor and needs no remembering; one written after
-  // this read started is not in `comments` yet and stays remembered.
-  const present = new Set(comments.map((c) => c.id));
-  const remaining = ownIds.filter((id) => !present.has(id));
-  return { fresh, cursor: next, ownIds: remaining };
+  // this read started is not in `comments` yet and stays remembered, and so does one beyond a
+  // window the budget cut short.
+  const passed = more ? new Set(unseen.slice(0, consumed).map((c) => c.id)) : new Set(comments.map((c) => c.id));
+  const remaining = ownIds.filter((id) => !passed.has(id));
+  return { fresh, cursor: next, ownIds: remaining, more };
+}
+
+/** UTF-8 length without Buffer (this module also runs in the workflow sandbox). */
+function utf8Length(text: string): number {
+  let bytes = 0;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0x80) bytes += 1;
+    else if (code < 0x800) bytes += 2;
+    else if (code >= 0xd800 && code <= 0xdbff) {
+      bytes += 4; // a surrogate pair: one 4-byte character
+      i++;
+    } else bytes += 3;
+  }
+  return bytes;
 }
 
 /** New source comments to mirror to the CRM: everything but what the bridge posted itself. */
@@ -62,8 +100,9 @@ export function newSourceComments(
   comments: readonly SourceComment[],
   cursor: CommentCursor | null,
   ownIds: readonly string[],
+  maxBytes: number = UNBOUNDED,
 ): CommentWindow<SourceComment> {
-  return window(comments, cursor, ownIds, () => false);
+  return window(comments, cursor, ownIds, () => true, maxBytes);
 }
 
 export interface CrmParticipants {
@@ -81,14 +120,15 @@ export function newAgentReplies(
   cursor: CommentCursor | null,
   ownIds: readonly string[],
   participants: CrmParticipants,
+  maxBytes: number = UNBOUNDED,
 ): CommentWindow<CrmComment> {
-  const result = window(
+  return window(
     comments,
     cursor,
     ownIds,
-    (c) => c.authorId === participants.requesterId || c.authorId === participants.bridgeUserId,
+    (c) => c.public && c.authorId !== participants.requesterId && c.authorId !== participants.bridgeUserId,
+    maxBytes,
   );
-  return { ...result, fresh: result.fresh.filter((c) => c.public) };
 }
 
 /** Keep a remembered-id list bounded: the newest `max` entries. */

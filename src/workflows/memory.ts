@@ -54,7 +54,8 @@ export const MEMORY_VERSION = 2;
 export interface TicketMemory {
   version: number;
   lifecycle: LifecycleState;
-  crm: { ticketId: string; requesterId: string; bridgeUserId: string } | null;
+  /** `bridgeUserId` is null in v2 runs, which never filter replies by author. */
+  crm: { ticketId: string; requesterId: string; bridgeUserId: string | null } | null;
   /** Comment cursors and the comments the bridge wrote on each side (echo suppression). */
   sourceComments: { cursor: CommentCursor | null; ownIds: string[] };
   crmComments: { cursor: CommentCursor | null; ownIds: string[] };

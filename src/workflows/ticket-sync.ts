@@ -10,13 +10,19 @@ import { boundedIds, compareComments, newAgentReplies, newSourceComments, type C
 import { crmFingerprint, sourceFingerprint } from '../domain/fingerprints';
 import { decide, type Effect, type Observation } from '../domain/lifecycle';
 import { crmBodyForSupportNote, crmBodyForUserComment, sourceBodyForAgentReply } from '../domain/messages';
-import { crmExternalId, type SourceTicket } from '../domain/ticket';
+import { crmExternalId, type SourceComment, type SourceTicket } from '../domain/ticket';
 import type { TicketWorkflowInput, TicketWorkflowSettings } from './definitions';
 import { hasWork, MEMORY_BOUNDS, mergeWork, type PendingWork, type TicketMemory } from './memory';
 import { addNote, describeEffect, record } from './timeline';
 
 /** Retried until the remote is back (see TICKET_ACTIVITY_OPTIONS for why these numbers). */
 const activities = proxyActivities<TicketActivities>(TICKET_ACTIVITY_OPTIONS);
+
+/**
+ * Bytes of new comment text one read may bring into history: far below Temporal's 2 MB payload
+ * limit, so a conversation of any length is read (and mirrored) in windows of this size.
+ */
+const READ_WINDOW_BYTES = 256 * 1024;
 
 /**
  * Which sync rules a run follows. `v2` (read both sides before the SOLVED timer closes, confirm a
@@ -81,18 +87,44 @@ export class TicketSync {
 
   private async syncSource(snapshot: SourceTicket | null): Promise<void> {
     const { input, memory } = this;
+    if (this.rules.v2 && snapshot === null) return this.readSource();
     const ticket = snapshot ?? (await activities.fetchSourceTicket({ source: input.source, ticketId: input.sourceTicketId }));
     if (ticket === null) {
       if (!this.rules.v2) return this.apply({ type: 'source-deleted', now: Date.now() }, null);
       return this.onSourceMissing();
     }
+    const window = newSourceComments(ticket.comments, memory.sourceComments.cursor, memory.sourceComments.ownIds);
+    await this.onSourceRead(ticket, window.fresh, window, sourceFingerprint(ticket));
+  }
+
+  /** v2: only what is new, window by window, so no read result nears the payload limit. */
+  private async readSource(): Promise<void> {
+    const { input, memory } = this;
+    for (;;) {
+      const read = await activities.readSourceTicket({
+        source: input.source,
+        ticketId: input.sourceTicketId,
+        window: { ...memory.sourceComments, maxBytes: READ_WINDOW_BYTES },
+      });
+      if (read === null) return this.onSourceMissing();
+      await this.onSourceRead(read.ticket, read.newComments, read, read.fingerprint);
+      if (!read.more || memory.lifecycle.completed) return;
+    }
+  }
+
+  private async onSourceRead(
+    ticket: SourceTicket,
+    newComments: SourceComment[],
+    next: { cursor: CommentCursor | null; ownIds: string[] },
+    fingerprint: string,
+  ): Promise<void> {
+    const { input, memory } = this;
     if (memory.sourceMissing) record(memory, 'received', `${input.source} ticket readable again`);
     memory.sourceMissing = null;
     memory.sourceRecheckAt = null;
-    memory.fingerprints.source = sourceFingerprint(ticket);
-    const window = newSourceComments(ticket.comments, memory.sourceComments.cursor, memory.sourceComments.ownIds);
-    await this.apply({ type: 'source-read', ticket, newComments: window.fresh, now: Date.now() }, ticket);
-    memory.sourceComments = { cursor: window.cursor, ownIds: window.ownIds };
+    memory.fingerprints.source = fingerprint;
+    await this.apply({ type: 'source-read', ticket, newComments, now: Date.now() }, ticket);
+    memory.sourceComments = { cursor: next.cursor, ownIds: next.ownIds };
     if (memory.crm && !memory.lifecycle.completed) await this.syncAssignee(memory.crm.ticketId, ticket.assigneeRef);
     // Snapshots older than what was just applied (or read) are stale from now on.
     if (memory.appliedSnapshotUpdatedAt === null || Date.parse(ticket.updatedAt) > Date.parse(memory.appliedSnapshotUpdatedAt)) {
@@ -134,17 +166,38 @@ export class TicketSync {
   private async syncCrm(): Promise<void> {
     const memory = this.memory;
     const linked = memory.crm!;
+    if (this.rules.v2) return this.readCrm(linked.ticketId, linked.requesterId);
     const ticket = await activities.fetchCrmTicket({ crmTicketId: linked.ticketId });
     if (ticket === null) {
       throw new SyncFailure('fetchCrmTicket', 'not-found', `CRM ticket ${linked.ticketId} no longer exists (deleted in the CRM?)`);
     }
     memory.fingerprints.crm = crmFingerprint(ticket);
-    // v1 also dropped every reply by the bridge's API user; the bridge writes no public comment
-    // as itself, so its own writes are known by id (ownIds) and a person using that account is heard.
-    const participants = this.rules.v2 ? { requesterId: linked.requesterId, bridgeUserId: null } : linked;
-    const window = newAgentReplies(ticket.comments, memory.crmComments.cursor, memory.crmComments.ownIds, participants);
+    const window = newAgentReplies(ticket.comments, memory.crmComments.cursor, memory.crmComments.ownIds, linked);
     await this.apply({ type: 'crm-read', status: ticket.status, newAgentReplies: window.fresh, now: Date.now() }, null);
     memory.crmComments = { cursor: window.cursor, ownIds: window.ownIds };
+  }
+
+  /**
+   * v2: the CRM's new agent replies, window by window. Replies by the bridge's API user count
+   * like any agent's (v1 dropped them): the bridge writes no public comment as itself, and its
+   * own writes are known by id (ownIds), so a person using that account is heard.
+   */
+  private async readCrm(crmTicketId: string, requesterId: string): Promise<void> {
+    const memory = this.memory;
+    for (;;) {
+      const read = await activities.readCrmTicket({
+        crmTicketId,
+        window: { ...memory.crmComments, maxBytes: READ_WINDOW_BYTES },
+        participants: { requesterId, bridgeUserId: null },
+      });
+      if (read === null) {
+        throw new SyncFailure('readCrmTicket', 'not-found', `CRM ticket ${crmTicketId} no longer exists (deleted in the CRM?)`);
+      }
+      memory.fingerprints.crm = read.fingerprint;
+      await this.apply({ type: 'crm-read', status: read.status, newAgentReplies: read.newAgentReplies, now: Date.now() }, null);
+      memory.crmComments = { cursor: read.cursor, ownIds: read.ownIds };
+      if (!read.more || memory.lifecycle.completed) return;
+    }
   }
 
   /**
@@ -165,7 +218,8 @@ export class TicketSync {
           tags: ['ticket-bridge', `source-${input.source}`],
           idempotencyKey: `${workflowInfo().workflowId}/create`,
         });
-        const bridgeUserId = await activities.crmBridgeUserId();
+        // v2 knows the bridge's own writes by id and needs no author to filter on.
+        const bridgeUserId = this.rules.v2 ? null : await activities.crmBridgeUserId();
         memory.crm = { ticketId: created.id, requesterId: created.requesterId, bridgeUserId };
         // Its description (the first comment) is not news for the source. Anything after it is:
         // an agent may reply between the create and this read-back, and that reply must travel.

@@ -107,7 +107,7 @@ describe('issue 10: read both sides, decide once, write only what is still true'
       expect(rig().zendesk.ticket(zd.id)!.status).toBe('solved');
       // The reads that confirmed it were spread over the window, not one blip.
       const history = await handle.fetchHistory();
-      const reads = history.events!.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'fetchSourceTicket');
+      const reads = history.events!.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'readSourceTicket');
       const at = (e: { eventTime?: { seconds?: unknown; nanos?: number | null } | null }) => Number(e.eventTime!.seconds) * 1000 + Math.floor((e.eventTime!.nanos ?? 0) / 1e6);
       const missingReads = reads.slice(-3);
       expect(at(missingReads.at(-1)!) - at(missingReads[0]!)).toBeGreaterThanOrEqual(SETTINGS.sourceGoneAfterMs);
@@ -142,6 +142,27 @@ describe('issue 10: read both sides, decide once, write only what is still true'
     await rig().env.sleep(2_000);
     expect(rig().zendesk.comments(zd.id).filter((c) => c.body === 'Meter photo attached.')).toHaveLength(1);
   });
+
+  test('12. a 3 MB conversation syncs to the end: no read result nears the 2 MB payload limit', async () => {
+    const { id, zd, handle } = await openTicket(rig());
+    // 48 messages of 64 KB (Zendesk's comment size) arrive while the webhooks are lost.
+    const bodies = Array.from({ length: 48 }, (_, i) => `${String(i).padStart(2, '0')} ${'meter log '.repeat(6_550)}`);
+    await withoutConnectWebhooks(rig(), async () => {
+      for (const body of bodies) await rig().connect.userComments(id, body);
+    });
+    await rig().connect.userComments(id, 'That is all of it.');
+    const expected = ['No heat since Sunday.', ...bodies, 'That is all of it.'];
+    await eventually(() => expect(rig().zendesk.comments(zd.id).map((c) => c.body)).toEqual(expected), { timeoutMs: 90_000, intervalMs: 500 });
+
+    // The way back reads that 3 MB Zendesk ticket too.
+    await rig().zendesk.agentReplies(zd.id, 'Thanks, reading it all now.');
+    await eventually(() => expect(rig().connect.ticket(id)!.comments.filter((c) => c.author === 'SUPPORT').map((c) => c.message)).toEqual(['Thanks, reading it all now.']), {
+      timeoutMs: 30_000,
+    });
+    const history = await handle.fetchHistory();
+    const largest = Math.max(...history.events!.map((e) => (e.activityTaskCompletedEventAttributes?.result?.payloads ?? []).reduce((n, p) => n + (p.data?.length ?? 0), 0)));
+    expect(largest).toBeLessThan(512 * 1024);
+  }, 180_000);
 
   test("10. a public reply written in Zendesk with the bridge's own API user reaches the app", async () => {
     const { id, zd } = await openTicket(rig());

@@ -39,7 +39,7 @@ describe('comment cursors', () => {
 
   test('a read with nothing new keeps the cursor', () => {
     const first = newSourceComments([source('1', 1)], null, []);
-    expect(newSourceComments([source('1', 1)], first.cursor, [])).toEqual({ fresh: [], cursor: first.cursor, ownIds: [] });
+    expect(newSourceComments([source('1', 1)], first.cursor, [])).toEqual({ fresh: [], cursor: first.cursor, ownIds: [], more: false });
   });
 
   test('same timestamp: the id breaks the tie', () => {
@@ -76,5 +76,49 @@ describe('comment cursors', () => {
   test('remembered ids stay bounded', () => {
     expect(boundedIds(['a', 'b', 'c'], 2)).toEqual(['b', 'c']);
     expect(boundedIds(['a'], 2)).toEqual(['a']);
+  });
+});
+
+describe('windows under a byte budget (no read result near the 2 MB payload limit)', () => {
+  const long = (id: string, at: number, bytes: number): SourceComment => ({ ...source(id, at), body: 'x'.repeat(bytes) });
+  const all = [long('1', 1, 400), long('2', 2, 400), long('3', 3, 400), long('4', 4, 400)];
+
+  test('a long conversation comes in several windows that, together, are the whole of it once', () => {
+    let cursor = null;
+    const seen: string[] = [];
+    for (let reads = 0; reads < 10; reads++) {
+      const w = newSourceComments(all, cursor, [], 1000);
+      expect(w.fresh.reduce((n, c) => n + c.body.length, 0)).toBeLessThanOrEqual(1000);
+      seen.push(...w.fresh.map((c) => c.id));
+      cursor = w.cursor;
+      if (!w.more) break;
+    }
+    expect(seen).toEqual(['1', '2', '3', '4']);
+  });
+
+  test('a comment larger than the budget still travels, alone', () => {
+    const w = newSourceComments([long('1', 1, 5000), long('2', 2, 10)], null, [], 1000);
+    expect(w.fresh.map((c) => c.id)).toEqual(['1']);
+    expect(w.more).toBe(true);
+  });
+
+  test("the bridge's own comments cost nothing, and beyond a cut they stay remembered", () => {
+    const w = newSourceComments([long('1', 1, 600), long('2', 2, 600), long('3', 3, 600)], null, ['2', '3'], 500);
+    expect(w.fresh.map((c) => c.id)).toEqual(['1']);
+    // Own comments are passed over at no cost, so the window reaches the end: both are behind the cursor.
+    expect(w).toMatchObject({ more: false, ownIds: [] });
+    const cut = newSourceComments([long('1', 1, 600), long('2', 2, 600), long('3', 3, 600), long('4', 4, 600)], null, ['3'], 500);
+    expect(cut.fresh.map((c) => c.id)).toEqual(['1']);
+    expect(cut).toMatchObject({ more: true, ownIds: ['3'], cursor: { id: '1' } });
+  });
+
+  test('agent replies are budgeted the same way; internal notes and the requester cost nothing', () => {
+    const replies = [crm('1', 1, 'agent'), { ...crm('2', 2, 'agent', false), body: 'y'.repeat(900) }, { ...crm('3', 3, 'agent'), body: 'z'.repeat(900) }];
+    const first = newAgentReplies(replies, null, [], people, 900);
+    expect(first.fresh.map((c) => c.id)).toEqual(['1']);
+    expect(first.more).toBe(true);
+    const second = newAgentReplies(replies, first.cursor, [], people, 900);
+    expect(second.fresh.map((c) => c.id)).toEqual(['3']);
+    expect(second.more).toBe(false);
   });
 });
