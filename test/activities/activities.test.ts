@@ -113,7 +113,7 @@ describe('createActivities with stub ports', () => {
   it('ensureCrmTicket returns the ticket found by external id without creating another', async () => {
     const { crm, activities } = stubs();
     crm.findTicketByExternalId.mockResolvedValue(crmTicket);
-    expect(await run(1, activities.ensureCrmTicket, newTicket)).toBe(crmTicket);
+    expect(await run(1, activities.ensureCrmTicket, newTicket)).toEqual(crmTicket);
     expect(crm.findTicketByExternalId).toHaveBeenCalledWith('connect:T-1');
     expect(crm.createTicket).not.toHaveBeenCalled();
   });
@@ -122,7 +122,7 @@ describe('createActivities with stub ports', () => {
     const { crm, activities } = stubs();
     crm.findTicketByExternalId.mockResolvedValue(null);
     crm.createTicket.mockResolvedValue(crmTicket);
-    expect(await run(1, activities.ensureCrmTicket, newTicket)).toBe(crmTicket);
+    expect(await run(1, activities.ensureCrmTicket, newTicket)).toEqual(crmTicket);
     expect(crm.createTicket).toHaveBeenCalledWith(newTicket);
   });
 

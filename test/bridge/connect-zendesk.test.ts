@@ -4,11 +4,9 @@
  * simulators back over HTTP. Each test plays the end user and the agent and checks both sides.
  */
 import { randomUUID } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { eventually } from '../harness';
 import { startBridgeRig, type BridgeRig } from '../support/bridge-rig';
+import { recordHistory } from '../support/histories';
 
 jest.setTimeout(120_000);
 
@@ -99,12 +97,12 @@ describe('Connect ⇄ Zendesk through one workflow per ticket', () => {
       e.activityTaskScheduledEventAttributes ? [e.activityTaskScheduledEventAttributes.activityType!.name!] : [],
     );
     expect(activities).toEqual(
-      expect.arrayContaining(['fetchSourceTicket', 'ensureCrmTicket', 'postSourceComment', 'addCrmComment', 'setCrmStatus', 'setSourceStatus']),
+      expect.arrayContaining(['readSourceTicket', 'ensureCrmTicket', 'readCrmTicket', 'postSourceComment', 'addCrmComment', 'setCrmStatus', 'setSourceStatus']),
     );
     expect(activities.filter((a) => a === 'ensureCrmTicket')).toHaveLength(1);
     expect(history.events!.at(-1)!.workflowExecutionCompletedEventAttributes).toBeTruthy();
     // `RECORD_HISTORIES=1 npx jest test/bridge/connect-zendesk -t "whole flow"` refreshes the replay fixture.
-    if (process.env.RECORD_HISTORIES) recordHistory('connect-guide-flow', history);
+    await recordHistory('v2-connect-guide-flow', rig.env.client.workflow.getHandle(`ticket/connect/${id}`));
   });
 
   test('the SOLVED timer closes an unconfirmed ticket on both sides', async () => {
@@ -118,7 +116,7 @@ describe('Connect ⇄ Zendesk through one workflow per ticket', () => {
     expect(rig.connect.ticket(id)!.status).toBe('CLOSED');
     expect(rig.zendesk.ticket(zd.id)!.status).toBe('closed');
     // `RECORD_HISTORIES=1 npx jest test/bridge/connect-zendesk -t "SOLVED timer"` refreshes its replay fixture.
-    if (process.env.RECORD_HISTORIES) recordHistory('connect-solved-timer', await rig.env.client.workflow.getHandle(`ticket/connect/${id}`).fetchHistory());
+    await recordHistory('v2-connect-solved-timer', rig.env.client.workflow.getHandle(`ticket/connect/${id}`));
   });
 
   test('"not resolved": the timer is cancelled, Zendesk reopens, the app shows PENDING', async () => {
@@ -175,7 +173,3 @@ describe('Connect ⇄ Zendesk through one workflow per ticket', () => {
     expect(rig.zendesk.tickets().filter((t) => t.external_id === `connect:${id}`)).toHaveLength(1);
   });
 });
-
-function recordHistory(name: string, history: Parameters<typeof historyToJSON>[0]): void {
-  writeFileSync(join(__dirname, '..', 'replay', 'histories', `${name}.json`), historyToJSON(history));
-}
