@@ -261,7 +261,7 @@ describe('the Temporal UI shows a ticket legibly (real stack, headless Chromium)
     // explicitly rather than rely on it being the first in the list.
     const queryType = page.getByRole('button').filter({ has: page.getByRole('textbox', { name: 'Query Type' }) });
     await (await visible(queryType, 'the Query Type dropdown')).click();
-    await (await visible(page.getByRole('option', { name: 'state', exact: true }), 'the `state` query in the Query Type list')).click();
+    await (await visible(page.getByRole('option', { name: /^state\b/ }), 'the `state` query in the Query Type list')).click();
     await (await visible(page.getByRole('button', { name: /^(Run|Refresh) Query$/ }), 'the Run Query button')).click();
     const main = page.getByRole('main');
     for (const line of ['"status": "SOLVED"', `"sourceTicketId": "${ticketId}"`, `"crmTicketId": "${zendeskId}"`, '"solvedTimerDeadline": "']) {
