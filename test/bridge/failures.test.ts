@@ -23,11 +23,7 @@ describe('the bridge through failures', () => {
   async function openTicket() {
     const id = `f-${randomUUID().slice(0, 8)}`;
     await rig.connect.userCreatesTicket({ id, title: 'No hot water', description: 'Since Monday.' });
-    const zd = await eventually(() => {
-      const ticket = rig.zendesk.ticketByExternalId(`connect:${id}`);
-      if (!ticket) throw new Error('no Zendesk ticket yet');
-      return ticket;
-    });
+    const zd = await rig.zendeskTicketFor(id);
     return { id, zd };
   }
   const supportComments = (id: string) => rig.connect.ticket(id)!.comments.filter((c) => c.author === 'SUPPORT').map((c) => c.message);

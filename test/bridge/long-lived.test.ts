@@ -25,11 +25,7 @@ describe('a long-lived ticket, uncached worker', () => {
   test('continues as new with its state, and every message crosses exactly once', async () => {
     const id = `l-${randomUUID().slice(0, 8)}`;
     await rig.connect.userCreatesTicket({ id, title: 'Heat pump noisy', description: 'Loud at night.' });
-    const zd = await eventually(() => {
-      const ticket = rig.zendesk.ticketByExternalId(`connect:${id}`);
-      if (!ticket) throw new Error('no Zendesk ticket yet');
-      return ticket;
-    });
+    const zd = await rig.zendeskTicketFor(id);
     const rounds = 8;
     for (let i = 1; i <= rounds; i++) {
       await rig.zendesk.agentReplies(zd.id, `agent ${i}`);

@@ -24,11 +24,7 @@ describe('operator updates and the timeline', () => {
   async function openTicket() {
     const id = `o-${randomUUID().slice(0, 8)}`;
     await rig.connect.userCreatesTicket({ id, title: 'Invoice twice', description: 'Charged twice in May.' });
-    const zd = await eventually(() => {
-      const ticket = rig.zendesk.ticketByExternalId(`connect:${id}`);
-      if (!ticket) throw new Error('no Zendesk ticket yet');
-      return ticket;
-    });
+    const zd = await rig.zendeskTicketFor(id);
     return { id, zd, handle: rig.env.client.workflow.getHandle(`ticket/connect/${id}`) };
   }
 

@@ -34,11 +34,7 @@ describe('the reconciler', () => {
   async function openTicket() {
     const id = `r-${randomUUID().slice(0, 8)}`;
     await rig.connect.userCreatesTicket({ id, title: 'Smart plug offline', description: 'Since the update.' });
-    const zd = await eventually(() => {
-      const ticket = rig.zendesk.ticketByExternalId(`connect:${id}`);
-      if (!ticket) throw new Error('no Zendesk ticket yet');
-      return ticket;
-    });
+    const zd = await rig.zendeskTicketFor(id);
     return { id, zd, handle: rig.env.client.workflow.getHandle(`ticket/connect/${id}`) };
   }
 

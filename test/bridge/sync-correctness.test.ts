@@ -34,11 +34,7 @@ function rigFor(options: BridgeRigOptions = {}) {
 async function openTicket(rig: BridgeRig) {
   const id = `s-${randomUUID().slice(0, 8)}`;
   await rig.connect.userCreatesTicket({ id, title: 'Heating off', description: 'No heat since Sunday.' });
-  const zd = await eventually(() => {
-    const ticket = rig.zendesk.ticketByExternalId(`connect:${id}`);
-    if (!ticket) throw new Error('no Zendesk ticket yet');
-    return ticket;
-  });
+  const zd = await rig.zendeskTicketFor(id);
   await eventually(async () => expect((await rig.state(id)).crmTicketId).toBe(String(zd.id)));
   return { id, zd, handle: rig.env.client.workflow.getHandle(`ticket/connect/${id}`) };
 }

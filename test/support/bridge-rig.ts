@@ -14,17 +14,17 @@ import { ConnectSource } from '../../src/adapters/connect';
 import { assigneeResolver, WhitelabelSource, type AssigneeMap } from '../../src/adapters/whitelabel';
 import { ZendeskCrm } from '../../src/adapters/zendesk';
 import type { ApiConfig } from '../../src/api/app';
-import { ticketWorkflowId, type SourceKind } from '../../src/domain/ticket';
+import { crmExternalId, ticketWorkflowId, type SourceKind } from '../../src/domain/ticket';
 import { createLogger } from '../../src/observability/logger';
 import { startApiHalf, startWorkerHalf, type RunningApiHalf, type RunningWorkerHalf } from '../../src/runtime/bridge';
 import { createClient } from '../../src/runtime/client';
 import { bundleOptionsFrom, type PayloadEncryption } from '../../src/security/codec/data-converter';
 import { ConnectSimulator } from '../../src/simulators/connect';
 import { WhitelabelSimulator } from '../../src/simulators/whitelabel';
-import { ZendeskSimulator } from '../../src/simulators/zendesk';
+import { ZendeskSimulator, type ZdTicket } from '../../src/simulators/zendesk';
 import { WORKFLOWS_PATH } from '../../src/worker';
 import { stateQuery, type TicketStateView, type TicketWorkflowSettings } from '../../src/workflows/definitions';
-import { bundleWorkflows, createTestEnv, uniqueTaskQueue, type TestEnv } from '../harness';
+import { bundleWorkflows, createTestEnv, eventually, uniqueTaskQueue, type TestEnv } from '../harness';
 
 export interface BridgeRigOptions {
   workflowSettings?: Partial<TicketWorkflowSettings>;
@@ -75,6 +75,8 @@ export interface BridgeRig {
   state(connectTicketId: string): Promise<TicketStateView>;
   /** The `state` query of any source's ticket workflow. */
   stateOf(source: SourceKind, ticketId: string): Promise<TicketStateView>;
+  /** Waits for the Zendesk ticket the bridge creates for a source ticket, and returns it. */
+  zendeskTicketFor(sourceTicketId: string, source?: SourceKind): Promise<ZdTicket>;
   /** Waits for the ticket workflow to complete and returns its result. */
   result(connectTicketId: string): Promise<TicketStateView>;
   /** Stops the worker (a crash, a deploy) and starts a new one on the same task queue. */
@@ -188,6 +190,12 @@ export async function startBridgeRig(options: BridgeRigOptions = {}): Promise<Br
     state: (id) => handle(id).query(stateQuery),
     stateOf: (source, id) => handle(id, source).query(stateQuery),
     result: (id) => handle(id).result(),
+    zendeskTicketFor: (id, source = 'connect') =>
+      eventually(() => {
+        const ticket = zendesk.ticketByExternalId(crmExternalId(source, id));
+        if (!ticket) throw new Error(`no Zendesk ticket for ${source} ticket ${id} yet`);
+        return ticket;
+      }),
     restartWorker: async (overrides) => {
       await inProcess().stop();
       worker = await startWorker(overrides);
