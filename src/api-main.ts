@@ -2,20 +2,23 @@
 import { Connection } from '@temporalio/client';
 import { ConfigError, loadConfig } from './config';
 import { workflowSettingsFrom } from './api/temporal-gateway';
-import { createLogger } from './observability/logger';
+import { createLogger, logFormatFor } from './observability/logger';
 import { startApiHalf } from './runtime/bridge';
 import { createClient } from './runtime/client';
 import { logPayloadEncryption } from './security/codec/data-converter';
+import { assertPortFree } from './runtime/dev-server';
 import { onShutdown } from './runtime/shutdown';
+import { describeStartupFailure } from './runtime/startup-errors';
 import { temporalConnectionOptions } from './runtime/temporal-connection';
 
 async function main(): Promise<void> {
   const config = loadConfig();
-  const logger = createLogger({ level: config.logLevel, base: { service: 'ticket-bridge-api' } });
+  const logger = createLogger({ level: config.logLevel, base: { service: 'ticket-bridge-api' }, format: logFormatFor(config.logFormat) });
   logPayloadEncryption(logger, config);
   if (!config.temporal.address) {
     throw new ConfigError([{ variable: 'TEMPORAL_ADDRESS', message: 'is required for `npm run api` (use `npm start` to try it out)' }]);
   }
+  await assertPortFree(config.port, 'ticket-bridge API', '0.0.0.0');
   // Lazy: the API starts (answers /healthz, and queues webhooks in its inbox) even while Temporal is down.
   const connection = Connection.lazy(temporalConnectionOptions(config.temporal));
   const client = createClient(connection, config.temporal.namespace, config);
@@ -37,6 +40,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((err) => {
-  process.stderr.write(err instanceof ConfigError ? `${err.message}\n` : `api failed: ${err instanceof Error ? err.stack : String(err)}\n`);
-  process.exit(err instanceof ConfigError ? 2 : 1);
+  const known = describeStartupFailure(err, 'api');
+  process.stderr.write(known ? `${known.message}\n` : `api failed: ${err instanceof Error ? err.stack : String(err)}\n`);
+  process.exit(known?.exitCode ?? 1);
 });

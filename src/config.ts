@@ -5,11 +5,15 @@
  * `NAME: what is wrong`), so a deployment is fixed in one round trip. Messages never include the
  * value: several variables are secrets, and a misplaced secret is still a secret.
  *
- * Connect and Zendesk are each optional as a group: without `CONNECT_API_URL` /
- * `ZENDESK_API_URL` the product runs a sandbox with in-process simulators, so their credentials
- * are not needed (the inbound webhook secrets are then generated, see `generatedSecrets`). Once
- * a URL is set, the credentials of that group are required. The white-label source
- * (`WHITELABEL_API_URL`) is optional in production too: unset, the bridge has no such source.
+ * The three remotes (Connect, Zendesk, the white-label platform) are each configured completely
+ * or not at all: once a side's URL is set, its credentials are required, and a credential
+ * without its URL is an error too (a half-configured side must not pass for an unconfigured one).
+ * Every side that is configured is used. Without any, `npm start` runs a sandbox of in-process
+ * simulators (inbound secrets are then generated, see `generatedSecrets`); with some, the
+ * configuration must make a working deployment: Zendesk and at least one ticket source (Connect,
+ * the white-label platform, or both). A partial one is refused, naming the missing variables,
+ * never silently turned into a sandbox. `SANDBOX=true` asks for simulators of the sides left
+ * unconfigured anyway (see `Config.sandbox`).
  */
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -27,6 +31,14 @@ import { GENERATE_KEY_HINT, payloadKeysSchema } from './security/codec/keyring';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** `json`: one JSON object per line (machines); `pretty`: one readable line per entry (a terminal). */
+export const LOG_FORMATS = ['json', 'pretty'] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
+
+/** The remotes the bridge connects; each is real (configured), simulated (sandbox) or absent. */
+export const SIDES = ['connect', 'zendesk', 'whitelabel'] as const;
+export type Side = (typeof SIDES)[number];
 
 /** The source status a "not resolved" reply from SOLVED leads to (the guide says PENDING). */
 export const REOPEN_SOURCE_STATUSES = ['PENDING', 'OPEN'] as const;
@@ -103,11 +115,17 @@ export interface Config {
   /** The API's durable inbox of webhooks Temporal could not take (see src/api/inbox). */
   inbox: InboxConfig;
   temporal: TemporalConfig;
-  /** null: sandbox (simulated Connect API). */
+  /**
+   * `npm start` runs simulators for every side left null below: when no side is configured, or
+   * `SANDBOX=true`. False means a production configuration (Zendesk and at least one source),
+   * validated as such.
+   */
+  sandbox: boolean;
+  /** null: not configured (simulated when `sandbox`, else absent). */
   connect: ConnectConfig | null;
-  /** null: sandbox (simulated Zendesk). */
+  /** null: not configured; never null unless `sandbox`. */
   zendesk: ZendeskConfig | null;
-  /** null: no white-label source (the sandbox simulates one). */
+  /** null: not configured (simulated when `sandbox`, else no such source). */
   whitelabel: WhitelabelConfig | null;
   /** Inbound secrets: the Connect `auth_token`, the Zendesk and white-label signing secrets, the ops bearer token. */
   connectWebhookToken: string;
@@ -122,6 +140,8 @@ export interface Config {
   /** `RECONCILE_INTERVAL`: how often every open ticket is checked for lost webhooks. */
   reconcileIntervalMs: number;
   logLevel: LogLevel;
+  /** `LOG_FORMAT`; null: pretty on a terminal, JSON lines otherwise (see src/observability/logger.ts). */
+  logFormat: LogFormat | null;
   bodyLimitBytes: number;
   /** `PAYLOAD_ENCRYPTION` / `PAYLOAD_KEYS`: how Temporal payloads are protected (see src/security/codec). */
   payloadEncryption: PayloadEncryption;
@@ -243,6 +263,7 @@ const headerName = z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,100}$/, { err
 const signedPayload = z.enum(SIGNED_PAYLOAD_RECIPES, { error: `must be one of ${SIGNED_PAYLOAD_RECIPES.join(', ')}` });
 
 const logLevel = z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` });
+const logFormat = z.enum(LOG_FORMATS, { error: `must be one of ${LOG_FORMATS.join(', ')}` });
 
 const boolean = z.enum(['true', 'false'], { error: 'must be true or false' }).transform((v) => v === 'true');
 
@@ -398,16 +419,40 @@ export function loadTemporalConnection(env: Env = process.env): TemporalConnecti
   return protectConnection(connection);
 }
 
+/** Each side's variables, in documented order: the URL, the credentials, the inbound secret. */
+export const SIDE_VARIABLES = {
+  connect: { url: 'CONNECT_API_URL', credentials: ['CONNECT_API_KEY'], secret: 'CONNECT_WEBHOOK_TOKEN' },
+  zendesk: { url: 'ZENDESK_API_URL', credentials: ['ZENDESK_EMAIL', 'ZENDESK_API_TOKEN'], secret: 'ZENDESK_WEBHOOK_SECRET' },
+  whitelabel: { url: 'WHITELABEL_API_URL', credentials: ['WHITELABEL_API_KEY'], secret: 'WHITELABEL_WEBHOOK_SECRET' },
+} as const satisfies Record<Side, { url: string; credentials: readonly string[]; secret: SecretVariable }>;
+
+const sideVariables = (side: Side): string[] => {
+  const v = SIDE_VARIABLES[side];
+  return [v.url, ...v.credentials, v.secret];
+};
+
+/** `SANDBOX=1`, `true`, `0`, `false`. */
+const flag = z.enum(['1', '0', 'true', 'false'], { error: 'must be 1 or 0 (true or false)' }).transform((v) => v === '1' || v === 'true');
+
+export interface LoadConfigOptions {
+  /**
+   * Inbound secrets an earlier start generated (see src/runtime/sandbox-secrets.ts), used instead
+   * of fresh random ones, so a restarted sandbox keeps its ops token and webhook secrets.
+   */
+  savedSecrets?: Partial<Record<SecretVariable, string>>;
+}
+
 /**
  * Validate the environment and return the configuration, or throw a `ConfigError` naming every
  * bad variable. The returned object keeps the secrets (adapters need them) but redacts them
  * whenever it is serialised or inspected; see `redactedConfig`.
  */
-export function loadConfig(env: Env = process.env): Config {
+export function loadConfig(env: Env = process.env, options: LoadConfigOptions = {}): Config {
   const r = new EnvReader(env);
-  const connectSet = r.isSet('CONNECT_API_URL');
-  const zendeskSet = r.isSet('ZENDESK_API_URL');
-  const whitelabelSet = r.isSet('WHITELABEL_API_URL');
+  const configured = SIDES.filter((side) => r.isSet(SIDE_VARIABLES[side].url));
+  const connectSet = configured.includes('connect');
+  const zendeskSet = configured.includes('zendesk');
+  const whitelabelSet = configured.includes('whitelabel');
   const whenConnect = 'when CONNECT_API_URL is set';
   const whenZendesk = 'when ZENDESK_API_URL is set';
   const whenWhitelabel = 'when WHITELABEL_API_URL is set';
@@ -418,7 +463,17 @@ export function loadConfig(env: Env = process.env): Config {
     // Sandbox: the simulators sign with whatever we pick, so a random secret keeps the
     // endpoints authenticated even on a laptop without anyone having to invent one.
     generatedSecrets.push(variable);
-    return randomBytes(24).toString('base64url');
+    const saved = options.savedSecrets?.[variable];
+    return saved !== undefined && inboundSecret.safeParse(saved).success ? saved : randomBytes(24).toString('base64url');
+  };
+  /** A side's credential without its URL would be ignored: say so at the URL. */
+  const url = <T>(side: Side, schema: z.ZodType<T, string>): T | undefined => {
+    const { url: variable, credentials } = SIDE_VARIABLES[side];
+    const orphans = credentials.filter((c) => r.isSet(c));
+    if (!r.isSet(variable) && orphans.length > 0) {
+      r.issues.push({ variable, message: `is required when ${orphans.join(' or ')} is set (a side is configured completely or not at all)` });
+    }
+    return r.optional(variable, schema);
   };
 
   // Read in the documented order, so the error lists the variables in that order too.
@@ -437,16 +492,19 @@ export function loadConfig(env: Env = process.env): Config {
     // isSet, not the parsed address: a malformed one is reported once, not once per TLS variable.
     ...readTemporalConnection(r, r.isSet('TEMPORAL_ADDRESS')),
   };
-  const connectUrl = r.optional('CONNECT_API_URL', httpUrl);
+  const sandboxFlag = r.optional('SANDBOX', flag);
+  const sandbox = sandboxFlag ?? configured.length === 0;
+  const connectUrl = url('connect', httpUrl);
   const connectApiKey = r.requiredIf(connectSet, 'CONNECT_API_KEY', credential, whenConnect);
   const connectWebhookToken = inbound('CONNECT_WEBHOOK_TOKEN', connectSet, whenConnect);
-  const zendeskApiUrl = r.optional('ZENDESK_API_URL', zendeskUrl);
+  const zendeskApiUrl = url('zendesk', zendeskUrl);
   const zendeskEmail = r.requiredIf(zendeskSet, 'ZENDESK_EMAIL', email, whenZendesk);
   const zendeskToken = r.requiredIf(zendeskSet, 'ZENDESK_API_TOKEN', credential, whenZendesk);
   const zendeskWebhookSecret = inbound('ZENDESK_WEBHOOK_SECRET', zendeskSet, whenZendesk);
-  const whitelabelUrl = r.optional('WHITELABEL_API_URL', httpUrl);
+  const whitelabelUrl = url('whitelabel', httpUrl);
   const whitelabelApiKey = r.requiredIf(whitelabelSet, 'WHITELABEL_API_KEY', credential, whenWhitelabel);
   const whitelabelWebhookSecret = inbound('WHITELABEL_WEBHOOK_SECRET', whitelabelSet, whenWhitelabel);
+  if (!sandbox) requireWorkingDeployment(r, configured, sandboxFlag === false);
   const whitelabelSignatureHeader = r.withDefault('WHITELABEL_SIGNATURE_HEADER', headerName, DEFAULT_WHITELABEL_SIGNATURE_HEADER);
   const whitelabelSignedPayload = r.withDefault('WHITELABEL_SIGNED_PAYLOAD', signedPayload, 'timestamp.body');
   const whitelabelAssignees = r.withDefault('WHITELABEL_ASSIGNEES', whitelabelAssigneesSchema, '{}');
@@ -456,13 +514,14 @@ export function loadConfig(env: Env = process.env): Config {
     // Events carry the whole ticket (every reply), so they get their own, larger limit.
     bodyLimitBytes: r.withDefault('WHITELABEL_BODY_LIMIT', byteSize, '1mb'),
   };
-  const opsApiToken = inbound('OPS_API_TOKEN', connectSet || zendeskSet, 'when CONNECT_API_URL or ZENDESK_API_URL is set');
+  // Real tickets reach the ops API as soon as any remote is real.
+  const opsApiToken = inbound('OPS_API_TOKEN', configured.length > 0, 'when CONNECT_API_URL, ZENDESK_API_URL or WHITELABEL_API_URL is set');
 
   // Payload encryption: required by default wherever real tickets flow; the sandbox may run
   // without keys (with a warning at start). Keys set always mean encryption. Read last (in the
   // literal below), after BODY_LIMIT, as documented.
   const readPayloadEncryption = (): PayloadEncryption => {
-    const realTickets = connectSet || zendeskSet || r.isSet('WHITELABEL_API_URL');
+    const realTickets = configured.length > 0;
     const keysSet = r.isSet('PAYLOAD_KEYS');
     const mode = r.withDefault('PAYLOAD_ENCRYPTION', encryptionMode, realTickets || keysSet ? 'required' : 'off');
     const keyring = r.optional('PAYLOAD_KEYS', payloadKeysSchema);
@@ -484,6 +543,7 @@ export function loadConfig(env: Env = process.env): Config {
     dataDir,
     inbox,
     temporal,
+    sandbox,
     connect: connectUrl !== undefined && connectApiKey !== undefined ? { apiUrl: connectUrl, apiKey: connectApiKey } : null,
     zendesk:
       zendeskApiUrl !== undefined && zendeskEmail !== undefined && zendeskToken !== undefined
@@ -503,6 +563,7 @@ export function loadConfig(env: Env = process.env): Config {
     solvedReopenSourceStatus: r.withDefault('SOLVED_REOPEN_SOURCE_STATUS', reopenStatus, 'PENDING'),
     reconcileIntervalMs: r.withDefault('RECONCILE_INTERVAL', duration, '5m'),
     logLevel: r.withDefault('LOG_LEVEL', logLevel, 'info'),
+    logFormat: r.optional('LOG_FORMAT', logFormat) ?? null,
     bodyLimitBytes: r.withDefault('BODY_LIMIT', byteSize, '100kb'),
     payloadEncryption: readPayloadEncryption(),
     codecAuthToken: r.isSet('CODEC_AUTH_TOKEN') ? r.optional('CODEC_AUTH_TOKEN', inboundSecret) : opsApiToken,
@@ -514,6 +575,42 @@ export function loadConfig(env: Env = process.env): Config {
   if (r.issues.length > 0) throw new ConfigError(r.issues);
   // No issues means every field above was parsed (undefined only ever comes with an issue).
   return protect(config as Config);
+}
+
+const SIMULATE_HINT = 'SANDBOX=1 simulates the sides not configured';
+
+/**
+ * Without simulators, the configured sides must make a bridge: Zendesk, and a source feeding it.
+ * Each missing variable is named (one already reported, e.g. a URL missing beside its
+ * credentials, only once).
+ */
+function requireWorkingDeployment(r: EnvReader, configured: readonly Side[], sandboxOff: boolean): void {
+  const report = (variable: string, message: string) => {
+    if (!r.issues.some((i) => i.variable === variable)) r.issues.push({ variable, message });
+  };
+  if (configured.length === 0) {
+    if (sandboxOff) {
+      report(
+        'SANDBOX',
+        'is off but no remote is configured: set ZENDESK_API_URL and CONNECT_API_URL or WHITELABEL_API_URL (with their credentials), or unset SANDBOX',
+      );
+    }
+    return;
+  }
+  const sources = configured.filter((side) => side !== 'zendesk');
+  if (sources.length > 0 && !configured.includes('zendesk')) {
+    const when = `when ${sources.map((s) => SIDE_VARIABLES[s].url).join(' or ')} is set`;
+    for (const variable of sideVariables('zendesk')) {
+      if (!r.isSet(variable)) report(variable, `is required ${when}: tickets go to Zendesk (${SIMULATE_HINT})`);
+    }
+  }
+  if (sources.length === 0) {
+    const missing = (side: Side) => sideVariables(side).filter((v) => !r.isSet(v)).join(', ');
+    report(
+      'CONNECT_API_URL or WHITELABEL_API_URL',
+      `a ticket source is required when ZENDESK_API_URL is set: Connect (${missing('connect')}) or the white-label platform (${missing('whitelabel')}) (${SIMULATE_HINT})`,
+    );
+  }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -2,36 +2,39 @@
  * `npm start`: the API and the worker in one process, on an embedded default.
  *  - Temporal: TEMPORAL_ADDRESS, else the official dev server (`temporal server start-dev`), its
  *    SQLite file in the data directory (durable across restarts) and the Temporal UI beside it.
- *  - Connect and Zendesk: the configured ones, else a sandbox with the simulators in-process.
+ *  - The remotes: every configured one for real; simulators for the others when none is
+ *    configured, or with SANDBOX=1 (see src/config.ts and ./runtime/remotes.ts).
  * Production runs the two halves apart: `npm run worker` and `npm run api`.
  */
+import { join } from 'node:path';
 import { Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
-import { ConfigError, loadConfig } from './config';
 import { workflowSettingsFrom } from './api/temporal-gateway';
-import { createLogger } from './observability/logger';
+import type { Config } from './config';
+import { createLogger, logFormatFor } from './observability/logger';
 import { installTemporalRuntime } from './observability/temporal-runtime';
+import { banner } from './runtime/banner';
 import { startApiHalf, startWorkerHalf } from './runtime/bridge';
 import { createClient } from './runtime/client';
-import { logPayloadEncryption } from './security/codec/data-converter';
-import { portsFromConfig } from './runtime/ports';
-import { sandboxInstructions, startSandbox } from './runtime/sandbox';
+import { assertAddressFree, assertPortFree } from './runtime/dev-server';
+import { provideRemotes } from './runtime/remotes';
+import { loadStartConfig, SANDBOX_SECRETS_FILE } from './runtime/sandbox-secrets';
+import { tourSections } from './runtime/sandbox-tour';
+import { onShutdown } from './runtime/shutdown';
+import { describeStartupFailure } from './runtime/startup-errors';
 import { provideTemporal } from './runtime/temporal';
 import { temporalConnectionOptions } from './runtime/temporal-connection';
-import { assertPortFree, PortInUseError } from './runtime/dev-server';
-import { TemporalCliNotFound } from './runtime/temporal-cli';
-import { join } from 'node:path';
-import { onShutdown } from './runtime/shutdown';
+import { logPayloadEncryption } from './security/codec/data-converter';
 
 async function main(): Promise<void> {
-  const config = loadConfig();
+  const config = await loadStartConfig();
   // Before anything starts: a second `npm start` says so in one line instead of half-starting.
-  await assertPortFree(config.port, 'ticket-bridge API', '0.0.0.0');
-  const logger = createLogger({ level: config.logLevel, base: { service: 'ticket-bridge' } });
+  await assertPortsFree(config);
+  const logger = createLogger({ level: config.logLevel, base: { service: 'ticket-bridge' }, format: logFormatFor(config.logFormat) });
   logPayloadEncryption(logger, config);
   // The SDK's, the workflows' and the activities' log lines through pino (the SDK's own only from
   // WARN: webpack's bundle report is INFO), and the worker's Prometheus metrics on their own port.
-  const runtime = installTemporalRuntime({ logger, metricsAddress: config.workerMetricsAddress });
+  const runtime = installTemporalRuntime({ logger, metricsAddress: config.workerMetricsAddress, metricsRequired: metricsAddressChosen() });
   if (runtime.metricsUrl) logger.info({ url: runtime.metricsUrl }, `worker metrics on ${runtime.metricsUrl}`);
 
   const temporal = await provideTemporal({
@@ -43,9 +46,8 @@ async function main(): Promise<void> {
   });
   logger.info({ temporal: temporal.kind, address: temporal.address }, `Temporal: ${temporal.description}`);
 
-  const configured = portsFromConfig(config);
-  const sandbox = configured ? null : await startSandbox({ stateFile: join(config.dataDir, 'sandbox.json') });
-  const ports = configured ?? sandbox!.ports;
+  const remotes = await provideRemotes(config, logger);
+  const { sandbox } = remotes;
 
   const connectionOptions = { ...temporalConnectionOptions(config.temporal), address: temporal.address };
   const nativeConnection = await NativeConnection.connect(connectionOptions);
@@ -56,7 +58,7 @@ async function main(): Promise<void> {
     nativeConnection,
     namespace: temporal.namespace,
     taskQueue: config.temporal.taskQueue,
-    ports,
+    ports: remotes.ports,
     payloadEncryption: config.payloadEncryption,
     reconciler: { client, intervalMs: config.reconcileIntervalMs },
     logger,
@@ -68,23 +70,29 @@ async function main(): Promise<void> {
     workflowSettings: workflowSettingsFrom(config),
     logger,
     port: config.port,
+    // Simulated remotes mean generated secrets and play routes: keep that on this machine.
     host: sandbox ? '127.0.0.1' : '0.0.0.0',
     extraRouters: sandbox ? [sandbox.router] : [],
+    extraRouteDocs: sandbox?.routeDocs ?? [],
     inbox: config.inbox,
   });
   logger.info({ url: api.url }, `ticket-bridge API listening on ${api.url}`);
 
-  if (sandbox) {
-    sandbox.connectWebhooks(api.url, config);
-    // A token this process generated may be shown (it is how the player gets it); one from the
-    // environment is a secret someone chose: refer to it, never print it.
-    const opsToken = config.generatedSecrets.includes('OPS_API_TOKEN') ? config.opsApiToken : '$OPS_API_TOKEN';
-    process.stdout.write(sandboxInstructions(api.url, opsToken) + '\n');
-  }
-  if (temporal.uiUrl) {
-    const ticketWorkflows = `${temporal.uiUrl}/namespaces/${encodeURIComponent(temporal.namespace)}/workflows?query=${encodeURIComponent('WorkflowType="ticketWorkflow"')}`;
-    process.stdout.write(`\n  Temporal UI (every ticket is a workflow):\n    ${ticketWorkflows}\n\n`);
-  }
+  sandbox?.connectWebhooks(api.url, config);
+  process.stdout.write(
+    banner({
+      // Listening on every interface: on this machine it is 127.0.0.1 (what the commands need).
+      apiUrl: api.url.replace('//0.0.0.0:', '//127.0.0.1:'),
+      sides: remotes.sides,
+      realUrls: { connect: config.connect?.apiUrl, zendesk: config.zendesk?.apiUrl, whitelabel: config.whitelabel?.apiUrl },
+      temporal: { description: temporal.description, uiUrl: temporal.uiUrl, namespace: temporal.namespace },
+      // A token this process generated may be shown (it is how the player gets it); one from the
+      // environment is a secret someone chose: refer to it, never print it.
+      generatedOpsToken: config.generatedSecrets.includes('OPS_API_TOKEN') ? config.opsApiToken : null,
+      sandboxFiles: sandbox ? { state: join(config.dataDir, 'sandbox.json'), secrets: join(config.dataDir, SANDBOX_SECRETS_FILE) } : undefined,
+      tour: sandbox ? tourSections(sandbox.tourIds(), sandbox.simulated) : [],
+    }),
+  );
 
   onShutdown(logger, async () => {
     await api.stop();
@@ -97,17 +105,21 @@ async function main(): Promise<void> {
   await worker.done;
 }
 
+/** An explicit WORKER_METRICS_ADDRESS must be served; the default one may be given up (with a warning). */
+function metricsAddressChosen(): boolean {
+  return (process.env.WORKER_METRICS_ADDRESS ?? '').trim() !== '';
+}
+
+async function assertPortsFree(config: Config): Promise<void> {
+  await assertPortFree(config.port, 'ticket-bridge API', '0.0.0.0');
+  if (config.workerMetricsAddress && metricsAddressChosen()) await assertAddressFree(config.workerMetricsAddress, 'worker metrics, WORKER_METRICS_ADDRESS');
+}
+
 main().catch((err) => {
-  if (err instanceof ConfigError || err instanceof TemporalCliNotFound) {
-    process.stderr.write(`${err.message}\n`);
-    process.exit(2);
-  }
-  if (err instanceof PortInUseError) {
-    process.stderr.write(
-      `ticket-bridge: ${err.message}. Is another \`npm start\` running? Stop it, or choose other ports ` +
-        `(PORT, TEMPORAL_DEV_PORT), or use a running Temporal with TEMPORAL_ADDRESS.\n`,
-    );
-    process.exit(2);
+  const known = describeStartupFailure(err);
+  if (known) {
+    process.stderr.write(`${known.message}\n`);
+    process.exit(known.exitCode);
   }
   process.stderr.write(`ticket-bridge failed to start: ${err instanceof Error ? err.stack : String(err)}\n`);
   process.exit(1);

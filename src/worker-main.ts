@@ -1,36 +1,45 @@
 /** `npm run worker`: the Temporal worker alone (production). Needs TEMPORAL_ADDRESS and the real APIs. */
 import { NativeConnection } from '@temporalio/worker';
-import { ConfigError, loadConfig } from './config';
-import { createLogger } from './observability/logger';
+import { ConfigError, loadConfig, type ConfigIssue } from './config';
+import { createLogger, logFormatFor } from './observability/logger';
 import { installTemporalRuntime } from './observability/temporal-runtime';
 import { Connection } from '@temporalio/client';
 import { startWorkerHalf } from './runtime/bridge';
 import { createClient } from './runtime/client';
 import { logPayloadEncryption } from './security/codec/data-converter';
 import { portsFromConfig } from './runtime/ports';
+import { assertAddressFree } from './runtime/dev-server';
 import { onShutdown } from './runtime/shutdown';
+import { describeStartupFailure, temporalUnreachable } from './runtime/startup-errors';
 import { temporalConnectionOptions } from './runtime/temporal-connection';
 
 async function main(): Promise<void> {
   const config = loadConfig();
-  const logger = createLogger({ level: config.logLevel, base: { service: 'ticket-bridge-worker' } });
+  const logger = createLogger({ level: config.logLevel, base: { service: 'ticket-bridge-worker' }, format: logFormatFor(config.logFormat) });
   logPayloadEncryption(logger, config);
   const ports = portsFromConfig(config);
   if (!config.temporal.address || !ports) {
     throw new ConfigError([
       ...(config.temporal.address ? [] : [{ variable: 'TEMPORAL_ADDRESS', message: 'is required for `npm run worker` (use `npm start` to try it out)' }]),
-      ...(ports ? [] : [{ variable: 'CONNECT_API_URL / ZENDESK_API_URL', message: 'are required for `npm run worker`' }]),
+      // Null only in sandbox mode: without SANDBOX, loadConfig already required Zendesk and a source.
+      ...(ports ? [] : [noSimulators()]),
     ]);
   }
   // Before any native connection: logs through pino, worker metrics on WORKER_METRICS_ADDRESS
   // (set explicitly, a port that cannot be bound stops the worker instead of hiding its metrics).
+  const metricsRequired = (process.env.WORKER_METRICS_ADDRESS ?? '').trim() !== '';
+  // Said in one line (see startup-errors) rather than as the SDK's bind error.
+  if (metricsRequired && config.workerMetricsAddress) await assertAddressFree(config.workerMetricsAddress, 'worker metrics, WORKER_METRICS_ADDRESS');
   const runtime = installTemporalRuntime({
     logger,
     metricsAddress: config.workerMetricsAddress,
-    metricsRequired: (process.env.WORKER_METRICS_ADDRESS ?? '').trim() !== '',
+    metricsRequired,
   });
   if (runtime.metricsUrl) logger.info({ url: runtime.metricsUrl }, `worker metrics on ${runtime.metricsUrl}`);
-  const nativeConnection = await NativeConnection.connect(temporalConnectionOptions(config.temporal));
+  const address = config.temporal.address;
+  const nativeConnection = await NativeConnection.connect(temporalConnectionOptions(config.temporal)).catch((err: unknown) => {
+    throw temporalUnreachable(address, err);
+  });
   // The reconciler's activity lists and signals ticket workflows: it needs a client too.
   const connection = await Connection.connect(temporalConnectionOptions(config.temporal));
   const client = createClient(connection, config.temporal.namespace, config);
@@ -52,7 +61,17 @@ async function main(): Promise<void> {
   await worker.done;
 }
 
+function noSimulators(): ConfigIssue {
+  return (process.env.SANDBOX ?? '').trim() !== ''
+    ? { variable: 'SANDBOX', message: 'is for `npm start`: `npm run worker` runs no simulators' }
+    : {
+        variable: 'ZENDESK_API_URL',
+        message: 'is required for `npm run worker`, with CONNECT_API_URL or WHITELABEL_API_URL and their credentials (use `npm start` to try it out)',
+      };
+}
+
 main().catch((err) => {
-  process.stderr.write(err instanceof ConfigError ? `${err.message}\n` : `worker failed: ${err instanceof Error ? err.stack : String(err)}\n`);
-  process.exit(err instanceof ConfigError ? 2 : 1);
+  const known = describeStartupFailure(err, 'worker');
+  process.stderr.write(known ? `${known.message}\n` : `worker failed: ${err instanceof Error ? err.stack : String(err)}\n`);
+  process.exit(known?.exitCode ?? 1);
 });

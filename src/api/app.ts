@@ -8,6 +8,7 @@ import { codecRouter } from './codec';
 import type { AppDeps, RouterFactory } from './deps';
 import { errorHandler, notFoundHandler } from './errors';
 import { healthRouter } from './health';
+import { methodNotAllowed } from './method-not-allowed';
 import { queueWhenUnavailable } from './inbox';
 import { createApiMetrics, metricsRouter, requestMetrics } from './metrics';
 import { openApiRouter } from './openapi';
@@ -44,6 +45,7 @@ export function createApp(deps: AppDeps, routers: readonly RouterFactory[] = API
   app.use(requestMetrics(metrics));
   app.use(requireHostHeader);
   for (const factory of routers) app.use(factory({ ...deps, gateway, metrics }));
+  app.use(methodNotAllowed(app));
   app.use(notFoundHandler);
   app.use(errorHandler(deps.logger));
   return app;

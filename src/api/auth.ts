@@ -54,7 +54,7 @@ export function zendeskSignature(secret: string, timestamp: string, rawBody: Buf
   return createHmac('sha256', secret).update(timestamp).update(rawBody).digest('base64');
 }
 
-export type SignatureCheck = { ok: true } | { ok: false; reason: 'missing' | 'mismatch' | 'stale' };
+export type SignatureCheck = { ok: true } | { ok: false; reason: 'missing' | 'mismatch' | 'stale' | 'future' };
 
 /**
  * Verify a Zendesk-signed request. A timestamp we can parse (ISO-8601, as Zendesk sends it, or
@@ -74,7 +74,7 @@ export function verifyZendeskSignature(input: {
   // Check the signature before the clock, so an unsigned request learns nothing about either.
   if (!safeEqual(signature.trim(), zendeskSignature(secret, timestamp, rawBody))) return { ok: false, reason: 'mismatch' };
   const signedAt = parseTimestamp(timestamp);
-  if (signedAt !== null && Math.abs(now - signedAt) > toleranceMs) return { ok: false, reason: 'stale' };
+  if (signedAt !== null && Math.abs(now - signedAt) > toleranceMs) return { ok: false, reason: signedAt < now ? 'stale' : 'future' };
   return { ok: true };
 }
 

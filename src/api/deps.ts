@@ -8,6 +8,7 @@ import type { Logger } from '../observability/logger';
 import type { TicketWorkflowGateway } from './gateway';
 import type { WebhookInbox } from './inbox';
 import type { ApiMetrics } from './metrics';
+import type { RouteDoc } from './route-docs';
 
 /** The part of the configuration the API reads (tests build it without an environment). */
 export type ApiConfig = Pick<
@@ -35,6 +36,8 @@ export interface AppDeps {
    * and metrics show its depth. Without it (tests of other concerns), a Temporal outage is a 503.
    */
   inbox?: WebhookInbox;
+  /** Routes mounted beyond `API_ROUTERS` (the sandbox's), for `/openapi.json`. */
+  extraRouteDocs?: readonly RouteDoc[];
 }
 
 /** One router per concern (a webhook, the ops API, health); `createApp` mounts a list of them. */

@@ -12,6 +12,8 @@ export type ErrorCode =
   | 'invalid_json'
   | 'unauthorized'
   | 'not_found'
+  | 'method_not_allowed'
+  | 'conflict'
   | 'payload_too_large'
   | 'unsupported_media_type'
   | 'temporal_unavailable'

@@ -103,6 +103,19 @@ function operation(route: RouteDoc, components: Components): Record<string, unkn
   };
 }
 
+const TAGS = [
+  { name: 'webhooks', description: 'Notifications from the ticket sources and the CRM.' },
+  { name: 'ops', description: 'Operators: tickets through Temporal (bearer OPS_API_TOKEN).' },
+  { name: 'codec', description: "Temporal's remote codec protocol, for the Temporal UI and CLI." },
+  { name: 'health', description: 'Liveness, readiness, metrics and this document.' },
+  {
+    name: 'sandbox',
+    description:
+      '`npm start` with simulated remotes only: play the end user, the agent and the white-label platform. ' +
+      'A route waits (up to 15 s) for what the bridge must have done first, e.g. the Zendesk ticket.',
+  },
+];
+
 export function buildOpenApiDocument(routes: readonly RouteDoc[] = API_ROUTE_DOCS): Record<string, unknown> {
   const components: Components = {};
   const paths: Record<string, Record<string, unknown>> = {};
@@ -122,12 +135,8 @@ export function buildOpenApiDocument(routes: readonly RouteDoc[] = API_ROUTE_DOC
         'Webhooks in (Connect, Zendesk, white-label), one Temporal workflow per ticket, and the ops API over their state. ' +
         'Errors are JSON `{ "error": <code>, ... }` everywhere. Generated from the zod schemas the routes validate with.',
     },
-    tags: [
-      { name: 'webhooks', description: 'Notifications from the ticket sources and the CRM.' },
-      { name: 'ops', description: 'Operators: tickets through Temporal (bearer OPS_API_TOKEN).' },
-      { name: 'codec', description: "Temporal's remote codec protocol, for the Temporal UI and CLI." },
-      { name: 'health', description: 'Liveness, readiness, metrics and this document.' },
-    ],
+    // Only the tags some route has (`sandbox` only when the sandbox's routes are mounted).
+    tags: TAGS.filter((tag) => routes.some((route) => route.tags.includes(tag.name))),
     paths,
     components: { schemas: components, securitySchemes: SECURITY_SCHEMES },
   };
@@ -147,11 +156,11 @@ function packageVersion(): string {
 }
 
 /** `GET /openapi.json`, public: it describes the API, it holds nothing secret. */
-export function openApiRouter(_deps: AppDeps): Router {
+export function openApiRouter(deps: AppDeps): Router {
   const router = Router();
   let document: string | null = null;
   router.get(OPENAPI_PATH, (_req, res) => {
-    document ??= JSON.stringify(buildOpenApiDocument());
+    document ??= JSON.stringify(buildOpenApiDocument([...API_ROUTE_DOCS, ...(deps.extraRouteDocs ?? [])]));
     res.type('application/json').send(document);
   });
   return router;

@@ -14,6 +14,16 @@ export interface RequestLogFields {
 }
 
 const LOG_FIELDS = 'requestLogFields';
+const QUIET = 'requestLogQuiet';
+
+/**
+ * Log this request at debug level (unless it failed with a 5xx): for the sandbox's play routes,
+ * whose answer the person playing reads anyway; the webhooks they cause are logged as usual.
+ */
+export const quietRequestLog: RequestHandler = (_req, res, next) => {
+  res.locals[QUIET] = true;
+  next();
+};
 
 export function setLogFields(res: Response, fields: RequestLogFields): void {
   res.locals[LOG_FIELDS] = { ...getLogFields(res), ...fields };
@@ -37,6 +47,7 @@ export function requestLogger(logger: Logger): RequestHandler {
         ...getLogFields(res),
       };
       if (status >= 500) logger.error(line, 'request');
+      else if (res.locals[QUIET] === true) logger.debug(line, 'request');
       else if (status >= 400) logger.warn(line, 'request');
       else logger.info(line, 'request');
     });

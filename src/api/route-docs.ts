@@ -173,7 +173,7 @@ export const API_ROUTE_DOCS: readonly RouteDoc[] = [
     responses: {
       202: { description: 'Signalled, queued in the inbox, or authentic but nothing to do.', schema: zendeskAccepted },
       400: common[400],
-      401: common[401],
+      401: error('Signature or timestamp header missing, signature wrong, or timestamp outside the window (`reason` says which).'),
       413: common[413],
       503: webhook503,
     },

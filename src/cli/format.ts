@@ -27,16 +27,24 @@ export function ticketTable(tickets: readonly TicketListItem[]): string {
   );
 }
 
+/** How a source is named to an operator. */
+const SOURCE_NAMES: Record<string, string> = { connect: 'connect', whitelabel: 'white-label' };
+
+const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+
 function stateLines(state: TicketStateView): string[] {
   const c = state.counts;
+  const source = SOURCE_NAMES[state.source] ?? state.source;
   return [
-    `Status:        ${state.status} (source ${state.sourceStatus ?? '-'}, CRM ${state.crmStatus ?? '-'})${state.completed ? ', completed' : ''}`,
-    `CRM ticket:    ${state.crmTicketId ?? '-'}`,
+    `Status:        ${state.status} (${source} ${state.sourceStatus ?? '-'}, Zendesk ${state.crmStatus ?? '-'})${state.completed ? ', workflow completed' : ''}`,
+    `Zendesk:       ${state.crmTicketId ? `ticket ${state.crmTicketId}` : 'no ticket yet'}`,
     `Last sync:     ${time(state.lastSyncAt)}`,
     `SOLVED timer:  ${state.solvedTimerDeadline ? `fires ${time(state.solvedTimerDeadline)}` : '-'}`,
     `Last error:    ${state.lastError ? `${time(state.lastError.at)} ${state.lastError.operation}: ${state.lastError.type}: ${state.lastError.message}` : '-'}`,
-    `Counts:        ${c.notifications} notifications, ${c.syncs} syncs, ${c.userCommentsToCrm} user comments → CRM, ` +
-      `${c.agentRepliesToSource} agent replies → source, ${c.statusChangesToCrm} + ${c.statusChangesToSource} status changes (CRM + source)`,
+    // Each count with what it counts: a bare "0 + 0" says nothing to whoever reads it.
+    `Heard:         ${plural(c.notifications, 'notification')} (webhooks from ${source} or Zendesk), ${plural(c.syncs, 'sync')} (both sides read, differences written)`,
+    `Copied:        ${plural(c.userCommentsToCrm, 'user comment')} → Zendesk, ${plural(c.agentRepliesToSource, 'agent reply', 'agent replies')} → ${source}`,
+    `Status set:    ${c.statusChangesToCrm} in Zendesk, ${c.statusChangesToSource} in ${source}`,
     ...(state.notes.length > 0 ? [`Notes:         ${state.notes.join('; ')}`] : []),
   ];
 }

@@ -1,5 +1,6 @@
 /**
- * Structured JSON logs (pino), one object per line on stdout.
+ * Structured JSON logs (pino), one object per line on stdout; on a terminal, the same entries
+ * as readable lines (./pretty.ts).
  *
  * Tickets carry personal data (names, emails, messages) and the process holds secrets, so
  * redaction is a property of the logger, not a discipline of each call site: any field whose
@@ -8,6 +9,8 @@
  * and counts over objects, and never log request bodies or URLs with query strings.
  */
 import pino, { type DestinationStream, type Level, type Logger, type LoggerOptions } from 'pino';
+import type { LogFormat } from '../config';
+import { prettyDestination } from './pretty';
 
 export type { Logger } from 'pino';
 
@@ -87,6 +90,13 @@ export interface CreateLoggerOptions {
   destination?: DestinationStream;
   /** Extra fields on every line, e.g. `{ service: 'api' }`. */
   base?: Record<string, string>;
+  /** `json` (default) or `pretty`; see `logFormatFor`. */
+  format?: LogFormat;
+}
+
+/** `LOG_FORMAT` when set; else pretty for a person at a terminal, JSON lines for everything else. */
+export function logFormatFor(configured: LogFormat | null, stdout: { isTTY?: boolean } = process.stdout): LogFormat {
+  return configured ?? (stdout.isTTY ? 'pretty' : 'json');
 }
 
 export function createLogger(options: CreateLoggerOptions = {}): Logger {
@@ -99,6 +109,7 @@ export function createLogger(options: CreateLoggerOptions = {}): Logger {
     serializers: { err: serializeError, error: serializeError },
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
   };
+  if (options.format === 'pretty') return pino(pinoOptions, prettyDestination(options.destination ?? 1));
   return options.destination ? pino(pinoOptions, options.destination) : pino(pinoOptions);
 }
 

@@ -52,10 +52,12 @@ export function installTemporalRuntime(options: TemporalRuntimeOptions): Install
   } catch (err) {
     // Runtime.install fails when the exporter cannot bind (address in use, not local, ...).
     if (!metricsAddress || options.metricsRequired) throw err;
+    // One line, no stack: the bind error's message says why (address in use, ...) and carries
+    // no personal data; where it was thrown is of no use to anyone.
+    const reason = (err instanceof Error ? err.message : String(err)).split('\n')[0];
     logger.warn(
-      // The bind error's message says why (address in use, ...); it carries no personal data.
-      { err, reason: err instanceof Error ? err.message : String(err), address: metricsAddress },
-      `worker metrics disabled: cannot serve them on ${metricsAddress} (set WORKER_METRICS_ADDRESS to a free host:port, or off)`,
+      { reason, address: metricsAddress },
+      `worker metrics disabled: cannot serve them on ${metricsAddress} (${reason}); set WORKER_METRICS_ADDRESS to a free host:port, or off`,
     );
     install(options, null);
     return { metricsUrl: null };

@@ -14,6 +14,7 @@ import { API_ROUTERS, createApp, type ApiConfig } from '../api/app';
 import { createTemporalGateway } from '../api/temporal-gateway';
 import { createApiServer } from '../api/client-error';
 import { createApiMetrics } from '../api/metrics';
+import type { RouteDoc } from '../api/route-docs';
 import { openWebhookInbox, type RunningWebhookInbox, type WebhookInboxOptions } from '../api/inbox';
 import { activityAttemptLogger } from '../observability/activity-log';
 import type { Logger } from '../observability/logger';
@@ -86,6 +87,8 @@ export interface ApiHalfOptions {
   host?: string;
   /** Routers mounted after the API's own (the sandbox's play routes). */
   extraRouters?: Router[];
+  /** Their routes, for `/openapi.json`. */
+  extraRouteDocs?: readonly RouteDoc[];
   /**
    * The durable inbox of webhooks Temporal cannot take (`INBOX_DIR`, `INBOX_MAX_ENTRIES`; see
    * src/api/inbox). Each API instance needs a directory of its own that outlives the process.
@@ -121,7 +124,7 @@ export async function startApiHalf(options: ApiHalfOptions): Promise<RunningApiH
     logger: options.logger,
     onDelivered: metrics.inboxDelivered,
   });
-  const deps = { config: options.config, gateway, inbox, logger: options.logger, metrics };
+  const deps = { config: options.config, gateway, inbox, logger: options.logger, metrics, extraRouteDocs: options.extraRouteDocs };
   const extra = (options.extraRouters ?? []).map((router) => () => router);
   const app = createApp(deps, [...API_ROUTERS, ...extra]);
   const host = options.host ?? '127.0.0.1';

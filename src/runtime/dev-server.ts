@@ -137,6 +137,12 @@ export function assertPortFree(port: number, what: string, host = '127.0.0.1'): 
   });
 }
 
+/** `assertPortFree` for a `host:port` address (an IPv6 host in brackets). */
+export function assertAddressFree(address: string, what: string): Promise<void> {
+  const at = address.lastIndexOf(':');
+  return assertPortFree(Number(address.slice(at + 1)), what, address.slice(0, at).replace(/^\[|\]$/g, ''));
+}
+
 async function waitForFrontend(address: string, child: ChildProcess, timeoutMs: number, stderr: string[]): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {

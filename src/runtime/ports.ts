@@ -7,20 +7,32 @@ import { assigneeResolver, WhitelabelSource } from '../adapters/whitelabel';
 import { ZendeskCrm } from '../adapters/zendesk';
 import type { Config } from '../config';
 
-/**
- * The configured ports, or null when Connect or Zendesk is not configured (the sandbox then
- * supplies them). The white-label source is optional: without `WHITELABEL_API_URL` it is left
- * out (its tickets' activities then fail as 'source-not-configured').
- */
-export function portsFromConfig(config: Config): ActivityDeps | null {
-  if (!config.connect || !config.zendesk) return null;
-  const whitelabel = config.whitelabel;
+/** The real remotes the configuration names; a side it does not configure is undefined. */
+export interface RealPorts {
+  sources: ActivityDeps['sources'];
+  crm: ActivityDeps['crm'] | undefined;
+  assignees: NonNullable<ActivityDeps['assignees']>;
+}
+
+export function realPorts(config: Pick<Config, 'connect' | 'zendesk' | 'whitelabel'>): RealPorts {
+  const { connect, zendesk, whitelabel } = config;
   return {
     sources: {
-      connect: new ConnectSource({ baseUrl: config.connect.apiUrl, apiKey: config.connect.apiKey }),
+      connect: connect ? new ConnectSource({ baseUrl: connect.apiUrl, apiKey: connect.apiKey }) : undefined,
       whitelabel: whitelabel ? new WhitelabelSource({ baseUrl: whitelabel.apiUrl, apiKey: whitelabel.apiKey }) : undefined,
     },
-    crm: new ZendeskCrm({ baseUrl: config.zendesk.apiUrl, email: config.zendesk.email, apiToken: config.zendesk.apiToken }),
+    crm: zendesk ? new ZendeskCrm({ baseUrl: zendesk.apiUrl, email: zendesk.email, apiToken: zendesk.apiToken }) : undefined,
     assignees: whitelabel ? { whitelabel: assigneeResolver(whitelabel.assignees) } : {},
   };
+}
+
+/**
+ * The configured ports of a production deployment (Zendesk and at least one source), or null
+ * when the configuration relies on simulators (`config.sandbox`). A source left out is not
+ * configured: its tickets' activities fail as 'source-not-configured'.
+ */
+export function portsFromConfig(config: Config): ActivityDeps | null {
+  const ports = realPorts(config);
+  if (config.sandbox || !ports.crm) return null;
+  return { sources: ports.sources, crm: ports.crm, assignees: ports.assignees };
 }

@@ -7,6 +7,7 @@
 import { mkdir, open, readFile, rename } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { z } from 'zod';
+import { StartupError } from './startup-errors';
 import type { Logger } from '../observability/logger';
 import { connectSnapshotSchema, type ConnectSimulator } from '../simulators/connect';
 import { whitelabelSnapshotSchema, type WhitelabelSimulator } from '../simulators/whitelabel';
@@ -44,7 +45,7 @@ export async function loadSandboxState(file: string, logger: StateLogger, now: (
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return null;
-    throw new Error(`cannot read the sandbox state file ${file} (${code ?? 'error'}); fix its permissions or delete it`);
+    throw new StartupError(`cannot read the sandbox state file ${file} (${code ?? 'error'}); fix its permissions or delete it`);
   }
   const parsed = parseState(text);
   if (parsed.ok) return parsed.state;
@@ -53,7 +54,7 @@ export async function loadSandboxState(file: string, logger: StateLogger, now: (
     await rename(file, aside);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? 'error';
-    throw new Error(`sandbox state file ${file} is unusable (${parsed.reason}) and could not be moved aside (${code}); delete it`);
+    throw new StartupError(`sandbox state file ${file} is unusable (${parsed.reason}) and could not be moved aside (${code}); delete it`);
   }
   logger.warn(
     { file, movedTo: aside },

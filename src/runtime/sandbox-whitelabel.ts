@@ -5,7 +5,8 @@
  */
 import express, { type Router } from 'express';
 import { z } from 'zod';
-import { play } from './sandbox-play';
+import { notFound, play, sendJson } from './sandbox-play';
+import { zendeskView } from './sandbox-views';
 import type { WhitelabelWebhookConfig } from '../config';
 import { SEED_EVENTS, WhitelabelSimulator, type WhitelabelSimulatorOptions } from '../simulators/whitelabel';
 import type { ZendeskSimulator } from '../simulators/zendesk';
@@ -34,83 +35,83 @@ export function wireWhitelabelSimulator(
   };
 }
 
-const newTicket = z.object({ title: z.string().min(1).max(200), text: z.string().min(1).max(5000) });
-const reply = z.object({ text: z.string().min(1).max(5000) });
-const assignment = z.object({ teammateId: z.guid().nullable().default(SANDBOX_TEAMMATE_ID) });
+export const newPlatformTicket = z.strictObject({
+  title: z.string().min(1).max(200).meta({ example: 'Billing' }),
+  text: z.string().min(1).max(5000).meta({ description: "The client's first message.", example: 'My invoice is wrong.' }),
+});
+export const platformReply = z.strictObject({ text: z.string().min(1).max(5000).meta({ example: 'It is the March invoice.' }) });
+export const assignment = z.strictObject({
+  teammateId: z.guid().nullable().default(SANDBOX_TEAMMATE_ID).meta({
+    description: `The teammate (default ${SANDBOX_TEAMMATE_ID}, whom the sandbox maps to the Zendesk agent); null unassigns.`,
+  }),
+});
 
+/**
+ * The ids the sandbox gives the tickets its play route creates: `00000000-0000-4000-8000-<n>`,
+ * the lowest n not taken. Predictable, so the tour can name the next one before it exists, and
+ * persistent with the simulator's state.
+ */
+export function nextPlatformTicketId(sim: WhitelabelSimulator): string {
+  for (let n = 1; ; n++) {
+    const id = `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
+    if (!sim.ticket(id)) return id;
+  }
+}
 
-/** 400 naming the field for a bad body, 404 for an unknown ticket, else the action's result. */
 const statuses = (deliveries: { status: number | null }[]) => deliveries.map((d) => d.status);
 
 export function whitelabelPlayRouter(sim: WhitelabelSimulator, zendesk: ZendeskSimulator): Router {
   const router = express.Router();
-  router.use('/sandbox/whitelabel', express.json({ limit: '20kb' }));
-  const any = z.object({}).passthrough();
+  const none = z.strictObject({});
+  const known = (id: string) => {
+    if (!sim.ticket(id)) throw notFound(`no ticket ${id} on the white-label platform`);
+  };
 
-  router.post('/sandbox/whitelabel/seed', play(any, async () => {
+  router.post('/sandbox/whitelabel/seed', play(none, async () => {
     const deliveries = await sim.sendSeedEvents();
     return { ticketIds: [...new Set(SEED_EVENTS.map((e) => e.data.ticket.id))], webhookStatuses: statuses(deliveries) };
   }));
-  router.post('/sandbox/whitelabel/tickets', play(newTicket, async (body) => {
-    const { ticket, webhooks } = await sim.clientCreatesTicket(body);
+  router.post('/sandbox/whitelabel/tickets', play(newPlatformTicket, async (body) => {
+    const { ticket, webhooks } = await sim.clientCreatesTicket({ ...body, id: nextPlatformTicketId(sim) });
     return { ticketId: ticket.id, webhookStatuses: statuses(webhooks) };
   }));
-  router.post('/sandbox/whitelabel/tickets/:id/replies', play(reply, async (body, { id }) => {
-    const { webhooks } = await sim.clientReplies(id, body.text);
+  router.post('/sandbox/whitelabel/tickets/:ticketId/replies', play(platformReply, async (body, { ticketId }) => {
+    known(ticketId);
+    const { webhooks } = await sim.clientReplies(ticketId, body.text);
     return { webhookStatuses: statuses(webhooks) };
   }));
-  router.post('/sandbox/whitelabel/tickets/:id/teammate-replies', play(reply, async (body, { id }) => {
-    const { webhooks } = await sim.teammateReplies(id, body.text);
+  router.post('/sandbox/whitelabel/tickets/:ticketId/teammate-replies', play(platformReply, async (body, { ticketId }) => {
+    known(ticketId);
+    const { webhooks } = await sim.teammateReplies(ticketId, body.text);
     return { webhookStatuses: statuses(webhooks) };
   }));
-  router.post('/sandbox/whitelabel/tickets/:id/assign', play(assignment, async (body, { id }) => {
-    const { webhooks } = await sim.assign(id, body.teammateId);
+  router.post('/sandbox/whitelabel/tickets/:ticketId/assign', play(assignment, async (body, { ticketId }) => {
+    known(ticketId);
+    const { webhooks } = await sim.assign(ticketId, body.teammateId);
+    return { teammateId: body.teammateId, webhookStatuses: statuses(webhooks) };
+  }));
+  router.post('/sandbox/whitelabel/tickets/:ticketId/resolve', play(none, async (_body, { ticketId }) => {
+    known(ticketId);
+    const { webhooks } = await sim.resolve(ticketId);
     return { webhookStatuses: statuses(webhooks) };
   }));
-  router.post('/sandbox/whitelabel/tickets/:id/resolve', play(any, async (_body, { id }) => {
-    const { webhooks } = await sim.resolve(id);
-    return { webhookStatuses: statuses(webhooks) };
-  }));
-  router.get('/sandbox/whitelabel/tickets/:id', (req, res) => {
-    const ticket = sim.ticket(req.params.id);
+  router.get('/sandbox/whitelabel/tickets/:ticketId', (req, res) => {
+    const { ticketId } = req.params;
+    const ticket = sim.ticket(ticketId);
     if (!ticket) {
-      res.status(404).json({ error: 'not_found', message: `no ticket ${req.params.id} on the platform` });
+      sendJson(res, 404, { error: 'not_found', message: `no ticket ${ticketId} on the platform` });
       return;
     }
     const zd = zendesk.ticketByExternalId(`whitelabel:${ticket.id}`);
-    res.json({
+    sendJson(res, 200, {
       platform: {
         id: ticket.id,
         isOpen: ticket.is_open,
         teammateId: ticket.teammate_id,
         replies: ticket.replies.map((r) => ({ client: r.is_client_reply, text: r.text })),
       },
-      zendesk: zd
-        ? {
-            id: zd.id,
-            status: zd.status,
-            assigneeId: zd.assignee_id,
-            comments: zendesk.comments(zd.id).map((c) => ({ authorId: c.author_id, public: c.public, body: c.body })),
-          }
-        : null,
+      zendesk: zd ? zendeskView(zendesk, zd) : null,
     });
   });
   return router;
-}
-
-/** The white-label part of what `npm start` prints in sandbox mode. */
-export function whitelabelInstructions(apiUrl: string, opsToken: string): string[] {
-  const json = "-H 'content-type: application/json'";
-  const ticket = 'fbaddbf8-e290-4fa4-a3ed-fbb4837dabe1';
-  return [
-    '  Play the white-label platform (signed events to /webhooks/whitelabel):',
-    `    curl -s -XPOST ${apiUrl}/sandbox/whitelabel/seed          # the four example events of the platform's docs`,
-    `    curl -s -XPOST ${apiUrl}/sandbox/whitelabel/tickets ${json} -d '{"title":"Billing","text":"My invoice is wrong."}'`,
-    `    curl -s -XPOST ${apiUrl}/sandbox/whitelabel/tickets/${ticket}/replies ${json} -d '{"text":"Any news?"}'   # the client`,
-    `    curl -s -XPOST ${apiUrl}/sandbox/whitelabel/tickets/${ticket}/assign ${json} -d '{}'   # teammate ${SANDBOX_TEAMMATE_ID} (= the Zendesk agent)`,
-    `    curl -s -XPOST ${apiUrl}/sandbox/whitelabel/tickets/${ticket}/resolve`,
-    `    curl -s ${apiUrl}/sandbox/whitelabel/tickets/${ticket}`,
-    `    curl -s ${apiUrl}/tickets/whitelabel/${ticket} -H 'authorization: Bearer ${opsToken}'`,
-    '',
-  ];
 }

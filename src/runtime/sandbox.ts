@@ -1,12 +1,18 @@
 /**
- * The sandbox: when no real Connect API or Zendesk is configured, `npm start` runs the Connect,
+ * The sandbox: when no remote is configured (or `SANDBOX=1`), `npm start` runs the Connect,
  * Zendesk and white-label simulators in-process and wires their webhooks to the bridge, so a
  * person can play the end user (or the white-label client and teammate) and the agent over plain
- * HTTP (`/sandbox/...`) and watch the bridge keep them in step.
+ * HTTP (`/sandbox/...`) and watch the bridge keep them in step. With some remotes real, only the
+ * others are played: their routes alone are mounted (`simulate`).
  */
 import express, { type Router } from 'express';
-import { z } from 'zod';
-import { play } from './sandbox-play';
+import type { RouteDoc } from '../api/route-docs';
+import { quietRequestLog } from '../api/request-log';
+import { agentPlayRouter } from './sandbox-agent';
+import { sandboxRouteDocs } from './sandbox-docs';
+import { DEFAULT_PLAY_WAIT_MS } from './sandbox-play';
+import type { TourIds, TourSides } from './sandbox-tour';
+import { userPlayRouter } from './sandbox-user';
 import { ConnectSource } from '../adapters/connect';
 import { assigneeResolver, WhitelabelSource } from '../adapters/whitelabel';
 import { ZendeskCrm } from '../adapters/zendesk';
@@ -18,9 +24,9 @@ import type { WhitelabelSimulator } from '../simulators/whitelabel';
 import { ZendeskSimulator } from '../simulators/zendesk';
 import { loadSandboxState, sandboxState, SandboxStateWriter, type StateLogger } from './sandbox-state';
 import {
+  nextPlatformTicketId,
   SANDBOX_TEAMMATE_ID,
   startWhitelabelSimulator,
-  whitelabelInstructions,
   whitelabelPlayRouter,
   wireWhitelabelSimulator,
 } from './sandbox-whitelabel';
@@ -41,8 +47,14 @@ export interface Sandbox {
       whitelabelWebhook: WhitelabelWebhookConfig;
     },
   ): void;
-  /** Routes for a person to act as the end user and the agent. */
+  /** Routes for a person to act as the end user and the agent (of the simulated sides only). */
   router: Router;
+  /** Those routes, for `/openapi.json`. */
+  routeDocs: RouteDoc[];
+  /** The simulated sides. */
+  simulated: TourSides;
+  /** The ids the tour's tickets will get (the simulators' next ones). */
+  tourIds(): TourIds;
   /** Stops the simulators, then (with a state file) saves their state a last time. */
   stop(): Promise<void>;
 }
@@ -56,12 +68,18 @@ export interface SandboxOptions {
   stateFile?: string;
   /** Where the state file's warnings go. Default: a logger of the sandbox's own. */
   logger?: StateLogger;
+  /** The sides to play (their routes are mounted); default all. All three simulators run regardless, to keep one state file. */
+  simulate?: TourSides;
+  /** How long a play route waits for the bridge's part (see ./sandbox-play.ts). */
+  waitMs?: number;
 }
 
 const BRIDGE_EMAIL = 'bridge@sandbox.test';
 
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
   const { stateFile, logger = createLogger({ base: { service: 'ticket-bridge', component: 'sandbox' } }) } = options;
+  const simulated = options.simulate ?? { connect: true, zendesk: true, whitelabel: true };
+  const waitMs = options.waitMs ?? DEFAULT_PLAY_WAIT_MS;
   const saved = stateFile ? await loadSandboxState(stateFile, logger) : null;
   // Created once all three run, as it reads them; what changes while they start (the Zendesk
   // account's first users) is in its first write. Not in the file: URLs, API keys and webhook
@@ -90,12 +108,23 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       assignees: { whitelabel: assigneeResolver({ [SANDBOX_TEAMMATE_ID]: String(zendesk.agent.id) }) },
     },
     connectWebhooks(apiUrl, secrets) {
-      connect.webhookUrl = `${apiUrl}/webhooks/connect?auth_token=${encodeURIComponent(secrets.connectWebhookToken)}`;
-      zendesk.webhookUrl = `${apiUrl}/webhooks/zendesk`;
-      zendesk.webhookSecret = secrets.zendeskWebhookSecret;
-      wireWhitelabelSimulator(whitelabel, apiUrl, secrets);
+      // A side that is real sends its own webhooks; its idle simulator stays silent.
+      if (simulated.connect) connect.webhookUrl = `${apiUrl}/webhooks/connect?auth_token=${encodeURIComponent(secrets.connectWebhookToken)}`;
+      if (simulated.zendesk) {
+        zendesk.webhookUrl = `${apiUrl}/webhooks/zendesk`;
+        zendesk.webhookSecret = secrets.zendeskWebhookSecret;
+      }
+      if (simulated.whitelabel) wireWhitelabelSimulator(whitelabel, apiUrl, secrets);
     },
-    router: express.Router().use(sandboxRouter(connect, zendesk), whitelabelPlayRouter(whitelabel, zendesk)),
+    router: playRouter({ connect, zendesk, whitelabel }, simulated, waitMs),
+    routeDocs: sandboxRouteDocs(simulated),
+    simulated,
+    tourIds: () => {
+      // The tour creates the closed ticket second: it gets the id after the first's.
+      const next = connect.nextTicketId();
+      const number = Number(next.replace(/^T-/, ''));
+      return { connectTicket: next, closedTicket: `T-${number + 1}`, platformTicket: nextPlatformTicketId(whitelabel) };
+    },
     stop: async () => {
       await connect.stop();
       await zendesk.stop();
@@ -105,83 +134,31 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   };
 }
 
-const newTicket = z.object({ title: z.string().min(1).max(200), description: z.string().min(1).max(5000) });
-const userComment = z.object({ message: z.string().min(1).max(5000) });
-const resolution = z.object({ resolved: z.boolean(), details: z.string().min(1).max(5000).optional() });
-const agentReply = z.object({
-  body: z.string().min(1).max(5000),
-  public: z.boolean().default(true),
-  status: z.enum(['open', 'pending', 'hold', 'solved']).optional(),
-});
-const agentStatus = z.object({ status: z.enum(['open', 'pending', 'hold', 'solved', 'closed']) });
-
-function sandboxRouter(connect: ConnectSimulator, zendesk: ZendeskSimulator): Router {
+/**
+ * The play routes of the simulated sides. Bodies are JSON whatever their Content-Type (a bare
+ * `curl -d '{…}'` sends form encoding); the request lines are logged at debug (see request-log).
+ */
+function playRouter(
+  sims: { connect: ConnectSimulator; zendesk: ZendeskSimulator; whitelabel: WhitelabelSimulator },
+  simulated: TourSides,
+  waitMs: number,
+): Router {
+  const { connect, zendesk, whitelabel } = sims;
   const router = express.Router();
-  router.use('/sandbox', express.json({ limit: '20kb' }));
-
-  const none = z.object({}).passthrough();
-
-  router.post('/sandbox/user/tickets', play(newTicket, async (body) => {
-    const { ticket } = await connect.userCreatesTicket(body);
-    return { ticketId: ticket.id };
-  }));
-  router.post('/sandbox/user/tickets/:id/comments', play(userComment, async (body, p) => {
-    await connect.userComments(p.id, body.message);
-  }));
-  router.post('/sandbox/user/tickets/:id/resolution', play(resolution, async (body, p) => {
-    if (body.resolved) await connect.userConfirmsResolved(p.id);
-    else await connect.userRejectsResolution(p.id, body.details ?? 'Not resolved.');
-  }));
-  router.delete('/sandbox/user/tickets/:id', play(none, async (_b, p) => {
-    await connect.userDeletesTicket(p.id);
-  }));
-  router.post('/sandbox/agent/tickets/:zendeskId/replies', play(agentReply, async (body, p) => {
-    await zendesk.agentReplies(p.zendeskId, body.body, { public: body.public, status: body.status });
-  }));
-  router.post('/sandbox/agent/tickets/:zendeskId/status', play(agentStatus, async (body, p) => {
-    await zendesk.agentSetsStatus(p.zendeskId, body.status);
-  }));
-  router.get('/sandbox/tickets/:id', (req, res) => {
-    const app = connect.ticket(req.params.id);
-    if (!app) {
-      res.status(404).json({ error: 'not_found', message: `no ticket ${req.params.id} in the app` });
-      return;
-    }
-    const zd = zendesk.ticketByExternalId(`connect:${app.id}`);
-    res.json({
-      app: { id: app.id, status: app.status, comments: app.comments.map((c) => ({ author: c.author, message: c.message })) },
-      zendesk: zd
-        ? {
-            id: zd.id,
-            status: zd.status,
-            comments: zendesk.comments(zd.id).map((c) => ({ authorId: c.author_id, public: c.public, body: c.body })),
-          }
-        : null,
-    });
-  });
+  router.use('/sandbox', quietRequestLog, express.json({ limit: '20kb', type: () => true }));
+  if (simulated.connect) router.use(userPlayRouter(connect, zendesk, waitMs));
+  if (simulated.zendesk) {
+    // What the user wrote: the app ticket's description and USER comments, the client's replies.
+    const userMessages = (source: 'connect' | 'whitelabel', id: string): string[] | null => {
+      if (source === 'connect') {
+        const t = connect.ticket(id);
+        return t ? [t.description, ...t.comments.filter((c) => c.author === 'USER').map((c) => c.message)] : null;
+      }
+      const t = whitelabel.ticket(id);
+      return t ? t.replies.filter((r) => r.is_client_reply).map((r) => r.text) : null;
+    };
+    router.use(agentPlayRouter(zendesk, userMessages, waitMs));
+  }
+  if (simulated.whitelabel) router.use(whitelabelPlayRouter(whitelabel, zendesk));
   return router;
-}
-
-/** What `npm start` prints so a person can play both sides. */
-export function sandboxInstructions(apiUrl: string, opsToken: string): string {
-  return [
-    '',
-    '  Sandbox: the Connect API, Zendesk and the white-label platform are simulated in this process.',
-    '',
-    '  Play the end user (in the app):',
-    `    curl -s -XPOST ${apiUrl}/sandbox/user/tickets -H 'content-type: application/json' \\`,
-    `      -d '{"title":"Meter reading looks wrong","description":"My reading doubled overnight."}'`,
-    `    curl -s -XPOST ${apiUrl}/sandbox/user/tickets/T-1001/comments -H 'content-type: application/json' -d '{"message":"Here is a photo"}'`,
-    `    curl -s -XPOST ${apiUrl}/sandbox/user/tickets/T-1001/resolution -H 'content-type: application/json' -d '{"resolved":true}'`,
-    '',
-    '  Play the agent (in Zendesk; the ticket id is in the state below):',
-    `    curl -s -XPOST ${apiUrl}/sandbox/agent/tickets/1/replies -H 'content-type: application/json' -d '{"body":"Could you send a photo?"}'`,
-    `    curl -s -XPOST ${apiUrl}/sandbox/agent/tickets/1/status -H 'content-type: application/json' -d '{"status":"solved"}'`,
-    '',
-    ...whitelabelInstructions(apiUrl, opsToken),
-    '  Watch both sides and the workflow:',
-    `    curl -s ${apiUrl}/sandbox/tickets/T-1001`,
-    `    curl -s ${apiUrl}/tickets/connect/1001 -H 'authorization: Bearer ${opsToken}'`,
-    '',
-  ].join('\n');
 }

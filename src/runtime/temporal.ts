@@ -9,6 +9,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Connection, type ConnectionOptions } from '@temporalio/client';
 import { ensureSearchAttributes, startDevServer } from './dev-server';
+import { temporalUnreachable } from './startup-errors';
 
 export type TemporalKind = 'external' | 'dev';
 
@@ -36,9 +37,17 @@ export interface ProvideOptions {
 
 export async function provideTemporal(options: ProvideOptions): Promise<ProvidedTemporal> {
   if (options.address) {
-    const connection = await Connection.connect({ ...options.connectionOptions, address: options.address });
+    let connection: Connection;
+    try {
+      connection = await Connection.connect({ ...options.connectionOptions, address: options.address });
+    } catch (err) {
+      throw temporalUnreachable(options.address, err);
+    }
     try {
       await ensureSearchAttributes(connection, [options.namespace]);
+    } catch (err) {
+      // The first call: where a wrong API key or namespace shows.
+      throw temporalUnreachable(options.address, err);
     } finally {
       await connection.close();
     }

@@ -75,6 +75,7 @@ describe('loadConfig', () => {
       dataDir: '.ticket-bridge',
       inbox: { dir: '/var/lib/ticket-bridge/inbox', maxEntries: 50_000 },
       temporal: { address: 'temporal:7233', namespace: 'tickets', taskQueue: 'ticket-bridge-prod', devServerPort: 7233, tls: null, apiKey: null },
+      sandbox: false,
       connect: { apiUrl: 'https://connect.clever.gy', apiKey: '[redacted]' },
       zendesk: { apiUrl: 'https://acme.zendesk.com/api/v2', email: 'bridge@acme.example', apiToken: '[redacted]' },
       whitelabel: {
@@ -93,6 +94,7 @@ describe('loadConfig', () => {
       solvedReopenSourceStatus: 'OPEN',
       reconcileIntervalMs: 10 * 60_000,
       logLevel: 'debug',
+      logFormat: null,
       bodyLimitBytes: 1024 * 1024,
       // The keyring shows its key ids only (below); the codec token defaults to the ops token.
       payloadEncryption: { mode: 'required', keyring: expect.objectContaining({ currentKeyId: '2025-06', keyIds: ['2025-06', '2024-11'] }) },
@@ -156,6 +158,7 @@ describe('loadConfig', () => {
     const config = loadConfig({});
     expect(config).toMatchObject({
       port: 3000,
+      sandbox: true,
       temporal: { address: null, namespace: 'default', taskQueue: 'ticket-bridge', tls: null, apiKey: null },
       connect: null,
       zendesk: null,
@@ -191,12 +194,78 @@ describe('loadConfig', () => {
     expect(config.generatedSecrets).not.toContain('OPS_API_TOKEN');
   });
 
-  it('allows one side in production and the other simulated', () => {
+  describe('a side is configured completely or not at all; every configured side is used', () => {
     const { ZENDESK_API_URL: _u, ZENDESK_EMAIL: _e, ZENDESK_API_TOKEN: _t, ZENDESK_WEBHOOK_SECRET: _s, ...connectOnly } = WITHOUT_WHITELABEL;
-    const config = loadConfig(connectOnly);
-    expect(config.connect).not.toBeNull();
-    expect(config.zendesk).toBeNull();
-    expect(config.generatedSecrets).toEqual(['ZENDESK_WEBHOOK_SECRET', 'WHITELABEL_WEBHOOK_SECRET']);
+    const whitelabelAndZendesk = Object.fromEntries(Object.entries(PRODUCTION).filter(([k]) => !k.startsWith('CONNECT_')));
+
+    it('refuses a source without Zendesk, naming each missing variable, instead of simulating the rest', () => {
+      const err = configError(connectOnly);
+      expect(err.issues.map((i) => i.variable)).toEqual(['ZENDESK_API_URL', 'ZENDESK_EMAIL', 'ZENDESK_API_TOKEN', 'ZENDESK_WEBHOOK_SECRET']);
+      expect(err.issues[0]!.message).toBe('is required when CONNECT_API_URL is set: tickets go to Zendesk (SANDBOX=1 simulates the sides not configured)');
+      const { CONNECT_API_URL: _cu, CONNECT_API_KEY: _ck, CONNECT_WEBHOOK_TOKEN: _ct, ...withoutConnect } = PRODUCTION;
+      const { ZENDESK_API_URL: _zu, ZENDESK_EMAIL: _ze, ZENDESK_API_TOKEN: _zt, ZENDESK_WEBHOOK_SECRET: _zs, ...whitelabelOnly } = withoutConnect;
+      expect(configError(whitelabelOnly).issues.map((i) => i.variable)).toEqual(['ZENDESK_API_URL', 'ZENDESK_EMAIL', 'ZENDESK_API_TOKEN', 'ZENDESK_WEBHOOK_SECRET']);
+      expect(configError(whitelabelOnly).issues[0]!.message).toMatch(/^is required when WHITELABEL_API_URL is set/);
+    });
+
+    it('refuses Zendesk without a source, naming both kinds of source', () => {
+      const zendeskOnly = Object.fromEntries(Object.entries(WITHOUT_WHITELABEL).filter(([k]) => !k.startsWith('CONNECT_')));
+      expect(configError(zendeskOnly).issues).toEqual([
+        {
+          variable: 'CONNECT_API_URL or WHITELABEL_API_URL',
+          message:
+            'a ticket source is required when ZENDESK_API_URL is set: Connect (CONNECT_API_URL, CONNECT_API_KEY, CONNECT_WEBHOOK_TOKEN) ' +
+            'or the white-label platform (WHITELABEL_API_URL, WHITELABEL_API_KEY, WHITELABEL_WEBHOOK_SECRET) (SANDBOX=1 simulates the sides not configured)',
+        },
+      ]);
+    });
+
+    it('runs white-label + Zendesk without Connect, for real', () => {
+      const config = loadConfig(whitelabelAndZendesk);
+      expect(config).toMatchObject({ sandbox: false, connect: null, zendesk: { apiUrl: 'https://acme.zendesk.com/api/v2' }, whitelabel: { apiUrl: 'https://api.whitelabel.example/v1' } });
+    });
+
+    it('refuses a credential without its URL (it would be ignored)', () => {
+      const { CONNECT_API_URL: _u2, ...keyWithoutUrl } = WITHOUT_WHITELABEL;
+      const [first, ...rest] = configError(keyWithoutUrl).issues;
+      expect(first).toEqual({ variable: 'CONNECT_API_URL', message: 'is required when CONNECT_API_KEY is set (a side is configured completely or not at all)' });
+      // And Zendesk alone has no source: the same variable is named there, and only it for Connect.
+      expect(rest.map((i) => i.message)).toEqual([expect.stringContaining('Connect (CONNECT_API_URL) or the white-label platform')]);
+      expect(configError({ ZENDESK_EMAIL: 'bridge@acme.example' }).issues.map((i) => i.variable)).toEqual(['ZENDESK_API_URL']);
+    });
+
+    it('simulates the sides not configured only when asked (SANDBOX=1), using the configured ones for real', () => {
+      const config = loadConfig({ ...connectOnly, SANDBOX: '1' });
+      expect(config).toMatchObject({ sandbox: true, connect: { apiUrl: 'https://connect.clever.gy' }, zendesk: null, whitelabel: null });
+      expect(config.generatedSecrets).toEqual(['ZENDESK_WEBHOOK_SECRET', 'WHITELABEL_WEBHOOK_SECRET']);
+      // Real tickets flow: the ops token and the payload keys are required as in production.
+      expect(configError({ CONNECT_API_URL: 'https://connect.example', CONNECT_API_KEY: 'k', CONNECT_WEBHOOK_TOKEN: 'connect-webhook-token-value', SANDBOX: '1' }).issues.map((i) => i.variable)).toEqual([
+        'OPS_API_TOKEN',
+        'PAYLOAD_KEYS',
+      ]);
+    });
+
+    it('SANDBOX=0 with nothing configured is an error, not a sandbox', () => {
+      expect(configError({ SANDBOX: '0' }).issues.map((i) => i.variable)).toEqual(['SANDBOX']);
+      expect(configError({ SANDBOX: 'maybe' }).issues).toEqual([{ variable: 'SANDBOX', message: 'must be 1 or 0 (true or false)' }]);
+      expect(loadConfig({ ...PRODUCTION, SANDBOX: 'false' }).sandbox).toBe(false);
+    });
+  });
+
+  it('uses the secrets an earlier sandbox start saved, for the generated ones only', () => {
+    const saved = { OPS_API_TOKEN: 'saved-ops-token-0123456789', CONNECT_WEBHOOK_TOKEN: 'short' };
+    const config = loadConfig({}, { savedSecrets: saved });
+    expect(config.opsApiToken).toBe(saved.OPS_API_TOKEN);
+    expect(config.codecAuthToken).toBe(saved.OPS_API_TOKEN);
+    // Too short to be one of ours: a fresh one instead.
+    expect(config.connectWebhookToken).not.toBe('short');
+    expect(loadConfig({ OPS_API_TOKEN: PRODUCTION.OPS_API_TOKEN }, { savedSecrets: saved }).opsApiToken).toBe(PRODUCTION.OPS_API_TOKEN);
+  });
+
+  it('reads LOG_FORMAT (json, pretty; unset: by the terminal)', () => {
+    expect(loadConfig({}).logFormat).toBeNull();
+    expect(loadConfig({ LOG_FORMAT: 'pretty' }).logFormat).toBe('pretty');
+    expect(configError({ LOG_FORMAT: 'xml' }).issues).toEqual([{ variable: 'LOG_FORMAT', message: 'must be one of json, pretty' }]);
   });
 
   it('names every bad variable, one line each, in documented order', () => {

@@ -1,7 +1,7 @@
 /** Shared fixtures for the API tests: a real HTTP server on loopback, a fake gateway, log capture. */
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
-import { createApp, type ApiConfig, type RouterFactory } from '../../src/api/app';
+import { createApp, type AppDeps, type ApiConfig, type RouterFactory } from '../../src/api/app';
 import {
   type CrmNotifyResult,
   type SourceNotifyResult,
@@ -111,10 +111,12 @@ export async function startApi(options: {
   inbox?: WebhookInbox;
   /** Share a log capture with, e.g., the inbox's drainer. */
   logs?: LogCapture;
+  /** The docs of routers beyond `API_ROUTERS` (the sandbox's), for `/openapi.json`. */
+  extraRouteDocs?: AppDeps['extraRouteDocs'];
 }): Promise<RunningApi> {
   const logs = options.logs ?? new LogCapture();
   const app = createApp(
-    { config: { ...testConfig, ...options.config }, gateway: options.gateway, logger: logs.logger, inbox: options.inbox },
+    { config: { ...testConfig, ...options.config }, gateway: options.gateway, logger: logs.logger, inbox: options.inbox, extraRouteDocs: options.extraRouteDocs },
     options.routers,
   );
   const server: Server = await new Promise((resolve) => {

@@ -5,10 +5,11 @@
  * its references resolve, and its schemas are the ones the routes validate with.
  */
 import type { Express } from 'express';
-import { createApp } from '../../src/api/app';
+import { API_ROUTERS, createApp } from '../../src/api/app';
 import { buildOpenApiDocument, openApiPath } from '../../src/api/openapi';
 import { API_ROUTE_DOCS, SECURITY_SCHEMES } from '../../src/api/route-docs';
 import { createLogger } from '../../src/observability/logger';
+import { startSandbox, type Sandbox } from '../../src/runtime/sandbox';
 import { FakeGateway, type RunningApi, startApi, testConfig } from './helpers';
 
 interface Layer {
@@ -110,6 +111,43 @@ describe('OpenAPI document', () => {
       expect(res.status).toBe(200);
       expect(res.headers.get('content-type')).toMatch(/^application\/json/);
       expect(await res.json()).toEqual(JSON.parse(JSON.stringify(doc)));
+    });
+  });
+
+  describe('with the sandbox mounted (npm start with simulated remotes)', () => {
+    let sandbox: Sandbox;
+    let api: RunningApi;
+    beforeAll(async () => {
+      sandbox = await startSandbox({ logger: createLogger({ level: 'silent' }) });
+      api = await startApi({ gateway: new FakeGateway(), routers: [...API_ROUTERS, () => sandbox.router], extraRouteDocs: sandbox.routeDocs });
+    });
+    afterAll(async () => {
+      await api.close();
+      await sandbox.stop();
+    });
+
+    it('documents exactly the routes the app then registers, the sandbox ones under their own tag', async () => {
+      const app = createApp(
+        { config: testConfig, gateway: new FakeGateway(), logger: createLogger({ level: 'silent' }), extraRouteDocs: sandbox.routeDocs },
+        [...API_ROUTERS, () => sandbox.router],
+      );
+      const served = (await (await fetch(`${api.url}/openapi.json`)).json()) as Doc & { tags: Array<{ name: string }> };
+      expect(documentedRoutes(served)).toEqual(registeredRoutes(app));
+      expect(registeredRoutes(app)).toEqual(expect.arrayContaining(['POST /sandbox/user/tickets', 'DELETE /sandbox/user/tickets/{ticketId}', 'POST /sandbox/whitelabel/tickets/{ticketId}/teammate-replies']));
+      expect(served.tags.map((t) => t.name)).toContain('sandbox');
+      for (const [path, operations] of Object.entries(served.paths)) {
+        for (const operation of Object.values(operations) as unknown as Array<{ tags: string[] }>) {
+          expect({ path, sandbox: operation.tags.includes('sandbox') }).toEqual({ path, sandbox: path.startsWith('/sandbox/') });
+        }
+      }
+      // Without the sandbox, no such tag.
+      expect((doc as unknown as { tags: Array<{ name: string }> }).tags.map((t) => t.name)).not.toContain('sandbox');
+    });
+
+    it('gives the sandbox routes a 405 with Allow too', async () => {
+      const res = await fetch(`${api.url}/sandbox/user/tickets`);
+      expect(res.status).toBe(405);
+      expect(res.headers.get('allow')).toBe('POST');
     });
   });
 });

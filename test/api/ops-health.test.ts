@@ -104,10 +104,21 @@ describe('ops and health routes', () => {
       expect(await res.json()).toEqual({ error: 'not_found' });
     });
 
-    it('answers a wrong method on a known path with a JSON 404', async () => {
+    it('answers a wrong method on a known path with a JSON 405 and Allow', async () => {
       const res = await fetch(`${api.url}/webhooks/connect`);
-      expect(res.status).toBe(404);
-      expect(await res.json()).toEqual({ error: 'not_found' });
+      expect(res.status).toBe(405);
+      expect(res.headers.get('allow')).toBe('POST');
+      expect(await res.json()).toEqual({ error: 'method_not_allowed', message: 'GET is not allowed on this path; it takes POST' });
+      const deleted = await fetch(`${api.url}/tickets/connect/42`, { method: 'DELETE', headers: bearer(OPS_TOKEN) });
+      expect(deleted.status).toBe(405);
+      expect(deleted.headers.get('allow')).toBe('GET, HEAD');
+      // A path parameter's route is found whatever the parameter; an unknown path stays a 404.
+      expect((await fetch(`${api.url}/tickets/connect/42/resync`)).headers.get('allow')).toBe('POST');
+      expect((await fetch(`${api.url}/tickets/connect/42/nope`, { method: 'POST' })).status).toBe(404);
+      // OPTIONS names them too (express's router answers it).
+      const options = await fetch(`${api.url}/webhooks/zendesk`, { method: 'OPTIONS' });
+      expect(options.status).toBe(200);
+      expect(options.headers.get('allow')).toBe('POST');
     });
 
     it('does not advertise the framework', async () => {

@@ -50,7 +50,12 @@ describe('POST /webhooks/zendesk', () => {
     it('rejects a missing signature with 401', async () => {
       const res = await postJson(url(), ticketEvent());
       expect(res.status).toBe(401);
-      expect(await res.json()).toEqual({ error: 'unauthorized' });
+      // The same `reason` vocabulary as the white-label webhook's.
+      expect(await res.json()).toEqual({
+        error: 'unauthorized',
+        reason: 'signature_missing',
+        message: 'the X-Zendesk-Webhook-Signature and X-Zendesk-Webhook-Signature-Timestamp headers are required',
+      });
       expect(gateway.crmCalls).toHaveLength(0);
     });
 
@@ -62,7 +67,9 @@ describe('POST /webhooks/zendesk', () => {
 
     it('rejects a signature made with another secret', async () => {
       const raw = ticketEvent();
-      expect((await send(raw, zendeskHeaders(raw, { secret: 'another-secret-0123456789' }))).status).toBe(401);
+      const res = await send(raw, zendeskHeaders(raw, { secret: 'another-secret-0123456789' }));
+      expect(res.status).toBe(401);
+      expect(await res.json()).toMatchObject({ error: 'unauthorized', reason: 'signature_mismatch' });
       expect(gateway.crmCalls).toHaveLength(0);
     });
 
@@ -85,7 +92,9 @@ describe('POST /webhooks/zendesk', () => {
     ])('rejects a correctly signed but stale timestamp (%s)', async (_label, offset) => {
       const raw = ticketEvent();
       const timestamp = new Date(Date.now() + offset).toISOString();
-      expect((await send(raw, zendeskHeaders(raw, { timestamp }))).status).toBe(401);
+      const res = await send(raw, zendeskHeaders(raw, { timestamp }));
+      expect(res.status).toBe(401);
+      expect(await res.json()).toMatchObject({ reason: offset < 0 ? 'timestamp_too_old' : 'timestamp_in_future' });
       expect(gateway.crmCalls).toHaveLength(0);
     });
 

@@ -78,7 +78,11 @@ describe('ticket-bridge CLI as a process, against the ops API', () => {
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('ticket/connect/42');
     expect(run.stdout).toMatch(/Execution:\s+RUNNING/);
-    expect(run.stdout).toMatch(/Status:\s+OPEN \(source OPEN, CRM open\)/);
+    expect(run.stdout).toMatch(/Status:\s+OPEN \(connect OPEN, Zendesk open\)/);
+    // Each count says what it counts.
+    expect(run.stdout).toMatch(/Heard:\s+\d+ notifications? \(webhooks from connect or Zendesk\), \d+ syncs? \(both sides read, differences written\)/);
+    expect(run.stdout).toMatch(/Copied:\s+\d+ user comments? → Zendesk, \d+ agent repl(y|ies) → connect/);
+    expect(run.stdout).toMatch(/Status set:\s+\d+ in Zendesk, \d+ in connect/);
     expect(run.stdout).toMatch(/addCrmComment\s+SCHEDULED\s+4\s+2026-01-01 00:01:00Z\s+-\s+server-error: zendesk POST \/tickets\/\{id\} answered 503/);
     expect(run.stdout).toMatch(/2026-01-01 00:00:01Z\s+synced\s+zendesk ticket created/);
     const json = await runBin(['show', 'connect', '42', '--json'], env);

@@ -4,56 +4,14 @@
  * the Temporal UI) and the sandbox simulators. Run as a real process, played over HTTP like a
  * person would, stopped with SIGINT and started again on the same data directory.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { assertPortFree, freePort } from '../../src/runtime/dev-server';
 import { eventually } from '../harness';
+import { BANNER_PRINTED, devServerPort, npmStart, stop, type Started } from '../support/npm-start';
 
 jest.setTimeout(180_000);
-
-const root = join(__dirname, '..', '..');
-
-interface Started {
-  child: ChildProcess;
-  output: () => string;
-  exited: Promise<number | null>;
-}
-
-/** Exactly what `npm start` runs, minus npm: its own process, its own environment. */
-function npmStart(env: Record<string, string>): Started {
-  const child = spawn(join(root, 'node_modules', '.bin', 'tsx'), ['src/main.ts'], {
-    cwd: root,
-    env: { PATH: process.env.PATH!, HOME: process.env.HOME!, WORKER_METRICS_ADDRESS: 'off', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout!.on('data', (d) => (output += String(d)));
-  child.stderr!.on('data', (d) => (output += String(d)));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return { child, output: () => output, exited };
-}
-
-async function stop(started: Started | undefined): Promise<number | null> {
-  if (!started || started.child.exitCode !== null) return started?.child.exitCode ?? null;
-  started.child.kill('SIGINT');
-  return started.exited;
-}
-
-/** A dev server port whose UI port (+1000) is free too. */
-async function devServerPort(): Promise<number> {
-  for (;;) {
-    const port = await freePort();
-    if (port > 64_535) continue;
-    try {
-      await assertPortFree(port + 1000, 'UI');
-      return port;
-    } catch {
-      // taken: pick another
-    }
-  }
-}
 
 describe('npm start (sandbox on the embedded default)', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'ticket-bridge-start-'));
@@ -86,7 +44,7 @@ describe('npm start (sandbox on the embedded default)', () => {
 
   test('starts on the official Temporal dev server and prints the Temporal UI link', async () => {
     first = npmStart(env);
-    await eventually(() => expect(first!.output()).toMatch(/Temporal UI/), { timeoutMs: 120_000, intervalMs: 200 });
+    await eventually(() => expect(first!.output()).toMatch(BANNER_PRINTED), { timeoutMs: 120_000, intervalMs: 200 });
     expect(first.output()).toMatch(/Temporal dev server 1\.5\.1 \(Server 1\.29\.1, UI [\d.]+\)/);
     expect(first.output()).toContain(join(dataDir, 'temporal.db'));
     const uiLink = /(http:\/\/127\.0\.0\.1:\d+\/namespaces\/default\/workflows\?query=\S+)/.exec(first.output())![1]!;
@@ -130,8 +88,13 @@ describe('npm start (sandbox on the embedded default)', () => {
   });
 
   test('started again on the same data directory: the ticket, its workflow and the simulators are all there, and it keeps syncing', async () => {
-    second = npmStart(env);
-    await eventually(() => expect(second!.output()).toMatch(/Temporal UI/), { timeoutMs: 120_000, intervalMs: 200 });
+    // On a terminal the logs are readable lines (LOG_FORMAT=pretty is what a TTY gets by default).
+    second = npmStart({ ...env, LOG_FORMAT: 'pretty' });
+    await eventually(() => expect(second!.output()).toMatch(BANNER_PRINTED), { timeoutMs: 120_000, intervalMs: 200 });
+    expect(second.output()).not.toMatch(/^\{"level"/m);
+    expect(second.output()).toMatch(/^\[\d\d:\d\d:\d\d\] INFO: ticket-bridge API listening on http:\/\/127\.0\.0\.1:\d+( \{.*\})?$/m);
+    // After a restart the tour names the sandbox's next tickets, not the ones of the first run.
+    expect(second.output()).toContain(`curl -s -XPOST "$OPS_API_URL/sandbox/user/tickets/T-1002/comments"`);
     expect((await view(ticketId)).app.comments).toEqual([{ author: 'SUPPORT', message: 'Send a photo?' }]);
 
     // The workflow from the first run picks up the user's next comment.
@@ -139,8 +102,12 @@ describe('npm start (sandbox on the embedded default)', () => {
     await eventually(async () => expect((await view(ticketId)).zendesk!.comments.map((c) => c.body)).toContain('Here it is.'), {
       timeoutMs: 30_000,
     });
-    const token = /authorization: Bearer ([\w-]+)/.exec(second.output())?.[1];
+    // The generated ops token is kept in the data directory: the `export` pasted after the first
+    // start still works after the second.
+    const token = /export OPS_API_URL=\S+ OPS_API_TOKEN=(\S+)/.exec(second.output())?.[1];
     expect(token).toBeDefined();
+    expect(first!.output()).toContain(`OPS_API_TOKEN=${token}`);
+    expect(statSync(join(dataDir, 'sandbox-secrets.json')).mode & 0o777).toBe(0o600);
     const state = await fetch(`${api}/tickets/connect/${ticketId}`, { headers: { authorization: `Bearer ${token}` } });
     expect(state.status).toBe(200);
     expect(await state.json()).toMatchObject({ workflowId: `ticket/connect/${ticketId}` });

@@ -11,10 +11,11 @@
  */
 import express, { Router } from 'express';
 import type { CrmNotification } from '../../workflows/definitions';
-import { verifyZendeskSignature } from '../auth';
+import { SIGNATURE_TOLERANCE_MS, verifyZendeskSignature } from '../auth';
 import type { AppDeps } from '../deps';
 import { sendError, sendValidationError } from '../errors';
 import { setLogFields } from '../request-log';
+import { signatureFailureBody } from './whitelabel-signature';
 import { parseZendeskPayload } from './zendesk-payload';
 
 export function zendeskWebhookRouter({ config, gateway }: AppDeps): Router {
@@ -32,8 +33,15 @@ export function zendeskWebhookRouter({ config, gateway }: AppDeps): Router {
         rawBody,
       });
       if (!check.ok) {
-        setLogFields(res, { reason: `signature ${check.reason}` });
-        return sendError(res, 401, 'unauthorized');
+        // The same `reason` vocabulary as the white-label webhook's 401s.
+        const failure = signatureFailureBody(check.reason, SIGNATURE_TOLERANCE_MS);
+        setLogFields(res, { reason: failure.reason });
+        return sendError(res, 401, 'unauthorized', {
+          ...failure,
+          ...(check.reason === 'missing' && {
+            message: 'the X-Zendesk-Webhook-Signature and X-Zendesk-Webhook-Signature-Timestamp headers are required',
+          }),
+        });
       }
 
       let json: unknown;

@@ -159,6 +159,11 @@ export class ConnectSimulator {
     return this.store.all().map(clone);
   }
 
+  /** The id the next `userCreatesTicket` gives its ticket (the sandbox's tour names it in advance). */
+  nextTicketId(): string {
+    return this.store.nextTicketId();
+  }
+
   /** Requests received (credentials removed), optionally only those matching a route pattern. */
   requests(match = '*'): RequestLogEntry[] {
     return this.server.log.filter((e) => matches(match, e.route));

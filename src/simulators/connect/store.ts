@@ -71,6 +71,11 @@ export class ConnectStore {
     return structuredClone({ tickets: this.all(), next: { ticket: this.nextTicket, comment: this.nextComment } });
   }
 
+  /** The id `create` gives the next ticket that brings none of its own. */
+  nextTicketId(): string {
+    return `T-${this.nextTicket}`;
+  }
+
   create(input: NewConnectTicket): ConnectTicketRecord {
     const at = this.now().toISOString();
     const id = input.id ?? `T-${this.nextTicket++}`;

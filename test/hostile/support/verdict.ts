@@ -16,6 +16,7 @@ export const ERROR_CODES = [
   'unauthorized',
   'forbidden',
   'not_found',
+  'method_not_allowed',
   'payload_too_large',
   'unsupported_media_type',
   'headers_too_large',

@@ -1,0 +1,73 @@
+/**
+ * What `npm start` prints once everything runs: which remotes are real and which simulated,
+ * where to look (the Temporal UI, the API, the CLI and the `export` line they need), and in a
+ * sandbox the quick tour (./sandbox-tour.ts). Every command in it works pasted, in order, into a
+ * shell in the project's directory (test/runtime/quick-tour.test.ts does exactly that).
+ */
+import type { Side } from '../config';
+import type { SideMode } from './remotes';
+import { renderTour, type TourSection } from './sandbox-tour';
+
+export interface BannerInput {
+  apiUrl: string;
+  sides: Record<Side, SideMode>;
+  /** The real remotes' URLs (not secrets), shown beside them. */
+  realUrls: Partial<Record<Side, string>>;
+  temporal: { description: string; uiUrl?: string; namespace: string };
+  /**
+   * The ops token when this process generated it (a sandbox's: shown, that is how the player
+   * gets it); null when it came from the environment, a secret someone chose: never printed.
+   */
+  generatedOpsToken: string | null;
+  /** The sandbox's state files, when it runs. */
+  sandboxFiles?: { state: string; secrets: string };
+  tour: TourSection[];
+}
+
+const SIDE_NAMES: Record<Side, string> = { connect: 'Connect API', zendesk: 'Zendesk', whitelabel: 'white-label platform' };
+
+export function temporalUiLink(uiUrl: string, namespace: string): string {
+  return `${uiUrl}/namespaces/${encodeURIComponent(namespace)}/workflows?query=${encodeURIComponent('WorkflowType="ticketWorkflow"')}`;
+}
+
+export function exportLine(apiUrl: string, generatedOpsToken: string | null): string {
+  return generatedOpsToken
+    ? `export OPS_API_URL=${apiUrl} OPS_API_TOKEN=${generatedOpsToken}`
+    : `export OPS_API_URL=${apiUrl}    # and OPS_API_TOKEN: the token this bridge was started with`;
+}
+
+export function banner(input: BannerInput): string {
+  const { apiUrl, sides, temporal } = input;
+  const width = Math.max(...Object.values(SIDE_NAMES).map((n) => n.length), 'Temporal'.length) + 2;
+  const row = (name: string, what: string) => `    ${name.padEnd(width)}${what}`;
+  const mode = (side: Side) => {
+    switch (sides[side]) {
+      case 'real':
+        return `real: ${input.realUrls[side] ?? ''}`.trimEnd();
+      case 'simulated':
+        return 'simulated in this process (sandbox)';
+      case 'absent':
+        return 'not configured';
+    }
+  };
+  const lines = [
+    '',
+    `  ticket-bridge is running: its API on ${apiUrl}`,
+    '',
+    ...(['connect', 'whitelabel', 'zendesk'] as const).map((side) => row(SIDE_NAMES[side], mode(side))),
+    row('Temporal', temporal.description),
+    ...(input.sandboxFiles ? [row('', `sandbox state in ${input.sandboxFiles.state}, its secrets in ${input.sandboxFiles.secrets}`)] : []),
+    '',
+    '  Where to look:',
+    ...(temporal.uiUrl ? ['    Temporal UI (every ticket is a workflow):', `      ${temporalUiLink(temporal.uiUrl, temporal.namespace)}`] : []),
+    `    The API (all its routes: ${apiUrl}/openapi.json) and the CLI (npx ticket-bridge, from this directory) read:`,
+    `      ${exportLine(apiUrl, input.generatedOpsToken)}`,
+  ];
+  if (input.tour.length > 0) {
+    lines.push('', '  A quick tour (the README has it too): paste the export line above, then these, in order.', '');
+    lines.push(...renderTour(input.tour).split('\n').map((l) => (l === '' ? '' : `    ${l}`)));
+  } else {
+    lines.push('      npx ticket-bridge list');
+  }
+  return `${lines.join('\n')}\n\n`;
+}

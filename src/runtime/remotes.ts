@@ -1,0 +1,45 @@
+/**
+ * What `npm start` connects the bridge to: every configured remote for real, and, in sandbox
+ * mode (`config.sandbox`), simulators for the sides left unconfigured.
+ */
+import { join } from 'node:path';
+import type { ActivityDeps } from '../activities';
+import { SIDES, type Config, type Side } from '../config';
+import type { Logger } from '../observability/logger';
+import { realPorts } from './ports';
+import { startSandbox, type Sandbox } from './sandbox';
+
+export type SideMode = 'real' | 'simulated' | 'absent';
+
+export interface Remotes {
+  ports: ActivityDeps;
+  /** The simulators, when any side is simulated. */
+  sandbox: Sandbox | null;
+  sides: Record<Side, SideMode>;
+}
+
+export function sideModes(config: Pick<Config, 'sandbox' | Side>): Record<Side, SideMode> {
+  return Object.fromEntries(SIDES.map((side) => [side, config[side] ? 'real' : config.sandbox ? 'simulated' : 'absent'])) as Record<Side, SideMode>;
+}
+
+export async function provideRemotes(config: Config, logger: Logger): Promise<Remotes> {
+  const sides = sideModes(config);
+  const real = realPorts(config);
+  if (!config.sandbox) {
+    // loadConfig refuses a production configuration without Zendesk.
+    return { ports: { sources: real.sources, crm: real.crm!, assignees: real.assignees }, sandbox: null, sides };
+  }
+  const simulate = { connect: sides.connect === 'simulated', zendesk: sides.zendesk === 'simulated', whitelabel: sides.whitelabel === 'simulated' };
+  const sandbox = await startSandbox({ stateFile: join(config.dataDir, 'sandbox.json'), logger, simulate });
+  const sim = sandbox.ports;
+  return {
+    ports: {
+      sources: { connect: real.sources.connect ?? sim.sources.connect, whitelabel: real.sources.whitelabel ?? sim.sources.whitelabel },
+      crm: real.crm ?? sim.crm,
+      // The sandbox's teammate maps to the simulated Zendesk's agent: only when both are simulated.
+      assignees: config.whitelabel ? real.assignees : simulate.zendesk ? (sim.assignees ?? {}) : {},
+    },
+    sandbox,
+    sides,
+  };
+}

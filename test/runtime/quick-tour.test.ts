@@ -1,0 +1,106 @@
+/**
+ * The banner of a new sandbox is a working quick tour: every command it prints, pasted in order
+ * into one shell in the project's directory, succeeds (curl gets a 2xx, the CLI exits 0), and the
+ * bridge does its part meanwhile. The README shows the same tour.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort } from '../../src/runtime/dev-server';
+import { README_TOUR_IDS, renderTour, tourSections } from '../../src/runtime/sandbox-tour';
+import { eventually } from '../harness';
+import { BANNER_PRINTED, bannerCommands, devServerPort, npmStart, ROOT, stop, type Started } from '../support/npm-start';
+
+jest.setTimeout(240_000);
+
+const ALL_SIMULATED = { connect: true, zendesk: true, whitelabel: true };
+
+/** Runs `commands` one after the other in one bash, as pasted; each one's exit code and output. */
+function paste(commands: readonly string[]): Promise<Array<{ command: string; code: number; output: string }>> {
+  const marker = '__ticket_bridge_exit_code__';
+  const script = [
+    // What pasting checks by eye: any HTTP error status fails the command (and still shows the body).
+    'curl() { command curl --fail-with-body "$@"; }',
+    ...commands.flatMap((command) => [command, `echo "${marker}$?"`]),
+  ].join('\n');
+  return new Promise((resolve, reject) => {
+    const shell = spawn('bash', ['-c', script], { cwd: ROOT, env: { PATH: process.env.PATH!, HOME: process.env.HOME! }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    shell.stdout.on('data', (d) => (output += String(d)));
+    shell.stderr.on('data', (d) => (output += String(d)));
+    shell.on('error', reject);
+    shell.on('exit', () => {
+      const parts = output.split(new RegExp(`${marker}(\\d+)\\n`));
+      resolve(commands.map((command, i) => ({ command, output: parts[i * 2] ?? '', code: Number(parts[i * 2 + 1] ?? -1) })));
+    });
+  });
+}
+
+describe('the quick tour', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'ticket-bridge-tour-'));
+  let started: Started | undefined;
+  let api = '';
+
+  beforeAll(async () => {
+    const port = await freePort();
+    api = `http://127.0.0.1:${port}`;
+    started = npmStart({ PORT: String(port), DATA_DIR: dataDir, TEMPORAL_DEV_PORT: String(await devServerPort()) });
+    await eventually(() => expect(started!.stdout()).toMatch(BANNER_PRINTED), { timeoutMs: 120_000, intervalMs: 200 });
+  });
+  afterAll(async () => {
+    await stop(started);
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('is in the banner as in the README, and every sandbox action is in it', () => {
+    const tour = renderTour(tourSections(README_TOUR_IDS, ALL_SIMULATED));
+    // A new sandbox hands out the README's ids.
+    expect(started!.stdout()).toContain(tour.split('\n').map((l) => (l ? `    ${l}` : '')).join('\n'));
+    expect(readFileSync(join(ROOT, 'README.md'), 'utf8')).toContain(tour);
+    for (const action of [
+      '/sandbox/user/tickets"',
+      '/comments"',
+      '/replies" -d \'{"body"',
+      '"public":false',
+      '{"status":"solved"}',
+      '"resolved":false,"details"',
+      '"resolved":true',
+      '-XDELETE',
+      '/teammate-replies"',
+      '/assign"',
+      '/sandbox/whitelabel/tickets"',
+      '/sandbox/whitelabel/seed"',
+      'npx ticket-bridge list',
+    ]) {
+      expect(tour).toContain(action);
+    }
+    // Where to look, and how the CLI gets in.
+    expect(started!.stdout()).toMatch(/Temporal UI \(every ticket is a workflow\):\n\s+http:\/\/127\.0\.0\.1:\d+\/namespaces\/default\/workflows\?query=/);
+    expect(started!.stdout()).toMatch(new RegExp(`^ {6}export OPS_API_URL=${api.replace(/\./g, '\\.')} OPS_API_TOKEN=[\\w-]{16,}$`, 'm'));
+    expect(started!.stdout()).toMatch(/Connect API\s+simulated in this process \(sandbox\)/);
+  });
+
+  it('works pasted, command after command: every curl gets a 2xx, every CLI call exits 0', async () => {
+    const commands = bannerCommands(started!.stdout());
+    expect(commands[0]).toMatch(/^export OPS_API_URL=/);
+    expect(commands.length).toBeGreaterThan(20);
+    const runs = await paste(commands);
+    for (const run of runs) expect({ command: run.command, code: run.code, output: run.output }).toEqual({ command: run.command, code: 0, output: run.output });
+
+    const shown = runs.find((r) => r.command.startsWith('npx ticket-bridge show connect'))!;
+    expect(shown.output).toMatch(/^Heard: +\d+ notifications/m);
+
+    // The bridge did its part: the closed ticket is closed in Zendesk, the deleted one solved there with a note.
+    const view = async (id: string) => (await (await fetch(`${api}/sandbox/tickets/${id}`)).json()) as any;
+    await eventually(async () => expect((await view(README_TOUR_IDS.closedTicket)).zendesk.status).toBe('closed'), { timeoutMs: 30_000 });
+    await eventually(
+      async () => {
+        const deleted = await view(README_TOUR_IDS.connectTicket);
+        expect(deleted).toMatchObject({ app: { deleted: true }, zendesk: { status: 'solved' } });
+        expect(deleted.zendesk.comments.filter((c: { public: boolean }) => !c.public).length).toBeGreaterThanOrEqual(2);
+      },
+      { timeoutMs: 30_000 },
+    );
+  });
+});

@@ -1,0 +1,68 @@
+/**
+ * `npm start` as a real process for tests: exactly what the script runs (`tsx src/main.ts`), in
+ * its own environment (only PATH and HOME leak in), its output collected, stopped with SIGINT.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { assertPortFree, freePort } from '../../src/runtime/dev-server';
+
+export const ROOT = join(__dirname, '..', '..');
+
+export interface Started {
+  child: ChildProcess;
+  /** stdout and stderr, interleaved as they came. */
+  output: () => string;
+  stdout: () => string;
+  exited: Promise<number | null>;
+}
+
+export function npmStart(env: Record<string, string>): Started {
+  const child = spawn(join(ROOT, 'node_modules', '.bin', 'tsx'), ['src/main.ts'], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH!, HOME: process.env.HOME!, WORKER_METRICS_ADDRESS: 'off', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  let stdout = '';
+  child.stdout!.on('data', (d) => {
+    output += String(d);
+    stdout += String(d);
+  });
+  child.stderr!.on('data', (d) => (output += String(d)));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { child, output: () => output, stdout: () => stdout, exited };
+}
+
+export async function stop(started: Started | undefined): Promise<number | null> {
+  if (!started || started.child.exitCode !== null) return started?.child.exitCode ?? null;
+  started.child.kill('SIGINT');
+  return started.exited;
+}
+
+/** A dev server port whose UI port (+1000) is free too. */
+export async function devServerPort(): Promise<number> {
+  for (;;) {
+    const port = await freePort();
+    if (port > 64_535) continue;
+    try {
+      await assertPortFree(port + 1000, 'UI');
+      return port;
+    } catch {
+      // taken: pick another
+    }
+  }
+}
+
+/** The banner is written in one piece once everything runs; its `export` line is in it. */
+export const BANNER_PRINTED = /export OPS_API_URL=\S+/;
+
+/** The `export` line and every command a person would paste from the banner (indented `export`, `curl`, `npx` lines), in order. */
+export function bannerCommands(stdout: string): string[] {
+  return stdout
+    .split('\n')
+    .map((line) => /^ {4,}((?:export|curl|npx) .*)$/.exec(line)?.[1])
+    .filter((command): command is string => command !== undefined);
+}
+
+/** A payload keyring for a production configuration (32-byte key). */
+export const TEST_PAYLOAD_KEYS = `k1:${Buffer.alloc(32, 3).toString('base64')}`;
