@@ -104,7 +104,7 @@ export interface TicketStateView {
 export interface TimelineEntry {
   at: string;
   kind: 'received' | 'synced' | 'failed' | 'timer' | 'operator';
-  /** Short, free of personal data: e.g. "agent reply → connect", "zendesk status → open". */
+  /** Short, free of personal data: e.g. "agent reply → app (comment 312)", "Zendesk status → open". */
   detail: string;
 }
 

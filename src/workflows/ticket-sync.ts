@@ -13,7 +13,7 @@ import { crmBodyForSupportNote, crmBodyForUserComment, sourceBodyForAgentReply }
 import { crmExternalId, type SourceComment, type SourceTicket } from '../domain/ticket';
 import type { TicketWorkflowInput, TicketWorkflowSettings } from './definitions';
 import { hasWork, MEMORY_BOUNDS, mergeWork, type PendingWork, type TicketMemory } from './memory';
-import { addNote, describeEffect, record } from './timeline';
+import { addNote, describeAssignment, describeEffect, record } from './timeline';
 
 /** Retried until the remote is back (see TICKET_ACTIVITY_OPTIONS for why these numbers). */
 const activities = proxyActivities<TicketActivities>(TICKET_ACTIVITY_OPTIONS);
@@ -78,8 +78,8 @@ export class TicketSync {
   async apply(observation: Observation, ticket: SourceTicket | null): Promise<void> {
     const decision = decide(this.memory.lifecycle, observation, { ...this.settings, linkedNewIsNoChange: this.rules.v2 });
     for (const effect of decision.effects) {
-      await this.perform(effect, ticket);
-      record(this.memory, 'synced', describeEffect(effect, this.input.source));
+      const written = await this.perform(effect, ticket);
+      record(this.memory, 'synced', describeEffect(effect, this.input.source, written));
     }
     this.memory.lifecycle = decision.state;
     this.onStep();
@@ -156,8 +156,9 @@ export class TicketSync {
     const known = this.memory.sourceAssigneeRef;
     // A ticket that starts unassigned needs no write; after that, only changes do.
     if (assigneeRef === known || (known === undefined && assigneeRef === null)) return;
-    const { mapped } = await activities.assignCrmTicket({ crmTicketId, source: this.input.source, assigneeRef });
+    const { mapped, crmAssigneeId } = await activities.assignCrmTicket({ crmTicketId, source: this.input.source, assigneeRef });
     this.memory.sourceAssigneeRef = assigneeRef;
+    record(this.memory, 'synced', describeAssignment(this.input.source, assigneeRef, crmAssigneeId));
     if (!mapped) {
       addNote(this.memory, `Assignee ${assigneeRef} has no CRM user in the assignee mapping: the CRM ticket was left unassigned.`);
     }
@@ -205,7 +206,8 @@ export class TicketSync {
    * comment's id (its read-back is then recognised as the bridge's own), and a retried write
    * first looks for a copy of itself that landed.
    */
-  private async perform(effect: Effect, ticket: SourceTicket | null): Promise<void> {
+  /** Returns the id of what it wrote (a comment, the CRM ticket), for the timeline. */
+  private async perform(effect: Effect, ticket: SourceTicket | null): Promise<string | undefined> {
     const { input, memory } = this;
     switch (effect.type) {
       case 'create-crm-ticket': {
@@ -225,20 +227,21 @@ export class TicketSync {
         // an agent may reply between the create and this read-back, and that reply must travel.
         memory.crmComments.cursor = firstCursor(created.comments) ?? memory.crmComments.cursor;
         memory.lifecycle = { ...memory.lifecycle, linked: true, crmStatus: created.status };
-        break;
+        return created.id;
       }
-      case 'crm-user-comment':
-        await this.addCrmComment(crmBodyForUserComment(effect.comment), true, 'requester', `crm:${effect.comment.id}`);
+      case 'crm-user-comment': {
+        const commentId = await this.addCrmComment(crmBodyForUserComment(effect.comment), true, 'requester', `crm:${effect.comment.id}`);
         memory.sourceComments.cursor = cursorOf(effect.comment);
         memory.counts.userCommentsToCrm++;
-        break;
-      case 'crm-support-note':
-        await this.addCrmComment(crmBodyForSupportNote(effect.comment), false, 'bridge', `crm:${effect.comment.id}`);
+        return commentId;
+      }
+      case 'crm-support-note': {
+        const commentId = await this.addCrmComment(crmBodyForSupportNote(effect.comment), false, 'bridge', `crm:${effect.comment.id}`);
         memory.sourceComments.cursor = cursorOf(effect.comment);
-        break;
+        return commentId;
+      }
       case 'crm-internal-note':
-        await this.addCrmComment(effect.body, false, 'bridge', 'crm:internal-note');
-        break;
+        return this.addCrmComment(effect.body, false, 'bridge', 'crm:internal-note');
       case 'set-crm-status':
         await activities.setCrmStatus({ crmTicketId: memory.crm!.ticketId, status: effect.status });
         memory.lifecycle = { ...memory.lifecycle, crmStatus: effect.status };
@@ -258,7 +261,7 @@ export class TicketSync {
         memory.sourceComments.ownIds = boundedIds([...memory.sourceComments.ownIds, commentId], MEMORY_BOUNDS.ownIds);
         memory.crmComments.cursor = cursorOf(effect.comment);
         memory.counts.agentRepliesToSource++;
-        break;
+        return commentId;
       }
       case 'set-source-status':
         await activities.setSourceStatus({ source: input.source, ticketId: input.sourceTicketId, status: effect.status });
@@ -266,9 +269,10 @@ export class TicketSync {
         memory.counts.statusChangesToSource++;
         break;
     }
+    return undefined;
   }
 
-  private async addCrmComment(body: string, isPublic: boolean, as: 'requester' | 'bridge', key: string): Promise<void> {
+  private async addCrmComment(body: string, isPublic: boolean, as: 'requester' | 'bridge', key: string): Promise<string> {
     const memory = this.memory;
     const { commentId } = await this.openWrite(key, (landedCheck) =>
       activities.addCrmComment({
@@ -282,6 +286,7 @@ export class TicketSync {
       }),
     );
     memory.crmComments.ownIds = boundedIds([...memory.crmComments.ownIds, commentId], MEMORY_BOUNDS.ownIds);
+    return commentId;
   }
 
   /**

@@ -20,7 +20,7 @@ import { onCrmNotification, onSourceNotification, validateOperatorRequest } from
 import { hasWork, initialMemory, mergeWork, NO_WORK, toStateView, upgradeMemory, type PendingWork, type TicketMemory } from './memory';
 import { StatusPublisher } from './status-publisher';
 import { TicketSync } from './ticket-sync';
-import { record } from './timeline';
+import { record, sideName } from './timeline';
 
 
 /** After a sync failed for good (a 4xx), try again later rather than never: doubling, at most hourly. */
@@ -55,14 +55,14 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<Ticket
   setHandler(
     sourceChangedSignal,
     (notification) => {
-      if (onSourceNotification(memory, notification)) record(memory, 'received', `${input.source} ${notification.kind}`);
+      if (onSourceNotification(memory, notification)) record(memory, 'received', `${sideName(input.source)}: ticket ${notification.kind}`);
     },
     { description: 'The source (app) says the ticket changed: read it back and sync.' },
   );
   setHandler(
     crmChangedSignal,
     (notification) => {
-      if (onCrmNotification(memory, notification.eventId)) record(memory, 'received', 'crm notification');
+      if (onCrmNotification(memory, notification.eventId)) record(memory, 'received', `Zendesk: ticket ${notification.crmTicketId} changed`);
     },
     { description: 'The CRM (Zendesk) says its ticket changed: read it back and sync.' },
   );

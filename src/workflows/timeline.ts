@@ -18,22 +18,36 @@ export function addNote(memory: TicketMemory, note: string): void {
   memory.notes = boundedIds([...memory.notes, `${new Date(Date.now()).toISOString()} ${note}`], MEMORY_BOUNDS.notes);
 }
 
-/** A timeline line for a write: what went where, never the text itself. */
-export function describeEffect(effect: Effect, source: string): string {
+/** What an operator calls each side: the app (Connect), the white-label platform, Zendesk. */
+export function sideName(source: string): string {
+  return source === 'connect' ? 'app' : source === 'whitelabel' ? 'white-label' : source;
+}
+
+/** A timeline line for a write, with the id of what was written: never the text itself. */
+export function describeEffect(effect: Effect, source: string, writtenId?: string): string {
+  const app = sideName(source);
+  const id = (what: string) => (writtenId ? ` (${what} ${writtenId})` : '');
   switch (effect.type) {
     case 'create-crm-ticket':
-      return `crm ticket created (${effect.status})`;
+      return `Zendesk ticket${writtenId ? ` ${writtenId}` : ''} created (${effect.status})`;
     case 'crm-user-comment':
-      return `user comment → crm`;
+      return `user comment → Zendesk${id('comment')}`;
     case 'crm-support-note':
-      return `support comment from ${source} → crm internal note`;
+      return `support comment on ${app} → Zendesk internal note${id('comment')}`;
     case 'crm-internal-note':
-      return 'internal note → crm';
+      return `internal note → Zendesk${id('comment')}`;
     case 'set-crm-status':
-      return `crm status → ${effect.status}`;
+      return `Zendesk status → ${effect.status}`;
     case 'source-agent-reply':
-      return `agent reply → ${source}`;
+      return `agent reply → ${app}${id(source === 'whitelabel' ? 'reply' : 'comment')}`;
     case 'set-source-status':
-      return `${source} status → ${effect.status}`;
+      return `${app} status → ${effect.status}`;
   }
+}
+
+/** An assignee mirrored to the CRM: ids only, never names (personal data). */
+export function describeAssignment(source: string, assigneeRef: string | null, crmAssigneeId: string | null): string {
+  if (assigneeRef === null) return 'assignee → none';
+  if (crmAssigneeId === null) return `assignee → none (${sideName(source)} assignee ${assigneeRef} has no mapping)`;
+  return `assignee → Zendesk user ${crmAssigneeId} (${sideName(source)} assignee ${assigneeRef})`;
 }

@@ -42,7 +42,7 @@ describe('operator updates and the timeline', () => {
     const state = await handle.executeUpdate(resyncUpdate, { args: [{ reason: 'webhook lost' }] });
     expect(state.counts.userCommentsToCrm).toBe(1);
     expect(rig.zendesk.comments(zd.id).map((c) => c.body)).toEqual(['Charged twice in May.', 'Any update?']);
-    expect(state.timeline.map((e) => e.detail)).toEqual(expect.arrayContaining(['resync requested: webhook lost', 'user comment → crm']));
+    expect(state.timeline.map((e) => e.detail)).toEqual(expect.arrayContaining(['resync requested: webhook lost', expect.stringMatching(/^user comment → Zendesk \(comment \d+\)$/)]));
   });
 
   test('close ends the ticket on both sides with a note for the agents', async () => {
@@ -85,11 +85,11 @@ describe('operator updates and the timeline', () => {
     const details = state.timeline.map((e) => `${e.kind}: ${e.detail}`);
     expect(details).toEqual(
       expect.arrayContaining([
-        'received: connect created',
-        'synced: crm ticket created (new)',
-        'received: crm notification',
-        'synced: agent reply → connect',
-        'synced: connect status → PENDING',
+        'received: app: ticket created',
+        `synced: Zendesk ticket ${zd.id} created (new)`,
+        `received: Zendesk: ticket ${zd.id} changed`,
+        expect.stringMatching(/^synced: agent reply → app \(comment \d+\)$/),
+        'synced: app status → PENDING',
       ]),
     );
     expect(JSON.stringify(state.timeline)).not.toMatch(/Refund|Charged|Invoice/);

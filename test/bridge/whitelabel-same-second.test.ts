@@ -43,7 +43,7 @@ test('reordered same-second events of the bridge own writes change nothing', asy
   await rig.env.sleep('1m');
 
   const state = await rig.stateOf('whitelabel', ticket.id);
-  expect(state.timeline.map((e) => e.detail)).not.toContain('crm status → open');
+  expect(state.timeline.map((e) => e.detail)).not.toContain('Zendesk status → open');
   expect(state.status).toBe('SOLVED');
   expect(rig.zendesk.ticket(zd.id)!.status).toBe('solved');
 });

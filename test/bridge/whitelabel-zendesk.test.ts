@@ -221,6 +221,10 @@ describe('white-label events ⇄ Zendesk through one workflow per ticket', () =>
       [bridge, true, 'help with account'],
       [bridge, false, note(GREETING)],
     ]);
+    // The timeline records the assignment, by ids only.
+    expect((await rig.stateOf('whitelabel', ASSIGNED_ID)).timeline.map((e) => e.detail)).toContain(
+      `assignee → Zendesk user ${teammate.id} (white-label assignee ${TEAMMATE_ID})`,
+    );
 
     // The workflows agree, and nothing needed a human.
     const states = await workflowsNormalised(rig);
