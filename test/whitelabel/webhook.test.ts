@@ -23,6 +23,7 @@ import { signatureHeaderValue } from '../../src/simulators/whitelabel/signing';
 import { WhitelabelSimulator } from '../../src/simulators/whitelabel/whitelabel-simulator';
 import { encryptionWith } from '../security/keys';
 import { RecordingGateway, type RunningBridge, startBridge, WL_SECRET } from './helpers';
+import { eventually } from '../harness';
 
 /** A fixed clock for the bridge: 2026-01-01T00:00:00Z. */
 const NOW_MS = Date.UTC(2026, 0, 1);
@@ -105,16 +106,19 @@ describe('POST /webhooks/whitelabel', () => {
     });
 
     it('answers 202 only once the gateway has resolved', async () => {
-      let release!: () => void;
+      let release: (() => void) | undefined;
       gateway.onNotifySource = (source, id) =>
         new Promise((resolve) => {
           release = () => resolve({ outcome: 'signalled', workflowId: `ticket/${source}/${id}` });
         });
       let settled = false;
       const pending = post(created).then((r) => ((settled = true), r));
+      // The request has reached the gateway (on a busy machine that can take a while)…
+      await eventually(() => expect(release).toBeDefined());
       await new Promise((r) => setTimeout(r, 100));
+      // …and the answer waits for it.
       expect(settled).toBe(false);
-      release();
+      release!();
       expect((await pending).status).toBe(202);
     });
 
