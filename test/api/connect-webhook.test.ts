@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { TemporalUnavailableError } from '../../src/api/gateway';
 import { openWebhookInbox, type RunningWebhookInbox } from '../../src/api/inbox';
 import { CONNECT_TOKEN, FakeGateway, LogCapture, postJson, type RunningApi, startApi } from './helpers';
+import { eventually } from '../harness';
 
 describe('POST /webhooks/connect', () => {
   let api: RunningApi;
@@ -75,7 +76,7 @@ describe('POST /webhooks/connect', () => {
     });
 
     it('answers 202 only once the gateway has resolved', async () => {
-      let release!: () => void;
+      let release: (() => void) | undefined;
       gateway.onNotifySource = (source, id) =>
         new Promise((resolve) => {
           release = () => resolve({ outcome: 'signalled', workflowId: `ticket/${source}/${id}` });
@@ -85,9 +86,12 @@ describe('POST /webhooks/connect', () => {
         settled = true;
         return r;
       });
+      // The request has reached the gateway (on a busy machine that can take a while)…
+      await eventually(() => expect(release).toBeDefined());
       await new Promise((r) => setTimeout(r, 100));
+      // …and the answer waits for it.
       expect(settled).toBe(false);
-      release();
+      release!();
       expect((await pending).status).toBe(202);
     });
 
