@@ -1,19 +1,22 @@
 /**
  * The fault suite (`npm run test:faults`): 200+ tickets driven through their whole lifecycle on
- * the simulators and the Temporal harness while the remotes fail, every webhook arrives three
- * times and shuffled, and the worker process is SIGKILLed mid-activity. At the end every ticket
- * must be in its correct final state on both sides, with no lost, duplicated or echoed comment.
+ * the simulators and the official Temporal dev server while the remotes fail, every webhook
+ * arrives three times and shuffled, and the worker process is SIGKILLed mid-activity. At the end
+ * every ticket must be in its correct final state on both sides, with no lost, duplicated or
+ * echoed comment.
  *
  * Shape: the tickets move in lock-step phases (create → agent reply → user reply → solved → the
  * user's answer → second round → confirmations → SOLVED timers), each phase with its own faults,
- * so every fault overlaps many tickets. Fault windows are in virtual time (the in-memory service
- * skips it whenever nothing is in flight); a worker kill costs ~30 s of real time (the activity
- * start-to-close timeout), so there are three. See README.md beside this file.
+ * so every fault overlaps many tickets. Everything runs in real time (a real server does not skip
+ * time): fault windows last tens of seconds, so that activity retries (1 s, doubling) are back
+ * within seconds of a window's end, and the SOLVED timer is configured to a few minutes. See
+ * README.md beside this file.
  *
  * Knobs: FAULT_TICKETS (Connect tickets, default 200), FAULT_WL_TICKETS (white-label tickets,
- * default 24), FAULT_KILLS (0–3, default 3).
+ * default 24), FAULT_KILLS (0–3, default 3), FAULT_SOLVED_TIMER_MS (default 6 minutes).
  */
 import { randomUUID } from 'node:crypto';
+import { temporal } from '@temporalio/proto';
 import { deriveStatus } from '../../src/adapters/whitelabel/mapping';
 import { DELETED_NOTE } from '../../src/domain/lifecycle';
 import { ticketWorkflowId, type SourceKind } from '../../src/domain/ticket';
@@ -25,11 +28,30 @@ import { startBridgeRig, type BridgeRig } from '../support/bridge-rig';
 import { WebhookShuffler } from './webhook-shuffler';
 import { WorkerSupervisor } from './worker-supervisor';
 
+const { EventType, TimeoutType, WorkflowTaskFailedCause } = temporal.api.enums.v1;
+
 const CONNECT_TICKETS = Number(process.env.FAULT_TICKETS ?? 200);
 const WL_TICKETS = Number(process.env.FAULT_WL_TICKETS ?? 24);
 const KILLS = Math.min(3, Number(process.env.FAULT_KILLS ?? 3));
-const MINUTE = 60_000;
-const HOUR = 60 * MINUTE;
+const SECOND = 1_000;
+const MINUTE = 60 * SECOND;
+/**
+ * The rig's SOLVED auto-close timer (production: 72 h). The timers of phase 8's tickets start
+ * when the agents solve (phase 4), so phases 5–7 must fit inside it with room to spare, and the
+ * users of phases 5 and 7 answer right after a solve, minutes before its timer: both are checked
+ * per ticket against the deadline the workflow reports, not assumed.
+ */
+const SOLVED_TIMER_MS = Number(process.env.FAULT_SOLVED_TIMER_MS ?? 6 * MINUTE);
+/** A user's answer must reach the workflow (webhook, shuffler, signal) before the timer fires: it is sent at least this long before. */
+const ANSWER_LEAD_MS = MINUTE;
+/** Phase 8 opens its status-write outage this long before a group's first timer fires. */
+const OUTAGE_LEAD_MS = 5 * SECOND;
+/** …and ends it this long after the last of the group's closes was refused (they are refused again meanwhile). */
+const OUTAGE_TAIL_MS = 5 * SECOND;
+/** A phase is over once no webhook came for this long (see `quiet`). */
+const QUIET_MS = 3 * SECOND;
+/** After the last phase: webhooks still in the shuffler are delivered, and anything that would wrongly write again has time to. */
+const SETTLE_MS = 15 * SECOND;
 
 jest.setTimeout(30 * MINUTE);
 
@@ -63,6 +85,8 @@ interface TicketPlan {
   /** Internal notes in Zendesk: never in the app. */
   notes: string[];
   zdId?: number;
+  /** Epoch ms at which the SOLVED timer of the ticket's latest solve fires (the workflow's `solvedTimerDeadline`). */
+  solvedTimerAt?: number;
   /** Deleted tickets: the app's comments just before the deletion (the app forgets them after). */
   commentsBeforeDelete?: SourceComment[];
 }
@@ -92,41 +116,36 @@ const reopenedInBridge = (s: TicketStateView, t: TicketPlan) =>
 const solvedInBridge = (s: TicketStateView, t: TicketPlan) =>
   s.status === 'SOLVED' && s.sourceStatus === 'SOLVED' && s.counts.agentRepliesToSource === t.agentReplies.length;
 
-// ── faults, with windows in virtual time ─────────────────────────────────────────────────────
+// ── faults ───────────────────────────────────────────────────────────────────────────────
 
 interface BookedFault {
   phase: string;
   sim: string;
   spec: FaultSpec;
   handle: FaultHandle;
-  /** Virtual epoch ms at which the suite removes it (a window of skipped time). */
-  until?: number;
-  window?: string;
+  /** Real epoch ms it was added. */
+  at: number;
+  /** How long it was in place, when the suite ended it by hand (`close`). */
+  openMs?: number;
 }
 
 type FaultTarget = { fault(spec: FaultSpec): FaultHandle };
 
+/** Every fault the suite injects, by phase, for the report. Windows are the simulators' own `forMs` (real time). */
 class FaultBook {
   readonly all: BookedFault[] = [];
   phase = 'setup';
-  private readonly ticker: NodeJS.Timeout;
 
-  constructor(private readonly now: () => number) {
-    // Fault windows are virtual: the simulators' own `forMs` would count real time.
-    this.ticker = setInterval(() => this.expire(), 25);
-  }
-
-  add(sim: FaultTarget, simName: string, spec: FaultSpec, windowMs?: number): BookedFault {
-    const booked: BookedFault = {
-      phase: this.phase,
-      sim: simName,
-      spec,
-      handle: sim.fault(spec),
-      until: windowMs === undefined ? undefined : this.now() + windowMs,
-      window: windowMs === undefined ? undefined : formatDuration(windowMs),
-    };
+  add(sim: FaultTarget, simName: string, spec: FaultSpec): BookedFault {
+    const booked: BookedFault = { phase: this.phase, sim: simName, spec, handle: sim.fault(spec), at: Date.now() };
     this.all.push(booked);
     return booked;
+  }
+
+  /** Ends a fault that lasts until the suite says so. */
+  close(f: BookedFault): void {
+    f.handle.remove();
+    f.openMs = Date.now() - f.at;
   }
 
   /** Ends every fault of the current phase (counted faults may be left over). */
@@ -134,13 +153,7 @@ class FaultBook {
     for (const f of this.all) if (f.phase === this.phase) f.handle.remove();
   }
 
-  expire(): void {
-    const now = this.now();
-    for (const f of this.all) if (f.until !== undefined && now >= f.until) f.handle.remove();
-  }
-
   stop(): void {
-    clearInterval(this.ticker);
     for (const f of this.all) f.handle.remove();
   }
 }
@@ -155,8 +168,11 @@ describe(`fault suite: ${CONNECT_TICKETS + WL_TICKETS} tickets through outages, 
   const startedAt = Date.now();
 
   beforeAll(async () => {
-    rig = await startBridgeRig({ inProcessWorker: false, connectNotifiesOnApiWrites: true });
-    if (!rig.env.supportsTimeSkipping) return;
+    rig = await startBridgeRig({
+      inProcessWorker: false,
+      connectNotifiesOnApiWrites: true,
+      workflowSettings: { solvedAutoCloseAfterMs: SOLVED_TIMER_MS },
+    });
     shuffler = await WebhookShuffler.start({ target: rig.api.url, times: 3, windowMs: 150, concurrency: 12 });
     // The simulators send to the shuffler, which sends to the API (same paths and query).
     for (const sim of [rig.connect, rig.zendesk, rig.whitelabel]) {
@@ -173,7 +189,7 @@ describe(`fault suite: ${CONNECT_TICKETS + WL_TICKETS} tickets through outages, 
       whitelabelAssignees: {},
     });
     await workers.start();
-    faults = new FaultBook(virtualNow);
+    faults = new FaultBook();
   }, 5 * MINUTE);
 
   afterAll(async () => {
@@ -183,46 +199,17 @@ describe(`fault suite: ${CONNECT_TICKETS + WL_TICKETS} tickets through outages, 
     await rig?.teardown();
   }, 2 * MINUTE);
 
-  const virtualNow = () => rig.env.inMemory?.now() ?? Date.now();
-  const skipped = () => formatDuration(rig.env.inMemory ? rig.env.inMemory.now() - Date.now() : 0);
-
-  /**
-   * Strict mode of the in-memory service records a workflow task nobody answered within its
-   * 10 s start-to-close timeout as a violation, and fails queries and result waits of that run
-   * until the violation is cleared. A SIGKILLed worker leaves exactly such tasks behind: they
-   * are expected within a minute of a kill, counted, and cleared; anything else is kept and
-   * fails the suite.
-   */
-  const strict = { workflowTaskTimeoutsAfterKill: 0, unexpected: [] as string[] };
-  function absorbKillViolations(): void {
-    const inMemory = rig.env.inMemory;
-    if (!inMemory || inMemory.violations().length === 0) return;
-    if (!workers.kills.some((k) => Date.now() - k.at < MINUTE)) return;
-    for (const v of inMemory.clearViolations()) {
-      if (v.kind === 'workflow-task-timed-out') strict.workflowTaskTimeoutsAfterKill++;
-      else strict.unexpected.push(`${v.kind}: ${v.message}`);
-    }
-  }
-
-  /**
-   * Waits for `done`, letting virtual time pass while nothing is in flight (retry back-offs,
-   * Retry-After, fault windows). Bounded in real time; on timeout, says which tickets are stuck.
-   */
+  /** Waits for `done`, polling. Bounded; on timeout, says which tickets are stuck. */
   async function until(label: string, done: () => boolean | Promise<boolean>, opts: { timeoutMs?: number; stuck?: () => Promise<string> } = {}) {
     const timeoutMs = opts.timeoutMs ?? 5 * MINUTE;
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      absorbKillViolations();
       if (await done()) return;
       if (Date.now() > deadline) {
         const detail = opts.stuck ? await opts.stuck().catch((e) => `(diagnostics failed: ${e})`) : '';
-        const service = rig.env.inMemory?.debugState().slice(0, 3000) ?? '';
-        throw new Error(`${label}: not done after ${timeoutMs / 1000} s real time\n${detail}\n${service}\n${workers.stderr.slice(-10).join('')}`);
+        throw new Error(`${label}: not done after ${timeoutMs / 1000} s\n${detail}\n${workers.stderr.slice(-10).join('')}`);
       }
-      // Each round lets at most 30 s of virtual time be skipped (only while idle), so the
-      // 72 h SOLVED timers cannot fire during a phase by accident.
-      void rig.env.sleep(30_000);
-      await realDelay(200);
+      await realDelay(500);
     }
   }
 
@@ -244,6 +231,9 @@ describe(`fault suite: ${CONNECT_TICKETS + WL_TICKETS} tickets through outages, 
     for (let k = 0; k < items.length; k += chunk) await Promise.all(items.slice(k, k + chunk).map(fn));
   }
 
+  /** Faults of the white-label platform, when the run has white-label tickets. */
+  const wlFault = (spec: FaultSpec) => (WL_TICKETS > 0 ? faults.add(rig.whitelabel, 'whitelabel', spec) : undefined);
+
   // ── the people: end users in the apps, agents in Zendesk ───────────────────────────────────
 
   const user = {
@@ -262,10 +252,94 @@ describe(`fault suite: ${CONNECT_TICKETS + WL_TICKETS} tickets through outages, 
     },
     /** "Not resolved" on a SOLVED ticket: Connect's guide flow; on the white-label platform just a reply. */
     rejects: (t: TicketPlan, text: string) => {
+      beforeSolvedTimer(t);
       t.userComments.push(text);
       return t.source === 'connect' ? rig.connect.userRejectsResolution(t.id, text) : rig.whitelabel.clientReplies(t.id, text);
     },
+    /** "Resolved" on a SOLVED Connect ticket. */
+    confirms: (t: TicketPlan) => {
+      beforeSolvedTimer(t);
+      return rig.connect.userConfirmsResolved(t.id);
+    },
   };
+
+  // ── the SOLVED timer, in real time ───────────────────────────────────────────────────────
+
+  /** Records when each ticket's SOLVED timer fires, as its workflow computed it. */
+  async function readSolvedTimers(items: TicketPlan[]): Promise<void> {
+    await eachPlan(items, async (t) => {
+      const state = await stateOf(t);
+      if (state.status !== 'SOLVED' || state.solvedTimerDeadline === null) {
+        throw new Error(`${t.source} ${t.id}: ${state.status} in the bridge, SOLVED timer ${state.solvedTimerDeadline ?? 'none'}; expected SOLVED with a timer`);
+      }
+      t.solvedTimerAt = Date.parse(state.solvedTimerDeadline);
+    });
+  }
+
+  /** How long before its SOLVED timer each user's answer was sent (phases 5 and 7). */
+  const answerLeads: number[] = [];
+
+  /**
+   * A user answering a SOLVED ticket must do so well before its timer closes it; a machine so
+   * slow that this fails says so here rather than with a ticket stuck in a later phase.
+   */
+  function beforeSolvedTimer(t: TicketPlan): void {
+    const lead = t.solvedTimerAt! - Date.now();
+    if (lead < ANSWER_LEAD_MS) {
+      throw new Error(`${t.source} ${t.id}: the user answers ${formatDuration(lead)} before the SOLVED timer fires (want ≥ ${formatDuration(ANSWER_LEAD_MS)}): raise FAULT_SOLVED_TIMER_MS`);
+    }
+    answerLeads.push(lead);
+  }
+
+  /** How long before each group's first SOLVED timer phase 8 was reached. */
+  const timerLeads: number[] = [];
+
+  /**
+   * Phase 8, for the tickets of one solve: opens an outage of the apps' status writes just before
+   * the first of their SOLVED timers fires, and ends it once the close of every one of them was
+   * refused at least once. So every close meets the outage, and its retries (1 s, doubling) wait
+   * no longer than the group's timers are spread.
+   *
+   * Watched on the server (`describe`), not with the `state` query: a query that reaches a cached
+   * workflow between its timer firing and the task that handles it has made the workflow see its
+   * old clock and re-arm the timer (see README.md, known bugs).
+   */
+  async function timersFireInOutage(group: TicketPlan[]): Promise<void> {
+    if (group.length === 0) return;
+    const lead = Math.min(...group.map((t) => t.solvedTimerAt!)) - Date.now();
+    if (lead < OUTAGE_LEAD_MS) {
+      throw new Error(`phase 8 began ${formatDuration(OUTAGE_LEAD_MS - lead)} too late to start its outage before the first SOLVED timer: phases 5–7 took too long for FAULT_SOLVED_TIMER_MS`);
+    }
+    timerLeads.push(lead);
+    await realDelay(lead - OUTAGE_LEAD_MS);
+    const outage = [
+      faults.add(rig.connect, 'connect', { kind: 'error', status: 503, match: 'PUT /tickets/:id' }),
+      wlFault({ kind: 'error', status: 503, match: 'PUT /tickets/:id' }),
+    ];
+    const refused = new Set<TicketPlan>();
+    const allRefused = async () => {
+      await eachPlan(
+        group.filter((t) => !refused.has(t)),
+        async (t) => {
+          if (await closeRefused(t).catch(() => false)) refused.add(t);
+        },
+      );
+      return refused.size === group.length;
+    };
+    const last = Math.max(...group.map((t) => t.solvedTimerAt!));
+    await until(`phase 8: the timer-decided closes of ${group.length} tickets refused`, allRefused, {
+      timeoutMs: last - Date.now() + 2 * MINUTE,
+      stuck: () => describeStuck(group, (t) => refused.has(t)),
+    });
+    await realDelay(OUTAGE_TAIL_MS);
+    for (const f of outage) if (f) faults.close(f);
+  }
+
+  /** The ticket's workflow is retrying a refused status write to the app (its SOLVED timer fired during the outage). */
+  async function closeRefused(t: TicketPlan): Promise<boolean> {
+    const { raw } = await workflowOf(t).describe();
+    return raw.pendingActivities?.some((a) => a.activityType?.name === 'setSourceStatus' && (a.attempt ?? 0) > 1) ?? false;
+  }
 
   /** Kills the worker while at least `minHeld` requests to `match` are held by a latency fault (the writes land after the kill). */
   async function killMidActivity(sim: ConnectSimulator | ZendeskSimulator, simName: string, match: string, minHeld: number) {
@@ -302,6 +376,17 @@ describe(`fault suite: ${CONNECT_TICKETS + WL_TICKETS} tickets through outages, 
     return zdComments(t).filter((c) => c.public && c.author_id === requester).map((c) => c.body);
   };
   const stateOf = (t: TicketPlan) => rig.stateOf(t.source, t.id);
+  const workflowOf = (t: TicketPlan) => rig.client.workflow.getHandle(ticketWorkflowId(t.source, t.id));
+
+  /** What the server holds for the ticket's workflow: a workflow task that keeps failing, an activity that keeps retrying. */
+  async function pendingWork(t: TicketPlan) {
+    const { raw } = await workflowOf(t).describe();
+    const task = raw.pendingWorkflowTask;
+    return {
+      workflowTask: task && { state: task.state, attempt: task.attempt },
+      activities: raw.pendingActivities?.map((a) => ({ type: a.activityType?.name, attempt: a.attempt, lastFailure: a.lastFailure?.message })),
+    };
+  }
 
   async function describeStuck(items: TicketPlan[], isDone: (t: TicketPlan) => boolean): Promise<string> {
     const stuck = items.filter((t) => !isDone(t));
@@ -320,6 +405,7 @@ describe(`fault suite: ${CONNECT_TICKETS + WL_TICKETS} tickets through outages, 
           app: sourceView(t),
           zendesk: z && { status: z.status, comments: zdComments(t).map((c) => `${c.author_id}${c.public ? '' : '(note)'}:${c.body.slice(0, 60)}`) },
           state,
+          server: await pendingWork(t).catch((e: Error) => ({ error: e.message })),
         }),
       );
     }
@@ -327,10 +413,24 @@ describe(`fault suite: ${CONNECT_TICKETS + WL_TICKETS} tickets through outages, 
   }
 
   /**
+   * The bridge's own writes come back as webhooks, late (the shuffler's queue runs tens of
+   * seconds behind at the busiest) and in any order, and a late one can still move a ticket
+   * (see README.md, known bugs): quiet means every webhook was delivered and none came for
+   * QUIET_MS, time for the syncs those deliveries started to write what they decided.
+   */
+  async function quiet(): Promise<boolean> {
+    await shuffler.drain(2 * MINUTE);
+    const received = shuffler.stats.received;
+    await realDelay(QUIET_MS);
+    return shuffler.idle() && shuffler.stats.received === received;
+  }
+
+  /**
    * Waits until every ticket of the phase shows the expected state in the simulators (`sims`)
-   * AND its workflow has finished applying it (`bridge`, on the `state` query): the people of
-   * the next phase act on what they see, and the bridge must not still be writing the last step
-   * (see README.md: a late status write can override a newer human change).
+   * AND its workflow has finished applying it (`bridge`, on the `state` query), and still does
+   * once the webhooks are quiet: the people of the next phase act on what they see, and the
+   * bridge must not still be writing the last step (see README.md: a late status write can
+   * override a newer human change).
    */
   async function phase(
     name: string,
@@ -349,29 +449,37 @@ describe(`fault suite: ${CONNECT_TICKETS + WL_TICKETS} tickets through outages, 
       });
       return done.size === items.length;
     };
-    await until(`phase ${name}`, check, { timeoutMs: opts.timeoutMs ?? 6 * MINUTE, stuck: () => describeStuck(items, (t) => done.has(t)) });
+    const settled = async () => {
+      if (!(await check()) || !(await quiet())) return false;
+      done.clear(); // look again: a late webhook may have moved a ticket counted done
+      return check();
+    };
+    await until(`phase ${name}`, settled, { timeoutMs: opts.timeoutMs ?? 6 * MINUTE, stuck: () => describeStuck(items, (t) => done.has(t)) });
     faults.endPhase();
-    const real = ((Date.now() - startedAt) / 1000).toFixed(0);
-    process.stderr.write(`[faults] phase ${name}: ${items.length} tickets done at ${real} s real, ${skipped()} virtual time skipped so far\n`);
+    const took = Date.now() - phaseStartedAt;
+    phaseDurations.push([name, took]);
+    process.stderr.write(`[faults] phase ${name}: ${items.length} tickets done in ${formatDuration(took)}, ${formatDuration(Date.now() - startedAt)} since the start\n`);
+  }
+
+  /** Real time each phase took, from its first action to its last ticket done. */
+  const phaseDurations: [string, number][] = [];
+  let phaseStartedAt = 0;
+  function beginPhase(name: string): void {
+    faults.phase = name;
+    phaseStartedAt = Date.now();
   }
 
   test('every ticket ends right on both sides: nothing lost, nothing doubled, nothing echoed', async () => {
-    if (!rig.env.supportsTimeSkipping) {
-      process.stderr.write('[faults] skipped: the fault suite needs a time-skipping Temporal service (minutes of outage, 72 h timers)\n');
-      return;
-    }
-    const { connect, zendesk, whitelabel } = rig;
-    /** Faults of the white-label platform, when the run has white-label tickets. */
-    const wlFault = (spec: FaultSpec, windowMs?: number) => WL_TICKETS > 0 && faults.add(whitelabel, 'whitelabel', spec, windowMs);
+    const { connect, zendesk } = rig;
 
     // ── 1. The users open their tickets: a kill while Zendesk holds the creates, then rate
     //      limits, creates whose answer is lost, failing and garbled reads of the source.
-    faults.phase = '1 create';
+    beginPhase('1 create');
     const createKill = killMidActivity(zendesk, 'zendesk', 'POST /tickets.json', heldFor(plans, 20));
     createKill.catch(() => undefined); // awaited below
     await eachPlan(plans, (t) => user.creates(t));
     await createKill;
-    faults.add(zendesk, 'zendesk', { kind: 'rate-limit', match: '*', retryAfter: 30 }, 2 * MINUTE);
+    faults.add(zendesk, 'zendesk', { kind: 'rate-limit', match: '*', retryAfter: 5, forMs: 20 * SECOND });
     faults.add(zendesk, 'zendesk', { kind: 'drop-after-write', match: 'POST /tickets.json', times: 12 });
     faults.add(zendesk, 'zendesk', { kind: 'drop', match: 'POST /tickets.json', times: 6 });
     faults.add(connect, 'connect', { kind: 'error', status: 500, match: 'GET /tickets/:id', times: 40 });
@@ -384,14 +492,14 @@ describe(`fault suite: ${CONNECT_TICKETS + WL_TICKETS} tickets through outages, 
     };
     await phase('1 create', plans, (t) => t.zdId !== undefined, (s, t) => s.crmTicketId === String(t.zdId), { refresh: refreshLinks });
 
-    // ── 2. Agents reply (some add internal notes): Connect down for 5 min, comment answers
-    //      lost, Zendesk reads timing out; the white-label platform refusing replies for 3 min.
-    faults.phase = '2 agent reply';
-    faults.add(connect, 'connect', { kind: 'error', status: 503, match: '*' }, 5 * MINUTE);
+    // ── 2. Agents reply (some add internal notes): Connect down for 25 s, comment answers
+    //      lost, Zendesk reads timing out; the white-label platform refusing replies for 15 s.
+    beginPhase('2 agent reply');
+    faults.add(connect, 'connect', { kind: 'error', status: 503, match: '*', forMs: 25 * SECOND });
     faults.add(connect, 'connect', { kind: 'drop-after-write', match: 'POST /tickets/:id/comment', times: 15 });
     faults.add(connect, 'connect', { kind: 'drop', match: 'PUT /tickets/:id', times: 10 });
     faults.add(zendesk, 'zendesk', { kind: 'latency', match: 'GET /tickets/:id/comments.json', delayMs: 11_000, times: 6 });
-    wlFault({ kind: 'error', status: 503, match: 'POST /tickets/:id/replies' }, 3 * MINUTE);
+    wlFault({ kind: 'error', status: 503, match: 'POST /tickets/:id/replies', forMs: 15 * SECOND });
     wlFault({ kind: 'drop-after-write', match: 'POST /tickets/:id/replies', times: 4 });
     await eachPlan(plans, async (t) => {
       const first = `[${tag(t)}] agent: could you send a screenshot?`;
@@ -416,7 +524,7 @@ describe(`fault suite: ${CONNECT_TICKETS + WL_TICKETS} tickets through outages, 
     );
 
     // ── 3. Users reply (a kill while Zendesk holds the writes; then Zendesk 500s); some delete instead.
-    faults.phase = '3 user reply';
+    beginPhase('3 user reply');
     const userKill = killMidActivity(zendesk, 'zendesk', 'PUT /tickets/:id.json', heldFor(plans, 15));
     userKill.catch(() => undefined); // awaited below
     await eachPlan(plans, async (t) => {
@@ -428,7 +536,7 @@ describe(`fault suite: ${CONNECT_TICKETS + WL_TICKETS} tickets through outages, 
       await user.comments(t, `[${tag(t)}] user: here it is, reading 10432 kWh`);
     });
     await userKill;
-    faults.add(zendesk, 'zendesk', { kind: 'error', status: 500, match: 'PUT /tickets/:id.json' }, 4 * MINUTE);
+    faults.add(zendesk, 'zendesk', { kind: 'error', status: 500, match: 'PUT /tickets/:id.json', forMs: 20 * SECOND });
     faults.add(zendesk, 'zendesk', { kind: 'drop-after-write', match: 'PUT /tickets/:id.json', times: 10 });
     await phase(
       '3 user reply',
@@ -442,10 +550,10 @@ describe(`fault suite: ${CONNECT_TICKETS + WL_TICKETS} tickets through outages, 
     );
     const living = plans.filter(alive);
 
-    // ── 4. Agents solve (some with a last reply): the apps rate-limit for 3 min, Zendesk reads fail.
-    faults.phase = '4 solved';
-    faults.add(connect, 'connect', { kind: 'rate-limit', match: '*', retryAfter: 45 }, 3 * MINUTE);
-    wlFault({ kind: 'rate-limit', match: '*', retryAfter: 20 }, 2 * MINUTE);
+    // ── 4. Agents solve (some with a last reply): the apps rate-limit for 25 s, Zendesk reads fail.
+    beginPhase('4 solved');
+    faults.add(connect, 'connect', { kind: 'rate-limit', match: '*', retryAfter: 10, forMs: 25 * SECOND });
+    wlFault({ kind: 'rate-limit', match: '*', retryAfter: 5, forMs: 15 * SECOND });
     faults.add(zendesk, 'zendesk', { kind: 'error', status: 502, match: 'GET /tickets/:id.json', times: 30 });
     faults.add(zendesk, 'zendesk', { kind: 'malformed', match: 'GET /tickets/:id/comments.json', times: 10 });
     await eachPlan(living, async (t) => {
@@ -459,15 +567,17 @@ describe(`fault suite: ${CONNECT_TICKETS + WL_TICKETS} tickets through outages, 
       }
     });
     await phase('4 solved', living, (t) => sourceStatus(t) === 'SOLVED' && containsAll(supportTexts(t), t.agentReplies), solvedInBridge);
+    await readSolvedTimers(living);
 
-    // ── 5. The users answer: confirm, or "not resolved". Zendesk down for 4 min, then lost answers.
-    faults.phase = '5 user answers';
-    faults.add(zendesk, 'zendesk', { kind: 'error', status: 503, match: '*' }, 4 * MINUTE);
+    // ── 5. The users answer, well before their SOLVED timers: confirm, or "not resolved".
+    //      Zendesk down for 20 s, then lost answers.
+    beginPhase('5 user answers');
+    faults.add(zendesk, 'zendesk', { kind: 'error', status: 503, match: '*', forMs: 20 * SECOND });
     faults.add(zendesk, 'zendesk', { kind: 'drop-after-write', match: 'PUT /tickets/:id.json', times: 15 });
     faults.add(connect, 'connect', { kind: 'drop', match: 'GET /tickets/:id', times: 20 });
     wlFault({ kind: 'drop-after-write', match: 'PUT /tickets/:id', times: 4 });
     await eachPlan(living, async (t) => {
-      if (t.scenario === 'confirm') await connect.userConfirmsResolved(t.id);
+      if (t.scenario === 'confirm') await user.confirms(t);
       else if (isReopen(t)) await user.rejects(t, `[${tag(t)}] user: not resolved, still nothing`);
     });
     await phase(
@@ -482,7 +592,7 @@ describe(`fault suite: ${CONNECT_TICKETS + WL_TICKETS} tickets through outages, 
     );
 
     // ── 6. Second round for the reopened: a kill while Connect holds the replies; status writes fail.
-    faults.phase = '6 second round';
+    beginPhase('6 second round');
     const reopened = living.filter(isReopen);
     const replyKill = killMidActivity(connect, 'connect', 'POST /tickets/:id/comment', heldFor(reopened, 10));
     replyKill.catch(() => undefined); // awaited below
@@ -496,32 +606,33 @@ describe(`fault suite: ${CONNECT_TICKETS + WL_TICKETS} tickets through outages, 
     });
     await replyKill;
     await phase('6 second round', reopened, (t) => sourceStatus(t) === 'SOLVED' && containsAll(supportTexts(t), t.agentReplies), solvedInBridge);
+    await readSolvedTimers(reopened);
 
     // ── 7. The reopened-then-fixed confirm (Connect).
-    faults.phase = '7 confirm';
+    beginPhase('7 confirm');
     const confirming = reopened.filter((t) => t.scenario === 'reopen-confirm');
     faults.add(zendesk, 'zendesk', { kind: 'drop-after-write', match: 'PUT /tickets/:id.json', times: 10 });
-    await eachPlan(confirming, (t) => connect.userConfirmsResolved(t.id));
+    await eachPlan(confirming, (t) => user.confirms(t));
     await phase('7 confirm', confirming, (t) => sourceStatus(t) === 'CLOSED' && zdTicket(t)?.status === 'closed', (s) => s.completed);
 
-    // ── 8. Nobody confirms the rest: the 72 h SOLVED timers fire while the apps are down.
-    faults.phase = '8 timers';
+    // ── 8. Nobody confirms the rest: their SOLVED timers fire while the apps refuse status
+    //      writes; one outage for the timers of phase 4's solves, one for phase 6's.
+    beginPhase('8 timers');
     const timed = living.filter((t) => t.scenario === 'timer' || t.scenario === 'reopen-timer');
-    faults.add(connect, 'connect', { kind: 'error', status: 503, match: 'PUT /tickets/:id' }, 73 * HOUR);
-    wlFault({ kind: 'error', status: 503, match: 'PUT /tickets/:id' }, 73 * HOUR);
-    await rig.env.sleep(73 * HOUR);
+    await timersFireInOutage(timed.filter((t) => t.scenario === 'timer'));
+    await timersFireInOutage(timed.filter((t) => t.scenario === 'reopen-timer'));
     await phase('8 timers', timed, (t) => sourceStatus(t) === finalSourceStatus(t) && zdTicket(t)?.status === 'closed', (s) => s.completed);
 
-    // ── Settle: late webhooks delivered, stragglers given time to (wrongly) write again.
-    faults.phase = 'settle';
+    // ── Settle: late webhooks delivered. Every workflow has completed, so the bridge has
+    //    nothing left to write: a short wait is enough for a wrongly restarted one to show.
+    beginPhase('settle');
     await shuffler.drain();
-    await rig.env.sleep(30 * MINUTE);
+    await realDelay(SETTLE_MS);
     await shuffler.drain();
 
     // ── Verify and print.
     const report = await verify();
     printReport(report);
-    expect(strict.unexpected).toEqual([]);
     expect(report.problems).toEqual([]);
     expect(report.lost).toBe(0);
     expect(report.duplicated).toBe(0);
@@ -554,6 +665,14 @@ describe(`fault suite: ${CONNECT_TICKETS + WL_TICKETS} tickets through outages, 
     notesLeaked: number;
     interrupted: number;
     interruptedNotCompleted: number;
+    /**
+     * From the workflows' histories, workflow tasks that timed out and were retried: taken by a
+     * worker that never answered (killed, or busy past 10 s: start-to-close), or left on a
+     * killed worker's sticky queue (schedule-to-start).
+     */
+    workflowTaskTimeouts: { startToClose: number; scheduleToStart: number };
+    /** From the workflows' histories: workflow task failures by cause. */
+    workflowTaskFailures: Map<string, number>;
     /** Log lines of the API and the workers, and how many personal texts, names or e-mails they hold. */
     logLines: number;
     personalDataInLogs: string[];
@@ -575,6 +694,8 @@ describe(`fault suite: ${CONNECT_TICKETS + WL_TICKETS} tickets through outages, 
       notesLeaked: 0,
       interrupted: 0,
       interruptedNotCompleted: 0,
+      workflowTaskTimeouts: { startToClose: 0, scheduleToStart: 0 },
+      workflowTaskFailures: new Map(),
       logLines: 0,
       personalDataInLogs: [],
     };
@@ -645,13 +766,14 @@ describe(`fault suite: ${CONNECT_TICKETS + WL_TICKETS} tickets through outages, 
       }
 
       // ── The workflow: completed, CLOSED.
-      const handle = rig.client.workflow.getHandle(ticketWorkflowId(t.source, t.id));
+      const handle = workflowOf(t);
       const description = await handle.describe();
       if (description.status.name === 'COMPLETED') {
         const final = await handle.result();
         if (final.status === 'CLOSED' && final.completed) r.workflowsCompleted++;
         else problem(t, `workflow ended ${final.status}`);
       } else problem(t, `workflow ${description.status.name}`);
+      countWorkflowTaskTrouble(r, await handle.fetchHistory());
     }
 
     // ── Logs (issue 5): the API's and every worker's lines hold none of the personal data used.
@@ -675,6 +797,18 @@ describe(`fault suite: ${CONNECT_TICKETS + WL_TICKETS} tickets through outages, 
       }
     }
     return r;
+  }
+
+  function countWorkflowTaskTrouble(r: Report, history: temporal.api.history.v1.IHistory): void {
+    for (const e of history.events ?? []) {
+      const timeout = e.workflowTaskTimedOutEventAttributes?.timeoutType;
+      if (timeout === TimeoutType.TIMEOUT_TYPE_START_TO_CLOSE) r.workflowTaskTimeouts.startToClose++;
+      if (timeout === TimeoutType.TIMEOUT_TYPE_SCHEDULE_TO_START) r.workflowTaskTimeouts.scheduleToStart++;
+      if (e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED) {
+        const cause = WorkflowTaskFailedCause[e.workflowTaskFailedEventAttributes?.cause ?? 0]!.replace('WORKFLOW_TASK_FAILED_CAUSE_', '');
+        r.workflowTaskFailures.set(cause, (r.workflowTaskFailures.get(cause) ?? 0) + 1);
+      }
+    }
   }
 
   function printReport(r: Report): void {
@@ -703,19 +837,23 @@ describe(`fault suite: ${CONNECT_TICKETS + WL_TICKETS} tickets through outages, 
         `${workers.kills.length} (activities in flight: ${workers.kills.map((k) => k.interrupted.length).join(', ')}; next worker up after ${workers.kills.map((k) => ((k.restartMs ?? 0) / 1000).toFixed(1)).join(', ')} s)`,
       ],
       ['interrupted attempts completed later', `${r.interrupted - r.interruptedNotCompleted} / ${r.interrupted}`],
-      ['workflow tasks timed out in killed workers', String(strict.workflowTaskTimeoutsAfterKill)],
+      ['workflow tasks timed out: start-to-close / sticky schedule-to-start', `${r.workflowTaskTimeouts.startToClose} / ${r.workflowTaskTimeouts.scheduleToStart}`],
+      ['workflow task failures (by cause)', r.workflowTaskFailures.size ? [...r.workflowTaskFailures].map(([k, v]) => `${k} ${v}`).join(', ') : '0'],
       ['comment writes whose retry found them landed', `${landed.length} (${[...countBy(landed.map((a) => a.type))].map(([k, v]) => `${k} ${v}`).join(', ')})`],
       ['activity attempts / retries', `${attempts.length} / ${retried}`],
       ['webhooks received (by channel)', `${shuffler.stats.received} (${Object.entries(shuffler.stats.byChannel).map(([c, k]) => `${c} ${k}`).join(', ')})`],
       ['webhook deliveries (×3, shuffled)', `${shuffler.stats.delivered}; answers ${JSON.stringify(shuffler.stats.statuses)}; failed ${shuffler.stats.failed}`],
-      ['virtual time skipped', skipped()],
-      ['wall time', `${((Date.now() - startedAt) / 1000).toFixed(1)} s`],
+      ['SOLVED timer (solvedAutoCloseAfterMs)', formatDuration(SOLVED_TIMER_MS)],
+      ['users answered before their SOLVED timer, at least', formatDuration(Math.min(...answerLeads))],
+      ['phase 8 reached before the first timer of each group', timerLeads.map(formatDuration).join(', ')],
+      ['real time per phase', phaseDurations.map(([name, ms]) => `${name} ${formatDuration(ms)}`).join(', ')],
+      ['wall time', formatDuration(Date.now() - startedAt)],
     ];
     const faultRows = faults.all.map((f) => [
       f.phase,
       `${f.sim} ${f.spec.kind}${f.spec.status ? ` ${f.spec.status}` : ''}${f.spec.retryAfter ? ` Retry-After ${f.spec.retryAfter}s` : ''}${f.spec.delayMs ? ` ${f.spec.delayMs} ms` : ''}`,
       f.spec.match ?? '*',
-      f.window ? `for ${f.window}` : f.spec.times ? `${f.spec.times}×` : 'until removed',
+      f.spec.forMs ? `for ${formatDuration(f.spec.forMs)}` : f.spec.times ? `${f.spec.times}×` : f.openMs ? `open ${formatDuration(f.openMs)}` : 'until removed',
       String(f.handle.hits),
     ]);
     const byKind = countBy(faults.all.flatMap((f) => Array<string>(f.handle.hits).fill(f.spec.kind)));
@@ -724,7 +862,7 @@ describe(`fault suite: ${CONNECT_TICKETS + WL_TICKETS} tickets through outages, 
       '══ fault suite ══',
       table(['figure', 'value'], rows),
       '',
-      'faults injected (windows in virtual time)',
+      'faults injected (windows in real time)',
       table(['phase', 'fault', 'route', 'scope', 'hits'], faultRows),
       `hits by kind: ${[...byKind].map(([k, v]) => `${k} ${v}`).join(', ')}; total ${faults.all.reduce((k, f) => k + f.handle.hits, 0)}`,
       ...(r.problems.length ? ['', 'problems:', ...r.problems.map((p) => `  - ${p}`)] : []),
@@ -753,7 +891,6 @@ function table(head: string[], rows: string[][]): string {
 }
 
 function formatDuration(ms: number): string {
-  if (ms >= HOUR) return `${(ms / HOUR).toFixed(1)} h`;
   if (ms >= MINUTE) return `${(ms / MINUTE).toFixed(1)} min`;
   return `${(ms / 1000).toFixed(0)} s`;
 }
