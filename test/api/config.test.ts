@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { inspect } from 'node:util';
-import { ConfigError, loadConfig, parseByteSize, parseDurationMs, redactedConfig } from '../../src/config';
+import { loadConfig, parseByteSize, parseDurationMs, redactedConfig } from '../../src/config';
+import { configError } from '../support/config-error';
 
 const PRODUCTION = {
   PORT: '8080',
@@ -56,16 +57,6 @@ const WHITELABEL_VARIABLES = [
 const WITHOUT_WHITELABEL: Record<string, string> = Object.fromEntries(
   Object.entries(PRODUCTION).filter(([k]) => !(WHITELABEL_VARIABLES as readonly string[]).includes(k)),
 );
-
-function configError(env: Record<string, string>): ConfigError {
-  try {
-    loadConfig(env);
-  } catch (err) {
-    if (err instanceof ConfigError) return err;
-    throw err;
-  }
-  throw new Error('expected a ConfigError');
-}
 
 describe('loadConfig', () => {
   it('reads a full production environment', () => {

@@ -15,8 +15,9 @@ import { inspect } from 'node:util';
 import { Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { toNativeClientOptions } from '@temporalio/worker/lib/connection-options';
-import { ConfigError, loadConfig, loadTemporalConnection, redactedConfig, TEMPORAL_CONNECTION_VARIABLES } from '../../src/config';
+import { loadConfig, loadTemporalConnection, redactedConfig, TEMPORAL_CONNECTION_VARIABLES } from '../../src/config';
 import { temporalConnectionOptions } from '../../src/runtime/temporal-connection';
+import { configError } from '../support/config-error';
 
 const API_KEY = 'tmprl-api-key-0123456789abcdef';
 const REMOTE = { TEMPORAL_ADDRESS: 'acme.a1b2c.tmprl.cloud:7233', TEMPORAL_NAMESPACE: 'acme.a1b2c' };
@@ -50,16 +51,6 @@ beforeAll(() => {
   });
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-function configError(env: Record<string, string>): ConfigError {
-  try {
-    loadConfig(env);
-  } catch (err) {
-    if (err instanceof ConfigError) return err;
-    throw err;
-  }
-  throw new Error('expected a ConfigError');
-}
 
 describe('Temporal connection settings', () => {
   it('default to plaintext without a key, also towards a remote server', () => {

@@ -9,14 +9,11 @@
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { ConnectSource } from '../../src/adapters/connect';
 import { assigneeResolver, WhitelabelSource } from '../../src/adapters/whitelabel';
 import { ZendeskCrm } from '../../src/adapters/zendesk';
-import type { ApiConfig } from '../../src/api/app';
-import { createLogger } from '../../src/observability/logger';
 import { type RunningApiHalf, type RunningWorkerHalf, startApiHalf, startWorkerHalf } from '../../src/runtime/bridge';
 import { createClient } from '../../src/runtime/client';
 import { type DevServer, freePort, startDevServer } from '../../src/runtime/dev-server';
@@ -25,18 +22,12 @@ import { ZendeskSimulator } from '../../src/simulators/zendesk';
 import { WORKFLOWS_PATH } from '../../src/worker';
 import { bundleWorkflows, eventually, uniqueTaskQueue } from '../harness';
 import { parsePrometheus } from '../support/prometheus';
+import { rigApiConfig } from '../support/bridge-rig';
+import { capturingLogger } from '../support/log-capture';
 
 jest.setTimeout(90_000);
 
-const apiConfig: ApiConfig = {
-  connectWebhookToken: 'connect-webhook-token',
-  zendeskWebhookSecret: 'zendesk-webhook-secret',
-  whitelabelWebhookSecret: 'whitelabel-webhook-secret',
-  whitelabelWebhook: { signatureHeader: 'X-Whitelabel-Signature', signedPayload: 'timestamp.body', bodyLimitBytes: 1024 * 1024 },
-  opsApiToken: 'ops-token-0123456789',
-  bodyLimitBytes: 100 * 1024,
-  payloadEncryption: { mode: 'off' },
-};
+const apiConfig = rigApiConfig();
 const encryption = { payloadEncryption: apiConfig.payloadEncryption! };
 
 describe('no webhook lost while Temporal is down (durable API inbox)', () => {
@@ -61,15 +52,7 @@ describe('no webhook lost while Temporal is down (durable API inbox)', () => {
   };
 
   async function startApi(): Promise<RunningApiHalf> {
-    const logger = createLogger({
-      level: 'debug',
-      destination: new Writable({
-        write(chunk, _enc, done) {
-          logLines.push(String(chunk));
-          done();
-        },
-      }),
-    });
+    const logger = capturingLogger(logLines);
     const started = await startApiHalf({
       client: createClient(connection, 'default', encryption),
       taskQueue,

@@ -7,7 +7,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import type { Client } from '@temporalio/client';
 import { bundleWorkflowCode, type WorkerOptions, type WorkflowBundle } from '@temporalio/worker';
 import { ConnectSource } from '../../src/adapters/connect';
@@ -15,7 +14,6 @@ import { assigneeResolver, WhitelabelSource, type AssigneeMap } from '../../src/
 import { ZendeskCrm } from '../../src/adapters/zendesk';
 import type { ApiConfig } from '../../src/api/app';
 import { crmExternalId, ticketWorkflowId, type SourceKind } from '../../src/domain/ticket';
-import { createLogger } from '../../src/observability/logger';
 import { startApiHalf, startWorkerHalf, type RunningApiHalf, type RunningWorkerHalf } from '../../src/runtime/bridge';
 import { createClient } from '../../src/runtime/client';
 import { bundleOptionsFrom, type PayloadEncryption } from '../../src/security/codec/data-converter';
@@ -25,6 +23,7 @@ import { ZendeskSimulator, type ZdTicket } from '../../src/simulators/zendesk';
 import { WORKFLOWS_PATH } from '../../src/worker';
 import { stateQuery, type TicketStateView, type TicketWorkflowSettings } from '../../src/workflows/definitions';
 import { bundleWorkflows, createTestEnv, eventually, uniqueTaskQueue, type TestEnv } from '../harness';
+import { capturingLogger } from './log-capture';
 
 export interface BridgeRigOptions {
   workflowSettings?: Partial<TicketWorkflowSettings>;
@@ -84,17 +83,22 @@ export interface BridgeRig {
   teardown(): Promise<void>;
 }
 
-export async function startBridgeRig(options: BridgeRigOptions = {}): Promise<BridgeRig> {
-  const env = await createTestEnv();
-  const apiConfig: ApiConfig = {
+/** The API configuration of a bridge under test: fixed secrets the simulators sign with. */
+export function rigApiConfig(payloadEncryption: PayloadEncryption = { mode: 'off' }): ApiConfig {
+  return {
     connectWebhookToken: 'connect-webhook-token',
     zendeskWebhookSecret: 'zendesk-webhook-secret',
     whitelabelWebhookSecret: 'whitelabel-webhook-secret',
     whitelabelWebhook: { signatureHeader: 'X-Whitelabel-Signature', signedPayload: 'timestamp.body', bodyLimitBytes: 1024 * 1024 },
-    opsApiToken: 'ops-token',
+    opsApiToken: 'ops-token-0123456789',
     bodyLimitBytes: 100 * 1024,
-    payloadEncryption: options.payloadEncryption ?? { mode: 'off' },
+    payloadEncryption,
   };
+}
+
+export async function startBridgeRig(options: BridgeRigOptions = {}): Promise<BridgeRig> {
+  const env = await createTestEnv();
+  const apiConfig = rigApiConfig(options.payloadEncryption);
   const encryption = { payloadEncryption: apiConfig.payloadEncryption! };
   // The bridge's own client: same data converter as its worker (`env.client` stays plain).
   const client = createClient(env.connection, env.namespace, encryption);
@@ -121,15 +125,7 @@ export async function startBridgeRig(options: BridgeRigOptions = {}): Promise<Br
   const workflowBundle =
     encryption.payloadEncryption.mode === 'required' ? await encryptingBundle(encryption) : await bundleWorkflows(WORKFLOWS_PATH);
   const workerLogLines: string[] = [];
-  const workerLogger = createLogger({
-    level: 'debug',
-    destination: new Writable({
-      write(chunk, _enc, done) {
-        workerLogLines.push(String(chunk));
-        done();
-      },
-    }),
-  });
+  const workerLogger = capturingLogger(workerLogLines);
   const startWorker = (overrides?: Partial<WorkerOptions>) =>
     startWorkerHalf({
       nativeConnection: env.nativeConnection,
@@ -149,15 +145,7 @@ export async function startBridgeRig(options: BridgeRigOptions = {}): Promise<Br
   };
 
   const logLines: string[] = [];
-  const logger = createLogger({
-    level: 'debug',
-    destination: new Writable({
-      write(chunk, _enc, done) {
-        logLines.push(String(chunk));
-        done();
-      },
-    }),
-  });
+  const logger = capturingLogger(logLines);
   const ownInboxDir = options.inboxDir ? null : mkdtempSync(join(tmpdir(), 'ticket-bridge-inbox-'));
   const api = await startApiHalf({
     client,

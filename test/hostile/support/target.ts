@@ -11,16 +11,15 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import type { WorkflowClientInterceptor } from '@temporalio/client';
 import type { ApiConfig } from '../../../src/api/app';
-import { createLogger } from '../../../src/observability/logger';
 import { startApiHalf, type RunningApiHalf } from '../../../src/runtime/bridge';
 import { createClient } from '../../../src/runtime/client';
 import { TICKET_WORKFLOW_TYPE } from '../../../src/workflows/definitions';
 import { createTestEnv, uniqueTaskQueue, type TestEnv } from '../../harness';
 import { encryptionWith } from '../../security/keys';
 import { rawRequest } from './raw-http';
+import { capturingLogger } from '../../support/log-capture';
 
 export const SECRETS = {
   connect: 'hostile-connect-token-0123456789',
@@ -80,15 +79,7 @@ export async function startTarget(): Promise<Target> {
   const client = createClient(env.connection, env.namespace, { payloadEncryption: apiConfig.payloadEncryption! }, { interceptors: { workflow: [counting] } });
 
   const logLines: string[] = [];
-  const logger = createLogger({
-    level: 'debug',
-    destination: new Writable({
-      write(chunk, _enc, done) {
-        logLines.push(String(chunk));
-        done();
-      },
-    }),
-  });
+  const logger = capturingLogger(logLines);
   const inboxDir = mkdtempSync(join(tmpdir(), 'ticket-bridge-hostile-inbox-'));
   const api = await startApiHalf({
     client,
