@@ -68,7 +68,26 @@ export type Observation =
   /** The SOLVED timer fired. */
   | { type: 'solved-timer-fired'; now: number }
   /** An operator closed the ticket (ops API / CLI), giving a reason for the agents. */
-  | { type: 'operator-closed'; reason: string; now: number };
+  | { type: 'operator-closed'; reason: string; now: number }
+  /**
+   * Both sides read back, one just after the other, for one decision (v3 sync rules). Each
+   * side's `updatedAt` orders the two sides' changes when both changed since the last sync.
+   */
+  | { type: 'both-read'; source: SourceSide; crm: CrmSide; now: number };
+
+/** The source as one read saw it: the ticket (its `updatedAt` too) and its unseen comments. */
+export interface SourceSide {
+  ticket: SourceTicket;
+  newComments: SourceComment[];
+}
+
+/** The CRM as one read saw it. */
+export interface CrmSide {
+  status: CrmStatus;
+  newAgentReplies: CrmComment[];
+  /** The CRM ticket's `updated_at` (ISO-8601). */
+  updatedAt: string;
+}
 
 export type Effect =
   /** Find-or-create the CRM ticket from the source ticket (exactly once). */
@@ -125,6 +144,11 @@ export function operatorClosedNote(reason: string): string {
   return `Closed by an operator through ticket-bridge: ${reason}`;
 }
 
+/** An agent's reply that arrived after the user had closed the ticket: it can no longer reach them. */
+export function undeliveredReplyNote(crmCommentId: string): string {
+  return `This reply (comment ${crmCommentId}) did not reach the user: they had already closed the ticket in the app. Open a new conversation with them if it matters.`;
+}
+
 export const DELETED_NOTE =
   'The user deleted this ticket in the app. ticket-bridge solved it here; replies will no longer reach the user.';
 
@@ -145,6 +169,8 @@ export function decide(
       return onSolvedTimerFired(state, observation.now);
     case 'operator-closed':
       return onOperatorClosed(state, observation.reason);
+    case 'both-read':
+      return onBothRead(state, observation.source, observation.crm, observation.now, settings);
   }
 }
 
@@ -240,6 +266,86 @@ function onSourceRead(
     }
   }
   return plan.done();
+}
+
+/**
+ * One decision from fresh reads of both sides.
+ *
+ * - The user's CLOSED is final: their new comments still reach the CRM, an agent's new reply
+ *   becomes an internal note saying it was not delivered, and the CRM ticket is closed.
+ * - A CRM ticket closed meanwhile (read-only in Zendesk) closes the source, after the agents'
+ *   replies have reached it.
+ * - When only one side has news for the status (a status change; a user's or an agent's reply),
+ *   that side decides it, exactly as a read of that side alone would.
+ * - When both have, the later one (by each ticket's `updatedAt`) wins, and both sides are brought
+ *   to its outcome. Comments travel both ways either way.
+ *
+ * Status writes are planned against what each side shows now, not what it showed before, so
+ * nothing is written that a side already shows, and no side is written twice.
+ */
+function onBothRead(state: LifecycleState, source: SourceSide, crm: CrmSide, now: number, settings: LifecycleSettings): Decision {
+  if (!state.linked) return onSourceRead(state, source.ticket, source.newComments, now, settings);
+  // null: a linked ticket read as NEW while nothing is remembered of it (adopted): no news.
+  const effective = effectiveSourceStatus(state, source.ticket.status, settings);
+  const observedSource = effective ?? source.ticket.status;
+  const sourceNews = (effective !== null && effective !== state.sourceStatus) || source.newComments.some((c) => c.author === 'USER');
+  const crmNews = crm.status !== state.crmStatus || crm.newAgentReplies.length > 0;
+
+  if (observedSource === 'CLOSED' || crm.status === 'closed') {
+    const plan = new Plan({ ...state, sourceStatus: observedSource, crmStatus: crm.status });
+    if (crm.status !== 'closed') plan.effects.push(...commentsToCrm(source.newComments));
+    if (observedSource === 'CLOSED') {
+      for (const reply of crm.newAgentReplies) plan.effects.push({ type: 'crm-internal-note', body: undeliveredReplyNote(reply.id) });
+    } else {
+      for (const reply of crm.newAgentReplies) plan.effects.push({ type: 'source-agent-reply', comment: reply });
+    }
+    plan.crmStatus('closed');
+    plan.sourceStatus('CLOSED');
+    plan.set({ status: 'CLOSED', solvedTimerDeadline: null, completed: true });
+    return plan.done();
+  }
+
+  const fromSource = onSourceRead(state, source.ticket, source.newComments, now, settings);
+  const fromCrm = onCrmRead(state, crm.status, crm.newAgentReplies, now, settings);
+  const comments = [...fromSource.effects, ...fromCrm.effects].filter((e) => !isStatusWrite(e));
+  const crmWins = sourceNews && crmNews ? Date.parse(crm.updatedAt) >= Date.parse(source.ticket.updatedAt) : crmNews;
+  const winner = crmWins ? fromCrm : fromSource;
+
+  // Where each side should end up: what the winner wrote there, else (when both had news) the
+  // mirror of the winner's outcome, else where it is.
+  const wrote = (type: 'set-crm-status' | 'set-source-status') => winner.effects.find((e) => e.type === type);
+  const crmWrite = wrote('set-crm-status');
+  const sourceWrite = wrote('set-source-status');
+  const bothNews = sourceNews && crmNews;
+  const crmTarget: CrmStatus =
+    crmWrite?.type === 'set-crm-status' ? crmWrite.status : bothNews && !crmWins ? crmStatusFor(winner.state.status, true) : crm.status;
+  let sourceTarget: TicketStatus =
+    sourceWrite?.type === 'set-source-status' ? sourceWrite.status : bothNews && crmWins ? sourceStatusFor(crm.status) : observedSource;
+  // A user's reply to a ticket solved outside the bridge (a teammate closed it in the platform)
+  // reopens it: the source must not go on showing it solved.
+  if (sourceTarget === 'SOLVED' && winner.state.status !== 'SOLVED') sourceTarget = settings.reopenSourceStatus;
+
+  const plan = new Plan({ ...winner.state, sourceStatus: observedSource, crmStatus: crm.status });
+  plan.effects.push(...comments);
+  plan.crmStatus(crmTarget);
+  plan.sourceStatus(sourceTarget);
+  return plan.done();
+}
+
+function isStatusWrite(effect: Effect): boolean {
+  return effect.type === 'set-crm-status' || effect.type === 'set-source-status';
+}
+
+function commentsToCrm(comments: SourceComment[]): Effect[] {
+  return comments.map((comment) =>
+    comment.author === 'USER' ? { type: 'crm-user-comment', comment } : { type: 'crm-support-note', comment },
+  );
+}
+
+/** A linked ticket read as NEW is where it was (see `linkedNewIsNoChange`). */
+function effectiveSourceStatus(state: LifecycleState, read: TicketStatus, settings: LifecycleSettings): TicketStatus | null {
+  if (settings.linkedNewIsNoChange && state.linked && read === 'NEW') return state.sourceStatus;
+  return read;
 }
 
 function onSourceDeleted(state: LifecycleState): Decision {
