@@ -1,12 +1,14 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
+import { recoverMirror } from '../domain/adoption';
 import { compareComments, newAgentReplies, newSourceComments } from '../domain/comments';
 import { crmFingerprint, sourceFingerprint } from '../domain/fingerprints';
-import type { SourceKind } from '../domain/ticket';
+import type { SourceKind, SourceTicket, TicketStatus } from '../domain/ticket';
 import type { CrmPort } from '../ports/crm';
 import type { TicketSourcePort } from '../ports/ticket-source';
+import { IntegrationError } from '../ports/errors';
 import { mapFailures } from './failures';
-import type { CommentDedupe, TicketActivities } from './types';
+import type { CommentDedupe, SourceWriteCondition, TicketActivities } from './types';
 
 /** Maps a source's assignee reference to a CRM user id (e.g. `WHITELABEL_ASSIGNEES`). */
 export type AssigneeResolver = (assigneeRef: string | null) => { crmAssigneeId: string | null; mapped: boolean };
@@ -59,15 +61,26 @@ export function createActivities({ sources, crm, assignees = {} }: ActivityDeps)
     postSourceComment: ({ source: kind, ticketId, body, ...dedupe }) =>
       mapFailures(() => source(kind).postSupportComment(ticketId, body, dedupeFor(dedupe))),
 
-    setSourceStatus: ({ source: kind, ticketId, status }) => mapFailures(() => source(kind).setStatus(ticketId, status)),
+    setSourceStatus: ({ source: kind, ticketId, status, condition }) =>
+      mapFailures(async () => {
+        const port = source(kind);
+        if (condition) {
+          const fresh = await port.fetchTicket(ticketId);
+          if (fresh === null) throw new IntegrationError('not-found', kind, 'GET /tickets/{id}', `${kind}: ticket not found`, 404);
+          const acted = userActedSince(fresh, status, condition);
+          if (acted) throw new IntegrationError('write-conflict', kind, 'PUT /tickets/{id}', `${kind}: ${acted} since the ticket was read`, 409);
+        }
+        await port.setStatus(ticketId, status);
+      }),
 
     // Look up first: the idempotency key only dedupes for 2 hours, the external id forever.
     // Only the first comment (the description) comes back: the workflow needs no more, and a
     // found ticket's whole conversation has no place in history.
     ensureCrmTicket: (ticket) =>
       mapFailures(async () => {
-        const found = (await crm.findTicketByExternalId(ticket.externalId)) ?? (await crm.createTicket(ticket));
-        return { ...found, comments: [...found.comments].sort(compareComments).slice(0, 1) };
+        const existing = await crm.findTicketByExternalId(ticket.externalId);
+        const ensured = existing ?? (await crm.createTicket(ticket));
+        return { ...ensured, comments: [...ensured.comments].sort(compareComments).slice(0, 1), found: existing !== null };
       }),
 
     fetchCrmTicket: ({ crmTicketId }) => mapFailures(() => crm.getTicket(crmTicketId)),
@@ -79,6 +92,7 @@ export function createActivities({ sources, crm, assignees = {} }: ActivityDeps)
         const read = newAgentReplies(ticket.comments, window.cursor, window.ownIds, participants, window.maxBytes);
         return {
           status: ticket.status,
+          version: ticket.updatedAt ?? null,
           newAgentReplies: read.fresh,
           cursor: read.cursor,
           ownIds: read.ownIds,
@@ -90,7 +104,7 @@ export function createActivities({ sources, crm, assignees = {} }: ActivityDeps)
     addCrmComment: ({ crmTicketId, body, public: isPublic, author, ...dedupe }) =>
       mapFailures(() => crm.addComment(crmTicketId, { body, public: isPublic, author }, dedupeFor(dedupe))),
 
-    setCrmStatus: ({ crmTicketId, status }) => mapFailures(() => crm.setStatus(crmTicketId, status)),
+    setCrmStatus: ({ crmTicketId, status, condition }) => mapFailures(() => crm.setStatus(crmTicketId, status, condition)),
 
     assignCrmTicket: ({ crmTicketId, source: kind, assigneeRef }) =>
       mapFailures(async () => {
@@ -99,6 +113,25 @@ export function createActivities({ sources, crm, assignees = {} }: ActivityDeps)
         return resolution;
       }),
 
+    adoptCrmTicket: ({ source: kind, ticketId, crmTicketId, requesterId }) =>
+      mapFailures(async () => {
+        const [sourceTicket, crmTicket] = [await source(kind).fetchTicket(ticketId), await crm.getTicket(crmTicketId)];
+        if (sourceTicket === null) throw new IntegrationError('not-found', kind, 'GET /tickets/{id}', `${kind}: ticket not found`, 404);
+        if (crmTicket === null) throw new IntegrationError('not-found', crm.kind, 'GET /tickets/{id}', `${crm.kind}: ticket not found`, 404);
+        return recoverMirror({ sourceComments: sourceTicket.comments, crmComments: crmTicket.comments, requesterId });
+      }),
+
     crmBridgeUserId: () => mapFailures(() => crm.bridgeUserId()),
   };
+}
+
+/** What the user did since the decision's read, if anything (see `SourceWriteCondition`). */
+export function userActedSince(fresh: SourceTicket, target: TicketStatus, condition: SourceWriteCondition): string | null {
+  const own = new Set(condition.excludeIds);
+  const { cursor } = condition;
+  const newUserComment = fresh.comments.some((c) => c.author === 'USER' && !own.has(c.id) && (cursor === null || compareComments(c, cursor) > 0));
+  if (newUserComment) return 'the user commented';
+  if (fresh.status === 'CLOSED' && condition.status !== 'CLOSED' && target !== 'CLOSED') return 'the user closed the ticket';
+  if (condition.status === 'SOLVED' && fresh.status !== 'SOLVED' && fresh.status !== target) return 'the user answered "not resolved"';
+  return null;
 }

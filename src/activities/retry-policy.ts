@@ -16,6 +16,7 @@ export const NON_RETRYABLE_FAILURE_TYPES = [
   'forbidden',
   'not-found',
   'unprocessable',
+  'write-conflict',
 ] as const satisfies readonly IntegrationErrorKind[];
 
 /**
@@ -43,4 +44,14 @@ export const TICKET_ACTIVITY_RETRY_POLICY: RetryPolicy = {
 export const TICKET_ACTIVITY_OPTIONS: ActivityOptions = {
   startToCloseTimeout: '30s',
   retry: TICKET_ACTIVITY_RETRY_POLICY,
+};
+
+/**
+ * Writes (v3 sync rules) get a bounded window: a decision older than 15 minutes is no longer
+ * worth writing. After it the sync fails, and the next one reads both sides and decides again.
+ * Reads keep the unbounded policy above: waiting out an outage to read is always right.
+ */
+export const TICKET_WRITE_OPTIONS: ActivityOptions = {
+  ...TICKET_ACTIVITY_OPTIONS,
+  scheduleToCloseTimeout: '15m',
 };

@@ -1,6 +1,7 @@
+import type { AdoptedMirror } from '../domain/adoption';
 import type { CommentCursor, CrmParticipants } from '../domain/comments';
 import type { CrmComment, CrmStatus, CrmTicket, SourceComment, SourceKind, SourceTicket, TicketStatus } from '../domain/ticket';
-import type { CommentAuthor, NewCrmTicket } from '../ports/crm';
+import type { CommentAuthor, CrmWriteCondition, NewCrmTicket } from '../ports/crm';
 
 /** Where a retried comment write looks for a copy of itself that already landed. */
 export interface CommentDedupe {
@@ -40,9 +41,26 @@ export interface SourceRead {
   fingerprint: string;
 }
 
+/**
+ * What a status write to the source expects to still be true. Sources have no conditional write,
+ * so the write activity re-reads just before writing: a user who acted since the decision's read
+ * (a new comment after `afterCommentId`, a confirmation, a "not resolved") makes it a
+ * 'write-conflict'. The bridge's own writes (a support comment, which the white-label platform
+ * turns into PENDING) are not news.
+ */
+export interface SourceWriteCondition {
+  /** The status the decision was made from. */
+  status: TicketStatus;
+  /** Where the decision's read of comments ended. */
+  cursor: CommentCursor | null;
+  excludeIds: string[];
+}
+
 /** The CRM's counterpart of `SourceRead`: status, the agents' new public replies, the window. */
 export interface CrmRead {
   status: CrmStatus;
+  /** The CRM ticket's version (`updated_at`): when the agents last touched it, and the stamp for conditional writes. */
+  version: string | null;
   newAgentReplies: CrmComment[];
   cursor: CommentCursor | null;
   ownIds: string[];
@@ -64,18 +82,20 @@ export interface TicketActivities {
   postSourceComment(
     input: { source: SourceKind; ticketId: string; body: string } & CommentDedupe,
   ): Promise<{ commentId: string; alreadyPresent: boolean }>;
-  setSourceStatus(input: { source: SourceKind; ticketId: string; status: TicketStatus }): Promise<void>;
+  /** With a `condition`, a 'write-conflict' failure when the user acted since the decision's read. */
+  setSourceStatus(input: { source: SourceKind; ticketId: string; status: TicketStatus; condition?: SourceWriteCondition }): Promise<void>;
 
   /** Find the CRM ticket by external id, else create it (with an idempotency key): exactly once. */
-  ensureCrmTicket(input: NewCrmTicket): Promise<CrmTicket>;
+  ensureCrmTicket(input: NewCrmTicket): Promise<CrmTicket & { found?: boolean }>;
   /** The whole ticket (v1 runs; v2 reads with `readCrmTicket`). */
   fetchCrmTicket(input: { crmTicketId: string }): Promise<CrmTicket | null>;
   /** What is new in the CRM since `window`; null when the CRM says 404. */
   readCrmTicket(input: { crmTicketId: string; window: ReadWindow; participants: CrmParticipants }): Promise<CrmRead | null>;
   addCrmComment(
     input: { crmTicketId: string; body: string; public: boolean; author: CommentAuthor } & CommentDedupe,
-  ): Promise<{ commentId: string; alreadyPresent: boolean }>;
-  setCrmStatus(input: { crmTicketId: string; status: CrmStatus }): Promise<void>;
+  ): Promise<{ commentId: string; alreadyPresent: boolean; version?: string | null }>;
+  /** With a `condition`, a conditional write (see `CrmWriteCondition`); returns the version after it. */
+  setCrmStatus(input: { crmTicketId: string; status: CrmStatus; condition?: CrmWriteCondition }): Promise<{ version: string | null } | void>;
   /**
    * Assign the CRM ticket to whoever the source's assignee is in the CRM (a deployment mapping,
    * e.g. white-label teammate → Zendesk user). Unmapped: left unassigned, `mapped: false`.
@@ -85,6 +105,12 @@ export interface TicketActivities {
     source: SourceKind;
     assigneeRef: string | null;
   }): Promise<{ crmAssigneeId: string | null; mapped: boolean }>;
+  /**
+   * A CRM ticket found already there by a run with empty memory: what was mirrored already,
+   * recovered from both whole conversations (read here, never passed through history), as the
+   * comment windows the memory would have had.
+   */
+  adoptCrmTicket(input: { source: SourceKind; ticketId: string; crmTicketId: string; requesterId: string }): Promise<AdoptedMirror>;
   /** The CRM user the bridge writes as (its comments are never mirrored back). */
   crmBridgeUserId(): Promise<string>;
 }

@@ -67,6 +67,8 @@ export interface CrmTicket {
   requesterId: string;
   assigneeId: string | null;
   comments: CrmComment[];
+  /** The CRM's version of the ticket (Zendesk `updated_at`), for conditional writes; null if unknown. */
+  updatedAt?: string | null;
 }
 
 /** The external id the bridge stamps on CRM tickets: it names the source ticket. */

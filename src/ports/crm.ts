@@ -13,6 +13,20 @@ export interface NewCrmTicket {
   idempotencyKey: string;
 }
 
+/** What a conditional CRM write expects to still be true. */
+export interface CrmWriteCondition {
+  /** The ticket's version as last read or written (Zendesk `updated_at`); null when unknown. */
+  version: string | null;
+  /**
+   * Checked by a re-read when the version is unknown (the answer to the last write was lost):
+   * the status the decision was made from, and where its read of comments ended. A changed
+   * status or a new public reply by an agent after `afterCommentId` means the ticket changed.
+   */
+  status: CrmStatus;
+  afterCommentId: string | null;
+  excludeIds: readonly string[];
+}
+
 export type CommentAuthor =
   /** Public comment shown as written by the ticket's requester (a user's message from the app). */
   | { as: 'requester' }
@@ -45,10 +59,15 @@ export interface CrmPort {
     crmTicketId: string,
     comment: { body: string; public: boolean; author: CommentAuthor },
     dedupe: { check: boolean; afterCommentId: string | null; excludeIds: readonly string[] },
-  ): Promise<{ commentId: string; alreadyPresent: boolean }>;
+  ): Promise<{ commentId: string; alreadyPresent: boolean; version?: string | null }>;
 
-  /** Set the status. Solving an unassigned ticket assigns it to the bridge user first (Zendesk requires an assignee). */
-  setStatus(crmTicketId: string, status: CrmStatus): Promise<void>;
+  /**
+   * Set the status. Solving an unassigned ticket assigns it to the bridge user first (Zendesk
+   * requires an assignee). With a `condition`, nothing is written unless the ticket is still as
+   * the decision saw it: an `IntegrationError` of kind 'write-conflict' says it changed. Resolves
+   * the ticket's version after the write (null if the CRM has none).
+   */
+  setStatus(crmTicketId: string, status: CrmStatus, condition?: CrmWriteCondition): Promise<{ version: string | null }>;
 
   /** Set (or clear, with null) the assignee. */
   setAssignee(crmTicketId: string, assigneeId: string | null): Promise<void>;

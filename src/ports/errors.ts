@@ -10,6 +10,9 @@ export type IntegrationErrorKind =
   | 'not-found' // 404
   | 'unprocessable' // 422
   | 'conflict' // 409: concurrent update of the same record (Zendesk asks clients to retry)
+  // A conditional write found the record changed since it was read (Zendesk `safe_update` 409,
+  // or a re-read before the write): news to decide on again, never to retry blindly.
+  | 'write-conflict'
   | 'rate-limited' // 429
   | 'timeout' // 408 or our own request timeout
   | 'server-error' // 5xx

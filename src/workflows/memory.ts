@@ -49,7 +49,7 @@ export function mergeWork(a: PendingWork, b: PendingWork): PendingWork {
  * The memory's shape. Memory is carried across continue-as-new into code that may be newer than
  * the code that wrote it: `upgradeMemory` fills in what an older version lacks.
  */
-export const MEMORY_VERSION = 2;
+export const MEMORY_VERSION = 3;
 
 export interface TicketMemory {
   version: number;
@@ -86,6 +86,11 @@ export interface TicketMemory {
    * whichever activity attempt it is.
    */
   openWrites: string[];
+  /**
+   * The CRM ticket's version (Zendesk `updated_at`) from the last read or write, for conditional
+   * writes (v3); null when unknown (a write's answer was lost, or an assignment changed it).
+   */
+  crmVersion: string | null;
 }
 
 /** Memory carried from a run of older code, with what that version lacked filled in. */
@@ -122,6 +127,7 @@ export function initialMemory(): TicketMemory {
     sourceMissing: null,
     sourceRecheckAt: null,
     openWrites: [],
+    crmVersion: null,
   };
 }
 

@@ -4,8 +4,8 @@
  * statuses), so a sync that fails half-way redoes only what did not happen.
  */
 import { ActivityFailure, ApplicationFailure, proxyActivities, workflowInfo } from '@temporalio/workflow';
-import { TICKET_ACTIVITY_OPTIONS } from '../activities/retry-policy';
-import type { TicketActivities } from '../activities/types';
+import { TICKET_ACTIVITY_OPTIONS, TICKET_WRITE_OPTIONS } from '../activities/retry-policy';
+import type { CrmRead, SourceRead, TicketActivities } from '../activities/types';
 import { boundedIds, compareComments, newAgentReplies, newSourceComments, type CommentCursor } from '../domain/comments';
 import { crmFingerprint, sourceFingerprint } from '../domain/fingerprints';
 import { decide, type Effect, type Observation } from '../domain/lifecycle';
@@ -13,10 +13,15 @@ import { crmBodyForSupportNote, crmBodyForUserComment, sourceBodyForAgentReply }
 import { crmExternalId, type SourceComment, type SourceTicket } from '../domain/ticket';
 import type { TicketWorkflowInput, TicketWorkflowSettings } from './definitions';
 import { hasWork, MEMORY_BOUNDS, mergeWork, type PendingWork, type TicketMemory } from './memory';
-import { addNote, describeAssignment, describeEffect, record } from './timeline';
+import { addNote, describeAssignment, describeEffect, record, sideName } from './timeline';
 
 /** Retried until the remote is back (see TICKET_ACTIVITY_OPTIONS for why these numbers). */
 const activities = proxyActivities<TicketActivities>(TICKET_ACTIVITY_OPTIONS);
+/** v3: writes within a bounded window (see TICKET_WRITE_OPTIONS). */
+const writeActivities = proxyActivities<TicketActivities>(TICKET_WRITE_OPTIONS);
+
+/** Conflicts in a row that one sync re-reads and re-decides before it backs off like a failure. */
+const MAX_CONFLICTS_PER_SYNC = 3;
 
 /**
  * Bytes of new comment text one read may bring into history: far below Temporal's 2 MB payload
@@ -32,6 +37,22 @@ const READ_WINDOW_BYTES = 256 * 1024;
  */
 export interface SyncRules {
   v2: boolean;
+  /**
+   * v3: every sync reads both sides and decides once from both (`both-read`); status writes are
+   * conditional (Zendesk `safe_update`, a re-read of the source), and a conflict is news: read
+   * both sides again and decide again. White-label events are notifications (read back). A run
+   * that finds its CRM ticket already there adopts it: what was mirrored is recovered, only what
+   * is missing is sent.
+   */
+  v3?: boolean;
+}
+
+/** What the decision being performed saw: the conditions its status writes carry. */
+interface Observed {
+  sourceStatus: SourceTicket['status'];
+  sourceCursor: CommentCursor | null;
+  crmStatus: CrmRead['status'];
+  crmCursor: CommentCursor | null;
 }
 
 export class TicketSync {
@@ -44,22 +65,31 @@ export class TicketSync {
     private readonly rules: SyncRules = { v2: true },
   ) {}
 
+  /** Set while a v3 decision's effects are performed. */
+  private observed: Observed | null = null;
+
   /** One sync: the source side, then the CRM side. false when an operation failed for good. */
   async run(work: PendingWork): Promise<boolean> {
     const memory = this.memory;
     memory.counts.syncs++;
     try {
       if (work.closeReason !== null) {
-        await this.apply({ type: 'operator-closed', reason: work.closeReason, now: Date.now() }, null);
+        // v3: what is still to mirror travels first; the close then reads nothing new.
+        if (this.rules.v3 && !work.deleted) await this.syncBoth();
+        if (!memory.lifecycle.completed) await this.apply({ type: 'operator-closed', reason: work.closeReason, now: Date.now() }, null);
       } else if (work.deleted) {
         await this.apply({ type: 'source-deleted', now: Date.now() }, null);
+      } else if (this.rules.v3) {
+        // Every notification, the timer and retries: both sides read, one decision.
+        await this.syncBoth();
+        if (work.solvedTimer) await this.closeIfUnconfirmed();
       } else if (work.source || work.snapshot || work.solvedTimer) {
         // The timer decides from a fresh read, never from a snapshot or from memory alone.
         await this.syncSource(work.solvedTimer ? null : work.snapshot);
       }
-      if (!memory.lifecycle.completed && memory.crm && hasWork(work)) await this.syncCrm();
+      if (!this.rules.v3 && !memory.lifecycle.completed && memory.crm && hasWork(work)) await this.syncCrm();
       // Both sides read: if the user neither confirmed nor answered meanwhile, the timer closes it.
-      if (work.solvedTimer && !memory.lifecycle.completed) {
+      if (!this.rules.v3 && work.solvedTimer && !memory.lifecycle.completed) {
         await this.apply({ type: 'solved-timer-fired', now: Date.now() }, null);
       }
       memory.lastSyncAt = new Date(Date.now()).toISOString();
@@ -76,13 +106,199 @@ export class TicketSync {
 
   /** Let the lifecycle decide on `observation` and perform what it decided. */
   async apply(observation: Observation, ticket: SourceTicket | null): Promise<void> {
-    const decision = decide(this.memory.lifecycle, observation, { ...this.settings, linkedNewIsNoChange: this.rules.v2 });
+    const decision = decide(this.memory.lifecycle, observation, this.lifecycleSettings());
     for (const effect of decision.effects) {
       const written = await this.perform(effect, ticket);
       record(this.memory, 'synced', describeEffect(effect, this.input.source, written));
     }
     this.memory.lifecycle = decision.state;
     this.onStep();
+  }
+
+  /**
+   * v3: read the source, then the CRM, and decide once from both. A status write that finds its
+   * side changed since these reads (a conflict) is news: read both again and decide again.
+   */
+  private async syncBoth(): Promise<void> {
+    const { input, memory } = this;
+    let conflicts = 0;
+    for (;;) {
+      const source = await activities.readSourceTicket({
+        source: input.source,
+        ticketId: input.sourceTicketId,
+        window: { ...memory.sourceComments, maxBytes: READ_WINDOW_BYTES },
+      });
+      if (source === null) return this.onSourceMissing();
+      this.sourceReadable(source.fingerprint);
+      if (memory.crm === null) {
+        // Not linked yet: create the CRM ticket from this read, or adopt the one already there.
+        const adopted = await this.link(source);
+        if (!adopted && !source.more) return;
+        continue;
+      }
+      const crm = await this.readCrmWindow(memory.crm.ticketId, memory.crm.requesterId);
+      try {
+        await this.decideFromBoth(source, crm);
+      } catch (err) {
+        if (!isWriteConflict(err) || ++conflicts > MAX_CONFLICTS_PER_SYNC) throw err;
+        record(memory, 'received', `${writeConflictSide(err, input.source)} changed since it was read: reading both sides again`);
+        continue;
+      }
+      if (memory.lifecycle.completed) return;
+      if (memory.crm && memory.lifecycle.linked) await this.syncAssignee(memory.crm.ticketId, source.ticket.assigneeRef);
+      if (!source.more && !crm.more) return;
+    }
+  }
+
+  /**
+   * v3: the SOLVED timer, after both sides were just read: if the user neither confirmed nor
+   * answered, close both sides, conditionally. A side that changed meanwhile is read again first.
+   */
+  private async closeIfUnconfirmed(): Promise<void> {
+    for (let conflicts = 0; !this.memory.lifecycle.completed; ) {
+      try {
+        return await this.apply({ type: 'solved-timer-fired', now: Date.now() }, null);
+      } catch (err) {
+        if (!isWriteConflict(err) || ++conflicts > MAX_CONFLICTS_PER_SYNC) throw err;
+        record(this.memory, 'received', `${writeConflictSide(err, this.input.source)} changed since it was read: reading both sides again`);
+        await this.syncBoth();
+      }
+    }
+  }
+
+  private async readCrmWindow(crmTicketId: string, requesterId: string): Promise<CrmRead> {
+    const read = await activities.readCrmTicket({
+      crmTicketId,
+      window: { ...this.memory.crmComments, maxBytes: READ_WINDOW_BYTES },
+      participants: { requesterId, bridgeUserId: null },
+    });
+    if (read === null) throw new SyncFailure('readCrmTicket', 'not-found', `CRM ticket ${crmTicketId} no longer exists (deleted in the CRM?)`);
+    this.memory.fingerprints.crm = read.fingerprint;
+    this.memory.crmVersion = read.version;
+    return read;
+  }
+
+  /**
+   * One decision from both reads, performed effect by effect. Each side's cursor moves past what
+   * its read saw only once every effect is done; the comments the bridge wrote meanwhile (after
+   * the read) stay known as its own. On a conflict, the lifecycle keeps what was decided, but
+   * forgets the status of each side it did not get to write: the next read of that side is news,
+   * and the later change wins.
+   */
+  private async decideFromBoth(source: SourceRead, crm: CrmRead): Promise<void> {
+    const memory = this.memory;
+    const before = { source: new Set(memory.sourceComments.ownIds), crm: new Set(memory.crmComments.ownIds) };
+    const observation: Observation = {
+      type: 'both-read',
+      source: { ticket: source.ticket, newComments: source.newComments },
+      crm: { status: crm.status, newAgentReplies: crm.newAgentReplies, updatedAt: crm.version ?? new Date(0).toISOString() },
+      now: Date.now(),
+    };
+    this.observed = { sourceStatus: source.ticket.status, sourceCursor: source.cursor, crmStatus: crm.status, crmCursor: crm.cursor };
+    const decision = decide(memory.lifecycle, observation, this.lifecycleSettings());
+    const unwritten = new Set<string>(decision.effects.filter((e) => e.type === 'set-crm-status' || e.type === 'set-source-status').map((e) => e.type));
+    try {
+      for (const effect of decision.effects) {
+        const written = await this.perform(effect, source.ticket);
+        unwritten.delete(effect.type);
+        record(memory, 'synced', describeEffect(effect, this.input.source, written));
+      }
+    } catch (err) {
+      if (isWriteConflict(err)) {
+        memory.lifecycle = {
+          ...decision.state,
+          crmStatus: unwritten.has('set-crm-status') ? null : decision.state.crmStatus,
+          sourceStatus: unwritten.has('set-source-status') ? null : decision.state.sourceStatus,
+        };
+        this.onStep();
+      }
+      throw err;
+    } finally {
+      this.observed = null;
+    }
+    const ownSince = (ids: string[], known: Set<string>) => ids.filter((id) => !known.has(id));
+    memory.sourceComments = {
+      cursor: source.cursor,
+      ownIds: boundedIds([...source.ownIds, ...ownSince(memory.sourceComments.ownIds, before.source)], MEMORY_BOUNDS.ownIds),
+    };
+    memory.crmComments = {
+      cursor: crm.cursor,
+      ownIds: boundedIds([...crm.ownIds, ...ownSince(memory.crmComments.ownIds, before.crm)], MEMORY_BOUNDS.ownIds),
+    };
+    memory.lifecycle = decision.state;
+    this.onStep();
+  }
+
+  /**
+   * Link the CRM ticket: create it from this read of the source, or find the one a previous run
+   * made (after a failed or terminated run, or after retention). A found ticket is adopted: what
+   * was mirrored already is recovered from both conversations, nothing is written now, and the
+   * next read decides from both sides. true when it adopted.
+   */
+  private async link(source: SourceRead): Promise<boolean> {
+    const memory = this.memory;
+    const decision = decide(memory.lifecycle, { type: 'source-read', ticket: source.ticket, newComments: source.newComments, now: Date.now() }, this.lifecycleSettings());
+    const [create, ...rest] = decision.effects;
+    if (create?.type !== 'create-crm-ticket') throw new Error('an unlinked ticket decides a create first');
+    const created = await writeActivities.ensureCrmTicket(this.newCrmTicket(source.ticket, create.status));
+    memory.crm = { ticketId: created.id, requesterId: created.requesterId, bridgeUserId: null };
+    memory.crmVersion = created.updatedAt ?? null;
+    if (created.found) {
+      const adopted = await activities.adoptCrmTicket({
+        source: this.input.source,
+        ticketId: this.input.sourceTicketId,
+        crmTicketId: created.id,
+        requesterId: created.requesterId,
+      });
+      memory.sourceComments = adopted.sourceComments;
+      memory.crmComments = adopted.crmComments;
+      // Nothing is known of what either side showed last: both reads are news, the later wins.
+      memory.lifecycle = { ...memory.lifecycle, linked: true, sourceStatus: null, crmStatus: null };
+      record(
+        memory,
+        'synced',
+        `adopted Zendesk ticket ${created.id}: ${adopted.mirrored.toCrm} comment(s) already in Zendesk, ${adopted.mirrored.toSource} already in the ${sideName(this.input.source)}`,
+      );
+      this.onStep();
+      return true;
+    }
+    memory.crmComments.cursor = firstCursor(created.comments) ?? memory.crmComments.cursor;
+    record(memory, 'synced', describeEffect(create, this.input.source, created.id));
+    memory.lifecycle = { ...memory.lifecycle, linked: true, crmStatus: created.status };
+    for (const effect of rest) {
+      const written = await this.perform(effect, source.ticket);
+      record(memory, 'synced', describeEffect(effect, this.input.source, written));
+    }
+    memory.sourceComments = { cursor: source.cursor, ownIds: source.ownIds };
+    memory.lifecycle = decision.state;
+    this.onStep();
+    if (!memory.lifecycle.completed) await this.syncAssignee(created.id, source.ticket.assigneeRef);
+    return false;
+  }
+
+  private newCrmTicket(ticket: SourceTicket, status: CrmRead['status']) {
+    const { input } = this;
+    return {
+      externalId: crmExternalId(input.source, input.sourceTicketId),
+      subject: ticket.title,
+      description: ticket.description,
+      requester: ticket.requester,
+      status,
+      tags: ['ticket-bridge', `source-${input.source}`],
+      idempotencyKey: `${workflowInfo().workflowId}/create`,
+    };
+  }
+
+  private lifecycleSettings() {
+    return { ...this.settings, linkedNewIsNoChange: this.rules.v2 };
+  }
+
+  private sourceReadable(fingerprint: string): void {
+    const memory = this.memory;
+    if (memory.sourceMissing) record(memory, 'received', `${this.input.source} ticket readable again`);
+    memory.sourceMissing = null;
+    memory.sourceRecheckAt = null;
+    memory.fingerprints.source = fingerprint;
   }
 
   private async syncSource(snapshot: SourceTicket | null): Promise<void> {
@@ -156,8 +372,10 @@ export class TicketSync {
     const known = this.memory.sourceAssigneeRef;
     // A ticket that starts unassigned needs no write; after that, only changes do.
     if (assigneeRef === known || (known === undefined && assigneeRef === null)) return;
-    const { mapped, crmAssigneeId } = await activities.assignCrmTicket({ crmTicketId, source: this.input.source, assigneeRef });
+    const { mapped, crmAssigneeId } = await this.writes().assignCrmTicket({ crmTicketId, source: this.input.source, assigneeRef });
     this.memory.sourceAssigneeRef = assigneeRef;
+    // The assignment changed the CRM ticket: its version is unknown until the next read.
+    this.memory.crmVersion = null;
     record(this.memory, 'synced', describeAssignment(this.input.source, assigneeRef, crmAssigneeId));
     if (!mapped) {
       addNote(this.memory, `Assignee ${assigneeRef} has no CRM user in the assignee mapping: the CRM ticket was left unassigned.`);
@@ -243,13 +461,27 @@ export class TicketSync {
       case 'crm-internal-note':
         return this.addCrmComment(effect.body, false, 'bridge', 'crm:internal-note');
       case 'set-crm-status':
-        await activities.setCrmStatus({ crmTicketId: memory.crm!.ticketId, status: effect.status });
+        if (this.rules.v3) {
+          const result = await writeActivities.setCrmStatus({
+            crmTicketId: memory.crm!.ticketId,
+            status: effect.status,
+            condition: {
+              version: memory.crmVersion,
+              status: this.observed?.crmStatus ?? memory.lifecycle.crmStatus ?? effect.status,
+              afterCommentId: (this.observed?.crmCursor ?? memory.crmComments.cursor)?.id ?? null,
+              excludeIds: memory.crmComments.ownIds,
+            },
+          });
+          memory.crmVersion = result ? result.version : null;
+        } else {
+          await activities.setCrmStatus({ crmTicketId: memory.crm!.ticketId, status: effect.status });
+        }
         memory.lifecycle = { ...memory.lifecycle, crmStatus: effect.status };
         memory.counts.statusChangesToCrm++;
         break;
       case 'source-agent-reply': {
         const { commentId } = await this.openWrite(`source:${effect.comment.id}`, (landedCheck) =>
-          activities.postSourceComment({
+          this.writes().postSourceComment({
             source: input.source,
             ticketId: input.sourceTicketId,
             body: sourceBodyForAgentReply(effect.comment),
@@ -264,7 +496,20 @@ export class TicketSync {
         return commentId;
       }
       case 'set-source-status':
-        await activities.setSourceStatus({ source: input.source, ticketId: input.sourceTicketId, status: effect.status });
+        if (this.rules.v3) {
+          await writeActivities.setSourceStatus({
+            source: input.source,
+            ticketId: input.sourceTicketId,
+            status: effect.status,
+            condition: {
+              status: this.observed?.sourceStatus ?? memory.lifecycle.sourceStatus ?? effect.status,
+              cursor: this.observed?.sourceCursor ?? memory.sourceComments.cursor,
+              excludeIds: memory.sourceComments.ownIds,
+            },
+          });
+        } else {
+          await activities.setSourceStatus({ source: input.source, ticketId: input.sourceTicketId, status: effect.status });
+        }
         memory.lifecycle = { ...memory.lifecycle, sourceStatus: effect.status };
         memory.counts.statusChangesToSource++;
         break;
@@ -274,8 +519,8 @@ export class TicketSync {
 
   private async addCrmComment(body: string, isPublic: boolean, as: 'requester' | 'bridge', key: string): Promise<string> {
     const memory = this.memory;
-    const { commentId } = await this.openWrite(key, (landedCheck) =>
-      activities.addCrmComment({
+    const { commentId, version } = await this.openWrite(key, (landedCheck) =>
+      this.writes().addCrmComment({
         crmTicketId: memory.crm!.ticketId,
         body,
         public: isPublic,
@@ -286,7 +531,13 @@ export class TicketSync {
       }),
     );
     memory.crmComments.ownIds = boundedIds([...memory.crmComments.ownIds, commentId], MEMORY_BOUNDS.ownIds);
+    memory.crmVersion = version ?? null;
     return commentId;
+  }
+
+  /** The activities that write: bounded in v3 (see TICKET_WRITE_OPTIONS). */
+  private writes(): TicketActivities {
+    return this.rules.v3 ? writeActivities : activities;
   }
 
   /**
@@ -337,4 +588,13 @@ function cursorOf(comment: { id: string; createdAt: string }): CommentCursor {
 function firstCursor(comments: readonly { id: string; createdAt: string }[]): CommentCursor | null {
   const first = [...comments].sort(compareComments)[0];
   return first ? cursorOf(first) : null;
+}
+
+/** A conditional write found its side changed since the read (see `IntegrationErrorKind`). */
+function isWriteConflict(err: unknown): boolean {
+  return err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && err.cause.type === 'write-conflict';
+}
+
+function writeConflictSide(err: unknown, source: string): string {
+  return err instanceof ActivityFailure && err.activityType === 'setCrmStatus' ? 'Zendesk' : sideName(source);
 }

@@ -30,11 +30,13 @@ function syncRetryDelayMs(firstMs: number, failedSyncs: number): number {
 
 /** The marker of the v2 sync rules (see `SyncRules`); runs started before it replay with v1. */
 export const SYNC_V2_PATCH = 'sync-v2';
+/** The marker of the v3 sync rules (one decision from both reads, conditional writes, adoption). */
+export const SYNC_V3_PATCH = 'sync-v3';
 
 export async function ticketWorkflow(input: TicketWorkflowInput): Promise<TicketStateView> {
   const settings: TicketWorkflowSettings = { ...DEFAULT_WORKFLOW_SETTINGS, ...input.settings };
   const memory: TicketMemory = input.carried ? upgradeMemory(input.carried as Partial<TicketMemory>) : initialMemory();
-  const rules = { v2: patched(SYNC_V2_PATCH) };
+  const rules = { v2: patched(SYNC_V2_PATCH), v3: patched(SYNC_V3_PATCH) };
   const publisher = new StatusPublisher(input);
   const syncer = new TicketSync(input, settings, memory, () => publisher.publish(memory), rules);
   let retrySyncAt: number | null = hasWork(memory.deferred) ? Date.now() : null;

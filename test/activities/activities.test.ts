@@ -113,7 +113,8 @@ describe('createActivities with stub ports', () => {
   it('ensureCrmTicket returns the ticket found by external id without creating another', async () => {
     const { crm, activities } = stubs();
     crm.findTicketByExternalId.mockResolvedValue(crmTicket);
-    expect(await run(1, activities.ensureCrmTicket, newTicket)).toEqual(crmTicket);
+    // `found`: the workflow adopts a ticket it did not create (see TicketSync.link).
+    expect(await run(1, activities.ensureCrmTicket, newTicket)).toEqual({ ...crmTicket, found: true });
     expect(crm.findTicketByExternalId).toHaveBeenCalledWith('connect:T-1');
     expect(crm.createTicket).not.toHaveBeenCalled();
   });
@@ -122,7 +123,7 @@ describe('createActivities with stub ports', () => {
     const { crm, activities } = stubs();
     crm.findTicketByExternalId.mockResolvedValue(null);
     crm.createTicket.mockResolvedValue(crmTicket);
-    expect(await run(1, activities.ensureCrmTicket, newTicket)).toEqual(crmTicket);
+    expect(await run(1, activities.ensureCrmTicket, newTicket)).toEqual({ ...crmTicket, found: false });
     expect(crm.createTicket).toHaveBeenCalledWith(newTicket);
   });
 
@@ -133,7 +134,7 @@ describe('createActivities with stub ports', () => {
     await run(1, activities.setCrmStatus, { crmTicketId: '9', status: 'solved' });
     expect(await run(1, activities.crmBridgeUserId)).toBe('360001');
     expect(source.setStatus).toHaveBeenCalledWith('T-1', 'PENDING');
-    expect(crm.setStatus).toHaveBeenCalledWith('9', 'solved');
+    expect(crm.setStatus).toHaveBeenCalledWith('9', 'solved', undefined);
   });
 
   it('assignCrmTicket maps the source assignee through the per-source resolver', async () => {

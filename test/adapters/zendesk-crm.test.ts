@@ -61,6 +61,7 @@ describe('ZendeskCrm', () => {
         requesterId: String(stored.requester_id),
         assigneeId: null,
         comments: [{ id: expect.stringMatching(/^\d+$/), authorId: String(sim.bridgeUser.id), body: 'Since 8am', public: true, createdAt: expect.any(String) }],
+        updatedAt: stored.updated_at,
       });
     });
 
@@ -121,7 +122,8 @@ describe('ZendeskCrm', () => {
       const t = await crm.createTicket(newTicket({ status: 'pending' }));
       const res = await crm.addComment(t.id, { body: 'Still broken', public: true, author: { as: 'requester' } }, noDedupe);
       const last = sim.comments(t.id).at(-1)!;
-      expect(res).toEqual({ commentId: String(last.id), alreadyPresent: false });
+      // The write's answer carries the ticket: its version is the stamp for the next conditional write.
+      expect(res).toEqual({ commentId: String(last.id), alreadyPresent: false, version: sim.ticket(t.id)!.updated_at });
       expect(last).toMatchObject({ author_id: Number(t.requesterId), body: 'Still broken', public: true });
       expect(sim.ticket(t.id)?.status).toBe('open'); // an end-user reply reopens
     });
@@ -140,7 +142,8 @@ describe('ZendeskCrm', () => {
       await expect(crm.addComment(t.id, comment, noDedupe)).rejects.toMatchObject({ kind: 'network' });
 
       const retry = await crm.addComment(t.id, comment, { check: true, afterCommentId: lastSeen, excludeIds: [] });
-      expect(retry).toEqual({ commentId: String(sim.comments(t.id).at(-1)!.id), alreadyPresent: true });
+      // Found, not written: others may have written since, so the version is unknown.
+      expect(retry).toEqual({ commentId: String(sim.comments(t.id).at(-1)!.id), alreadyPresent: true, version: null });
       expect(sim.comments(t.id).filter((c) => c.body === 'Any update?')).toHaveLength(1);
       expect(sim.requests('PUT /tickets/:id.json')).toHaveLength(1);
     });
@@ -156,7 +159,7 @@ describe('ZendeskCrm', () => {
       const excluded = await crm.addComment(t.id, reply, { ...window, excludeIds: [written.commentId] });
       expect(excluded.alreadyPresent).toBe(false);
       const found = await crm.addComment(t.id, reply, window);
-      expect(found).toEqual({ commentId: written.commentId, alreadyPresent: true });
+      expect(found).toEqual({ commentId: written.commentId, alreadyPresent: true, version: null });
       expect(sim.comments(t.id).filter((c) => c.body === 'Same text')).toHaveLength(4);
     });
   });
@@ -198,7 +201,7 @@ describe('ZendeskCrm', () => {
       const t = await crm.createTicket(newTicket({ status: 'open' }));
       sim.fault({ match: 'PUT /tickets/:id.json', kind: 'drop-after-write', times: 1 });
       await expect(crm.setStatus(t.id, 'closed')).rejects.toMatchObject({ kind: 'network' });
-      await expect(crm.setStatus(t.id, 'closed')).resolves.toBeUndefined();
+      await expect(crm.setStatus(t.id, 'closed')).resolves.toEqual({ version: sim.ticket(t.id)!.updated_at });
       expect(sim.ticket(t.id)?.status).toBe('closed');
       expect(sim.requests('PUT /tickets/:id.json')).toHaveLength(1);
     });
@@ -214,6 +217,64 @@ describe('ZendeskCrm', () => {
       expect(sim.ticket(t.id)?.assignee_id).toBe(sim.agent.id);
       await crm.setAssignee(t.id, null);
       expect(sim.ticket(t.id)?.assignee_id).toBeNull();
+    });
+  });
+
+  describe('conditional status writes (safe_update)', () => {
+    const conditionFor = (t: { status: string }, version: string | null, afterCommentId: string | null = null) =>
+      ({ version, status: t.status, afterCommentId, excludeIds: [] }) as Parameters<ZendeskCrm['setStatus']>[2] & object;
+
+    it('writes with the stamp it was given and answers the new version', async () => {
+      const t = await crm.createTicket(newTicket({ status: 'open' }));
+      const read = sim.ticket(t.id)!.updated_at;
+      const { version } = await crm.setStatus(t.id, 'pending', conditionFor(t, read));
+      expect(sim.requests('PUT /tickets/:id.json').at(-1)?.body).toEqual({ ticket: { status: 'pending', safe_update: true, updated_stamp: read } });
+      expect(sim.ticket(t.id)).toMatchObject({ status: 'pending', updated_at: version });
+      expect(version).not.toBe(read);
+    });
+
+    it('writes nothing to a ticket changed after the stamp: a non-retryable write-conflict', async () => {
+      const t = await crm.createTicket(newTicket({ status: 'open' }));
+      const read = sim.ticket(t.id)!.updated_at;
+      await new Promise((r) => setTimeout(r, 5));
+      await sim.agentSetsStatus(t.id, 'pending');
+      await sim.agentSetsStatus(t.id, 'open'); // back where it was read: only the stamp tells
+      const err = await failure(crm.setStatus(t.id, 'hold', conditionFor(t, read)));
+      expect(err).toMatchObject({ kind: 'write-conflict', status: 409 });
+      expect(err.retryable).toBe(false);
+      expect(sim.ticket(t.id)?.status).toBe('open');
+    });
+
+    it('Zendesk itself refuses a stale stamp with 409 UpdateConflict', async () => {
+      const t = await crm.createTicket(newTicket({ status: 'open' }));
+      const res = await fetch(`${sim.apiUrl}/tickets/${t.id}.json`, {
+        method: 'PUT',
+        headers: { authorization: `Basic ${Buffer.from(`bridge@example.test/token:${TOKEN}`).toString('base64')}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ ticket: { status: 'pending', safe_update: true, updated_stamp: '2000-01-01T00:00:00Z' } }),
+      });
+      expect(res.status).toBe(409);
+      expect(await res.json()).toMatchObject({ error: 'UpdateConflict' });
+      expect(sim.ticket(t.id)?.status).toBe('open');
+    });
+
+    it('without a known version, re-reads: an agent reply since the read is a conflict', async () => {
+      const t = await crm.createTicket(newTicket({ status: 'solved' }));
+      const seen = t.comments.at(-1)!.id;
+      await sim.agentReplies(t.id, 'Reset it remotely.', { status: 'solved' });
+      const err = await failure(crm.setStatus(t.id, 'open', conditionFor(t, null, seen)));
+      expect(err).toMatchObject({ kind: 'write-conflict' });
+      expect(sim.ticket(t.id)?.status).toBe('solved');
+    });
+
+    it('without a known version, re-reads: a changed status is a conflict, an unchanged ticket is written', async () => {
+      const t = await crm.createTicket(newTicket({ status: 'open' }));
+      const seen = t.comments.at(-1)!.id;
+      await sim.agentSetsStatus(t.id, 'hold');
+      await expect(crm.setStatus(t.id, 'pending', conditionFor(t, null, seen))).rejects.toMatchObject({ kind: 'write-conflict' });
+      const now = sim.ticket(t.id)!;
+      await crm.setStatus(t.id, 'pending', { version: null, status: 'hold', afterCommentId: seen, excludeIds: [] });
+      expect(sim.ticket(t.id)?.status).toBe('pending');
+      expect(sim.requests('PUT /tickets/:id.json').at(-1)?.body).toMatchObject({ ticket: { safe_update: true, updated_stamp: now.updated_at } });
     });
   });
 

@@ -233,8 +233,10 @@ describe('white-label events ⇄ Zendesk through one workflow per ticket', () =>
       expect.objectContaining({ id: RESOLVED_ID, status: 'SOLVED', crmStatus: 'solved', solvedTimerPending: true, notes: [], lastError: null }),
       expect.objectContaining({ id: ASSIGNED_ID, status: 'NEW', linked: true, notes: [], lastError: null, completed: false }),
     ]);
-    // Snapshots carry the ticket: the bridge never had to read the platform back, nor write to it.
-    expect(rig.whitelabel.requests()).toEqual([]);
+    // Events are notifications: the bridge read each ticket back, and never wrote to the platform.
+    const platformRequests = rig.whitelabel.requests();
+    expect(platformRequests.filter((r) => r.method !== 'GET')).toEqual([]);
+    expect(new Set(platformRequests.map((r) => r.path.split('/').at(-1)))).toEqual(new Set(SEED_TICKET_IDS));
 
     inOrder = { zendesk: zendeskNormalised(rig), workflows: states };
   });

@@ -14,6 +14,7 @@ export function toCrmTicket(t: ZendeskTicket, comments: readonly CrmComment[]): 
     externalId: t.external_id ?? null,
     requesterId: t.requester_id,
     assigneeId: t.assignee_id ?? null,
+    updatedAt: t.updated_at ?? null,
     comments: [...comments].sort(byCreatedThenId),
   };
 }

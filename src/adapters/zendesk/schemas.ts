@@ -12,6 +12,8 @@ export const zendeskTicketSchema = z.object({
   external_id: z.string().nullish(),
   requester_id: integerId,
   assignee_id: integerId.nullish(),
+  /** The ticket's version for conditional writes (`safe_update` + `updated_stamp`). */
+  updated_at: z.string().nullish(),
 });
 
 export const zendeskCommentSchema = z.object({

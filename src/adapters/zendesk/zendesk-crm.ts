@@ -1,5 +1,5 @@
 import type { CrmComment, CrmStatus, CrmTicket, Requester } from '../../domain/ticket';
-import type { CommentAuthor, CrmPort, NewCrmTicket } from '../../ports/crm';
+import type { CommentAuthor, CrmPort, CrmWriteCondition, NewCrmTicket } from '../../ports/crm';
 import { IntegrationError } from '../../ports/errors';
 import { compareIds } from '../../domain/comments';
 import { findLandedComment, sameText, type DedupeWindow } from '../comment-dedupe';
@@ -98,7 +98,7 @@ export class ZendeskCrm implements CrmPort {
     crmTicketId: string,
     comment: { body: string; public: boolean; author: CommentAuthor },
     dedupe: { check: boolean } & DedupeWindow,
-  ): Promise<{ commentId: string; alreadyPresent: boolean }> {
+  ): Promise<{ commentId: string; alreadyPresent: boolean; version: string | null }> {
     const authorId = await this.authorId(crmTicketId, comment.author);
     if (dedupe.check) {
       const landed = findLandedComment(
@@ -106,28 +106,58 @@ export class ZendeskCrm implements CrmPort {
         (c) => c.authorId === authorId && c.public === comment.public && sameText(c.body, comment.body),
         dedupe,
       );
-      if (landed) return { commentId: landed.id, alreadyPresent: true };
+      // The version is unknown: others may have written after the landed comment.
+      if (landed) return { commentId: landed.id, alreadyPresent: true, version: null };
     }
     const res = await this.update(crmTicketId, {
       comment: { body: comment.body, public: comment.public, author_id: Number(authorId) },
     });
     const created = res.audit.events.find((e) => e.type === 'Comment');
     if (!created) throw invalid('PUT /tickets/{id}.json', 'the update audit has no Comment event');
-    return { commentId: created.id, alreadyPresent: false };
+    return { commentId: created.id, alreadyPresent: false, version: res.ticket.updated_at ?? null };
   }
 
-  async setStatus(crmTicketId: string, status: CrmStatus): Promise<void> {
+  /**
+   * A conditional write is `safe_update` with the version the decision was made from: Zendesk
+   * writes nothing if anyone changed the ticket since (409 `UpdateConflict`). When that version
+   * is unknown, a re-read stands in: the status and the agents' replies must be as decided from.
+   */
+  async setStatus(crmTicketId: string, status: CrmStatus, condition?: CrmWriteCondition): Promise<{ version: string | null }> {
     const change: Record<string, unknown> = { status };
-    if (NEEDS_ASSIGNEE.has(status)) {
+    let stamp = condition?.version ?? null;
+    if (NEEDS_ASSIGNEE.has(status) || (condition && stamp === null)) {
       const ticket = await this.readTicket(crmTicketId);
       if (ticket === null) throw notFound('GET /tickets/{id}.json');
+      if (condition) {
+        if (stamp !== null && !sameStamp(ticket.updated_at, stamp)) throw writeConflict('the ticket changed since it was read');
+        if (stamp === null) await this.checkUnchanged(ticket, status, condition);
+        stamp = ticket.updated_at ?? null;
+      }
       // Already there (e.g. a retry after the first attempt landed): writing again to a closed
       // ticket would be a 422, so it must be a no-op.
-      if (ticket.status === status) return;
-      if (ticket.assignee_id == null) change.assignee_id = Number(await this.bridgeUserId());
+      if (ticket.status === status) return { version: ticket.updated_at ?? null };
+      if (NEEDS_ASSIGNEE.has(status) && ticket.assignee_id == null) change.assignee_id = Number(await this.bridgeUserId());
     }
-    // Anything on a closed ticket is a 422 from Zendesk: surfaced as 'unprocessable', on purpose.
-    await this.update(crmTicketId, change);
+    if (condition && stamp !== null) Object.assign(change, { safe_update: true, updated_stamp: stamp });
+    try {
+      // Anything on a closed ticket is a 422 from Zendesk: surfaced as 'unprocessable', on purpose.
+      const res = await this.update(crmTicketId, change);
+      return { version: res.ticket.updated_at ?? null };
+    } catch (err) {
+      if (condition && err instanceof IntegrationError && err.kind === 'conflict') throw writeConflict('Zendesk refused the safe update');
+      throw err;
+    }
+  }
+
+  /** The re-read check of a condition without a version (see `CrmWriteCondition`). */
+  private async checkUnchanged(ticket: ZendeskTicket, target: CrmStatus, condition: CrmWriteCondition): Promise<void> {
+    if (ticket.status !== condition.status && ticket.status !== target) throw writeConflict('the status changed since it was read');
+    const excluded = new Set(condition.excludeIds);
+    const after = condition.afterCommentId;
+    const agentReplied = (await this.listComments(ticket.id)).some(
+      (c) => c.public && c.authorId !== ticket.requester_id && !excluded.has(c.id) && (after === null || compareIds(c.id, after) > 0),
+    );
+    if (agentReplied) throw writeConflict('an agent replied since it was read');
   }
 
   async setAssignee(crmTicketId: string, assigneeId: string | null): Promise<void> {
@@ -187,6 +217,15 @@ export class ZendeskCrm implements CrmPort {
 function zendeskRequester(r: Requester): { name: string; email?: string } {
   const name = r.name ?? (r.externalId ? `App user ${r.externalId}` : 'App user');
   return r.email ? { name, email: r.email } : { name };
+}
+
+/** Versions compare as instants: `2026-01-01T00:00:00Z` and `…00.000Z` are the same stamp. */
+function sameStamp(a: string | null | undefined, b: string): boolean {
+  return a != null && Date.parse(a) === Date.parse(b);
+}
+
+function writeConflict(detail: string): IntegrationError {
+  return new IntegrationError('write-conflict', 'zendesk', 'PUT /tickets/{id}.json', `zendesk PUT /tickets/{id}.json: ${detail}`, 409);
 }
 
 function notFound(operation: string): IntegrationError {

@@ -1,8 +1,10 @@
 /**
  * `POST /webhooks/whitelabel` — the white-label platform's ticketing events (created, updated,
- * assigned, resolved). Each carries the whole ticket, so the mapped ticket travels with the
- * signal as its snapshot; the workflow dedupes by `event_id` and ignores snapshots older
- * (`updated_at`) than the one it applied.
+ * assigned, resolved). Each carries the whole ticket, but the signal carries only the news
+ * that it changed: the workflow reads the ticket back through the platform's API, so a late or
+ * reordered event can never be applied over newer state, and no conversation travels through
+ * history (a long one would pass Temporal's payload limit). The workflow dedupes by `event_id`.
+ * The event is still validated whole, so a malformed one is refused here, naming the field.
  *
  * Order of checks: body size (413, before anything is buffered past the limit), signature over
  * the raw bytes (401), JSON (400), envelope (400 naming each field). Only then is Temporal
@@ -12,7 +14,6 @@
  * too, which is why every rejection says exactly what is wrong.
  */
 import express, { Router } from 'express';
-import { toSourceTicket } from '../../adapters/whitelabel/mapping';
 import { whitelabelEventSchema } from '../../adapters/whitelabel/schemas';
 import type { SourceNotification } from '../../workflows/definitions';
 import { SIGNATURE_TOLERANCE_MS } from '../auth';
@@ -91,7 +92,7 @@ export function whitelabelWebhookRouter(settings: WhitelabelWebhookSettings): Ro
           kind: event_type === 'whitelabel_ticket_created' ? 'created' : 'updated',
           eventId: event_id,
           receivedAt: new Date(now()).toISOString(),
-          snapshot: toSourceTicket(data.ticket),
+          snapshot: null,
         };
         const result = await gateway.notifySource('whitelabel', data.ticket.id, notification);
         setLogFields(res, { workflowId: result.workflowId, outcome: result.outcome });

@@ -34,6 +34,9 @@ const updateBody = z.object({
     status: z.enum(ZD_STATUSES).optional(),
     assignee_id: id.nullable().optional(),
     comment: z.object({ body: z.string(), public: z.boolean().optional(), author_id: id.optional() }).optional(),
+    // Update collisions: with `safe_update`, a ticket changed after `updated_stamp` is not written.
+    safe_update: z.boolean().optional(),
+    updated_stamp: z.string().optional(),
   }),
 });
 
@@ -86,7 +89,16 @@ export function zendeskRoutes(ctx: ZendeskRouteContext): Route[] {
       method: 'PUT',
       pattern: '/tickets/:id.json',
       handler: (req) => {
-        const change = parse(updateBody, req.body).ticket;
+        const { safe_update, updated_stamp, ...change } = parse(updateBody, req.body).ticket;
+        if (safe_update && updated_stamp !== undefined) {
+          const current = ticketOr404(req);
+          if (Date.parse(current.updated_at) !== Date.parse(updated_stamp)) {
+            throw new SimHttpError(409, {
+              error: 'UpdateConflict',
+              description: 'Safe Update prevented the update due to outdated ticket data. Please fetch the latest ticket data and try again.',
+            });
+          }
+        }
         const write = rules(() => ctx.store.update(Number(req.params.id), change, ctx.bridgeUser().id, 'web_service'));
         ctx.apiWrote(write);
         return { status: 200, body: { ticket: present(write.ticket), audit: write.audit } };
