@@ -81,8 +81,9 @@ export class TicketSync {
         await this.apply({ type: 'source-deleted', now: Date.now() }, null);
       } else if (this.rules.v3) {
         // Every notification, the timer and retries: both sides read, one decision.
+        const firedFor = work.solvedTimer ? memory.lifecycle.solvedTimerDeadline : null;
         await this.syncBoth();
-        if (work.solvedTimer) await this.closeIfUnconfirmed();
+        if (work.solvedTimer) await this.closeIfUnconfirmed(firedFor);
       } else if (work.source || work.snapshot || work.solvedTimer) {
         // The timer decides from a fresh read, never from a snapshot or from memory alone.
         await this.syncSource(work.solvedTimer ? null : work.snapshot);
@@ -154,10 +155,12 @@ export class TicketSync {
    * v3: the SOLVED timer, after both sides were just read: if the user neither confirmed nor
    * answered, close both sides, conditionally. A side that changed meanwhile is read again first.
    */
-  private async closeIfUnconfirmed(): Promise<void> {
+  private async closeIfUnconfirmed(firedFor: number | null): Promise<void> {
     for (let conflicts = 0; !this.memory.lifecycle.completed; ) {
+      // The timer fired for `firedFor`: still the deadline (nobody re-solved meanwhile), it is due.
+      const now = firedFor !== null && this.memory.lifecycle.solvedTimerDeadline === firedFor ? Math.max(Date.now(), firedFor) : Date.now();
       try {
-        return await this.apply({ type: 'solved-timer-fired', now: Date.now() }, null);
+        return await this.apply({ type: 'solved-timer-fired', now }, null);
       } catch (err) {
         if (!isWriteConflict(err) || ++conflicts > MAX_CONFLICTS_PER_SYNC) throw err;
         record(this.memory, 'received', `${writeConflictSide(err, this.input.source)} changed since it was read: reading both sides again`);

@@ -114,7 +114,9 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<Ticket
 
     if (!woken && rules.v2) {
       // Every deadline becomes work for the one sync below, inside its error handling.
-      const now = Date.now();
+      // v3: the timer that fired was armed for `deadline`, so whatever is due by then is due now,
+      // whatever the workflow clock says (a task that saw an older clock re-armed a fired timer).
+      const now = rules.v3 && deadline !== null ? Math.max(Date.now(), deadline) : Date.now();
       const { solvedTimerDeadline } = memory.lifecycle;
       if (solvedTimerDeadline !== null && now >= solvedTimerDeadline) {
         record(memory, 'timer', 'SOLVED timer fired: reading both sides before closing');

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { Worker } from '@temporalio/worker';
 import { WORKFLOWS_PATH } from '../../src/worker';
-import { SYNC_V2_PATCH } from '../../src/workflows/ticket-workflow';
+import { SYNC_V2_PATCH, SYNC_V3_PATCH } from '../../src/workflows/ticket-workflow';
 import { bundleWorkflows } from '../harness';
 
 const dir = join(__dirname, 'histories');
@@ -34,7 +34,8 @@ test.each(files)('%s replays against the current workflow code', async (file) =>
   expect(results[0].error).toBeUndefined();
   // The recording is a real flow, not an empty shell: it ran to its end (completed, or handed
   // over to a new run) after syncing.
-  expect(history.events!.length).toBeGreaterThan(30);
+  expect(history.events!.length).toBeGreaterThan(20);
+  expect(history.events!.filter((e) => e.activityTaskCompletedEventAttributes).length).toBeGreaterThan(2);
   const last = history.events!.at(-1)!;
   expect(last.workflowExecutionCompletedEventAttributes ?? last.workflowExecutionContinuedAsNewEventAttributes).toBeTruthy();
 }, 60_000);
@@ -50,6 +51,15 @@ function patchesIn(file: string): string[] {
   });
 }
 
-test.each(files)('%s follows the sync rules its name says (v2-* carry the sync-v2 marker, the others predate it)', (file) => {
-  expect(patchesIn(file).includes(SYNC_V2_PATCH)).toBe(file.startsWith('v2-'));
+test.each(files)('%s follows the sync rules its name says (v2-* carry sync-v2, v3-* sync-v2 and sync-v3, the others neither)', (file) => {
+  const patches = patchesIn(file);
+  expect(patches.includes(SYNC_V2_PATCH)).toBe(file.startsWith('v2-') || file.startsWith('v3-'));
+  expect(patches.includes(SYNC_V3_PATCH)).toBe(file.startsWith('v3-'));
+});
+
+test('every path has a v3 recording: timer, updates, continue-as-new, white-label, delete, "not resolved", assignee, adoption', () => {
+  const v3 = files.filter((f) => f.startsWith('v3-'));
+  for (const path of ['solved-timer', 'after-an-update', 'continue-as-new', 'whitelabel', 'deleted', 'not-resolved', 'assignee', 'adopted']) {
+    expect(v3.filter((f) => f.includes(path))).not.toEqual([]);
+  }
 });

@@ -2,8 +2,6 @@
  * `POST /webhooks/whitelabel` as the API mounts it (`API_ROUTERS`): signing secret, header,
  * signed-bytes recipe and body limit all come from the configuration (`WHITELABEL_*`).
  */
-import { toSourceTicket } from '../../src/adapters/whitelabel/mapping';
-import { whitelabelEventSchema } from '../../src/adapters/whitelabel/schemas';
 import { SEED_TICKET_UPDATED } from '../../src/simulators/whitelabel/seed-events';
 import { signatureHeaderValue } from '../../src/simulators/whitelabel/signing';
 import { FakeGateway, startApi, testConfig, WHITELABEL_SECRET, type RunningApi } from '../api/helpers';
