@@ -511,8 +511,9 @@ export function loadConfig(env: Env = process.env, options: LoadConfigOptions = 
   const whitelabelWebhook = {
     signatureHeader: whitelabelSignatureHeader,
     signedPayload: whitelabelSignedPayload,
-    // Events carry the whole ticket (every reply), so they get their own, larger limit.
-    bodyLimitBytes: r.withDefault('WHITELABEL_BODY_LIMIT', byteSize, '1mb'),
+    // Events carry the whole ticket (every reply), so they get their own, larger limit: a
+    // conversation of several MB must still be heard (only a notification goes on to Temporal).
+    bodyLimitBytes: r.withDefault('WHITELABEL_BODY_LIMIT', byteSize, '32mb'),
   };
   // Real tickets reach the ops API as soon as any remote is real.
   const opsApiToken = inbound('OPS_API_TOKEN', configured.length > 0, 'when CONNECT_API_URL, ZENDESK_API_URL or WHITELABEL_API_URL is set');

@@ -58,8 +58,14 @@ export function createActivities({ sources, crm, assignees = {} }: ActivityDeps)
         };
       }),
 
-    postSourceComment: ({ source: kind, ticketId, body, ...dedupe }) =>
-      mapFailures(() => source(kind).postSupportComment(ticketId, body, dedupeFor(dedupe))),
+    postSourceComment: ({ source: kind, ticketId, body, unlessClosed, ...dedupe }) =>
+      mapFailures(async () => {
+        const port = source(kind);
+        if (unlessClosed && (await port.fetchTicket(ticketId))?.status === 'CLOSED') {
+          throw new IntegrationError('write-conflict', kind, 'POST /tickets/{id}/comments', `${kind}: the user closed the ticket since it was read`, 409);
+        }
+        return port.postSupportComment(ticketId, body, dedupeFor(dedupe));
+      }),
 
     setSourceStatus: ({ source: kind, ticketId, status, condition }) =>
       mapFailures(async () => {

@@ -79,8 +79,12 @@ export interface TicketActivities {
   fetchSourceTicket(input: { source: SourceKind; ticketId: string }): Promise<SourceTicket | null>;
   /** What is new on the source since `window`; null when the source says 404. */
   readSourceTicket(input: { source: SourceKind; ticketId: string; window: ReadWindow }): Promise<SourceRead | null>;
+  /**
+   * `unlessClosed` (v3): re-read first, and make a ticket the user closed since the decision's read
+   * a 'write-conflict' (the reply becomes an internal note instead), never a comment on it.
+   */
   postSourceComment(
-    input: { source: SourceKind; ticketId: string; body: string } & CommentDedupe,
+    input: { source: SourceKind; ticketId: string; body: string; unlessClosed?: boolean } & CommentDedupe,
   ): Promise<{ commentId: string; alreadyPresent: boolean }>;
   /** With a `condition`, a 'write-conflict' failure when the user acted since the decision's read. */
   setSourceStatus(input: { source: SourceKind; ticketId: string; status: TicketStatus; condition?: SourceWriteCondition }): Promise<void>;

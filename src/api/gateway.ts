@@ -70,7 +70,7 @@ export type TicketUpdateResult =
   /** The workflow ran the update; its result. */
   | { outcome: 'completed'; workflowId: string; updateId: string; state: TicketStateView }
   /** Accepted (it will run) but not finished within the API's wait. */
-  | { outcome: 'accepted'; workflowId: string; updateId: string }
+  | { outcome: 'accepted'; workflowId: string; updateId: string; message?: string }
   /** Refused by the workflow's validator (or the handler failed), or the ticket workflow already completed. */
   | { outcome: 'rejected'; workflowId: string; message: string }
   | { outcome: 'not_found'; workflowId: string };

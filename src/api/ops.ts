@@ -112,7 +112,7 @@ export function opsRouter({ config, gateway }: AppDeps): Router {
             accepted: true,
             workflowId: result.workflowId,
             updateId: result.updateId,
-            message: `the workflow accepted the ${name} and is still running it; GET ${OPS_PATHS.ticket.replace(':source', source).replace(':ticketId', ticketId)} shows its progress`,
+            message: result.message ?? `the workflow accepted the ${name} and is still running it; GET ${OPS_PATHS.ticket.replace(':source', source).replace(':ticketId', ticketId)} shows its progress`,
           });
         case 'rejected':
           setLogFields(res, { reason: 'rejected by the workflow' });

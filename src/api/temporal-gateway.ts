@@ -107,7 +107,7 @@ export function createTemporalGateway(options: TemporalGatewayOptions): TicketWo
     return null;
   }
 
-  return {
+  const gateway: TicketWorkflowGateway = {
     async notifySource(source: SourceKind, sourceTicketId: string, notification: SourceNotification): Promise<SourceNotifyResult> {
       const workflowId = ticketWorkflowId(source, sourceTicketId);
       // The full settings, not just the deployment's overrides: see DEFAULT_WORKFLOW_SETTINGS.
@@ -157,8 +157,38 @@ export function createTemporalGateway(options: TemporalGatewayOptions): TicketWo
     },
 
     ...ops,
+
+    /**
+     * `resync` of a ticket whose workflow failed, was terminated or timed out starts a new run
+     * (as the ticket's next webhook would): it finds the CRM ticket already there and adopts it,
+     * sending only what is missing on either side. A completed ticket stays completed.
+     */
+    async updateTicket(source, sourceTicketId, update, updateOptions = {}) {
+      const result = await ops.updateTicket(source, sourceTicketId, update, updateOptions);
+      if (update.name !== 'resync' || result.outcome !== 'rejected') return result;
+      const description = await call('describe', () => client.workflow.getHandle(result.workflowId).describe());
+      if (!RESTARTABLE.has(description.status.name)) return result;
+      const notification: SourceNotification = {
+        kind: 'updated',
+        eventId: `resync/${updateOptions.updateId ?? description.runId}`,
+        receivedAt: new Date().toISOString(),
+        snapshot: null,
+      };
+      const started = await gateway.notifySource(source, sourceTicketId, notification);
+      if (started.outcome !== 'signalled') return result;
+      return {
+        outcome: 'accepted',
+        workflowId: result.workflowId,
+        updateId: '',
+        message: `the ticket's workflow was ${description.status.name.toLowerCase()}: a new run started, adopting the Zendesk ticket (only what is missing is sent)`,
+      };
+    },
   };
+  return gateway;
 }
+
+/** Workflow statuses a `resync` restarts from (a completed ticket never restarts). */
+const RESTARTABLE: ReadonlySet<string> = new Set(['FAILED', 'TERMINATED', 'TIMED_OUT']);
 
 /** Answers Temporal gives in the normal course of things: callers turn them into outcomes, not errors. */
 function isExpectedOutcome(err: unknown): boolean {

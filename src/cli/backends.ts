@@ -111,7 +111,7 @@ export function httpBackend(baseUrl: string, token: string | undefined, fetchImp
         case 200:
           return { outcome: 'completed', workflowId, updateId: '', state: json as TicketStateView };
         case 202:
-          return { outcome: 'accepted', workflowId, updateId: body.updateId ?? '' };
+          return { outcome: 'accepted', workflowId, updateId: body.updateId ?? '', ...(body.message !== undefined && { message: body.message }) };
         case 404:
           return { outcome: 'not_found', workflowId };
         case 409:

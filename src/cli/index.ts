@@ -202,7 +202,9 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
             io.stdout(
               values.json
                 ? `${JSON.stringify({ accepted: true, workflowId: result.workflowId, updateId: result.updateId }, null, 2)}\n`
-                : `${command} accepted by ${result.workflowId} and still running; see: ticket-bridge show ${source} ${ticketId}\n`,
+                : result.message !== undefined && result.updateId === ''
+                  ? `${command}: ${result.message}; see: ticket-bridge show ${source} ${ticketId}\n`
+                  : `${command} accepted by ${result.workflowId} and still running; see: ticket-bridge show ${source} ${ticketId}\n`,
             );
             return EXIT.ok;
           case 'rejected':

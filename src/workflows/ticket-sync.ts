@@ -488,6 +488,7 @@ export class TicketSync {
             source: input.source,
             ticketId: input.sourceTicketId,
             body: sourceBodyForAgentReply(effect.comment),
+            ...(this.rules.v3 && { unlessClosed: true }),
             afterCommentId: memory.sourceComments.cursor?.id ?? null,
             excludeIds: memory.sourceComments.ownIds,
             ...landedCheck,

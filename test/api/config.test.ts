@@ -113,7 +113,7 @@ describe('loadConfig', () => {
     expect(config.whitelabel).toBeNull();
     expect(config.generatedSecrets).toEqual(['WHITELABEL_WEBHOOK_SECRET']);
     expect(config.whitelabelWebhookSecret.length).toBeGreaterThanOrEqual(16);
-    expect(config.whitelabelWebhook).toEqual({ signatureHeader: 'X-Whitelabel-Signature', signedPayload: 'timestamp.body', bodyLimitBytes: 1024 * 1024 });
+    expect(config.whitelabelWebhook).toEqual({ signatureHeader: 'X-Whitelabel-Signature', signedPayload: 'timestamp.body', bodyLimitBytes: 32 * 1024 * 1024 });
   });
 
   it('keeps a given WHITELABEL_WEBHOOK_SECRET without the URL, and reads the assignee map then too', () => {
@@ -140,7 +140,7 @@ describe('loadConfig', () => {
     });
     expect(redactedConfig(config)).toMatchObject({
       whitelabel: { apiUrl: 'http://127.0.0.1:4010/v1', apiKey: '[redacted]', assignees: {} },
-      whitelabelWebhook: { signatureHeader: 'X-Whitelabel-Signature', signedPayload: 'timestamp.body', bodyLimitBytes: 1024 * 1024 },
+      whitelabelWebhook: { signatureHeader: 'X-Whitelabel-Signature', signedPayload: 'timestamp.body', bodyLimitBytes: 32 * 1024 * 1024 },
       generatedSecrets: [],
     });
   });
@@ -154,7 +154,7 @@ describe('loadConfig', () => {
       connect: null,
       zendesk: null,
       whitelabel: null,
-      whitelabelWebhook: { signatureHeader: 'X-Whitelabel-Signature', signedPayload: 'timestamp.body', bodyLimitBytes: 1024 * 1024 },
+      whitelabelWebhook: { signatureHeader: 'X-Whitelabel-Signature', signedPayload: 'timestamp.body', bodyLimitBytes: 32 * 1024 * 1024 },
       generatedSecrets: ['CONNECT_WEBHOOK_TOKEN', 'ZENDESK_WEBHOOK_SECRET', 'WHITELABEL_WEBHOOK_SECRET', 'OPS_API_TOKEN'],
       solvedAutoCloseAfterMs: 72 * 3_600_000,
       solvedReopenSourceStatus: 'PENDING',

@@ -213,7 +213,16 @@ describe('issue 10: read both sides, decide once, write only what is still true'
     await handle.terminate('scenario 4');
     await withoutConnectWebhooks(rig(), () => rig().connect.userComments(id, 'Second photo.'));
     await rig().zendesk.agentReplies(zd.id, 'Looks like a loose cable.');
-    // The next webhook starts a new run with empty memory: it adopts the Zendesk ticket.
+    // The operator's recovery: `resync` starts a new run with empty memory, which adopts the
+    // Zendesk ticket (the ticket's next webhook would do the same).
+    const res = await fetch(`${rig().api.url}/tickets/connect/${id}/resync`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${rig().apiConfig.opsApiToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ reason: 'terminated by mistake' }),
+    });
+    expect(res.status).toBe(202);
+    expect(await res.json()).toMatchObject({ accepted: true, message: expect.stringMatching(/was terminated: a new run started, adopting/) });
+    await eventually(() => expect(rig().connect.ticket(id)!.comments.map((c) => c.message)).toContain('Looks like a loose cable.'));
     await rig().connect.userComments(id, 'Third photo.');
     await eventually(() =>
       expect(rig().zendesk.comments(zd.id).map((c) => c.body)).toEqual([

@@ -89,7 +89,7 @@ export function rigApiConfig(payloadEncryption: PayloadEncryption = { mode: 'off
     connectWebhookToken: 'connect-webhook-token',
     zendeskWebhookSecret: 'zendesk-webhook-secret',
     whitelabelWebhookSecret: 'whitelabel-webhook-secret',
-    whitelabelWebhook: { signatureHeader: 'X-Whitelabel-Signature', signedPayload: 'timestamp.body', bodyLimitBytes: 1024 * 1024 },
+    whitelabelWebhook: { signatureHeader: 'X-Whitelabel-Signature', signedPayload: 'timestamp.body', bodyLimitBytes: 32 * 1024 * 1024 },
     opsApiToken: 'ops-token-0123456789',
     bodyLimitBytes: 100 * 1024,
     payloadEncryption,
