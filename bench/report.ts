@@ -1,0 +1,624 @@
+/**
+ * `npm run bench`: the performance report of issue 12, measured in one run against the official
+ * Temporal dev server (one server, one namespace per rig), printed as one markdown table with
+ * each figure next to its target. Numbers are printed, never asserted.
+ *
+ *   npx tsx bench/report.ts [--n=1000] [--concurrency=16] [--open=20] [--idle=1000] [--idle-budget-s=90]
+ *
+ *  - P1: `POST /webhooks/connect` → 202 vs a bare `client.workflow.signalWithStart` loop (same
+ *        options as the gateway, same id pattern, same concurrency, no worker in that namespace),
+ *        alternating rounds, as ratios.
+ *  - P2: history events, workflow tasks (failed, with causes), activities (reads/writes) and HTTP
+ *        requests per remote, for the standard lifecycle, one duplicate Connect notification on a
+ *        settled ticket, and the SOLVED-timer lifecycle; from the histories (every run of the
+ *        workflow id) and the simulators' request logs.
+ *  - P3: replay time of the standard lifecycle's history (`Worker.runReplayHistories`).
+ *  - P5: one reconciler round over the open tickets, run in-process with the production activity
+ *        code; remote requests from the simulators' logs, Temporal calls counted per gRPC method.
+ *  - P4: the production worker half in a child process (bench/worker-process.ts): RSS and heap
+ *        with --idle open idle tickets, and the sync latency of a ticket after a worker restart
+ *        (empty cache) next to the same ticket cached.
+ */
+import { fork } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { InterceptingCall, type Interceptor } from '@grpc/grpc-js';
+import { Client, Connection, WorkflowIdReusePolicy } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { Worker } from '@temporalio/worker';
+import { createReconcilerActivities, type ReconcileSummary } from '../src/activities/reconcile';
+import { ConnectSource } from '../src/adapters/connect';
+import { ZendeskCrm } from '../src/adapters/zendesk';
+import { ticketWorkflowId } from '../src/domain/ticket';
+import { startDevServer } from '../src/runtime/dev-server';
+import type { RequestLogEntry } from '../src/simulators/common/sim-server';
+import { WORKFLOWS_PATH } from '../src/worker';
+import {
+  DEFAULT_WORKFLOW_SETTINGS,
+  sourceChangedSignal,
+  TICKET_WORKFLOW_TYPE,
+  type SourceNotification,
+  type TicketWorkflowInput,
+} from '../src/workflows/definitions';
+import { TicketSourceKey, TicketStatusKey } from '../src/workflows/search-attributes';
+import { bundleWorkflows, eventually } from '../test/harness';
+import { CLAIMS_ENV, namespacePool, POOL_ENV } from '../test/harness/namespaces';
+import { startBridgeRig, type BridgeRig } from '../test/support/bridge-rig';
+import type { BenchWorkerSpec } from './worker-process';
+
+type History = temporal.api.history.v1.IHistory;
+
+const arg = (name: string, fallback: number): number => {
+  const hit = process.argv.find((a) => a.startsWith(`--${name}=`));
+  return hit ? Number(hit.split('=')[1]) : fallback;
+};
+const N = arg('n', 1000);
+const CONCURRENCY = arg('concurrency', 16);
+const OPEN_TICKETS = arg('open', 20);
+const IDLE_TICKETS = arg('idle', 1000);
+const IDLE_BUDGET_MS = arg('idle-budget-s', 90) * 1000;
+const SOLVED_AUTO_CLOSE_MS = 4_000;
+
+const log = (msg: string) => process.stderr.write(`[bench] ${msg}\n`);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function percentile(sorted: number[], p: number): number {
+  const index = Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1);
+  return sorted[Math.max(0, index)]!;
+}
+const median = (xs: number[]) => percentile([...xs].sort((a, b) => a - b), 50);
+
+// ---------------------------------------------------------------------------------------------
+// P1
+// ---------------------------------------------------------------------------------------------
+
+interface LoadResult {
+  count: number;
+  wallMs: number;
+  latencies: number[];
+}
+
+async function load(n: number, concurrency: number, op: (i: number) => Promise<void>): Promise<LoadResult> {
+  const latencies: number[] = [];
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      for (;;) {
+        const i = next++;
+        if (i >= n) return;
+        const t0 = performance.now();
+        await op(i);
+        latencies.push(performance.now() - t0);
+      }
+    }),
+  );
+  return { count: n, wallMs: performance.now() - started, latencies };
+}
+
+function merge(results: LoadResult[]) {
+  const latencies = results.flatMap((r) => r.latencies).sort((a, b) => a - b);
+  const count = results.reduce((a, r) => a + r.count, 0);
+  const wallMs = results.reduce((a, r) => a + r.wallMs, 0);
+  return { perSecond: (count / wallMs) * 1000, p50: percentile(latencies, 50), p99: percentile(latencies, 99), count };
+}
+
+async function measureIngestion(rig: BridgeRig) {
+  const url = `${rig.api.url}/webhooks/connect?auth_token=${rig.apiConfig.connectWebhookToken}`;
+  const webhook = (prefix: string) => async (i: number) => {
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ type: 'CREATE', ticketId: `${prefix}${i}` }),
+    });
+    await res.text();
+    if (res.status !== 202) throw new Error(`webhook answered ${res.status}`);
+  };
+  // What the gateway sends (src/api/temporal-gateway.ts notifySource), on the bridge's own client.
+  const raw = (prefix: string) => async (i: number) => {
+    const sourceTicketId = `${prefix}${i}`;
+    const input: TicketWorkflowInput = { source: 'connect', sourceTicketId, settings: { ...DEFAULT_WORKFLOW_SETTINGS } };
+    const notification: SourceNotification = { kind: 'created', eventId: null, receivedAt: new Date().toISOString(), snapshot: null };
+    await rig.client.workflow.signalWithStart(TICKET_WORKFLOW_TYPE, {
+      workflowId: ticketWorkflowId('connect', sourceTicketId),
+      taskQueue: rig.taskQueue,
+      args: [input],
+      signal: sourceChangedSignal,
+      signalArgs: [notification],
+      workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
+      typedSearchAttributes: [
+        { key: TicketSourceKey, value: 'connect' },
+        { key: TicketStatusKey, value: 'NEW' },
+      ],
+    });
+  };
+  log(`P1 warm-up`);
+  await load(200, CONCURRENCY, webhook('p1-warm-w-'));
+  await load(200, CONCURRENCY, raw('p1-warm-r-'));
+  const w: LoadResult[] = [];
+  const r: LoadResult[] = [];
+  for (let round = 0; round < 2; round++) {
+    log(`P1 round ${round + 1}/2: ${N} webhooks, ${N} raw signalWithStart, concurrency ${CONCURRENCY}`);
+    w.push(await load(N, CONCURRENCY, webhook(`p1-w${round}-`)));
+    r.push(await load(N, CONCURRENCY, raw(`p1-r${round}-`)));
+  }
+  return { webhook: merge(w), raw: merge(r) };
+}
+
+// ---------------------------------------------------------------------------------------------
+// P2
+// ---------------------------------------------------------------------------------------------
+
+/** Every run of a workflow id, oldest first (follows continued-as-new links backwards). */
+async function allRuns(client: Client, workflowId: string): Promise<History[]> {
+  const runs: History[] = [];
+  let runId: string | undefined;
+  for (;;) {
+    const history = await client.workflow.getHandle(workflowId, runId).fetchHistory();
+    runs.unshift(history);
+    const previous = history.events?.[0]?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId;
+    if (!previous) return runs;
+    runId = previous;
+  }
+}
+
+const historyLength = async (client: Client, workflowId: string) =>
+  (await allRuns(client, workflowId)).reduce((a, h) => a + (h.events?.length ?? 0), 0);
+
+/** Waits until the workflow's history stops growing (no task or activity in flight for `stableMs`). */
+async function quiescent(client: Client, workflowId: string, stableMs = 1_200): Promise<void> {
+  let last = -1;
+  let since = Date.now();
+  for (;;) {
+    const length = await historyLength(client, workflowId);
+    if (length !== last) {
+      last = length;
+      since = Date.now();
+    } else if (Date.now() - since >= stableMs) return;
+    await sleep(200);
+  }
+}
+
+const READ_ACTIVITIES = /^(read|fetch|get|find|list|crmBridgeUserId)/;
+
+interface Counts {
+  events: number;
+  runs: number;
+  workflowTasks: number;
+  failedTasks: number;
+  failedCauses: string[];
+  activities: number;
+  reads: number;
+  writes: number;
+  localActivities: number;
+  activityNames: Record<string, number>;
+}
+
+function countHistories(histories: History[], fromEvent = 0): Counts {
+  const events = histories.flatMap((h) => h.events ?? []).slice(fromEvent);
+  const activityNames: Record<string, number> = {};
+  const failedCauses: string[] = [];
+  let workflowTasks = 0;
+  let localActivities = 0;
+  for (const e of events) {
+    if (e.workflowTaskScheduledEventAttributes) workflowTasks++;
+    if (e.workflowTaskFailedEventAttributes) {
+      const cause = e.workflowTaskFailedEventAttributes.cause ?? 0;
+      failedCauses.push(String(temporal.api.enums.v1.WorkflowTaskFailedCause[cause] ?? cause).replace('WORKFLOW_TASK_FAILED_CAUSE_', ''));
+    }
+    const name = e.activityTaskScheduledEventAttributes?.activityType?.name;
+    if (name) activityNames[name] = (activityNames[name] ?? 0) + 1;
+    if (e.markerRecordedEventAttributes?.markerName === 'core_local_activity') localActivities++;
+  }
+  const all = Object.entries(activityNames);
+  const reads = all.filter(([n]) => READ_ACTIVITIES.test(n)).reduce((a, [, c]) => a + c, 0);
+  const activities = all.reduce((a, [, c]) => a + c, 0);
+  return {
+    events: events.length,
+    runs: histories.length,
+    workflowTasks,
+    failedTasks: failedCauses.length,
+    failedCauses,
+    activities,
+    reads,
+    writes: activities - reads,
+    localActivities,
+    activityNames,
+  };
+}
+
+interface Http {
+  zendesk: number;
+  zendeskGets: number;
+  connect: number;
+}
+
+function httpSince(rig: BridgeRig, mark: { zendesk: number; connect: number }): Http {
+  const zd: RequestLogEntry[] = rig.zendesk.requests().slice(mark.zendesk);
+  const cn: RequestLogEntry[] = rig.connect.requests().slice(mark.connect);
+  return { zendesk: zd.length, zendeskGets: zd.filter((e) => e.method === 'GET').length, connect: cn.length };
+}
+const markHttp = (rig: BridgeRig) => ({ zendesk: rig.zendesk.requests().length, connect: rig.connect.requests().length });
+
+let ticketSeq = 0;
+const newId = (tag: string) => `bench-${tag}-${process.pid}-${++ticketSeq}`;
+
+async function openTicket(rig: BridgeRig, id: string) {
+  await rig.connect.userCreatesTicket({ id, title: 'Meter reading looks wrong', description: 'My reading doubled overnight.' });
+  return rig.zendeskTicketFor(id);
+}
+
+async function standardLifecycle(rig: BridgeRig) {
+  const id = newId('std');
+  const wf = ticketWorkflowId('connect', id);
+  const mark = markHttp(rig);
+  const zd = await openTicket(rig, id);
+  await quiescent(rig.env.client, wf);
+  const agentReply = async (body: string) => {
+    await rig.zendesk.agentReplies(zd.id, body);
+    await eventually(() => {
+      if (!rig.connect.ticket(id)!.comments.some((c) => c.message === body)) throw new Error('reply not in Connect yet');
+    });
+    await quiescent(rig.env.client, wf);
+  };
+  const userReply = async (body: string) => {
+    await rig.connect.userComments(id, body);
+    await eventually(() => {
+      if (rig.zendesk.comments(zd.id).at(-1)?.body !== body) throw new Error('comment not in Zendesk yet');
+    });
+    await quiescent(rig.env.client, wf);
+  };
+  await agentReply('Could you send a photo of the meter?');
+  await userReply('Here it is: 10432 kWh');
+  await agentReply('Thanks, we are checking the billing run.');
+  await userReply('Any news?');
+  await rig.zendesk.agentSetsStatus(zd.id, 'solved');
+  // Confirm as soon as the app shows SOLVED (the rig's SOLVED timer is short, for the timer lifecycle).
+  await eventually(() => {
+    if (rig.connect.ticket(id)!.status !== 'SOLVED') throw new Error('not SOLVED in Connect yet');
+  });
+  await rig.connect.userConfirmsResolved(id);
+  const final = await rig.result(id);
+  await sleep(1_000); // late echoes of the final writes reach the API, which finds the workflow completed
+  const histories = await allRuns(rig.env.client, wf);
+  return { id, wf, counts: countHistories(histories), http: httpSince(rig, mark), histories, final: final.status };
+}
+
+async function duplicateNotification(rig: BridgeRig) {
+  const id = newId('dup');
+  const wf = ticketWorkflowId('connect', id);
+  await openTicket(rig, id);
+  await quiescent(rig.env.client, wf);
+  const before = await historyLength(rig.env.client, wf);
+  const mark = markHttp(rig);
+  const delivered = await rig.connect.sendWebhook({ type: 'CREATE', ticketId: id });
+  await quiescent(rig.env.client, wf);
+  const counts = countHistories(await allRuns(rig.env.client, wf), before);
+  return { id, counts, http: httpSince(rig, mark), status: delivered.map((d) => d.status).join(',') };
+}
+
+async function solvedTimerLifecycle(rig: BridgeRig) {
+  const id = newId('timer');
+  const wf = ticketWorkflowId('connect', id);
+  const mark = markHttp(rig);
+  const zd = await openTicket(rig, id);
+  await quiescent(rig.env.client, wf);
+  await rig.zendesk.agentAssigns(zd.id, rig.zendesk.agent.id);
+  await quiescent(rig.env.client, wf);
+  await rig.zendesk.agentReplies(zd.id, 'Fixed on our side.', { status: 'solved' });
+  const final = await rig.result(id);
+  await sleep(1_000);
+  const histories = await allRuns(rig.env.client, wf);
+  return { counts: countHistories(histories), http: httpSince(rig, mark), final: final.status };
+}
+
+// ---------------------------------------------------------------------------------------------
+// P3
+// ---------------------------------------------------------------------------------------------
+
+async function replayTime(histories: History[], workflowTasks: number) {
+  const workflowBundle = await bundleWorkflows(WORKFLOWS_PATH);
+  const once = async (copies: number) => {
+    const t0 = performance.now();
+    let i = 0;
+    const all = Array.from({ length: copies }, () => histories).flat();
+    for await (const result of Worker.runReplayHistories(
+      { workflowBundle },
+      all.map((history) => ({ workflowId: `replay-${i++}`, history })),
+    )) {
+      if (result.error) throw result.error;
+    }
+    return performance.now() - t0;
+  };
+  await once(1); // warm-up
+  const samples: number[] = [];
+  const fives: number[] = [];
+  for (let k = 0; k < 5; k++) {
+    samples.push(await once(1));
+    fives.push(await once(5));
+  }
+  const ms = median(samples);
+  const marginal = (median(fives) - ms) / 4;
+  return { ms, marginal, perActivation: marginal / workflowTasks };
+}
+
+
+// ---------------------------------------------------------------------------------------------
+// P4
+// ---------------------------------------------------------------------------------------------
+
+interface Mem {
+  rss: number;
+  heapUsed: number;
+  heapTotal: number;
+  external: number;
+}
+
+async function forkWorker(rig: BridgeRig) {
+  const spec: BenchWorkerSpec = {
+    temporalAddress: rig.env.address,
+    namespace: rig.env.namespace,
+    taskQueue: rig.taskQueue,
+    connect: { url: rig.connect.url, apiKey: rig.connect.apiKey },
+    zendesk: { apiUrl: rig.zendesk.apiUrl, email: 'bridge@example.test', apiToken: rig.zendesk.apiToken },
+    whitelabel: { url: rig.whitelabel.url, apiKey: rig.whitelabel.apiKey },
+  };
+  const child = fork(join(__dirname, 'worker-process.ts'), [], {
+    execArgv: ['--import', 'tsx', '--expose-gc'],
+    env: { ...process.env, BENCH_WORKER_SPEC: JSON.stringify(spec) },
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  });
+  await new Promise<void>((resolve, reject) => {
+    child.once('message', () => resolve());
+    child.once('exit', (code) => reject(new Error(`bench worker exited with ${code}`)));
+  });
+  const mem = () =>
+    new Promise<Mem>((resolve) => {
+      child.once('message', (m) => resolve(m as Mem));
+      child.send('mem');
+    });
+  const stop = () =>
+    new Promise<void>((resolve) => {
+      if (child.exitCode !== null) return resolve();
+      child.once('exit', () => resolve());
+      child.send('stop');
+    });
+  return { mem, stop, pid: child.pid };
+}
+
+/** Waits until neither simulator has received a request for `quietMs`. */
+async function remotesQuiet(rig: BridgeRig, quietMs: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = -1;
+  let since = Date.now();
+  while (Date.now() < deadline) {
+    const n = rig.zendesk.requests().length + rig.connect.requests().length;
+    if (n !== last) {
+      last = n;
+      since = Date.now();
+    } else if (Date.now() - since >= quietMs) return;
+    await sleep(250);
+  }
+}
+
+async function idleWorkerMemory(count: number, budgetMs: number) {
+  const rig = await startBridgeRig({ inProcessWorker: false });
+  let worker = await forkWorker(rig);
+  try {
+    const before = await worker.mem();
+    log(`P4: opening ${count} idle tickets (budget ${budgetMs / 1000} s)`);
+    const deadline = Date.now() + budgetMs;
+    const ids: string[] = [];
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: 16 }, async () => {
+        while (next < count && Date.now() < deadline) {
+          const id = newId('idle');
+          next++;
+          ids.push(id);
+          await rig.connect.userCreatesTicket({ id, title: 'Idle ticket', description: 'Waiting for an agent.' });
+        }
+      }),
+    );
+    await eventually(
+      () => {
+        if (rig.zendesk.tickets().length < ids.length && Date.now() < deadline + 60_000) throw new Error('not all mirrored yet');
+      },
+      { timeoutMs: 120_000, intervalMs: 500 },
+    );
+    await remotesQuiet(rig, 3_000, 60_000);
+    const mirrored = rig.zendesk.tickets().length;
+    const after = await worker.mem();
+
+    // A ticket not in the cache: a fresh worker (empty cache) syncs a user comment.
+    await worker.stop();
+    worker = await forkWorker(rig);
+    const target = ids[Math.floor(ids.length / 2)]!;
+    const zdId = rig.zendesk.ticketByExternalId(`connect:${target}`)!.id;
+    const syncLatency = async (body: string) => {
+      const t0 = performance.now();
+      await rig.connect.userComments(target, body);
+      await eventually(
+        () => {
+          if (rig.zendesk.comments(zdId).at(-1)?.body !== body) throw new Error('not synced');
+        },
+        { timeoutMs: 30_000, intervalMs: 10 },
+      );
+      return performance.now() - t0;
+    };
+    const uncachedMs = await syncLatency('first words after a worker restart');
+    await remotesQuiet(rig, 1_000, 10_000);
+    const cachedMs = await syncLatency('and a second comment, now cached');
+    return { opened: ids.length, mirrored, before, after, uncachedMs, cachedMs };
+  } finally {
+    await worker.stop();
+    await rig.teardown();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// P5
+// ---------------------------------------------------------------------------------------------
+
+async function reconcilerRound(rig: BridgeRig, openCount: number) {
+  log(`P5: opening ${openCount} tickets`);
+  const ids = Array.from({ length: openCount }, () => newId('open'));
+  await Promise.all(ids.map((id) => openTicket(rig, id)));
+  for (const id of ids) await quiescent(rig.env.client, ticketWorkflowId('connect', id), 500);
+  const grpcCalls: Record<string, number> = {};
+  const counter: Interceptor = (options, nextCall) => {
+    const method = String(options.method_definition.path).split('/').at(-1)!;
+    grpcCalls[method] = (grpcCalls[method] ?? 0) + 1;
+    return new InterceptingCall(nextCall(options));
+  };
+  const connection = await Connection.connect({ address: rig.env.address, interceptors: [counter] });
+  const client = new Client({ connection, namespace: rig.env.namespace });
+  // Visibility is eventually consistent: wait until every open ticket is listed.
+  const openQuery = `WorkflowType = "${TICKET_WORKFLOW_TYPE}" AND ExecutionStatus = "Running"`;
+  await eventually(
+    async () => {
+      const { count } = await rig.env.client.workflow.count(openQuery);
+      if (count < openCount) throw new Error(`visibility lists ${count} open tickets`);
+    },
+    { timeoutMs: 30_000 },
+  );
+  for (const k of Object.keys(grpcCalls)) delete grpcCalls[k];
+  const acts = createReconcilerActivities({
+    client,
+    sources: { connect: new ConnectSource({ baseUrl: rig.connect.url, apiKey: rig.connect.apiKey }), whitelabel: undefined },
+    crm: new ZendeskCrm({ baseUrl: rig.zendesk.apiUrl, email: 'bridge@example.test', apiToken: rig.zendesk.apiToken }),
+  });
+  const mark = markHttp(rig);
+  const t0 = performance.now();
+  const summary: ReconcileSummary = await new MockActivityEnvironment().run(acts.reconcileOpenTickets);
+  const ms = performance.now() - t0;
+  const http = httpSince(rig, mark);
+  await connection.close();
+  return { summary, http, grpcCalls, ms };
+}
+
+// ---------------------------------------------------------------------------------------------
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  // One dev server for the whole run, a pool of namespaces (one per rig), as test/harness/global-setup.ts.
+  const pool = namespacePool(4);
+  const server = await startDevServer({ port: 0, headless: true, namespaces: pool });
+  process.env.TEMPORAL_ADDRESS = server.address;
+  process.env[POOL_ENV] = pool.join(',');
+  process.env[CLAIMS_ENV] = mkdtempSync(join(tmpdir(), 'ticket-bridge-bench-ns-'));
+  log(`Temporal dev server ${server.cli.version} at ${server.address}`);
+
+  const rows: string[][] = [];
+  const row = (area: string, figure: string, measured: string, target: string) => rows.push([area, figure, measured, target]);
+  const ratio = (x: number) => `${x.toFixed(2)}×`;
+  let lifecycle: Awaited<ReturnType<typeof standardLifecycle>> | undefined;
+
+  try {
+    // P1: its own rig (own namespace), with no worker at all: nothing polls while it is measured.
+    const ingestRig = await startBridgeRig({ inProcessWorker: false });
+    try {
+      const p1 = await measureIngestion(ingestRig);
+      const { webhook: w, raw: r } = p1;
+      row('P1', `ingestion throughput, webhook→202 vs raw (${w.count} each, concurrency ${CONCURRENCY})`,
+        `${ratio(w.perSecond / r.perSecond)} (${w.perSecond.toFixed(0)}/s vs ${r.perSecond.toFixed(0)}/s)`, '≥ 0.8×');
+      row('P1', 'ingestion p50 latency vs raw', `${ratio(w.p50 / r.p50)} (${w.p50.toFixed(1)} ms vs ${r.p50.toFixed(1)} ms)`, '≤ 1.5×');
+      row('P1', 'ingestion p99 latency vs raw', `${ratio(w.p99 / r.p99)} (${w.p99.toFixed(1)} ms vs ${r.p99.toFixed(1)} ms)`, '—');
+    } finally {
+      await ingestRig.teardown();
+    }
+
+    const rig = await startBridgeRig({ workflowSettings: { solvedAutoCloseAfterMs: SOLVED_AUTO_CLOSE_MS } });
+    try {
+      log('P2: standard lifecycle');
+      lifecycle = await standardLifecycle(rig);
+      const s = lifecycle.counts;
+      const causes = (c: Counts) => (c.failedCauses.length ? ` (${c.failedCauses.join(', ')})` : '');
+      row('P2 standard', 'history events (all runs)', `${s.events} (${s.runs} run${s.runs > 1 ? 's' : ''}), ended ${lifecycle.final}`, '≤ 80');
+      row('P2 standard', 'workflow tasks', `${s.workflowTasks}`, '—');
+      row('P2 standard', 'failed workflow tasks', `${s.failedTasks}${causes(s)}`, '0');
+      row('P2 standard', 'activities (reads / writes)', `${s.activities} (${s.reads} / ${s.writes}), local activities ${s.localActivities}`, '—');
+      row('P2 standard', 'Zendesk requests (GETs)', `${lifecycle.http.zendesk} (${lifecycle.http.zendeskGets} GET)`, '≤ 12');
+      row('P2 standard', 'Connect requests', `${lifecycle.http.connect}`, '—');
+
+      log('P2: duplicate notification');
+      const dup = await duplicateNotification(rig);
+      const d = dup.counts;
+      row('P2 duplicate', 'history events of one duplicate Connect webhook', `${d.events} (webhook answered ${dup.status})`, '≤ 4');
+      row('P2 duplicate', 'workflow tasks / failed', `${d.workflowTasks} / ${d.failedTasks}${causes(d)}`, '—');
+      row('P2 duplicate', 'activities (reads / writes)', `${d.activities} (${d.reads} / ${d.writes})`, '—');
+      row('P2 duplicate', 'requests: Connect / Zendesk (GETs)', `${dup.http.connect} / ${dup.http.zendesk} (${dup.http.zendeskGets} GET)`,
+        '1 read of the notifying side only (Connect 1, Zendesk 0)');
+
+      log('P2: SOLVED-timer lifecycle');
+      const timer = await solvedTimerLifecycle(rig);
+      const t = timer.counts;
+      row('P2 SOLVED timer', `history events (create, assign, solve, ${SOLVED_AUTO_CLOSE_MS / 1000} s timer), ended ${timer.final}`, `${t.events} (${t.runs} run${t.runs > 1 ? 's' : ''})`, '—');
+      row('P2 SOLVED timer', 'workflow tasks / failed', `${t.workflowTasks} / ${t.failedTasks}${causes(t)}`, '—');
+      row('P2 SOLVED timer', 'activities (reads / writes)', `${t.activities} (${t.reads} / ${t.writes})`, '—');
+      row('P2 SOLVED timer', 'requests: Zendesk (GETs) / Connect', `${timer.http.zendesk} (${timer.http.zendeskGets} GET) / ${timer.http.connect}`, '—');
+
+      log('P3: replay');
+      const replay = await replayTime(lifecycle.histories, s.workflowTasks);
+      row('P3', 'replay of the standard lifecycle (median of 5, incl. replay-worker start)',
+        `${replay.ms.toFixed(0)} ms; per extra history in the same replay worker ${replay.marginal.toFixed(0)} ms (${replay.perActivation.toFixed(2)} ms per workflow task)`, '—');
+
+      const p5 = await reconcilerRound(rig, OPEN_TICKETS);
+      const checked = p5.summary.checked || 1;
+      const perTicket = (x: number) => (x / checked).toFixed(2);
+      const temporalCalls = Object.entries(p5.grpcCalls).map(([m, c]) => `${m} ${c}`).join(', ');
+      row('P5', `reconciler round over ${p5.summary.checked} open tickets: Zendesk requests per ticket`,
+        `${perTicket(p5.http.zendesk)} (${p5.http.zendesk} total, ${p5.http.zendeskGets} GET)`, '≤ 0.1');
+      row('P5', 'Connect requests per ticket', `${perTicket(p5.http.connect)} (${p5.http.connect} total)`, '—');
+      row('P5', 'Temporal calls per ticket', `${perTicket(Object.values(p5.grpcCalls).reduce((a, b) => a + b, 0))} (${temporalCalls})`, 'no per-ticket query');
+      row('P5', 'round duration', `${p5.ms.toFixed(0)} ms`, '—');
+
+      const routes = (entries: RequestLogEntry[]) => {
+        const by: Record<string, number> = {};
+        for (const e of entries) by[e.route] = (by[e.route] ?? 0) + 1;
+        return JSON.stringify(by);
+      };
+      log(`all Zendesk requests by route: ${routes(rig.zendesk.requests())}`);
+      log(`all Connect requests by route: ${routes(rig.connect.requests())}`);
+      log(`activities, standard lifecycle: ${JSON.stringify(s.activityNames)}`);
+      log(`activities, duplicate: ${JSON.stringify(d.activityNames)}`);
+      log(`activities, SOLVED timer: ${JSON.stringify(t.activityNames)}`);
+      log(`reconciler summary: ${JSON.stringify(p5.summary)}`);
+    } finally {
+      await rig.teardown();
+    }
+
+    const mib = (b: number) => `${(b / 2 ** 20).toFixed(0)} MiB`;
+    const p4 = await idleWorkerMemory(IDLE_TICKETS, IDLE_BUDGET_MS);
+    row('P4', `worker process (production worker half, default cache) with ${p4.mirrored} open idle tickets (asked ${IDLE_TICKETS}; 5,000 and 10,000 not run: time budget)`,
+      `RSS ${mib(p4.after.rss)}, heap used ${mib(p4.after.heapUsed)} (at 0 tickets: RSS ${mib(p4.before.rss)}, heap ${mib(p4.before.heapUsed)}); ` +
+      `≈ ${((p4.after.rss - p4.before.rss) / Math.max(1, p4.mirrored) / 1024).toFixed(0)} KiB RSS per ticket`,
+      '≤ 1 GiB RSS at 10,000 (explicit cache bound)');
+    row('P4', `notification→sync latency, ticket not in the cache (fresh worker, user comment → Zendesk), among ${p4.mirrored} open`,
+      `${p4.uncachedMs.toFixed(0)} ms (same ticket, cached: ${p4.cachedMs.toFixed(0)} ms)`, '≤ 1 s');
+  } finally {
+    await server.stop();
+  }
+
+  const header = ['area', 'figure', 'measured', 'target'];
+  const lines = [
+    `ticket-bridge bench — ${new Date().toISOString()} — Temporal dev server ${server.cli.version} (in memory), ` +
+      `node ${process.version}, ${(await import('node:os')).cpus().length} CPUs, run took ${((Date.now() - started) / 1000).toFixed(0)} s`,
+    '',
+    `| ${header.join(' | ')} |`,
+    `|${header.map(() => '---').join('|')}|`,
+    ...[...rows].sort((a, b) => a[0].slice(0, 2).localeCompare(b[0].slice(0, 2))).map((r) => `| ${r.map((c) => c.replace(/\|/g, '\\|')).join(' | ')} |`),
+    '',
+  ];
+  process.stdout.write(lines.join('\n'));
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    process.stderr.write(`${err instanceof Error ? err.stack : String(err)}\n`);
+    process.exit(1);
+  },
+);
