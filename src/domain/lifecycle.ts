@@ -308,7 +308,8 @@ function onBothRead(state: LifecycleState, source: SourceSide, crm: CrmSide, now
   const fromSource = onSourceRead(state, source.ticket, source.newComments, now, settings);
   const fromCrm = onCrmRead(state, crm.status, crm.newAgentReplies, now, settings);
   const comments = [...fromSource.effects, ...fromCrm.effects].filter((e) => !isStatusWrite(e));
-  const crmWins = sourceNews && crmNews ? Date.parse(crm.updatedAt) >= Date.parse(source.ticket.updatedAt) : crmNews;
+  const at = humanActionAt(state, source, crm);
+  const crmWins = sourceNews && crmNews ? at.crm >= at.source : crmNews;
   const winner = crmWins ? fromCrm : fromSource;
 
   // Where each side should end up: what the winner wrote there, else (when both had news) the
@@ -330,6 +331,23 @@ function onBothRead(state: LifecycleState, source: SourceSide, crm: CrmSide, now
   plan.crmStatus(crmTarget);
   plan.sourceStatus(sourceTarget);
   return plan.done();
+}
+
+/**
+ * When each side's news happened, as closely as the reads tell: the newest new comment by a person
+ * (the user's, an agent's reply) when the status did not change, else the ticket's `updatedAt`.
+ * A ticket's `updatedAt` also moves with the bridge's own writes, so a comment's time is the
+ * better witness whenever there is one.
+ */
+function humanActionAt(state: LifecycleState, source: SourceSide, crm: CrmSide): { source: number; crm: number } {
+  const newest = (times: string[]) => (times.length === 0 ? null : Math.max(...times.map((t) => Date.parse(t))));
+  const userAt = newest(source.newComments.filter((c) => c.author === 'USER').map((c) => c.createdAt));
+  const agentAt = newest(crm.newAgentReplies.map((c) => c.createdAt));
+  const sourceStatusChanged = source.ticket.status !== state.sourceStatus;
+  return {
+    source: !sourceStatusChanged && userAt !== null ? userAt : Date.parse(source.ticket.updatedAt),
+    crm: crm.status === state.crmStatus && agentAt !== null ? agentAt : Date.parse(crm.updatedAt),
+  };
 }
 
 function isStatusWrite(effect: Effect): boolean {

@@ -134,13 +134,14 @@ describe('both sides changed: the later human action wins', () => {
   });
 
   test('a user reply after the agent set pending reopens it in the CRM', () => {
+    const lateComment = { ...userComment, createdAt: LATER };
     const { state, effects } = bothRead(
       linked('OPEN'),
-      { status: 'OPEN', updatedAt: LATER, comments: [userComment] },
+      { status: 'OPEN', updatedAt: LATER, comments: [lateComment] },
       { status: 'pending', updatedAt: EARLIER },
     );
     expect(effects).toEqual([
-      { type: 'crm-user-comment', comment: userComment },
+      { type: 'crm-user-comment', comment: lateComment },
       { type: 'set-crm-status', status: 'open' },
     ]);
     expect(state.status).toBe('OPEN');
@@ -159,6 +160,18 @@ describe('both sides changed: the later human action wins', () => {
     ]);
     expect(state.status).toBe('PENDING');
   });
+});
+
+test('the comments’ own times order the two sides, not a ticket’s updatedAt that the bridge’s writes moved', () => {
+  // The agent replied (11:00) before the user did (11:30), but Zendesk's updated_at is the latest
+  // (12:00: the bridge wrote to it since). The user's reply is the later human action.
+  const { state, effects } = bothRead(
+    linked('OPEN'),
+    { status: 'OPEN', updatedAt: LATER, comments: [{ ...userComment, createdAt: LATER }] },
+    { status: 'open', newAgentReplies: [{ ...agentReply, createdAt: EARLIER }], updatedAt: '2026-03-01T12:00:00Z' },
+  );
+  expect(state.status).toBe('OPEN');
+  expect(effects.filter((e) => e.type === 'set-source-status')).toEqual([]);
 });
 
 describe('one side changed: that side decides, as a read of it alone would', () => {
