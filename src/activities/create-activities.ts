@@ -6,6 +6,7 @@ import { crmFingerprint, sourceFingerprint } from '../domain/fingerprints';
 import type { SourceKind, SourceTicket, TicketStatus } from '../domain/ticket';
 import type { CrmPort } from '../ports/crm';
 import type { TicketSourcePort } from '../ports/ticket-source';
+import { findLandedComment, sameText } from '../adapters/comment-dedupe';
 import { IntegrationError } from '../ports/errors';
 import { mapFailures } from './failures';
 import type { CommentDedupe, SourceWriteCondition, TicketActivities } from './types';
@@ -61,10 +62,18 @@ export function createActivities({ sources, crm, assignees = {} }: ActivityDeps)
     postSourceComment: ({ source: kind, ticketId, body, unlessClosed, ...dedupe }) =>
       mapFailures(async () => {
         const port = source(kind);
-        if (unlessClosed && (await port.fetchTicket(ticketId))?.status === 'CLOSED') {
+        const window = dedupeFor(dedupe);
+        const fresh = unlessClosed ? await port.fetchTicket(ticketId) : null;
+        if (fresh?.status === 'CLOSED') {
+          // An earlier attempt may have landed the reply before the user closed: then it was
+          // delivered, and it is the bridge's own comment (never a note, never an echo).
+          const landed = window.check
+            ? findLandedComment(fresh.comments, (c) => c.author === 'SUPPORT' && sameText(c.body, body), window)
+            : undefined;
+          if (landed) return { commentId: landed.id, alreadyPresent: true };
           throw new IntegrationError('write-conflict', kind, 'POST /tickets/{id}/comments', `${kind}: the user closed the ticket since it was read`, 409);
         }
-        return port.postSupportComment(ticketId, body, dedupeFor(dedupe));
+        return port.postSupportComment(ticketId, body, window);
       }),
 
     setSourceStatus: ({ source: kind, ticketId, status, condition }) =>

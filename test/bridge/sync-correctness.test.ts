@@ -275,6 +275,22 @@ describe('issue 10: read both sides, decide once, write only what is still true'
     expect(rig().connect.requests().filter((r) => r.method !== 'GET').length).toBe(appWritesBefore);
   });
 
+  test('1. a reply that landed before the user closed is delivered: no echo, no "did not reach" note', async () => {
+    // Found by the fault suite's interleaved track: the retry's closed-ticket check ran before its
+    // "did my first attempt land?" check.
+    const { id, zd } = await openTicket(rig());
+    const reply = 'Which app version do you use?';
+    // The post of the reply lands in the app, its answer is lost; the retry waits ≥ 1 s.
+    const drop = rig().connect.fault({ kind: 'drop-after-write', match: 'POST /tickets/:id/comment', times: 1 });
+    await rig().zendesk.agentReplies(zd.id, reply);
+    await eventually(() => expect(drop.hits).toBe(1), { intervalMs: 5 });
+    // The user sees the reply and closes the ticket before the bridge's retry.
+    await rig().connect.userConfirmsResolved(id);
+    await eventually(() => expect(rig().zendesk.ticket(zd.id)!.status).toBe('closed'), { timeoutMs: 60_000 });
+    expect(rig().connect.ticket(id)!.comments.filter((c) => c.message === reply)).toHaveLength(1);
+    expect(rig().zendesk.comments(zd.id).filter((c) => !c.public)).toEqual([]);
+  });
+
   test("10. a public reply written in Zendesk with the bridge's own API user reaches the app", async () => {
     const { id, zd } = await openTicket(rig());
     await rig().zendesk.agentReplies(zd.id, 'Sent from the admin account.', { agentId: rig().zendesk.bridgeUser.id });
