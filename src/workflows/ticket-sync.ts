@@ -75,7 +75,7 @@ export class TicketSync {
     try {
       if (work.closeReason !== null) {
         // v3: what is still to mirror travels first; the close then reads nothing new.
-        if (this.rules.v3 && !work.deleted) await this.syncBoth();
+        if (this.rules.v3 && !work.deleted) await this.syncBeforeClose();
         if (!memory.lifecycle.completed) await this.apply({ type: 'operator-closed', reason: work.closeReason, now: Date.now() }, null);
       } else if (work.deleted) {
         await this.apply({ type: 'source-deleted', now: Date.now() }, null);
@@ -151,6 +151,17 @@ export class TicketSync {
     }
   }
 
+  /** What is still to mirror travels before an operator's close; a sync that fails does not hold the close back. */
+  private async syncBeforeClose(): Promise<void> {
+    try {
+      await this.syncBoth();
+    } catch (err) {
+      const failure = SyncFailure.from(err);
+      if (!failure) throw err;
+      record(this.memory, 'failed', `${failure.operation}: ${failure.type} (closing anyway, as the operator asked)`);
+    }
+  }
+
   /**
    * v3: the SOLVED timer, after both sides were just read: if the user neither confirmed nor
    * answered, close both sides, conditionally. A side that changed meanwhile is read again first.
@@ -199,23 +210,18 @@ export class TicketSync {
     };
     this.observed = { sourceStatus: source.ticket.status, sourceCursor: source.cursor, crmStatus: crm.status, crmCursor: crm.cursor };
     const decision = decide(memory.lifecycle, observation, this.lifecycleSettings());
-    const unwritten = new Set<string>(decision.effects.filter((e) => e.type === 'set-crm-status' || e.type === 'set-source-status').map((e) => e.type));
+    if (crm.status === 'closed' && source.newComments.some((c) => c.author === 'USER')) {
+      const ids = source.newComments.filter((c) => c.author === 'USER').map((c) => c.id);
+      addNote(memory, `Zendesk ticket ${memory.crm!.ticketId} is closed: user comment(s) ${ids.join(', ')} could not reach it.`);
+    }
     try {
+      // On a failure or a conflict, the lifecycle stays where it was before this decision (plus
+      // the status writes that landed, see perform): what the decision read as news is news
+      // again on the next read, and a CLOSED is decided again, not taken as done.
       for (const effect of decision.effects) {
         const written = await this.perform(effect, source.ticket);
-        unwritten.delete(effect.type);
         record(memory, 'synced', describeEffect(effect, this.input.source, written));
       }
-    } catch (err) {
-      if (isWriteConflict(err)) {
-        memory.lifecycle = {
-          ...decision.state,
-          crmStatus: unwritten.has('set-crm-status') ? null : decision.state.crmStatus,
-          sourceStatus: unwritten.has('set-source-status') ? null : decision.state.sourceStatus,
-        };
-        this.onStep();
-      }
-      throw err;
     } finally {
       this.observed = null;
     }
@@ -244,15 +250,17 @@ export class TicketSync {
     const [create, ...rest] = decision.effects;
     if (create?.type !== 'create-crm-ticket') throw new Error('an unlinked ticket decides a create first');
     const created = await writeActivities.ensureCrmTicket(this.newCrmTicket(source.ticket, create.status));
-    memory.crm = { ticketId: created.id, requesterId: created.requesterId, bridgeUserId: null };
-    memory.crmVersion = created.updatedAt ?? null;
+    const link = { ticketId: created.id, requesterId: created.requesterId, bridgeUserId: null };
     if (created.found) {
+      // Linked only once adopted: a failed adoption is retried whole, never half-remembered.
       const adopted = await activities.adoptCrmTicket({
         source: this.input.source,
         ticketId: this.input.sourceTicketId,
         crmTicketId: created.id,
         requesterId: created.requesterId,
       });
+      memory.crm = link;
+      memory.crmVersion = created.updatedAt ?? null;
       memory.sourceComments = adopted.sourceComments;
       memory.crmComments = adopted.crmComments;
       // Nothing is known of what either side showed last: both reads are news, the later wins.
@@ -265,6 +273,8 @@ export class TicketSync {
       this.onStep();
       return true;
     }
+    memory.crm = link;
+    memory.crmVersion = created.updatedAt ?? null;
     memory.crmComments.cursor = firstCursor(created.comments) ?? memory.crmComments.cursor;
     record(memory, 'synced', describeEffect(create, this.input.source, created.id));
     memory.lifecycle = { ...memory.lifecycle, linked: true, crmStatus: created.status };

@@ -291,6 +291,17 @@ describe('issue 10: read both sides, decide once, write only what is still true'
     expect(rig().zendesk.comments(zd.id).filter((c) => !c.public)).toEqual([]);
   });
 
+  test("8. a conflict on the close is news: the ticket is read again and closed, not taken as closed", async () => {
+    const { id, zd, handle } = await openTicket(rig());
+    await solved(rig(), id, zd.id);
+    // Zendesk refuses the close once as an update collision (someone touched the ticket).
+    rig().zendesk.fault({ kind: 'error', status: 409, match: 'PUT /tickets/:id.json', times: 1 });
+    await rig().connect.userConfirmsResolved(id);
+    expect(await handle.result()).toMatchObject({ status: 'CLOSED', completed: true });
+    expect(rig().zendesk.ticket(zd.id)!.status).toBe('closed');
+    expect((await rig().state(id)).timeline.map((e) => e.detail)).toContain('Zendesk changed since it was read: reading both sides again');
+  });
+
   test("10. a public reply written in Zendesk with the bridge's own API user reaches the app", async () => {
     const { id, zd } = await openTicket(rig());
     await rig().zendesk.agentReplies(zd.id, 'Sent from the admin account.', { agentId: rig().zendesk.bridgeUser.id });

@@ -128,14 +128,14 @@ export class ZendeskCrm implements CrmPort {
     if (NEEDS_ASSIGNEE.has(status) || (condition && stamp === null)) {
       const ticket = await this.readTicket(crmTicketId);
       if (ticket === null) throw notFound('GET /tickets/{id}.json');
+      // Already there (e.g. a retry after the first attempt landed): done, whatever the stamp
+      // says — writing again to a closed ticket would be a 422, and it is the bridge's own write.
+      if (ticket.status === status) return { version: ticket.updated_at ?? null };
       if (condition) {
         if (stamp !== null && !sameStamp(ticket.updated_at, stamp)) throw writeConflict('the ticket changed since it was read');
         if (stamp === null) await this.checkUnchanged(ticket, status, condition);
         stamp = ticket.updated_at ?? null;
       }
-      // Already there (e.g. a retry after the first attempt landed): writing again to a closed
-      // ticket would be a 422, so it must be a no-op.
-      if (ticket.status === status) return { version: ticket.updated_at ?? null };
       if (NEEDS_ASSIGNEE.has(status) && ticket.assignee_id == null) change.assignee_id = Number(await this.bridgeUserId());
     }
     if (condition && stamp !== null) Object.assign(change, { safe_update: true, updated_stamp: stamp });
@@ -144,7 +144,12 @@ export class ZendeskCrm implements CrmPort {
       const res = await this.update(crmTicketId, change);
       return { version: res.ticket.updated_at ?? null };
     } catch (err) {
-      if (condition && err instanceof IntegrationError && err.kind === 'conflict') throw writeConflict('Zendesk refused the safe update');
+      if (condition && err instanceof IntegrationError && err.kind === 'conflict') {
+        // A retry whose first attempt landed (its answer lost) carries the stamp from before it.
+        const now = await this.readTicket(crmTicketId);
+        if (now?.status === status) return { version: now.updated_at ?? null };
+        throw writeConflict('Zendesk refused the safe update');
+      }
       throw err;
     }
   }
