@@ -162,13 +162,17 @@ describe('the sandbox state file', () => {
         await tick();
       }
     })();
-    const total = 300;
+    // Changes keep coming until the reader has seen enough of the file (at least 300 of them and
+    // half a second), so a loaded machine gets a longer stream, never a weaker check.
+    const enough = () => reads > 10 && [...counts].some((n) => n > 0);
     const started = Date.now();
-    for (let i = 0; i < total; i++) {
-      const { ticket } = await r.sandbox.connect.userCreatesTicket({ title: `t${i}`, description: 'd' });
+    let total = 0;
+    while (total < 300 || Date.now() < started + 500 || (!enough() && Date.now() < started + 15_000)) {
+      const { ticket } = await r.sandbox.connect.userCreatesTicket({ title: `t${total}`, description: 'd' });
       await r.sandbox.connect.userComments(ticket.id, 'c');
-      // Spread over about half a second: several write windows.
-      while (Date.now() < started + (i * 500) / total) await tick();
+      total++;
+      // About 600 changes a second: several write windows, each with many changes.
+      while (Date.now() < started + (total * 500) / 300) await tick();
     }
     await r.stop();
     reading = false;
