@@ -32,8 +32,13 @@ describe('simulator snapshots', () => {
     expect(changes).toBe(counted + 1);
 
     const restored = keep(await ConnectSimulator.start({ apiKey: 'k', snapshot: viaJson(connectSnapshotSchema, sim.toSnapshot()) }));
-    expect(await (await call(restored, 'GET', `/tickets/${ticket.id}`)).json()).toEqual(await (await call(sim, 'GET', `/tickets/${ticket.id}`)).json());
+    // The same ticket, but for the origin in its attachments' download URLs (a new port).
+    const read = async (s: ConnectSimulator): Promise<unknown> => JSON.parse((await (await call(s, 'GET', `/tickets/${ticket.id}`)).text()).replaceAll(s.url, 'ORIGIN'));
+    expect(await read(restored)).toEqual(await read(sim));
     expect(restored.ticket(ticket.id)!.comments[0]!.attachments).toEqual(['a.png']);
+    // And the file's bytes, through the URL the restored API lists.
+    const [fileUrl] = ((await (await call(restored, 'GET', `/tickets/${ticket.id}`)).json()) as { comments: { attachments: string[] }[] }).comments[0]!.attachments;
+    expect(await (await fetch(fileUrl!)).text()).toBe('png');
     expect(restored.toSnapshot()).toEqual(sim.toSnapshot());
   });
 

@@ -6,16 +6,29 @@
 export type FaultKind =
   /** Answer late (e.g. past the client's timeout). Combines with any other fault. */
   | 'latency'
-  /** Answer with an error status (default 503) without touching state. */
+  /**
+   * Answer with an error status (default 503) without touching state. On an upload route, with
+   * `afterBytes`, only after reading that much of the body (a 5xx mid-stream), then the
+   * connection is closed.
+   */
   | 'error'
   /** 429 with `Retry-After` (seconds, or an HTTP date string). */
   | 'rate-limit'
-  /** Destroy the socket before anything happens: the client sees a dropped connection. */
+  /**
+   * Destroy the socket before anything happens: the client sees a dropped connection. On an
+   * upload route, with `afterBytes`, only after reading that much of the body (dies mid-stream).
+   */
   | 'drop'
   /** Apply the request (state changes, webhooks fire), then destroy the socket: the write landed, the response is lost. */
   | 'drop-after-write'
   /** 200 with a body that is not JSON: a broken proxy or a truncated answer. */
-  | 'malformed';
+  | 'malformed'
+  /**
+   * Answer as a signed URL past its expiry does (the simulator's `expiredResponse`, default a
+   * plain 403), whatever its signature says: an upload URL that expired between being handed out
+   * and being used.
+   */
+  | 'expired';
 
 export interface FaultSpec {
   kind: FaultKind;
@@ -31,6 +44,11 @@ export interface FaultSpec {
   status?: number;
   /** rate-limit: the `Retry-After` value (default 1 second). */
   retryAfter?: number | string;
+  /**
+   * drop / error on an upload route (one that streams its body): read this many bytes of the
+   * request body first, so the client has started sending its file when it fails.
+   */
+  afterBytes?: number;
 }
 
 export interface FaultHandle {

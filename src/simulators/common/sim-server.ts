@@ -1,5 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Transform, pipeline, type Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Faults } from './faults';
 
@@ -18,11 +19,20 @@ export interface SimRequest {
   query: URLSearchParams;
   headers: http.IncomingHttpHeaders;
   body: unknown;
+  /**
+   * Routes with `stream: true`: the request body, unread (`body` is then undefined). It errors
+   * when the client goes away mid-upload, so a handler that stores only at its end never keeps
+   * half a file.
+   */
+  stream?: Readable;
 }
 
 export interface SimResponse {
   status: number;
+  /** JSON, unless `bytes` is set. */
   body?: unknown;
+  /** Sent as they are (file downloads); set the content type in `headers`. */
+  bytes?: Buffer;
   headers?: Record<string, string>;
 }
 
@@ -32,8 +42,16 @@ export interface Route {
   pattern: string;
   /** Routes that do their own authorisation (signed URLs) set false. Default true. */
   auth?: boolean;
-  /** Hand the body over as text instead of parsing JSON (file uploads). */
+  /** Hand the body over as text instead of parsing JSON. */
   rawBody?: boolean;
+  /**
+   * Hand the body over unread, as `req.stream` (file uploads: binary, up to tens of MB, and
+   * faults can fail them mid-stream). The request log shows `{ bytes }` received, kept current
+   * while the body streams in, never the content.
+   */
+  stream?: boolean;
+  /** The pattern is a path from the origin, not under `prefix` (Zendesk's attachment `content_url`). */
+  atRoot?: boolean;
   handler: (req: SimRequest) => SimResponse | Promise<SimResponse>;
 }
 
@@ -72,6 +90,8 @@ export interface SimServerOptions {
   /** Headers never kept in the request log. */
   secretHeaders: string[];
   now: () => Date;
+  /** The answer to a signed URL past its expiry (fault kind 'expired'); default a 403 with `errorBody(403)`. */
+  expiredResponse?: (path: string) => SimResponse;
 }
 
 export class SimServer {
@@ -107,10 +127,14 @@ export class SimServer {
     const { prefix = '', faults, now } = this.options;
     const url = new URL(req.url ?? '/', 'http://sim');
     const method = req.method ?? 'GET';
-    const path = url.pathname.startsWith(prefix) ? url.pathname.slice(prefix.length) : url.pathname;
-    const raw = await readBody(req);
-    const found = url.pathname.startsWith(prefix) ? this.route(method, path) : null;
+    const underPrefix = url.pathname.startsWith(prefix);
+    const path = underPrefix ? url.pathname.slice(prefix.length) : url.pathname;
+    const found = this.route(method, underPrefix ? path : null, url.pathname);
+    const streamed = found?.route.stream === true;
+    // An upload's body is left to its handler (or to a fault that fails it part-way).
+    const raw = streamed ? '' : await readBody(req);
     const routeKey = `${method} ${found ? found.route.pattern : path}`;
+    const received = { bytes: 0 };
     const entry: RequestLogEntry = {
       at: now().toISOString(),
       method,
@@ -118,27 +142,43 @@ export class SimServer {
       route: routeKey,
       query: Object.fromEntries(url.searchParams),
       headers: this.loggableHeaders(req.headers),
-      body: safeJson(raw),
+      body: streamed ? received : safeJson(raw),
       status: 'dropped',
     };
     this.log.push(entry);
+    const stream = streamed ? counted(req, received) : undefined;
+    // Answered without reading all of an upload (a refusal, a fault): the rest is read and dropped,
+    // as Node does for other unread bodies, so the connection stays usable.
+    if (stream) res.once('finish', () => stream.resume());
 
     const fault = faults.take(routeKey);
     if (fault.delayMs > 0) await sleep(fault.delayMs);
     const outcome = fault.outcome;
-    if (outcome?.kind === 'drop') return void req.socket.destroy();
+    if (outcome?.kind === 'drop') {
+      if (stream && outcome.afterBytes !== undefined) await readAtLeast(stream, outcome.afterBytes);
+      return void req.socket.destroy();
+    }
     if (outcome?.kind === 'malformed') return this.send(res, entry, { status: 200, body: '<html>upstream' }, true);
     if (outcome?.kind === 'error') {
       const status = outcome.status ?? 503;
-      return this.send(res, entry, { status, body: this.options.errorBody(status, path) });
+      const response = { status, body: this.options.errorBody(status, path) };
+      if (!stream || outcome.afterBytes === undefined) return this.send(res, entry, response);
+      // Part of the file in, then the error, then the connection goes: the rest is never read.
+      await readAtLeast(stream, outcome.afterBytes);
+      res.once('finish', () => req.socket.destroy());
+      return this.send(res, entry, { ...response, headers: { connection: 'close' } });
     }
     if (outcome?.kind === 'rate-limit') {
       const retryAfter = String(outcome.retryAfter ?? 1);
       const body = this.options.errorBody(429, path);
       return this.send(res, entry, { status: 429, body, headers: { 'retry-after': retryAfter } });
     }
+    if (outcome?.kind === 'expired') {
+      const expired = this.options.expiredResponse?.(path) ?? { status: 403, body: this.options.errorBody(403, path) };
+      return this.send(res, entry, expired);
+    }
 
-    const response = await this.respond(found, method, path, url, req.headers, raw);
+    const response = await this.respond(found, method, path, url, req.headers, raw, stream);
     if (outcome?.kind === 'drop-after-write') return void req.socket.destroy();
     this.send(res, entry, response);
   }
@@ -150,6 +190,7 @@ export class SimServer {
     url: URL,
     headers: http.IncomingHttpHeaders,
     raw: string,
+    stream: Readable | undefined,
   ): Promise<SimResponse> {
     const { authenticate, errorBody } = this.options;
     if (found?.route.auth !== false) {
@@ -158,25 +199,29 @@ export class SimServer {
     }
     if (!found) return { status: 404, body: errorBody(404, path) };
     let body: unknown = raw;
-    if (!found.route.rawBody) {
+    if (!found.route.rawBody && !found.route.stream) {
       try {
         body = raw === '' ? undefined : JSON.parse(raw);
       } catch {
         return { status: 400, body: errorBody(400, path) };
       }
     }
+    if (found.route.stream) body = undefined;
     try {
-      return await found.route.handler({ method, path, params: found.params, query: url.searchParams, headers, body });
+      return await found.route.handler({ method, path, params: found.params, query: url.searchParams, headers, body, stream });
     } catch (err) {
       if (err instanceof SimHttpError) return { status: err.status, body: err.body ?? errorBody(err.status, path) };
       throw err;
     }
   }
 
-  private route(method: string, path: string): { route: Route; params: Record<string, string> } | null {
+  /** `path` is under the prefix (null when the request is not), `fullPath` from the origin. */
+  private route(method: string, path: string | null, fullPath: string): { route: Route; params: Record<string, string> } | null {
     for (const { route, regex, names } of this.compiled) {
       if (route.method !== method) continue;
-      const m = regex.exec(path);
+      const candidate = route.atRoot ? fullPath : path;
+      if (candidate === null) continue;
+      const m = regex.exec(candidate);
       if (m) return { route, params: Object.fromEntries(names.map((n, i) => [n, decodeURIComponent(m[i + 1]!)])) };
     }
     return null;
@@ -184,6 +229,11 @@ export class SimServer {
 
   private send(res: http.ServerResponse, entry: RequestLogEntry, r: SimResponse, rawText = false): void {
     entry.status = r.status;
+    if (r.bytes) {
+      const headers = { 'content-type': 'application/octet-stream', 'content-length': String(r.bytes.length), ...r.headers };
+      res.writeHead(r.status, headers);
+      return void res.end(r.bytes);
+    }
     const text = r.body === undefined ? '' : rawText ? String(r.body) : JSON.stringify(r.body);
     res.writeHead(r.status, { 'content-type': 'application/json; charset=utf-8', ...r.headers });
     res.end(text);
@@ -215,6 +265,41 @@ async function readBody(req: http.IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks).toString('utf8');
+}
+
+/** The request body as it streams in, counted into `received` (the request log's view of an upload). */
+function counted(req: http.IncomingMessage, received: { bytes: number }): Readable {
+  const counter = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      received.bytes += chunk.length;
+      done(null, chunk);
+    },
+  });
+  // A client that goes away mid-body errors the handler's stream (never a silent short file).
+  pipeline(req, counter, () => {});
+  return counter;
+}
+
+/** Reads (and discards) at least `n` bytes of `stream`, or all of it if shorter; leaves it paused. */
+function readAtLeast(stream: Readable, n: number): Promise<void> {
+  return new Promise((resolve) => {
+    let seen = 0;
+    const done = () => {
+      stream.off('data', onData);
+      stream.off('end', done);
+      stream.off('error', done);
+      stream.pause();
+      resolve();
+    };
+    const onData = (chunk: Buffer) => {
+      seen += chunk.length;
+      if (seen >= n) done();
+    };
+    if (n <= 0) return resolve();
+    stream.on('data', onData);
+    stream.once('end', done);
+    stream.once('error', done);
+  });
 }
 
 function safeJson(raw: string): unknown {

@@ -2,7 +2,8 @@ import { Faults, matches, type FaultHandle, type FaultSpec } from '../common/fau
 import { SimServer, type RequestLogEntry } from '../common/sim-server';
 import type { OnChange } from '../common/snapshot';
 import { WebhookOutbox, type WebhookDelivery } from '../common/webhooks';
-import { connectErrorBody, connectRoutes } from './routes';
+import { DEFAULT_MAX_UPLOAD_BYTES } from '../common/uploads';
+import { connectErrorBody, connectRoutes, expiredError, fileUrl, presentComment, presentTicket } from './routes';
 import type { ConnectSnapshot } from './snapshot';
 import {
   ConnectStore,
@@ -37,6 +38,17 @@ export interface ConnectSimulatorOptions {
   snapshot?: ConnectSnapshot;
   /** Told after every change to the tickets (not of webhooks, faults or the request log). */
   onChange?: OnChange;
+  /** How long an attachment upload URL is valid. Default 15 minutes, as the API documents. */
+  uploadUrlTtlMs?: number;
+  /** Largest file an upload URL takes; more is a 413. Undocumented for Connect: default 50 MB. */
+  maxUploadBytes?: number;
+}
+
+/** A file the app user attaches to a comment. */
+export interface ConnectFile {
+  fileName: string;
+  contentType: string;
+  bytes: Buffer;
 }
 
 type Delivered = WebhookDelivery<ConnectWebhook>[];
@@ -51,6 +63,8 @@ export class ConnectSimulator {
   readonly webhooks: WebhookOutbox<ConnectWebhook>;
   notifyOn: 'user' | 'all';
   webhookUrl: string | undefined;
+  uploadUrlTtlMs: number;
+  maxUploadBytes: number;
   private readonly store: ConnectStore;
   private readonly server: SimServer;
   private origin = '';
@@ -60,6 +74,8 @@ export class ConnectSimulator {
     this.apiKey = options.apiKey ?? 'connect-sim-key';
     this.notifyOn = options.notifyOn ?? 'user';
     this.webhookUrl = options.webhookUrl;
+    this.uploadUrlTtlMs = options.uploadUrlTtlMs ?? 15 * 60 * 1000;
+    this.maxUploadBytes = options.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES;
     this.faults = new Faults(() => now().getTime());
     this.store = new ConnectStore(now, options.tenantId ?? 'tenant-sim', {
       snapshot: options.snapshot?.store,
@@ -76,6 +92,10 @@ export class ConnectSimulator {
           if (this.notifyOn === 'all') this.webhooks.emitInBackground({ type: 'UPDATE', ticketId: t.id });
         },
         origin: () => this.origin,
+        now,
+        signingKey: () => this.signingKey(),
+        uploadUrlTtlMs: () => this.uploadUrlTtlMs,
+        maxUploadBytes: () => this.maxUploadBytes,
       }),
       faults: this.faults,
       authenticate: (headers, path) =>
@@ -83,6 +103,7 @@ export class ConnectSimulator {
       errorBody: (status, path) => connectErrorBody(status, path, now()),
       secretHeaders: ['clevergy-api-key', 'authorization'],
       now,
+      expiredResponse: () => ({ status: 403, body: expiredError() }),
     });
   }
 
@@ -110,17 +131,22 @@ export class ConnectSimulator {
     return { ticket: clone(ticket), webhooks: await this.notify('CREATE', ticket.id) };
   }
 
-  /** A reply from the app; the platform moves the ticket to OPEN (the guide's flow) unless told otherwise. */
+  /**
+   * A reply from the app; the platform moves the ticket to OPEN (the guide's flow) unless told
+   * otherwise. Its `attachments` are uploaded before the webhook goes, as the app does. The
+   * comment returned lists them as the API does: download URLs.
+   */
   async userComments(
     ticketId: string,
     message: string,
-    opts: { status?: ConnectStatus } = {},
+    opts: { status?: ConnectStatus; attachments?: readonly ConnectFile[] } = {},
   ): Promise<{ comment: ConnectCommentRecord; webhooks: Delivered }> {
     const ticket = this.mustGet(ticketId);
     if (ticket.status === 'CLOSED') throw new Error(`ticket ${ticketId} is CLOSED: the app allows no replies`);
     const comment = this.store.addComment(ticket, 'USER', message);
+    for (const f of opts.attachments ?? []) this.store.addAttachment(comment, f.fileName, { contentType: f.contentType, bytes: Buffer.from(f.bytes) });
     this.store.setStatus(ticket, opts.status ?? 'OPEN');
-    return { comment: clone(comment), webhooks: await this.notify('UPDATE', ticketId) };
+    return { comment: this.present(comment), webhooks: await this.notify('UPDATE', ticketId) };
   }
 
   async userSetsStatus(ticketId: string, status: ConnectStatus): Promise<{ webhooks: Delivered }> {
@@ -150,9 +176,27 @@ export class ConnectSimulator {
 
   // --- inspection ---------------------------------------------------------------------------
 
+  /** A ticket as stored: each comment's `attachments` are the file names (the API shows URLs, see `apiTicket`). */
   ticket(id: string): ConnectTicketRecord | undefined {
     const t = this.store.get(id);
     return t && clone(t);
+  }
+
+  /** A ticket as `GET /tickets/{id}` shows it: attachments as download URLs. */
+  apiTicket(id: string): ConnectTicketRecord | undefined {
+    const t = this.store.get(id);
+    return t && clone(presentTicket(this.routeContext(), t));
+  }
+
+  /** The bytes and type of a comment's attachment; undefined when it has none by that name. */
+  attachment(commentId: number, fileName: string): { contentType: string; bytes: Buffer } | undefined {
+    const f = this.store.file(commentId, fileName);
+    return f && { contentType: f.contentType, bytes: Buffer.from(f.bytes) };
+  }
+
+  /** Where a comment's attachment is downloaded (what its `attachments` lists on the API). */
+  attachmentUrl(commentId: number, fileName: string): string {
+    return fileUrl(this.routeContext(), commentId, fileName);
   }
 
   tickets(): ConnectTicketRecord[] {
@@ -177,6 +221,19 @@ export class ConnectSimulator {
   /** Shorthand for `faults.add`. */
   fault(spec: FaultSpec): FaultHandle {
     return this.faults.add(spec);
+  }
+
+  private present(comment: ConnectCommentRecord): ConnectCommentRecord {
+    return clone(presentComment(this.routeContext(), comment));
+  }
+
+  private routeContext() {
+    return { origin: () => this.origin, signingKey: () => this.signingKey() };
+  }
+
+  /** Derived from the API key: stable across restarts, so URLs handed out before one still work. */
+  private signingKey(): string {
+    return `connect-sim-files:${this.apiKey}`;
   }
 
   private notify(type: ConnectWebhook['type'], ticketId: string): Promise<Delivered> {

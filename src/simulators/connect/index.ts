@@ -1,5 +1,5 @@
 export { ConnectSimulator } from './connect-simulator';
-export type { ConnectSimulatorOptions, ConnectWebhook } from './connect-simulator';
+export type { ConnectFile, ConnectSimulatorOptions, ConnectWebhook } from './connect-simulator';
 export type { ConnectCommentRecord, ConnectStatus, ConnectTicketRecord, NewConnectTicket } from './store';
 export { connectSnapshotSchema } from './snapshot';
 export type { ConnectSnapshot } from './snapshot';

@@ -38,6 +38,14 @@ export interface ConnectTicketRecord {
 export type NewConnectTicket = Pick<ConnectTicketRecord, 'title' | 'description'> &
   Partial<Pick<ConnectTicketRecord, 'id' | 'tenantId' | 'userId' | 'houseId' | 'contractId' | 'equipmentId' | 'alertId'>>;
 
+/** A file uploaded to a comment's signed URL: its name is what the comment's `attachments` lists. */
+export interface ConnectFileRecord {
+  commentId: number;
+  name: string;
+  contentType: string;
+  bytes: Buffer;
+}
+
 export interface ConnectStoreOptions {
   /** Start from this state instead of empty. */
   snapshot?: ConnectStoreSnapshot;
@@ -46,6 +54,8 @@ export interface ConnectStoreOptions {
 
 export class ConnectStore {
   private readonly tickets = new Map<string, ConnectTicketRecord>();
+  /** By `${commentId}/${name}`. */
+  private readonly files = new Map<string, ConnectFileRecord>();
   private nextTicket = 1001;
   // Starts just below 100 so ids soon cross a digit boundary: "100" < "99" as text, which
   // catches any client comparing comment ids as strings.
@@ -63,12 +73,14 @@ export class ConnectStore {
       for (const t of snapshot.tickets) this.tickets.set(t.id, t);
       this.nextTicket = snapshot.next.ticket;
       this.nextComment = snapshot.next.comment;
+      for (const { base64, ...f } of snapshot.files) this.files.set(fileKey(f.commentId, f.name), { ...f, bytes: Buffer.from(base64, 'base64') });
     }
   }
 
-  /** A copy of everything, as plain data. */
+  /** A copy of everything, as plain data (files as base64: see `ConnectStoreSnapshot`'s `files`). */
   toSnapshot(): ConnectStoreSnapshot {
-    return structuredClone({ tickets: this.all(), next: { ticket: this.nextTicket, comment: this.nextComment } });
+    const files = [...this.files.values()].map(({ bytes, ...f }) => ({ ...f, base64: bytes.toString('base64') }));
+    return { ...structuredClone({ tickets: this.all(), next: { ticket: this.nextTicket, comment: this.nextComment } }), files };
   }
 
   /** The id `create` gives the next ticket that brings none of its own. */
@@ -119,10 +131,19 @@ export class ConnectStore {
     return comment;
   }
 
-  /** A file uploaded to the comment's signed URL. */
-  addAttachment(comment: ConnectCommentRecord, fileName: string): void {
-    comment.attachments.push(fileName);
+  /**
+   * A file uploaded to the comment's signed URL. The same name again replaces the bytes (a PUT to
+   * the same object, as storage behind signed URLs does): the comment lists each name once.
+   */
+  addAttachment(comment: ConnectCommentRecord, fileName: string, file: { contentType: string; bytes: Buffer }): void {
+    if (!comment.attachments.includes(fileName)) comment.attachments.push(fileName);
+    this.files.set(fileKey(comment.id, fileName), { commentId: comment.id, name: fileName, ...file });
     this.changed();
+  }
+
+  /** The bytes behind one of a comment's attachments. */
+  file(commentId: number, name: string): ConnectFileRecord | undefined {
+    return this.files.get(fileKey(commentId, name));
   }
 
   setStatus(ticket: ConnectTicketRecord, status: ConnectStatus): void {
@@ -140,8 +161,14 @@ export class ConnectStore {
   }
 
   delete(id: string): boolean {
+    const ticket = this.tickets.get(id);
+    for (const c of ticket?.comments ?? []) for (const name of c.attachments) this.files.delete(fileKey(c.id, name));
     const deleted = this.tickets.delete(id);
     if (deleted) this.changed();
     return deleted;
   }
+}
+
+function fileKey(commentId: number, name: string): string {
+  return `${commentId}/${name}`;
 }

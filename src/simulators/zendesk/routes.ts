@@ -1,7 +1,19 @@
 import { z } from 'zod';
 import { SimHttpError, type Route, type SimRequest, type SimResponse } from '../common/sim-server';
 import { IdempotencyCache, MAX_KEY_LENGTH } from './idempotency';
-import { ZD_STATUSES, ZendeskRuleError, type ZdTicket, type ZdUser, type ZdWriteResult, type ZendeskStore } from './store';
+import { readUpload } from '../common/uploads';
+import {
+  ZD_STATUSES,
+  UPLOAD_TTL_MS,
+  ZendeskRuleError,
+  type ZdAttachment,
+  type ZdAudit,
+  type ZdComment,
+  type ZdTicket,
+  type ZdUser,
+  type ZdWriteResult,
+  type ZendeskStore,
+} from './store';
 
 export interface ZendeskRouteContext {
   store: ZendeskStore;
@@ -12,6 +24,28 @@ export interface ZendeskRouteContext {
   /** The API user wrote something (webhooks, when echoes are on). Must not wait for receivers. */
   apiWrote(write: ZdWriteResult): void;
   idempotency: IdempotencyCache;
+  /** The simulator's origin, for attachments' `content_url`. */
+  origin(): string;
+  /** Largest file `POST /uploads.json` takes (Zendesk: 50 MB); more is a 413. */
+  maxUploadBytes(): number;
+}
+
+/** An attachment as Zendesk shows it, `content_url` served by the simulator (same auth as the API). */
+export function presentAttachment(store: ZendeskStore, origin: string, a: ZdAttachment) {
+  const token = store.uploadOf(a.id)?.token ?? 'gone';
+  const content_url = `${origin}/attachments/token/${token}/?name=${encodeURIComponent(a.file_name)}`;
+  return { id: a.id, file_name: a.file_name, content_url, content_type: a.content_type, size: a.size, inline: false };
+}
+
+export function presentComment(store: ZendeskStore, origin: string, c: ZdComment) {
+  return { ...c, attachments: c.attachments.map((a) => presentAttachment(store, origin, a)) };
+}
+
+function presentAudit(store: ZendeskStore, origin: string, audit: ZdAudit) {
+  const events = audit.events.map((e) =>
+    e.type === 'Comment' ? { ...e, attachments: e.attachments.map((a) => presentAttachment(store, origin, a)) } : e,
+  );
+  return { ...audit, events };
 }
 
 const id = z.union([z.number().int(), z.string().regex(/^\d+$/).transform(Number)]);
@@ -19,7 +53,7 @@ const id = z.union([z.number().int(), z.string().regex(/^\d+$/).transform(Number
 const createBody = z.object({
   ticket: z.object({
     subject: z.string().default(''),
-    comment: z.object({ body: z.string(), public: z.boolean().optional() }),
+    comment: z.object({ body: z.string(), public: z.boolean().optional(), uploads: z.array(z.string()).optional() }),
     requester: z.object({ name: z.string(), email: z.string().nullish() }).optional(),
     requester_id: id.optional(),
     external_id: z.string().nullish(),
@@ -33,7 +67,9 @@ const updateBody = z.object({
   ticket: z.object({
     status: z.enum(ZD_STATUSES).optional(),
     assignee_id: id.nullable().optional(),
-    comment: z.object({ body: z.string(), public: z.boolean().optional(), author_id: id.optional() }).optional(),
+    comment: z
+      .object({ body: z.string(), public: z.boolean().optional(), author_id: id.optional(), uploads: z.array(z.string()).optional() })
+      .optional(),
     // Update collisions: with `safe_update`, a ticket changed after `updated_stamp` is not written.
     safe_update: z.boolean().optional(),
     updated_stamp: z.string().optional(),
@@ -74,7 +110,8 @@ export function zendeskRoutes(ctx: ZendeskRouteContext): Route[] {
         const input = parse(createBody, req.body).ticket;
         const write = rules(() => ctx.store.create(input, ctx.bridgeUser().id, 'web_service'));
         ctx.apiWrote(write);
-        const response: SimResponse = { status: 201, body: { ticket: present(write.ticket), audit: write.audit } };
+        const audit = presentAudit(ctx.store, ctx.origin(), write.audit);
+        const response: SimResponse = { status: 201, body: { ticket: present(write.ticket), audit } };
         if (key === undefined) return response;
         ctx.idempotency.remember(key, req.body, response);
         return { ...response, headers: { 'x-idempotency-lookup': 'miss' } };
@@ -101,7 +138,7 @@ export function zendeskRoutes(ctx: ZendeskRouteContext): Route[] {
         }
         const write = rules(() => ctx.store.update(Number(req.params.id), change, ctx.bridgeUser().id, 'web_service'));
         ctx.apiWrote(write);
-        return { status: 200, body: { ticket: present(write.ticket), audit: write.audit } };
+        return { status: 200, body: { ticket: present(write.ticket), audit: presentAudit(ctx.store, ctx.origin(), write.audit) } };
       },
     },
     {
@@ -110,7 +147,35 @@ export function zendeskRoutes(ctx: ZendeskRouteContext): Route[] {
       handler: (req) => {
         const ticket = ticketOr404(req);
         const link = `${ctx.apiUrl()}/tickets/${ticket.id}/comments.json`;
-        return { status: 200, body: paginate('comments', ctx.store.commentsOf(ticket.id), req, link, ctx.pageSize()) };
+        const comments = ctx.store.commentsOf(ticket.id).map((c) => presentComment(ctx.store, ctx.origin(), c));
+        return { status: 200, body: paginate('comments', comments, req, link, ctx.pageSize()) };
+      },
+    },
+    {
+      // The raw bytes as the body, any content type; `filename` names the file.
+      method: 'POST',
+      pattern: '/uploads.json',
+      stream: true,
+      handler: async (req) => {
+        const fileName = req.query.get('filename');
+        if (!fileName) throw badRequest('filename is required');
+        const upload = await readUpload(req, ctx.maxUploadBytes());
+        if (upload === 'too-large') throw new SimHttpError(413, { error: 'RecordInvalid', description: 'File size exceeds the limit' });
+        const stored = ctx.store.addUpload(fileName, contentTypeOf(req), upload);
+        const attachment = presentAttachment(ctx.store, ctx.origin(), stored.attachment);
+        const expires_at = new Date(Date.parse(stored.created_at) + UPLOAD_TTL_MS).toISOString();
+        return { status: 201, body: { upload: { token: stored.token, expires_at, attachments: [attachment], attachment } } };
+      },
+    },
+    {
+      // `content_url`: outside /api/v2, downloaded with the API's own authentication.
+      method: 'GET',
+      pattern: '/attachments/token/:token/',
+      atRoot: true,
+      handler: (req) => {
+        const upload = ctx.store.upload(req.params.token!);
+        if (!upload) throw new SimHttpError(404);
+        return { status: 200, bytes: upload.bytes, headers: { 'content-type': upload.attachment.content_type } };
       },
     },
   ];
@@ -175,6 +240,12 @@ function rules<T>(write: () => T): T {
 
 function badRequest(description: string): SimHttpError {
   return new SimHttpError(400, { error: 'InvalidRequest', description });
+}
+
+/** The declared type without parameters; Zendesk falls back to a generic binary type. */
+function contentTypeOf(req: SimRequest): string {
+  const declared = header(req, 'content-type')?.split(';')[0]?.trim().toLowerCase();
+  return declared || 'application/octet-stream';
 }
 
 function header(req: SimRequest, name: string): string | undefined {

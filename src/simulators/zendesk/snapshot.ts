@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { counterAbove, uniqueIds } from '../common/snapshot';
-import { ZD_STATUSES, type ZdComment, type ZdTicket, type ZdUser } from './store';
+import { ZD_STATUSES, type ZdAttachment, type ZdComment, type ZdTicket, type ZdUser } from './store';
 
 const channel = z.object({ channel: z.enum(['web', 'web_service', 'email']) });
 
@@ -30,6 +30,30 @@ const ticket = z.object({
   via: channel,
 }) satisfies z.ZodType<ZdTicket>;
 
+const attachment = z.object({
+  id: z.number().int(),
+  file_name: z.string(),
+  content_type: z.string(),
+  size: z.number().int().nonnegative(),
+}) satisfies z.ZodType<ZdAttachment>;
+
+/**
+ * An upload with its bytes, as base64. Bytes are kept in the snapshot, not beside it: the
+ * sandbox's ticket workflows are durable and may copy a file after a restart, so a
+ * `content_url` the bridge has seen must still serve the same bytes (a simulator that forgot
+ * them would be a remote that lies). The cost is the state file's size: sandbox files are a
+ * person's screenshots and PDFs, a few MB; tests that move tens of MB never save a snapshot.
+ */
+const upload = z
+  .object({
+    token: z.string().min(1),
+    attachment,
+    created_at: z.string(),
+    comment_id: z.number().int().nullable(),
+    base64: z.string(),
+  })
+  .refine((u) => Buffer.byteLength(u.base64, 'base64') === u.attachment.size, { message: 'bytes do not match the size', path: ['base64'] });
+
 const comment = z.object({
   id: z.number().int(),
   type: z.literal('Comment'),
@@ -38,7 +62,7 @@ const comment = z.object({
   html_body: z.string(),
   plain_body: z.string(),
   public: z.boolean(),
-  attachments: z.array(z.unknown()),
+  attachments: z.array(attachment),
   audit_id: z.number().int(),
   created_at: z.string(),
   via: channel,
@@ -55,7 +79,10 @@ export const zendeskStoreSnapshotSchema = z
       comment: z.number().int(),
       audit: z.number().int(),
       event: z.number().int(),
+      // Snapshots from before attachments have no files yet.
+      attachment: z.number().int().default(1_500_001),
     }),
+    uploads: z.array(upload).default([]),
   })
   .superRefine((s, ctx) => {
     const commentIds = s.tickets.flatMap((t) => t.comments.map((c) => c.id));
@@ -65,6 +92,16 @@ export const zendeskStoreSnapshotSchema = z
     counterAbove(ctx, ['next', 'user'], s.next.user, s.users.map((u) => u.id));
     counterAbove(ctx, ['next', 'ticket'], s.next.ticket, s.tickets.map((t) => t.ticket.id));
     counterAbove(ctx, ['next', 'comment'], s.next.comment, commentIds);
+    uniqueIds(ctx, ['uploads'], s.uploads.map((u) => u.token));
+    uniqueIds(ctx, ['uploads'], s.uploads.map((u) => u.attachment.id));
+    counterAbove(ctx, ['next', 'attachment'], s.next.attachment, s.uploads.map((u) => u.attachment.id));
+    // Every file a comment shows is an upload bound to it (its bytes are served).
+    const bound = new Map(s.uploads.map((u) => [u.attachment.id, u.comment_id]));
+    for (const c of s.tickets.flatMap((t) => t.comments)) {
+      for (const a of c.attachments) {
+        if (bound.get(a.id) !== c.id) ctx.addIssue({ code: 'custom', path: ['uploads'], message: `attachment ${a.id} of comment ${c.id} has no upload bound to it` });
+      }
+    }
     // Audits are not kept, but comments name theirs.
     counterAbove(ctx, ['next', 'audit'], s.next.audit, s.tickets.flatMap((t) => t.comments.map((c) => c.audit_id)));
   });

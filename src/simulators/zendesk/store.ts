@@ -3,6 +3,7 @@
  * shape. Both the HTTP routes (the bridge's API user) and the programmatic agent go through
  * `create`/`update`, so the rules hold whoever writes.
  */
+import { randomBytes } from 'node:crypto';
 import { unwatched, type OnChange } from '../common/snapshot';
 import type { ZendeskStoreSnapshot } from './snapshot';
 
@@ -32,6 +33,30 @@ export interface ZdTicket {
   via: { channel: ZdChannel };
 }
 
+/**
+ * A file as a comment keeps it. On the wire it also has `content_url`, which names the
+ * simulator's origin (a new port after every restart), so it is added when presented.
+ */
+export interface ZdAttachment {
+  id: number;
+  file_name: string;
+  content_type: string;
+  size: number;
+}
+
+/** `POST /uploads.json`: a file waiting for a comment (`comment.uploads: [token]`), or bound to one. */
+export interface ZdUpload {
+  token: string;
+  attachment: ZdAttachment;
+  created_at: string;
+  /** The comment it was bound to; null while it waits. */
+  comment_id: number | null;
+  bytes: Buffer;
+}
+
+/** Zendesk: an upload not bound to a comment within 60 minutes is discarded. */
+export const UPLOAD_TTL_MS = 60 * 60 * 1000;
+
 export interface ZdComment {
   id: number;
   type: 'Comment';
@@ -40,14 +65,14 @@ export interface ZdComment {
   html_body: string;
   plain_body: string;
   public: boolean;
-  attachments: unknown[];
+  attachments: ZdAttachment[];
   audit_id: number;
   created_at: string;
   via: { channel: ZdChannel };
 }
 
 export type ZdAuditEvent =
-  | { id: number; type: 'Comment'; author_id: number; body: string; html_body: string; public: boolean; attachments: unknown[] }
+  | { id: number; type: 'Comment'; author_id: number; body: string; html_body: string; public: boolean; attachments: ZdAttachment[] }
   | { id: number; type: 'Create' | 'Change'; field_name: string; value: unknown; previous_value?: unknown };
 
 export interface ZdAudit {
@@ -69,9 +94,16 @@ export class ZendeskRuleError extends Error {
   }
 }
 
+/** `uploads`: tokens from `POST /uploads.json`, whose files the comment gets. */
+export interface NewZdComment {
+  body: string;
+  public?: boolean;
+  uploads?: string[];
+}
+
 export interface NewZdTicket {
   subject: string;
-  comment: { body: string; public?: boolean };
+  comment: NewZdComment;
   requester?: { name: string; email?: string | null };
   requester_id?: number;
   external_id?: string | null;
@@ -83,7 +115,7 @@ export interface NewZdTicket {
 export interface ZdTicketChange {
   status?: ZdStatus;
   assignee_id?: number | null;
-  comment?: { body: string; public?: boolean; author_id?: number };
+  comment?: NewZdComment & { author_id?: number };
 }
 
 /** What one write did: enough for the response, the audit, and the webhooks. */
@@ -101,12 +133,14 @@ export class ZendeskStore {
   readonly users = new Map<number, ZdUser>();
   private readonly tickets = new Map<number, ZdTicket>();
   private readonly comments = new Map<number, ZdComment[]>();
+  private readonly uploads = new Map<string, ZdUpload>();
   private nextUser = 360_001;
   private nextTicket = 1;
   // Just below a digit boundary, so ids compared as text ("10000" < "9999") would misorder.
   private nextComment = 9_998;
   private nextAudit = 70_001;
   private nextEvent = 80_001;
+  private nextAttachment = 1_500_001;
   private readonly changed: OnChange;
 
   constructor(
@@ -121,18 +155,69 @@ export class ZendeskStore {
         this.tickets.set(ticket.id, ticket);
         this.comments.set(ticket.id, comments);
       }
-      const { user, ticket, comment, audit, event } = snapshot.next;
+      const { user, ticket, comment, audit, event, attachment } = snapshot.next;
       [this.nextUser, this.nextTicket, this.nextComment, this.nextAudit, this.nextEvent] = [user, ticket, comment, audit, event];
+      this.nextAttachment = attachment;
+      for (const { base64, ...upload } of snapshot.uploads) this.uploads.set(upload.token, { ...upload, bytes: Buffer.from(base64, 'base64') });
     }
   }
 
   /** A copy of everything, as plain data. */
   toSnapshot(): ZendeskStoreSnapshot {
-    return structuredClone({
-      users: [...this.users.values()],
-      tickets: this.allTickets().map((ticket) => ({ ticket, comments: this.commentsOf(ticket.id) })),
-      next: { user: this.nextUser, ticket: this.nextTicket, comment: this.nextComment, audit: this.nextAudit, event: this.nextEvent },
-    });
+    // Files go in as base64: see ZendeskStoreSnapshot's `uploads` for why.
+    const uploads = [...this.uploads.values()]
+      .filter((u) => this.live(u))
+      .map(({ bytes, ...u }) => ({ ...structuredClone(u), base64: bytes.toString('base64') }));
+    return {
+      ...structuredClone({
+        users: [...this.users.values()],
+        tickets: this.allTickets().map((ticket) => ({ ticket, comments: this.commentsOf(ticket.id) })),
+        next: {
+          user: this.nextUser,
+          ticket: this.nextTicket,
+          comment: this.nextComment,
+          audit: this.nextAudit,
+          event: this.nextEvent,
+          attachment: this.nextAttachment,
+        },
+      }),
+      uploads,
+    };
+  }
+
+  /** `POST /uploads.json`: the file waits, under a fresh token, for a comment to name it. */
+  addUpload(fileName: string, contentType: string, bytes: Buffer): ZdUpload {
+    const upload: ZdUpload = {
+      token: randomBytes(12).toString('base64url'),
+      attachment: { id: this.nextAttachment++, file_name: fileName, content_type: contentType, size: bytes.length },
+      created_at: this.now().toISOString(),
+      comment_id: null,
+      bytes,
+    };
+    this.uploads.set(upload.token, upload);
+    this.changed();
+    return upload;
+  }
+
+  /** The upload behind a token, unless it was discarded (never bound within 60 minutes). */
+  upload(token: string): ZdUpload | undefined {
+    const upload = this.uploads.get(token);
+    return upload && this.live(upload) ? upload : undefined;
+  }
+
+  /** Uploads not discarded, bound or not. */
+  allUploads(): ZdUpload[] {
+    return [...this.uploads.values()].filter((u) => this.live(u));
+  }
+
+  /** The upload holding an attachment (for its `content_url`). */
+  uploadOf(attachmentId: number): ZdUpload | undefined {
+    for (const upload of this.uploads.values()) if (upload.attachment.id === attachmentId) return upload;
+    return undefined;
+  }
+
+  private live(upload: ZdUpload): boolean {
+    return upload.comment_id !== null || Date.parse(upload.created_at) + UPLOAD_TTL_MS > this.now().getTime();
   }
 
   addUser(user: Omit<ZdUser, 'id'>): ZdUser {
@@ -187,7 +272,7 @@ export class ZendeskStore {
     this.comments.set(ticket.id, []);
     const audit = this.audit(ticket, actorId, channel);
     // Zendesk: "the submitter always becomes the author of the first comment".
-    const first = { body: input.comment.body, public: input.comment.public ?? true };
+    const first = { body: input.comment.body, public: input.comment.public ?? true, uploads: input.comment.uploads };
     const comment = this.appendComment(ticket, audit, first, actorId, channel);
     const fields = { status, requester_id: requesterId, assignee_id: assigneeId, subject: ticket.subject };
     for (const [field, value] of Object.entries(fields)) {
@@ -254,27 +339,37 @@ export class ZendeskStore {
   private appendComment(
     ticket: ZdTicket,
     audit: ZdAudit,
-    input: { body: string; public?: boolean },
+    input: NewZdComment,
     authorId: number,
     channel: ZdChannel,
   ): ZdComment {
     const isPublic = input.public ?? true;
+    const id = this.nextComment++;
+    // As Zendesk does (as far as its users report): a token that is unknown, discarded or already
+    // bound to another comment is ignored, and the comment is written without that file.
+    const attachments: ZdAttachment[] = [];
+    for (const token of new Set(input.uploads ?? [])) {
+      const upload = this.upload(token);
+      if (!upload || upload.comment_id !== null) continue;
+      upload.comment_id = id;
+      attachments.push(upload.attachment);
+    }
     const comment: ZdComment = {
-      id: this.nextComment++,
+      id,
       type: 'Comment',
       author_id: authorId,
       body: input.body,
       html_body: `<div class="zd-comment"><p>${escapeHtml(input.body)}</p></div>`,
       plain_body: input.body,
       public: isPublic,
-      attachments: [],
+      attachments,
       audit_id: audit.id,
       created_at: audit.created_at,
       via: { channel },
     };
     this.comments.get(ticket.id)!.push(comment);
-    const { id, body, html_body } = comment;
-    audit.events.push({ id, type: 'Comment', author_id: authorId, body, html_body, public: isPublic, attachments: [] });
+    const { body, html_body } = comment;
+    audit.events.push({ id, type: 'Comment', author_id: authorId, body, html_body, public: isPublic, attachments: [...attachments] });
     return comment;
   }
 }

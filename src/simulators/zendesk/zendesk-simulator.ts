@@ -4,7 +4,8 @@ import type { OnChange } from '../common/snapshot';
 import { WebhookOutbox, type WebhookDelivery } from '../common/webhooks';
 import { eventsFor, signedWebhook, type ZendeskWebhookEvent } from './events';
 import { IdempotencyCache } from './idempotency';
-import { zendeskErrorBody, zendeskRoutes } from './routes';
+import { DEFAULT_MAX_UPLOAD_BYTES } from '../common/uploads';
+import { presentComment, zendeskErrorBody, zendeskRoutes } from './routes';
 import type { ZendeskSnapshot } from './snapshot';
 import {
   ZendeskStore,
@@ -40,9 +41,31 @@ export interface ZendeskSimulatorOptions {
   snapshot?: ZendeskSnapshot;
   /** Told after every change to that state (not of webhooks, faults or the request log). */
   onChange?: OnChange;
+  /** Largest file `POST /uploads.json` takes; more is a 413. Default 50 MB, Zendesk's limit. */
+  maxUploadBytes?: number;
 }
 
 type Delivered = WebhookDelivery<ZendeskWebhookEvent>[];
+
+/** A file a person in Zendesk attaches (the sandbox agent, tests). */
+export interface ZdFile {
+  fileName: string;
+  contentType: string;
+  bytes: Buffer;
+}
+
+/** An attachment as the API shows it: with its `content_url` on this simulator. */
+export interface ZdAttachmentView {
+  id: number;
+  file_name: string;
+  content_url: string;
+  content_type: string;
+  size: number;
+  inline: boolean;
+}
+
+/** A comment as the API shows it. */
+export type ZdCommentView = Omit<ZdComment, 'attachments'> & { attachments: ZdAttachmentView[] };
 
 /**
  * Zendesk Support (the documented subset) as a real HTTP server on 127.0.0.1: users, tickets,
@@ -60,6 +83,7 @@ export class ZendeskSimulator {
   webhookSecret: string;
   echoApiWrites: boolean;
   pageSize: number;
+  maxUploadBytes: number;
   private readonly store: ZendeskStore;
   private readonly idempotency: IdempotencyCache;
   private readonly server: SimServer;
@@ -73,6 +97,7 @@ export class ZendeskSimulator {
     this.webhookSecret = options.webhookSecret ?? 'zendesk-sim-secret';
     this.echoApiWrites = options.echoApiWrites ?? true;
     this.pageSize = options.pageSize ?? 100;
+    this.maxUploadBytes = options.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES;
     this.accountId = options.accountId ?? 9_000_001;
     this.faults = new Faults(() => now().getTime());
     const { snapshot, onChange } = options;
@@ -103,6 +128,8 @@ export class ZendeskSimulator {
           if (this.echoApiWrites) for (const e of this.events(write)) this.webhooks.emitInBackground(e);
         },
         idempotency: this.idempotency,
+        origin: () => this.origin,
+        maxUploadBytes: () => this.maxUploadBytes,
       }),
       faults: this.faults,
       authenticate: (headers) =>
@@ -136,19 +163,25 @@ export class ZendeskSimulator {
     return clone(this.store.addUser({ name, email, role: 'agent' }));
   }
 
-  /** A public reply (or, with `public: false`, an internal note) by an agent. */
+  /**
+   * A public reply (or, with `public: false`, an internal note) by an agent, with `attachments`
+   * uploaded and bound to it as the agent UI does.
+   */
   async agentReplies(
     ticketId: number | string,
     body: string,
-    opts: { public?: boolean; agentId?: number; status?: ZdStatus } = {},
-  ): Promise<{ comment: ZdComment; webhooks: Delivered }> {
+    opts: { public?: boolean; agentId?: number; status?: ZdStatus; attachments?: readonly ZdFile[] } = {},
+  ): Promise<{ comment: ZdCommentView; webhooks: Delivered }> {
     const agentId = opts.agentId ?? this.agent.id;
-    const change: ZdTicketChange = { comment: { body, public: opts.public ?? true, author_id: agentId }, status: opts.status };
+    this.mustGet(ticketId);
+    const uploads = (opts.attachments ?? []).map((f) => this.store.addUpload(f.fileName, f.contentType, f.bytes).token);
+    const input = { body, public: opts.public ?? true, author_id: agentId, ...(uploads.length > 0 && { uploads }) };
+    const change: ZdTicketChange = { comment: input, status: opts.status };
     const { comment, webhooks } = await this.write(ticketId, change, agentId, 'web');
     return { comment: comment!, webhooks };
   }
 
-  agentAddsNote(ticketId: number | string, body: string, opts: { agentId?: number } = {}) {
+  agentAddsNote(ticketId: number | string, body: string, opts: { agentId?: number; attachments?: readonly ZdFile[] } = {}) {
     return this.agentReplies(ticketId, body, { ...opts, public: false });
   }
 
@@ -175,7 +208,7 @@ export class ZendeskSimulator {
   }
 
   /** The requester answers by e-mail (reopens a pending/solved/hold ticket). */
-  async requesterReplies(ticketId: number | string, body: string): Promise<{ comment: ZdComment; webhooks: Delivered }> {
+  async requesterReplies(ticketId: number | string, body: string): Promise<{ comment: ZdCommentView; webhooks: Delivered }> {
     const requesterId = this.mustGet(ticketId).requester_id;
     const change: ZdTicketChange = { comment: { body, public: true, author_id: requesterId } };
     const { comment, webhooks } = await this.write(ticketId, change, requesterId, 'email');
@@ -197,8 +230,21 @@ export class ZendeskSimulator {
     return this.tickets().find((t) => t.external_id === externalId);
   }
 
-  comments(ticketId: number | string): ZdComment[] {
-    return this.store.commentsOf(Number(ticketId)).map(clone);
+  comments(ticketId: number | string): ZdCommentView[] {
+    return this.store.commentsOf(Number(ticketId)).map((c) => this.present(c));
+  }
+
+  /** The bytes and type of an attachment (bound or still waiting for its comment); undefined when unknown. */
+  attachment(attachmentId: number): { fileName: string; contentType: string; bytes: Buffer; commentId: number | null } | undefined {
+    const upload = this.store.uploadOf(attachmentId);
+    if (!upload) return undefined;
+    const { file_name, content_type } = upload.attachment;
+    return { fileName: file_name, contentType: content_type, bytes: Buffer.from(upload.bytes), commentId: upload.comment_id };
+  }
+
+  /** Every upload received, bound or not (a retried upload shows here as another one). */
+  uploads(): { token: string; attachmentId: number; size: number; commentId: number | null }[] {
+    return this.store.allUploads().map((u) => ({ token: u.token, attachmentId: u.attachment.id, size: u.attachment.size, commentId: u.comment_id }));
   }
 
   user(id: number | string): ZdUser | undefined {
@@ -232,11 +278,15 @@ export class ZendeskSimulator {
     change: ZdTicketChange,
     actorId: number,
     channel: 'web' | 'email',
-  ): Promise<{ comment: ZdComment | null; webhooks: Delivered }> {
+  ): Promise<{ comment: ZdCommentView | null; webhooks: Delivered }> {
     const write = this.store.update(Number(ticketId), change, actorId, channel);
     const webhooks: Delivered = [];
     for (const event of this.events(write)) webhooks.push(...(await this.webhooks.emit(event)));
-    return { comment: write.comment && clone(write.comment), webhooks };
+    return { comment: write.comment && this.present(write.comment), webhooks };
+  }
+
+  private present(comment: ZdComment): ZdCommentView {
+    return clone(presentComment(this.store, this.origin, comment));
   }
 
   private events(write: ZdWriteResult): ZendeskWebhookEvent[] {
