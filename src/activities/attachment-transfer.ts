@@ -1,0 +1,218 @@
+/**
+ * Copies one file from one remote to the other: download, then upload, streamed, never held
+ * whole in memory. The bytes pass through a transform that hashes (sha256) and counts them, and
+ * stops the copy the moment it goes over the size limit. What comes back is what the bridge
+ * records: ids, the name, the size, the type and the hash, never bytes.
+ *
+ * Not an activity by itself: an activity calls this once per file (see the README of issue 13's
+ * integration). Its contract with that caller:
+ * - A file that cannot be copied for good (too large, a type not allowed, refused by either
+ *   side) is a result, `transferred: false`, with the line to put in the mirrored comment.
+ * - A failure that may pass (5xx, 429, a dropped connection, a stall) is thrown as a retryable
+ *   `IntegrationError`: the caller lets Temporal retry, and on the last attempt turns it into
+ *   `notTransferredLine(..., { reason: 'failed' })` rather than leaving the ticket stuck.
+ * - A retry must not attach a file twice: the caller passes what the target already has
+ *   (`existing`), and a file with the same name and size there is not copied again.
+ * - An expired signed upload URL (Connect) is handled here: the copy starts over once, with a
+ *   new download and a new URL.
+ *
+ * File names are personal data: logs get sizes, types, hashes and services only.
+ */
+import { createHash } from 'node:crypto';
+import { Transform, pipeline, type TransformCallback } from 'node:stream';
+import {
+  DEFAULT_ALLOWED_TYPES,
+  DEFAULT_ATTACHMENT_MAX_BYTES,
+  effectiveContentType,
+  findAttached,
+  isTypeAllowed,
+  notTransferredLine,
+  type AttachedFile,
+  type NotTransferredReason,
+} from '../domain/attachments';
+import { UploadUrlExpiredError, type AttachmentDownload, type AttachmentSink, type AttachmentSource } from '../ports/attachments';
+import { IntegrationError } from '../ports/errors';
+
+/** A file as the source's comment lists it. */
+export interface TransferFile {
+  /** Where `from` downloads it (Zendesk `content_url`; a Connect attachment string). */
+  url: string;
+  name: string;
+  /** As the source lists it (Zendesk does): a file over the limit is then refused before any byte moves. */
+  size?: number | null;
+  /** As the source lists it; else the download's `Content-Type` (or the name's extension when generic). */
+  contentType?: string | null;
+}
+
+/** Only fields that are safe to log: no names, no URLs. */
+export interface TransferLogger {
+  info(fields: Record<string, unknown>, message: string): void;
+  warn(fields: Record<string, unknown>, message: string): void;
+}
+
+export interface TransferAttachmentInput {
+  from: AttachmentSource;
+  to: AttachmentSink;
+  file: TransferFile;
+  /**
+   * What the target already has: the mirrored comment's files when it was written before (a
+   * retry), else nothing. A file with the same name and size there is not copied again.
+   */
+  existing?: readonly AttachedFile[];
+  /** `ATTACHMENT_MAX_BYTES` (default 20 MB); the target's own limit applies when lower. */
+  maxBytes?: number;
+  /** Content types copied (default: images, PDF, plain text, office documents). */
+  allowedTypes?: readonly string[];
+  logger?: TransferLogger;
+}
+
+export type TransferResult =
+  | {
+      transferred: true;
+      /** false: copied now. true: the target had it already (a retry); nothing was downloaded. */
+      duplicate: false;
+      name: string;
+      size: number;
+      contentType: string;
+      /** Hex sha256 of the bytes that went through. */
+      sha256: string;
+      /** Zendesk: the upload token for `comment.uploads`. Connect: `{commentId}/{fileName}`. */
+      targetId: string;
+    }
+  | {
+      transferred: true;
+      duplicate: true;
+      name: string;
+      size: number | null;
+      contentType: string | null;
+      sha256: null;
+      targetId: null;
+    }
+  | {
+      transferred: false;
+      reason: NotTransferredReason;
+      name: string;
+      size: number | null;
+      contentType: string | null;
+      /** For the mirrored comment and the timeline, e.g. "attachment invoice.pdf (31 MB) not transferred: over the 20 MB limit". */
+      line: string;
+    };
+
+/** Streams `file` from `from` to `to`; see the module comment for what is returned and what is thrown. */
+export async function transferAttachment(input: TransferAttachmentInput): Promise<TransferResult> {
+  const { from, to, file, existing = [], allowedTypes = DEFAULT_ALLOWED_TYPES, logger } = input;
+  const limit = Math.min(input.maxBytes ?? DEFAULT_ATTACHMENT_MAX_BYTES, to.maxBytes ?? Number.POSITIVE_INFINITY);
+  const name = file.name;
+  const listedSize = file.size ?? null;
+  const log = { from: from.service, to: to.service };
+
+  const refuse = (reason: 'too-large' | 'type-not-allowed', size: number | null, contentType: string | null): TransferResult => {
+    logger?.info({ ...log, outcome: reason, size, contentType, maxBytes: limit }, 'attachment not transferred');
+    const facts = { name, size, contentType };
+    const line = reason === 'too-large' ? notTransferredLine(facts, { reason, maxBytes: limit }) : notTransferredLine(facts, { reason });
+    return { transferred: false, reason, name, size, contentType, line };
+  };
+  const duplicate = (size: number | null, contentType: string | null): TransferResult => {
+    logger?.info({ ...log, outcome: 'already-attached', size, contentType }, 'attachment already on the target');
+    return { transferred: true, duplicate: true, name, size, contentType, sha256: null, targetId: null };
+  };
+
+  // What the source's listing already tells: refused or found without moving a byte.
+  const listedType = file.contentType ? effectiveContentType(file.contentType, name) : null;
+  // What is known of the file so far (the download's headers add to the listing).
+  const known = { size: listedSize, contentType: listedType };
+  if (listedSize !== null && listedSize > limit) return refuse('too-large', listedSize, listedType);
+  if (listedType !== null && !isTypeAllowed(listedType, allowedTypes)) return refuse('type-not-allowed', listedSize, listedType);
+  if (listedSize !== null && findAttached(existing, name, listedSize)) return duplicate(listedSize, listedType);
+
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await copyOnce();
+    } catch (err) {
+      if (err instanceof UploadUrlExpiredError && attempt === 1) {
+        logger?.warn({ ...log, status: err.status }, 'attachment upload URL refused as expired; starting over with a new one');
+        continue;
+      }
+      if (err instanceof IntegrationError && !err.retryable) {
+        logger?.warn({ ...log, outcome: 'failed', kind: err.kind, status: err.status, service: err.service }, 'attachment not transferred');
+        const facts = { name, ...known };
+        const line = notTransferredLine(facts, { reason: 'failed', detail: failedDetail(err, from, to) });
+        return { transferred: false, reason: 'failed', ...facts, line };
+      }
+      const kind = err instanceof IntegrationError ? err.kind : 'unexpected';
+      logger?.warn({ ...log, kind, retryable: true }, 'attachment transfer failed; to be retried');
+      throw err;
+    }
+  }
+
+  async function copyOnce(): Promise<TransferResult> {
+    const download: AttachmentDownload = await from.download(file.url);
+    const size = listedSize ?? download.size;
+    const contentType = effectiveContentType(file.contentType ?? download.contentType, name);
+    Object.assign(known, { size, contentType });
+    const drop = (result: TransferResult) => {
+      download.stream.destroy();
+      return result;
+    };
+    if (!isTypeAllowed(contentType, allowedTypes)) return drop(refuse('type-not-allowed', size, contentType));
+    if (size !== null && size > limit) return drop(refuse('too-large', size, contentType));
+    if (listedSize === null && size !== null && findAttached(existing, name, size)) return drop(duplicate(size, contentType));
+    // Without a size from either side, a same-name file on the target is still this one.
+    if (size === null && findAttached(existing, name, null)) return drop(duplicate(null, contentType));
+
+    const meter = new HashingMeter(limit);
+    // Source errors (a dropped download) reach the upload through the meter.
+    pipeline(download.stream, meter, () => {});
+    let uploaded;
+    try {
+      uploaded = await to.upload({ name, contentType, size, body: meter });
+    } catch (err) {
+      download.stream.destroy();
+      if (meter.overLimit) return refuse('too-large', meter.bytes, contentType);
+      throw err;
+    }
+    if ((size !== null && meter.bytes !== size) || (uploaded.size !== null && uploaded.size !== meter.bytes)) {
+      // Not what was announced, or not what the target kept: copy again.
+      throw new IntegrationError('invalid-response', to.service, 'upload', `${to.service} upload: size mismatch after the copy`);
+    }
+    const sha256 = meter.digest();
+    logger?.info({ ...log, outcome: 'transferred', size: meter.bytes, contentType, sha256 }, 'attachment transferred');
+    return { transferred: true, duplicate: false, name, size: meter.bytes, contentType, sha256, targetId: uploaded.id };
+  }
+}
+
+/** Counts and hashes what passes; errors (and says `overLimit`) past `limit` bytes. */
+export class HashingMeter extends Transform {
+  bytes = 0;
+  overLimit = false;
+  private readonly hash = createHash('sha256');
+
+  constructor(private readonly limit: number) {
+    super();
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
+    this.bytes += chunk.length;
+    if (this.bytes > this.limit) {
+      this.overLimit = true;
+      return done(new Error(`over the ${this.limit}-byte limit`));
+    }
+    this.hash.update(chunk);
+    done(null, chunk);
+  }
+
+  /** Hex sha256 of everything that passed. Call once, after the end. */
+  digest(): string {
+    return this.hash.digest('hex');
+  }
+}
+
+const PEOPLE_NAMES: Readonly<Record<string, string>> = { zendesk: 'Zendesk', connect: 'the app', whitelabel: 'the app' };
+
+/** Why, in words for the ticket's people; no URLs, no codes beyond the status. */
+function failedDetail(err: IntegrationError, from: AttachmentSource, to: AttachmentSink): string {
+  const side = (service: string) => PEOPLE_NAMES[service] ?? service;
+  if (err.service === from.service && err.service !== to.service) return `it could not be downloaded from ${side(from.service)} (HTTP ${err.status ?? 'error'})`;
+  if (err.status === 413) return `${side(to.service)} refused it as too large`;
+  return `${side(to.service)} refused it (HTTP ${err.status ?? 'error'})`;
+}

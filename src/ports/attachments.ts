@@ -1,0 +1,65 @@
+/**
+ * Moving files between the remotes: a side a file is downloaded from, and a place it is uploaded
+ * to. Bytes stream through; nothing here holds a whole file. Failures are `IntegrationError`s
+ * (ports/errors.ts), classified as everywhere else: 5xx, 429 and dropped connections retryable,
+ * other 4xx (413 included) for good.
+ */
+import type { Readable } from 'node:stream';
+import { IntegrationError } from './errors';
+
+/** A download in progress: the body, unread, and what the response headers said of it. */
+export interface AttachmentDownload {
+  /** Errors (an `IntegrationError`) if the connection fails or stalls mid-file. */
+  stream: Readable;
+  /** `Content-Length`; null when the remote sent none. */
+  size: number | null;
+  /** `Content-Type` as sent (parameters and all); null when none. */
+  contentType: string | null;
+}
+
+/** Where files are downloaded from: the URLs a side lists on its comments. */
+export interface AttachmentSource {
+  /** 'connect', 'zendesk': names the remote in errors and logs. */
+  readonly service: string;
+  /** Starts the download: resolves once the headers are in. Throws `IntegrationError`. */
+  download(url: string): Promise<AttachmentDownload>;
+}
+
+/** A file to upload. `body` is consumed exactly once. */
+export interface AttachmentUpload {
+  name: string;
+  contentType: string;
+  /** Sent as `Content-Length` when known (signed storage URLs want it); else the body is chunked. */
+  size: number | null;
+  body: Readable;
+}
+
+/** What the target made of an upload. */
+export interface UploadedAttachment {
+  /**
+   * What the caller binds or records: Zendesk, the upload token for `comment.uploads`; Connect,
+   * `{commentId}/{fileName}` (the file is on the comment already).
+   */
+  id: string;
+  /** Bytes the target says it stored, when it says (Zendesk does). */
+  size: number | null;
+}
+
+/** One place files go to: Zendesk's uploads, or one Connect comment. */
+export interface AttachmentSink {
+  readonly service: string;
+  /** The largest file the target takes (Zendesk: 50 MB); null when it does not say. */
+  readonly maxBytes: number | null;
+  /** Throws `IntegrationError`; `UploadUrlExpiredError` when a signed URL had expired. */
+  upload(file: AttachmentUpload): Promise<UploadedAttachment>;
+}
+
+/**
+ * A signed upload URL refused as expired (or otherwise no longer valid). Not retryable as such:
+ * the body stream is spent, so the whole transfer is redone with a fresh URL, once.
+ */
+export class UploadUrlExpiredError extends IntegrationError {
+  constructor(service: string, operation: string, status: number) {
+    super('forbidden', service, operation, `${service} ${operation}: HTTP ${status} (the signed upload URL was refused, likely expired)`, status);
+  }
+}
