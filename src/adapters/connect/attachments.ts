@@ -71,7 +71,7 @@ export class ConnectAttachments implements AttachmentSource {
    * One of a comment's attachment URLs. The API key goes only to the API's own host: a URL
    * elsewhere (signed storage) is fetched without it.
    */
-  download(url: string): Promise<AttachmentDownload> {
+  async download(url: string): Promise<AttachmentDownload> {
     let parsed: URL;
     try {
       parsed = new URL(url);

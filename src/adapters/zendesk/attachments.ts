@@ -76,7 +76,7 @@ export class ZendeskAttachments implements AttachmentSource, AttachmentSink {
    * A comment attachment's `content_url`. The credentials go only to the account's own host
    * (Zendesk may redirect to storage, which gets none).
    */
-  download(contentUrl: string): Promise<AttachmentDownload> {
+  async download(contentUrl: string): Promise<AttachmentDownload> {
     const url = this.checked(contentUrl, 'GET content_url');
     return this.http.download('GET content_url', url.href, { authorization: this.authorization }, this.base.origin);
   }
