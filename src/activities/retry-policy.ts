@@ -3,7 +3,7 @@
  * Workflow-safe: types and constants only — import this file directly from workflow code, not
  * `../activities` (whose index pulls in the activity implementations).
  */
-import type { ActivityOptions, RetryPolicy } from '@temporalio/common';
+import type { ActivityOptions, LocalActivityOptions, RetryPolicy } from '@temporalio/common';
 import type { IntegrationErrorKind } from '../ports/errors';
 
 /**
@@ -54,4 +54,18 @@ export const TICKET_ACTIVITY_OPTIONS: ActivityOptions = {
 export const TICKET_WRITE_OPTIONS: ActivityOptions = {
   ...TICKET_ACTIVITY_OPTIONS,
   scheduleToCloseTimeout: '15m',
+};
+
+/**
+ * Reads (v3 sync rules) run first as local activities: in the worker, inside the workflow task,
+ * recorded as one marker event instead of an activity's three events plus a workflow task of
+ * their own. Reads are idempotent, so re-running one on replay after a crash costs a request,
+ * never a double write (writes stay regular activities for that reason). Bounded to a minute:
+ * a read that still fails after it falls back to the regular, unbounded read activity, which an
+ * operator sees as a pending activity with its attempt and last failure (`tickets show`).
+ */
+export const TICKET_LOCAL_READ_OPTIONS: LocalActivityOptions = {
+  startToCloseTimeout: '30s',
+  scheduleToCloseTimeout: '1m',
+  retry: { ...TICKET_ACTIVITY_RETRY_POLICY, maximumInterval: '10s' },
 };

@@ -28,8 +28,11 @@ export interface CrmWriteCondition {
 }
 
 export type CommentAuthor =
-  /** Public comment shown as written by the ticket's requester (a user's message from the app). */
-  | { as: 'requester' }
+  /**
+   * Public comment shown as written by the ticket's requester (a user's message from the app).
+   * `id`: the requester's CRM user id when the caller knows it (saves reading the ticket for it).
+   */
+  | { as: 'requester'; id?: string }
   /** Written as the bridge's own API user (internal notes, notices). */
   | { as: 'bridge' };
 

@@ -3,8 +3,8 @@
  * as activities. Progress is recorded on the memory effect by effect (comment cursors, side
  * statuses), so a sync that fails half-way redoes only what did not happen.
  */
-import { ActivityFailure, ApplicationFailure, proxyActivities, workflowInfo } from '@temporalio/workflow';
-import { TICKET_ACTIVITY_OPTIONS, TICKET_WRITE_OPTIONS } from '../activities/retry-policy';
+import { ActivityFailure, ApplicationFailure, CancelledFailure, proxyActivities, proxyLocalActivities, TemporalFailure, workflowInfo } from '@temporalio/workflow';
+import { NON_RETRYABLE_FAILURE_TYPES, TICKET_ACTIVITY_OPTIONS, TICKET_LOCAL_READ_OPTIONS, TICKET_WRITE_OPTIONS } from '../activities/retry-policy';
 import type { CrmRead, SourceRead, TicketActivities } from '../activities/types';
 import { boundedIds, compareComments, newAgentReplies, newSourceComments, type CommentCursor } from '../domain/comments';
 import { crmFingerprint, sourceFingerprint } from '../domain/fingerprints';
@@ -19,6 +19,11 @@ import { addNote, describeAssignment, describeEffect, record, sideName } from '.
 const activities = proxyActivities<TicketActivities>(TICKET_ACTIVITY_OPTIONS);
 /** v3: writes within a bounded window (see TICKET_WRITE_OPTIONS). */
 const writeActivities = proxyActivities<TicketActivities>(TICKET_WRITE_OPTIONS);
+/** v3: reads, first as local activities (see TICKET_LOCAL_READ_OPTIONS). */
+const localReads = proxyLocalActivities<Pick<TicketActivities, 'readSourceTicket' | 'readCrmTicket'>>(TICKET_LOCAL_READ_OPTIONS);
+
+/** Which side's notification a sync answers: that side is read first, and may be the only one read. */
+export type NotifiedSide = 'source' | 'crm' | 'both';
 
 /** Conflicts in a row that one sync re-reads and re-decides before it backs off like a failure. */
 const MAX_CONFLICTS_PER_SYNC = 3;
@@ -82,7 +87,7 @@ export class TicketSync {
       } else if (this.rules.v3) {
         // Every notification, the timer and retries: both sides read, one decision.
         const firedFor = work.solvedTimer ? memory.lifecycle.solvedTimerDeadline : null;
-        await this.syncBoth();
+        await this.syncBoth(notifiedSide(work));
         if (work.solvedTimer) await this.closeIfUnconfirmed(firedFor);
       } else if (work.source || work.snapshot || work.solvedTimer) {
         // The timer decides from a fresh read, never from a snapshot or from memory alone.
@@ -117,18 +122,18 @@ export class TicketSync {
   }
 
   /**
-   * v3: read the source, then the CRM, and decide once from both. A status write that finds its
-   * side changed since these reads (a conflict) is news: read both again and decide again.
+   * v3: read both sides and decide once from both. A notification from one side reads that side
+   * first, and only that side when it shows nothing new (a duplicate, the echo of the bridge's own
+   * write): nothing to decide, so nothing is written. A status write that finds its side changed
+   * since these reads (a conflict) is news: read both again and decide again.
    */
-  private async syncBoth(): Promise<void> {
-    const { input, memory } = this;
+  private async syncBoth(notified: NotifiedSide = 'both'): Promise<void> {
+    const { memory } = this;
     let conflicts = 0;
-    for (;;) {
-      const source = await activities.readSourceTicket({
-        source: input.source,
-        ticketId: input.sourceTicketId,
-        window: { ...memory.sourceComments, maxBytes: READ_WINDOW_BYTES },
-      });
+    for (let first = notified; ; first = 'both') {
+      let crm = first === 'crm' && memory.crm !== null && memory.lifecycle.linked ? await this.readCrmWindow(memory.crm.ticketId, memory.crm.requesterId) : null;
+      if (crm !== null && !this.crmHasNews(crm)) return this.nothingNew(null, crm);
+      const source = await this.readSourceWindow();
       if (source === null) return this.onSourceMissing();
       this.sourceReadable(source.fingerprint);
       if (memory.crm === null) {
@@ -137,18 +142,48 @@ export class TicketSync {
         if (!adopted && !source.more) return;
         continue;
       }
-      const crm = await this.readCrmWindow(memory.crm.ticketId, memory.crm.requesterId);
+      if (first === 'source' && memory.lifecycle.linked && !this.sourceHasNews(source)) return this.nothingNew(source, null);
+      crm ??= await this.readCrmWindow(memory.crm.ticketId, memory.crm.requesterId);
       try {
         await this.decideFromBoth(source, crm);
       } catch (err) {
         if (!isWriteConflict(err) || ++conflicts > MAX_CONFLICTS_PER_SYNC) throw err;
-        record(memory, 'received', `${writeConflictSide(err, input.source)} changed since it was read: reading both sides again`);
+        record(memory, 'received', `${writeConflictSide(err, this.input.source)} changed since it was read: reading both sides again`);
         continue;
       }
       if (memory.lifecycle.completed) return;
       if (memory.crm && memory.lifecycle.linked) await this.syncAssignee(memory.crm.ticketId, source.ticket.assigneeRef);
       if (!source.more && !crm.more) return;
     }
+  }
+
+  /** The source shows something the lifecycle has not decided on: a comment, a status, an assignee. */
+  private sourceHasNews(read: SourceRead): boolean {
+    const { lifecycle, sourceAssigneeRef } = this.memory;
+    const assigneeChanged = read.ticket.assigneeRef !== sourceAssigneeRef && !(sourceAssigneeRef === undefined && read.ticket.assigneeRef === null);
+    return read.newComments.length > 0 || read.more || read.ticket.status !== lifecycle.sourceStatus || assigneeChanged;
+  }
+
+  /** The CRM shows something the lifecycle has not decided on: an agent's reply or a status. */
+  private crmHasNews(read: CrmRead): boolean {
+    return read.newAgentReplies.length > 0 || read.more || read.status !== this.memory.lifecycle.crmStatus;
+  }
+
+  /** A read with nothing new: its cursor moves past the bridge's own comments it saw. */
+  private nothingNew(source: SourceRead | null, crm: CrmRead | null): void {
+    const memory = this.memory;
+    if (source) memory.sourceComments = { cursor: source.cursor, ownIds: boundedIds(source.ownIds, MEMORY_BOUNDS.ownIds) };
+    if (crm) memory.crmComments = { cursor: crm.cursor, ownIds: boundedIds(crm.ownIds, MEMORY_BOUNDS.ownIds) };
+  }
+
+  private readSourceWindow(): Promise<SourceRead | null> {
+    const { input, memory } = this;
+    const request = { source: input.source, ticketId: input.sourceTicketId, window: { ...memory.sourceComments, maxBytes: READ_WINDOW_BYTES } };
+    return localFirst(
+      'readSourceTicket',
+      () => localReads.readSourceTicket(request),
+      () => activities.readSourceTicket(request),
+    );
   }
 
   /** What is still to mirror travels before an operator's close; a sync that fails does not hold the close back. */
@@ -181,11 +216,16 @@ export class TicketSync {
   }
 
   private async readCrmWindow(crmTicketId: string, requesterId: string): Promise<CrmRead> {
-    const read = await activities.readCrmTicket({
+    const request = {
       crmTicketId,
       window: { ...this.memory.crmComments, maxBytes: READ_WINDOW_BYTES },
       participants: { requesterId, bridgeUserId: null },
-    });
+    };
+    const read = await localFirst(
+      'readCrmTicket',
+      () => localReads.readCrmTicket(request),
+      () => activities.readCrmTicket(request),
+    );
     if (read === null) throw new SyncFailure('readCrmTicket', 'not-found', `CRM ticket ${crmTicketId} no longer exists (deleted in the CRM?)`);
     this.memory.fingerprints.crm = read.fingerprint;
     this.memory.crmVersion = read.version;
@@ -538,7 +578,8 @@ export class TicketSync {
         crmTicketId: memory.crm!.ticketId,
         body,
         public: isPublic,
-        author: { as },
+        // The requester's id is known since the link: no read of the ticket to learn it.
+        author: as === 'requester' ? { as, id: memory.crm!.requesterId } : { as },
         afterCommentId: memory.crmComments.cursor?.id ?? null,
         excludeIds: memory.crmComments.ownIds,
         ...landedCheck,
@@ -602,6 +643,32 @@ function cursorOf(comment: { id: string; createdAt: string }): CommentCursor {
 function firstCursor(comments: readonly { id: string; createdAt: string }[]): CommentCursor | null {
   const first = [...comments].sort(compareComments)[0];
   return first ? cursorOf(first) : null;
+}
+
+/** The side a sync answers (see `NotifiedSide`): one side's notification alone reads that side first. */
+export function notifiedSide(work: PendingWork): NotifiedSide {
+  if (work.solvedTimer || work.snapshot !== null || work.closeReason !== null || work.deleted) return 'both';
+  if (work.source && !work.crm) return 'source';
+  if (work.crm && !work.source) return 'crm';
+  return 'both';
+}
+
+/**
+ * A read as a local activity, and, when that keeps failing for its minute (an outage), as the
+ * regular activity, retried until the remote is back. A 4xx is an answer, not an outage: thrown,
+ * as the `ActivityFailure` a regular activity's would be (a local one's arrives unwrapped).
+ */
+async function localFirst<T>(activityType: string, local: () => Promise<T>, regular: () => Promise<T>): Promise<T> {
+  try {
+    return await local();
+  } catch (err) {
+    if (err instanceof CancelledFailure || !(err instanceof TemporalFailure)) throw err;
+    const failure = err instanceof ActivityFailure ? err : new ActivityFailure(err.message, activityType, undefined, 'NON_RETRYABLE_FAILURE', 'local activity', err);
+    const cause = failure.cause;
+    const refused = cause instanceof ApplicationFailure && (cause.nonRetryable || (NON_RETRYABLE_FAILURE_TYPES as readonly string[]).includes(cause.type ?? ''));
+    if (refused) throw failure;
+    return regular();
+  }
 }
 
 /** A conditional write found its side changed since the read (see `IntegrationErrorKind`). */

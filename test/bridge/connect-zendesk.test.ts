@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { eventually } from '../harness';
 import { startBridgeRig, type BridgeRig } from '../support/bridge-rig';
-import { recordHistory } from '../support/histories';
+import { activityTypesIn, recordHistory } from '../support/histories';
 
 jest.setTimeout(120_000);
 
@@ -93,13 +93,22 @@ describe('Connect ⇄ Zendesk through one workflow per ticket', () => {
 
     // The history tells the same story: every external operation is an activity, and the run completed.
     const history = await rig.env.client.workflow.getHandle(`ticket/connect/${id}`).fetchHistory();
-    const activities = history.events!.flatMap((e) =>
-      e.activityTaskScheduledEventAttributes ? [e.activityTaskScheduledEventAttributes.activityType!.name!] : [],
-    );
+    const ran = activityTypesIn(history);
+    const activities = ran.map((a) => a.type);
+    // Reads run as local activities; writes never do (a replayed local write could land twice).
+    expect(ran.filter((a) => a.local).map((a) => a.type)).toEqual(expect.arrayContaining(['readSourceTicket', 'readCrmTicket']));
+    expect(ran.filter((a) => a.local && !a.type.startsWith('read'))).toEqual([]);
     expect(activities).toEqual(
       expect.arrayContaining(['readSourceTicket', 'ensureCrmTicket', 'readCrmTicket', 'postSourceComment', 'addCrmComment', 'setCrmStatus', 'setSourceStatus']),
     );
     expect(activities.filter((a) => a === 'ensureCrmTicket')).toHaveLength(1);
+    // Zendesk's events of the bridge's own writes stopped at the door; each other one is a signal.
+    const zendeskHooks = rig.logLines
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .filter((r) => r.msg === 'request' && r.route === '/webhooks/zendesk');
+    expect(zendeskHooks.filter((r) => r.reason === 'own-write').length).toBeGreaterThanOrEqual(3);
+    const crmSignals = history.events!.filter((e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'crmChanged');
+    expect(crmSignals).toHaveLength(zendeskHooks.filter((r) => r.outcome === 'signalled').length);
     expect(history.events!.at(-1)!.workflowExecutionCompletedEventAttributes).toBeTruthy();
     // `RECORD_HISTORIES=1 npx jest test/bridge/connect-zendesk -t "whole flow"` refreshes the replay fixture.
     await recordHistory('v3-connect-guide-flow', rig.env.client.workflow.getHandle(`ticket/connect/${id}`));
@@ -171,5 +180,30 @@ describe('Connect ⇄ Zendesk through one workflow per ticket', () => {
     await eventually(async () => expect((await rig.state(id)).lastSyncAt).not.toBeNull());
     expect(zendeskComments(zd.id).map((c) => c.body)).toEqual(['My reading doubled overnight.', 'first', 'second']);
     expect(rig.zendesk.tickets().filter((t) => t.external_id === `connect:${id}`)).toHaveLength(1);
+  });
+
+  test('a duplicate notification reads the notifying side only, and writes nothing', async () => {
+    const { id, zd } = await openTicket();
+    await rig.connect.userComments(id, 'first');
+    await eventually(() => expect(zendeskComments(zd.id).map((c) => c.body)).toContain('first'));
+    const handle = rig.env.client.workflow.getHandle(`ticket/connect/${id}`);
+    // Settled: the history stops growing.
+    let settled = -1;
+    await eventually(async () => {
+      const length = (await handle.fetchHistory()).events!.length;
+      const stable = length === settled;
+      settled = length;
+      expect(stable).toBe(true);
+    }, { timeoutMs: 20_000, intervalMs: 700 });
+    const before = { zendesk: rig.zendesk.requests().length, connect: rig.connect.requests().length, syncs: (await rig.state(id)).counts.syncs };
+
+    await rig.connect.sendWebhook({ type: 'UPDATE', ticketId: id });
+    await eventually(async () => expect((await rig.state(id)).counts.syncs).toBe(before.syncs + 1));
+    expect(rig.connect.requests().slice(before.connect).map((r) => r.route)).toEqual(['GET /tickets/:id']);
+    expect(rig.zendesk.requests().slice(before.zendesk)).toEqual([]);
+    // A signal, one workflow task, one local read: no activity task, no write.
+    const added = (await handle.fetchHistory()).events!.slice(settled);
+    expect(added.filter((e) => e.activityTaskScheduledEventAttributes)).toEqual([]);
+    expect(added.filter((e) => e.markerRecordedEventAttributes).length).toBe(1);
   });
 });

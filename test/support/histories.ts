@@ -7,6 +7,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
+import type { temporal } from '@temporalio/proto';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 
 export const HISTORIES_DIR = join(__dirname, '..', 'replay', 'histories');
@@ -16,4 +17,21 @@ export async function recordHistory(name: string, handle: WorkflowHandle): Promi
   if (!process.env.RECORD_HISTORIES) return;
   const history = await handle.fetchHistory();
   writeFileSync(join(HISTORIES_DIR, `${name}.json`), historyToJSON(history));
+}
+
+/**
+ * The activities a history ran, in order: regular ones from their scheduled events, local ones
+ * from their markers (`core_local_activity`, whose `data` detail names the activity type).
+ */
+export function activityTypesIn(history: { events?: temporal.api.history.v1.IHistoryEvent[] | null }): { type: string; local: boolean }[] {
+  return (history.events ?? []).flatMap((e): { type: string; local: boolean }[] => {
+    const scheduled = e.activityTaskScheduledEventAttributes?.activityType?.name;
+    if (scheduled) return [{ type: scheduled, local: false }];
+    const marker = e.markerRecordedEventAttributes;
+    if (marker?.markerName !== 'core_local_activity') return [];
+    const data = marker.details?.data?.payloads?.[0]?.data;
+    if (!data) return [];
+    const type = (JSON.parse(Buffer.from(data).toString('utf8')) as { activity_type?: string }).activity_type;
+    return type ? [{ type, local: true }] : [];
+  });
 }

@@ -171,6 +171,7 @@ export class ZendeskCrm implements CrmPort {
 
   private async authorId(crmTicketId: string, author: CommentAuthor): Promise<string> {
     if (author.as === 'bridge') return this.bridgeUserId();
+    if (author.id !== undefined) return author.id;
     const ticket = await this.readTicket(crmTicketId);
     if (ticket === null) throw notFound('GET /tickets/{id}.json');
     return ticket.requester_id;
