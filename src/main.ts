@@ -62,6 +62,7 @@ async function main(): Promise<void> {
     payloadEncryption: config.payloadEncryption,
     reconciler: { client, intervalMs: config.reconcileIntervalMs },
     logger,
+    maxCachedWorkflows: config.workerMaxCachedWorkflows,
   });
   const api = await startApiHalf({
     client,
@@ -75,6 +76,7 @@ async function main(): Promise<void> {
     extraRouters: sandbox ? [sandbox.router] : [],
     extraRouteDocs: sandbox?.routeDocs ?? [],
     inbox: config.inbox,
+    crmBridgeUserId: () => remotes.ports.crm.bridgeUserId(),
   });
   logger.info({ url: api.url }, `ticket-bridge API listening on ${api.url}`);
 

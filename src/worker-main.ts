@@ -51,6 +51,7 @@ async function main(): Promise<void> {
     payloadEncryption: config.payloadEncryption,
     reconciler: { client, intervalMs: config.reconcileIntervalMs },
     logger,
+    maxCachedWorkflows: config.workerMaxCachedWorkflows,
   });
   logger.info({ taskQueue: config.temporal.taskQueue }, 'worker running');
   onShutdown(logger, async () => {

@@ -16,12 +16,14 @@ import { createApiServer } from '../api/client-error';
 import { createApiMetrics } from '../api/metrics';
 import type { RouteDoc } from '../api/route-docs';
 import { openWebhookInbox, type RunningWebhookInbox, type WebhookInboxOptions } from '../api/inbox';
+import { resolveCrmIdentity } from '../api/webhooks/own-writes';
 import { activityAttemptLogger } from '../observability/activity-log';
 import type { Logger } from '../observability/logger';
 import { dataConverterFrom, type PayloadEncryption } from '../security/codec/data-converter';
 import type { TicketWorkflowSettings } from '../workflows/definitions';
 import { createBridgeWorker } from '../worker';
 import { ensureReconciler } from './reconciler';
+import { DEFAULT_WORKER_MAX_CACHED_WORKFLOWS } from '../config';
 
 export interface WorkerHalfOptions {
   nativeConnection: NativeConnection;
@@ -37,6 +39,11 @@ export interface WorkerHalfOptions {
   reconciler?: { client: Client; intervalMs: number };
   /** Where the one-line-per-activity-attempt log goes (src/observability/activity-log.ts); none when absent. */
   logger?: Logger;
+  /**
+   * `WORKER_MAX_CACHED_WORKFLOWS`: an explicit bound, so the worker's memory does not grow with
+   * the number of open tickets (the SDK's default sizes the cache from the heap).
+   */
+  maxCachedWorkflows?: number;
   overrides?: Partial<WorkerOptions>;
 }
 
@@ -58,6 +65,7 @@ export async function startWorkerHalf(options: WorkerHalfOptions): Promise<Runni
     },
     overrides: {
       dataConverter: dataConverterFrom(options),
+      maxCachedWorkflows: options.maxCachedWorkflows ?? DEFAULT_WORKER_MAX_CACHED_WORKFLOWS,
       ...options.overrides,
       interceptors: {
         ...options.overrides?.interceptors,
@@ -95,6 +103,11 @@ export interface ApiHalfOptions {
    * Its entries are encrypted with `config.payloadEncryption`'s keyring.
    */
   inbox: { dir: string; maxEntries: number; retry?: WebhookInboxOptions['retry'] };
+  /**
+   * How to learn the bridge's Zendesk user id (`CrmPort.bridgeUserId`): with it, Zendesk events
+   * of the bridge's own writes are dropped at the door (src/api/webhooks/own-writes).
+   */
+  crmBridgeUserId?: () => Promise<string>;
 }
 
 export interface RunningApiHalf {
@@ -124,7 +137,8 @@ export async function startApiHalf(options: ApiHalfOptions): Promise<RunningApiH
     logger: options.logger,
     onDelivered: metrics.inboxDelivered,
   });
-  const deps = { config: options.config, gateway, inbox, logger: options.logger, metrics, extraRouteDocs: options.extraRouteDocs };
+  const crmIdentity = options.crmBridgeUserId ? resolveCrmIdentity(options.crmBridgeUserId, options.logger) : undefined;
+  const deps = { config: options.config, gateway, inbox, crmIdentity, logger: options.logger, metrics, extraRouteDocs: options.extraRouteDocs };
   const extra = (options.extraRouters ?? []).map((router) => () => router);
   const app = createApp(deps, [...API_ROUTERS, ...extra]);
   const host = options.host ?? '127.0.0.1';
@@ -137,6 +151,7 @@ export async function startApiHalf(options: ApiHalfOptions): Promise<RunningApiH
       s.listen(options.port, host, () => resolve(s));
     });
   } catch (err) {
+    crmIdentity?.stop();
     await inbox.stop();
     throw err;
   }
@@ -150,6 +165,7 @@ export async function startApiHalf(options: ApiHalfOptions): Promise<RunningApiH
         server.close(() => resolve());
         server.closeAllConnections();
       });
+      crmIdentity?.stop();
       await inbox.stop();
     },
   };

@@ -93,6 +93,7 @@ describe('loadConfig', () => {
       codecCorsOrigins: [],
       metricsToken: null,
       workerMetricsAddress: '127.0.0.1:9464',
+      workerMaxCachedWorkflows: 1000,
     });
     expect(JSON.parse(JSON.stringify(config)).payloadEncryption).toEqual({
       mode: 'required',
@@ -296,6 +297,7 @@ describe('loadConfig', () => {
       PAYLOAD_KEYS: 'k1:c2hvcnQ=',
       CODEC_AUTH_TOKEN: 'short',
       CODEC_CORS_ORIGIN: 'https://temporal-ui.example/namespaces',
+      WORKER_MAX_CACHED_WORKFLOWS: '0',
     });
     expect(err.issues).toEqual([
       { variable: 'PORT', message: 'must be an integer port number' },
@@ -342,6 +344,7 @@ describe('loadConfig', () => {
         variable: 'CODEC_CORS_ORIGIN',
         message: 'must be origins like https://temporal-ui.example.com:8080 (scheme, host, port; no path, no *), comma-separated',
       },
+      { variable: 'WORKER_MAX_CACHED_WORKFLOWS', message: 'must be between 1 and 1000000' },
     ]);
     expect(err.message.split('\n')).toEqual(['Invalid configuration:', ...err.issues.map((i) => `  ${i.variable}: ${i.message}`)]);
   });

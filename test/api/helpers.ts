@@ -113,10 +113,19 @@ export async function startApi(options: {
   logs?: LogCapture;
   /** The docs of routers beyond `API_ROUTERS` (the sandbox's), for `/openapi.json`. */
   extraRouteDocs?: AppDeps['extraRouteDocs'];
+  /** The bridge's Zendesk user (own-write echoes are dropped at the door). */
+  crmIdentity?: AppDeps['crmIdentity'];
 }): Promise<RunningApi> {
   const logs = options.logs ?? new LogCapture();
   const app = createApp(
-    { config: { ...testConfig, ...options.config }, gateway: options.gateway, logger: logs.logger, inbox: options.inbox, extraRouteDocs: options.extraRouteDocs },
+    {
+      config: { ...testConfig, ...options.config },
+      gateway: options.gateway,
+      logger: logs.logger,
+      inbox: options.inbox,
+      extraRouteDocs: options.extraRouteDocs,
+      crmIdentity: options.crmIdentity,
+    },
     options.routers,
   );
   const server: Server = await new Promise((resolve) => {

@@ -239,4 +239,45 @@ describe('POST /webhooks/zendesk', () => {
     expect(res.status).toBe(503);
     expect(await res.json()).toMatchObject({ error: 'temporal_unavailable' });
   });
+
+  describe("the echo of the bridge's own write", () => {
+    const BRIDGE = '9001';
+    let echoes: RunningApi;
+    beforeEach(async () => {
+      echoes = await startApi({ gateway, crmIdentity: { bridgeUserId: () => BRIDGE } });
+    });
+    afterEach(() => echoes.close());
+    const post = (raw: string) => fetch(`${echoes.url}/webhooks/zendesk`, { method: 'POST', headers: zendeskHeaders(raw), body: raw });
+
+    it('is answered 202 ignored (own-write) and never reaches a workflow', async () => {
+      const res = await post(ticketEvent({}, { actor_id: BRIDGE, via: { channel: 'web_service' } }));
+      expect(res.status).toBe(202);
+      expect(await res.json()).toEqual({ accepted: true, outcome: 'ignored', reason: 'own-write' });
+      expect(gateway.crmCalls).toEqual([]);
+      // Recorded: the request log says what was dropped and why.
+      expect(echoes.logs.requestLines().map((l) => [l.status, l.outcome, l.reason])).toEqual([[202, 'ignored', 'own-write']]);
+    });
+
+    it.each([
+      ['an agent', { actor_id: '12', via: { channel: 'web_service' } }],
+      ["a person using the bridge's account in the agent interface (scenario 10)", { actor_id: BRIDGE, via: { channel: 'web' } }],
+      ['an event without an actor', {}],
+      ['an event whose actor is not an id', { actor_id: { id: BRIDGE }, via: { channel: 'web_service' } }],
+    ])('%s is signalled as usual', async (_who, detail) => {
+      const res = await post(ticketEvent({}, detail));
+      expect(await res.json()).toMatchObject({ accepted: true, outcome: 'signalled' });
+      expect(gateway.crmCalls).toHaveLength(1);
+    });
+
+    it('nothing is dropped while the bridge user is not known yet', async () => {
+      const unknown = await startApi({ gateway, crmIdentity: { bridgeUserId: () => null } });
+      try {
+        const raw = ticketEvent({}, { actor_id: BRIDGE, via: { channel: 'web_service' } });
+        const res = await fetch(`${unknown.url}/webhooks/zendesk`, { method: 'POST', headers: zendeskHeaders(raw), body: raw });
+        expect(await res.json()).toMatchObject({ outcome: 'signalled' });
+      } finally {
+        await unknown.close();
+      }
+    });
+  });
 });

@@ -155,6 +155,7 @@ export async function startBridgeRig(options: BridgeRigOptions = {}): Promise<Br
     logger,
     port: 0,
     inbox: { dir: options.inboxDir ?? ownInboxDir!, maxEntries: 10_000 },
+    crmBridgeUserId: () => ports.crm.bridgeUserId(),
   });
   connect.webhookUrl = `${api.url}/webhooks/connect?auth_token=${apiConfig.connectWebhookToken}`;
   zendesk.webhookUrl = `${api.url}/webhooks/zendesk`;

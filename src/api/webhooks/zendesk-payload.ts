@@ -26,10 +26,23 @@ const externalId = z
   .nullish()
   .transform((v) => (v ? v : null));
 
+/** Who made the change (absent: unknown), and through which channel (`web_service`: the API). */
+const actorId = z
+  .union([z.string(), z.number()])
+  .transform(String)
+  .nullish()
+  .transform((v) => v ?? null)
+  .catch(null);
+const via = z
+  .object({ channel: z.string().max(100) })
+  .nullish()
+  .transform((v) => v?.channel ?? null)
+  .catch(null);
+
 const eventPayload = z.object({
   type: z.string(),
   id: z.string({ error: 'must be the event id' }).min(1).max(200),
-  detail: z.object({ id: crmTicketId, external_id: externalId }, { error: 'must be the ticket object' }),
+  detail: z.object({ id: crmTicketId, external_id: externalId, actor_id: actorId, via }, { error: 'must be the ticket object' }),
 });
 
 const triggerPayload = z.object(
@@ -45,6 +58,9 @@ export interface ZendeskTicketNotice {
   externalId: string | null;
   /** The event id (event subscriptions); null for triggers. */
   eventId: string | null;
+  /** Event subscriptions: the user whose change this is, and its channel (`web_service` for the API). */
+  actorId: string | null;
+  channel: string | null;
 }
 
 export type ParsedZendeskPayload =
@@ -63,9 +79,15 @@ export function parseZendeskPayload(json: unknown): ParsedZendeskPayload {
     const event = eventPayload.safeParse(json);
     if (!event.success) return { ok: false, error: event.error };
     const { id, detail } = event.data;
-    return { ok: true, ticket: { crmTicketId: detail.id, externalId: detail.external_id, eventId: id } };
+    return {
+      ok: true,
+      ticket: { crmTicketId: detail.id, externalId: detail.external_id, eventId: id, actorId: detail.actor_id, channel: detail.via },
+    };
   }
   const trigger = triggerPayload.safeParse(json);
   if (!trigger.success) return { ok: false, error: trigger.error };
-  return { ok: true, ticket: { crmTicketId: trigger.data.ticket_id, externalId: trigger.data.external_id, eventId: null } };
+  return {
+    ok: true,
+    ticket: { crmTicketId: trigger.data.ticket_id, externalId: trigger.data.external_id, eventId: null, actorId: null, channel: null },
+  };
 }

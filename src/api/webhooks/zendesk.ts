@@ -15,10 +15,11 @@ import { SIGNATURE_TOLERANCE_MS, verifyZendeskSignature } from '../auth';
 import type { AppDeps } from '../deps';
 import { sendError, sendValidationError } from '../errors';
 import { setLogFields } from '../request-log';
+import { isOwnWrite } from './own-writes';
 import { signatureFailureBody } from './whitelabel-signature';
 import { parseZendeskPayload } from './zendesk-payload';
 
-export function zendeskWebhookRouter({ config, gateway }: AppDeps): Router {
+export function zendeskWebhookRouter({ config, gateway, crmIdentity }: AppDeps): Router {
   const router = Router();
   router.post(
     '/webhooks/zendesk',
@@ -55,6 +56,11 @@ export function zendeskWebhookRouter({ config, gateway }: AppDeps): Router {
       if (parsed.ticket === null) {
         setLogFields(res, { outcome: 'ignored', reason: 'not-a-ticket-event' });
         return res.status(202).json({ accepted: true, outcome: 'ignored' });
+      }
+      if (isOwnWrite(parsed.ticket, crmIdentity)) {
+        // The echo of the bridge's own write: the workflow already knows it (see ./own-writes).
+        setLogFields(res, { outcome: 'ignored', reason: 'own-write' });
+        return res.status(202).json({ accepted: true, outcome: 'ignored', reason: 'own-write' });
       }
 
       const notification: CrmNotification = {
