@@ -116,8 +116,8 @@ export function createActivities({ sources, crm, assignees = {} }: ActivityDeps)
         };
       }),
 
-    addCrmComment: ({ crmTicketId, body, public: isPublic, author, ...dedupe }) =>
-      mapFailures(() => crm.addComment(crmTicketId, { body, public: isPublic, author }, dedupeFor(dedupe))),
+    addCrmComment: ({ crmTicketId, body, public: isPublic, author, condition, ...dedupe }) =>
+      mapFailures(() => crm.addComment(crmTicketId, { body, public: isPublic, author }, dedupeFor(dedupe), condition)),
 
     setCrmStatus: ({ crmTicketId, status, condition }) => mapFailures(() => crm.setStatus(crmTicketId, status, condition)),
 

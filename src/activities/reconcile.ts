@@ -1,11 +1,16 @@
 /**
  * The reconciler's activity: check every open ticket against its source and its CRM, and signal
- * only the tickets whose side changed since the workflow last looked. Comparing fingerprints
- * (from the workflow's `state` query, which adds nothing to history) keeps an unchanged ticket
- * free of new history events; a lost webhook costs one interval, not a broken ticket.
+ * only the tickets whose side changed since the workflow last looked; a lost webhook costs one
+ * interval, not a broken ticket.
+ *
+ * Cheap by design (issue 12): the open tickets and what each workflow last saw (the fingerprints
+ * in its memo, v3) come from one visibility list, 100 a page, with no query per ticket; the CRM
+ * side is read 100 tickets a request (`show_many`). Only the source is read ticket by ticket:
+ * Connect and the white-label platform have no way to read many at once. Tickets of runs older
+ * than v3 publish no fingerprints and are still checked through their `state` query.
  */
 import { Context } from '@temporalio/activity';
-import type { Client } from '@temporalio/client';
+import type { Client, WorkflowExecutionInfo } from '@temporalio/client';
 import { crmFingerprint, sourceFingerprint } from '../domain/fingerprints';
 import { SOURCE_KINDS, type SourceKind } from '../domain/ticket';
 import type { CrmPort } from '../ports/crm';
@@ -17,6 +22,8 @@ import {
   TICKET_WORKFLOW_TYPE,
   type TicketStateView,
 } from '../workflows/definitions';
+import { CrmTicketIdKey } from '../workflows/search-attributes';
+import type { TicketMemo } from '../workflows/status-publisher';
 
 export interface ReconcileSummary {
   checked: number;
@@ -48,69 +55,133 @@ export interface ReconcilerDeps {
 
 const OPEN_TICKETS = `WorkflowType = "${TICKET_WORKFLOW_TYPE}" AND ExecutionStatus = "Running"`;
 
-export function createReconcilerActivities({ client, sources, crm }: ReconcilerDeps): ReconcilerActivities {
-  async function reconcileOne(workflowId: string, summary: ReconcileSummary): Promise<void> {
-    const handle = client.workflow.getHandle(workflowId);
-    const state: TicketStateView = await handle.query(stateQuery);
-    if (state.completed) return;
-    const receivedAt = new Date().toISOString();
+/** Open tickets checked together: one `show_many` request for their CRM side. */
+const BATCH = 100;
 
-    const source = sources[state.source];
-    if (source) {
-      const ticket = await source.fetchTicket(state.sourceTicketId);
-      if (ticket === null) summary.missing++;
-      if (massNotFound(summary)) return;
-      const fingerprint = ticket ? sourceFingerprint(ticket) : 'deleted';
-      if (fingerprint !== state.fingerprints.source) {
-        // Never 'deleted': a 404 here is only a reason to look. The workflow itself takes a
-        // ticket as deleted after an explicit DELETE, or a 404 that persists across its reads.
-        await handle.signal(sourceChangedSignal, { kind: 'updated', eventId: null, receivedAt, snapshot: null });
-        summary.sourceSignals++;
-      }
+/** What a round knows of one open ticket before reading anything. */
+interface OpenTicket {
+  workflowId: string;
+  source: SourceKind;
+  sourceTicketId: string;
+  crmTicketId: string | null;
+  /** From the memo (v3 runs); null: an older run, asked through its `state` query. */
+  fingerprints: NonNullable<TicketMemo['fingerprints']> | null;
+}
+
+export function createReconcilerActivities({ client, sources, crm }: ReconcilerDeps): ReconcilerActivities {
+  const signalSource = (workflowId: string) =>
+    // Never 'deleted': a 404 here is only a reason to look. The workflow itself takes a ticket as
+    // deleted after an explicit DELETE, or a 404 that persists across its reads.
+    client.workflow.getHandle(workflowId).signal(sourceChangedSignal, { kind: 'updated', eventId: null, receivedAt: new Date().toISOString(), snapshot: null });
+  const signalCrm = (workflowId: string, crmTicketId: string) =>
+    client.workflow.getHandle(workflowId).signal(crmChangedSignal, { crmTicketId, eventId: null, receivedAt: new Date().toISOString() });
+
+  /** The source side of one ticket against what its workflow last saw; false once the round must halt. */
+  async function checkSource(ticket: OpenTicket, seen: string | null, summary: ReconcileSummary): Promise<boolean> {
+    const source = sources[ticket.source];
+    if (!source) return true;
+    const read = await source.fetchTicket(ticket.sourceTicketId);
+    if (read === null) summary.missing++;
+    if (massNotFound(summary)) return false;
+    if ((read ? sourceFingerprint(read) : 'deleted') !== seen) {
+      await signalSource(ticket.workflowId);
+      summary.sourceSignals++;
     }
+    return true;
+  }
+
+  /** A run older than v3: its fingerprints come from its `state` query, its CRM side from a read. */
+  async function checkThroughQuery(ticket: OpenTicket, summary: ReconcileSummary): Promise<boolean> {
+    const state: TicketStateView = await client.workflow.getHandle(ticket.workflowId).query(stateQuery);
+    if (state.completed) return true;
+    if (!(await checkSource(ticket, state.fingerprints.source, summary))) return false;
     if (state.crmTicketId) {
-      const ticket = await crm.getTicket(state.crmTicketId);
-      const fingerprint = ticket ? crmFingerprint(ticket) : 'deleted';
-      if (fingerprint !== state.fingerprints.crm) {
-        await handle.signal(crmChangedSignal, { crmTicketId: state.crmTicketId, eventId: null, receivedAt });
+      const read = await crm.getTicket(state.crmTicketId);
+      if ((read ? crmFingerprint(read) : 'deleted') !== state.fingerprints.crm) {
+        await signalCrm(ticket.workflowId, state.crmTicketId);
         summary.crmSignals++;
       }
     }
+    return true;
+  }
+
+  /** One batch: its CRM side in one request, its sources one by one. false once the round must halt. */
+  async function checkBatch(batch: OpenTicket[], summary: ReconcileSummary): Promise<boolean> {
+    const withMemo = batch.filter((t) => t.fingerprints !== null);
+    const crmIds = withMemo.flatMap((t) => (t.crmTicketId ? [t.crmTicketId] : []));
+    let versions: Awaited<ReturnType<CrmPort['getTicketVersions']>> | null = null;
+    try {
+      versions = crmIds.length > 0 ? await crm.getTicketVersions(crmIds) : new Map();
+    } catch (err) {
+      // The CRM is down: its side waits for the next round; the sources are still checked.
+      Context.current().log.warn('reconcile: CRM side not checked', { tickets: crmIds.length, error: err instanceof Error ? err.name : 'unknown' });
+    }
+    for (const ticket of batch) {
+      Context.current().heartbeat(summary.checked);
+      try {
+        if (ticket.fingerprints === null) {
+          if (!(await checkThroughQuery(ticket, summary))) return false;
+        } else {
+          if (!(await checkSource(ticket, ticket.fingerprints.source, summary))) return false;
+          if (ticket.crmTicketId && versions === null) summary.failed++;
+          if (ticket.crmTicketId && versions !== null) {
+            const version = versions.get(ticket.crmTicketId);
+            if ((version ? crmFingerprint(version) : 'deleted') !== ticket.fingerprints.crm) {
+              await signalCrm(ticket.workflowId, ticket.crmTicketId);
+              summary.crmSignals++;
+            }
+          }
+        }
+      } catch (err) {
+        // One ticket's remote being down must not stop the round for the others.
+        summary.failed++;
+        Context.current().log.warn('reconcile: ticket not checked', {
+          workflowId: ticket.workflowId,
+          error: err instanceof Error ? err.name : 'unknown',
+        });
+      }
+      summary.checked++;
+    }
+    return true;
   }
 
   return {
     async reconcileOpenTickets(): Promise<ReconcileSummary> {
       const summary: ReconcileSummary = { checked: 0, sourceSignals: 0, crmSignals: 0, failed: 0, missing: 0 };
+      let batch: OpenTicket[] = [];
+      let going = true;
       for await (const execution of client.workflow.list({ query: OPEN_TICKETS })) {
-        if (massNotFound(summary)) {
-          summary.haltedOnMassNotFound = `${summary.missing} of ${summary.checked + 1} tickets read as 404 in one round: the source is misbehaving, not ${summary.missing} users deleting; this round stopped`;
-          Context.current().log.error('reconcile: halted on mass 404', { missing: summary.missing, checked: summary.checked });
-          break;
-        }
-        Context.current().heartbeat(summary.checked);
-        if (!isTicketSource(execution.workflowId)) continue;
-        try {
-          await reconcileOne(execution.workflowId, summary);
-        } catch (err) {
-          // One ticket's remote being down must not stop the round for the others.
-          summary.failed++;
-          Context.current().log.warn('reconcile: ticket not checked', {
-            workflowId: execution.workflowId,
-            error: err instanceof Error ? err.name : 'unknown',
-          });
-        }
-        summary.checked++;
+        const ticket = openTicket(execution);
+        if (ticket) batch.push(ticket);
+        if (batch.length < BATCH) continue;
+        going = await checkBatch(batch, summary);
+        batch = [];
+        if (!going) break;
+      }
+      if (going && batch.length > 0) going = await checkBatch(batch, summary);
+      if (!going) {
+        summary.haltedOnMassNotFound = `${summary.missing} of ${summary.checked + 1} tickets read as 404 in one round: the source is misbehaving, not ${summary.missing} users deleting; this round stopped`;
+        Context.current().log.error('reconcile: halted on mass 404', { missing: summary.missing, checked: summary.checked });
       }
       return summary;
     },
   };
 }
 
-function massNotFound({ missing, checked }: ReconcileSummary): boolean {
-  return missing >= MASS_NOT_FOUND.atLeast && missing >= MASS_NOT_FOUND.share * (checked + 1);
+function openTicket(execution: WorkflowExecutionInfo): OpenTicket | null {
+  const [prefix, source, ...rest] = execution.workflowId.split('/');
+  if (prefix !== 'ticket' || !(SOURCE_KINDS as readonly string[]).includes(source ?? '') || rest.length === 0) return null;
+  const memo = execution.memo as Partial<TicketMemo> | undefined;
+  const fingerprints = memo?.fingerprints;
+  return {
+    workflowId: execution.workflowId,
+    source: source as SourceKind,
+    sourceTicketId: rest.join('/'),
+    crmTicketId: execution.typedSearchAttributes.get(CrmTicketIdKey) ?? null,
+    fingerprints: fingerprints && typeof fingerprints === 'object' ? { source: fingerprints.source ?? null, crm: fingerprints.crm ?? null } : null,
+  };
 }
 
-function isTicketSource(workflowId: string): boolean {
-  const source = workflowId.split('/')[1];
-  return (SOURCE_KINDS as readonly string[]).includes(source);
+function massNotFound({ missing, checked }: ReconcileSummary): boolean {
+  return missing >= MASS_NOT_FOUND.atLeast && missing >= MASS_NOT_FOUND.share * (checked + 1);
 }

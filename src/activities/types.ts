@@ -95,9 +95,10 @@ export interface TicketActivities {
   fetchCrmTicket(input: { crmTicketId: string }): Promise<CrmTicket | null>;
   /** What is new in the CRM since `window`; null when the CRM says 404. */
   readCrmTicket(input: { crmTicketId: string; window: ReadWindow; participants: CrmParticipants }): Promise<CrmRead | null>;
+  /** With a `condition` (v3), a conditional write: a 'write-conflict' when the ticket moved past that version. */
   addCrmComment(
-    input: { crmTicketId: string; body: string; public: boolean; author: CommentAuthor } & CommentDedupe,
-  ): Promise<{ commentId: string; alreadyPresent: boolean; version?: string | null }>;
+    input: { crmTicketId: string; body: string; public: boolean; author: CommentAuthor; condition?: { version: string } } & CommentDedupe,
+  ): Promise<{ commentId: string; alreadyPresent: boolean; version?: string | null; status?: CrmStatus | null }>;
   /** With a `condition`, a conditional write (see `CrmWriteCondition`); returns the version after it. */
   setCrmStatus(input: { crmTicketId: string; status: CrmStatus; condition?: CrmWriteCondition }): Promise<{ version: string | null } | void>;
   /**

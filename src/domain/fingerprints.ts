@@ -1,7 +1,7 @@
 /**
- * A short summary of what a side looks like: status, how many comments, the newest one. Two
- * reads with the same fingerprint saw the same ticket, so the reconciler can compare a fresh
- * read with the workflow's last one without disturbing (or adding history to) the workflow.
+ * A short summary of what a side looks like. Two reads with the same fingerprint saw the same
+ * ticket, so the reconciler can compare a fresh read with the workflow's last one (published in
+ * its memo) without disturbing the workflow or adding to its history.
  */
 import { compareComments } from './comments';
 import type { CrmTicket, SourceTicket } from './ticket';
@@ -14,6 +14,10 @@ export function sourceFingerprint(ticket: SourceTicket): string {
   return [ticket.status, ticket.comments.length, newest(ticket.comments), ticket.assigneeRef ?? '-'].join('|');
 }
 
-export function crmFingerprint(ticket: CrmTicket): string {
-  return [ticket.status, ticket.comments.length, newest(ticket.comments)].join('|');
+/**
+ * The CRM's is its status and version (Zendesk `updated_at`, which every change moves): known
+ * without reading the comments, so many tickets are compared with one request (`show_many`).
+ */
+export function crmFingerprint(ticket: Pick<CrmTicket, 'status' | 'updatedAt'>): string {
+  return [ticket.status, ticket.updatedAt ?? '-'].join('|');
 }

@@ -27,6 +27,12 @@ export interface CrmWriteCondition {
   excludeIds: readonly string[];
 }
 
+/** What a ticket looks like without its comments: enough to know whether it changed. */
+export interface CrmTicketVersion {
+  status: CrmStatus;
+  updatedAt: string | null;
+}
+
 export type CommentAuthor =
   /**
    * Public comment shown as written by the ticket's requester (a user's message from the app).
@@ -51,18 +57,28 @@ export interface CrmPort {
 
   createTicket(ticket: NewCrmTicket): Promise<CrmTicket>;
 
+  /**
+   * Many tickets' status and version at once (Zendesk `show_many`, 100 a request), without their
+   * comments: what the reconciler compares. A ticket the CRM does not know is missing from the map.
+   */
+  getTicketVersions(crmTicketIds: readonly string[]): Promise<Map<string, CrmTicketVersion>>;
+
   /** The ticket with all its comments, oldest first. null when the CRM says 404. */
   getTicket(crmTicketId: string): Promise<CrmTicket | null>;
 
   /**
    * Add a comment. Not idempotent, so with `dedupe.check` it first looks for the same body by the
    * same author after `afterCommentId` (ignoring `excludeIds`) and returns that one instead.
+   * With a `condition`, written only if the ticket is still at that version (else a
+   * 'write-conflict'): then the version and status it answers are exactly the ticket after this
+   * write, nobody else's change in between. Both are null when unknown (a landed copy was found).
    */
   addComment(
     crmTicketId: string,
     comment: { body: string; public: boolean; author: CommentAuthor },
     dedupe: { check: boolean; afterCommentId: string | null; excludeIds: readonly string[] },
-  ): Promise<{ commentId: string; alreadyPresent: boolean; version?: string | null }>;
+    condition?: { version: string },
+  ): Promise<{ commentId: string; alreadyPresent: boolean; version?: string | null; status?: CrmStatus | null }>;
 
   /**
    * Set the status. Solving an unassigned ticket assigns it to the bridge user first (Zendesk

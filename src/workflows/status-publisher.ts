@@ -4,27 +4,57 @@ import type { TicketMemory } from './memory';
 import { CrmTicketIdKey, TicketSourceKey, TicketStatusKey } from './search-attributes';
 
 /**
+ * What a ticket workflow's memo tells whoever lists it (the reconciler, the Temporal UI): no
+ * personal data, and `fingerprints` (v3), what each side looked like when the workflow last saw
+ * it, so the reconciler compares a fresh read with them without a query per ticket.
+ */
+export interface TicketMemo {
+  ticket: string;
+  crmTicket: string;
+  status: string;
+  fingerprints?: TicketMemory['fingerprints'];
+}
+
+/**
  * Keeps the Temporal UI's view (search attributes, memo) in step with the lifecycle, writing
  * only on change so an unchanged ticket adds nothing to its history.
  */
 export class StatusPublisher {
-  private published: string | null = null;
-  constructor(private readonly input: TicketWorkflowInput) {}
+  private publishedAttributes: string | null = null;
+  private publishedMemo: string | null = null;
 
-  publish(memory: TicketMemory): void {
+  /** `withFingerprints`: the v3 sync rules publish the fingerprints in the memo too. */
+  constructor(
+    private readonly input: TicketWorkflowInput,
+    private readonly withFingerprints = false,
+  ) {}
+
+  /**
+   * After every lifecycle step. With `withFingerprints` (v3) the memo waits for `endOfSync`:
+   * one memo change per sync at most, however many steps it took.
+   */
+  publish(memory: TicketMemory, endOfSync = false): void {
     const crmTicketId = memory.crm?.ticketId ?? null;
-    const key = `${memory.lifecycle.status}/${crmTicketId}`;
-    if (key === this.published) return;
-    this.published = key;
-    upsertSearchAttributes([
-      { key: TicketSourceKey, value: this.input.source },
-      { key: TicketStatusKey, value: memory.lifecycle.status },
-      ...(crmTicketId ? [{ key: CrmTicketIdKey, value: crmTicketId }] : []),
-    ]);
-    upsertMemo({
+    const attributes = `${memory.lifecycle.status}/${crmTicketId}`;
+    const memo: TicketMemo = {
       ticket: `${this.input.source} ticket ${this.input.sourceTicketId}`,
       crmTicket: crmTicketId ? `zendesk ticket ${crmTicketId}` : 'not created yet',
       status: memory.lifecycle.status,
-    });
+      ...(this.withFingerprints && { fingerprints: { ...memory.fingerprints } }),
+    };
+    if (attributes !== this.publishedAttributes) {
+      this.publishedAttributes = attributes;
+      upsertSearchAttributes([
+        { key: TicketSourceKey, value: this.input.source },
+        { key: TicketStatusKey, value: memory.lifecycle.status },
+        ...(crmTicketId ? [{ key: CrmTicketIdKey, value: crmTicketId }] : []),
+      ]);
+    }
+    // Before v3 the memo changed only with the search attributes: keep exactly that on replay.
+    const memoKey = this.withFingerprints ? JSON.stringify(memo) : attributes;
+    if (memoKey !== this.publishedMemo && (endOfSync || !this.withFingerprints)) {
+      this.publishedMemo = memoKey;
+      upsertMemo({ ...memo });
+    }
   }
 }

@@ -315,6 +315,8 @@ export class TicketSync {
     }
     memory.crm = link;
     memory.crmVersion = created.updatedAt ?? null;
+    // The ticket as created: what the reconciler compares, until the next write or read moves it.
+    memory.fingerprints.crm = crmFingerprint(created);
     memory.crmComments.cursor = firstCursor(created.comments) ?? memory.crmComments.cursor;
     record(memory, 'synced', describeEffect(create, this.input.source, created.id));
     memory.lifecycle = { ...memory.lifecycle, linked: true, crmStatus: created.status };
@@ -526,6 +528,8 @@ export class TicketSync {
             },
           });
           memory.crmVersion = result ? result.version : null;
+          // A conditional write answers the ticket as it wrote it, nobody else's change in between.
+          if (result?.version) memory.fingerprints.crm = crmFingerprint({ status: effect.status, updatedAt: result.version });
         } else {
           await activities.setCrmStatus({ crmTicketId: memory.crm!.ticketId, status: effect.status });
         }
@@ -573,7 +577,10 @@ export class TicketSync {
 
   private async addCrmComment(body: string, isPublic: boolean, as: 'requester' | 'bridge', key: string): Promise<string> {
     const memory = this.memory;
-    const { commentId, version } = await this.openWrite(key, (landedCheck) =>
+    // v3, within a decision from both reads: only onto the ticket as read (or as the bridge's own
+    // last write left it), so the answer's version is the ticket after this write and nothing else.
+    const condition = this.observed && memory.crmVersion !== null ? { version: memory.crmVersion } : undefined;
+    const { commentId, version, status } = await this.openWrite(key, (landedCheck) =>
       this.writes().addCrmComment({
         crmTicketId: memory.crm!.ticketId,
         body,
@@ -582,11 +589,14 @@ export class TicketSync {
         author: as === 'requester' ? { as, id: memory.crm!.requesterId } : { as },
         afterCommentId: memory.crmComments.cursor?.id ?? null,
         excludeIds: memory.crmComments.ownIds,
+        ...(condition && { condition }),
         ...landedCheck,
       }),
     );
     memory.crmComments.ownIds = boundedIds([...memory.crmComments.ownIds, commentId], MEMORY_BOUNDS.ownIds);
     memory.crmVersion = version ?? null;
+    // Nothing but this write since the read: what the reconciler compares moves with it.
+    if (condition && version && status) memory.fingerprints.crm = crmFingerprint({ status, updatedAt: version });
     return commentId;
   }
 
@@ -677,5 +687,6 @@ function isWriteConflict(err: unknown): boolean {
 }
 
 function writeConflictSide(err: unknown, source: string): string {
-  return err instanceof ActivityFailure && err.activityType === 'setCrmStatus' ? 'Zendesk' : sideName(source);
+  const crmWrites = ['setCrmStatus', 'addCrmComment'];
+  return err instanceof ActivityFailure && crmWrites.includes(err.activityType) ? 'Zendesk' : sideName(source);
 }

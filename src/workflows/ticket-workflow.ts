@@ -37,7 +37,7 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<Ticket
   const settings: TicketWorkflowSettings = { ...DEFAULT_WORKFLOW_SETTINGS, ...input.settings };
   const memory: TicketMemory = input.carried ? upgradeMemory(input.carried as Partial<TicketMemory>) : initialMemory();
   const rules = { v2: patched(SYNC_V2_PATCH), v3: patched(SYNC_V3_PATCH) };
-  const publisher = new StatusPublisher(input);
+  const publisher = new StatusPublisher(input, rules.v3);
   const syncer = new TicketSync(input, settings, memory, () => publisher.publish(memory), rules);
   let retrySyncAt: number | null = hasWork(memory.deferred) ? Date.now() : null;
   /** History is long enough for a new run; it starts once no update handler is mid-flight. */
@@ -137,6 +137,8 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<Ticket
     memory.pending = memory.deferred = NO_WORK;
     const ok = await syncer.run(work);
     finishedSyncs = memory.counts.syncs;
+    // v3: what each side looked like at the end of this sync, for the reconciler (in the memo).
+    if (rules.v3) publisher.publish(memory, true);
     memory.failedSyncs = ok ? 0 : memory.failedSyncs + 1;
     retrySyncAt = ok ? null : Date.now() + syncRetryDelayMs(settings.failedSyncRetryMs, memory.failedSyncs);
 

@@ -50,6 +50,7 @@ describe('createActivities with stub ports', () => {
       findTicketByExternalId: jest.fn(),
       createTicket: jest.fn(),
       getTicket: jest.fn(),
+      getTicketVersions: jest.fn(),
       addComment: jest.fn().mockResolvedValue({ commentId: '7', alreadyPresent: false }),
       setStatus: jest.fn(),
       setAssignee: jest.fn(),

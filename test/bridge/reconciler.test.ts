@@ -4,6 +4,12 @@
  * to its history.
  */
 import { randomUUID } from 'node:crypto';
+import { Client, Connection } from '@temporalio/client';
+import { InterceptingCall, type Interceptor } from '@grpc/grpc-js';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { createReconcilerActivities, type ReconcileSummary } from '../../src/activities/reconcile';
+import { ConnectSource } from '../../src/adapters/connect';
+import { ZendeskCrm } from '../../src/adapters/zendesk';
 import { RECONCILER_WORKFLOW_ID } from '../../src/workflows/reconciler';
 import { eventually } from '../harness';
 import { startBridgeRig, type BridgeRig } from '../support/bridge-rig';
@@ -87,5 +93,42 @@ describe('the reconciler', () => {
     expect(after).toBe(before);
     // Not vacuous: the reconciler did look at the ticket meanwhile.
     expect(await reconcileRounds()).toBeGreaterThanOrEqual(roundsBefore + 2);
+  });
+
+  test('a round queries no workflow and reads the CRM side of all its tickets in one request', async () => {
+    const opened = await Promise.all([openTicket(), openTicket(), openTicket()]);
+    // Settled: every workflow published what it saw (its memo), and visibility lists them.
+    await eventually(
+      async () => {
+        for (const { handle } of opened) expect((await handle.describe()).memo).toMatchObject({ fingerprints: { crm: expect.any(String), source: expect.any(String) } });
+      },
+      { timeoutMs: 30_000 },
+    );
+    await oneInterval();
+    const calls: string[] = [];
+    const counter: Interceptor = (options, nextCall) => {
+      calls.push(String(options.method_definition.path).split('/').at(-1) ?? '');
+      return new InterceptingCall(nextCall(options));
+    };
+    const connection = await Connection.connect({ address: rig.env.address, interceptors: [counter] });
+    try {
+      const acts = createReconcilerActivities({
+        client: new Client({ connection, namespace: rig.env.namespace }),
+        sources: { connect: new ConnectSource({ baseUrl: rig.connect.url, apiKey: rig.connect.apiKey }), whitelabel: undefined },
+        crm: new ZendeskCrm({ baseUrl: rig.zendesk.apiUrl, email: 'bridge@example.test', apiToken: rig.zendesk.apiToken }),
+      });
+      const zendeskBefore = rig.zendesk.requests().length;
+      calls.length = 0;
+      const summary: ReconcileSummary = await new MockActivityEnvironment().run(acts.reconcileOpenTickets);
+
+      expect(summary.checked).toBeGreaterThanOrEqual(3);
+      expect(summary).toMatchObject({ failed: 0, sourceSignals: 0, crmSignals: 0 });
+      // Every open ticket of this rig so far fits one show_many page: one Zendesk request.
+      expect(rig.zendesk.requests().slice(zendeskBefore).map((r) => r.route)).toEqual(['GET /tickets/show_many.json']);
+      expect(calls).not.toContain('QueryWorkflow');
+      expect(calls).toContain('ListWorkflowExecutions');
+    } finally {
+      await connection.close();
+    }
   });
 });

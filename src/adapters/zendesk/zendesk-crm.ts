@@ -1,5 +1,5 @@
 import type { CrmComment, CrmStatus, CrmTicket, Requester } from '../../domain/ticket';
-import type { CommentAuthor, CrmPort, CrmWriteCondition, NewCrmTicket } from '../../ports/crm';
+import type { CommentAuthor, CrmPort, CrmTicketVersion, CrmWriteCondition, NewCrmTicket } from '../../ports/crm';
 import { IntegrationError } from '../../ports/errors';
 import { compareIds } from '../../domain/comments';
 import { findLandedComment, sameText, type DedupeWindow } from '../comment-dedupe';
@@ -27,6 +27,8 @@ export interface ZendeskCrmOptions {
 
 /** Zendesk allows 5,000 comments per ticket, 100 per page: 50 pages. More means a loop. */
 const MAX_PAGES = 100;
+/** Tickets per `show_many` request (Zendesk's limit). */
+const SHOW_MANY_LIMIT = 100;
 
 /** Zendesk will not solve (or close) a ticket without an assignee. */
 const NEEDS_ASSIGNEE: ReadonlySet<CrmStatus> = new Set(['solved', 'closed']);
@@ -89,6 +91,16 @@ export class ZendeskCrm implements CrmPort {
     return this.withComments(res.data.ticket);
   }
 
+  async getTicketVersions(crmTicketIds: readonly string[]): Promise<Map<string, CrmTicketVersion>> {
+    const versions = new Map<string, CrmTicketVersion>();
+    for (let i = 0; i < crmTicketIds.length; i += SHOW_MANY_LIMIT) {
+      const ids = crmTicketIds.slice(i, i + SHOW_MANY_LIMIT).join(',');
+      const res = await this.http.request('GET /tickets/show_many.json', ticketsPage, { query: { ids } });
+      for (const t of res.data.tickets) versions.set(t.id, { status: t.status, updatedAt: t.updated_at ?? null });
+    }
+    return versions;
+  }
+
   async getTicket(crmTicketId: string): Promise<CrmTicket | null> {
     const ticket = await this.readTicket(crmTicketId);
     return ticket && this.withComments(ticket);
@@ -98,7 +110,8 @@ export class ZendeskCrm implements CrmPort {
     crmTicketId: string,
     comment: { body: string; public: boolean; author: CommentAuthor },
     dedupe: { check: boolean } & DedupeWindow,
-  ): Promise<{ commentId: string; alreadyPresent: boolean; version: string | null }> {
+    condition?: { version: string },
+  ): Promise<{ commentId: string; alreadyPresent: boolean; version: string | null; status: CrmStatus | null }> {
     const authorId = await this.authorId(crmTicketId, comment.author);
     if (dedupe.check) {
       const landed = findLandedComment(
@@ -107,14 +120,21 @@ export class ZendeskCrm implements CrmPort {
         dedupe,
       );
       // The version is unknown: others may have written after the landed comment.
-      if (landed) return { commentId: landed.id, alreadyPresent: true, version: null };
+      if (landed) return { commentId: landed.id, alreadyPresent: true, version: null, status: null };
     }
-    const res = await this.update(crmTicketId, {
-      comment: { body: comment.body, public: comment.public, author_id: Number(authorId) },
-    });
+    let res;
+    try {
+      res = await this.update(crmTicketId, {
+        comment: { body: comment.body, public: comment.public, author_id: Number(authorId) },
+        ...(condition && { safe_update: true, updated_stamp: condition.version }),
+      });
+    } catch (err) {
+      if (condition && err instanceof IntegrationError && err.kind === 'conflict') throw writeConflict('the ticket changed since it was read');
+      throw err;
+    }
     const created = res.audit.events.find((e) => e.type === 'Comment');
     if (!created) throw invalid('PUT /tickets/{id}.json', 'the update audit has no Comment event');
-    return { commentId: created.id, alreadyPresent: false, version: res.ticket.updated_at ?? null };
+    return { commentId: created.id, alreadyPresent: false, version: res.ticket.updated_at ?? null, status: res.ticket.status };
   }
 
   /**

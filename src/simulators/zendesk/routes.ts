@@ -118,6 +118,22 @@ export function zendeskRoutes(ctx: ZendeskRouteContext): Route[] {
       },
     },
     {
+      // Up to 100 tickets by id in one request; unknown ids are left out, as Zendesk does.
+      method: 'GET',
+      pattern: '/tickets/show_many.json',
+      handler: (req) => {
+        const ids = (req.query.get('ids') ?? '').split(',').filter((v) => v !== '');
+        if (ids.length === 0 || ids.length > 100 || ids.some((v) => !/^\d+$/.test(v))) {
+          throw badRequest('ids must be 1 to 100 comma-separated ticket ids');
+        }
+        const tickets = ids.flatMap((v) => {
+          const ticket = ctx.store.ticket(Number(v));
+          return ticket ? [present(ticket)] : [];
+        });
+        return { status: 200, body: { tickets, next_page: null, previous_page: null, count: tickets.length } };
+      },
+    },
+    {
       method: 'GET',
       pattern: '/tickets/:id.json',
       handler: (req) => ({ status: 200, body: { ticket: present(ticketOr404(req)) } }),
