@@ -10,7 +10,7 @@ import { boundedIds, compareComments, newAgentReplies, newSourceComments, type C
 import { crmFingerprint, sourceFingerprint } from '../domain/fingerprints';
 import { decide, type Effect, type Observation } from '../domain/lifecycle';
 import { crmBodyForSupportNote, crmBodyForUserComment, sourceBodyForAgentReply } from '../domain/messages';
-import { crmExternalId, type SourceComment, type SourceTicket } from '../domain/ticket';
+import { crmExternalId, type CrmStatus, type SourceComment, type SourceTicket } from '../domain/ticket';
 import type { TicketWorkflowInput, TicketWorkflowSettings } from './definitions';
 import { hasWork, MEMORY_BOUNDS, mergeWork, type PendingWork, type TicketMemory } from './memory';
 import { addNote, describeAssignment, describeEffect, record, sideName } from './timeline';
@@ -72,6 +72,8 @@ export class TicketSync {
 
   /** Set while a v3 decision's effects are performed. */
   private observed: Observed | null = null;
+  /** The CRM ticket as the bridge's last conditional comment write left it (its answer). */
+  private crmAfterOwnComment: { version: string; status: CrmStatus } | null = null;
 
   /** One sync: the source side, then the CRM side. false when an operation failed for good. */
   async run(work: PendingWork): Promise<boolean> {
@@ -516,7 +518,10 @@ export class TicketSync {
       case 'crm-internal-note':
         return this.addCrmComment(effect.body, false, 'bridge', 'crm:internal-note');
       case 'set-crm-status':
-        if (this.rules.v3) {
+        if (this.rules.v3 && this.alreadyThere(effect.status)) {
+          // The bridge's own comment left the ticket there already (Zendesk reopens a ticket on
+          // the requester's reply), and nothing has changed it since: no write to make.
+        } else if (this.rules.v3) {
           const result = await writeActivities.setCrmStatus({
             crmTicketId: memory.crm!.ticketId,
             status: effect.status,
@@ -596,8 +601,17 @@ export class TicketSync {
     memory.crmComments.ownIds = boundedIds([...memory.crmComments.ownIds, commentId], MEMORY_BOUNDS.ownIds);
     memory.crmVersion = version ?? null;
     // Nothing but this write since the read: what the reconciler compares moves with it.
-    if (condition && version && status) memory.fingerprints.crm = crmFingerprint({ status, updatedAt: version });
+    if (condition && version && status) {
+      memory.fingerprints.crm = crmFingerprint({ status, updatedAt: version });
+      this.crmAfterOwnComment = { version, status };
+    }
     return commentId;
+  }
+
+  /** The CRM ticket is at `status` by the answer of the bridge's last write, still its latest version. */
+  private alreadyThere(status: CrmStatus): boolean {
+    const after = this.crmAfterOwnComment;
+    return after !== null && after.version === this.memory.crmVersion && after.status === status;
   }
 
   /** The activities that write: bounded in v3 (see TICKET_WRITE_OPTIONS). */

@@ -90,7 +90,6 @@ describe('Connect ⇄ Zendesk through one workflow per ticket', () => {
       ['Here it is: 10432 kWh', true],
     ]);
     expect(final.counts).toMatchObject({ userCommentsToCrm: 1, agentRepliesToSource: 1 });
-
     // The history tells the same story: every external operation is an activity, and the run completed.
     const history = await rig.env.client.workflow.getHandle(`ticket/connect/${id}`).fetchHistory();
     const ran = activityTypesIn(history);
@@ -180,6 +179,22 @@ describe('Connect ⇄ Zendesk through one workflow per ticket', () => {
     await eventually(async () => expect((await rig.state(id)).lastSyncAt).not.toBeNull());
     expect(zendeskComments(zd.id).map((c) => c.body)).toEqual(['My reading doubled overnight.', 'first', 'second']);
     expect(rig.zendesk.tickets().filter((t) => t.external_id === `connect:${id}`)).toHaveLength(1);
+  });
+
+  test("a user's reply to a pending ticket: one write to Zendesk, since the reply itself reopens it", async () => {
+    const { id, zd } = await openTicket();
+    await rig.zendesk.agentReplies(zd.id, 'Which meter?', { status: 'pending' });
+    await eventually(() => expect(rig.connect.ticket(id)!.status).toBe('PENDING'));
+    const before = rig.zendesk.requests('PUT /tickets/:id.json').length;
+    await rig.connect.userComments(id, 'The one in the hall.');
+    await eventually(async () => {
+      expect(rig.zendesk.ticket(zd.id)!.status).toBe('open');
+      expect((await rig.state(id)).crmStatus).toBe('open');
+    });
+    const puts = rig.zendesk.requests('PUT /tickets/:id.json').slice(before);
+    expect(puts.map((r) => (r.body as { ticket: Record<string, unknown> }).ticket)).toEqual([
+      expect.objectContaining({ comment: expect.objectContaining({ body: 'The one in the hall.' }) }),
+    ]);
   });
 
   test('a duplicate notification reads the notifying side only, and writes nothing', async () => {
