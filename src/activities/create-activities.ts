@@ -113,6 +113,7 @@ export function createActivities({ sources, crm, assignees = {} }: ActivityDeps)
           ownIds: read.ownIds,
           more: read.more,
           fingerprint: crmFingerprint(ticket),
+          assigned: ticket.assigneeId !== null,
         };
       }),
 

@@ -66,6 +66,8 @@ export interface CrmRead {
   ownIds: string[];
   more: boolean;
   fingerprint: string;
+  /** The ticket has an assignee (Zendesk solves or closes only an assigned ticket). */
+  assigned?: boolean;
 }
 
 /**

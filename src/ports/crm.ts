@@ -25,6 +25,11 @@ export interface CrmWriteCondition {
   status: CrmStatus;
   afterCommentId: string | null;
   excludeIds: readonly string[];
+  /**
+   * The ticket had an assignee at `version`: solving or closing it then needs no read to check
+   * (Zendesk requires one); a ticket changed since is refused by the version anyway.
+   */
+  assigned?: boolean;
 }
 
 /** What a ticket looks like without its comments: enough to know whether it changed. */

@@ -58,6 +58,7 @@ interface Observed {
   sourceCursor: CommentCursor | null;
   crmStatus: CrmRead['status'];
   crmCursor: CommentCursor | null;
+  crmAssigned: boolean;
 }
 
 export class TicketSync {
@@ -250,7 +251,13 @@ export class TicketSync {
       crm: { status: crm.status, newAgentReplies: crm.newAgentReplies, updatedAt: crm.version ?? new Date(0).toISOString() },
       now: Date.now(),
     };
-    this.observed = { sourceStatus: source.ticket.status, sourceCursor: source.cursor, crmStatus: crm.status, crmCursor: crm.cursor };
+    this.observed = {
+      sourceStatus: source.ticket.status,
+      sourceCursor: source.cursor,
+      crmStatus: crm.status,
+      crmCursor: crm.cursor,
+      crmAssigned: crm.assigned === true,
+    };
     const decision = decide(memory.lifecycle, observation, this.lifecycleSettings());
     if (crm.status === 'closed' && source.newComments.some((c) => c.author === 'USER')) {
       const ids = source.newComments.filter((c) => c.author === 'USER').map((c) => c.id);
@@ -530,6 +537,8 @@ export class TicketSync {
               status: this.observed?.crmStatus ?? memory.lifecycle.crmStatus ?? effect.status,
               afterCommentId: (this.observed?.crmCursor ?? memory.crmComments.cursor)?.id ?? null,
               excludeIds: memory.crmComments.ownIds,
+              // Only the bridge's conditional writes moved the version since that read: still assigned.
+              assigned: this.observed?.crmAssigned === true,
             },
           });
           memory.crmVersion = result ? result.version : null;

@@ -123,7 +123,7 @@ describe('ZendeskCrm', () => {
       const res = await crm.addComment(t.id, { body: 'Still broken', public: true, author: { as: 'requester' } }, noDedupe);
       const last = sim.comments(t.id).at(-1)!;
       // The write's answer carries the ticket: its version is the stamp for the next conditional write.
-      expect(res).toEqual({ commentId: String(last.id), alreadyPresent: false, version: sim.ticket(t.id)!.updated_at });
+      expect(res).toEqual({ commentId: String(last.id), alreadyPresent: false, version: sim.ticket(t.id)!.updated_at, status: 'open' });
       expect(last).toMatchObject({ author_id: Number(t.requesterId), body: 'Still broken', public: true });
       expect(sim.ticket(t.id)?.status).toBe('open'); // an end-user reply reopens
     });
@@ -143,7 +143,7 @@ describe('ZendeskCrm', () => {
 
       const retry = await crm.addComment(t.id, comment, { check: true, afterCommentId: lastSeen, excludeIds: [] });
       // Found, not written: others may have written since, so the version is unknown.
-      expect(retry).toEqual({ commentId: String(sim.comments(t.id).at(-1)!.id), alreadyPresent: true, version: null });
+      expect(retry).toEqual({ commentId: String(sim.comments(t.id).at(-1)!.id), alreadyPresent: true, version: null, status: null });
       expect(sim.comments(t.id).filter((c) => c.body === 'Any update?')).toHaveLength(1);
       expect(sim.requests('PUT /tickets/:id.json')).toHaveLength(1);
     });
@@ -159,8 +159,43 @@ describe('ZendeskCrm', () => {
       const excluded = await crm.addComment(t.id, reply, { ...window, excludeIds: [written.commentId] });
       expect(excluded.alreadyPresent).toBe(false);
       const found = await crm.addComment(t.id, reply, window);
-      expect(found).toEqual({ commentId: written.commentId, alreadyPresent: true, version: null });
+      expect(found).toEqual({ commentId: written.commentId, alreadyPresent: true, version: null, status: null });
       expect(sim.comments(t.id).filter((c) => c.body === 'Same text')).toHaveLength(4);
+    });
+
+    it('with a condition, writes only onto the version it was given: else a write-conflict, nothing written', async () => {
+      const t = await crm.createTicket(newTicket({ status: 'open' }));
+      const read = sim.ticket(t.id)!.updated_at;
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      await sim.agentReplies(t.id, 'An agent was quicker.');
+      const comment = { body: 'From the app', public: true, author: { as: 'requester', id: t.requesterId } } as const;
+      const err = await failure(crm.addComment(t.id, comment, noDedupe, { version: read }));
+      expect(err).toMatchObject({ kind: 'write-conflict' });
+      expect(sim.comments(t.id).map((c) => c.body)).not.toContain('From the app');
+      // On the current version it lands, and its answer is the ticket right after it.
+      const landed = await crm.addComment(t.id, comment, noDedupe, { version: sim.ticket(t.id)!.updated_at });
+      expect(landed).toMatchObject({ alreadyPresent: false, version: sim.ticket(t.id)!.updated_at, status: 'open' });
+      expect(sim.comments(t.id).filter((c) => c.body === 'From the app')).toHaveLength(1);
+      // The requester id given is used as the author: no read of the ticket to learn it.
+      expect(sim.requests('GET /tickets/:id.json')).toHaveLength(0);
+    });
+  });
+
+  describe('getTicketVersions', () => {
+    it('reads many tickets, 100 a request, without their comments; unknown ids are left out', async () => {
+      const ids: string[] = [];
+      for (let i = 0; i < 101; i++) ids.push((await crm.createTicket(newTicket({ externalId: `connect:T-${i}`, idempotencyKey: `k-${i}` }))).id);
+      await sim.agentSetsStatus(ids[7]!, 'pending');
+      const before = sim.requests().length;
+      const versions = await crm.getTicketVersions([...ids, '999999']);
+      expect(versions.size).toBe(101);
+      expect(versions.get(ids[7]!)).toEqual({ status: 'pending', updatedAt: sim.ticket(ids[7]!)!.updated_at });
+      expect(versions.has('999999')).toBe(false);
+      const made = sim.requests().slice(before);
+      expect(made.map((r) => [r.route, r.query.ids!.split(',').length])).toEqual([
+        ['GET /tickets/show_many.json', 100],
+        ['GET /tickets/show_many.json', 2],
+      ]);
     });
   });
 
@@ -195,6 +230,17 @@ describe('ZendeskCrm', () => {
         expect(err).toMatchObject({ kind: 'unprocessable', status: 422, operation: 'PUT /tickets/{id}.json' });
         expect(err.retryable).toBe(false);
       }
+    });
+
+    it('closes a ticket known to be assigned at the given version without reading it first', async () => {
+      const t = await crm.createTicket(newTicket({ status: 'open' }));
+      await crm.setAssignee(t.id, String(sim.agent.id));
+      const version = sim.ticket(t.id)!.updated_at;
+      const before = sim.requests().length;
+      const condition = { version, status: 'open', afterCommentId: null, excludeIds: [], assigned: true } as const;
+      await crm.setStatus(t.id, 'closed', condition);
+      expect(sim.requests().slice(before).map((r) => r.route)).toEqual(['PUT /tickets/:id.json']);
+      expect(sim.ticket(t.id)).toMatchObject({ status: 'closed', assignee_id: sim.agent.id });
     });
 
     it('treats closing an already closed ticket as done (a retry after the close landed)', async () => {

@@ -72,8 +72,16 @@ describe('Connect ⇄ Zendesk through one workflow per ticket', () => {
     });
 
     // The user confirms: closed everywhere and the workflow completes.
+    const beforeConfirm = rig.zendesk.requests().length;
     await rig.connect.userConfirmsResolved(id);
     const final = await rig.result(id);
+    // Zendesk read once (ticket, comments), then closed conditionally: no second read to check
+    // the assignee the first one already showed.
+    expect(rig.zendesk.requests().slice(beforeConfirm).map((r) => r.route)).toEqual([
+      'GET /tickets/:id.json',
+      'GET /tickets/:id/comments.json',
+      'PUT /tickets/:id.json',
+    ]);
     expect(final).toMatchObject({ status: 'CLOSED', completed: true, crmTicketId: String(zd.id), solvedTimerDeadline: null });
     expect(rig.zendesk.ticket(zd.id)!.status).toBe('closed');
     expect(rig.connect.ticket(id)!.status).toBe('CLOSED');

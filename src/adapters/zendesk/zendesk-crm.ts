@@ -145,7 +145,8 @@ export class ZendeskCrm implements CrmPort {
   async setStatus(crmTicketId: string, status: CrmStatus, condition?: CrmWriteCondition): Promise<{ version: string | null }> {
     const change: Record<string, unknown> = { status };
     let stamp = condition?.version ?? null;
-    if (NEEDS_ASSIGNEE.has(status) || (condition && stamp === null)) {
+    const knownAssigned = condition?.assigned === true && stamp !== null;
+    if ((NEEDS_ASSIGNEE.has(status) && !knownAssigned) || (condition && stamp === null)) {
       const ticket = await this.readTicket(crmTicketId);
       if (ticket === null) throw notFound('GET /tickets/{id}.json');
       // Already there (e.g. a retry after the first attempt landed): done, whatever the stamp
