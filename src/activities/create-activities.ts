@@ -6,8 +6,11 @@ import { crmFingerprint, sourceFingerprint } from '../domain/fingerprints';
 import type { SourceKind, SourceTicket, TicketStatus } from '../domain/ticket';
 import type { CrmPort } from '../ports/crm';
 import type { TicketSourcePort } from '../ports/ticket-source';
-import { findLandedComment, sameText } from '../adapters/comment-dedupe';
+import { findLandedComment, sameBody } from '../adapters/comment-dedupe';
+import { mirroredBody } from '../domain/attachments';
 import { IntegrationError } from '../ports/errors';
+import type { TransferLogger } from './attachment-transfer';
+import { copyToSourceComment, DEFAULT_ATTACHMENT_SETTINGS, planForSource, uploadsForCrm, withHeartbeat, type AttachmentSettings, type FileOutcome } from './comment-files';
 import { mapFailures } from './failures';
 import type { CommentDedupe, SourceWriteCondition, TicketActivities } from './types';
 
@@ -20,7 +23,13 @@ export interface ActivityDeps {
   crm: CrmPort;
   /** Per source; a source without one has no assignees to map (Connect). */
   assignees?: Partial<Record<SourceKind, AssigneeResolver>>;
+  /** `ATTACHMENT_MAX_BYTES`, `ATTACHMENT_ALLOWED_TYPES` (default 20 MB; images, PDF, text, office). */
+  attachments?: AttachmentSettings;
+  /** Where file transfers log (sizes, types, hashes; never names). */
+  logger?: TransferLogger;
 }
+
+const SIDE_NAMES: Record<SourceKind, string> = { connect: 'the app', whitelabel: 'the white-label platform' };
 
 const UNMAPPED: AssigneeResolver = (ref) => ({ crmAssigneeId: null, mapped: ref === null });
 
@@ -33,7 +42,9 @@ function dedupeFor({ afterCommentId, excludeIds, landedCheck }: CommentDedupe) {
   return { check: landedCheck === true || Context.current().info.attempt > 1, afterCommentId, excludeIds };
 }
 
-export function createActivities({ sources, crm, assignees = {} }: ActivityDeps): TicketActivities {
+export function createActivities({ sources, crm, assignees = {}, attachments = DEFAULT_ATTACHMENT_SETTINGS, logger }: ActivityDeps): TicketActivities {
+  const copy = () => ({ attempt: Context.current().info.attempt, settings: attachments, logger });
+
   const source = (kind: SourceKind): TicketSourcePort => {
     const port = sources[kind];
     // A deployment problem, not a transient one: retrying will not configure the source.
@@ -59,21 +70,44 @@ export function createActivities({ sources, crm, assignees = {} }: ActivityDeps)
         };
       }),
 
-    postSourceComment: ({ source: kind, ticketId, body, unlessClosed, ...dedupe }) =>
+    postSourceComment: ({ source: kind, ticketId, body, unlessClosed, files = [], ...dedupe }) =>
       mapFailures(async () => {
         const port = source(kind);
-        const window = dedupeFor(dedupe);
+        const byMessage = files.length > 0;
+        const window = { ...dedupeFor(dedupe), ...(byMessage && { byMessage }) };
+        // The files the listing rules out are said in the comment itself.
+        const plan = byMessage ? planForSource(files, port.files, attachments, SIDE_NAMES[kind]) : null;
+        const text = plan ? mirroredBody(body, files.length, plan.lines) : body;
         const fresh = unlessClosed ? await port.fetchTicket(ticketId) : null;
+        let posted: { commentId: string; alreadyPresent: boolean; attachments?: string[] };
         if (fresh?.status === 'CLOSED') {
           // An earlier attempt may have landed the reply before the user closed: then it was
           // delivered, and it is the bridge's own comment (never a note, never an echo).
           const landed = window.check
-            ? findLandedComment(fresh.comments, (c) => c.author === 'SUPPORT' && sameText(c.body, body), window)
+            ? findLandedComment(fresh.comments, (c) => c.author === 'SUPPORT' && sameBody(c.body, text, byMessage), window)
             : undefined;
-          if (landed) return { commentId: landed.id, alreadyPresent: true };
-          throw new IntegrationError('write-conflict', kind, 'POST /tickets/{id}/comments', `${kind}: the user closed the ticket since it was read`, 409);
+          if (!landed) {
+            throw new IntegrationError('write-conflict', kind, 'POST /tickets/{id}/comments', `${kind}: the user closed the ticket since it was read`, 409);
+          }
+          posted = { commentId: landed.id, alreadyPresent: true, attachments: landed.attachments };
+        } else {
+          posted = await port.postSupportComment(ticketId, text, window);
         }
-        return port.postSupportComment(ticketId, body, window);
+        const result = { commentId: posted.commentId, alreadyPresent: posted.alreadyPresent };
+        if (!plan) return result;
+        const sink = port.files?.sinkFor ? { ...port.files, sinkFor: port.files.sinkFor.bind(port.files) } : null;
+        if (plan.toCopy.length === 0 || !sink || !crm.files) return { ...result, files: plan.files };
+        const crmFiles = crm.files;
+        const copied = await withHeartbeat(() => copyToSourceComment(plan.toCopy, crmFiles, sink, posted.commentId, posted.attachments ?? [], copy()));
+        const outcomes: FileOutcome[] = [...plan.files, ...copied.files];
+        if (copied.lines.length === 0) return { ...result, files: outcomes };
+        // The comment cannot be edited: what failed after it was written is said right after it, once.
+        const followUp = await port.postSupportComment(ticketId, copied.lines.join('\n'), {
+          check: true,
+          afterCommentId: posted.commentId,
+          excludeIds: [],
+        });
+        return { ...result, files: outcomes, followUpId: followUp.commentId };
       }),
 
     setSourceStatus: ({ source: kind, ticketId, status, condition }) =>
@@ -117,8 +151,22 @@ export function createActivities({ sources, crm, assignees = {} }: ActivityDeps)
         };
       }),
 
-    addCrmComment: ({ crmTicketId, body, public: isPublic, author, condition, ...dedupe }) =>
-      mapFailures(() => crm.addComment(crmTicketId, { body, public: isPublic, author }, dedupeFor(dedupe), condition)),
+    addCrmComment: ({ crmTicketId, body, public: isPublic, author, condition, files, ...dedupe }) =>
+      mapFailures(async () => {
+        if (!files || files.urls.length === 0) return crm.addComment(crmTicketId, { body, public: isPublic, author }, dedupeFor(dedupe), condition);
+        let outcomes: FileOutcome[] | undefined;
+        const from = sources[files.source]?.files;
+        const upload = async () => {
+          const uploaded = await uploadsForCrm(files.urls, from, crm.files, copy());
+          outcomes = uploaded.files;
+          return uploaded;
+        };
+        const text = mirroredBody(body, files.urls.length, []);
+        const written = await withHeartbeat(() =>
+          crm.addComment(crmTicketId, { body: text, public: isPublic, author, files: upload }, dedupeFor(dedupe), condition),
+        );
+        return { ...written, ...(outcomes && { files: outcomes }) };
+      }),
 
     setCrmStatus: ({ crmTicketId, status, condition }) => mapFailures(() => crm.setStatus(crmTicketId, status, condition)),
 

@@ -69,3 +69,17 @@ export const TICKET_LOCAL_READ_OPTIONS: LocalActivityOptions = {
   scheduleToCloseTimeout: '1m',
   retry: { ...TICKET_ACTIVITY_RETRY_POLICY, maximumInterval: '10s' },
 };
+
+/**
+ * Writes that carry files (v3: a comment and its attachments, streamed in the same activity): an
+ * attempt may move 50 MB, so it gets minutes, and heartbeats (every 5 s while bytes flow) tell a
+ * dead worker from a slow file within 30 s. A remote that stalls mid-file is cut off by the
+ * transfer itself (30 s without progress). The window is wider than other writes' for the same
+ * reason; a file that keeps failing is given up on after a few attempts (`MAX_FILE_ATTEMPTS`).
+ */
+export const TICKET_FILE_WRITE_OPTIONS: ActivityOptions = {
+  ...TICKET_ACTIVITY_OPTIONS,
+  startToCloseTimeout: '10m',
+  heartbeatTimeout: '30s',
+  scheduleToCloseTimeout: '30m',
+};

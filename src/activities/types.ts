@@ -1,7 +1,10 @@
 import type { AdoptedMirror } from '../domain/adoption';
 import type { CommentCursor, CrmParticipants } from '../domain/comments';
-import type { CrmComment, CrmStatus, CrmTicket, SourceComment, SourceKind, SourceTicket, TicketStatus } from '../domain/ticket';
+import type { CrmAttachment, CrmComment, CrmStatus, CrmTicket, SourceComment, SourceKind, SourceTicket, TicketStatus } from '../domain/ticket';
 import type { CommentAuthor, CrmWriteCondition, NewCrmTicket } from '../ports/crm';
+import type { FileOutcome } from './comment-files';
+
+export type { FileOutcome } from './comment-files';
 
 /** Where a retried comment write looks for a copy of itself that already landed. */
 export interface CommentDedupe {
@@ -85,9 +88,14 @@ export interface TicketActivities {
    * `unlessClosed` (v3): re-read first, and make a ticket the user closed since the decision's read
    * a 'write-conflict' (the reply becomes an internal note instead), never a comment on it.
    */
+  /**
+   * `files` (v3): the agent reply's files (the CRM's listing), attached to the new comment in the
+   * same activity (see comment-files.ts). A file that failed only after the comment was written
+   * gets its line in a follow-up comment: `followUpId`, the bridge's own comment too.
+   */
   postSourceComment(
-    input: { source: SourceKind; ticketId: string; body: string; unlessClosed?: boolean } & CommentDedupe,
-  ): Promise<{ commentId: string; alreadyPresent: boolean }>;
+    input: { source: SourceKind; ticketId: string; body: string; unlessClosed?: boolean; files?: CrmAttachment[] } & CommentDedupe,
+  ): Promise<{ commentId: string; alreadyPresent: boolean; files?: FileOutcome[]; followUpId?: string }>;
   /** With a `condition`, a 'write-conflict' failure when the user acted since the decision's read. */
   setSourceStatus(input: { source: SourceKind; ticketId: string; status: TicketStatus; condition?: SourceWriteCondition }): Promise<void>;
 
@@ -97,10 +105,22 @@ export interface TicketActivities {
   fetchCrmTicket(input: { crmTicketId: string }): Promise<CrmTicket | null>;
   /** What is new in the CRM since `window`; null when the CRM says 404. */
   readCrmTicket(input: { crmTicketId: string; window: ReadWindow; participants: CrmParticipants }): Promise<CrmRead | null>;
-  /** With a `condition` (v3), a conditional write: a 'write-conflict' when the ticket moved past that version. */
+  /**
+   * With a `condition` (v3), a conditional write: a 'write-conflict' when the ticket moved past that version.
+   * `files` (v3): the source comment's attachment URLs, streamed to the CRM and bound to this
+   * comment in the same write (see comment-files.ts). `files` in the result: what became of each
+   * (absent when a landed copy was found: its files landed with it).
+   */
   addCrmComment(
-    input: { crmTicketId: string; body: string; public: boolean; author: CommentAuthor; condition?: { version: string } } & CommentDedupe,
-  ): Promise<{ commentId: string; alreadyPresent: boolean; version?: string | null; status?: CrmStatus | null }>;
+    input: {
+      crmTicketId: string;
+      body: string;
+      public: boolean;
+      author: CommentAuthor;
+      condition?: { version: string };
+      files?: { source: SourceKind; urls: string[] };
+    } & CommentDedupe,
+  ): Promise<{ commentId: string; alreadyPresent: boolean; version?: string | null; status?: CrmStatus | null; files?: FileOutcome[] }>;
   /** With a `condition`, a conditional write (see `CrmWriteCondition`); returns the version after it. */
   setCrmStatus(input: { crmTicketId: string; status: CrmStatus; condition?: CrmWriteCondition }): Promise<{ version: string | null } | void>;
   /**

@@ -3,6 +3,7 @@
  * looks for a copy of itself that already landed — e.g. when the first attempt's response was
  * lost after the remote had stored the comment. Shared by both adapters.
  */
+import { messageOf } from '../domain/attachments';
 import { compareComments } from '../domain/comments';
 import type { SourceTicket } from '../domain/ticket';
 import { IntegrationError } from '../ports/errors';
@@ -38,6 +39,14 @@ export function sameText(a: string, b: string): boolean {
 }
 
 /**
+ * The same text, or, with `byMessage` (a comment with files), the same message whatever lines
+ * about its files either carries (`messageOf`).
+ */
+export function sameBody(a: string, b: string, byMessage = false): boolean {
+  return sameText(a, b) || (byMessage && messageOf(a) === messageOf(b));
+}
+
+/**
  * A source's `postSupportComment`, done at most once: with `dedupe.check` (a retried attempt) it
  * first reads the ticket back and returns a SUPPORT comment with the same text after the cursor.
  * Only the integrator writes SUPPORT comments, so the same text in the window is our own.
@@ -45,16 +54,16 @@ export function sameText(a: string, b: string): boolean {
 export async function postSupportCommentOnce(
   source: { service: string; fetchTicket(): Promise<SourceTicket | null>; post(): Promise<string> },
   body: string,
-  dedupe: { check: boolean } & DedupeWindow,
-): Promise<{ commentId: string; alreadyPresent: boolean }> {
+  dedupe: { check: boolean; byMessage?: boolean } & DedupeWindow,
+): Promise<{ commentId: string; alreadyPresent: boolean; attachments?: string[] }> {
   if (dedupe.check) {
     const ticket = await source.fetchTicket();
     if (ticket === null) {
       // The ticket vanished between calls: the same failure the write would have produced.
       throw new IntegrationError('not-found', source.service, 'GET /tickets/{id}', `${source.service} GET /tickets/{id}: ticket not found`, 404);
     }
-    const landed = findLandedComment(ticket.comments, (c) => c.author === 'SUPPORT' && sameText(c.body, body), dedupe);
-    if (landed) return { commentId: landed.id, alreadyPresent: true };
+    const landed = findLandedComment(ticket.comments, (c) => c.author === 'SUPPORT' && sameBody(c.body, body, dedupe.byMessage), dedupe);
+    if (landed) return { commentId: landed.id, alreadyPresent: true, ...(dedupe.byMessage && { attachments: landed.attachments }) };
   }
   return { commentId: await source.post(), alreadyPresent: false };
 }

@@ -26,8 +26,8 @@ export abstract class RestTicketSource<S extends z.ZodType> implements TicketSou
   postSupportComment(
     ticketId: string,
     body: string,
-    dedupe: { check: boolean } & DedupeWindow,
-  ): Promise<{ commentId: string; alreadyPresent: boolean }> {
+    dedupe: { check: boolean; byMessage?: boolean } & DedupeWindow,
+  ): Promise<{ commentId: string; alreadyPresent: boolean; attachments?: string[] }> {
     return postSupportCommentOnce(
       { service: this.kind, fetchTicket: () => this.fetchTicket(ticketId), post: () => this.createSupportComment(ticketId, body) },
       body,

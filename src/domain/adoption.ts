@@ -42,6 +42,7 @@
  * Pure: no I/O, no clock, deterministic; safe to import from workflow code.
  */
 import { boundedIds, compareComments, type CommentCursor } from './comments';
+import { messageOf, mirroredBody } from './attachments';
 import { crmBodyForSupportNote, crmBodyForUserComment, sourceBodyForAgentReply } from './messages';
 import type { CrmComment, SourceComment } from './ticket';
 
@@ -101,21 +102,29 @@ export function recoverMirror(input: RecoverMirrorInput, options: RecoverMirrorO
   const supportComments = source.filter((c) => c.author === 'SUPPORT');
 
   // 1. The user's comments and their copies by the requester.
+  // Compared as messages (`messageOf`): a copy carries its files as pasted URLs (sync v2), or
+  // attached, with a line for each that did not travel (v3). A copy of a comment with files
+  // carries some trace of them; the same words without any are not the copy (the files never
+  // reached the CRM).
   const requesterComments = crmRest.filter((c) => c.public && c.authorId === requesterId);
-  for (const [original, copy] of pairInOrder(userComments, crmBodyForUserComment, requesterComments, (c) => c.body, skewMs)) {
+  const userKey = (c: SourceComment) => withFiles(mirroredBody(crmBodyForUserComment(c, true), c.attachments.length, []), c.attachments.length > 0);
+  for (const [original, copy] of pairInOrder(userComments, userKey, requesterComments, copyKey, skewMs)) {
     mirroredToCrm.add(original);
     crmCopies.add(copy);
   }
   // 2. Support notes written in the app and their internal-note copies.
   const internalNotes = crmRest.filter((c) => !c.public);
-  for (const [original, copy] of pairInOrder(supportComments, crmBodyForSupportNote, internalNotes, (c) => c.body, skewMs)) {
+  const noteKey = (c: SourceComment) => withFiles(crmBodyForSupportNote(c, true), c.attachments.length > 0);
+  for (const [original, copy] of pairInOrder(supportComments, noteKey, internalNotes, copyKey, skewMs)) {
     mirroredToCrm.add(original);
     crmCopies.add(copy);
   }
   // 3. Agent replies and their SUPPORT copies, among the SUPPORT comments not already originals.
   const agentReplies = crmRest.filter(isAgentReply);
   const candidates = supportComments.filter((c) => !mirroredToCrm.has(c));
-  for (const [original, copy] of pairInOrder(agentReplies, sourceBodyForAgentReply, candidates, (c) => c.body, skewMs)) {
+  // By message alone: sync v2 mirrored an agent's reply without its files.
+  const replyText = (c: { body: string }) => messageOf(c.body);
+  for (const [original, copy] of pairInOrder(agentReplies, (c) => replyText({ body: sourceBodyForAgentReply(c) }), candidates, replyText, skewMs)) {
     mirroredToSource.add(original);
     sourceCopies.add(copy);
   }
@@ -187,4 +196,15 @@ function pairInOrder<O extends { createdAt: string }, C extends { createdAt: str
 /** The comparison the adapters use for a landed write (`sameText`): line endings and surrounding blanks ignored. */
 function normalisedText(text: string): string {
   return text.replace(/\r\n?/g, '\n').trim();
+}
+
+/** A pairing key: the message, and whether files went with it. */
+function withFiles(text: string, files: boolean): string {
+  return `${messageOf(text)}${files ? '\u0000files' : ''}`;
+}
+
+/** A CRM copy's key: its message, and whether it shows any trace of files (attached, pasted, or lines). */
+function copyKey(copy: CrmComment): string {
+  const traces = (copy.attachments?.length ?? 0) > 0 || messageOf(copy.body) !== normalisedText(copy.body);
+  return withFiles(copy.body, traces);
 }

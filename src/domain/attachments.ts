@@ -177,3 +177,32 @@ function oneLine(s: string): string {
   // eslint-disable-next-line no-control-regex
   return s.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim();
 }
+
+/** A line `notTransferredLine` wrote. */
+const NOT_TRANSFERRED_LINE = /^attachment .* not transferred(?:: .*)?$/;
+/** The block `withAttachments` (sync v2) appended: the files' URLs as text. */
+const PASTED_URLS = /\n\nAttachments:\n(?:- [^\n]*\n?)+$/;
+
+/**
+ * A mirrored comment's body: the message, then a blank line and one line per file that did not
+ * travel. A message without text but with files gets a stand-in: Zendesk takes no empty comment.
+ */
+export function mirroredBody(body: string, fileCount: number, lines: readonly string[]): string {
+  const text = body.trim() === '' && fileCount > 0 ? `(${fileCount} attachment${fileCount === 1 ? '' : 's'})` : body;
+  return lines.length === 0 ? text : `${text}\n\n${lines.join('\n')}`;
+}
+
+/**
+ * The message a mirrored comment carries, without what the bridge added about its files (the
+ * "not transferred" lines, or sync v2's pasted URLs): how a retried write, or an adoption, knows
+ * its own copy whatever became of the files.
+ */
+export function messageOf(body: string): string {
+  const text = body.replace(/\r\n?/g, '\n').replace(PASTED_URLS, '').trimEnd();
+  const lines = text.split('\n');
+  let start = lines.length;
+  while (start > 0 && NOT_TRANSFERRED_LINE.test(lines[start - 1]!.trim())) start--;
+  // The bridge's lines follow a blank line: a message that itself ends in such a line keeps it.
+  if (start < lines.length && start > 0 && lines[start - 1]!.trim() === '') return lines.slice(0, start - 1).join('\n').trim();
+  return text.trim();
+}

@@ -4,20 +4,25 @@
  */
 import type { CrmComment, SourceComment } from './ticket';
 
-/** A message body followed by its attachments' URLs, one per line. */
+/** A message body followed by its attachments' URLs, one per line (sync v2; v3 attaches the files). */
 export function withAttachments(body: string, attachments: readonly string[]): string {
   if (attachments.length === 0) return body;
   return `${body}\n\nAttachments:\n${attachments.map((url) => `- ${url}`).join('\n')}`;
 }
 
-/** A user's message from the app, posted in the CRM as the requester's public comment. */
-export function crmBodyForUserComment(comment: SourceComment): string {
-  return withAttachments(comment.body, comment.attachments);
+/**
+ * A user's message from the app, posted in the CRM as the requester's public comment. Sync v2
+ * pastes the files' URLs into the text; with `filesTravel` (sync v3) the files themselves are
+ * attached (src/activities/attachment-transfer.ts) and the text is the message alone.
+ */
+export function crmBodyForUserComment(comment: SourceComment, filesTravel = false): string {
+  return filesTravel ? comment.body : withAttachments(comment.body, comment.attachments);
 }
 
 /** A support message written directly in the app (not through the CRM): an internal note for agents. */
-export function crmBodyForSupportNote(comment: SourceComment): string {
-  return withAttachments(`Support reply posted in the app (not from this helpdesk):\n\n${comment.body}`, comment.attachments);
+export function crmBodyForSupportNote(comment: SourceComment, filesTravel = false): string {
+  const body = `Support reply posted in the app (not from this helpdesk):\n\n${comment.body}`;
+  return filesTravel ? body : withAttachments(body, comment.attachments);
 }
 
 /** An agent's public reply, posted to the source exactly as written. */

@@ -21,6 +21,7 @@ export interface SourceComment {
   body: string;
   /** ISO-8601. Comments are ordered by (createdAt, id). */
   createdAt: string;
+  /** Its files' download URLs (Connect `attachments`, white-label `assets`). */
   attachments: string[];
 }
 
@@ -51,13 +52,28 @@ export interface SourceTicket {
 export const CRM_STATUSES = ['new', 'open', 'pending', 'hold', 'solved', 'closed'] as const;
 export type CrmStatus = (typeof CRM_STATUSES)[number];
 
+/**
+ * A file on a CRM comment, as the CRM lists it (Zendesk: `attachments[]`). The name is personal
+ * data: it may go into a mirrored comment, never into logs or the timeline.
+ */
+export interface CrmAttachment {
+  id: string;
+  name: string;
+  /** Where the CRM serves it (Zendesk `content_url`). */
+  url: string;
+  contentType: string | null;
+  size: number;
+}
+
 export interface CrmComment {
   id: string;
   authorId: string;
   body: string;
-  /** false: an internal note, never shown to the end user. */
+  /** false: an internal note, never shown to the end user (nor are its files). */
   public: boolean;
   createdAt: string;
+  /** Its files; absent when it has none. */
+  attachments?: CrmAttachment[];
 }
 
 export interface CrmTicket {

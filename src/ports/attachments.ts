@@ -63,3 +63,19 @@ export class UploadUrlExpiredError extends IntegrationError {
     super('forbidden', service, operation, `${service} ${operation}: HTTP ${status} (the signed upload URL was refused, likely expired)`, status);
   }
 }
+
+/**
+ * A ticket source's files: where its comments' attachment URLs are downloaded, and, when the
+ * source takes files from the bridge, where a comment's files are uploaded (Connect: one sink
+ * per comment, as its upload URLs are per comment). A source without `sinkFor` takes none: an
+ * agent's files become "not transferred" lines there.
+ */
+export interface SourceFiles {
+  readonly from: AttachmentSource;
+  sinkFor?(commentId: string): AttachmentSink;
+  /** The file name one of its attachment URLs stands for. */
+  nameOf(url: string): string;
+}
+
+/** The CRM's files: downloads of its comments' attachments, uploads for a comment to bind. */
+export type CrmFiles = AttachmentSource & AttachmentSink;

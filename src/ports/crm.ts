@@ -1,4 +1,5 @@
 import type { CrmStatus, CrmTicket, Requester } from '../domain/ticket';
+import type { CrmFiles } from './attachments';
 
 export interface NewCrmTicket {
   /** `crmExternalId(source, id)`: how the bridge finds the ticket again. */
@@ -77,13 +78,21 @@ export interface CrmPort {
    * With a `condition`, written only if the ticket is still at that version (else a
    * 'write-conflict'): then the version and status it answers are exactly the ticket after this
    * write, nobody else's change in between. Both are null when unknown (a landed copy was found).
+   *
+   * With `files`, the comment carries attachments: called only once no landed copy was found,
+   * it uploads them and says which uploads to bind (`uploads`, Zendesk tokens) and which lines to
+   * append for the files that did not travel. A landed copy is then known by its message alone
+   * (`messageOf`): its files were bound with it, in the same write.
    */
   addComment(
     crmTicketId: string,
-    comment: { body: string; public: boolean; author: CommentAuthor },
+    comment: { body: string; public: boolean; author: CommentAuthor; files?: () => Promise<{ uploads: string[]; lines: string[] }> },
     dedupe: { check: boolean; afterCommentId: string | null; excludeIds: readonly string[] },
     condition?: { version: string },
   ): Promise<{ commentId: string; alreadyPresent: boolean; version?: string | null; status?: CrmStatus | null }>;
+
+  /** Its files (downloads and uploads); absent: this CRM moves no files. */
+  readonly files?: CrmFiles;
 
   /**
    * Set the status. Solving an unassigned ticket assigns it to the bridge user first (Zendesk

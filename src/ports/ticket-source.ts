@@ -1,4 +1,5 @@
 import type { SourceKind, SourceTicket, TicketStatus } from '../domain/ticket';
+import type { SourceFiles } from './attachments';
 
 /**
  * A ticket source (Connect API, white-label platform, ...): where end users open tickets.
@@ -14,13 +15,18 @@ export interface TicketSourcePort {
    * Post a support comment (an agent's public reply) to the ticket.
    * Comment creation is not idempotent, so `dedupe` lets a retried attempt find a comment that
    * already landed: a SUPPORT comment with the same body, after `afterCommentId`, whose id is not
-   * in `excludeIds` (comments the bridge already knows it wrote).
+   * in `excludeIds` (comments the bridge already knows it wrote). With `byMessage`, a landed
+   * copy is known by its message alone (`messageOf`: whatever lines about files it carries), and
+   * its `attachments` come back, so a retry uploads only the files still missing.
    */
   postSupportComment(
     ticketId: string,
     body: string,
-    dedupe: { check: boolean; afterCommentId: string | null; excludeIds: readonly string[] },
-  ): Promise<{ commentId: string; alreadyPresent: boolean }>;
+    dedupe: { check: boolean; afterCommentId: string | null; excludeIds: readonly string[]; byMessage?: boolean },
+  ): Promise<{ commentId: string; alreadyPresent: boolean; attachments?: string[] }>;
+
+  /** Its files; absent: this source moves no files. */
+  readonly files?: SourceFiles;
 
   /** Set the source-side status. */
   setStatus(ticketId: string, status: TicketStatus): Promise<void>;

@@ -60,7 +60,8 @@ export async function startWorkerHalf(options: WorkerHalfOptions): Promise<Runni
     namespace: options.namespace,
     taskQueue: options.taskQueue,
     activities: {
-      ...createActivities(options.ports),
+      // File transfers log sizes, types and hashes where the activity attempts log.
+      ...createActivities({ ...(options.logger && { logger: options.logger }), ...options.ports }),
       ...(options.reconciler && createReconcilerActivities({ client: options.reconciler.client, ...options.ports })),
     },
     overrides: {

@@ -4,8 +4,14 @@
  * statuses), so a sync that fails half-way redoes only what did not happen.
  */
 import { ActivityFailure, ApplicationFailure, CancelledFailure, proxyActivities, proxyLocalActivities, TemporalFailure, workflowInfo } from '@temporalio/workflow';
-import { NON_RETRYABLE_FAILURE_TYPES, TICKET_ACTIVITY_OPTIONS, TICKET_LOCAL_READ_OPTIONS, TICKET_WRITE_OPTIONS } from '../activities/retry-policy';
-import type { CrmRead, SourceRead, TicketActivities } from '../activities/types';
+import {
+  NON_RETRYABLE_FAILURE_TYPES,
+  TICKET_ACTIVITY_OPTIONS,
+  TICKET_FILE_WRITE_OPTIONS,
+  TICKET_LOCAL_READ_OPTIONS,
+  TICKET_WRITE_OPTIONS,
+} from '../activities/retry-policy';
+import type { CrmRead, FileOutcome, SourceRead, TicketActivities } from '../activities/types';
 import { boundedIds, compareComments, newAgentReplies, newSourceComments, type CommentCursor } from '../domain/comments';
 import { crmFingerprint, sourceFingerprint } from '../domain/fingerprints';
 import { decide, type Effect, type Observation } from '../domain/lifecycle';
@@ -13,12 +19,14 @@ import { crmBodyForSupportNote, crmBodyForUserComment, sourceBodyForAgentReply }
 import { crmExternalId, type CrmStatus, type SourceComment, type SourceTicket } from '../domain/ticket';
 import type { TicketWorkflowInput, TicketWorkflowSettings } from './definitions';
 import { hasWork, MEMORY_BOUNDS, mergeWork, type PendingWork, type TicketMemory } from './memory';
-import { addNote, describeAssignment, describeEffect, record, sideName } from './timeline';
+import { addNote, describeAssignment, describeEffect, describeFiles, record, sideName } from './timeline';
 
 /** Retried until the remote is back (see TICKET_ACTIVITY_OPTIONS for why these numbers). */
 const activities = proxyActivities<TicketActivities>(TICKET_ACTIVITY_OPTIONS);
 /** v3: writes within a bounded window (see TICKET_WRITE_OPTIONS). */
 const writeActivities = proxyActivities<TicketActivities>(TICKET_WRITE_OPTIONS);
+/** v3: writes that carry files, streamed in the activity (see TICKET_FILE_WRITE_OPTIONS). */
+const fileWriteActivities = proxyActivities<TicketActivities>(TICKET_FILE_WRITE_OPTIONS);
 /** v3: reads, first as local activities (see TICKET_LOCAL_READ_OPTIONS). */
 const localReads = proxyLocalActivities<Pick<TicketActivities, 'readSourceTicket' | 'readCrmTicket'>>(TICKET_LOCAL_READ_OPTIONS);
 
@@ -512,13 +520,15 @@ export class TicketSync {
         return created.id;
       }
       case 'crm-user-comment': {
-        const commentId = await this.addCrmComment(crmBodyForUserComment(effect.comment), true, 'requester', `crm:${effect.comment.id}`);
+        const body = crmBodyForUserComment(effect.comment, this.rules.v3);
+        const commentId = await this.addCrmComment(body, true, 'requester', `crm:${effect.comment.id}`, effect.comment.attachments);
         memory.sourceComments.cursor = cursorOf(effect.comment);
         memory.counts.userCommentsToCrm++;
         return commentId;
       }
       case 'crm-support-note': {
-        const commentId = await this.addCrmComment(crmBodyForSupportNote(effect.comment), false, 'bridge', `crm:${effect.comment.id}`);
+        const body = crmBodyForSupportNote(effect.comment, this.rules.v3);
+        const commentId = await this.addCrmComment(body, false, 'bridge', `crm:${effect.comment.id}`, effect.comment.attachments);
         memory.sourceComments.cursor = cursorOf(effect.comment);
         return commentId;
       }
@@ -551,18 +561,25 @@ export class TicketSync {
         memory.counts.statusChangesToCrm++;
         break;
       case 'source-agent-reply': {
-        const { commentId } = await this.openWrite(`source:${effect.comment.id}`, (landedCheck) =>
-          this.writes().postSourceComment({
+        // v3: a public reply's files travel with it (an internal note is never a reply).
+        const files = this.rules.v3 && effect.comment.public ? (effect.comment.attachments ?? []) : [];
+        const writes = files.length > 0 ? fileWriteActivities : this.writes();
+        const { commentId, files: outcomes, followUpId } = await this.openWrite(`source:${effect.comment.id}`, (landedCheck) =>
+          writes.postSourceComment({
             source: input.source,
             ticketId: input.sourceTicketId,
             body: sourceBodyForAgentReply(effect.comment),
             ...(this.rules.v3 && { unlessClosed: true }),
+            ...(files.length > 0 && { files }),
             afterCommentId: memory.sourceComments.cursor?.id ?? null,
             excludeIds: memory.sourceComments.ownIds,
             ...landedCheck,
           }),
         );
-        memory.sourceComments.ownIds = boundedIds([...memory.sourceComments.ownIds, commentId], MEMORY_BOUNDS.ownIds);
+        // A follow-up comment (files that failed after the reply was written) is the bridge's own too.
+        const own = followUpId ? [commentId, followUpId] : [commentId];
+        memory.sourceComments.ownIds = boundedIds([...memory.sourceComments.ownIds, ...own], MEMORY_BOUNDS.ownIds);
+        if (files.length > 0) this.recordFiles(outcomes, `agent reply ${effect.comment.id}`, sideName(input.source));
         memory.crmComments.cursor = cursorOf(effect.comment);
         memory.counts.agentRepliesToSource++;
         return commentId;
@@ -589,16 +606,20 @@ export class TicketSync {
     return undefined;
   }
 
-  private async addCrmComment(body: string, isPublic: boolean, as: 'requester' | 'bridge', key: string): Promise<string> {
+  /** `attachments` (v3): the source comment's file URLs, attached in the same write. */
+  private async addCrmComment(body: string, isPublic: boolean, as: 'requester' | 'bridge', key: string, attachments: readonly string[] = []): Promise<string> {
     const memory = this.memory;
     // v3, within a decision from both reads: only onto the ticket as read (or as the bridge's own
     // last write left it), so the answer's version is the ticket after this write and nothing else.
     const condition = this.observed && memory.crmVersion !== null ? { version: memory.crmVersion } : undefined;
-    const { commentId, version, status } = await this.openWrite(key, (landedCheck) =>
-      this.writes().addCrmComment({
+    const urls = this.rules.v3 ? [...attachments] : [];
+    const writes = urls.length > 0 ? fileWriteActivities : this.writes();
+    const { commentId, version, status, files } = await this.openWrite(key, (landedCheck) =>
+      writes.addCrmComment({
         crmTicketId: memory.crm!.ticketId,
         body,
         public: isPublic,
+        ...(urls.length > 0 && { files: { source: this.input.source, urls } }),
         // The requester's id is known since the link: no read of the ticket to learn it.
         author: as === 'requester' ? { as, id: memory.crm!.requesterId } : { as },
         afterCommentId: memory.crmComments.cursor?.id ?? null,
@@ -614,6 +635,7 @@ export class TicketSync {
       memory.fingerprints.crm = crmFingerprint({ status, updatedAt: version });
       this.crmAfterOwnComment = { version, status };
     }
+    if (urls.length > 0) this.recordFiles(files, `comment ${key.slice('crm:'.length)}`, 'Zendesk');
     return commentId;
   }
 
@@ -621,6 +643,21 @@ export class TicketSync {
   private alreadyThere(status: CrmStatus): boolean {
     const after = this.crmAfterOwnComment;
     return after !== null && after.version === this.memory.crmVersion && after.status === status;
+  }
+
+  /**
+   * The timeline line for a comment's files (never a name: sizes, types, hash prefixes). Files
+   * that did not travel are a note as well: each is also a line in the mirrored comment.
+   */
+  private recordFiles(files: FileOutcome[] | undefined, what: string, to: string): void {
+    if (files === undefined) {
+      record(this.memory, 'synced', `attachments of ${what} → ${to}: already there (an earlier attempt landed them)`);
+      return;
+    }
+    if (files.length === 0) return;
+    record(this.memory, 'synced', `attachments of ${what} → ${to}: ${describeFiles(files)}`);
+    const left = files.filter((f) => f.outcome !== 'transferred' && f.outcome !== 'already-there');
+    if (left.length > 0) addNote(this.memory, `${left.length} attachment(s) of ${what} not transferred to ${to} (${left.map((f) => f.outcome).join(', ')}): said in the mirrored comment.`);
   }
 
   /** The activities that write: bounded in v3 (see TICKET_WRITE_OPTIONS). */

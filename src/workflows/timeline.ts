@@ -2,6 +2,8 @@
  * The ticket's timeline: what happened, newest last, bounded, and never with message text, so
  * an operator can read it (state query, ops API) without seeing anyone's personal data.
  */
+import type { FileOutcome } from '../activities/types';
+import { formatBytes } from '../domain/attachments';
 import { boundedIds } from '../domain/comments';
 import type { Effect } from '../domain/lifecycle';
 import type { TimelineEntry } from './definitions';
@@ -50,4 +52,13 @@ export function describeAssignment(source: string, assigneeRef: string | null, c
   if (assigneeRef === null) return 'assignee → none';
   if (crmAssigneeId === null) return `assignee → none (${sideName(source)} assignee ${assigneeRef} has no mapping)`;
   return `assignee → Zendesk user ${crmAssigneeId} (${sideName(source)} assignee ${assigneeRef})`;
+}
+
+/** What became of a comment's files, for the timeline: counts, sizes, types, hash prefixes; never a name. */
+export function describeFiles(files: readonly FileOutcome[]): string {
+  const one = (f: FileOutcome) => {
+    const facts = [f.size === null ? null : formatBytes(f.size), f.contentType, f.sha256 && `sha256 ${f.sha256.slice(0, 12)}`].filter((x) => x);
+    return `${f.outcome}${facts.length > 0 ? ` (${facts.join(', ')})` : ''}`;
+  };
+  return `${files.length} attachment(s): ${files.map(one).join('; ')}`;
 }

@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import { ZendeskCrm } from '../../src/adapters/zendesk';
 import type { NewCrmTicket } from '../../src/ports/crm';
 import { IntegrationError } from '../../src/ports/errors';
@@ -196,6 +197,40 @@ describe('ZendeskCrm', () => {
         ['GET /tickets/show_many.json', 100],
         ['GET /tickets/show_many.json', 2],
       ]);
+    });
+  });
+
+  describe('comments with files', () => {
+    it("reads a comment's attachments (only on comments that have some); an entry of an unknown shape is skipped", async () => {
+      const t = await crm.createTicket(newTicket({ status: 'open' }));
+      const bytes = Buffer.from('%PDF-1.4 guide');
+      await sim.agentReplies(t.id, 'Guide attached', { attachments: [{ fileName: 'guide.pdf', contentType: 'application/pdf', bytes }] });
+      const [description, reply] = (await crm.getTicket(t.id))!.comments;
+      expect(description).not.toHaveProperty('attachments');
+      expect(reply!.attachments).toEqual([
+        { id: expect.any(String), name: 'guide.pdf', url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:/), contentType: 'application/pdf', size: bytes.length },
+      ]);
+    });
+
+    it('uploads only when no copy landed, binds the tokens and appends the lines in the same write; a retry finds the copy by its message', async () => {
+      const t = await crm.createTicket(newTicket({ status: 'open' }));
+      const lastSeen = t.comments.at(-1)!.id;
+      let uploads = 0;
+      const files = async () => {
+        uploads++;
+        const up = await crm.files.upload({ name: 'meter.png', contentType: 'image/png', size: 3, body: Readable.from([Buffer.from('png')]) });
+        return { uploads: [up.id], lines: ['attachment big.pdf (31 MB) not transferred: over the 20 MB limit'] };
+      };
+      const comment = { body: 'Photo', public: true, author: { as: 'requester' as const }, files };
+      const written = await crm.addComment(t.id, comment, noDedupe);
+      const last = sim.comments(t.id).at(-1)!;
+      expect(last.body).toBe('Photo\n\nattachment big.pdf (31 MB) not transferred: over the 20 MB limit');
+      expect(last.attachments.map((a) => a.file_name)).toEqual(['meter.png']);
+      // The retry's lines might differ (a file that failed for good this time): the message decides.
+      const retry = await crm.addComment(t.id, { ...comment, files: async () => ({ uploads: [], lines: [] }) }, { check: true, afterCommentId: lastSeen, excludeIds: [] });
+      expect(retry).toEqual({ commentId: written.commentId, alreadyPresent: true, version: null, status: null });
+      expect(uploads).toBe(1);
+      expect(sim.comments(t.id).filter((c) => c.body.startsWith('Photo'))).toHaveLength(1);
     });
   });
 

@@ -5,6 +5,8 @@ import {
   findAttached,
   formatBytes,
   isTypeAllowed,
+  messageOf,
+  mirroredBody,
   notTransferredLine,
   parseAllowedTypes,
 } from '../../src/domain/attachments';
@@ -90,5 +92,29 @@ describe('findAttached', () => {
     expect(findAttached(existing, 'a.png', null)).toEqual({ name: 'a.png', size: 100 });
     expect(findAttached(existing, 'b.pdf', 5)).toEqual({ name: 'b.pdf', size: null });
     expect(findAttached(existing, 'c.pdf', 5)).toBeUndefined();
+  });
+});
+
+describe('mirroredBody / messageOf', () => {
+  const line = 'attachment a b.pdf (31 MB) not transferred: over the 20 MB limit';
+
+  it('appends the lines after a blank line; files without words get a stand-in (Zendesk takes no empty comment)', () => {
+    expect(mirroredBody('Hello', 2, [])).toBe('Hello');
+    expect(mirroredBody('Hello', 2, [line, line])).toBe(`Hello\n\n${line}\n${line}`);
+    expect(mirroredBody('  ', 1, [])).toBe('(1 attachment)');
+    expect(mirroredBody('', 2, [line])).toBe(`(2 attachments)\n\n${line}`);
+    expect(mirroredBody('', 0, [])).toBe('');
+  });
+
+  it("gives back the message without the bridge's lines, or sync v2's pasted URLs", () => {
+    expect(messageOf(mirroredBody('Hello\nthere', 1, [line]))).toBe('Hello\nthere');
+    expect(messageOf('Hello\r\n\r\n' + line + '\r\n')).toBe('Hello');
+    expect(messageOf('Hello\n\nAttachments:\n- https://x.example/a.png\n- https://x.example/b.png')).toBe('Hello');
+    expect(messageOf('Hello')).toBe('Hello');
+  });
+
+  it("keeps a message's own last line that merely looks like one (no blank line before it)", () => {
+    expect(messageOf(`Hello\n${line}`)).toBe(`Hello\n${line}`);
+    expect(messageOf(line)).toBe(line);
   });
 });

@@ -238,6 +238,26 @@ describe('recoverMirror: adopting an existing CRM ticket', () => {
     expect(notMirrored.next.toCrm).toEqual(['101']);
   });
 
+  test('sync v3 copies: the files attached, or a line for each that did not travel, and the message alone', () => {
+    const u1 = user('101', 10, 'Photo attached', ['https://files.example/a.jpg', 'https://files.example/b.zip']);
+    const file = { id: '1', name: 'a.jpg', url: 'https://zd.example/a', contentType: 'image/jpeg', size: 10 };
+    const attached: CrmComment = {
+      ...requesterCopy('9001', 11, u1),
+      body: 'Photo attached\n\nattachment b.zip (2 KB) not transferred: files of type application/zip are not accepted',
+      attachments: [file],
+    };
+    expect(adopt([u1], [description('9000'), attached]).mirror.mirrored.toCrm).toBe(1);
+    // Every file attached, no line: still the copy.
+    expect(adopt([u1], [description('9000'), { ...attached, body: 'Photo attached' }]).mirror.mirrored.toCrm).toBe(1);
+    // Nothing attached, every file a line: the copy too.
+    const lines: CrmComment = { ...attached, attachments: undefined };
+    expect(adopt([u1], [description('9000'), lines]).mirror.mirrored.toCrm).toBe(1);
+    // A comment of files without words went as a stand-in text.
+    const photoOnly = user('102', 20, '', ['https://files.example/a.jpg']);
+    const standIn: CrmComment = { ...requesterCopy('9002', 21, photoOnly), body: '(1 attachment)', attachments: [file] };
+    expect(adopt([photoOnly], [description('9000'), standIn]).mirror.mirrored.toCrm).toBe(1);
+  });
+
   test('line endings and surrounding blanks do not matter, inner text does', () => {
     const u1 = user('101', 10, 'line one\nline two');
     const crlf: CrmComment = { ...requesterCopy('9001', 11, u1), body: 'line one\r\nline two\n' };

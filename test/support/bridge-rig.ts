@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
 import { bundleWorkflowCode, type WorkerOptions, type WorkflowBundle } from '@temporalio/worker';
+import type { AttachmentSettings } from '../../src/activities/comment-files';
 import { ConnectSource } from '../../src/adapters/connect';
 import { assigneeResolver, WhitelabelSource, type AssigneeMap } from '../../src/adapters/whitelabel';
 import { ZendeskCrm } from '../../src/adapters/zendesk';
@@ -52,6 +53,8 @@ export interface BridgeRigOptions {
    * teardown; a given one is left in place.
    */
   inboxDir?: string;
+  /** `ATTACHMENT_MAX_BYTES` / `ATTACHMENT_ALLOWED_TYPES` of the bridge (default: the defaults). */
+  attachments?: AttachmentSettings;
 }
 
 export interface BridgeRig {
@@ -120,6 +123,7 @@ export async function startBridgeRig(options: BridgeRigOptions = {}): Promise<Br
     },
     crm: new ZendeskCrm({ baseUrl: zendesk.apiUrl, email: bridgeEmail, apiToken: zendesk.apiToken }),
     assignees: { whitelabel: assigneeResolver(assignees) },
+    ...(options.attachments && { attachments: options.attachments }),
   };
   const taskQueue = uniqueTaskQueue('bridge');
   const workflowBundle =

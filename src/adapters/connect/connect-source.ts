@@ -1,4 +1,6 @@
 import type { TicketStatus } from '../../domain/ticket';
+import type { SourceFiles } from '../../ports/attachments';
+import { ConnectAttachments, connectAttachmentName } from './attachments';
 import { HttpClient, type HttpClientOptions } from '../http';
 import { RestTicketSource } from '../rest-ticket-source';
 import { toSourceTicket } from './mapping';
@@ -15,6 +17,8 @@ export interface ConnectSourceOptions {
 /** The Connect API as a `TicketSourcePort` (connect-tickets-api.md). */
 export class ConnectSource extends RestTicketSource<typeof connectTicketSchema> {
   readonly kind = 'connect' as const;
+  /** Comments' attachment URLs downloaded; a comment's files uploaded through its signed upload URLs. */
+  readonly files: SourceFiles;
 
   constructor(options: ConnectSourceOptions) {
     super(
@@ -28,6 +32,8 @@ export class ConnectSource extends RestTicketSource<typeof connectTicketSchema> 
       connectTicketSchema,
       toSourceTicket,
     );
+    const attachments = new ConnectAttachments({ baseUrl: options.baseUrl, apiKey: options.apiKey, fetch: options.fetch });
+    this.files = { from: attachments, sinkFor: (commentId) => attachments.sink(commentId), nameOf: connectAttachmentName };
   }
 
   protected async createSupportComment(ticketId: string, body: string): Promise<string> {

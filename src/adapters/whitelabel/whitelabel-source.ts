@@ -1,4 +1,6 @@
 import type { TicketStatus } from '../../domain/ticket';
+import type { SourceFiles } from '../../ports/attachments';
+import { whitelabelFiles } from './attachments';
 import { HttpClient, type HttpClientOptions } from '../http';
 import { RestTicketSource } from '../rest-ticket-source';
 import { toSourceTicket } from './mapping';
@@ -19,6 +21,8 @@ export interface WhitelabelSourceOptions {
  */
 export class WhitelabelSource extends RestTicketSource<typeof whitelabelTicketSchema> {
   readonly kind = 'whitelabel' as const;
+  /** Its replies' `assets` downloaded; it takes no files from the bridge. */
+  readonly files: SourceFiles;
 
   constructor(options: WhitelabelSourceOptions) {
     super(
@@ -32,6 +36,7 @@ export class WhitelabelSource extends RestTicketSource<typeof whitelabelTicketSc
       whitelabelTicketSchema,
       toSourceTicket,
     );
+    this.files = whitelabelFiles({ baseUrl: options.baseUrl, apiKey: options.apiKey, fetch: options.fetch });
   }
 
   protected async createSupportComment(ticketId: string, body: string): Promise<string> {

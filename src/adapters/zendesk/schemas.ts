@@ -22,6 +22,8 @@ export const zendeskCommentSchema = z.object({
   body: z.string(),
   public: z.boolean(),
   created_at: isoDateTime,
+  /** Read entry by entry (`zendeskAttachmentsOf`): an entry of an unknown shape is skipped, not fatal. */
+  attachments: z.array(z.unknown()).nullish(),
 });
 
 export const meResponse = z.object({ user: zendeskUserSchema });

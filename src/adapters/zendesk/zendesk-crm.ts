@@ -2,7 +2,9 @@ import type { CrmComment, CrmStatus, CrmTicket, Requester } from '../../domain/t
 import type { CommentAuthor, CrmPort, CrmTicketVersion, CrmWriteCondition, NewCrmTicket } from '../../ports/crm';
 import { IntegrationError } from '../../ports/errors';
 import { compareIds } from '../../domain/comments';
-import { findLandedComment, sameText, type DedupeWindow } from '../comment-dedupe';
+import { findLandedComment, sameBody, type DedupeWindow } from '../comment-dedupe';
+import type { CrmFiles } from '../../ports/attachments';
+import { ZendeskAttachments } from './attachments';
 import type { z } from 'zod';
 import { HttpClient, nullIfNotFound, type HttpClientOptions, type Operation, type RequestOptions } from '../http';
 import { toCrmComment, toCrmTicket } from './mapping';
@@ -36,6 +38,8 @@ const NEEDS_ASSIGNEE: ReadonlySet<CrmStatus> = new Set(['solved', 'closed']);
 /** Zendesk Support as a `CrmPort` (zendesk-api.md). */
 export class ZendeskCrm implements CrmPort {
   readonly kind = 'zendesk';
+  /** Downloads of `content_url`s and `POST /uploads.json`, with the same credentials. */
+  readonly files: CrmFiles;
   private readonly http: HttpClient;
   private bridgeUser: Promise<string> | null = null;
 
@@ -48,6 +52,7 @@ export class ZendeskCrm implements CrmPort {
       timeoutMs: options.timeoutMs,
       fetch: options.fetch,
     });
+    this.files = new ZendeskAttachments({ baseUrl: options.baseUrl, email: options.email, apiToken: options.apiToken, fetch: options.fetch });
   }
 
   /** Asked once per process: the API user never changes under a given token. */
@@ -108,24 +113,28 @@ export class ZendeskCrm implements CrmPort {
 
   async addComment(
     crmTicketId: string,
-    comment: { body: string; public: boolean; author: CommentAuthor },
+    comment: { body: string; public: boolean; author: CommentAuthor; files?: () => Promise<{ uploads: string[]; lines: string[] }> },
     dedupe: { check: boolean } & DedupeWindow,
     condition?: { version: string },
   ): Promise<{ commentId: string; alreadyPresent: boolean; version: string | null; status: CrmStatus | null }> {
     const authorId = await this.authorId(crmTicketId, comment.author);
+    const withFiles = comment.files !== undefined;
     if (dedupe.check) {
       const landed = findLandedComment(
         await this.listComments(crmTicketId),
-        (c) => c.authorId === authorId && c.public === comment.public && sameText(c.body, comment.body),
+        (c) => c.authorId === authorId && c.public === comment.public && sameBody(c.body, comment.body, withFiles),
         dedupe,
       );
       // The version is unknown: others may have written after the landed comment.
       if (landed) return { commentId: landed.id, alreadyPresent: true, version: null, status: null };
     }
+    // Uploaded now, bound by this one write: the comment lands with its files or not at all.
+    const files = comment.files ? await comment.files() : { uploads: [], lines: [] };
+    const body = files.lines.length > 0 ? `${comment.body}\n\n${files.lines.join('\n')}` : comment.body;
     let res;
     try {
       res = await this.update(crmTicketId, {
-        comment: { body: comment.body, public: comment.public, author_id: Number(authorId) },
+        comment: { body, public: comment.public, author_id: Number(authorId), ...(files.uploads.length > 0 && { uploads: files.uploads }) },
         ...(condition && { safe_update: true, updated_stamp: condition.version }),
       });
     } catch (err) {

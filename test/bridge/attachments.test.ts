@@ -1,0 +1,174 @@
+/**
+ * Attachments both ways (issue 13), end to end on the real Temporal dev server: the simulators
+ * hold real bytes, the bridge streams them between the two within the comment-writing activities.
+ * A user's screenshot reaches the agent, an agent's PDF reaches the user, each exactly once even
+ * when the first upload dies mid-stream; what may not travel is a line in the mirrored comment;
+ * an internal note's files never leave Zendesk; no file name reaches a log or the timeline.
+ */
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { DEFAULT_ALLOWED_TYPES } from '../../src/domain/attachments';
+import { eventually } from '../harness';
+import { startBridgeRig, type BridgeRig } from '../support/bridge-rig';
+
+jest.setTimeout(120_000);
+
+const MB = 1024 * 1024;
+/** The bridge under test takes files of up to 8 MB (`ATTACHMENT_MAX_BYTES`), to keep the over-limit file small. */
+const MAX_BYTES = 8 * MB;
+
+const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+/** A PNG signature followed by random bytes: `size` bytes in all. */
+function png(size: number): Buffer {
+  const bytes = randomBytes(size);
+  Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]).copy(bytes);
+  return bytes;
+}
+const pdf = (size: number) => Buffer.concat([Buffer.from('%PDF-1.7\n'), randomBytes(size - 9)]);
+
+describe('attachments between Connect and Zendesk', () => {
+  let rig: BridgeRig;
+
+  beforeAll(async () => {
+    rig = await startBridgeRig({ attachments: { maxBytes: MAX_BYTES, allowedTypes: DEFAULT_ALLOWED_TYPES } });
+  });
+  afterAll(async () => {
+    await rig?.teardown();
+  });
+
+  async function openTicket() {
+    const id = `t-${randomUUID().slice(0, 8)}`;
+    await rig.connect.userCreatesTicket({ id, title: 'Meter reading looks wrong', description: 'My reading doubled overnight.' });
+    const zd = await rig.zendeskTicketFor(id);
+    return { id, zd };
+  }
+
+  /** No file name in any log line of the API or the worker, nor anywhere in the ticket's state (timeline, notes). */
+  async function expectNoNames(id: string, names: string[]) {
+    const state = JSON.stringify(await rig.state(id));
+    for (const name of names) {
+      expect(state).not.toContain(name);
+      expect(rig.logLines.filter((l) => l.includes(name))).toEqual([]);
+      expect(rig.workerLogLines.filter((l) => l.includes(name))).toEqual([]);
+    }
+  }
+
+  test("a user's 5 MB PNG reaches Zendesk once, though the first upload dies mid-stream; an over-limit file and a disallowed type are lines", async () => {
+    const { id, zd } = await openTicket();
+    const photo = png(5 * MB);
+    const big = pdf(9 * MB);
+    const zip = randomBytes(2048);
+    // The first upload to Zendesk dies after 1 MB of the photo.
+    const fault = rig.zendesk.fault({ match: 'POST /uploads.json', kind: 'drop', afterBytes: MB, times: 1 });
+
+    await rig.connect.userComments(id, 'Here is a photo of the meter.', {
+      attachments: [
+        { fileName: 'meter photo.png', contentType: 'image/png', bytes: photo },
+        { fileName: 'scan of invoice.pdf', contentType: 'application/pdf', bytes: big },
+        { fileName: 'readings.zip', contentType: 'application/zip', bytes: zip },
+      ],
+    });
+
+    const comment = await eventually(() => {
+      const last = rig.zendesk.comments(zd.id).at(-1)!;
+      expect(last.body.startsWith('Here is a photo of the meter.')).toBe(true);
+      return last;
+    }, { timeoutMs: 60_000 });
+    expect(fault.hits).toBe(1);
+    // One comment, by the requester, public, with the photo attached and a line for each other file.
+    expect([comment.public, comment.author_id]).toEqual([true, zd.requester_id]);
+    expect(comment.body).toBe(
+      [
+        'Here is a photo of the meter.',
+        '',
+        'attachment scan of invoice.pdf (9 MB) not transferred: over the 8 MB limit',
+        'attachment readings.zip (2 KB) not transferred: files of type application/zip are not accepted',
+      ].join('\n'),
+    );
+    expect(comment.attachments.map((a) => [a.file_name, a.content_type, a.size])).toEqual([['meter photo.png', 'image/png', photo.length]]);
+    // The same bytes, exactly once: one comment from the user, one bound upload; the half upload kept nothing.
+    expect(sha256(rig.zendesk.attachment(comment.attachments[0]!.id)!.bytes)).toBe(sha256(photo));
+    expect(rig.zendesk.comments(zd.id).filter((c) => c.body.startsWith('Here is a photo'))).toHaveLength(1);
+    expect(rig.zendesk.uploads().filter((u) => u.commentId !== null)).toHaveLength(1);
+    expect(rig.zendesk.comments(zd.id).flatMap((c) => c.attachments)).toHaveLength(1);
+    // The over-limit file was refused at its headers: not a byte of it went to Zendesk.
+    const uploadSizes = rig.zendesk.requests('POST /uploads.json').map((r) => (r.body as { bytes: number }).bytes);
+    expect(Math.max(...uploadSizes)).toBeLessThanOrEqual(photo.length);
+
+    // The timeline says what happened, by size, type and hash, never by name.
+    const { state, filesLine } = await eventually(async () => {
+      const state = await rig.state(id);
+      const filesLine = state.timeline.find((e) => e.detail.startsWith('attachments of comment'));
+      expect(filesLine).toBeDefined();
+      return { state, filesLine: filesLine! };
+    });
+    expect(filesLine.detail).toContain(`transferred (5 MB, image/png, sha256 ${sha256(photo).slice(0, 12)})`);
+    expect(filesLine.detail).toContain('too-large (9 MB, application/pdf)');
+    expect(filesLine.detail).toContain('type-not-allowed (2 KB, application/zip)');
+    expect(state.counts.userCommentsToCrm).toBe(1);
+    // The worker logs each file by size, type and hash.
+    expect(rig.workerLogLines.some((l) => l.includes('attachment transferred') && l.includes(sha256(photo)))).toBe(true);
+    await expectNoNames(id, ['meter photo', 'scan of invoice', 'readings.zip']);
+  });
+
+  test("an agent's PDF reaches the app once, though the first upload dies mid-stream; an internal note's file never leaves Zendesk", async () => {
+    const { id, zd } = await openTicket();
+    const secret = pdf(40_000);
+    await rig.zendesk.agentAddsNote(zd.id, 'Billing run notes attached', {
+      attachments: [{ fileName: 'internal billing.pdf', contentType: 'application/pdf', bytes: secret }],
+    });
+    const guide = pdf(1.5 * MB);
+    const big = png(9 * MB);
+    const exe = randomBytes(1000);
+    // The first PUT of the guide to the app's signed upload URL dies after 200 KB.
+    const fault = rig.connect.fault({ match: 'PUT /uploads/:commentId/:fileName', kind: 'drop', afterBytes: 200_000, times: 1 });
+
+    await rig.zendesk.agentReplies(zd.id, 'Here is the meter guide.', {
+      attachments: [
+        { fileName: 'meter guide.pdf', contentType: 'application/pdf', bytes: guide },
+        { fileName: 'wiring photo.png', contentType: 'image/png', bytes: big },
+        { fileName: 'tool.exe', contentType: 'application/x-msdownload', bytes: exe },
+      ],
+    });
+
+    const comment = await eventually(() => {
+      const support = rig.connect.ticket(id)!.comments.filter((c) => c.author === 'SUPPORT');
+      expect(support).toHaveLength(1);
+      expect(support[0]!.attachments).toEqual(['meter guide.pdf']);
+      return support[0]!;
+    }, { timeoutMs: 60_000 });
+    expect(fault.hits).toBe(1);
+    // Zendesk listed the sizes and types up front: the lines are in the comment itself.
+    expect(comment.message).toBe(
+      [
+        'Here is the meter guide.',
+        '',
+        'attachment wiring photo.png (9 MB) not transferred: over the 8 MB limit',
+        'attachment tool.exe (1000 bytes) not transferred: files of type application/x-msdownload are not accepted',
+      ].join('\n'),
+    );
+    const stored = rig.connect.attachment(Number(comment.id), 'meter guide.pdf')!;
+    expect(stored.contentType).toBe('application/pdf');
+    expect(sha256(stored.bytes)).toBe(sha256(guide));
+
+    // The internal note, and its file, never left Zendesk: no comment for it in the app, and its file
+    // was never downloaded (only the reply's files were, the guide twice: the retry after the drop).
+    await rig.connect.userComments(id, 'Thanks, got it.');
+    await eventually(() => expect(rig.zendesk.comments(zd.id).at(-1)!.body).toBe('Thanks, got it.'));
+    expect(rig.connect.ticket(id)!.comments.map((c) => [c.author, c.attachments])).toEqual([
+      ['SUPPORT', ['meter guide.pdf']],
+      ['USER', []],
+    ]);
+    const note = rig.zendesk.comments(zd.id).find((c) => !c.public)!;
+    const noteToken = new URL(note.attachments[0]!.content_url).pathname.split('/').filter(Boolean).at(-1)!;
+    const downloads = rig.zendesk.requests('GET /attachments/token/:token/');
+    expect(downloads.filter((r) => r.path.includes(noteToken))).toEqual([]);
+    expect(downloads.length).toBeGreaterThanOrEqual(2);
+
+    const state = await rig.state(id);
+    expect(state.counts.agentRepliesToSource).toBe(1);
+    const filesLine = state.timeline.find((e) => e.detail.startsWith('attachments of agent reply'))!;
+    expect(state.notes.join('\n')).toContain('2 attachment(s) of agent reply');
+    expect(filesLine.detail).toContain(`transferred (1.5 MB, application/pdf, sha256 ${sha256(guide).slice(0, 12)})`);
+    await expectNoNames(id, ['meter guide', 'wiring photo', 'tool.exe', 'internal billing']);
+  });
+});
