@@ -21,6 +21,8 @@ import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { z } from 'zod';
 import { whitelabelAssigneesSchema, type AssigneeMap } from './adapters/whitelabel/assignees';
+import { ZENDESK_MAX_ATTACHMENT_BYTES } from './adapters/zendesk/attachments';
+import { DEFAULT_ALLOWED_TYPES } from './domain/attachments';
 import {
   DEFAULT_WHITELABEL_SIGNATURE_HEADER,
   SIGNED_PAYLOAD_RECIPES,
@@ -139,6 +141,13 @@ export interface Config {
   solvedReopenSourceStatus: ReopenSourceStatus;
   /** `RECONCILE_INTERVAL`: how often every open ticket is checked for lost webhooks. */
   reconcileIntervalMs: number;
+  /**
+   * Files copied between the sides (issue 13): `ATTACHMENT_MAX_BYTES` (default 20 MB, at most
+   * Zendesk's 50 MB) and `ATTACHMENT_ALLOWED_TYPES` (content types; default images, PDF, plain
+   * text, office documents). A file over the size or of another type is a line in the mirrored
+   * comment instead.
+   */
+  attachments: { maxBytes: number; allowedTypes: readonly string[] };
   logLevel: LogLevel;
   /** `LOG_FORMAT`; null: pretty on a terminal, JSON lines otherwise (see src/observability/logger.ts). */
   logFormat: LogFormat | null;
@@ -314,6 +323,22 @@ const metricsAddress = z.string().transform((text, ctx) => {
   ctx.addIssue({ code: 'custom', message: 'must be host:port (e.g. 0.0.0.0:9464) or off' });
   return z.NEVER;
 });
+/** At most the target's limit: Zendesk takes files of up to 50 MB (the app says none). */
+const attachmentMaxBytes = byteSize.refine((n) => n <= ZENDESK_MAX_ATTACHMENT_BYTES, {
+  error: `must be at most ${ZENDESK_MAX_ATTACHMENT_BYTES / 1024 ** 2}mb (Zendesk's limit per file)`,
+});
+
+/** `image/png,application/pdf,image/*`: exact content types, or a prefix ending in `*`. */
+const contentTypeList = z.string().transform((text, ctx) => {
+  const entries = text.split(',').map((e) => e.trim().toLowerCase());
+  const valid = /^(?:\*|[a-z0-9!#$&^_.+-]+\/(?:\*|[a-z0-9!#$&^_.+-]+\*?))$/;
+  if (entries.some((e) => !valid.test(e))) {
+    ctx.addIssue({ code: 'custom', message: 'must be content types like image/png, application/pdf or image/*, comma-separated' });
+    return z.NEVER;
+  }
+  return entries;
+});
+
 const reopenStatus = z.enum(REOPEN_SOURCE_STATUSES, { error: `must be one of ${REOPEN_SOURCE_STATUSES.join(', ')}` });
 
 export const PAYLOAD_ENCRYPTION_MODES = ['required', 'off'] as const;
@@ -576,6 +601,10 @@ export function loadConfig(env: Env = process.env, options: LoadConfigOptions = 
     solvedAutoCloseAfterMs: r.withDefault('SOLVED_AUTO_CLOSE_AFTER', duration, '72h'),
     solvedReopenSourceStatus: r.withDefault('SOLVED_REOPEN_SOURCE_STATUS', reopenStatus, 'PENDING'),
     reconcileIntervalMs: r.withDefault('RECONCILE_INTERVAL', duration, '5m'),
+    attachments: {
+      maxBytes: r.withDefault('ATTACHMENT_MAX_BYTES', attachmentMaxBytes, '20mb'),
+      allowedTypes: r.optional('ATTACHMENT_ALLOWED_TYPES', contentTypeList) ?? DEFAULT_ALLOWED_TYPES,
+    },
     logLevel: r.withDefault('LOG_LEVEL', logLevel, 'info'),
     logFormat: r.optional('LOG_FORMAT', logFormat) ?? null,
     bodyLimitBytes: r.withDefault('BODY_LIMIT', byteSize, '100kb'),
@@ -680,6 +709,7 @@ export function redactedConfig(config: Config): RedactedConfig {
     opsApiToken: REDACTED,
     codecAuthToken: REDACTED,
     codecCorsOrigins: [...config.codecCorsOrigins],
+    attachments: { ...config.attachments, allowedTypes: [...config.attachments.allowedTypes] },
     metricsToken: config.metricsToken && REDACTED,
     // The keyring serialises as its key ids only (see PayloadKeyring.toJSON).
     payloadEncryption: config.payloadEncryption,

@@ -4,8 +4,8 @@
  * stops the copy the moment it goes over the size limit. What comes back is what the bridge
  * records: ids, the name, the size, the type and the hash, never bytes.
  *
- * Not an activity by itself, and not registered yet: an activity will call this once per file.
- * Its contract with that caller:
+ * Not an activity by itself: the comment-writing activities call it once per file (see
+ * ./comment-files.ts). Its contract with that caller:
  * - A file that cannot be copied for good (too large, a type not allowed, refused by either
  *   side) is a result, `transferred: false`, with the line to put in the mirrored comment.
  * - A failure that may pass (5xx, 429, a dropped connection, a stall) is thrown as a retryable

@@ -125,11 +125,20 @@ export function createActivities({ sources, crm, assignees = {}, attachments = D
     // Look up first: the idempotency key only dedupes for 2 hours, the external id forever.
     // Only the first comment (the description) comes back: the workflow needs no more, and a
     // found ticket's whole conversation has no place in history.
-    ensureCrmTicket: (ticket) =>
+    ensureCrmTicket: ({ files, ...ticket }) =>
       mapFailures(async () => {
         const existing = await crm.findTicketByExternalId(ticket.externalId);
-        const ensured = existing ?? (await crm.createTicket(ticket));
-        return { ...ensured, comments: [...ensured.comments].sort(compareComments).slice(0, 1), found: existing !== null };
+        let outcomes: FileOutcome[] | undefined;
+        const create = async () => {
+          if (!files || files.urls.length === 0) return crm.createTicket(ticket);
+          const uploaded = await uploadsForCrm(files.urls, sources[files.source]?.files, crm.files, copy());
+          outcomes = uploaded.files;
+          const description = mirroredBody(ticket.description, files.urls.length, uploaded.lines);
+          return crm.createTicket({ ...ticket, description, uploads: uploaded.uploads });
+        };
+        const ensured = existing ?? (await withHeartbeat(create));
+        const first = [...ensured.comments].sort(compareComments).slice(0, 1);
+        return { ...ensured, comments: first, found: existing !== null, ...(outcomes && { files: outcomes }) };
       }),
 
     fetchCrmTicket: ({ crmTicketId }) => mapFailures(() => crm.getTicket(crmTicketId)),

@@ -100,7 +100,11 @@ export interface TicketActivities {
   setSourceStatus(input: { source: SourceKind; ticketId: string; status: TicketStatus; condition?: SourceWriteCondition }): Promise<void>;
 
   /** Find the CRM ticket by external id, else create it (with an idempotency key): exactly once. */
-  ensureCrmTicket(input: NewCrmTicket): Promise<CrmTicket & { found?: boolean }>;
+  /**
+   * `files` (v3): the opening message's attachment URLs (`descriptionAttachments`), uploaded and
+   * bound to the description only when the ticket is created now (a found ticket has them).
+   */
+  ensureCrmTicket(input: NewCrmTicket & { files?: { source: SourceKind; urls: string[] } }): Promise<CrmTicket & { found?: boolean; files?: FileOutcome[] }>;
   /** The whole ticket (v1 runs; v2 reads with `readCrmTicket`). */
   fetchCrmTicket(input: { crmTicketId: string }): Promise<CrmTicket | null>;
   /** What is new in the CRM since `window`; null when the CRM says 404. */

@@ -40,6 +40,11 @@ export interface SourceTicket {
   status: TicketStatus;
   title: string;
   description: string;
+  /**
+   * The files of the opening message, when the source has them apart from its comments (the
+   * white-label platform's first reply's `assets`); absent when none.
+   */
+  descriptionAttachments?: string[];
   requester: Requester;
   /** Source-side assignee reference (white-label `teammate_id`), null when unassigned. */
   assigneeRef: string | null;

@@ -12,6 +12,8 @@ export interface NewCrmTicket {
   tags: string[];
   /** Sent as `Idempotency-Key`, so a retried create is deduplicated by the CRM itself. */
   idempotencyKey: string;
+  /** Uploaded files (Zendesk tokens) the description comment carries. */
+  uploads?: string[];
 }
 
 /** What a conditional CRM write expects to still be true. */

@@ -34,5 +34,5 @@ export function realPorts(config: Pick<Config, 'connect' | 'zendesk' | 'whitelab
 export function portsFromConfig(config: Config): ActivityDeps | null {
   const ports = realPorts(config);
   if (config.sandbox || !ports.crm) return null;
-  return { sources: ports.sources, crm: ports.crm, assignees: ports.assignees };
+  return { sources: ports.sources, crm: ports.crm, assignees: ports.assignees, attachments: config.attachments };
 }

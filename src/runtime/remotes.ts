@@ -27,7 +27,7 @@ export async function provideRemotes(config: Config, logger: Logger): Promise<Re
   const real = realPorts(config);
   if (!config.sandbox) {
     // loadConfig refuses a production configuration without Zendesk.
-    return { ports: { sources: real.sources, crm: real.crm!, assignees: real.assignees }, sandbox: null, sides };
+    return { ports: { sources: real.sources, crm: real.crm!, assignees: real.assignees, attachments: config.attachments }, sandbox: null, sides };
   }
   const simulate = { connect: sides.connect === 'simulated', zendesk: sides.zendesk === 'simulated', whitelabel: sides.whitelabel === 'simulated' };
   const sandbox = await startSandbox({ stateFile: join(config.dataDir, 'sandbox.json'), logger, simulate });
@@ -38,6 +38,7 @@ export async function provideRemotes(config: Config, logger: Logger): Promise<Re
       crm: real.crm ?? sim.crm,
       // The sandbox's teammate maps to the simulated Zendesk's agent: only when both are simulated.
       assignees: config.whitelabel ? real.assignees : simulate.zendesk ? (sim.assignees ?? {}) : {},
+      attachments: config.attachments,
     },
     sandbox,
     sides,

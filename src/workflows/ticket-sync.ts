@@ -15,7 +15,7 @@ import type { CrmRead, FileOutcome, SourceRead, TicketActivities } from '../acti
 import { boundedIds, compareComments, newAgentReplies, newSourceComments, type CommentCursor } from '../domain/comments';
 import { crmFingerprint, sourceFingerprint } from '../domain/fingerprints';
 import { decide, type Effect, type Observation } from '../domain/lifecycle';
-import { crmBodyForSupportNote, crmBodyForUserComment, sourceBodyForAgentReply } from '../domain/messages';
+import { crmBodyForSupportNote, crmBodyForUserComment, sourceBodyForAgentReply, withAttachments } from '../domain/messages';
 import { crmExternalId, type CrmStatus, type SourceComment, type SourceTicket } from '../domain/ticket';
 import type { TicketWorkflowInput, TicketWorkflowSettings } from './definitions';
 import { hasWork, MEMORY_BOUNDS, mergeWork, type PendingWork, type TicketMemory } from './memory';
@@ -306,7 +306,12 @@ export class TicketSync {
     const decision = decide(memory.lifecycle, { type: 'source-read', ticket: source.ticket, newComments: source.newComments, now: Date.now() }, this.lifecycleSettings());
     const [create, ...rest] = decision.effects;
     if (create?.type !== 'create-crm-ticket') throw new Error('an unlinked ticket decides a create first');
-    const created = await writeActivities.ensureCrmTicket(this.newCrmTicket(source.ticket, create.status));
+    const urls = source.ticket.descriptionAttachments ?? [];
+    const ensure = urls.length > 0 ? fileWriteActivities : writeActivities;
+    const created = await ensure.ensureCrmTicket({
+      ...this.newCrmTicket(source.ticket, create.status),
+      ...(urls.length > 0 && { files: { source: this.input.source, urls } }),
+    });
     const link = { ticketId: created.id, requesterId: created.requesterId, bridgeUserId: null };
     if (created.found) {
       // Linked only once adopted: a failed adoption is retried whole, never half-remembered.
@@ -336,6 +341,7 @@ export class TicketSync {
     memory.fingerprints.crm = crmFingerprint(created);
     memory.crmComments.cursor = firstCursor(created.comments) ?? memory.crmComments.cursor;
     record(memory, 'synced', describeEffect(create, this.input.source, created.id));
+    if (created.files) this.recordFiles(created.files, 'the opening message', 'Zendesk');
     memory.lifecycle = { ...memory.lifecycle, linked: true, crmStatus: created.status };
     for (const effect of rest) {
       const written = await this.perform(effect, source.ticket);
@@ -504,7 +510,8 @@ export class TicketSync {
         const created = await activities.ensureCrmTicket({
           externalId: crmExternalId(input.source, input.sourceTicketId),
           subject: ticket!.title,
-          description: ticket!.description,
+          // v1/v2: the opening message's files as URLs in the text (v3 attaches them, see `link`).
+          description: withAttachments(ticket!.description, ticket!.descriptionAttachments ?? []),
           requester: ticket!.requester,
           status: effect.status,
           tags: ['ticket-bridge', `source-${input.source}`],

@@ -28,6 +28,8 @@ const PRODUCTION = {
   SOLVED_AUTO_CLOSE_AFTER: '48h',
   SOLVED_REOPEN_SOURCE_STATUS: 'OPEN',
   RECONCILE_INTERVAL: '10m',
+  ATTACHMENT_MAX_BYTES: '10mb',
+  ATTACHMENT_ALLOWED_TYPES: ' image/*, APPLICATION/PDF ',
   LOG_LEVEL: 'debug',
   BODY_LIMIT: '1mb',
   // Payload encryption is required in production (src/security/codec); 32 bytes each.
@@ -84,6 +86,7 @@ describe('loadConfig', () => {
       solvedAutoCloseAfterMs: 48 * 3_600_000,
       solvedReopenSourceStatus: 'OPEN',
       reconcileIntervalMs: 10 * 60_000,
+      attachments: { maxBytes: 10 * 1024 * 1024, allowedTypes: ['image/*', 'application/pdf'] },
       logLevel: 'debug',
       logFormat: null,
       bodyLimitBytes: 1024 * 1024,
@@ -105,6 +108,18 @@ describe('loadConfig', () => {
     expect(config.opsApiToken).toBe(PRODUCTION.OPS_API_TOKEN);
     expect(config.whitelabel!.apiKey).toBe(PRODUCTION.WHITELABEL_API_KEY);
     expect(config.whitelabelWebhookSecret).toBe(PRODUCTION.WHITELABEL_WEBHOOK_SECRET);
+  });
+
+  it('defaults the attachment limits: 20 MB, and images, PDF, plain text and office documents; 50mb is the most', () => {
+    const { attachments } = loadConfig({});
+    expect(attachments.maxBytes).toBe(20 * 1024 * 1024);
+    expect(attachments.allowedTypes).toEqual(expect.arrayContaining(['image/png', 'image/jpeg', 'application/pdf', 'text/plain', 'application/msword']));
+    expect(attachments.allowedTypes).not.toContain('image/svg+xml');
+    expect(loadConfig({ ATTACHMENT_MAX_BYTES: '50mb' }).attachments.maxBytes).toBe(50 * 1024 * 1024);
+    expect(loadConfig({ ATTACHMENT_ALLOWED_TYPES: '*' }).attachments.allowedTypes).toEqual(['*']);
+    expect(configError({ ATTACHMENT_MAX_BYTES: String(50 * 1024 * 1024 + 1) }).issues).toEqual([
+      { variable: 'ATTACHMENT_MAX_BYTES', message: "must be at most 50mb (Zendesk's limit per file)" },
+    ]);
   });
 
   it('runs without the white-label source when WHITELABEL_API_URL is unset (its inbound secret generated)', () => {
@@ -291,6 +306,8 @@ describe('loadConfig', () => {
       OPS_API_TOKEN: 'short',
       SOLVED_AUTO_CLOSE_AFTER: '3 weeks',
       SOLVED_REOPEN_SOURCE_STATUS: 'SOLVED',
+      ATTACHMENT_MAX_BYTES: '51mb',
+      ATTACHMENT_ALLOWED_TYPES: 'images, pdf',
       LOG_LEVEL: 'loud',
       BODY_LIMIT: 'huge',
       PAYLOAD_ENCRYPTION: 'sometimes',
@@ -332,6 +349,8 @@ describe('loadConfig', () => {
         message: 'must be a positive duration like 72h, 30m, 2d, 45s or milliseconds',
       },
       { variable: 'SOLVED_REOPEN_SOURCE_STATUS', message: 'must be one of PENDING, OPEN' },
+      { variable: 'ATTACHMENT_MAX_BYTES', message: "must be at most 50mb (Zendesk's limit per file)" },
+      { variable: 'ATTACHMENT_ALLOWED_TYPES', message: 'must be content types like image/png, application/pdf or image/*, comma-separated' },
       { variable: 'LOG_LEVEL', message: 'must be one of fatal, error, warn, info, debug, trace, silent' },
       { variable: 'BODY_LIMIT', message: 'must be a size like 100kb, 1mb or a number of bytes' },
       { variable: 'PAYLOAD_ENCRYPTION', message: 'must be one of required, off' },

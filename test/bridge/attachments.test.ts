@@ -6,6 +6,8 @@
  * an internal note's files never leave Zendesk; no file name reaches a log or the timeline.
  */
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { DEFAULT_ALLOWED_TYPES } from '../../src/domain/attachments';
 import { eventually } from '../harness';
 import { startBridgeRig, type BridgeRig } from '../support/bridge-rig';
@@ -43,8 +45,9 @@ describe('attachments between Connect and Zendesk', () => {
   }
 
   /** No file name in any log line of the API or the worker, nor anywhere in the ticket's state (timeline, notes). */
-  async function expectNoNames(id: string, names: string[]) {
-    const state = JSON.stringify(await rig.state(id));
+  const expectNoNames = (id: string, names: string[]) => expectNoNamesOf('connect', id, names);
+  async function expectNoNamesOf(source: 'connect' | 'whitelabel', id: string, names: string[]) {
+    const state = JSON.stringify(await rig.stateOf(source, id));
     for (const name of names) {
       expect(state).not.toContain(name);
       expect(rig.logLines.filter((l) => l.includes(name))).toEqual([]);
@@ -170,5 +173,67 @@ describe('attachments between Connect and Zendesk', () => {
     expect(state.notes.join('\n')).toContain('2 attachment(s) of agent reply');
     expect(filesLine.detail).toContain(`transferred (1.5 MB, application/pdf, sha256 ${sha256(guide).slice(0, 12)})`);
     await expectNoNames(id, ['meter guide', 'wiring photo', 'tool.exe', 'internal billing']);
+  });
+
+  describe('the white-label platform', () => {
+    /** The platform's file storage: `assets` are URLs to it. */
+    let storage: Server;
+    let storageUrl: string;
+    const stored = new Map<string, { type: string; bytes: Buffer }>();
+    const requested: string[] = [];
+
+    beforeAll(async () => {
+      storage = createServer((req, res) => {
+        requested.push(req.url!);
+        const file = stored.get(decodeURIComponent(req.url!.slice(1)));
+        if (!file) return void res.writeHead(404).end();
+        res.writeHead(200, { 'content-type': file.type, 'content-length': file.bytes.length }).end(file.bytes);
+      });
+      await new Promise<void>((resolve) => storage.listen(0, '127.0.0.1', resolve));
+      storageUrl = `http://127.0.0.1:${(storage.address() as AddressInfo).port}`;
+    });
+    afterAll(() => new Promise<void>((resolve) => storage.close(() => resolve())));
+
+    const asset = (name: string, type: string, bytes: Buffer) => {
+      stored.set(name, { type, bytes });
+      return `${storageUrl}/${encodeURIComponent(name)}`;
+    };
+
+    test("the opening message's and a reply's assets reach Zendesk attached; an agent's file is a line (the platform takes none)", async () => {
+      const invoice = pdf(300_000);
+      const photo = png(200_000);
+      const id = randomUUID();
+      await rig.whitelabel.clientCreatesTicket({ id, title: 'Billing', text: 'My invoice is wrong.', assets: [asset('march invoice.pdf', 'application/pdf', invoice)] });
+      const zd = await rig.zendeskTicketFor(id, 'whitelabel');
+      const description = await eventually(() => {
+        const [first] = rig.zendesk.comments(zd.id);
+        expect(first!.attachments).toHaveLength(1);
+        return first!;
+      });
+      expect(description.body).toBe('My invoice is wrong.');
+      expect(sha256(rig.zendesk.attachment(description.attachments[0]!.id)!.bytes)).toBe(sha256(invoice));
+
+      await rig.whitelabel.clientReplies(id, 'And the meter.', { assets: [asset('meter.png', 'image/png', photo)] });
+      const reply = await eventually(() => {
+        const last = rig.zendesk.comments(zd.id).at(-1)!;
+        expect(last.body).toBe('And the meter.');
+        return last;
+      });
+      expect(reply.attachments.map((a) => [a.file_name, a.size])).toEqual([['meter.png', photo.length]]);
+      expect(sha256(rig.zendesk.attachment(reply.attachments[0]!.id)!.bytes)).toBe(sha256(photo));
+
+      await rig.zendesk.agentReplies(zd.id, 'Corrected invoice attached.', {
+        attachments: [{ fileName: 'corrected.pdf', contentType: 'application/pdf', bytes: pdf(5000) }],
+      });
+      await eventually(() => {
+        const last = rig.whitelabel.ticket(id)!.replies.at(-1)!;
+        expect(last.is_client_reply).toBe(false);
+        expect(last.text).toBe(
+          'Corrected invoice attached.\n\nattachment corrected.pdf (4.9 KB) not transferred: the white-label platform takes no files from the bridge',
+        );
+      });
+      expect(requested.filter((u) => u.includes('invoice'))).toHaveLength(1);
+      await expectNoNamesOf('whitelabel', id, ['march invoice', 'meter.png', 'corrected.pdf']);
+    });
   });
 });

@@ -141,12 +141,17 @@ describe('toSourceTicket details', () => {
     expect(t.status).toBe('PENDING');
   });
 
-  it('the opening reply keeps its assets, listed under the description', () => {
-    const t = toSourceTicket(
-      ticket({ replies: [{ id: 'o', text: 'see photo', is_client_reply: true, created_at: 5, assets: ['https://files.example/p.jpg'] }] }),
-    );
-    expect(t.description).toBe('see photo\n\nAttachments:\n- https://files.example/p.jpg');
+  it("the opening reply's assets are the description's files (strings, or objects' url; anything else skipped)", () => {
+    const assets = ['https://files.example/p.jpg', { url: 'https://files.example/q.pdf', name: 'q' }, { id: 7 }];
+    const t = toSourceTicket(ticket({ replies: [{ id: 'o', text: 'see photo', is_client_reply: true, created_at: 5, assets }] }));
+    expect(t.description).toBe('see photo');
+    expect(t.descriptionAttachments).toEqual(['https://files.example/p.jpg', 'https://files.example/q.pdf']);
     expect(t.comments).toEqual([]);
+    // A later reply's assets are its comment's attachments.
+    const later = { id: 'r', text: 'and this', is_client_reply: true, created_at: 9, assets: ['https://files.example/r.png'] };
+    const both = toSourceTicket(ticket({ replies: [{ id: 'o', text: 'hi', is_client_reply: true, created_at: 5, assets: null }, later] }));
+    expect(both).not.toHaveProperty('descriptionAttachments');
+    expect(both.comments.map((c) => c.attachments)).toEqual([['https://files.example/r.png']]);
   });
 
   it('a ticket with only its opening reply has no comments', () => {

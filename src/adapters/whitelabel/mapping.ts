@@ -3,7 +3,6 @@
  * `is_open`, so the status is derived from who spoke last (see `deriveStatus`).
  */
 import { z } from 'zod';
-import { withAttachments } from '../../domain/messages';
 import type { SourceComment, SourceTicket, TicketStatus } from '../../domain/ticket';
 import { compareComments as byCreatedThenId } from '../../domain/comments';
 import type { WhitelabelReply, WhitelabelTicket } from './schemas';
@@ -87,9 +86,10 @@ export function toSourceTicket(t: WhitelabelTicket): SourceTicket {
     id: t.id,
     status: deriveStatus(t),
     title: t.title,
-    // The platform has no description: its first reply is the opening message.
-    // Its assets go with it: the CRM ticket's first comment is text, so they are listed as URLs.
-    description: opening ? withAttachments(opening.text, attachmentsOf(opening)) : t.title,
+    // The platform has no description: its first reply is the opening message. Its assets go
+    // with it, as the files of the CRM ticket's first comment.
+    description: opening ? opening.text : t.title,
+    ...(opening && attachmentsOf(opening).length > 0 && { descriptionAttachments: attachmentsOf(opening) }),
     requester: { externalId: t.client.id, name: t.client.name?.trim() || null, email: requesterEmail(t.client.email) },
     assigneeRef: t.teammate_id,
     // The canonical order (createdAt, id) is what the workflow's comment cursor uses. The opening

@@ -84,7 +84,7 @@ export class ZendeskCrm implements CrmPort {
       body: {
         ticket: {
           subject: ticket.subject,
-          comment: { body: ticket.description, public: true },
+          comment: { body: ticket.description, public: true, ...(ticket.uploads?.length && { uploads: ticket.uploads }) },
           requester: zendeskRequester(ticket.requester),
           external_id: ticket.externalId,
           status: ticket.status,

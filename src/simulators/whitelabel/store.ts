@@ -42,6 +42,8 @@ export interface NewWhitelabelTicket {
   text: string;
   client?: WhitelabelClientRecord;
   id?: string;
+  /** The opening message's files: URLs, as the platform lists them. */
+  assets?: string[];
 }
 
 export const DEFAULT_CLIENT: WhitelabelClientRecord = {
@@ -87,7 +89,7 @@ export class WhitelabelStore {
       language: 'en',
     };
     this.tickets.set(id, ticket);
-    this.addReply(ticket, input.text, true);
+    this.addReply(ticket, input.text, true, input.assets ?? null);
     return ticket;
   }
 
@@ -105,13 +107,13 @@ export class WhitelabelStore {
     return [...this.tickets.values()];
   }
 
-  addReply(ticket: WhitelabelTicketRecord, text: string, isClientReply: boolean): WhitelabelReplyRecord {
+  addReply(ticket: WhitelabelTicketRecord, text: string, isClientReply: boolean, assets: string[] | null = null): WhitelabelReplyRecord {
     const reply: WhitelabelReplyRecord = {
       id: randomUUID(),
       text,
       is_client_reply: isClientReply,
       created_at: this.nowSeconds(),
-      assets: null,
+      assets: assets && [...assets],
     };
     ticket.replies.push(reply);
     ticket.updated_at = reply.created_at;

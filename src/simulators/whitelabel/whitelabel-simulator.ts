@@ -117,8 +117,9 @@ export class WhitelabelSimulator {
     return { ticket: clone(ticket), webhooks: await this.emit('whitelabel_ticket_created', ticket) };
   }
 
-  async clientReplies(ticketId: string, text: string): Promise<{ reply: WhitelabelReplyRecord; webhooks: Delivered }> {
-    return this.reply(ticketId, text, true);
+  /** `assets`: the reply's files, as URLs (where they are stored is up to the caller: the platform's storage). */
+  async clientReplies(ticketId: string, text: string, opts: { assets?: string[] } = {}): Promise<{ reply: WhitelabelReplyRecord; webhooks: Delivered }> {
+    return this.reply(ticketId, text, true, opts.assets ?? null);
   }
 
   /** A teammate answering in the platform's own inbox (not through the bridge). */
@@ -198,9 +199,9 @@ export class WhitelabelSimulator {
     return this.faults.add(spec);
   }
 
-  private async reply(ticketId: string, text: string, isClient: boolean): Promise<{ reply: WhitelabelReplyRecord; webhooks: Delivered }> {
+  private async reply(ticketId: string, text: string, isClient: boolean, assets: string[] | null = null): Promise<{ reply: WhitelabelReplyRecord; webhooks: Delivered }> {
     const ticket = this.mustGet(ticketId);
-    const reply = this.store.addReply(ticket, text, isClient);
+    const reply = this.store.addReply(ticket, text, isClient, assets);
     return { reply: clone(reply), webhooks: await this.emit('whitelabel_ticket_updated', ticket, reply) };
   }
 
