@@ -29,6 +29,9 @@ export interface ActivityDeps {
   logger?: TransferLogger;
 }
 
+/** Runs `fn` as it is (the counterpart of `withHeartbeat` for writes without files). */
+const now = <T>(fn: () => Promise<T>): Promise<T> => fn();
+
 const SIDE_NAMES: Record<SourceKind, string> = { connect: 'the app', whitelabel: 'the white-label platform' };
 
 const UNMAPPED: AssigneeResolver = (ref) => ({ crmAssigneeId: null, mapped: ref === null });
@@ -71,7 +74,8 @@ export function createActivities({ sources, crm, assignees = {}, attachments = D
       }),
 
     postSourceComment: ({ source: kind, ticketId, body, unlessClosed, files = [], ...dedupe }) =>
-      mapFailures(async () => {
+      // With files, the heartbeat runs from the start: their options time a silent attempt out.
+      mapFailures(() => (files.length > 0 ? withHeartbeat : now)(async () => {
         const port = source(kind);
         const byMessage = files.length > 0;
         const window = { ...dedupeFor(dedupe), ...(byMessage && { byMessage }) };
@@ -98,7 +102,7 @@ export function createActivities({ sources, crm, assignees = {}, attachments = D
         const sink = port.files?.sinkFor ? { ...port.files, sinkFor: port.files.sinkFor.bind(port.files) } : null;
         if (plan.toCopy.length === 0 || !sink || !crm.files) return { ...result, files: plan.files };
         const crmFiles = crm.files;
-        const copied = await withHeartbeat(() => copyToSourceComment(plan.toCopy, crmFiles, sink, posted.commentId, posted.attachments ?? [], copy()));
+        const copied = await copyToSourceComment(plan.toCopy, crmFiles, sink, posted.commentId, posted.attachments ?? [], copy());
         const outcomes: FileOutcome[] = [...plan.files, ...copied.files];
         if (copied.lines.length === 0) return { ...result, files: outcomes };
         // The comment cannot be edited: what failed after it was written is said right after it, once.
@@ -108,7 +112,7 @@ export function createActivities({ sources, crm, assignees = {}, attachments = D
           excludeIds: [],
         });
         return { ...result, files: outcomes, followUpId: followUp.commentId };
-      }),
+      })),
 
     setSourceStatus: ({ source: kind, ticketId, status, condition }) =>
       mapFailures(async () => {
@@ -126,7 +130,7 @@ export function createActivities({ sources, crm, assignees = {}, attachments = D
     // Only the first comment (the description) comes back: the workflow needs no more, and a
     // found ticket's whole conversation has no place in history.
     ensureCrmTicket: ({ files, ...ticket }) =>
-      mapFailures(async () => {
+      mapFailures(() => (files && files.urls.length > 0 ? withHeartbeat : now)(async () => {
         const existing = await crm.findTicketByExternalId(ticket.externalId);
         let outcomes: FileOutcome[] | undefined;
         const create = async () => {
@@ -136,10 +140,10 @@ export function createActivities({ sources, crm, assignees = {}, attachments = D
           const description = mirroredBody(ticket.description, files.urls.length, uploaded.lines);
           return crm.createTicket({ ...ticket, description, uploads: uploaded.uploads });
         };
-        const ensured = existing ?? (await withHeartbeat(create));
+        const ensured = existing ?? (await create());
         const first = [...ensured.comments].sort(compareComments).slice(0, 1);
         return { ...ensured, comments: first, found: existing !== null, ...(outcomes && { files: outcomes }) };
-      }),
+      })),
 
     fetchCrmTicket: ({ crmTicketId }) => mapFailures(() => crm.getTicket(crmTicketId)),
 
