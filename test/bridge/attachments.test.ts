@@ -175,6 +175,39 @@ describe('attachments between Connect and Zendesk', () => {
     await expectNoNames(id, ['meter guide', 'wiring photo', 'tool.exe', 'internal billing']);
   });
 
+  test('a download URL that has expired, or a file that keeps failing, is a line, never a stuck ticket', async () => {
+    const { id, zd } = await openTicket();
+    // The app's storage refuses the first file's URL as expired: refused for good at once.
+    rig.connect.fault({ match: 'GET /files/:commentId/:fileName', kind: 'expired', times: 1 });
+    await rig.connect.userComments(id, 'First try.', { attachments: [{ fileName: 'old.png', contentType: 'image/png', bytes: png(1000) }] });
+    await eventually(() =>
+      expect(rig.zendesk.comments(zd.id).at(-1)!.body).toBe('First try.\n\nattachment old.png not transferred: it could not be downloaded from the app (HTTP 403)'),
+    );
+
+    // The storage then answers 503 to every download: retried a few times, then given up on.
+    const outage = rig.connect.fault({ match: 'GET /files/:commentId/:fileName', kind: 'error', status: 503 });
+    await rig.connect.userComments(id, 'Second try.', { attachments: [{ fileName: 'again.png', contentType: 'image/png', bytes: png(1000) }] });
+    await eventually(() => expect(rig.zendesk.comments(zd.id).at(-1)!.body).toBe('Second try.\n\nattachment again.png not transferred: it still failed after 5 tries'), {
+      timeoutMs: 60_000,
+    });
+    outage.remove();
+    expect(outage.hits).toBe(5);
+    expect(rig.zendesk.comments(zd.id).flatMap((c) => c.attachments)).toEqual([]);
+    // The ticket goes on: the next comment travels with its file.
+    const photo = png(10_000);
+    await rig.connect.userComments(id, 'Third try.', { attachments: [{ fileName: 'works.png', contentType: 'image/png', bytes: photo }] });
+    const third = await eventually(() => {
+      const last = rig.zendesk.comments(zd.id).at(-1)!;
+      expect(last.body).toBe('Third try.');
+      return last;
+    });
+    expect(sha256(rig.zendesk.attachment(third.attachments[0]!.id)!.bytes)).toBe(sha256(photo));
+    const state = await rig.state(id);
+    expect(state.lastError).toBeNull();
+    expect(state.notes.filter((n) => n.includes('not transferred to Zendesk (failed)'))).toHaveLength(2);
+    await expectNoNames(id, ['old.png', 'again.png', 'works.png']);
+  });
+
   describe('the white-label platform', () => {
     /** The platform's file storage: `assets` are URLs to it. */
     let storage: Server;
