@@ -11,6 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { DEFAULT_ALLOWED_TYPES } from '../../src/domain/attachments';
 import { eventually } from '../harness';
 import { startBridgeRig, type BridgeRig } from '../support/bridge-rig';
+import { recordHistory } from '../support/histories';
 
 jest.setTimeout(120_000);
 
@@ -42,6 +43,16 @@ describe('attachments between Connect and Zendesk', () => {
     await rig.connect.userCreatesTicket({ id, title: 'Meter reading looks wrong', description: 'My reading doubled overnight.' });
     const zd = await rig.zendeskTicketFor(id);
     return { id, zd };
+  }
+
+  /**
+   * The user deletes the ticket: its workflow completes. `RECORD_HISTORIES=1 npx jest
+   * test/bridge/attachments` refreshes the replay fixture (the file path's workflow code).
+   */
+  async function finishAndRecord(id: string, history: string) {
+    await rig.connect.userDeletesTicket(id);
+    expect(await rig.result(id)).toMatchObject({ completed: true });
+    await recordHistory(history, rig.env.client.workflow.getHandle(`ticket/connect/${id}`));
   }
 
   /** No file name in any log line of the API or the worker, nor anywhere in the ticket's state (timeline, notes). */
@@ -111,6 +122,7 @@ describe('attachments between Connect and Zendesk', () => {
     // The worker logs each file by size, type and hash.
     expect(rig.workerLogLines.some((l) => l.includes('attachment transferred') && l.includes(sha256(photo)))).toBe(true);
     await expectNoNames(id, ['meter photo', 'scan of invoice', 'readings.zip']);
+    await finishAndRecord(id, 'v3-attachments-to-zendesk-after-a-dropped-upload');
   });
 
   test("an agent's PDF reaches the app once, though the first upload dies mid-stream; an internal note's file never leaves Zendesk", async () => {
@@ -173,6 +185,7 @@ describe('attachments between Connect and Zendesk', () => {
     expect(state.notes.join('\n')).toContain('2 attachment(s) of agent reply');
     expect(filesLine.detail).toContain(`transferred (1.5 MB, application/pdf, sha256 ${sha256(guide).slice(0, 12)})`);
     await expectNoNames(id, ['meter guide', 'wiring photo', 'tool.exe', 'internal billing']);
+    await finishAndRecord(id, 'v3-attachments-to-the-app-after-a-dropped-upload');
   });
 
   test('a download URL that has expired, or a file that keeps failing, is a line, never a stuck ticket', async () => {
