@@ -188,6 +188,25 @@ describe('attachments between Connect and Zendesk', () => {
     await finishAndRecord(id, 'v3-attachments-to-the-app-after-a-dropped-upload');
   });
 
+  test("an app upload URL that expired before the bytes arrived is asked for again: the agent's file still arrives once", async () => {
+    const { id, zd } = await openTicket();
+    const guide = pdf(300_000);
+    const expired = rig.connect.fault({ match: 'PUT /uploads/:commentId/:fileName', kind: 'expired', times: 1 });
+    await rig.zendesk.agentReplies(zd.id, 'Guide attached.', { attachments: [{ fileName: 'guide.pdf', contentType: 'application/pdf', bytes: guide }] });
+    const comment = await eventually(() => {
+      const [reply] = rig.connect.ticket(id)!.comments;
+      expect(reply?.attachments).toEqual(['guide.pdf']);
+      return reply!;
+    });
+    expect(expired.hits).toBe(1);
+    expect(comment.message).toBe('Guide attached.');
+    // Two upload URLs for this comment: the first refused as expired, the second used.
+    const urls = rig.connect.requests('POST /comments/:commentId/attachment-upload-url').filter((r) => r.path === `/comments/${comment.id}/attachment-upload-url`);
+    expect(urls).toHaveLength(2);
+    expect(sha256(rig.connect.attachment(Number(comment.id), 'guide.pdf')!.bytes)).toBe(sha256(guide));
+    expect(rig.connect.ticket(id)!.comments).toHaveLength(1);
+  });
+
   test('a download URL that has expired, or a file that keeps failing, is a line, never a stuck ticket', async () => {
     const { id, zd } = await openTicket();
     // The app's storage refuses the first file's URL as expired: refused for good at once.
