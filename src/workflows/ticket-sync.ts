@@ -14,7 +14,7 @@ import {
 import type { CrmRead, FileOutcome, SourceRead, TicketActivities } from '../activities/types';
 import { boundedIds, compareComments, newAgentReplies, newSourceComments, type CommentCursor } from '../domain/comments';
 import { crmFingerprint, sourceFingerprint } from '../domain/fingerprints';
-import { decide, type Effect, type Observation } from '../domain/lifecycle';
+import { decide, type Effect, type LifecycleState, type Observation } from '../domain/lifecycle';
 import { crmBodyForSupportNote, crmBodyForUserComment, sourceBodyForAgentReply, withAttachments } from '../domain/messages';
 import { crmExternalId, type CrmStatus, type SourceComment, type SourceTicket } from '../domain/ticket';
 import type { TicketWorkflowInput, TicketWorkflowSettings } from './definitions';
@@ -291,8 +291,21 @@ export class TicketSync {
       cursor: crm.cursor,
       ownIds: boundedIds([...crm.ownIds, ...ownSince(memory.crmComments.ownIds, before.crm)], MEMORY_BOUNDS.ownIds),
     };
-    memory.lifecycle = decision.state;
+    memory.lifecycle = this.withOwnWriteStatus(decision.state);
     this.onStep();
+  }
+
+  /**
+   * Zendesk reopens a ticket when the requester's comment lands, also when the bridge writes an
+   * older comment after the agent's newer `pending` (the decision keeps the agent's status). The
+   * answer of that write says so, and Zendesk's event of it is dropped at the door as an echo: the
+   * lifecycle takes the status from the answer, unless a later write of this decision moved on.
+   */
+  private withOwnWriteStatus(state: LifecycleState): LifecycleState {
+    const after = this.crmAfterOwnComment;
+    if (after === null || after.version !== this.memory.crmVersion || after.status === state.crmStatus) return state;
+    record(this.memory, 'received', `Zendesk status ${after.status} after the bridge's comment (Zendesk's own rule)`);
+    return { ...state, crmStatus: after.status };
   }
 
   /**

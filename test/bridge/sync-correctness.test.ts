@@ -303,6 +303,26 @@ describe('issue 10: read both sides, decide once, write only what is still true'
     expect((await rig().state(id)).timeline.map((e) => e.detail)).toContain('Zendesk changed since it was read: reading both sides again');
   });
 
+  test("an older user comment written after the agent's newer pending: the bridge knows Zendesk reopened it", async () => {
+    const { id, zd } = await openTicket(rig());
+    // The user writes first, but that webhook is lost; the agent then replies and sets pending.
+    await withoutConnectWebhooks(rig(), () => rig().connect.userComments(id, 'It is cold again.'));
+    await rig().env.sleep(1_100); // Zendesk's versions have one-second resolution
+    await rig().zendesk.agentReplies(zd.id, 'Try the reset button.', { status: 'pending' });
+    // One decision from both reads: the agent's later pending wins, and the user's comment is
+    // written to Zendesk, which reopens the ticket by its own rule for a requester's comment.
+    await eventually(async () => {
+      expect(rig().zendesk.comments(zd.id).map((c) => c.body)).toContain('It is cold again.');
+      expect(rig().connect.ticket(id)!.comments.map((c) => c.message)).toContain('Try the reset button.');
+      expect(rig().zendesk.ticket(zd.id)!.status).toBe('open');
+      expect((await rig().state(id)).sourceStatus).toBe('PENDING');
+    });
+    // The event of that reopening is the bridge's own write (dropped at the door): the state
+    // knows it from the write's answer, so the sides are known as they are.
+    await eventually(async () => expect((await rig().state(id)).crmStatus).toBe('open'));
+    expect(rig().connect.ticket(id)!.status).toBe('PENDING');
+  });
+
   test("10. a public reply written in Zendesk with the bridge's own API user reaches the app", async () => {
     const { id, zd } = await openTicket(rig());
     await rig().zendesk.agentReplies(zd.id, 'Sent from the admin account.', { agentId: rig().zendesk.bridgeUser.id });

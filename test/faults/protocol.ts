@@ -22,6 +22,10 @@ export type FaultWorkerEvent =
       attempt: number;
       ok?: boolean;
       error?: string;
+      /** A failure's type (`ApplicationFailure.type`, e.g. 'write-conflict'). */
+      errorType?: string;
+      /** A local activity (the v3 reads): run inside a workflow task, re-run by its replay. */
+      local?: boolean;
       /** A comment write that found its comment already there (a retry after the write landed). */
       alreadyPresent?: boolean;
     }

@@ -11,6 +11,7 @@
  * SIGTERM shuts the worker down gracefully (the suite's teardown).
  */
 import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
 import { NativeConnection, type ActivityInterceptorsFactory } from '@temporalio/worker';
 import { ConnectSource } from '../../src/adapters/connect';
 import { assigneeResolver, WhitelabelSource } from '../../src/adapters/whitelabel';
@@ -32,7 +33,7 @@ const reportAttempts: ActivityInterceptorsFactory = (ctx: Context) => ({
     async execute(input, next) {
       const info = ctx.info;
       const key = `${info.workflowExecution?.workflowId}/${info.workflowExecution?.runId}/${info.activityId}`;
-      const base = { key, type: info.activityType, attempt: info.attempt };
+      const base = { key, type: info.activityType, attempt: info.attempt, ...(info.isLocal && { local: true }) };
       emit({ ev: 'start', ...base });
       try {
         const result = await next(input);
@@ -40,7 +41,8 @@ const reportAttempts: ActivityInterceptorsFactory = (ctx: Context) => ({
         emit({ ev: 'end', ...base, ok: true, ...(alreadyPresent && { alreadyPresent }) });
         return result;
       } catch (err) {
-        emit({ ev: 'end', ...base, ok: false, error: err instanceof Error ? err.name : 'error' });
+        const errorType = err instanceof ApplicationFailure ? (err.type ?? undefined) : undefined;
+        emit({ ev: 'end', ...base, ok: false, error: err instanceof Error ? err.name : 'error', ...(errorType && { errorType }) });
         throw err;
       }
     },

@@ -19,6 +19,10 @@ export interface AttemptRecord {
   outcome: 'ok' | 'failed' | 'in-flight';
   /** A comment write that found its comment already landed. */
   alreadyPresent?: boolean;
+  /** The failure's type, when it failed (e.g. 'write-conflict'). */
+  errorType?: string;
+  /** A local activity: a killed one is re-run (or, on another path, not needed) by the replay. */
+  local?: boolean;
 }
 
 export interface KillRecord {
@@ -88,7 +92,14 @@ export class WorkerSupervisor {
           clearTimeout(timer);
           ok(event.pid);
         } else if (event.ev === 'start') {
-          const record: AttemptRecord = { key: event.key, type: event.type, attempt: event.attempt, generation, outcome: 'in-flight' };
+          const record: AttemptRecord = {
+            key: event.key,
+            type: event.type,
+            attempt: event.attempt,
+            generation,
+            outcome: 'in-flight',
+            ...(event.local && { local: true }),
+          };
           running.set(`${event.key}#${event.attempt}`, record);
           this.attempts.push(record);
         } else if (event.ev === 'end') {
@@ -97,6 +108,7 @@ export class WorkerSupervisor {
           if (record) {
             record.outcome = event.ok ? 'ok' : 'failed';
             if (event.alreadyPresent) record.alreadyPresent = true;
+            if (event.errorType) record.errorType = event.errorType;
           }
         }
       });
