@@ -18,7 +18,7 @@ import { decide, type Effect, type LifecycleState, type Observation } from '../d
 import { crmBodyForSupportNote, crmBodyForUserComment, sourceBodyForAgentReply, withAttachments } from '../domain/messages';
 import { crmExternalId, type CrmStatus, type SourceComment, type SourceTicket } from '../domain/ticket';
 import type { TicketWorkflowInput, TicketWorkflowSettings } from './definitions';
-import { hasWork, MEMORY_BOUNDS, mergeWork, type PendingWork, type TicketMemory } from './memory';
+import { hasWork, MEMORY_BOUNDS, mergeWork, NO_WORK, type PendingWork, type TicketMemory } from './memory';
 import { addNote, describeAssignment, describeEffect, describeFiles, record, sideName } from './timeline';
 
 /** Retried until the remote is back (see TICKET_ACTIVITY_OPTIONS for why these numbers). */
@@ -83,6 +83,11 @@ export class TicketSync {
   private observed: Observed | null = null;
   /** The CRM ticket as the bridge's last conditional comment write left it (its answer). */
   private crmAfterOwnComment: { version: string; status: CrmStatus } | null = null;
+  /**
+   * A write to the CRM in this decision whose answer is unknown (a landed copy found after a lost
+   * answer): what Zendesk did with it (e.g. reopened the ticket) is read once more.
+   */
+  private crmAnswerUnknown = false;
 
   /** One sync: the source side, then the CRM side. false when an operation failed for good. */
   async run(work: PendingWork): Promise<boolean> {
@@ -157,6 +162,10 @@ export class TicketSync {
       crm ??= await this.readCrmWindow(memory.crm.ticketId, memory.crm.requesterId);
       try {
         await this.decideFromBoth(source, crm);
+        if (this.crmAnswerUnknown) {
+          this.crmAnswerUnknown = false;
+          memory.pending = mergeWork(memory.pending, { ...NO_WORK, crm: true });
+        }
       } catch (err) {
         if (!isWriteConflict(err) || ++conflicts > MAX_CONFLICTS_PER_SYNC) throw err;
         record(memory, 'received', `${writeConflictSide(err, this.input.source)} changed since it was read: reading both sides again`);
@@ -572,6 +581,7 @@ export class TicketSync {
             },
           });
           memory.crmVersion = result ? result.version : null;
+          if (!result?.version) this.crmAnswerUnknown = true;
           // A conditional write answers the ticket as it wrote it, nobody else's change in between.
           if (result?.version) memory.fingerprints.crm = crmFingerprint({ status: effect.status, updatedAt: result.version });
         } else {
@@ -650,6 +660,7 @@ export class TicketSync {
     );
     memory.crmComments.ownIds = boundedIds([...memory.crmComments.ownIds, commentId], MEMORY_BOUNDS.ownIds);
     memory.crmVersion = version ?? null;
+    if (!version) this.crmAnswerUnknown = true;
     // Nothing but this write since the read: what the reconciler compares moves with it.
     if (condition && version && status) {
       memory.fingerprints.crm = crmFingerprint({ status, updatedAt: version });
