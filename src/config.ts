@@ -206,18 +206,15 @@ const hostPort = z.string().regex(/^[A-Za-z0-9.-]+:\d{1,5}$|^\[[0-9A-Fa-f:]+\]:\
 /** A directory path: created at start if missing. */
 const directory = z.string().min(1).refine((v) => !v.includes('\0'), { error: 'must be a directory path' });
 /** A count of at least 1 (bounded so a typo cannot mean "unbounded"). */
-const MAX_INBOX_ENTRIES = 10_000_000;
-const inboxMaxEntries = z
-  .string()
-  .regex(/^\d+$/, { error: 'must be a whole number' })
-  .transform(Number)
-  .refine((n) => n >= 1 && n <= MAX_INBOX_ENTRIES, { error: `must be between 1 and ${MAX_INBOX_ENTRIES}` });
-const MAX_CACHED_WORKFLOWS = 1_000_000;
-const cachedWorkflows = z
-  .string()
-  .regex(/^\d+$/, { error: 'must be a whole number' })
-  .transform(Number)
-  .refine((n) => n >= 1 && n <= MAX_CACHED_WORKFLOWS, { error: `must be between 1 and ${MAX_CACHED_WORKFLOWS}` });
+/** A whole number from 1 to `max`. */
+const countUpTo = (max: number) =>
+  z
+    .string()
+    .regex(/^\d+$/, { error: 'must be a whole number' })
+    .transform(Number)
+    .refine((n) => n >= 1 && n <= max, { error: `must be between 1 and ${max}` });
+const inboxMaxEntries = countUpTo(10_000_000);
+const cachedWorkflows = countUpTo(1_000_000);
 export const DEFAULT_WORKER_MAX_CACHED_WORKFLOWS = 1000;
 const devServerPort = port.refine((n) => n >= 1 && n <= 64_535, {
   error: 'must be between 1 and 64535 (the Temporal UI takes port + 1000)',
