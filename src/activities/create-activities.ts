@@ -151,8 +151,11 @@ export function createActivities({ sources, crm, assignees = {}, attachments = D
       mapFailures(async () => {
         const ticket = await crm.getTicket(crmTicketId);
         if (ticket === null) return null;
-        const read = newAgentReplies(ticket.comments, window.cursor, window.ownIds, participants, window.maxBytes);
+        // The requester as Zendesk says now, not as it was at link time (requesters get merged).
+        const requesterId = ticket.requesterId ?? participants.requesterId;
+        const read = newAgentReplies(ticket.comments, window.cursor, window.ownIds, { ...participants, requesterId }, window.maxBytes);
         return {
+          requesterId,
           status: ticket.status,
           version: ticket.updatedAt ?? null,
           newAgentReplies: read.fresh,

@@ -71,6 +71,8 @@ export interface CrmRead {
   fingerprint: string;
   /** The ticket has an assignee (Zendesk solves or closes only an assigned ticket). */
   assigned?: boolean;
+  /** The ticket's requester now (a merged requester has a new id): replies by it are the user's, comments are authored as it. */
+  requesterId?: string;
 }
 
 /**

@@ -182,6 +182,7 @@ export const sampleState: TicketStateView = {
     statusChangesToCrm: 0,
     statusChangesToSource: 0,
   },
+  parked: [],
   notes: [],
   timeline: [
     { at: '2026-01-01T00:00:00.000Z', kind: 'received', detail: 'source created' },

@@ -122,7 +122,7 @@ describe('attachments between Connect and Zendesk', () => {
     // The worker logs each file by size, type and hash.
     expect(rig.workerLogLines.some((l) => l.includes('attachment transferred') && l.includes(sha256(photo)))).toBe(true);
     await expectNoNames(id, ['meter photo', 'scan of invoice', 'readings.zip']);
-    await finishAndRecord(id, 'v3-attachments-to-zendesk-after-a-dropped-upload');
+    await finishAndRecord(id, 'attachments-to-zendesk-after-a-dropped-upload');
   });
 
   test("an agent's PDF reaches the app once, though the first upload dies mid-stream; an internal note's file never leaves Zendesk", async () => {
@@ -185,7 +185,7 @@ describe('attachments between Connect and Zendesk', () => {
     expect(state.notes.join('\n')).toContain('2 attachment(s) of agent reply');
     expect(filesLine.detail).toContain(`transferred (1.5 MB, application/pdf, sha256 ${sha256(guide).slice(0, 12)})`);
     await expectNoNames(id, ['meter guide', 'wiring photo', 'tool.exe', 'internal billing']);
-    await finishAndRecord(id, 'v3-attachments-to-the-app-after-a-dropped-upload');
+    await finishAndRecord(id, 'attachments-to-the-app-after-a-dropped-upload');
   });
 
   test("an app upload URL that expired before the bytes arrived is asked for again: the agent's file still arrives once", async () => {

@@ -118,7 +118,7 @@ describe('Connect ⇄ Zendesk through one workflow per ticket', () => {
     expect(crmSignals).toHaveLength(zendeskHooks.filter((r) => r.outcome === 'signalled').length);
     expect(history.events!.at(-1)!.workflowExecutionCompletedEventAttributes).toBeTruthy();
     // `RECORD_HISTORIES=1 npx jest test/bridge/connect-zendesk -t "whole flow"` refreshes the replay fixture.
-    await recordHistory('v3-connect-guide-flow', rig.env.client.workflow.getHandle(`ticket/connect/${id}`));
+    await recordHistory('connect-guide-flow', rig.env.client.workflow.getHandle(`ticket/connect/${id}`));
   });
 
   test('the SOLVED timer closes an unconfirmed ticket on both sides', async () => {
@@ -132,7 +132,7 @@ describe('Connect ⇄ Zendesk through one workflow per ticket', () => {
     expect(rig.connect.ticket(id)!.status).toBe('CLOSED');
     expect(rig.zendesk.ticket(zd.id)!.status).toBe('closed');
     // `RECORD_HISTORIES=1 npx jest test/bridge/connect-zendesk -t "SOLVED timer"` refreshes its replay fixture.
-    await recordHistory('v3-connect-solved-timer', rig.env.client.workflow.getHandle(`ticket/connect/${id}`));
+    await recordHistory('connect-solved-timer', rig.env.client.workflow.getHandle(`ticket/connect/${id}`));
   });
 
   test('"not resolved": the timer is cancelled, Zendesk reopens, the app shows PENDING', async () => {

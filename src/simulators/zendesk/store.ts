@@ -233,6 +233,27 @@ export class ZendeskStore {
     this.changed();
   }
 
+  /** An admin deletes a ticket: from then on it answers 404 to reads and writes. */
+  deleteTicket(id: number): void {
+    this.tickets.delete(id);
+    this.comments.delete(id);
+    this.changed();
+  }
+
+  /**
+   * An admin merges user `from` into `into`: `from` is gone, its tickets and comments are
+   * `into`'s. Without `into`, the user is deleted and tickets keep pointing at it (writes
+   * authored as it are then refused: `author_id` invalid).
+   */
+  mergeUser(from: number, into: number | null): void {
+    this.users.delete(from);
+    if (into !== null) {
+      for (const ticket of this.tickets.values()) if (ticket.requester_id === from) ticket.requester_id = into;
+      for (const list of this.comments.values()) for (const c of list) if (c.author_id === from) c.author_id = into;
+    }
+    this.changed();
+  }
+
   ticket(id: number): ZdTicket | undefined {
     return this.tickets.get(id);
   }
