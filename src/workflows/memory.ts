@@ -90,11 +90,12 @@ export interface TicketMemory {
   /** What the bridge gave up on or waits for, with the reason: shown to operators, never silent. */
   parked: ParkedItem[];
   /**
-   * Comment writes begun and not known to have landed, by key (`crm:<source comment id>`,
-   * `source:<crm comment id>`): a write whose key is still open checks for a landed copy first,
-   * whichever activity attempt it is.
+   * Comment writes begun and not known to have landed (intents), by key (`crm:<source comment
+   * id>`, `source:<crm comment id>`): a write whose intent is still open checks for a landed copy
+   * first, whichever activity attempt it is, and a read that brings such a copy back claims it as
+   * the bridge's own before anything is decided.
    */
-  openWrites: string[];
+  intents: Intent[];
   /**
    * The CRM ticket's version (Zendesk `updated_at`) from the last read or write, for conditional
    * writes (v3); null when unknown (a write's answer was lost, or an assignment changed it).
@@ -135,7 +136,7 @@ export function initialMemory(): TicketMemory {
     fingerprints: { source: null, crm: null },
     sourceMissing: null,
     rereadAt: null,
-    openWrites: [],
+    intents: [],
     crmVersion: null,
     crmMissing: null,
     refused: [],
@@ -166,6 +167,17 @@ export function toStateView(input: TicketWorkflowInput, memory: TicketMemory): T
     parked: parkedView(memory),
     completed: lifecycle.completed,
   };
+}
+
+/** A comment write begun and not known to have landed (see `TicketMemory.intents`). */
+export interface Intent {
+  key: string;
+  /** The side's comment cursor when the intent was opened: a landed copy comes after it. */
+  after: string | null;
+  /** `textDigest` of the text written: how a read recognises the landed copy. */
+  digest: string;
+  /** The id a read found the landed copy under: the write is done, nothing is posted again. */
+  landedAs?: string;
 }
 
 /** A comment write a side refused for good, kept to try again (see `TicketMemory.refused`). */

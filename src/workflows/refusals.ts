@@ -30,7 +30,7 @@ export function refusalKind(err: ActivityFailure): string {
   return err.cause instanceof ApplicationFailure ? (err.cause.type ?? 'refused') : 'refused';
 }
 
-/** The intent key of a comment write (see `TicketMemory.openWrites`); null for writes that are not kept. */
+/** The intent key of a comment write (see `TicketMemory.intents`); null for writes that are not kept. */
 export function intentKey(effect: Effect): string | null {
   switch (effect.type) {
     case 'crm-user-comment':
@@ -59,7 +59,7 @@ export function noteRefusal(memory: TicketMemory, effect: Effect, key: string | 
   if (refusals >= MAX_REFUSALS || !fits) {
     memory.refused = others;
     // Given up: its intent is closed, so nothing looks for its landed copy any more.
-    memory.openWrites = memory.openWrites.filter((k) => k !== key);
+    memory.intents = memory.intents.filter((i) => i.key !== key);
     const reason = `refused (${kind}) ${refusals} time(s): given up, with a note in the CRM`;
     memory.parked = [...memory.parked, { what: describeKey(key), reason, since: earlier?.since ?? new Date(now).toISOString() }].slice(-MEMORY_BOUNDS.parked);
     return 'parked';

@@ -18,6 +18,7 @@ import {
 } from '../activities/retry-policy';
 import type { CrmRead, FileOutcome, SourceRead, TicketActivities } from '../activities/types';
 import { boundedIds, compareComments, type CommentCursor } from '../domain/comments';
+import { matchesDigest, textDigest } from '../domain/digest';
 import { crmFingerprint } from '../domain/fingerprints';
 import { decide, type Effect, type LifecycleState, type Observation } from '../domain/lifecycle';
 import { crmBodyForSupportNote, crmBodyForUserComment, sourceBodyForAgentReply } from '../domain/messages';
@@ -271,8 +272,9 @@ export class TicketSync {
    * and the later change wins. A write a side refuses for good blocks nothing: it is kept to try
    * again (`refused`), and the rest of the decision goes on.
    */
-  private async decideFromBoth(source: SourceRead, crm: CrmRead): Promise<void> {
+  private async decideFromBoth(read: SourceRead, crm: CrmRead): Promise<void> {
     const memory = this.memory;
+    const source = this.claimLanded(read);
     const before = { source: new Set(memory.sourceComments.ownIds), crm: new Set(memory.crmComments.ownIds) };
     const observation: Observation = {
       type: 'both-read',
@@ -333,14 +335,16 @@ export class TicketSync {
       return null;
     } catch (err) {
       if (!isRefusal(err)) throw err;
-      await this.keepRefused(effect, refusalKind(err));
+      await this.keepRefused(effect, err);
       return effect.type;
     }
   }
 
   /** A refused write: kept to try again later (comments), or left for the next decision (statuses). */
-  private async keepRefused(effect: Effect, kind: string): Promise<void> {
+  private async keepRefused(effect: Effect, err: ActivityFailure): Promise<void> {
     const memory = this.memory;
+    const kind = refusalKind(err);
+    memory.lastError = { at: new Date(Date.now()).toISOString(), ...SyncFailure.from(err)!.describe() };
     const key = intentKey(effect);
     const outcome: Refusals = noteRefusal(memory, effect, key, kind, Date.now(), this.settings.refusedWriteRetryMs);
     const next = { kept: 'kept, tried again later', parked: 'parked', 'next-decision': 'decided again with the next sync', dropped: 'dropped' }[outcome];
@@ -365,7 +369,7 @@ export class TicketSync {
         record(this.memory, 'synced', `${describeEffect(entry.effect, this.input.source, written)} (after ${entry.refusals} refusal(s))`);
       } catch (err) {
         if (!isRefusal(err)) throw err;
-        await this.keepRefused(entry.effect, refusalKind(err));
+        await this.keepRefused(entry.effect, err);
       }
     }
   }
@@ -604,19 +608,28 @@ export class TicketSync {
         memory.counts.statusChangesToCrm++;
         break;
       case 'source-agent-reply': {
+        const key = `source:${effect.comment.id}`;
+        const body = sourceBodyForAgentReply(effect.comment);
+        const landed = memory.intents.find((i) => i.key === key && i.landedAs !== undefined);
+        if (landed) {
+          // A read found this reply's copy in the source already (its answer was lost): done.
+          memory.intents = memory.intents.filter((i) => i !== landed);
+          if (!retry) memory.crmComments.cursor = cursorOf(effect.comment);
+          memory.counts.agentRepliesToSource++;
+          return landed.landedAs;
+        }
         // A public reply's files travel with it (an internal note is never a reply).
         const files = effect.comment.public ? (effect.comment.attachments ?? []) : [];
         const writes = files.length > 0 ? fileWriteActivities : writeActivities;
-        const { commentId, files: outcomes, followUpId } = await this.openWrite(`source:${effect.comment.id}`, (landedCheck) =>
+        const { commentId, files: outcomes, followUpId } = await this.openWrite(key, body, memory.sourceComments.cursor?.id ?? null, (dedupe) =>
           writes.postSourceComment({
             source: input.source,
             ticketId: input.sourceTicketId,
-            body: sourceBodyForAgentReply(effect.comment),
+            body,
             unlessClosed: true,
             ...(files.length > 0 && { files }),
-            afterCommentId: memory.sourceComments.cursor?.id ?? null,
             excludeIds: memory.sourceComments.ownIds,
-            ...landedCheck,
+            ...dedupe,
           }),
         );
         // A follow-up comment (files that failed after the reply was written) is the bridge's own too.
@@ -662,7 +675,7 @@ export class TicketSync {
     const condition = conditional && this.observed && memory.crmVersion !== null ? { version: memory.crmVersion } : undefined;
     const urls = [...attachments];
     const writes = urls.length > 0 ? fileWriteActivities : writeActivities;
-    const { commentId, version, status, files } = await this.openWrite(key, (landedCheck) =>
+    const { commentId, version, status, files } = await this.openWrite(key, body, memory.crmComments.cursor?.id ?? null, (dedupe) =>
       writes.addCrmComment({
         crmTicketId: memory.crm!.ticketId,
         body,
@@ -670,10 +683,9 @@ export class TicketSync {
         ...(urls.length > 0 && { files: { source: this.input.source, urls } }),
         // The requester's id as the last read of the CRM ticket said (see readCrmWindow).
         author: as === 'requester' ? { as, id: memory.crm!.requesterId } : { as },
-        afterCommentId: memory.crmComments.cursor?.id ?? null,
         excludeIds: memory.crmComments.ownIds,
         ...(condition && { condition }),
-        ...landedCheck,
+        ...dedupe,
       }),
     );
     memory.crmComments.ownIds = boundedIds([...memory.crmComments.ownIds, commentId], MEMORY_BOUNDS.ownIds);
@@ -710,18 +722,46 @@ export class TicketSync {
   }
 
   /**
-   * A comment write, exactly once by design: the intent is recorded (by key) before the write and
-   * cleared once it is known to have landed. A write whose intent is still open from an earlier
-   * activity (one that failed after its write may have landed) looks for the landed copy first,
-   * even as attempt 1 of a new activity.
+   * A comment write, exactly once by design: the intent is recorded (key, where the side's
+   * comments stood, a digest of the text) before the write and closed once it is known to have
+   * landed. A write whose intent is still open from an earlier activity (one that failed after its
+   * write may have landed) looks for the landed copy first, after where the comments stood when
+   * the intent was opened (the cursor may have moved since), even as attempt 1 of a new activity.
    */
-  private async openWrite<T>(key: string, write: (landedCheck: { landedCheck?: boolean }) => Promise<T>): Promise<T> {
+  private async openWrite<T>(
+    key: string,
+    text: string,
+    cursorId: string | null,
+    write: (dedupe: { afterCommentId: string | null; landedCheck?: boolean }) => Promise<T>,
+  ): Promise<T> {
     const memory = this.memory;
-    const wasOpen = memory.openWrites.includes(key);
-    if (!wasOpen) memory.openWrites = boundedIds([...memory.openWrites, key], MEMORY_BOUNDS.ownIds);
-    const result = await write(wasOpen ? { landedCheck: true } : {});
-    memory.openWrites = memory.openWrites.filter((k) => k !== key);
+    const open = memory.intents.find((i) => i.key === key);
+    if (!open) memory.intents = [...memory.intents, { key, after: cursorId, digest: textDigest(text) }].slice(-MEMORY_BOUNDS.ownIds);
+    const result = await write(open ? { afterCommentId: open.after, landedCheck: true } : { afterCommentId: cursorId });
+    memory.intents = memory.intents.filter((i) => i.key !== key);
     return result;
+  }
+
+  /**
+   * Before anything is decided: a support comment in the source that is the landed copy of an
+   * open intent (a reply whose answer was lost) is the bridge's own, never news to mirror back.
+   * Its intent is marked landed, so the reply is not posted again, now or by a kept retry.
+   */
+  private claimLanded(source: SourceRead): SourceRead {
+    const memory = this.memory;
+    const open = memory.intents.filter((i) => i.key.startsWith('source:') && i.landedAs === undefined);
+    if (open.length === 0) return source;
+    const claimed: string[] = [];
+    const newComments = source.newComments.filter((c) => {
+      const intent = c.author === 'SUPPORT' ? open.find((i) => i.landedAs === undefined && matchesDigest(c.body, i.digest)) : undefined;
+      if (!intent) return true;
+      intent.landedAs = c.id;
+      claimed.push(c.id);
+      memory.refused = memory.refused.filter((r) => r.key !== intent.key);
+      record(memory, 'synced', `agent reply ${intent.key.slice('source:'.length)} found in the ${sideName(this.input.source)} as comment ${c.id} (an earlier write landed): not posted again`);
+      return false;
+    });
+    return claimed.length === 0 ? source : { ...source, newComments, ownIds: boundedIds([...source.ownIds, ...claimed], MEMORY_BOUNDS.ownIds) };
   }
 }
 

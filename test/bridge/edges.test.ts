@@ -72,6 +72,27 @@ describe('issue 17: nothing stuck, nothing dropped at the edges', () => {
     await recordHistory('refused-comment-parked', handle);
   });
 
+  test('2. an agent reply whose write landed, whose answer was lost and whose landed-copy check was refused is posted once, never mirrored back', async () => {
+    const { id, zd, handle } = await openTicket(rig());
+    // The write lands and its answer is lost; the retry's "did it land?" read is refused (403).
+    const dropped = rig().connect.fault({ kind: 'drop-after-write', match: 'POST /tickets/:id/comment', times: 1 });
+    await rig().zendesk.agentReplies(zd.id, 'Landed once, answer lost.');
+    await eventually(() => expect(dropped.hits).toBe(1), { intervalMs: 10 });
+    // Armed before the activity's retry (1 s later): its first read is the landed-copy check.
+    const refused = rig().connect.fault({ kind: 'error', status: 403, match: 'GET /tickets/:id', times: 1 });
+    await eventually(() => expect(refused.hits).toBe(1));
+    // Later news makes the bridge read the source again: the landed copy is claimed, not news.
+    await rig().connect.userComments(id, 'Got it, thanks.');
+    await eventually(() => expect(rig().zendesk.comments(zd.id).map((c) => c.body)).toContain('Got it, thanks.'), { timeoutMs: 20_000 });
+    await rig().env.sleep(2_000); // past the kept write's retry times (0.3 s, 0.6 s, ...)
+    expect(rig().connect.ticket(id)!.comments.filter((c) => c.message === 'Landed once, answer lost.')).toHaveLength(1);
+    expect(rig().zendesk.comments(zd.id).filter((c) => !c.public)).toEqual([]); // no "Support reply posted in the app" note
+    expect((await rig().state(id)).parked).toEqual([]);
+    await rig().connect.userDeletesTicket(id);
+    expect(await handle.result()).toMatchObject({ completed: true });
+    await recordHistory('refused-landed-check-claimed-by-a-read', handle);
+  });
+
   test('7. a requester merged into another user: the user comments as the requester Zendesk names now', async () => {
     const { id, zd } = await openTicket(rig());
     const merged = rig().zendesk.addEndUser('Same person', 'same.person@example.test');
