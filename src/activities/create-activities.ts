@@ -131,7 +131,9 @@ export function createActivities({ sources, crm, assignees = {}, attachments = D
     // found ticket's whole conversation has no place in history.
     ensureCrmTicket: ({ files, ...ticket }) =>
       mapFailures(() => (files && files.urls.length > 0 ? withHeartbeat : now)(async () => {
-        const existing = await crm.findTicketByExternalId(ticket.externalId);
+        const found = await crm.findTicketByExternalId(ticket.externalId);
+        // A follow-up is a new ticket: the closed one it follows is not it (a retried create finds the follow-up).
+        const existing = found !== null && ticket.followUpOf !== undefined && found.id === ticket.followUpOf ? null : found;
         let outcomes: FileOutcome[] | undefined;
         const create = async () => {
           if (!files || files.urls.length === 0) return crm.createTicket(ticket);

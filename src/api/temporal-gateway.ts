@@ -120,10 +120,13 @@ export function createTemporalGateway(options: TemporalGatewayOptions): TicketWo
             args: [input],
             signal: sourceChangedSignal,
             signalArgs: [notification],
-            // A completed ticket workflow (CLOSED or DELETED) stays completed: a late webhook
-            // must not start a second life for it. A failed or terminated one may be restarted
-            // by the next notification, which is how an operator recovers a stuck ticket.
-            workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
+            // News for a completed ticket starts a new run, which reads the source before anything:
+            // a late duplicate ends at once (both sides closed), a message the user wrote after the
+            // close reaches the agents (the run adopts the Zendesk ticket, and opens a follow-up of
+            // a closed one). A DELETE of a completed ticket has nothing left to do. A failed or
+            // terminated run is restarted the same way, which is how an operator recovers it.
+            workflowIdReusePolicy:
+              notification.kind === 'deleted' ? WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY : WorkflowIdReusePolicy.ALLOW_DUPLICATE,
             // Applied only when this call starts the workflow; the workflow keeps them current.
             typedSearchAttributes: [
               { key: TicketSourceKey, value: source },

@@ -110,3 +110,6 @@ export function parseCrmExternalId(externalId: string): { source: SourceKind; so
 export function ticketWorkflowId(source: SourceKind, sourceTicketId: string): string {
   return `ticket/${source}/${sourceTicketId}`;
 }
+
+/** The tag on every CRM ticket the bridge creates: how its tickets are told from a human's copy. */
+export const CRM_BRIDGE_TAG = 'ticket-bridge';

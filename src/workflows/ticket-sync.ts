@@ -22,7 +22,7 @@ import { matchesDigest, textDigest } from '../domain/digest';
 import { crmFingerprint } from '../domain/fingerprints';
 import { decide, type Effect, type LifecycleState, type Observation } from '../domain/lifecycle';
 import { crmBodyForSupportNote, crmBodyForUserComment, sourceBodyForAgentReply } from '../domain/messages';
-import { crmExternalId, type CrmStatus, type SourceTicket } from '../domain/ticket';
+import { CRM_BRIDGE_TAG, crmExternalId, type CrmStatus, type SourceTicket } from '../domain/ticket';
 import type { TicketWorkflowInput, TicketWorkflowSettings } from './definitions';
 import { MEMORY_BOUNDS, mergeWork, NO_WORK, type PendingWork, type TicketMemory } from './memory';
 import { intentKey, isRefusal, noteRefusal, refusalKind, refusalsDue, type Refusals } from './refusals';
@@ -163,6 +163,11 @@ export class TicketSync {
       if (first === 'source' && memory.lifecycle.linked && !this.sourceHasNews(source)) return this.nothingNew(source, null);
       if (crm === undefined) crm = await this.readCrmWindow();
       if (crm === null) return this.onCrmMissing(source);
+      if (crm.status === 'closed' && wroteAgain(source)) {
+        // A closed Zendesk ticket takes no more comments: the user's message opens a follow-up.
+        await this.openFollowUp(source);
+        continue;
+      }
       try {
         await this.decideFromBoth(source, crm);
         if (this.crmAnswerUnknown) {
@@ -443,6 +448,30 @@ export class TicketSync {
     return false;
   }
 
+  /**
+   * The user wrote again after the Zendesk ticket was closed (a late message, or one that crossed
+   * the agent's close): a follow-up ticket (Zendesk `via_followup_source_id`, linked both ways
+   * there) takes the conversation on, and the next read mirrors the message into it.
+   */
+  private async openFollowUp(source: SourceRead): Promise<void> {
+    const memory = this.memory;
+    const closedId = memory.crm!.ticketId;
+    const created = await writeActivities.ensureCrmTicket({
+      ...this.newCrmTicket(source.ticket, 'open'),
+      description: followUpDescription(closedId, sideName(this.input.source)),
+      followUpOf: closedId,
+      idempotencyKey: `${workflowInfo().workflowId}/follow-up-of-${closedId}`,
+    });
+    memory.crm = { ticketId: created.id, requesterId: created.requesterId };
+    memory.crmVersion = created.updatedAt ?? null;
+    memory.fingerprints.crm = crmFingerprint(created);
+    // Its description is the bridge's own: not news for the source.
+    memory.crmComments = { cursor: firstCursor(created.comments), ownIds: created.comments.map((c) => c.id) };
+    memory.lifecycle = { ...memory.lifecycle, status: 'OPEN', crmStatus: created.status, solvedTimerDeadline: null, completed: false };
+    addNote(memory, `Zendesk ticket ${closedId} is closed and the user wrote again: follow-up Zendesk ticket ${created.id} created for it.`);
+    this.onStep();
+  }
+
   private newCrmTicket(ticket: SourceTicket, status: CrmRead['status']) {
     const { input } = this;
     return {
@@ -451,7 +480,7 @@ export class TicketSync {
       description: ticket.description,
       requester: ticket.requester,
       status,
-      tags: ['ticket-bridge', `source-${input.source}`],
+      tags: [CRM_BRIDGE_TAG, `source-${input.source}`],
       idempotencyKey: `${workflowInfo().workflowId}/create`,
     };
   }
@@ -763,6 +792,15 @@ export class TicketSync {
     });
     return claimed.length === 0 ? source : { ...source, newComments, ownIds: boundedIds([...source.ownIds, ...claimed], MEMORY_BOUNDS.ownIds) };
   }
+}
+
+/** New words from the user that a closed CRM ticket cannot take: the source itself is not closed. */
+function wroteAgain(source: SourceRead): boolean {
+  return source.ticket.status !== 'CLOSED' && source.newComments.some((c) => c.author === 'USER');
+}
+
+function followUpDescription(closedId: string, app: string): string {
+  return `Follow-up of ticket #${closedId}, which was closed: the user wrote again in the ${app}. Their message follows.`;
 }
 
 /** What `parked` calls a source that keeps answering 404. */

@@ -65,7 +65,7 @@ describe('createTemporalGateway', () => {
       args: [{ source: 'connect', sourceTicketId: '42', settings: { ...DEFAULT_WORKFLOW_SETTINGS, solvedAutoCloseAfterMs: 1000, reopenSourceStatus: 'OPEN' } }],
       signal: sourceChangedSignal,
       signalArgs: [notification],
-      workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
+      workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
       typedSearchAttributes: [
         { key: TicketSourceKey, value: 'connect' },
         { key: TicketStatusKey, value: 'NEW' },
@@ -81,10 +81,21 @@ describe('createTemporalGateway', () => {
     expect(calls.signalWithStart.mock.calls[0]![1].args).toEqual([{ source: 'whitelabel', sourceTicketId: 'u-1', settings: DEFAULT_WORKFLOW_SETTINGS }]);
   });
 
-  it('reports a completed workflow (start rejected by the reuse policy) as ignored', async () => {
+  it('news for a completed ticket starts a new run (which reads it); only a DELETE keeps it completed', async () => {
+    const { client, calls } = recordingClient();
+    const gateway = createTemporalGateway({ client, taskQueue: 'tq' });
+    await gateway.notifySource('connect', '42', notification);
+    await gateway.notifySource('connect', '42', { ...notification, kind: 'deleted' });
+    expect(calls.signalWithStart.mock.calls.map((c) => c[1].workflowIdReusePolicy)).toEqual([
+      WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+      WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
+    ]);
+  });
+
+  it('reports a DELETE of a completed workflow (start rejected by the reuse policy) as ignored', async () => {
     const { client, calls } = recordingClient();
     calls.signalWithStart.mockRejectedValueOnce(new WorkflowExecutionAlreadyStartedError('done', 'ticket/connect/42', 'ticketWorkflow'));
-    await expect(createTemporalGateway({ client, taskQueue: 'tq' }).notifySource('connect', '42', notification)).resolves.toEqual({
+    await expect(createTemporalGateway({ client, taskQueue: 'tq' }).notifySource('connect', '42', { ...notification, kind: 'deleted' })).resolves.toEqual({
       outcome: 'ignored',
       workflowId: 'ticket/connect/42',
       reason: 'completed',

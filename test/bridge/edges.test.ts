@@ -5,6 +5,7 @@
  * minutes, a requester merged away. Each failed on ff9ba37 (the issue says how).
  */
 import { randomUUID } from 'node:crypto';
+import { ticketWorkflowId } from '../../src/domain/ticket';
 import { eventually } from '../harness';
 import { startBridgeRig, type BridgeRig, type BridgeRigOptions } from '../support/bridge-rig';
 import { recordHistory } from '../support/histories';
@@ -167,5 +168,65 @@ describe('issue 17: a 404 costs seconds, not minutes (default settings)', () => 
     expect(lag.hits).toBe(2);
     expect(zd.status).toBe('new');
     expect((await rig().state(id)).parked).toEqual([]);
+  });
+});
+
+describe('issue 17: a message after the end reaches an agent', () => {
+  const rig = rigFor({ workflowSettings: SETTINGS });
+
+  test('3. a white-label client writes again after the agent closed the ticket in Zendesk: a follow-up Zendesk ticket takes it on', async () => {
+    const { ticket } = await rig().whitelabel.clientCreatesTicket({ title: 'Billing', text: 'My invoice is wrong.' });
+    const zd = await rig().zendeskTicketFor(ticket.id, 'whitelabel');
+    await rig().zendesk.agentAssigns(zd.id, rig().zendesk.agent.id);
+    await rig().zendesk.agentSetsStatus(zd.id, 'closed');
+    const handle = rig().env.client.workflow.getHandle(ticketWorkflowId('whitelabel', ticket.id));
+    expect(await handle.result()).toMatchObject({ completed: true });
+
+    const { webhooks } = await rig().whitelabel.clientReplies(ticket.id, 'Still wrong this month.');
+    expect(webhooks.map((w) => w.status)).toEqual([202]);
+    const followUp = await eventually(
+      () => {
+        const found = rig().zendesk.tickets().find((t) => t.via_followup_source_id === zd.id);
+        if (!found) throw new Error('no follow-up ticket yet');
+        return found;
+      },
+      { timeoutMs: 20_000 },
+    );
+    await eventually(() => expect(rig().zendesk.comments(followUp.id).map((c) => c.body)).toContain('Still wrong this month.'));
+    // Linked both ways in Zendesk, and shown to operators.
+    expect(rig().zendesk.ticket(zd.id)!.followup_ids).toEqual([followUp.id]);
+    expect(followUp.external_id).toBe(zd.external_id);
+    const state = await rig().stateOf('whitelabel', ticket.id);
+    expect(state.crmTicketId).toBe(String(followUp.id));
+    expect(state.notes.join('\n')).toContain(`follow-up Zendesk ticket ${followUp.id} created`);
+    // The conversation goes on there: the agent's answer reaches the client.
+    await rig().zendesk.agentReplies(followUp.id, 'Corrected, sorry about that.');
+    await eventually(() => expect(rig().whitelabel.ticket(ticket.id)!.replies.map((r) => r.text)).toContain('Corrected, sorry about that.'));
+    await rig().zendesk.agentAssigns(followUp.id, rig().zendesk.agent.id);
+    await rig().zendesk.agentSetsStatus(followUp.id, 'closed');
+    const latest = rig().env.client.workflow.getHandle(ticketWorkflowId('whitelabel', ticket.id));
+    expect(await latest.result()).toMatchObject({ completed: true });
+    await recordHistory('whitelabel-follow-up-after-close', latest);
+  });
+
+  test('3. a late duplicate notification of a completed ticket reads, finds nothing new, and writes nothing', async () => {
+    const id = `e-${randomUUID().slice(0, 8)}`;
+    await rig().connect.userCreatesTicket({ id, title: 'Done soon', description: 'Quick one.' });
+    const zd = await rig().zendeskTicketFor(id);
+    await rig().connect.userSetsStatus(id, 'CLOSED');
+    expect(await rig().result(id)).toMatchObject({ completed: true });
+    const zendeskWrites = rig().zendesk.requests('PUT *').length + rig().zendesk.requests('POST *').length;
+    const commentsBefore = rig().zendesk.comments(zd.id).length;
+
+    await rig().connect.sendWebhook({ type: 'UPDATE', ticketId: id });
+    // A new run read both sides, found both closed, and ended.
+    await eventually(async () => {
+      const runs = [];
+      for await (const run of rig().env.client.workflow.list({ query: `WorkflowId = "ticket/connect/${id}"` })) runs.push(run.status.name);
+      expect(runs).toEqual(['COMPLETED', 'COMPLETED']);
+    }, { timeoutMs: 20_000 });
+    expect(rig().zendesk.requests('PUT *').length + rig().zendesk.requests('POST *').length).toBe(zendeskWrites);
+    expect(rig().zendesk.comments(zd.id)).toHaveLength(commentsBefore);
+    expect(rig().zendesk.tickets().filter((t) => t.via_followup_source_id === zd.id)).toEqual([]);
   });
 });
