@@ -10,7 +10,7 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface, type Interface } from 'node:readline';
-import { brotliCompressSync, deflateSync, gzipSync, constants as zlib } from 'node:zlib';
+import { brotliCompressSync, brotliDecompressSync, deflateSync, gunzipSync, gzipSync, inflateSync, constants as zlib } from 'node:zlib';
 import { SEED_TICKET_CREATED } from '../../src/simulators/whitelabel/seed-events';
 import { signatureHeaderValue } from '../../src/simulators/whitelabel/signing';
 import { DOOR_TARGET_SECRETS } from './support/door-target';
@@ -95,6 +95,9 @@ describe('compressed bodies against POST /webhooks/whitelabel (API in its own pr
     expect(BOMBS.br.length).toBeLessThan(100);
     expect(BOMBS.gzip.length).toBeLessThan(64 * 1024);
     expect(BOMBS.deflate.length).toBeLessThan(64 * 1024);
+    expect([brotliDecompressSync(BOMBS.br), gunzipSync(BOMBS.gzip), inflateSync(BOMBS.deflate)].map((b) => b.length)).toEqual(
+      Array(3).fill(INFLATED_BYTES),
+    );
   });
 
   it('refuses 16 parallel unsigned bombs and 16 with a forged signature without inflating them, and keeps serving', async () => {
