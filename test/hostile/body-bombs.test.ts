@@ -140,4 +140,30 @@ describe('compressed bodies against POST /webhooks/whitelabel (API in its own pr
     expect(ok).toMatchObject({ kind: 'response', status: 202 });
     expect((await target.memory()).signals).toBe(before.signals + 1);
   }, 120_000);
+
+  it('what a forged signature can still cost: 16 parallel 1 MB bodies stay within the 8 MB budget of bodies in flight', async () => {
+    // A well-formed header with a fresh t passes the head checks; the signature can only be
+    // checked once the body is read. The budget bounds how many such bodies are read at once.
+    const body = Buffer.alloc(1024 * 1024 - 1, 'x');
+    const before = await target.memory();
+    const answers = await Promise.all(
+      Array.from({ length: 16 }, () =>
+        rawRequest(
+          target.port,
+          { method: 'POST', target: '/webhooks/whitelabel', headers: [['X-Whitelabel-Signature', forgedSignature()]], body },
+          30_000,
+        ),
+      ),
+    );
+    const after = await target.memory();
+    const statuses = answers.map((a) => (a.kind === 'response' ? a.status : a.reason));
+    process.stderr.write(
+      `[forged 1 MB bodies] ${statuses.filter((s) => s === 401).length} read and refused (401), ${statuses.filter((s) => s === 503).length} refused unread (503); ` +
+        `peak RSS ${(before.maxRss / 2 ** 20).toFixed(1)} → ${(after.maxRss / 2 ** 20).toFixed(1)} MiB\n`,
+    );
+    for (const status of statuses) expect([401, 503]).toContain(status);
+    // Each body read is held twice at most (its chunks, then one Buffer): 2 × 8 MB, plus slack.
+    expect(after.maxRss - before.maxRss).toBeLessThan(24 * 1024 * 1024);
+    expect(after.signals).toBe(before.signals);
+  }, 120_000);
 });
