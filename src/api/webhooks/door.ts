@@ -46,11 +46,16 @@ export function hasBody(req: Request): boolean {
   return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
 }
 
+/** Answer a refusal (also after the body is read: a signature that does not match). */
+export function sendRefusal(res: Response, refusal: HeadRefusal): void {
+  if (refusal.logReason) setLogFields(res, { reason: refusal.logReason });
+  sendError(res, refusal.status, refusal.error, refusal.details);
+}
+
 /** Answer without reading the body: the connection closes after the answer, the body unread. */
 function refuseUnread(req: Request, res: Response, refusal: HeadRefusal): void {
   if (hasBody(req)) res.setHeader('Connection', 'close');
-  if (refusal.logReason) setLogFields(res, { reason: refusal.logReason });
-  sendError(res, refusal.status, refusal.error, refusal.details);
+  sendRefusal(res, refusal);
 }
 
 function declaredLength(req: Request): number | null {

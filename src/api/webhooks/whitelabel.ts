@@ -18,14 +18,14 @@
  *
  * Mounted only when the white-label side is configured or simulated (`webhookRoutes`).
  */
-import { type Response, Router } from 'express';
+import { Router } from 'express';
 import { whitelabelEventSchema } from '../../adapters/whitelabel/schemas';
 import type { SourceNotification } from '../../workflows/definitions';
 import { SIGNATURE_TOLERANCE_MS } from '../auth';
 import type { RouterDeps, RouterFactory } from '../deps';
 import { sendError, sendValidationError } from '../errors';
 import { setLogFields } from '../request-log';
-import { webhookDoor } from './door';
+import { type HeadRefusal, sendRefusal, webhookDoor } from './door';
 import {
   checkSignatureHead,
   DEFAULT_WHITELABEL_SIGNATURE_HEADER,
@@ -69,10 +69,9 @@ export function whitelabelWebhookRouter(settings: WhitelabelWebhookSettings): Ro
   const toleranceMs = settings.toleranceMs ?? SIGNATURE_TOLERANCE_MS;
   const now = settings.now ?? Date.now;
 
-  const unauthorized = (res: Response, failure: WhitelabelSignatureFailure, clock: 'header' | 'event' = 'header') => {
+  const unauthorized = (failure: WhitelabelSignatureFailure, clock: 'header' | 'event' = 'header'): HeadRefusal => {
     const body = signatureFailureBody(failure, toleranceMs, clock);
-    setLogFields(res, { reason: body.reason });
-    sendError(res, 401, 'unauthorized', body);
+    return { status: 401, error: 'unauthorized', details: body, logReason: body.reason };
   };
 
   return ({ config, gateway, bodyBudget }: RouterDeps): Router => {
@@ -82,9 +81,7 @@ export function whitelabelWebhookRouter(settings: WhitelabelWebhookSettings): Ro
       ...webhookDoor({
         authenticate: (req) => {
           const head = checkSignatureHead({ recipe, header: req.get(header), now: now(), toleranceMs });
-          if (head.ok) return null;
-          const body = signatureFailureBody(head.reason, toleranceMs);
-          return { status: 401, error: 'unauthorized', details: body, logReason: body.reason };
+          return head.ok ? null : unauthorized(head.reason);
         },
         limitBytes: settings.bodyLimitBytes ?? config.bodyLimitBytes,
         budget: bodyBudget,
@@ -100,7 +97,7 @@ export function whitelabelWebhookRouter(settings: WhitelabelWebhookSettings): Ro
           now: now(),
           toleranceMs,
         });
-        if (!check.ok) return unauthorized(res, check.reason);
+        if (!check.ok) return sendRefusal(res, unauthorized(check.reason));
 
         let json: unknown;
         try {
@@ -114,7 +111,7 @@ export function whitelabelWebhookRouter(settings: WhitelabelWebhookSettings): Ro
         const { event_id, event_type, data } = parsed.data;
         // The header's `t` is unsigned with this recipe: the signed event time is the clock.
         const eventClock = check.signedAtMs === null ? eventClockCheck(data.ticket.updated_at, now(), toleranceMs) : null;
-        if (eventClock) return unauthorized(res, eventClock, 'event');
+        if (eventClock) return sendRefusal(res, unauthorized(eventClock, 'event'));
 
         const notification: SourceNotification = {
           kind: event_type === 'whitelabel_ticket_created' ? 'created' : 'updated',

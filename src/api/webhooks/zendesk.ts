@@ -20,7 +20,7 @@ import { checkZendeskSignatureHead, SIGNATURE_TOLERANCE_MS, verifyZendeskSignatu
 import type { RouterDeps } from '../deps';
 import { sendError, sendValidationError } from '../errors';
 import { setLogFields } from '../request-log';
-import { type HeadRefusal, webhookDoor } from './door';
+import { type HeadRefusal, sendRefusal, webhookDoor } from './door';
 import { isOwnWrite } from './own-writes';
 import { signatureFailureBody } from './whitelabel-signature';
 import { parseZendeskPayload } from './zendesk-payload';
@@ -60,11 +60,7 @@ export function zendeskWebhookRouter({ config, gateway, crmIdentity, bodyBudget 
     async (req, res) => {
       const rawBody = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
       const check = verifyZendeskSignature({ secret: config.zendeskWebhookSecret, ...signatureHeaders(req), rawBody });
-      if (!check.ok) {
-        const refusal = unauthorized(check.reason);
-        setLogFields(res, { reason: refusal.logReason });
-        return sendError(res, refusal.status, refusal.error, refusal.details);
-      }
+      if (!check.ok) return sendRefusal(res, unauthorized(check.reason));
 
       let json: unknown;
       try {
