@@ -38,7 +38,7 @@ export function doorTargetEnv(): Record<string, string> {
 }
 
 async function main(): Promise<void> {
-  const config = loadConfig({ ...doorTargetEnv(), ...JSON.parse(process.env.DOOR_TARGET_ENV ?? '{}') });
+  const config = loadConfig(doorTargetEnv());
   const gateway = new FakeGateway();
   const app = createApp({ config, gateway, logger: createLogger({ level: 'silent' }) });
   const server = createApiServer(app, config.http);
