@@ -171,6 +171,10 @@ export interface Config {
    * when its next notification comes: slower (hundreds of ms), never wrong.
    */
   workerMaxCachedWorkflows: number;
+  /** The API's HTTP server: timeouts, connection cap, body bytes in flight (see `readHttpDoors`). */
+  http: HttpLimits;
+  /** Which webhook routes the API mounts: those of the sides that are configured or simulated. */
+  webhookRoutes: WebhookRoutes;
 }
 
 export type SecretVariable = 'CONNECT_WEBHOOK_TOKEN' | 'ZENDESK_WEBHOOK_SECRET' | 'WHITELABEL_WEBHOOK_SECRET' | 'OPS_API_TOKEN';
@@ -546,9 +550,9 @@ export function loadConfig(env: Env = process.env, options: LoadConfigOptions = 
   const whitelabelWebhook = {
     signatureHeader: whitelabelSignatureHeader,
     signedPayload: whitelabelSignedPayload,
-    // Events carry the whole ticket (every reply), so they get their own, larger limit: a
-    // conversation of several MB must still be heard (only a notification goes on to Temporal).
-    bodyLimitBytes: r.withDefault('WHITELABEL_BODY_LIMIT', byteSize, '32mb'),
+    // Events carry the whole ticket (every reply), so they get their own, larger limit. Only a
+    // notification goes on to Temporal (the workflow reads the ticket back), so 1 MB is plenty.
+    bodyLimitBytes: r.withDefault('WHITELABEL_BODY_LIMIT', byteSize, '1mb'),
   };
   // Real tickets reach the ops API as soon as any remote is real.
   const opsApiToken = inbound('OPS_API_TOKEN', configured.length > 0, 'when CONNECT_API_URL, ZENDESK_API_URL or WHITELABEL_API_URL is set');
@@ -611,7 +615,9 @@ export function loadConfig(env: Env = process.env, options: LoadConfigOptions = 
     metricsToken: r.optional('METRICS_TOKEN', inboundSecret) ?? null,
     workerMetricsAddress: r.withDefault('WORKER_METRICS_ADDRESS', metricsAddress, DEFAULT_WORKER_METRICS_ADDRESS),
     workerMaxCachedWorkflows: r.withDefault('WORKER_MAX_CACHED_WORKFLOWS', cachedWorkflows, String(DEFAULT_WORKER_MAX_CACHED_WORKFLOWS)),
+    ...readHttpDoors(r, configured, sandbox),
   };
+  requireBodiesFitBudget(r, config);
 
   if (r.issues.length > 0) throw new ConfigError(r.issues);
   // No issues means every field above was parsed (undefined only ever comes with an issue).
@@ -651,6 +657,72 @@ function requireWorkingDeployment(r: EnvReader, configured: readonly Side[], san
       'CONNECT_API_URL or WHITELABEL_API_URL',
       `a ticket source is required when ZENDESK_API_URL is set: Connect (${missing('connect')}) or the white-label platform (${missing('whitelabel')}) (${SIMULATE_HINT})`,
     );
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// HTTP doors (issue 23): what an unauthenticated caller can hold of the API's server. Node's
+// defaults (60 s for headers, 5 minutes per request, no connection cap) let a slow client hold
+// a connection for minutes; a body is buffered before its signature can be checked, so the
+// bytes buffered at once across all requests are capped too.
+
+export interface HttpLimits {
+  /** `HTTP_HEADERS_TIMEOUT`: the whole request head must arrive within this (default 10 s). */
+  headersTimeoutMs: number;
+  /** `HTTP_REQUEST_TIMEOUT`: the whole request, body included (default 30 s; at least the headers timeout). */
+  requestTimeoutMs: number;
+  /** `HTTP_KEEP_ALIVE_TIMEOUT`: how long an idle kept-alive connection stays open (default 5 s). */
+  keepAliveTimeoutMs: number;
+  /** `HTTP_MAX_CONNECTIONS`: connections beyond this are closed at once (default 1000). */
+  maxConnections: number;
+  /**
+   * `BODY_BYTES_IN_FLIGHT`: webhook body bytes buffered at once across all requests (default
+   * 8 MB); a body that does not fit is refused with 503 and `Retry-After` before it is read.
+   */
+  bodyBytesInFlight: number;
+}
+
+export type WebhookRoutes = Record<Side, boolean>;
+
+export const DEFAULT_HTTP_LIMITS: HttpLimits = {
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 30_000,
+  keepAliveTimeoutMs: 5_000,
+  maxConnections: 1000,
+  bodyBytesInFlight: 8 * 1024 ** 2,
+};
+
+const maxConnections = countUpTo(1_000_000);
+
+/** Each field undefined when its variable is invalid (then reported; see the end of `loadConfig`). */
+type Unchecked<T> = { [K in keyof T]: T[K] | undefined };
+
+function readHttpDoors(r: EnvReader, configured: readonly Side[], sandbox: boolean): { http: Unchecked<HttpLimits>; webhookRoutes: WebhookRoutes } {
+  const d = DEFAULT_HTTP_LIMITS;
+  const headersTimeoutMs = r.withDefault('HTTP_HEADERS_TIMEOUT', duration, `${d.headersTimeoutMs}ms`);
+  const requestTimeoutMs = r.withDefault('HTTP_REQUEST_TIMEOUT', duration, `${d.requestTimeoutMs}ms`);
+  const keepAliveTimeoutMs = r.withDefault('HTTP_KEEP_ALIVE_TIMEOUT', duration, `${d.keepAliveTimeoutMs}ms`);
+  const connections = r.withDefault('HTTP_MAX_CONNECTIONS', maxConnections, String(d.maxConnections));
+  const bodyBytesInFlight = r.withDefault('BODY_BYTES_IN_FLIGHT', byteSize, String(d.bodyBytesInFlight));
+  // Node refuses a headers timeout longer than the request's: say so here, naming the variable.
+  if (headersTimeoutMs !== undefined && requestTimeoutMs !== undefined && headersTimeoutMs > requestTimeoutMs) {
+    r.issues.push({ variable: 'HTTP_HEADERS_TIMEOUT', message: 'must not be longer than HTTP_REQUEST_TIMEOUT (the headers are part of the request)' });
+  }
+  const mounted = (side: Side) => sandbox || configured.includes(side);
+  const http = { headersTimeoutMs, requestTimeoutMs, keepAliveTimeoutMs, maxConnections: connections, bodyBytesInFlight };
+  return { http, webhookRoutes: { connect: mounted('connect'), zendesk: mounted('zendesk'), whitelabel: mounted('whitelabel') } };
+}
+
+/** A body of the largest accepted size must fit in the budget, or it would be refused for ever. */
+function requireBodiesFitBudget(
+  r: EnvReader,
+  config: { bodyLimitBytes: number | undefined; whitelabelWebhook: { bodyLimitBytes: number | undefined }; http: Unchecked<HttpLimits> },
+): void {
+  const budget = config.http.bodyBytesInFlight;
+  if (budget === undefined) return;
+  const limits = { BODY_LIMIT: config.bodyLimitBytes, WHITELABEL_BODY_LIMIT: config.whitelabelWebhook.bodyLimitBytes };
+  for (const [variable, bytes] of Object.entries(limits)) {
+    if (bytes !== undefined && bytes > budget) r.issues.push({ variable: 'BODY_BYTES_IN_FLIGHT', message: `must be at least ${variable} (a body of that size must fit)` });
   }
 }
 

@@ -30,6 +30,7 @@ export const testConfig: ApiConfig = {
   whitelabelWebhook: { signatureHeader: 'X-Whitelabel-Signature', signedPayload: 'timestamp.body', bodyLimitBytes: 4096 },
   opsApiToken: OPS_TOKEN,
   bodyLimitBytes: 1024,
+  webhookRoutes: { connect: true, zendesk: true, whitelabel: true },
 };
 
 /** Every line the logger wrote, raw and parsed. */
