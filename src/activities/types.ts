@@ -76,6 +76,15 @@ export interface CrmRead {
 }
 
 /**
+ * Where a write reads the whole of a text that a read carried only the start of (`truncated`, see
+ * `inlineText`): the text itself never enters history, and the write sends `prefix` + the whole.
+ */
+export type FullText =
+  | { of: 'source-comment'; source: SourceKind; ticketId: string; commentId: string; prefix: string }
+  | { of: 'crm-comment'; crmTicketId: string; commentId: string }
+  | { of: 'source-description'; source: SourceKind; ticketId: string };
+
+/**
  * The activities the ticket workflow calls: one per external operation. The workflow imports
  * only this type (`proxyActivities<TicketActivities>`); `createActivities` implements it over
  * the source and CRM ports. Failures reach the workflow as `ApplicationFailure`s whose `type`
@@ -96,7 +105,7 @@ export interface TicketActivities {
    * gets its line in a follow-up comment: `followUpId`, the bridge's own comment too.
    */
   postSourceComment(
-    input: { source: SourceKind; ticketId: string; body: string; unlessClosed?: boolean; files?: CrmAttachment[] } & CommentDedupe,
+    input: { source: SourceKind; ticketId: string; body: string; fullText?: FullText; unlessClosed?: boolean; files?: CrmAttachment[] } & CommentDedupe,
   ): Promise<{ commentId: string; alreadyPresent: boolean; files?: FileOutcome[]; followUpId?: string }>;
   /** With a `condition`, a 'write-conflict' failure when the user acted since the decision's read. */
   setSourceStatus(input: { source: SourceKind; ticketId: string; status: TicketStatus; condition?: SourceWriteCondition }): Promise<void>;
@@ -106,7 +115,7 @@ export interface TicketActivities {
    * `files` (v3): the opening message's attachment URLs (`descriptionAttachments`), uploaded and
    * bound to the description only when the ticket is created now (a found ticket has them).
    */
-  ensureCrmTicket(input: NewCrmTicket & { files?: { source: SourceKind; urls: string[] } }): Promise<CrmTicket & { found?: boolean; files?: FileOutcome[] }>;
+  ensureCrmTicket(input: NewCrmTicket & { files?: { source: SourceKind; urls: string[] }; fullText?: FullText }): Promise<CrmTicket & { found?: boolean; files?: FileOutcome[] }>;
   /** The whole ticket (v1 runs; v2 reads with `readCrmTicket`). */
   fetchCrmTicket(input: { crmTicketId: string }): Promise<CrmTicket | null>;
   /** What is new in the CRM since `window`; null when the CRM says 404. */
@@ -121,6 +130,7 @@ export interface TicketActivities {
     input: {
       crmTicketId: string;
       body: string;
+      fullText?: FullText;
       public: boolean;
       author: CommentAuthor;
       condition?: { version: string };

@@ -44,9 +44,29 @@ export interface CommentWindow<C> {
 /**
  * Bytes of comment text a window may carry (`maxBytes`), so that a read's result stays far
  * below Temporal's 2 MB payload limit however long the conversation: a longer one is read in
- * several windows. A single comment larger than the budget still travels, alone.
+ * several windows. A single comment larger than the budget travels as its first
+ * `PREVIEW_BYTES` (`truncated`): the write that mirrors it reads the whole text itself, so no
+ * history record ever carries it.
  */
 export const UNBOUNDED = Number.POSITIVE_INFINITY;
+
+/** What stays of a text over its budget: enough for a timeline, a digest, a person's glance. */
+export const PREVIEW_BYTES = 16 * 1024;
+
+/** `text` if it fits in `maxBytes`, else its first `PREVIEW_BYTES` (whole characters), marked truncated. */
+export function inlineText(text: string, maxBytes: number): { text: string; truncated: boolean } {
+  if (utf8Length(text) <= maxBytes) return { text, truncated: false };
+  let bytes = 0;
+  let end = 0;
+  while (end < text.length) {
+    const code = text.charCodeAt(end);
+    const width = code < 0x80 ? 1 : code < 0x800 ? 2 : code >= 0xd800 && code <= 0xdbff ? 4 : 3;
+    if (bytes + width > PREVIEW_BYTES) break;
+    bytes += width;
+    end += width === 4 ? 2 : 1;
+  }
+  return { text: text.slice(0, end), truncated: true };
+}
 
 function window<C extends { createdAt: string; id: string; body: string }>(
   comments: readonly C[],
@@ -62,10 +82,12 @@ function window<C extends { createdAt: string; id: string; body: string }>(
   let consumed = 0;
   for (const comment of unseen) {
     if (!own.has(comment.id) && isMirrored(comment)) {
-      const size = utf8Length(comment.body);
+      const inline = inlineText(comment.body, maxBytes);
+      const kept = inline.truncated ? { ...comment, body: inline.text, truncated: true } : comment;
+      const size = utf8Length(kept.body);
       if (fresh.length > 0 && bytes + size > maxBytes) break;
       bytes += size;
-      fresh.push(comment);
+      fresh.push(kept);
     }
     consumed++;
   }

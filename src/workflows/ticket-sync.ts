@@ -16,13 +16,13 @@ import {
   TICKET_LOCAL_READ_OPTIONS,
   TICKET_WRITE_OPTIONS,
 } from '../activities/retry-policy';
-import type { CrmRead, FileOutcome, SourceRead, TicketActivities } from '../activities/types';
+import type { CrmRead, FileOutcome, FullText, SourceRead, TicketActivities } from '../activities/types';
 import { boundedIds, compareComments, type CommentCursor } from '../domain/comments';
 import { matchesDigest, textDigest } from '../domain/digest';
 import { crmFingerprint } from '../domain/fingerprints';
 import { decide, type Effect, type LifecycleState, type Observation } from '../domain/lifecycle';
-import { crmBodyForSupportNote, crmBodyForUserComment, sourceBodyForAgentReply } from '../domain/messages';
-import { CRM_BRIDGE_TAG, crmExternalId, type CrmStatus, type SourceTicket } from '../domain/ticket';
+import { crmBodyForSupportNote, crmBodyForUserComment, sourceBodyForAgentReply, SUPPORT_NOTE_PREFIX } from '../domain/messages';
+import { CRM_BRIDGE_TAG, crmExternalId, type CrmStatus, type SourceComment, type SourceTicket } from '../domain/ticket';
 import type { TicketWorkflowInput, TicketWorkflowSettings } from './definitions';
 import { MEMORY_BOUNDS, mergeWork, NO_WORK, type PendingWork, type TicketMemory } from './memory';
 import { intentKey, isRefusal, noteRefusal, refusalKind, refusalsDue, type Refusals } from './refusals';
@@ -456,8 +456,9 @@ export class TicketSync {
   private async openFollowUp(source: SourceRead): Promise<void> {
     const memory = this.memory;
     const closedId = memory.crm!.ticketId;
+    const { fullText: _description, ...ticket } = this.newCrmTicket(source.ticket, 'open');
     const created = await writeActivities.ensureCrmTicket({
-      ...this.newCrmTicket(source.ticket, 'open'),
+      ...ticket,
       description: followUpDescription(closedId, sideName(this.input.source)),
       followUpOf: closedId,
       idempotencyKey: `${workflowInfo().workflowId}/follow-up-of-${closedId}`,
@@ -478,6 +479,7 @@ export class TicketSync {
       externalId: crmExternalId(input.source, input.sourceTicketId),
       subject: ticket.title,
       description: ticket.description,
+      ...(ticket.descriptionTruncated && { fullText: { of: 'source-description' as const, source: input.source, ticketId: input.sourceTicketId } }),
       requester: ticket.requester,
       status,
       tags: [CRM_BRIDGE_TAG, `source-${input.source}`],
@@ -598,14 +600,16 @@ export class TicketSync {
         throw new Error('the CRM ticket is created by link(), never as a later effect');
       case 'crm-user-comment': {
         const body = crmBodyForUserComment(effect.comment, true);
-        const commentId = await this.addCrmComment(body, true, 'requester', `crm:${effect.comment.id}`, effect.comment.attachments, !retry);
+        const fullText = this.sourceCommentText(effect.comment, '');
+        const commentId = await this.addCrmComment(body, true, 'requester', `crm:${effect.comment.id}`, effect.comment.attachments, !retry, fullText);
         if (!retry) memory.sourceComments.cursor = cursorOf(effect.comment);
         memory.counts.userCommentsToCrm++;
         return commentId;
       }
       case 'crm-support-note': {
         const body = crmBodyForSupportNote(effect.comment, true);
-        const commentId = await this.addCrmComment(body, false, 'bridge', `crm:${effect.comment.id}`, effect.comment.attachments, !retry);
+        const fullText = this.sourceCommentText(effect.comment, SUPPORT_NOTE_PREFIX);
+        const commentId = await this.addCrmComment(body, false, 'bridge', `crm:${effect.comment.id}`, effect.comment.attachments, !retry, fullText);
         if (!retry) memory.sourceComments.cursor = cursorOf(effect.comment);
         return commentId;
       }
@@ -655,6 +659,7 @@ export class TicketSync {
             source: input.source,
             ticketId: input.sourceTicketId,
             body,
+            ...(effect.comment.truncated && { fullText: { of: 'crm-comment' as const, crmTicketId: memory.crm!.ticketId, commentId: effect.comment.id } }),
             unlessClosed: true,
             ...(files.length > 0 && { files }),
             excludeIds: memory.sourceComments.ownIds,
@@ -699,6 +704,7 @@ export class TicketSync {
     key: string,
     attachments: readonly string[] = [],
     conditional = true,
+    fullText?: FullText,
   ): Promise<string> {
     const memory = this.memory;
     const condition = conditional && this.observed && memory.crmVersion !== null ? { version: memory.crmVersion } : undefined;
@@ -708,6 +714,7 @@ export class TicketSync {
       writes.addCrmComment({
         crmTicketId: memory.crm!.ticketId,
         body,
+        ...(fullText && { fullText }),
         public: isPublic,
         ...(urls.length > 0 && { files: { source: this.input.source, urls } }),
         // The requester's id as the last read of the CRM ticket said (see readCrmWindow).
@@ -727,6 +734,12 @@ export class TicketSync {
     }
     if (urls.length > 0) this.recordFiles(files, `comment ${key.slice('crm:'.length)}`, 'Zendesk');
     return commentId;
+  }
+
+  /** Where the write reads the whole of a source comment the read carried only the start of. */
+  private sourceCommentText(comment: SourceComment, prefix: string): FullText | undefined {
+    if (!comment.truncated) return undefined;
+    return { of: 'source-comment', source: this.input.source, ticketId: this.input.sourceTicketId, commentId: comment.id, prefix };
   }
 
   /** The CRM ticket is at `status` by the answer of the bridge's last write, still its latest version. */

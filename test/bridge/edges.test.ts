@@ -5,6 +5,7 @@
  * minutes, a requester merged away. Each failed on ff9ba37 (the issue says how).
  */
 import { randomUUID } from 'node:crypto';
+import { temporal } from '@temporalio/proto';
 import { ticketWorkflowId } from '../../src/domain/ticket';
 import { eventually } from '../harness';
 import { startBridgeRig, type BridgeRig, type BridgeRigOptions } from '../support/bridge-rig';
@@ -92,6 +93,30 @@ describe('issue 17: nothing stuck, nothing dropped at the edges', () => {
     await rig().connect.userDeletesTicket(id);
     expect(await handle.result()).toMatchObject({ completed: true });
     await recordHistory('refused-landed-check-claimed-by-a-read', handle);
+  });
+
+  test('9. a 1.5 MiB description and a 2 MiB message travel whole, and no history event comes near the payload limit', async () => {
+    const big = (label: string, bytes: number) => `${label}\n${'meter 42 kWh; '.repeat(Math.ceil(bytes / 14)).slice(0, bytes)}\n(end of ${label})`;
+    const description = big('description', 1.5 * 1024 * 1024);
+    const message = big('message', 2 * 1024 * 1024);
+    const reply = big('reply', 1024 * 1024);
+    const id = `e-${randomUUID().slice(0, 8)}`;
+    await rig().connect.userCreatesTicket({ id, title: 'Long log', description });
+    const zd = await rig().zendeskTicketFor(id);
+    await rig().connect.userComments(id, message);
+    await eventually(() => expect(rig().zendesk.comments(zd.id).map((c) => c.body.length)).toEqual([description.length, message.length]), { timeoutMs: 30_000 });
+    const bodies = rig().zendesk.comments(zd.id).map((c) => c.body);
+    expect(bodies[0] === description && bodies[1] === message).toBe(true);
+    await rig().zendesk.agentReplies(zd.id, reply);
+    await eventually(() => expect(rig().connect.ticket(id)!.comments.filter((c) => c.author === 'SUPPORT').map((c) => c.message.length)).toEqual([reply.length]), {
+      timeoutMs: 30_000,
+    });
+    expect(rig().connect.ticket(id)!.comments.find((c) => c.author === 'SUPPORT')!.message === reply).toBe(true);
+    const handle = rig().env.client.workflow.getHandle(`ticket/connect/${id}`);
+    const history = await handle.fetchHistory();
+    const largest = Math.max(...history.events!.map((e) => temporal.api.history.v1.HistoryEvent.encode(e).finish().length));
+    expect(largest).toBeLessThan(256 * 1024);
+    expect((await rig().state(id)).parked).toEqual([]);
   });
 
   test('7. a requester merged into another user: the user comments as the requester Zendesk names now', async () => {

@@ -1,4 +1,4 @@
-import { boundedIds, compareIds, newAgentReplies, newSourceComments } from '../../src/domain/comments';
+import { boundedIds, compareIds, inlineText, newAgentReplies, newSourceComments, PREVIEW_BYTES } from '../../src/domain/comments';
 import type { CrmComment, SourceComment } from '../../src/domain/ticket';
 
 const source = (id: string, at: number, author: 'USER' | 'SUPPORT' = 'USER'): SourceComment => ({
@@ -120,5 +120,34 @@ describe('windows under a byte budget (no read result near the 2 MB payload limi
     const second = newAgentReplies(replies, first.cursor, [], people, 900);
     expect(second.fresh.map((c) => c.id)).toEqual(['3']);
     expect(second.more).toBe(false);
+  });
+});
+
+describe('a comment over the read budget travels as its start (item 9 of issue 17)', () => {
+  const at = (s: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, s)).toISOString();
+  const comment = (id: string, body: string, s: number) => ({ id, author: 'USER' as const, body, createdAt: at(s), attachments: [] });
+
+  test('inlineText keeps a text that fits and cuts one that does not at PREVIEW_BYTES, on a whole character', () => {
+    expect(inlineText('short', 10)).toEqual({ text: 'short', truncated: false });
+    const long = 'é'.repeat(PREVIEW_BYTES); // 2 bytes each
+    const cut = inlineText(long, PREVIEW_BYTES);
+    expect(cut.truncated).toBe(true);
+    expect(Buffer.byteLength(cut.text)).toBe(PREVIEW_BYTES);
+    expect(long.startsWith(cut.text)).toBe(true);
+    const emoji = inlineText(`a${'😀'.repeat(PREVIEW_BYTES)}`, PREVIEW_BYTES);
+    expect(Buffer.byteLength(emoji.text)).toBeLessThanOrEqual(PREVIEW_BYTES);
+    expect(emoji.text.endsWith('\uD83D')).toBe(false); // never half a surrogate pair
+  });
+
+  test('a window carries a huge comment as its marked start, beside the others, within the budget', () => {
+    const huge = 'x'.repeat(300 * 1024);
+    const read = newSourceComments([comment('1', 'hello', 1), comment('2', huge, 2), comment('3', 'bye', 3)], null, [], 256 * 1024);
+    expect(read.fresh.map((c) => [c.id, c.body.length, c.truncated ?? false])).toEqual([
+      ['1', 5, false],
+      ['2', PREVIEW_BYTES, true],
+      ['3', 3, false],
+    ]);
+    expect(read.more).toBe(false);
+    expect(read.cursor).toEqual({ id: '3', createdAt: at(3) });
   });
 });
