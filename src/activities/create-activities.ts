@@ -75,7 +75,7 @@ export function createActivities({ sources, crm, assignees = {}, attachments = D
       mapFailures(async () => {
         const ticket = await source(kind).fetchTicket(ticketId);
         if (ticket === null) return null;
-        const read = newSourceComments(ticket.comments, window.cursor, window.ownIds, window.maxBytes);
+        const read = newSourceComments(ticket.comments, window.cursor, window.ownIds, window.maxBytes, window.recent ?? null);
         // The description travels in every read: over the budget, only its start (the create reads the whole).
         const description = inlineText(ticket.description, window.maxBytes);
         return {
@@ -84,6 +84,7 @@ export function createActivities({ sources, crm, assignees = {}, attachments = D
           cursor: read.cursor,
           ownIds: read.ownIds,
           more: read.more,
+          recent: read.recent,
           fingerprint: sourceFingerprint(ticket),
         };
       }),
@@ -176,7 +177,7 @@ export function createActivities({ sources, crm, assignees = {}, attachments = D
         if (ticket === null) return null;
         // The requester as Zendesk says now, not as it was at link time (requesters get merged).
         const requesterId = ticket.requesterId ?? participants.requesterId;
-        const read = newAgentReplies(ticket.comments, window.cursor, window.ownIds, { ...participants, requesterId }, window.maxBytes);
+        const read = newAgentReplies(ticket.comments, window.cursor, window.ownIds, { ...participants, requesterId }, window.maxBytes, window.recent ?? null);
         return {
           requesterId,
           status: ticket.status,
@@ -185,6 +186,7 @@ export function createActivities({ sources, crm, assignees = {}, attachments = D
           cursor: read.cursor,
           ownIds: read.ownIds,
           more: read.more,
+          recent: read.recent,
           fingerprint: crmFingerprint(ticket),
           assigned: ticket.assigneeId !== null,
         };

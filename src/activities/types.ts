@@ -1,5 +1,5 @@
 import type { AdoptedMirror } from '../domain/adoption';
-import type { CommentCursor, CrmParticipants } from '../domain/comments';
+import type { CommentCursor, CrmParticipants, RecentComments } from '../domain/comments';
 import type { CrmAttachment, CrmComment, CrmStatus, CrmTicket, SourceComment, SourceKind, SourceTicket, TicketStatus } from '../domain/ticket';
 import type { CommentAuthor, CrmWriteCondition, NewCrmTicket } from '../ports/crm';
 import type { FileOutcome } from './comment-files';
@@ -26,6 +26,8 @@ export interface ReadWindow {
   ownIds: string[];
   /** Bytes of comment text the result may carry (see `UNBOUNDED` in domain/comments). */
   maxBytes: number;
+  /** The comments just behind the cursor, re-scanned for late ones (null: none yet). */
+  recent?: RecentComments | null;
 }
 
 /**
@@ -41,6 +43,7 @@ export interface SourceRead {
   ownIds: string[];
   /** More new comments follow: read again from `cursor`. */
   more: boolean;
+  recent: RecentComments | null;
   fingerprint: string;
 }
 
@@ -68,6 +71,7 @@ export interface CrmRead {
   cursor: CommentCursor | null;
   ownIds: string[];
   more: boolean;
+  recent: RecentComments | null;
   fingerprint: string;
   /** The ticket has an assignee (Zendesk solves or closes only an assigned ticket). */
   assigned?: boolean;

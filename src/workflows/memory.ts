@@ -2,7 +2,7 @@
  * Everything a ticket workflow remembers between syncs. Small and bounded on purpose: it is
  * carried whole across continue-as-new, and every id list is capped.
  */
-import type { CommentCursor } from '../domain/comments';
+import type { CommentCursor, RecentComments } from '../domain/comments';
 import { INITIAL_LIFECYCLE_STATE, type Effect, type LifecycleState } from '../domain/lifecycle';
 import type { SourceTicket } from '../domain/ticket';
 import type { TicketStateView, TicketWorkflowInput } from './definitions';
@@ -57,8 +57,8 @@ export interface TicketMemory {
   /** The linked CRM ticket; `requesterId` is refreshed by every read (a requester can be merged away). */
   crm: { ticketId: string; requesterId: string } | null;
   /** Comment cursors and the comments the bridge wrote on each side (echo suppression). */
-  sourceComments: { cursor: CommentCursor | null; ownIds: string[] };
-  crmComments: { cursor: CommentCursor | null; ownIds: string[] };
+  sourceComments: CommentMemory;
+  crmComments: CommentMemory;
   /** Work announced by signals and not yet done: survives continue-as-new. */
   pending: PendingWork;
   /** Work whose sync failed for good (a 4xx): retried after a back-off, or with the next sync. */
@@ -167,6 +167,13 @@ export function toStateView(input: TicketWorkflowInput, memory: TicketMemory): T
     parked: parkedView(memory),
     completed: lifecycle.completed,
   };
+}
+
+/** Where a side's comments were read up to: the cursor, the bridge's own ids ahead of it, the ids just behind it. */
+export interface CommentMemory {
+  cursor: CommentCursor | null;
+  ownIds: string[];
+  recent?: RecentComments | null;
 }
 
 /** A comment write begun and not known to have landed (see `TicketMemory.intents`). */

@@ -24,7 +24,7 @@ import { decide, type Effect, type LifecycleState, type Observation } from '../d
 import { crmBodyForSupportNote, crmBodyForUserComment, sourceBodyForAgentReply, SUPPORT_NOTE_PREFIX } from '../domain/messages';
 import { CRM_BRIDGE_TAG, crmExternalId, type CrmStatus, type SourceComment, type SourceTicket } from '../domain/ticket';
 import type { TicketWorkflowInput, TicketWorkflowSettings } from './definitions';
-import { MEMORY_BOUNDS, mergeWork, NO_WORK, type PendingWork, type TicketMemory } from './memory';
+import { MEMORY_BOUNDS, mergeWork, NO_WORK, type CommentMemory, type PendingWork, type TicketMemory } from './memory';
 import { intentKey, isRefusal, noteRefusal, refusalKind, refusalsDue, type Refusals } from './refusals';
 import { addNote, describeAssignment, describeEffect, describeFiles, record, sideName } from './timeline';
 
@@ -200,8 +200,8 @@ export class TicketSync {
   /** A read with nothing new: its cursor moves past the bridge's own comments it saw. */
   private nothingNew(source: SourceRead | null, crm: CrmRead | null): void {
     const memory = this.memory;
-    if (source) memory.sourceComments = { cursor: source.cursor, ownIds: boundedIds(source.ownIds, MEMORY_BOUNDS.ownIds) };
-    if (crm) memory.crmComments = { cursor: crm.cursor, ownIds: boundedIds(crm.ownIds, MEMORY_BOUNDS.ownIds) };
+    if (source) memory.sourceComments = { cursor: source.cursor, ownIds: boundedIds(source.ownIds, MEMORY_BOUNDS.ownIds), recent: source.recent };
+    if (crm) memory.crmComments = { cursor: crm.cursor, ownIds: boundedIds(crm.ownIds, MEMORY_BOUNDS.ownIds), recent: crm.recent };
   }
 
   private readSourceWindow(): Promise<SourceRead | null> {
@@ -316,10 +316,12 @@ export class TicketSync {
     memory.sourceComments = {
       cursor: source.cursor,
       ownIds: boundedIds([...source.ownIds, ...ownSince(memory.sourceComments.ownIds, before.source)], MEMORY_BOUNDS.ownIds),
+      recent: source.recent,
     };
     memory.crmComments = {
       cursor: crm.cursor,
       ownIds: boundedIds([...crm.ownIds, ...ownSince(memory.crmComments.ownIds, before.crm)], MEMORY_BOUNDS.ownIds),
+      recent: crm.recent,
     };
     // A refused status write: that side is remembered as it was read, so the next decision sees it again.
     let state = this.withOwnWriteStatus(decision.state);
@@ -441,7 +443,7 @@ export class TicketSync {
     if (created.files) this.recordFiles(created.files, 'the opening message', 'Zendesk');
     memory.lifecycle = { ...memory.lifecycle, linked: true, crmStatus: created.status };
     for (const effect of rest) await this.performOrKeep(effect, source.ticket);
-    memory.sourceComments = { cursor: source.cursor, ownIds: source.ownIds };
+    memory.sourceComments = { cursor: source.cursor, ownIds: source.ownIds, recent: source.recent };
     memory.lifecycle = decision.state;
     this.onStep();
     if (!memory.lifecycle.completed) await this.syncAssignee(created.id, source.ticket.assigneeRef);
@@ -602,7 +604,7 @@ export class TicketSync {
         const body = crmBodyForUserComment(effect.comment, true);
         const fullText = this.sourceCommentText(effect.comment, '');
         const commentId = await this.addCrmComment(body, true, 'requester', `crm:${effect.comment.id}`, effect.comment.attachments, !retry, fullText);
-        if (!retry) memory.sourceComments.cursor = cursorOf(effect.comment);
+        if (!retry) memory.sourceComments = passed(memory.sourceComments, effect.comment);
         memory.counts.userCommentsToCrm++;
         return commentId;
       }
@@ -610,7 +612,7 @@ export class TicketSync {
         const body = crmBodyForSupportNote(effect.comment, true);
         const fullText = this.sourceCommentText(effect.comment, SUPPORT_NOTE_PREFIX);
         const commentId = await this.addCrmComment(body, false, 'bridge', `crm:${effect.comment.id}`, effect.comment.attachments, !retry, fullText);
-        if (!retry) memory.sourceComments.cursor = cursorOf(effect.comment);
+        if (!retry) memory.sourceComments = passed(memory.sourceComments, effect.comment);
         return commentId;
       }
       case 'crm-internal-note':
@@ -647,7 +649,7 @@ export class TicketSync {
         if (landed) {
           // A read found this reply's copy in the source already (its answer was lost): done.
           memory.intents = memory.intents.filter((i) => i !== landed);
-          if (!retry) memory.crmComments.cursor = cursorOf(effect.comment);
+          if (!retry) memory.crmComments = passed(memory.crmComments, effect.comment);
           memory.counts.agentRepliesToSource++;
           return landed.landedAs;
         }
@@ -670,7 +672,7 @@ export class TicketSync {
         const own = followUpId ? [commentId, followUpId] : [commentId];
         memory.sourceComments.ownIds = boundedIds([...memory.sourceComments.ownIds, ...own], MEMORY_BOUNDS.ownIds);
         if (files.length > 0) this.recordFiles(outcomes, `agent reply ${effect.comment.id}`, sideName(input.source));
-        if (!retry) memory.crmComments.cursor = cursorOf(effect.comment);
+        if (!retry) memory.crmComments = passed(memory.crmComments, effect.comment);
         memory.counts.agentRepliesToSource++;
         return commentId;
       }
@@ -868,6 +870,16 @@ class SyncFailure extends Error {
   describe(): { operation: string; type: string; message: string } {
     return { operation: this.operation, type: this.type, message: this.message };
   }
+}
+
+/**
+ * A comment mirrored before the decision's end (a later effect may fail): the cursor moves past
+ * it, never back (a comment that became visible late is behind it), and it is known as seen.
+ */
+function passed(memory: CommentMemory, comment: { id: string; createdAt: string }): CommentMemory {
+  const cursor = memory.cursor === null || compareComments(comment, memory.cursor) > 0 ? cursorOf(comment) : memory.cursor;
+  const recent = memory.recent ? { ...memory.recent, ids: [...memory.recent.ids, comment.id] } : memory.recent;
+  return { ...memory, cursor, recent };
 }
 
 function cursorOf(comment: { id: string; createdAt: string }): CommentCursor {

@@ -119,6 +119,19 @@ describe('issue 17: nothing stuck, nothing dropped at the edges', () => {
     expect((await rig().state(id)).parked).toEqual([]);
   });
 
+  test('8. a comment that becomes visible after a newer one (a photo committing after a quick text) still reaches Zendesk, once', async () => {
+    const { id, zd } = await openTicket(rig());
+    const photoWrittenAt = new Date().toISOString();
+    await rig().connect.userComments(id, 'Quick text after the photo.');
+    await eventually(() => expect(rig().zendesk.comments(zd.id).map((c) => c.body)).toContain('Quick text after the photo.'));
+    await rig().connect.userCommentCommitsLate(id, 'The photo, committed late.', photoWrittenAt);
+    await eventually(() => expect(rig().zendesk.comments(zd.id).map((c) => c.body)).toContain('The photo, committed late.'), { timeoutMs: 20_000 });
+    await rig().connect.userComments(id, 'And one more.');
+    await eventually(() => expect(rig().zendesk.comments(zd.id).map((c) => c.body)).toContain('And one more.'));
+    const bodies = rig().zendesk.comments(zd.id).map((c) => c.body);
+    for (const body of ['Quick text after the photo.', 'The photo, committed late.', 'And one more.']) expect(bodies.filter((b) => b === body)).toHaveLength(1);
+  });
+
   test('7. a requester merged into another user: the user comments as the requester Zendesk names now', async () => {
     const { id, zd } = await openTicket(rig());
     const merged = rig().zendesk.addEndUser('Same person', 'same.person@example.test');
