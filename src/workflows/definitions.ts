@@ -49,6 +49,12 @@ export interface TicketWorkflowInput {
   settings?: Partial<TicketWorkflowSettings>;
   /** State handed over by continue-as-new; absent on the first run. */
   carried?: unknown;
+  /**
+   * Started by news for a ticket whose previous run had completed (a late message, a late
+   * duplicate): a source that reads 404 then means the ticket is gone, and the run ends at once
+   * instead of waiting for it (a first run waits: its CREATE may not be readable yet).
+   */
+  afterEnd?: boolean;
 }
 
 /** A source said the ticket changed. Connect only notifies; white-label events carry the ticket. */

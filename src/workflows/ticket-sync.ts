@@ -514,6 +514,11 @@ export class TicketSync {
   private async onSourceMissing(): Promise<void> {
     const { memory, settings } = this;
     const now = Date.now();
+    if (this.input.afterEnd && !memory.lifecycle.linked) {
+      // The ticket's previous run had completed and the source no longer has it: nothing to do.
+      record(memory, 'received', `${sideName(this.input.source)} ticket read as 404 after its workflow had completed: gone, nothing to do`);
+      return this.apply({ type: 'source-deleted', now });
+    }
     const missing = { since: memory.sourceMissing?.since ?? now, reads: (memory.sourceMissing?.reads ?? 0) + 1 };
     memory.sourceMissing = missing;
     memory.rereadAt = now + rereadDelayMs(missing.reads);
