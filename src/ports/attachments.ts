@@ -17,12 +17,20 @@ export interface AttachmentDownload {
   contentType: string | null;
 }
 
+/** What one download may take. */
+export interface DownloadLimits {
+  timeoutMs?: number;
+}
+
 /** Where files are downloaded from: the URLs a side lists on its comments. */
 export interface AttachmentSource {
   /** 'connect', 'zendesk': names the remote in errors and logs. */
   readonly service: string;
-  /** Starts the download: resolves once the headers are in. Throws `IntegrationError`. */
-  download(url: string): Promise<AttachmentDownload>;
+  /**
+   * Starts the download: resolves once the headers are in. Throws `IntegrationError`. `timeoutMs`
+   * bounds the whole file (headers to last byte); default the adapter's own limit.
+   */
+  download(url: string, options?: DownloadLimits): Promise<AttachmentDownload>;
 }
 
 /** A file to upload. `body` is consumed exactly once. */
