@@ -45,6 +45,8 @@ export interface DownloadPolicy {
   /** Internal ranges that may be reached anyway (`127.0.0.0/8`, `10.1.2.3`); default none. */
   allowedAddresses: readonly string[];
   resolve?: Resolver;
+  /** CA certificates trusted instead of the system's (storage on a private PKI; tests' throwaway CA). */
+  ca?: string | Buffer;
 }
 
 /** What an operator adds to a side's defaults (see `downloadPolicyFor`). */
@@ -53,6 +55,7 @@ export interface DownloadPolicyOptions {
   extraHosts?: readonly string[];
   allowedAddresses?: readonly string[];
   resolve?: Resolver;
+  ca?: string | Buffer;
 }
 
 /** `host` or `host:port` as URL.host spells it, lower case, without a root label's trailing dot. */
@@ -96,6 +99,7 @@ export function downloadPolicyFor(apiBaseUrl: string, storageHosts: readonly str
     hosts: [hostKey(api), ...storageHosts, ...(options.extraHosts ?? [])],
     allowedAddresses: [...(options.allowedAddresses ?? []), ...(isLoopbackUrl(api) ? LOOPBACK_RANGES : [])],
     ...(options.resolve && { resolve: options.resolve }),
+    ...(options.ca && { ca: options.ca }),
   };
 }
 
@@ -122,7 +126,10 @@ export class OutboundGuard {
     this.resolve = policy.resolve ?? (dnsLookup as unknown as Resolver);
     const lookup = this.lookup;
     // No keep-alive: every request connects anew, so every connection goes through `lookup`.
-    this.agents = { http: new http.Agent({ lookup, keepAlive: false }), https: new https.Agent({ lookup, keepAlive: false }) };
+    this.agents = {
+      http: new http.Agent({ lookup, keepAlive: false }),
+      https: new https.Agent({ lookup, keepAlive: false, ...(policy.ca && { ca: policy.ca }) }),
+    };
   }
 
   /** Throws a `PolicyRefusal` unless `url` may be fetched (scheme, host, a literal address). */
