@@ -228,7 +228,7 @@ const name = z.string().regex(/^[A-Za-z0-9._-]{1,200}$/, { error: 'must be a nam
 const httpUrl = z
   .url({ protocol: /^https?$/, error: 'must be a URL' })
   // The API key crosses the network with every call: in clear only to this very machine.
-  .refine((u) => u.startsWith('https:') || isLoopbackUrl(new URL(u)), {
+  .refine((u) => !URL.canParse(u) || new URL(u).protocol === 'https:' || isLoopbackUrl(new URL(u)), {
     error: 'must be an https URL (http is accepted only for loopback: localhost, 127.0.0.1, [::1])',
   })
   // Adapters append paths (`/tickets/{id}`); a trailing slash would double them.
