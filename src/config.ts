@@ -666,7 +666,7 @@ const cidrList = z.string().transform((text, ctx) => {
   return ranges;
 });
 
-const positiveDuration = (max: number, maxText: string) => duration.refine((ms) => ms <= max, { error: `must be at most ${maxText}` });
+const durationAtMost = (max: number, maxText: string) => duration.refine((ms) => ms <= max, { error: `must be at most ${maxText}` });
 
 function readOutbound(r: EnvReader): OutboundConfig {
   return {
@@ -683,7 +683,7 @@ function readOutbound(r: EnvReader): OutboundConfig {
 function readAttachmentCaps(r: EnvReader): Omit<Required<AttachmentSettings>, 'maxBytes' | 'allowedTypes'> {
   const d = DEFAULT_ATTACHMENT_SETTINGS;
   // A comment's files share one activity attempt, which may run 10 minutes (retry-policy.ts).
-  const commentTimeout = positiveDuration(8 * 60_000, '8m (a comment-writing activity runs at most 10 minutes)');
+  const commentTimeout = durationAtMost(8 * 60_000, '8m (a comment-writing activity runs at most 10 minutes)');
   return {
     maxFiles: r.withDefault('ATTACHMENT_MAX_FILES', countUpTo(100), String(d.maxFiles)),
     maxCommentBytes: r.withDefault('ATTACHMENT_MAX_COMMENT_BYTES', byteSize, `${d.maxCommentBytes / 1024 ** 2}mb`),

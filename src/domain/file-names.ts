@@ -41,14 +41,15 @@ const BY_EXTENSION: Readonly<Record<string, string>> = {
   htm: 'text/html',
 };
 
-/** The extension a file of each type gets when its name has none (or a wrong one). */
+/**
+ * The extension a file of each type gets when its name has none (or a wrong one): the first
+ * listed above for it (`jpg`, `tif`, `txt`). Reversed, so that in `fromEntries` the first wins.
+ */
 const CANONICAL_EXTENSION: Readonly<Record<string, string>> = Object.fromEntries(
   Object.entries(BY_EXTENSION)
     .reverse()
     .map(([ext, type]) => [type, ext]),
 );
-// The reversal makes the last of several extensions win; these are the usual spellings.
-Object.assign(CANONICAL_EXTENSION, { 'image/jpeg': 'jpg', 'image/tiff': 'tif', 'text/plain': 'txt', 'text/html': 'html' });
 
 const EXTENSION = /\.([A-Za-z0-9]{1,10})$/;
 
