@@ -117,6 +117,22 @@ describe('ConnectAttachments', () => {
   });
 });
 
+describe('uploads', () => {
+  it('a signed upload URL that redirects is not followed: the bytes go nowhere else, and it is not retried', async () => {
+    const elsewhere: string[] = [];
+    const other = await serve((req, res) => {
+      elsewhere.push(req.method!);
+      res.writeHead(200).end();
+    });
+    const storage = await serve((_req, res) => res.writeHead(307, { location: `${other}/put` }).end());
+    const api = await serve((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ url: `${storage}/signed?sig=1` })));
+    const connect = new ConnectAttachments({ baseUrl: api, apiKey: 'k' });
+    const err = await failure(connect.upload('1', { name: 'a.png', contentType: 'image/png', size: 3, body: Readable.from([Buffer.from('png')]) }));
+    expect(err).toMatchObject({ kind: 'bad-request', status: 307, retryable: false });
+    expect(elsewhere).toEqual([]);
+  });
+});
+
 describe('a download that dies mid-file', () => {
   it('is a retryable network error, and the target keeps nothing', async () => {
     const source = await serve((_req, res) => {
