@@ -26,7 +26,6 @@
  */
 import { createHash } from 'node:crypto';
 import { Readable, Transform, pipeline, type TransformCallback } from 'node:stream';
-import { OutboundRefusedError } from '../adapters/http/streaming';
 import { nameForType, safeFileName } from '../domain/file-names';
 import { isTextType, SIGNATURE_BYTES, verifiedType } from '../domain/file-signatures';
 import {
@@ -40,7 +39,7 @@ import {
   type AttachedFile,
   type NotTransferredReason,
 } from '../domain/attachments';
-import { UploadUrlExpiredError, type AttachmentDownload, type AttachmentSink, type AttachmentSource } from '../ports/attachments';
+import { OutboundRefusedError, UploadUrlExpiredError, type AttachmentDownload, type AttachmentSink, type AttachmentSource } from '../ports/attachments';
 import { IntegrationError } from '../ports/errors';
 
 /** A file as the source's comment lists it. */

@@ -72,6 +72,25 @@ export class UploadUrlExpiredError extends IntegrationError {
   }
 }
 
+/** Why a download was refused without a remote's say: by the outbound policy, or cut as too slow. */
+export type DownloadRefusal = 'not-http' | 'host-not-allowed' | 'address-not-allowed' | 'https-to-http' | 'too-many-redirects' | 'too-slow';
+
+/**
+ * A download the outbound policy refused (a host or address not allowed, https → http, too
+ * many redirects) or cut (too slow as a whole). Never retried: the same URL gets the same answer.
+ */
+export class OutboundRefusedError extends IntegrationError {
+  constructor(
+    readonly reason: DownloadRefusal,
+    /** The internal range an address was in ('loopback', 'metadata'...), never the address. */
+    readonly range: string | null,
+    service: string,
+    operation: string,
+  ) {
+    super('forbidden', service, operation, `${service} ${operation}: refused by the outbound policy (${reason}${range ? `, ${range}` : ''})`);
+  }
+}
+
 /**
  * A ticket source's files: where its comments' attachment URLs are downloaded, and, when the
  * source takes files from the bridge, where a comment's files are uploaded (Connect: one sink

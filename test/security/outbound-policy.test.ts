@@ -19,9 +19,9 @@ import { join } from 'node:path';
 import { ConnectAttachments } from '../../src/adapters/connect/attachments';
 import { internalRange, parseCidr } from '../../src/adapters/http/ip-ranges';
 import { OutboundGuard, PolicyRefusal, type Resolver } from '../../src/adapters/http/outbound-policy';
-import { OutboundRefusedError } from '../../src/adapters/http/streaming';
 import { WhitelabelAttachments } from '../../src/adapters/whitelabel/attachments';
 import { ZendeskAttachments } from '../../src/adapters/zendesk/attachments';
+import { OutboundRefusedError } from '../../src/ports/attachments';
 import { IntegrationError } from '../../src/ports/errors';
 
 const PNG = Buffer.concat([Buffer.from('89504e470d0a1a0a', 'hex'), Buffer.alloc(64, 7)]);

@@ -15,10 +15,11 @@ import { lookup as dnsLookup, type LookupAddress, type LookupAllOptions } from '
 import http from 'node:http';
 import https from 'node:https';
 import { isIP, type LookupFunction } from 'node:net';
+import type { DownloadRefusal } from '../../ports/attachments';
 import { AddressRanges, internalRange, LOOPBACK_RANGES } from './ip-ranges';
 
 /** Why a download was refused before (or while) connecting. Goes into logs; never the URL. */
-export type RefusalReason = 'not-http' | 'host-not-allowed' | 'address-not-allowed' | 'https-to-http' | 'too-many-redirects';
+export type RefusalReason = Exclude<DownloadRefusal, 'too-slow'>;
 
 /** A refusal by policy: a plain error (it is raised inside the agent); the adapter classifies it. */
 export class PolicyRefusal extends Error {

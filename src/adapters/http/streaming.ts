@@ -11,9 +11,10 @@
 import http, { type IncomingMessage } from 'node:http';
 import https from 'node:https';
 import { Readable } from 'node:stream';
+import { OutboundRefusedError } from '../../ports/attachments';
 import { IntegrationError, type IntegrationErrorKind } from '../../ports/errors';
 import { classifyFetchError, kindForStatus, remoteErrorCode } from './classify';
-import { PolicyRefusal, type OutboundGuard, type RefusalReason } from './outbound-policy';
+import { PolicyRefusal, type OutboundGuard } from './outbound-policy';
 import { parseRetryAfter } from './retry-after';
 
 export interface StreamingHttpOptions {
@@ -46,21 +47,6 @@ export interface DownloadOptions {
   timeoutMs?: number;
 }
 
-/**
- * A download the outbound policy refused (a host or address not allowed, https → http, too
- * many redirects) or cut (too slow as a whole). Never retried: the same URL gets the same answer.
- */
-export class OutboundRefusedError extends IntegrationError {
-  constructor(
-    readonly reason: RefusalReason | 'too-slow',
-    /** The internal range an address was in ('loopback', 'metadata'...), never the address. */
-    readonly range: string | null,
-    service: string,
-    operation: string,
-  ) {
-    super('forbidden', service, operation, `${service} ${operation}: refused by the outbound policy (${reason}${range ? `, ${range}` : ''})`);
-  }
-}
 
 /** A timer that aborts a request when the remote makes no progress for `ms`; runs only while armed. */
 export class StallTimer {
