@@ -85,7 +85,8 @@ export function normaliseHostPattern(text: string): string | null {
 /** Whether a URL's host is the machine itself: `localhost`, 127.0.0.0/8, `::1` (in any notation). */
 export function isLoopbackUrl(url: URL): boolean {
   const hostname = url.hostname.toLowerCase().replace(/\.$/, '');
-  if (hostname === 'localhost' || hostname.endsWith('.localhost')) return true;
+  // Not `*.localhost`: a resolver is not bound to send those to this machine.
+  if (hostname === 'localhost') return true;
   return isIP(hostname.replace(/^\[|\]$/g, '')) !== 0 && internalRange(hostname) === 'loopback';
 }
 
