@@ -22,7 +22,9 @@ import { inspect } from 'node:util';
 import { z } from 'zod';
 import { whitelabelAssigneesSchema, type AssigneeMap } from './adapters/whitelabel/assignees';
 import { ZENDESK_MAX_ATTACHMENT_BYTES } from './adapters/zendesk/attachments';
-import { DEFAULT_ALLOWED_TYPES } from './domain/attachments';
+import { isLoopbackUrl, normaliseHostPattern } from './adapters/http/outbound-policy';
+import { parseCidr } from './adapters/http/ip-ranges';
+import { DEFAULT_ALLOWED_TYPES, DEFAULT_ATTACHMENT_SETTINGS, type AttachmentSettings } from './domain/attachments';
 import {
   DEFAULT_WHITELABEL_SIGNATURE_HEADER,
   SIGNED_PAYLOAD_RECIPES,
@@ -147,7 +149,9 @@ export interface Config {
    * text, office documents). A file over the size or of another type is a line in the mirrored
    * comment instead.
    */
-  attachments: { maxBytes: number; allowedTypes: readonly string[] };
+  attachments: Required<AttachmentSettings>;
+  /** Where attachment downloads may go (see "Outbound requests" below). */
+  outbound: OutboundConfig;
   logLevel: LogLevel;
   /** `LOG_FORMAT`; null: pretty on a terminal, JSON lines otherwise (see src/observability/logger.ts). */
   logFormat: LogFormat | null;
@@ -227,6 +231,10 @@ const name = z.string().regex(/^[A-Za-z0-9._-]{1,200}$/, { error: 'must be a nam
 
 const httpUrl = z
   .url({ protocol: /^https?$/, error: 'must be a URL' })
+  // The API key crosses the network with every call: in clear only to this very machine.
+  .refine((u) => !URL.canParse(u) || new URL(u).protocol === 'https:' || isLoopbackUrl(new URL(u)), {
+    error: 'must be an https URL (http is accepted only for loopback: localhost, 127.0.0.1, [::1])',
+  })
   // Adapters append paths (`/tickets/{id}`); a trailing slash would double them.
   .transform((u) => u.replace(/\/+$/, ''));
 
@@ -605,7 +613,9 @@ export function loadConfig(env: Env = process.env, options: LoadConfigOptions = 
     attachments: {
       maxBytes: r.withDefault('ATTACHMENT_MAX_BYTES', attachmentMaxBytes, '20mb'),
       allowedTypes: r.optional('ATTACHMENT_ALLOWED_TYPES', contentTypeList) ?? DEFAULT_ALLOWED_TYPES,
+      ...readAttachmentCaps(r),
     },
+    outbound: readOutbound(r),
     logLevel: r.withDefault('LOG_LEVEL', logLevel, 'info'),
     logFormat: r.optional('LOG_FORMAT', logFormat) ?? null,
     bodyLimitBytes: r.withDefault('BODY_LIMIT', byteSize, '100kb'),
@@ -622,6 +632,70 @@ export function loadConfig(env: Env = process.env, options: LoadConfigOptions = 
   if (r.issues.length > 0) throw new ConfigError(r.issues);
   // No issues means every field above was parsed (undefined only ever comes with an issue).
   return protect(config as Config);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Outbound requests (issue 23): where attachment downloads may go, and what one comment's files
+// may cost. Attachment URLs are written by whoever writes a comment, so they are fetched only
+// from allow-listed hosts and never from internal addresses unless allowed here.
+
+export interface OutboundConfig {
+  /**
+   * `CONNECT_ATTACHMENT_HOSTS`, `WHITELABEL_ATTACHMENT_HOSTS`, `ZENDESK_ATTACHMENT_HOSTS`: hosts
+   * files may come from besides the side's API host (and, for Zendesk, `*.zdusercontent.com`).
+   */
+  attachmentHosts: Record<Side, readonly string[]>;
+  /**
+   * `OUTBOUND_ALLOWED_ADDRESSES`: internal ranges (CIDR) downloads may reach anyway. An API URL
+   * on loopback (the sandbox, a simulator) allows loopback for its own host without this.
+   */
+  allowedAddresses: readonly string[];
+}
+
+/** `files.example.com,*.cdn.example.com,10.0.0.5:8443`: hosts as a URL spells them. */
+const hostPatternList = z.string().transform((text, ctx) => {
+  const patterns = text.split(',').filter((e) => e.trim() !== '').map(normaliseHostPattern);
+  if (patterns.some((p) => p === null)) {
+    ctx.addIssue({ code: 'custom', message: 'must be host names like files.example.com, *.example.com or host:port, comma-separated' });
+    return z.NEVER;
+  }
+  return patterns as string[];
+});
+
+/** `127.0.0.0/8,10.1.0.0/16,::1`: address ranges. */
+const cidrList = z.string().transform((text, ctx) => {
+  const ranges = text.split(',').map((e) => e.trim()).filter((e) => e !== '');
+  if (ranges.some((range) => parseCidr(range) === null)) {
+    ctx.addIssue({ code: 'custom', message: 'must be address ranges like 10.0.0.0/8, 127.0.0.1 or fd00::/8, comma-separated' });
+    return z.NEVER;
+  }
+  return ranges;
+});
+
+const durationAtMost = (max: number, maxText: string) => duration.refine((ms) => ms <= max, { error: `must be at most ${maxText}` });
+
+function readOutbound(r: EnvReader): OutboundConfig {
+  return {
+    attachmentHosts: {
+      connect: r.optional('CONNECT_ATTACHMENT_HOSTS', hostPatternList) ?? [],
+      zendesk: r.optional('ZENDESK_ATTACHMENT_HOSTS', hostPatternList) ?? [],
+      whitelabel: r.optional('WHITELABEL_ATTACHMENT_HOSTS', hostPatternList) ?? [],
+    },
+    allowedAddresses: r.optional('OUTBOUND_ALLOWED_ADDRESSES', cidrList) ?? [],
+  };
+}
+
+/** `ATTACHMENT_MAX_FILES`, `ATTACHMENT_MAX_COMMENT_BYTES`, `ATTACHMENT_FILE_TIMEOUT`, `ATTACHMENT_COMMENT_TIMEOUT`. */
+function readAttachmentCaps(r: EnvReader): Omit<Required<AttachmentSettings>, 'maxBytes' | 'allowedTypes'> {
+  const d = DEFAULT_ATTACHMENT_SETTINGS;
+  // A comment's files share one activity attempt, which may run 10 minutes (retry-policy.ts).
+  const commentTimeout = durationAtMost(8 * 60_000, '8m (a comment-writing activity runs at most 10 minutes)');
+  return {
+    maxFiles: r.withDefault('ATTACHMENT_MAX_FILES', countUpTo(100), String(d.maxFiles)),
+    maxCommentBytes: r.withDefault('ATTACHMENT_MAX_COMMENT_BYTES', byteSize, `${d.maxCommentBytes / 1024 ** 2}mb`),
+    fileTimeoutMs: r.withDefault('ATTACHMENT_FILE_TIMEOUT', commentTimeout, `${d.fileTimeoutMs}ms`),
+    commentTimeoutMs: r.withDefault('ATTACHMENT_COMMENT_TIMEOUT', commentTimeout, `${d.commentTimeoutMs}ms`),
+  } as Omit<Required<AttachmentSettings>, 'maxBytes' | 'allowedTypes'>;
 }
 
 const SIMULATE_HINT = 'SANDBOX=1 simulates the sides not configured';
@@ -779,6 +853,7 @@ export function redactedConfig(config: Config): RedactedConfig {
     codecAuthToken: REDACTED,
     codecCorsOrigins: [...config.codecCorsOrigins],
     attachments: { ...config.attachments, allowedTypes: [...config.attachments.allowedTypes] },
+    outbound: { attachmentHosts: { ...config.outbound.attachmentHosts }, allowedAddresses: [...config.outbound.allowedAddresses] },
     metricsToken: config.metricsToken && REDACTED,
     // The keyring serialises as its key ids only (see PayloadKeyring.toJSON).
     payloadEncryption: config.payloadEncryption,

@@ -55,6 +55,8 @@ export interface BridgeRigOptions {
   inboxDir?: string;
   /** `ATTACHMENT_MAX_BYTES` / `ATTACHMENT_ALLOWED_TYPES` of the bridge (default: the defaults). */
   attachments?: AttachmentSettings;
+  /** `WHITELABEL_ATTACHMENT_HOSTS`: hosts (host:port) the platform's assets may come from besides its API. */
+  whitelabelAssetHosts?: string[];
 }
 
 export interface BridgeRig {
@@ -120,7 +122,7 @@ export async function startBridgeRig(options: BridgeRigOptions = {}): Promise<Br
   const ports = {
     sources: {
       connect: new ConnectSource({ baseUrl: connect.url, apiKey: connect.apiKey }),
-      whitelabel: new WhitelabelSource({ baseUrl: whitelabel.url, apiKey: whitelabel.apiKey }),
+      whitelabel: new WhitelabelSource({ baseUrl: whitelabel.url, apiKey: whitelabel.apiKey, downloads: { extraHosts: options.whitelabelAssetHosts ?? [] } }),
     },
     crm: new ZendeskCrm({ baseUrl: zendesk.apiUrl, email: bridgeEmail, apiToken: zendesk.apiToken }),
     assignees: { whitelabel: assigneeResolver(assignees) },

@@ -7,6 +7,7 @@ import type { CrmFiles } from '../../ports/attachments';
 import { ZendeskAttachments } from './attachments';
 import type { z } from 'zod';
 import { HttpClient, nullIfNotFound, type HttpClientOptions, type Operation, type RequestOptions } from '../http';
+import type { DownloadPolicyOptions } from '../http/outbound-policy';
 import { toCrmComment, toCrmTicket } from './mapping';
 import {
   commentsPage,
@@ -24,6 +25,8 @@ export interface ZendeskCrmOptions {
   email: string;
   apiToken: string;
   timeoutMs?: number;
+  /** Where its `content_url` downloads may go beyond its own host and Zendesk's storage. */
+  downloads?: DownloadPolicyOptions;
   fetch?: HttpClientOptions['fetch'];
 }
 
@@ -52,7 +55,13 @@ export class ZendeskCrm implements CrmPort {
       timeoutMs: options.timeoutMs,
       fetch: options.fetch,
     });
-    this.files = new ZendeskAttachments({ baseUrl: options.baseUrl, email: options.email, apiToken: options.apiToken, fetch: options.fetch });
+    this.files = new ZendeskAttachments({
+      baseUrl: options.baseUrl,
+      email: options.email,
+      apiToken: options.apiToken,
+      downloads: options.downloads,
+      fetch: options.fetch,
+    });
   }
 
   /** Asked once per process: the API user never changes under a given token. */
