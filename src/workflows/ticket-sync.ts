@@ -24,7 +24,7 @@ import { decide, type Effect, type LifecycleState, type Observation } from '../d
 import { crmBodyForSupportNote, crmBodyForUserComment, sourceBodyForAgentReply, SUPPORT_NOTE_PREFIX } from '../domain/messages';
 import { CRM_BRIDGE_TAG, crmExternalId, type CrmStatus, type SourceComment, type SourceTicket } from '../domain/ticket';
 import type { TicketWorkflowInput, TicketWorkflowSettings } from './definitions';
-import { MEMORY_BOUNDS, mergeWork, NO_WORK, type CommentMemory, type PendingWork, type TicketMemory } from './memory';
+import { describeKey, MEMORY_BOUNDS, mergeWork, NO_WORK, type CommentMemory, type PendingWork, type TicketMemory } from './memory';
 import { intentKey, isRefusal, noteRefusal, refusalKind, refusalsDue, type Refusals } from './refusals';
 import { addNote, describeAssignment, describeEffect, describeFiles, record, sideName } from './timeline';
 
@@ -375,6 +375,14 @@ export class TicketSync {
         this.memory.refused = this.memory.refused.filter((r) => r.key !== entry.key);
         record(this.memory, 'synced', `${describeEffect(entry.effect, this.input.source, written)} (after ${entry.refusals} refusal(s))`);
       } catch (err) {
+        if (isWriteConflict(err)) {
+          // The user closed the ticket meanwhile: the reply can no longer reach them, and waits no more.
+          this.memory.refused = this.memory.refused.filter((r) => r.key !== entry.key);
+          this.memory.intents = this.memory.intents.filter((i) => i.key !== entry.key);
+          park(this.memory, describeKey(entry.key), 'not delivered: the ticket was closed meanwhile');
+          record(this.memory, 'failed', `${describeEffect(entry.effect, this.input.source)}: not delivered, the ticket was closed meanwhile`);
+          continue;
+        }
         if (!isRefusal(err)) throw err;
         await this.keepRefused(entry.effect, err);
       }

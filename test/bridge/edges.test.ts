@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { temporal } from '@temporalio/proto';
 import { ticketWorkflowId } from '../../src/domain/ticket';
 import { eventually } from '../harness';
-import { startBridgeRig, type BridgeRig, type BridgeRigOptions } from '../support/bridge-rig';
+import { openConnectTicket, rigPerSuite, type BridgeRig } from '../support/bridge-rig';
 import { recordHistory } from '../support/histories';
 
 jest.setTimeout(120_000);
@@ -16,24 +16,8 @@ jest.setTimeout(120_000);
 /** Real time, kept short: the SOLVED timer, the back-off after a failed sync, the 404 window, the refusal retries. */
 const SETTINGS = { solvedAutoCloseAfterMs: 60_000, failedSyncRetryMs: 1_000, sourceGoneAfterMs: 4_000, refusedWriteRetryMs: 300 };
 
-function rigFor(options: BridgeRigOptions = {}) {
-  let rig: BridgeRig;
-  beforeAll(async () => {
-    rig = await startBridgeRig(options);
-  });
-  afterAll(async () => {
-    await rig?.teardown();
-  });
-  return () => rig;
-}
-
-async function openTicket(rig: BridgeRig) {
-  const id = `e-${randomUUID().slice(0, 8)}`;
-  await rig.connect.userCreatesTicket({ id, title: 'Heating off', description: 'No heat since Sunday.' });
-  const zd = await rig.zendeskTicketFor(id);
-  await eventually(async () => expect((await rig.state(id)).crmTicketId).toBe(String(zd.id)));
-  return { id, zd, handle: rig.env.client.workflow.getHandle(`ticket/connect/${id}`) };
-}
+const rigFor = rigPerSuite;
+const openTicket = (rig: BridgeRig) => openConnectTicket(rig, 'e');
 
 /** Zendesk's GETs of one ticket (the bridge's reads of it). */
 function zendeskReadsOf(rig: BridgeRig, zdId: number) {

@@ -4,7 +4,6 @@
  * real Temporal dev server, with the simulators and their fault injection. Each failed before
  * the fix it names.
  */
-import { randomUUID } from 'node:crypto';
 import type { WorkflowHandle } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
 import type { ReconcileSummary } from '../../src/activities/reconcile';
@@ -12,7 +11,7 @@ import { RECONCILER_WORKFLOW_ID } from '../../src/workflows/reconciler';
 import { SEED_TICKET_CREATED } from '../../src/simulators/whitelabel/seed-events';
 import { closeUpdate, resyncUpdate } from '../../src/workflows/definitions';
 import { eventually } from '../harness';
-import { startBridgeRig, type BridgeRig, type BridgeRigOptions } from '../support/bridge-rig';
+import { openConnectTicket, rigPerSuite, type BridgeRig, type BridgeRigOptions } from '../support/bridge-rig';
 import { recordHistory } from '../support/histories';
 
 jest.setTimeout(120_000);
@@ -21,23 +20,10 @@ jest.setTimeout(120_000);
 const SETTINGS = { solvedAutoCloseAfterMs: 5_000, failedSyncRetryMs: 1_000, sourceGoneAfterMs: 4_000 };
 
 function rigFor(options: BridgeRigOptions = {}) {
-  let rig: BridgeRig;
-  beforeAll(async () => {
-    rig = await startBridgeRig({ ...options, workflowSettings: { ...SETTINGS, ...options.workflowSettings } });
-  });
-  afterAll(async () => {
-    await rig?.teardown();
-  });
-  return () => rig;
+  return rigPerSuite({ ...options, workflowSettings: { ...SETTINGS, ...options.workflowSettings } });
 }
 
-async function openTicket(rig: BridgeRig) {
-  const id = `s-${randomUUID().slice(0, 8)}`;
-  await rig.connect.userCreatesTicket({ id, title: 'Heating off', description: 'No heat since Sunday.' });
-  const zd = await rig.zendeskTicketFor(id);
-  await eventually(async () => expect((await rig.state(id)).crmTicketId).toBe(String(zd.id)));
-  return { id, zd, handle: rig.env.client.workflow.getHandle(`ticket/connect/${id}`) };
-}
+const openTicket = (rig: BridgeRig) => openConnectTicket(rig, 's');
 
 /** Runs `act` while Connect's webhooks are lost (the platform does not retry). */
 async function withoutConnectWebhooks<T>(rig: BridgeRig, act: () => Promise<T>): Promise<T> {

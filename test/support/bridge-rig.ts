@@ -4,6 +4,7 @@
  * as production assembles them (src/runtime/bridge.ts). The simulators send their webhooks to
  * the API, so a test plays the end user (or white-label client) and the agent and watches both sides.
  */
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -220,4 +221,25 @@ function encryptingBundle(encryption: { payloadEncryption: PayloadEncryption }):
     logger,
   });
   return encryptingBundlePromise;
+}
+
+/** A rig for the tests of one `describe`: started before them, torn down after. Call it at describe level. */
+export function rigPerSuite(options: BridgeRigOptions = {}): () => BridgeRig {
+  let rig: BridgeRig;
+  beforeAll(async () => {
+    rig = await startBridgeRig(options);
+  });
+  afterAll(async () => {
+    await rig?.teardown();
+  });
+  return () => rig;
+}
+
+/** A Connect ticket its user opened, once its workflow has linked it to its Zendesk ticket. */
+export async function openConnectTicket(rig: BridgeRig, idPrefix: string) {
+  const id = `${idPrefix}-${randomUUID().slice(0, 8)}`;
+  await rig.connect.userCreatesTicket({ id, title: 'Heating off', description: 'No heat since Sunday.' });
+  const zd = await rig.zendeskTicketFor(id);
+  await eventually(async () => expect((await rig.state(id)).crmTicketId).toBe(String(zd.id)));
+  return { id, zd, handle: rig.env.client.workflow.getHandle(`ticket/connect/${id}`) };
 }
