@@ -9,8 +9,12 @@
  * Errors are JSON like everywhere else: 400 naming the payload that could not be decoded.
  *
  * Security:
- *  - `Authorization: Bearer <CODEC_AUTH_TOKEN>` (default: OPS_API_TOKEN), compared in constant
- *    time. The CLI sends it with `--codec-auth 'Bearer …'`.
+ *  - `Authorization: Bearer <CODEC_AUTH_TOKEN>`, compared in constant time; the CLI sends it with
+ *    `--codec-auth 'Bearer …'`. A token of its own, never the ops token: whoever holds it reads
+ *    every payload (and can encrypt payloads the worker accepts). Without one the routes are not
+ *    mounted at all (404), whatever else is configured.
+ *  - With encryption required, decode refuses a payload that is not encrypted (see
+ *    EncryptionCodec), exactly as the worker does.
  *  - CORS for the configured Temporal UI origin(s) only (`CODEC_CORS_ORIGIN`), with credentials:
  *    a browser page from any other origin gets a 403 and no CORS headers. Requests without an
  *    `Origin` (CLI, curl) are not browser requests and need only the token.
@@ -104,10 +108,11 @@ export function codecCors(allowedOrigins: readonly string[]): RequestHandler {
 }
 
 export function codecRouter({ config }: AppDeps): Router {
-  const codec = payloadCodecFrom({ payloadEncryption: config.payloadEncryption ?? { mode: 'off' } });
   const router = Router();
+  if (!config.codecAuthToken) return router;
+  const codec = payloadCodecFrom({ payloadEncryption: config.payloadEncryption ?? { mode: 'off' } });
   const cors = codecCors(config.codecCorsOrigins ?? []);
-  const auth = requireBearer(config.codecAuthToken ?? config.opsApiToken);
+  const auth = requireBearer(config.codecAuthToken);
   // Any media type: the UI and the CLI send JSON; a wrong or missing Content-Type is not worth a failure.
   const json = express.json({ limit: CODEC_BODY_LIMIT_BYTES, type: () => true });
 

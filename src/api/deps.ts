@@ -17,9 +17,9 @@ export type ApiConfig = Pick<
   'connectWebhookToken' | 'zendeskWebhookSecret' | 'whitelabelWebhookSecret' | 'whitelabelWebhook' | 'opsApiToken' | 'bodyLimitBytes'
 > &
   /**
-   * The codec server (`/codec/*`). Optional so tests can leave it out: no encryption means the
-   * codec endpoints pass payloads through, the token defaults to `opsApiToken`, and without
-   * origins no browser may call them.
+   * The codec server (`/codec/*`). Optional so tests can leave it out: without `codecAuthToken`
+   * the codec routes are not mounted (never the ops token); no encryption means they pass
+   * payloads through; without origins no browser may call them.
    */
   Partial<Pick<Config, 'payloadEncryption' | 'codecAuthToken' | 'codecCorsOrigins'>> &
   /** `METRICS_TOKEN`: a bearer token that reads `/metrics` only (the ops token works too). */

@@ -144,11 +144,12 @@ describe('logger redaction', () => {
       ZENDESK_WEBHOOK_SECRET: 'zendesk-webhook-secret-value',
       OPS_API_TOKEN: 'ops-api-token-value-0123',
       PAYLOAD_KEYS: `k1:${Buffer.alloc(32, 5).toString('base64')}`,
+      CODEC_AUTH_TOKEN: 'codec-auth-token-value-0123',
     });
     capture.logger.info({ config }, 'config');
     capture.logger.info({ zendesk: config.zendesk, connect: config.connect }, 'groups');
     const payloadKey = Buffer.alloc(32, 5).toString('base64');
-    for (const secret of ['connect-api-key-value', 'connect-webhook-token-value', 'zendesk-api-token-value', 'zendesk-webhook-secret-value', 'ops-api-token-value-0123', payloadKey]) {
+    for (const secret of ['connect-api-key-value', 'connect-webhook-token-value', 'zendesk-api-token-value', 'zendesk-webhook-secret-value', 'ops-api-token-value-0123', 'codec-auth-token-value-0123', payloadKey]) {
       expect(capture.text).not.toContain(secret);
     }
     expect(capture.records()[0]).toMatchObject({ config: { temporal: { namespace: 'default' }, opsApiToken: '[redacted]' } });
