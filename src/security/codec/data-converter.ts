@@ -44,8 +44,11 @@ export function dataConverterFrom(config: PayloadEncryptionConfig): DataConverte
   return { payloadCodecs: [codec], failureConverterPath: FAILURE_CONVERTER_PATH };
 }
 
-/** Options for `bundleWorkflowCode` matching `dataConverterFrom(config)`. */
-export function bundleOptionsFrom(config: PayloadEncryptionConfig): { failureConverterPath?: string } {
+/**
+ * Options for `bundleWorkflowCode` matching `dataConverterFrom(config)`: only the mode matters
+ * (the failure converter is workflow code; the keys are not), so a build can bundle both.
+ */
+export function bundleOptionsFrom(config: { payloadEncryption: Pick<PayloadEncryption, 'mode'> }): { failureConverterPath?: string } {
   return config.payloadEncryption.mode === 'required' ? { failureConverterPath: FAILURE_CONVERTER_PATH } : {};
 }
 
