@@ -159,6 +159,11 @@ export interface Config {
    * wherever real tickets flow); null: the codec server is not served. Never the ops token.
    */
   codecAuthToken: string | null;
+  /**
+   * `CODEC_LISTEN`: host:port of a listener of the codec server's own (an internal interface,
+   * next to the Temporal UI); null: served on the API's port.
+   */
+  codecListen: string | null;
   /** `CODEC_CORS_ORIGIN`: the Temporal UI origin(s) allowed to call the codec server from a browser. */
   codecCorsOrigins: string[];
   /** `METRICS_TOKEN`: a bearer token for `GET /metrics` only (the ops token is accepted too); null: none. */
@@ -361,6 +366,51 @@ const corsOrigins = z.string().transform((text, ctx) => {
   }
   return origins;
 });
+
+// ---------------------------------------------------------------------------------------------
+// The codec server's token and unencrypted payloads (issue 23): one job per token.
+
+/**
+ * The codec server decrypts every payload, which the ops token (documented as seeing no personal
+ * data) must not be able to do: with encryption on and real tickets, `CODEC_AUTH_TOKEN` is
+ * required and must differ from `OPS_API_TOKEN`. Unset elsewhere, the codec server is not served.
+ *
+ * `CODEC_LISTEN` moves the codec server off the API's public port onto a listener of its own.
+ *
+ * `PAYLOAD_ACCEPT_UNENCRYPTED=true` lets plain payloads through decode (histories written before
+ * encryption was switched on); by default a plain payload is refused, since only a holder of the
+ * key can have written an encrypted one.
+ */
+function readCodecSettings(
+  r: EnvReader,
+  encryption: PayloadEncryption,
+  opsApiToken: string | undefined,
+  realTickets: boolean,
+): Pick<Config, 'payloadEncryption' | 'codecAuthToken' | 'codecListen'> {
+  const encrypting = encryption.mode === 'required' || r.isSet('PAYLOAD_KEYS');
+  const token = r.requiredIf(
+    encrypting && realTickets,
+    'CODEC_AUTH_TOKEN',
+    inboundSecret,
+    'when payload encryption is on: the codec server (/codec) decrypts every payload, so it takes a token of its own, not OPS_API_TOKEN',
+  );
+  if (token !== undefined && token === opsApiToken) {
+    r.issues.push({ variable: 'CODEC_AUTH_TOKEN', message: 'must differ from OPS_API_TOKEN (the ops token must not decrypt payloads)' });
+  }
+  const codecListen = r.optional('CODEC_LISTEN', hostPort) ?? null;
+  if (codecListen !== null && token === undefined && !r.issues.some((i) => i.variable === 'CODEC_AUTH_TOKEN')) {
+    r.issues.push({ variable: 'CODEC_AUTH_TOKEN', message: 'is required when CODEC_LISTEN is set (the codec server takes a token of its own)' });
+  }
+  const acceptUnencrypted = r.optional('PAYLOAD_ACCEPT_UNENCRYPTED', boolean);
+  if (acceptUnencrypted !== undefined && !encrypting) {
+    r.issues.push({ variable: 'PAYLOAD_ACCEPT_UNENCRYPTED', message: 'only applies with payload encryption on (PAYLOAD_KEYS); unset it' });
+  }
+  return {
+    payloadEncryption: encryption.mode === 'required' && acceptUnencrypted ? { ...encryption, acceptUnencrypted } : encryption,
+    codecAuthToken: token ?? null,
+    codecListen,
+  };
+}
 
 // ---------------------------------------------------------------------------------------------
 
@@ -618,44 +668,6 @@ export function loadConfig(env: Env = process.env, options: LoadConfigOptions = 
   if (r.issues.length > 0) throw new ConfigError(r.issues);
   // No issues means every field above was parsed (undefined only ever comes with an issue).
   return protect(config as Config);
-}
-
-// ---------------------------------------------------------------------------------------------
-// The codec server's token and unencrypted payloads (issue 23): one job per token.
-
-/**
- * The codec server decrypts every payload, which the ops token (documented as seeing no personal
- * data) must not be able to do: with encryption on and real tickets, `CODEC_AUTH_TOKEN` is
- * required and must differ from `OPS_API_TOKEN`. Unset elsewhere, the codec server is not served.
- *
- * `PAYLOAD_ACCEPT_UNENCRYPTED=true` lets plain payloads through decode (histories written before
- * encryption was switched on); by default a plain payload is refused, since only a holder of the
- * key can have written an encrypted one.
- */
-function readCodecSettings(
-  r: EnvReader,
-  encryption: PayloadEncryption,
-  opsApiToken: string | undefined,
-  realTickets: boolean,
-): Pick<Config, 'payloadEncryption' | 'codecAuthToken'> {
-  const encrypting = encryption.mode === 'required' || r.isSet('PAYLOAD_KEYS');
-  const token = r.requiredIf(
-    encrypting && realTickets,
-    'CODEC_AUTH_TOKEN',
-    inboundSecret,
-    'when payload encryption is on: the codec server (/codec) decrypts every payload, so it takes a token of its own, not OPS_API_TOKEN',
-  );
-  if (token !== undefined && token === opsApiToken) {
-    r.issues.push({ variable: 'CODEC_AUTH_TOKEN', message: 'must differ from OPS_API_TOKEN (the ops token must not decrypt payloads)' });
-  }
-  const acceptUnencrypted = r.optional('PAYLOAD_ACCEPT_UNENCRYPTED', boolean);
-  if (acceptUnencrypted !== undefined && !encrypting) {
-    r.issues.push({ variable: 'PAYLOAD_ACCEPT_UNENCRYPTED', message: 'only applies with payload encryption on (PAYLOAD_KEYS); unset it' });
-  }
-  return {
-    payloadEncryption: encryption.mode === 'required' && acceptUnencrypted ? { ...encryption, acceptUnencrypted } : encryption,
-    codecAuthToken: token ?? null,
-  };
 }
 
 const SIMULATE_HINT = 'SANDBOX=1 simulates the sides not configured';

@@ -18,10 +18,11 @@ export type ApiConfig = Pick<
 > &
   /**
    * The codec server (`/codec/*`). Optional so tests can leave it out: without `codecAuthToken`
-   * the codec routes are not mounted (never the ops token); no encryption means they pass
-   * payloads through; without origins no browser may call them.
+   * the codec routes are not mounted (never the ops token), nor with `codecListen` (they are
+   * served there, see `startCodecServer`); no encryption means they pass payloads through;
+   * without origins no browser may call them.
    */
-  Partial<Pick<Config, 'payloadEncryption' | 'codecAuthToken' | 'codecCorsOrigins'>> &
+  Partial<Pick<Config, 'payloadEncryption' | 'codecAuthToken' | 'codecCorsOrigins' | 'codecListen'>> &
   /** `METRICS_TOKEN`: a bearer token that reads `/metrics` only (the ops token works too). */
   Partial<Pick<Config, 'metricsToken'>>;
 

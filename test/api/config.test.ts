@@ -93,9 +93,10 @@ describe('loadConfig', () => {
       logLevel: 'debug',
       logFormat: null,
       bodyLimitBytes: 1024 * 1024,
-      // The keyring shows its key ids only (below); the codec token defaults to the ops token.
+      // The keyring shows its key ids only (below); the codec server has a token of its own.
       payloadEncryption: { mode: 'required', keyring: expect.objectContaining({ currentKeyId: '2025-06', keyIds: ['2025-06', '2024-11'] }) },
       codecAuthToken: '[redacted]',
+      codecListen: null,
       codecCorsOrigins: [],
       metricsToken: null,
       workerMetricsAddress: '127.0.0.1:9464',
