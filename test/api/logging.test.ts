@@ -5,6 +5,7 @@
 import { loadConfig } from '../../src/config';
 import { createLogger, childLogger, serializeError } from '../../src/observability/logger';
 import { TemporalUnavailableError } from '../../src/api/gateway';
+import { PRODUCTION_REMOTES_ENV } from '../support/production-env';
 import {
   CONNECT_TOKEN,
   FakeGateway,
@@ -135,14 +136,7 @@ describe('logger redaction', () => {
   it('shows the configuration with its secrets redacted', () => {
     const capture = new LogCapture();
     const config = loadConfig({
-      CONNECT_API_URL: 'https://connect.example',
-      CONNECT_API_KEY: 'connect-api-key-value',
-      CONNECT_WEBHOOK_TOKEN: 'connect-webhook-token-value',
-      ZENDESK_API_URL: 'https://acme.zendesk.com/api/v2',
-      ZENDESK_EMAIL: 'bridge@acme.example',
-      ZENDESK_API_TOKEN: 'zendesk-api-token-value',
-      ZENDESK_WEBHOOK_SECRET: 'zendesk-webhook-secret-value',
-      OPS_API_TOKEN: 'ops-api-token-value-0123',
+      ...PRODUCTION_REMOTES_ENV,
       PAYLOAD_KEYS: `k1:${Buffer.alloc(32, 5).toString('base64')}`,
       CODEC_AUTH_TOKEN: 'codec-auth-token-value-0123',
     });

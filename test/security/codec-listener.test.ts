@@ -7,12 +7,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Connection } from '@temporalio/client';
 import { defaultPayloadConverter, type Payload } from '@temporalio/common';
-import { ConfigError, loadConfig } from '../../src/config';
+import { loadConfig } from '../../src/config';
 import { CODEC_DECODE_PATH } from '../../src/api/codec';
 import { createClient } from '../../src/runtime/client';
 import { startApiHalf, type RunningApiHalf } from '../../src/runtime/bridge';
 import { EncryptionCodec } from '../../src/security/codec/encryption-codec';
 import { CODEC_TOKEN, LogCapture, OPS_TOKEN, testConfig } from '../api/helpers';
+import { configError } from '../support/config-error';
 import { encryptionWith, keyring, payloadKeysEnv } from './keys';
 
 const toJson = (p: Payload) => ({
@@ -76,21 +77,11 @@ describe('the codec server on its own listener', () => {
 });
 
 describe('CODEC_LISTEN settings', () => {
-  const issues = (env: Record<string, string>) => {
-    try {
-      loadConfig(env);
-    } catch (err) {
-      if (err instanceof ConfigError) return err.issues;
-      throw err;
-    }
-    return [];
-  };
-
   test('needs a token of its own, and host:port', () => {
-    expect(issues({ CODEC_LISTEN: '127.0.0.1:3001' })).toEqual([
+    expect(configError({ CODEC_LISTEN: '127.0.0.1:3001' }).issues).toEqual([
       { variable: 'CODEC_AUTH_TOKEN', message: 'is required when CODEC_LISTEN is set (the codec server takes a token of its own)' },
     ]);
-    expect(issues({ CODEC_LISTEN: 'internal', CODEC_AUTH_TOKEN: CODEC_TOKEN })).toEqual([{ variable: 'CODEC_LISTEN', message: 'must be host:port' }]);
+    expect(configError({ CODEC_LISTEN: 'internal', CODEC_AUTH_TOKEN: CODEC_TOKEN }).issues).toEqual([{ variable: 'CODEC_LISTEN', message: 'must be host:port' }]);
     expect(loadConfig({ CODEC_LISTEN: '10.0.0.5:3001', CODEC_AUTH_TOKEN: CODEC_TOKEN, PAYLOAD_KEYS: payloadKeysEnv('k') })).toMatchObject({
       codecListen: '10.0.0.5:3001',
       codecAuthToken: CODEC_TOKEN,

@@ -12,6 +12,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { loadConfig } from '../../src/config';
+import { PRODUCTION_REMOTES_ENV } from '../support/production-env';
 
 const ROOT = resolve(__dirname, '../..');
 const MAIN = join(ROOT, 'docker-compose.yml');
@@ -19,14 +20,7 @@ const OPERATOR = join(ROOT, 'docker/compose.operator.yml');
 
 /** What an operator puts in `.env`: valid values for the bridge, distinct from one another. */
 const ENV = {
-  CONNECT_API_URL: 'https://connect.example',
-  CONNECT_API_KEY: 'connect-api-key-value',
-  CONNECT_WEBHOOK_TOKEN: 'connect-webhook-token-value',
-  ZENDESK_API_URL: 'https://acme.zendesk.com/api/v2',
-  ZENDESK_EMAIL: 'bridge@acme.example',
-  ZENDESK_API_TOKEN: 'zendesk-api-token-value',
-  ZENDESK_WEBHOOK_SECRET: 'zendesk-webhook-secret-value',
-  OPS_API_TOKEN: 'ops-api-token-value-0123',
+  ...PRODUCTION_REMOTES_ENV,
   PAYLOAD_KEYS: `k1:${Buffer.alloc(32, 4).toString('base64')}`,
   CODEC_AUTH_TOKEN: 'codec-auth-token-value-0123',
   POSTGRES_PASSWORD: 'postgres-password-from-env',

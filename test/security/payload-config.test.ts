@@ -3,19 +3,10 @@ import { ConfigError, loadConfig } from '../../src/config';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { logPayloadEncryption, payloadCodecFrom } from '../../src/security/codec/data-converter';
 import { LogCapture } from '../api/helpers';
+import { PRODUCTION_REMOTES_ENV } from '../support/production-env';
 import { payloadKeysEnv, testKey } from './keys';
 
-const PRODUCTION = {
-  TEMPORAL_ADDRESS: 'temporal:7233',
-  CONNECT_API_URL: 'https://connect.example',
-  CONNECT_API_KEY: 'connect-api-key-value',
-  CONNECT_WEBHOOK_TOKEN: 'connect-webhook-token-value',
-  ZENDESK_API_URL: 'https://acme.zendesk.com/api/v2',
-  ZENDESK_EMAIL: 'bridge@acme.example',
-  ZENDESK_API_TOKEN: 'zendesk-api-token-value',
-  ZENDESK_WEBHOOK_SECRET: 'zendesk-webhook-secret-value',
-  OPS_API_TOKEN: 'ops-api-token-value-0123',
-};
+const PRODUCTION = { TEMPORAL_ADDRESS: 'temporal:7233', ...PRODUCTION_REMOTES_ENV };
 
 function issues(env: Record<string, string>) {
   try {
