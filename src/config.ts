@@ -22,7 +22,9 @@ import { inspect } from 'node:util';
 import { z } from 'zod';
 import { whitelabelAssigneesSchema, type AssigneeMap } from './adapters/whitelabel/assignees';
 import { ZENDESK_MAX_ATTACHMENT_BYTES } from './adapters/zendesk/attachments';
-import { DEFAULT_ALLOWED_TYPES } from './domain/attachments';
+import { isLoopbackUrl, normaliseHostPattern } from './adapters/http/outbound-policy';
+import { parseCidr } from './adapters/http/ip-ranges';
+import { DEFAULT_ALLOWED_TYPES, DEFAULT_ATTACHMENT_SETTINGS, type AttachmentSettings } from './domain/attachments';
 import {
   DEFAULT_WHITELABEL_SIGNATURE_HEADER,
   SIGNED_PAYLOAD_RECIPES,
@@ -147,7 +149,9 @@ export interface Config {
    * text, office documents). A file over the size or of another type is a line in the mirrored
    * comment instead.
    */
-  attachments: { maxBytes: number; allowedTypes: readonly string[] };
+  attachments: Required<AttachmentSettings>;
+  /** Where attachment downloads may go (see "Outbound requests" below). */
+  outbound: OutboundConfig;
   logLevel: LogLevel;
   /** `LOG_FORMAT`; null: pretty on a terminal, JSON lines otherwise (see src/observability/logger.ts). */
   logFormat: LogFormat | null;
@@ -179,6 +183,10 @@ export interface Config {
    * when its next notification comes: slower (hundreds of ms), never wrong.
    */
   workerMaxCachedWorkflows: number;
+  /** The API's HTTP server: timeouts, connection cap, body bytes in flight (see `readHttpDoors`). */
+  http: HttpLimits;
+  /** Which webhook routes the API mounts: those of the sides that are configured or simulated. */
+  webhookRoutes: WebhookRoutes;
 }
 
 export type SecretVariable = 'CONNECT_WEBHOOK_TOKEN' | 'ZENDESK_WEBHOOK_SECRET' | 'WHITELABEL_WEBHOOK_SECRET' | 'OPS_API_TOKEN';
@@ -231,6 +239,10 @@ const name = z.string().regex(/^[A-Za-z0-9._-]{1,200}$/, { error: 'must be a nam
 
 const httpUrl = z
   .url({ protocol: /^https?$/, error: 'must be a URL' })
+  // The API key crosses the network with every call: in clear only to this very machine.
+  .refine((u) => !URL.canParse(u) || new URL(u).protocol === 'https:' || isLoopbackUrl(new URL(u)), {
+    error: 'must be an https URL (http is accepted only for loopback: localhost, 127.0.0.1, [::1])',
+  })
   // Adapters append paths (`/tickets/{id}`); a trailing slash would double them.
   .transform((u) => u.replace(/\/+$/, ''));
 
@@ -599,9 +611,9 @@ export function loadConfig(env: Env = process.env, options: LoadConfigOptions = 
   const whitelabelWebhook = {
     signatureHeader: whitelabelSignatureHeader,
     signedPayload: whitelabelSignedPayload,
-    // Events carry the whole ticket (every reply), so they get their own, larger limit: a
-    // conversation of several MB must still be heard (only a notification goes on to Temporal).
-    bodyLimitBytes: r.withDefault('WHITELABEL_BODY_LIMIT', byteSize, '32mb'),
+    // Events carry the whole ticket (every reply), so they get their own, larger limit. Only a
+    // notification goes on to Temporal (the workflow reads the ticket back), so 1 MB is plenty.
+    bodyLimitBytes: r.withDefault('WHITELABEL_BODY_LIMIT', byteSize, '1mb'),
   };
   // Real tickets reach the ops API as soon as any remote is real.
   const opsApiToken = inbound('OPS_API_TOKEN', configured.length > 0, 'when CONNECT_API_URL, ZENDESK_API_URL or WHITELABEL_API_URL is set');
@@ -654,7 +666,9 @@ export function loadConfig(env: Env = process.env, options: LoadConfigOptions = 
     attachments: {
       maxBytes: r.withDefault('ATTACHMENT_MAX_BYTES', attachmentMaxBytes, '20mb'),
       allowedTypes: r.optional('ATTACHMENT_ALLOWED_TYPES', contentTypeList) ?? DEFAULT_ALLOWED_TYPES,
+      ...readAttachmentCaps(r),
     },
+    outbound: readOutbound(r),
     logLevel: r.withDefault('LOG_LEVEL', logLevel, 'info'),
     logFormat: r.optional('LOG_FORMAT', logFormat) ?? null,
     bodyLimitBytes: r.withDefault('BODY_LIMIT', byteSize, '100kb'),
@@ -663,11 +677,77 @@ export function loadConfig(env: Env = process.env, options: LoadConfigOptions = 
     metricsToken: r.optional('METRICS_TOKEN', inboundSecret) ?? null,
     workerMetricsAddress: r.withDefault('WORKER_METRICS_ADDRESS', metricsAddress, DEFAULT_WORKER_METRICS_ADDRESS),
     workerMaxCachedWorkflows: r.withDefault('WORKER_MAX_CACHED_WORKFLOWS', cachedWorkflows, String(DEFAULT_WORKER_MAX_CACHED_WORKFLOWS)),
+    ...readHttpDoors(r, configured, sandbox),
   };
+  requireBodiesFitBudget(r, config);
 
   if (r.issues.length > 0) throw new ConfigError(r.issues);
   // No issues means every field above was parsed (undefined only ever comes with an issue).
   return protect(config as Config);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Outbound requests (issue 23): where attachment downloads may go, and what one comment's files
+// may cost. Attachment URLs are written by whoever writes a comment, so they are fetched only
+// from allow-listed hosts and never from internal addresses unless allowed here.
+
+export interface OutboundConfig {
+  /**
+   * `CONNECT_ATTACHMENT_HOSTS`, `WHITELABEL_ATTACHMENT_HOSTS`, `ZENDESK_ATTACHMENT_HOSTS`: hosts
+   * files may come from besides the side's API host (and, for Zendesk, `*.zdusercontent.com`).
+   */
+  attachmentHosts: Record<Side, readonly string[]>;
+  /**
+   * `OUTBOUND_ALLOWED_ADDRESSES`: internal ranges (CIDR) downloads may reach anyway. An API URL
+   * on loopback (the sandbox, a simulator) allows loopback for its own host without this.
+   */
+  allowedAddresses: readonly string[];
+}
+
+/** `files.example.com,*.cdn.example.com,10.0.0.5:8443`: hosts as a URL spells them. */
+const hostPatternList = z.string().transform((text, ctx) => {
+  const patterns = text.split(',').filter((e) => e.trim() !== '').map(normaliseHostPattern);
+  if (patterns.some((p) => p === null)) {
+    ctx.addIssue({ code: 'custom', message: 'must be host names like files.example.com, *.example.com or host:port, comma-separated' });
+    return z.NEVER;
+  }
+  return patterns as string[];
+});
+
+/** `127.0.0.0/8,10.1.0.0/16,::1`: address ranges. */
+const cidrList = z.string().transform((text, ctx) => {
+  const ranges = text.split(',').map((e) => e.trim()).filter((e) => e !== '');
+  if (ranges.some((range) => parseCidr(range) === null)) {
+    ctx.addIssue({ code: 'custom', message: 'must be address ranges like 10.0.0.0/8, 127.0.0.1 or fd00::/8, comma-separated' });
+    return z.NEVER;
+  }
+  return ranges;
+});
+
+const durationAtMost = (max: number, maxText: string) => duration.refine((ms) => ms <= max, { error: `must be at most ${maxText}` });
+
+function readOutbound(r: EnvReader): OutboundConfig {
+  return {
+    attachmentHosts: {
+      connect: r.optional('CONNECT_ATTACHMENT_HOSTS', hostPatternList) ?? [],
+      zendesk: r.optional('ZENDESK_ATTACHMENT_HOSTS', hostPatternList) ?? [],
+      whitelabel: r.optional('WHITELABEL_ATTACHMENT_HOSTS', hostPatternList) ?? [],
+    },
+    allowedAddresses: r.optional('OUTBOUND_ALLOWED_ADDRESSES', cidrList) ?? [],
+  };
+}
+
+/** `ATTACHMENT_MAX_FILES`, `ATTACHMENT_MAX_COMMENT_BYTES`, `ATTACHMENT_FILE_TIMEOUT`, `ATTACHMENT_COMMENT_TIMEOUT`. */
+function readAttachmentCaps(r: EnvReader): Omit<Required<AttachmentSettings>, 'maxBytes' | 'allowedTypes'> {
+  const d = DEFAULT_ATTACHMENT_SETTINGS;
+  // A comment's files share one activity attempt, which may run 10 minutes (retry-policy.ts).
+  const commentTimeout = durationAtMost(8 * 60_000, '8m (a comment-writing activity runs at most 10 minutes)');
+  return {
+    maxFiles: r.withDefault('ATTACHMENT_MAX_FILES', countUpTo(100), String(d.maxFiles)),
+    maxCommentBytes: r.withDefault('ATTACHMENT_MAX_COMMENT_BYTES', byteSize, `${d.maxCommentBytes / 1024 ** 2}mb`),
+    fileTimeoutMs: r.withDefault('ATTACHMENT_FILE_TIMEOUT', commentTimeout, `${d.fileTimeoutMs}ms`),
+    commentTimeoutMs: r.withDefault('ATTACHMENT_COMMENT_TIMEOUT', commentTimeout, `${d.commentTimeoutMs}ms`),
+  } as Omit<Required<AttachmentSettings>, 'maxBytes' | 'allowedTypes'>;
 }
 
 const SIMULATE_HINT = 'SANDBOX=1 simulates the sides not configured';
@@ -703,6 +783,72 @@ function requireWorkingDeployment(r: EnvReader, configured: readonly Side[], san
       'CONNECT_API_URL or WHITELABEL_API_URL',
       `a ticket source is required when ZENDESK_API_URL is set: Connect (${missing('connect')}) or the white-label platform (${missing('whitelabel')}) (${SIMULATE_HINT})`,
     );
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// HTTP doors (issue 23): what an unauthenticated caller can hold of the API's server. Node's
+// defaults (60 s for headers, 5 minutes per request, no connection cap) let a slow client hold
+// a connection for minutes; a body is buffered before its signature can be checked, so the
+// bytes buffered at once across all requests are capped too.
+
+export interface HttpLimits {
+  /** `HTTP_HEADERS_TIMEOUT`: the whole request head must arrive within this (default 10 s). */
+  headersTimeoutMs: number;
+  /** `HTTP_REQUEST_TIMEOUT`: the whole request, body included (default 30 s; at least the headers timeout). */
+  requestTimeoutMs: number;
+  /** `HTTP_KEEP_ALIVE_TIMEOUT`: how long an idle kept-alive connection stays open (default 5 s). */
+  keepAliveTimeoutMs: number;
+  /** `HTTP_MAX_CONNECTIONS`: connections beyond this are closed at once (default 1000). */
+  maxConnections: number;
+  /**
+   * `BODY_BYTES_IN_FLIGHT`: webhook body bytes buffered at once across all requests (default
+   * 8 MB); a body that does not fit is refused with 503 and `Retry-After` before it is read.
+   */
+  bodyBytesInFlight: number;
+}
+
+export type WebhookRoutes = Record<Side, boolean>;
+
+export const DEFAULT_HTTP_LIMITS: HttpLimits = {
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 30_000,
+  keepAliveTimeoutMs: 5_000,
+  maxConnections: 1000,
+  bodyBytesInFlight: 8 * 1024 ** 2,
+};
+
+const maxConnections = countUpTo(1_000_000);
+
+/** Each field undefined when its variable is invalid (then reported; see the end of `loadConfig`). */
+type Unchecked<T> = { [K in keyof T]: T[K] | undefined };
+
+function readHttpDoors(r: EnvReader, configured: readonly Side[], sandbox: boolean): { http: Unchecked<HttpLimits>; webhookRoutes: WebhookRoutes } {
+  const d = DEFAULT_HTTP_LIMITS;
+  const headersTimeoutMs = r.withDefault('HTTP_HEADERS_TIMEOUT', duration, `${d.headersTimeoutMs}ms`);
+  const requestTimeoutMs = r.withDefault('HTTP_REQUEST_TIMEOUT', duration, `${d.requestTimeoutMs}ms`);
+  const keepAliveTimeoutMs = r.withDefault('HTTP_KEEP_ALIVE_TIMEOUT', duration, `${d.keepAliveTimeoutMs}ms`);
+  const connections = r.withDefault('HTTP_MAX_CONNECTIONS', maxConnections, String(d.maxConnections));
+  const bodyBytesInFlight = r.withDefault('BODY_BYTES_IN_FLIGHT', byteSize, String(d.bodyBytesInFlight));
+  // Node refuses a headers timeout longer than the request's: say so here, naming the variable.
+  if (headersTimeoutMs !== undefined && requestTimeoutMs !== undefined && headersTimeoutMs > requestTimeoutMs) {
+    r.issues.push({ variable: 'HTTP_HEADERS_TIMEOUT', message: 'must not be longer than HTTP_REQUEST_TIMEOUT (the headers are part of the request)' });
+  }
+  const mounted = (side: Side) => sandbox || configured.includes(side);
+  const http = { headersTimeoutMs, requestTimeoutMs, keepAliveTimeoutMs, maxConnections: connections, bodyBytesInFlight };
+  return { http, webhookRoutes: { connect: mounted('connect'), zendesk: mounted('zendesk'), whitelabel: mounted('whitelabel') } };
+}
+
+/** A body of the largest accepted size must fit in the budget, or it would be refused for ever. */
+function requireBodiesFitBudget(
+  r: EnvReader,
+  config: { bodyLimitBytes: number | undefined; whitelabelWebhook: { bodyLimitBytes: number | undefined }; http: Unchecked<HttpLimits> },
+): void {
+  const budget = config.http.bodyBytesInFlight;
+  if (budget === undefined) return;
+  const limits = { BODY_LIMIT: config.bodyLimitBytes, WHITELABEL_BODY_LIMIT: config.whitelabelWebhook.bodyLimitBytes };
+  for (const [variable, bytes] of Object.entries(limits)) {
+    if (bytes !== undefined && bytes > budget) r.issues.push({ variable: 'BODY_BYTES_IN_FLIGHT', message: `must be at least ${variable} (a body of that size must fit)` });
   }
 }
 
@@ -759,6 +905,7 @@ export function redactedConfig(config: Config): RedactedConfig {
     codecAuthToken: config.codecAuthToken && REDACTED,
     codecCorsOrigins: [...config.codecCorsOrigins],
     attachments: { ...config.attachments, allowedTypes: [...config.attachments.allowedTypes] },
+    outbound: { attachmentHosts: { ...config.outbound.attachmentHosts }, allowedAddresses: [...config.outbound.allowedAddresses] },
     metricsToken: config.metricsToken && REDACTED,
     // The keyring serialises as its key ids only (see PayloadKeyring.toJSON).
     payloadEncryption: config.payloadEncryption,

@@ -18,25 +18,20 @@
  */
 import { Context } from '@temporalio/activity';
 import {
-  DEFAULT_ALLOWED_TYPES,
-  DEFAULT_ATTACHMENT_MAX_BYTES,
+  DEFAULT_ATTACHMENT_SETTINGS,
   effectiveContentType,
   isTypeAllowed,
   notTransferredLine,
   type AttachedFile,
+  type AttachmentFacts,
+  type AttachmentSettings,
 } from '../domain/attachments';
 import type { CrmAttachment } from '../domain/ticket';
 import type { AttachmentSink, CrmFiles, SourceFiles } from '../ports/attachments';
 import { IntegrationError } from '../ports/errors';
 import { transferAttachment, type TransferLogger, type TransferResult } from './attachment-transfer';
 
-/** `ATTACHMENT_MAX_BYTES` and `ATTACHMENT_ALLOWED_TYPES`. */
-export interface AttachmentSettings {
-  maxBytes: number;
-  allowedTypes: readonly string[];
-}
-
-export const DEFAULT_ATTACHMENT_SETTINGS: AttachmentSettings = { maxBytes: DEFAULT_ATTACHMENT_MAX_BYTES, allowedTypes: DEFAULT_ALLOWED_TYPES };
+export { DEFAULT_ATTACHMENT_SETTINGS, type AttachmentSettings } from '../domain/attachments';
 
 /**
  * The attempt from which a file that keeps failing in a way that may pass is given up on (with its
@@ -71,6 +66,7 @@ export async function uploadsForCrm(
   copy: Copy,
 ): Promise<{ uploads: string[]; lines: string[]; files: FileOutcome[] }> {
   const out = { uploads: [] as string[], lines: [] as string[], files: [] as FileOutcome[] };
+  const budget = new CommentBudget(copy.settings);
   for (const url of urls) {
     const name = from ? from.nameOf(url) : '';
     if (!from || !to) {
@@ -78,7 +74,7 @@ export async function uploadsForCrm(
       out.files.push({ outcome: 'not-accepted', size: null, contentType: null, sha256: null });
       continue;
     }
-    const result = await transferOrGiveUp(copy, { from: from.from, to, file: { url, name } });
+    const result = await transferWithin(budget, copy, { from: from.from, to, file: { url, name } });
     if (result.transferred && !result.duplicate) out.uploads.push(result.targetId);
     if (!result.transferred) out.lines.push(result.line);
     out.files.push(outcomeOf(result));
@@ -94,10 +90,14 @@ export function planForSource(
   sideName: string,
 ): { lines: string[]; toCopy: CrmAttachment[]; files: FileOutcome[] } {
   const plan = { lines: [] as string[], toCopy: [] as CrmAttachment[], files: [] as FileOutcome[] };
-  for (const file of files) {
+  const maxFiles = settings.maxFiles ?? DEFAULT_ATTACHMENT_SETTINGS.maxFiles;
+  for (const [index, file] of files.entries()) {
     const contentType = effectiveContentType(file.contentType, file.name);
     const facts = { name: file.name, size: file.size, contentType };
-    if (!to?.sinkFor) {
+    if (index >= maxFiles && to?.sinkFor) {
+      plan.lines.push(notTransferredLine(facts, { reason: 'failed', detail: tooManyFiles(maxFiles) }));
+      plan.files.push({ outcome: 'failed', size: file.size, contentType, sha256: null });
+    } else if (!to?.sinkFor) {
       plan.lines.push(notTransferredLine(facts, { reason: 'failed', detail: `${sideName} takes no files from the bridge` }));
       plan.files.push({ outcome: 'not-accepted', size: file.size, contentType, sha256: null });
     } else if (file.size > settings.maxBytes) {
@@ -128,8 +128,9 @@ export async function copyToSourceComment(
   const existing: AttachedFile[] = attached.map((url) => ({ name: to.nameOf(url), size: null }));
   const sink = to.sinkFor(commentId);
   const out = { lines: [] as string[], files: [] as FileOutcome[] };
+  const budget = new CommentBudget(copy.settings);
   for (const file of files) {
-    const result = await transferOrGiveUp(copy, {
+    const result = await transferWithin(budget, copy, {
       from,
       to: sink,
       file: { url: file.url, name: file.name, size: file.size, contentType: file.contentType },
@@ -152,19 +153,66 @@ export async function withHeartbeat<T>(fn: () => Promise<T>): Promise<T> {
   }
 }
 
-async function transferOrGiveUp(
-  copy: Copy,
-  input: Pick<Parameters<typeof transferAttachment>[0], 'from' | 'to' | 'file' | 'existing'>,
-): Promise<TransferResult> {
+type TransferInput = Pick<Parameters<typeof transferAttachment>[0], 'from' | 'to' | 'file' | 'existing'>;
+
+const tooManyFiles = (max: number) => `only the first ${max} files of a message are copied`;
+
+/**
+ * One comment's share: at most `maxFiles` files, `maxCommentBytes` bytes together, and
+ * `commentTimeoutMs` for all of them (each file at most `fileTimeoutMs`), so that no comment,
+ * whatever its URLs, holds an activity slot for longer than that or moves more than that.
+ */
+class CommentBudget {
+  private readonly limits: Required<AttachmentSettings>;
+  private readonly deadline: number;
+  private files = 0;
+  private bytes = 0;
+
+  constructor(settings: AttachmentSettings) {
+    this.limits = { ...DEFAULT_ATTACHMENT_SETTINGS, ...settings };
+    this.deadline = Date.now() + this.limits.commentTimeoutMs;
+  }
+
+  /** The limits of the next file, or why it is not copied at all. */
+  take(): { timeoutMs: number; commentBytes: { left: number; limit: number } } | { refused: string } {
+    if (this.files >= this.limits.maxFiles) return { refused: tooManyFiles(this.limits.maxFiles) };
+    const timeLeft = this.deadline - Date.now();
+    if (timeLeft <= 0) return { refused: 'there was no time left to copy it' };
+    this.files++;
+    const limit = this.limits.maxCommentBytes;
+    return { timeoutMs: Math.min(this.limits.fileTimeoutMs, timeLeft), commentBytes: { left: Math.max(0, limit - this.bytes), limit } };
+  }
+
+  spend(result: TransferResult): void {
+    if (result.transferred && !result.duplicate) this.bytes += result.size;
+  }
+}
+
+async function transferWithin(budget: CommentBudget, copy: Copy, input: TransferInput): Promise<TransferResult> {
+  const share = budget.take();
+  if ('refused' in share) {
+    copy.logger?.info({ from: input.from.service, to: input.to.service, outcome: 'failed', why: share.refused }, 'attachment not transferred');
+    return givenUp(input.file, share.refused);
+  }
+  const result = await transferOrGiveUp(copy, input, share);
+  budget.spend(result);
+  return result;
+}
+
+async function transferOrGiveUp(copy: Copy, input: TransferInput, share: { timeoutMs: number; commentBytes: { left: number; limit: number } }): Promise<TransferResult> {
   try {
-    return await transferAttachment({ ...input, maxBytes: copy.settings.maxBytes, allowedTypes: copy.settings.allowedTypes, logger: copy.logger });
+    return await transferAttachment({ ...input, ...share, maxBytes: copy.settings.maxBytes, allowedTypes: copy.settings.allowedTypes, logger: copy.logger });
   } catch (err) {
     if (copy.attempt < MAX_FILE_ATTEMPTS) throw err;
     const kind = err instanceof IntegrationError ? err.kind : 'unexpected';
     copy.logger?.warn({ from: input.from.service, to: input.to.service, outcome: 'failed', kind, attempt: copy.attempt }, 'attachment given up on');
-    const facts = { name: input.file.name, size: input.file.size ?? null, contentType: input.file.contentType ?? null };
-    return { transferred: false, reason: 'failed', ...facts, line: notTransferredLine(facts, { reason: 'failed', detail: `it still failed after ${copy.attempt} tries` }) };
+    return givenUp(input.file, `it still failed after ${copy.attempt} tries`);
   }
+}
+
+function givenUp(file: TransferInput['file'], detail: string): TransferResult {
+  const facts: AttachmentFacts = { name: file.name, size: file.size ?? null, contentType: file.contentType ?? null };
+  return { transferred: false, reason: 'failed', ...facts, line: notTransferredLine(facts, { reason: 'failed', detail }) };
 }
 
 function outcomeOf(result: TransferResult): FileOutcome {

@@ -1,7 +1,7 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { recoverMirror } from '../domain/adoption';
-import { compareComments, newAgentReplies, newSourceComments } from '../domain/comments';
+import { compareComments, inlineText, newAgentReplies, newSourceComments, PREVIEW_BYTES } from '../domain/comments';
 import { crmFingerprint, sourceFingerprint } from '../domain/fingerprints';
 import type { SourceKind, SourceTicket, TicketStatus } from '../domain/ticket';
 import type { CrmPort } from '../ports/crm';
@@ -12,7 +12,7 @@ import { IntegrationError } from '../ports/errors';
 import type { TransferLogger } from './attachment-transfer';
 import { copyToSourceComment, DEFAULT_ATTACHMENT_SETTINGS, planForSource, uploadsForCrm, withHeartbeat, type AttachmentSettings, type FileOutcome } from './comment-files';
 import { mapFailures } from './failures';
-import type { CommentDedupe, SourceWriteCondition, TicketActivities } from './types';
+import type { CommentDedupe, FullText, SourceWriteCondition, TicketActivities } from './types';
 
 /** Maps a source's assignee reference to a CRM user id (e.g. `WHITELABEL_ASSIGNEES`). */
 export type AssigneeResolver = (assigneeRef: string | null) => { crmAssigneeId: string | null; mapped: boolean };
@@ -55,6 +55,19 @@ export function createActivities({ sources, crm, assignees = {}, attachments = D
     return port;
   };
 
+  /** The whole of a text the workflow holds only the start of; `given` when it holds it all. */
+  const wholeText = async (fullText: FullText | undefined, given: string): Promise<string> => {
+    if (!fullText) return given;
+    if (fullText.of === 'crm-comment') {
+      const ticket = await crm.getTicket(fullText.crmTicketId);
+      return ticket?.comments.find((c) => c.id === fullText.commentId)?.body ?? given;
+    }
+    const ticket = await source(fullText.source).fetchTicket(fullText.ticketId);
+    if (fullText.of === 'source-description') return ticket?.description ?? given;
+    const comment = ticket?.comments.find((c) => c.id === fullText.commentId);
+    return comment ? `${fullText.prefix}${comment.body}` : given;
+  };
+
   return {
     fetchSourceTicket: ({ source: kind, ticketId }) => mapFailures(() => source(kind).fetchTicket(ticketId)),
 
@@ -62,21 +75,25 @@ export function createActivities({ sources, crm, assignees = {}, attachments = D
       mapFailures(async () => {
         const ticket = await source(kind).fetchTicket(ticketId);
         if (ticket === null) return null;
-        const read = newSourceComments(ticket.comments, window.cursor, window.ownIds, window.maxBytes);
+        const read = newSourceComments(ticket.comments, window.cursor, window.ownIds, window.maxBytes, window.recent ?? null);
+        // The description travels in every read: over the budget, only its start (the create reads the whole).
+        const description = inlineText(ticket.description, window.maxBytes);
         return {
-          ticket: { ...ticket, comments: [] },
+          ticket: { ...ticket, comments: [], description: description.text, ...(description.truncated && { descriptionTruncated: true }) },
           newComments: read.fresh,
           cursor: read.cursor,
           ownIds: read.ownIds,
           more: read.more,
+          recent: read.recent,
           fingerprint: sourceFingerprint(ticket),
         };
       }),
 
-    postSourceComment: ({ source: kind, ticketId, body, unlessClosed, files = [], ...dedupe }) =>
+    postSourceComment: ({ source: kind, ticketId, body: given, fullText, unlessClosed, files = [], ...dedupe }) =>
       // With files, the heartbeat runs from the start: their options time a silent attempt out.
       mapFailures(() => (files.length > 0 ? withHeartbeat : now)(async () => {
         const port = source(kind);
+        const body = await wholeText(fullText, given);
         const byMessage = files.length > 0;
         const window = { ...dedupeFor(dedupe), ...(byMessage && { byMessage }) };
         // The files the listing rules out are said in the comment itself.
@@ -129,9 +146,12 @@ export function createActivities({ sources, crm, assignees = {}, attachments = D
     // Look up first: the idempotency key only dedupes for 2 hours, the external id forever.
     // Only the first comment (the description) comes back: the workflow needs no more, and a
     // found ticket's whole conversation has no place in history.
-    ensureCrmTicket: ({ files, ...ticket }) =>
+    ensureCrmTicket: ({ files, fullText, ...given }) =>
       mapFailures(() => (files && files.urls.length > 0 ? withHeartbeat : now)(async () => {
-        const existing = await crm.findTicketByExternalId(ticket.externalId);
+        const ticket = { ...given, description: await wholeText(fullText, given.description) };
+        const found = await crm.findTicketByExternalId(ticket.externalId);
+        // A follow-up is a new ticket: the closed one it follows is not it (a retried create finds the follow-up).
+        const existing = found !== null && ticket.followUpOf !== undefined && found.id === ticket.followUpOf ? null : found;
         let outcomes: FileOutcome[] | undefined;
         const create = async () => {
           if (!files || files.urls.length === 0) return crm.createTicket(ticket);
@@ -141,7 +161,11 @@ export function createActivities({ sources, crm, assignees = {}, attachments = D
           return crm.createTicket({ ...ticket, description, uploads: uploaded.uploads });
         };
         const ensured = existing ?? (await create());
-        const first = [...ensured.comments].sort(compareComments).slice(0, 1);
+        // The workflow needs the first comment's id and time (its cursor), not its text: never a whole description in history.
+        const first = [...ensured.comments]
+          .sort(compareComments)
+          .slice(0, 1)
+          .map((c) => ({ ...c, body: inlineText(c.body, PREVIEW_BYTES).text }));
         return { ...ensured, comments: first, found: existing !== null, ...(outcomes && { files: outcomes }) };
       })),
 
@@ -151,21 +175,26 @@ export function createActivities({ sources, crm, assignees = {}, attachments = D
       mapFailures(async () => {
         const ticket = await crm.getTicket(crmTicketId);
         if (ticket === null) return null;
-        const read = newAgentReplies(ticket.comments, window.cursor, window.ownIds, participants, window.maxBytes);
+        // The requester as Zendesk says now, not as it was at link time (requesters get merged).
+        const requesterId = ticket.requesterId ?? participants.requesterId;
+        const read = newAgentReplies(ticket.comments, window.cursor, window.ownIds, { ...participants, requesterId }, window.maxBytes, window.recent ?? null);
         return {
+          requesterId,
           status: ticket.status,
           version: ticket.updatedAt ?? null,
           newAgentReplies: read.fresh,
           cursor: read.cursor,
           ownIds: read.ownIds,
           more: read.more,
+          recent: read.recent,
           fingerprint: crmFingerprint(ticket),
           assigned: ticket.assigneeId !== null,
         };
       }),
 
-    addCrmComment: ({ crmTicketId, body, public: isPublic, author, condition, files, ...dedupe }) =>
+    addCrmComment: ({ crmTicketId, body: given, fullText, public: isPublic, author, condition, files, ...dedupe }) =>
       mapFailures(async () => {
+        const body = await wholeText(fullText, given);
         if (!files || files.urls.length === 0) return crm.addComment(crmTicketId, { body, public: isPublic, author }, dedupeFor(dedupe), condition);
         let outcomes: FileOutcome[] | undefined;
         const from = sources[files.source]?.files;

@@ -1,5 +1,5 @@
 import type { AdoptedMirror } from '../domain/adoption';
-import type { CommentCursor, CrmParticipants } from '../domain/comments';
+import type { CommentCursor, CrmParticipants, RecentComments } from '../domain/comments';
 import type { CrmAttachment, CrmComment, CrmStatus, CrmTicket, SourceComment, SourceKind, SourceTicket, TicketStatus } from '../domain/ticket';
 import type { CommentAuthor, CrmWriteCondition, NewCrmTicket } from '../ports/crm';
 import type { FileOutcome } from './comment-files';
@@ -26,6 +26,8 @@ export interface ReadWindow {
   ownIds: string[];
   /** Bytes of comment text the result may carry (see `UNBOUNDED` in domain/comments). */
   maxBytes: number;
+  /** The comments just behind the cursor, re-scanned for late ones (null: none yet). */
+  recent?: RecentComments | null;
 }
 
 /**
@@ -41,6 +43,7 @@ export interface SourceRead {
   ownIds: string[];
   /** More new comments follow: read again from `cursor`. */
   more: boolean;
+  recent: RecentComments | null;
   fingerprint: string;
 }
 
@@ -68,10 +71,22 @@ export interface CrmRead {
   cursor: CommentCursor | null;
   ownIds: string[];
   more: boolean;
+  recent: RecentComments | null;
   fingerprint: string;
   /** The ticket has an assignee (Zendesk solves or closes only an assigned ticket). */
   assigned?: boolean;
+  /** The ticket's requester now (a merged requester has a new id): replies by it are the user's, comments are authored as it. */
+  requesterId?: string;
 }
+
+/**
+ * Where a write reads the whole of a text that a read carried only the start of (`truncated`, see
+ * `inlineText`): the text itself never enters history, and the write sends `prefix` + the whole.
+ */
+export type FullText =
+  | { of: 'source-comment'; source: SourceKind; ticketId: string; commentId: string; prefix: string }
+  | { of: 'crm-comment'; crmTicketId: string; commentId: string }
+  | { of: 'source-description'; source: SourceKind; ticketId: string };
 
 /**
  * The activities the ticket workflow calls: one per external operation. The workflow imports
@@ -94,7 +109,7 @@ export interface TicketActivities {
    * gets its line in a follow-up comment: `followUpId`, the bridge's own comment too.
    */
   postSourceComment(
-    input: { source: SourceKind; ticketId: string; body: string; unlessClosed?: boolean; files?: CrmAttachment[] } & CommentDedupe,
+    input: { source: SourceKind; ticketId: string; body: string; fullText?: FullText; unlessClosed?: boolean; files?: CrmAttachment[] } & CommentDedupe,
   ): Promise<{ commentId: string; alreadyPresent: boolean; files?: FileOutcome[]; followUpId?: string }>;
   /** With a `condition`, a 'write-conflict' failure when the user acted since the decision's read. */
   setSourceStatus(input: { source: SourceKind; ticketId: string; status: TicketStatus; condition?: SourceWriteCondition }): Promise<void>;
@@ -104,7 +119,7 @@ export interface TicketActivities {
    * `files` (v3): the opening message's attachment URLs (`descriptionAttachments`), uploaded and
    * bound to the description only when the ticket is created now (a found ticket has them).
    */
-  ensureCrmTicket(input: NewCrmTicket & { files?: { source: SourceKind; urls: string[] } }): Promise<CrmTicket & { found?: boolean; files?: FileOutcome[] }>;
+  ensureCrmTicket(input: NewCrmTicket & { files?: { source: SourceKind; urls: string[] }; fullText?: FullText }): Promise<CrmTicket & { found?: boolean; files?: FileOutcome[] }>;
   /** The whole ticket (v1 runs; v2 reads with `readCrmTicket`). */
   fetchCrmTicket(input: { crmTicketId: string }): Promise<CrmTicket | null>;
   /** What is new in the CRM since `window`; null when the CRM says 404. */
@@ -119,6 +134,7 @@ export interface TicketActivities {
     input: {
       crmTicketId: string;
       body: string;
+      fullText?: FullText;
       public: boolean;
       author: CommentAuthor;
       condition?: { version: string };

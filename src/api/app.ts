@@ -3,6 +3,8 @@
  * error handling. A new webhook is one more `RouterFactory` in `API_ROUTERS`.
  */
 import express, { type Express } from 'express';
+import { DEFAULT_HTTP_LIMITS } from '../config';
+import { BodyBudget } from './body-budget';
 import { requireHostHeader } from './client-error';
 import { codecRouter } from './codec';
 import type { AppDeps, RouterFactory } from './deps';
@@ -18,7 +20,7 @@ import { connectWebhookRouter } from './webhooks/connect';
 import { whitelabelWebhookFromConfig } from './webhooks/whitelabel';
 import { zendeskWebhookRouter } from './webhooks/zendesk';
 
-export type { AppDeps, ApiConfig, RouterFactory } from './deps';
+export type { AppDeps, ApiConfig, RouterDeps, RouterFactory } from './deps';
 
 /** Mounted at the root in this order; each router declares full paths (the logs use them). */
 export const API_ROUTERS: readonly RouterFactory[] = [
@@ -35,8 +37,9 @@ export const API_ROUTERS: readonly RouterFactory[] = [
 export function createApp(deps: AppDeps, routers: readonly RouterFactory[] = API_ROUTERS): Express {
   const app = express();
   app.disable('x-powered-by');
-  // Bodies are parsed per route (JSON for Connect, raw bytes for signed Zendesk requests), each
-  // after its own authentication where the scheme allows, and always within BODY_LIMIT.
+  // Bodies are parsed per route (JSON for Connect, raw bytes for signed webhooks), each after
+  // what its authentication can check without the body, never inflated, within the route's
+  // limit and the app's budget of body bytes in flight (see webhooks/door.ts).
   app.use(requestLogger(deps.logger));
   const metrics = deps.metrics ?? createApiMetrics();
   const { inbox } = deps;
@@ -44,7 +47,8 @@ export function createApp(deps: AppDeps, routers: readonly RouterFactory[] = API
   const gateway = inbox ? queueWhenUnavailable(deps.gateway, inbox, deps.logger) : deps.gateway;
   app.use(requestMetrics(metrics));
   app.use(requireHostHeader);
-  for (const factory of routers) app.use(factory({ ...deps, gateway, metrics }));
+  const bodyBudget = new BodyBudget((deps.config.http ?? DEFAULT_HTTP_LIMITS).bodyBytesInFlight);
+  for (const factory of routers) app.use(factory({ ...deps, gateway, metrics, bodyBudget }));
   app.use(methodNotAllowed(app));
   app.use(notFoundHandler);
   app.use(errorHandler(deps.logger));

@@ -21,18 +21,6 @@ export function bearerToken(authorization: string | undefined): string | null {
   return match ? match[1]! : null;
 }
 
-/**
- * Require `?<param>=<token>` (Connect puts its secret in the callback URL). Runs before the body
- * is parsed, so unauthenticated callers cannot make us parse anything.
- */
-export function requireQueryToken(param: string, token: string): RequestHandler {
-  return (req, res, next) => {
-    const provided = req.query[param];
-    if (typeof provided === 'string' && safeEqual(provided, token)) return next();
-    sendError(res, 401, 'unauthorized');
-  };
-}
-
 /** Require `Authorization: Bearer <token>`. */
 export function requireBearer(token: string): RequestHandler {
   return (req, res, next) => {
@@ -54,12 +42,38 @@ export function zendeskSignature(secret: string, timestamp: string, rawBody: Buf
   return createHmac('sha256', secret).update(timestamp).update(rawBody).digest('base64');
 }
 
-export type SignatureCheck = { ok: true } | { ok: false; reason: 'missing' | 'mismatch' | 'stale' | 'future' };
+export type SignatureCheck = { ok: true } | { ok: false; reason: 'missing' | 'malformed' | 'mismatch' | 'stale' | 'future' };
+export type SignatureHeadCheck = { ok: true } | { ok: false; reason: 'missing' | 'malformed' | 'stale' | 'future' };
+
+/** A base64 HMAC-SHA256: 32 bytes, 44 characters with its padding. */
+const ZENDESK_SIGNATURE_SHAPE = /^[A-Za-z0-9+/]{43}=$/;
 
 /**
- * Verify a Zendesk-signed request. A timestamp we can parse (ISO-8601, as Zendesk sends it, or
- * unix seconds) must be within the tolerance, which limits replays of captured requests; one we
- * cannot parse is still covered by the signature itself.
+ * What can be checked of a Zendesk-signed request before its body is read: both headers present,
+ * the signature shaped like one, and the timestamp one we can read and within the tolerance. The
+ * timestamp is signed (the HMAC covers it), so once the signature matches, this age is the
+ * sender's. A timestamp we cannot read is refused: skipping the window for it would let a
+ * captured request be replayed for ever (it used to be: issue 23, item 7).
+ */
+export function checkZendeskSignatureHead(input: {
+  signature: string | undefined;
+  timestamp: string | undefined;
+  now?: number;
+  toleranceMs?: number;
+}): SignatureHeadCheck {
+  const { signature, timestamp, now = Date.now(), toleranceMs = SIGNATURE_TOLERANCE_MS } = input;
+  if (!signature?.trim() || !timestamp?.trim()) return { ok: false, reason: 'missing' };
+  const signedAt = parseSignatureTimestamp(timestamp);
+  if (!ZENDESK_SIGNATURE_SHAPE.test(signature.trim()) || signedAt === null) return { ok: false, reason: 'malformed' };
+  const clock = clockCheck(signedAt, now, toleranceMs);
+  return clock ? { ok: false, reason: clock } : { ok: true };
+}
+
+/**
+ * Verify a Zendesk-signed request: its head (`checkZendeskSignatureHead`, which the route runs
+ * before reading the body), then the HMAC over the timestamp and the raw body. The clock comes
+ * first because it must be checked before the body is read; the window is public (5 minutes)
+ * so an unsigned request learns nothing from being told its timestamp is stale.
  */
 export function verifyZendeskSignature(input: {
   secret: string;
@@ -69,17 +83,27 @@ export function verifyZendeskSignature(input: {
   now?: number;
   toleranceMs?: number;
 }): SignatureCheck {
-  const { secret, signature, timestamp, rawBody, now = Date.now(), toleranceMs = SIGNATURE_TOLERANCE_MS } = input;
-  if (!signature || !timestamp) return { ok: false, reason: 'missing' };
-  // Check the signature before the clock, so an unsigned request learns nothing about either.
-  if (!safeEqual(signature.trim(), zendeskSignature(secret, timestamp, rawBody))) return { ok: false, reason: 'mismatch' };
-  const signedAt = parseTimestamp(timestamp);
-  if (signedAt !== null && Math.abs(now - signedAt) > toleranceMs) return { ok: false, reason: signedAt < now ? 'stale' : 'future' };
+  const head = checkZendeskSignatureHead(input);
+  if (!head.ok) return head;
+  const { secret, signature, timestamp, rawBody } = input;
+  if (!safeEqual(signature!.trim(), zendeskSignature(secret, timestamp!, rawBody))) return { ok: false, reason: 'mismatch' };
   return { ok: true };
 }
 
-function parseTimestamp(timestamp: string): number | null {
-  if (/^\d{9,11}$/.test(timestamp)) return Number(timestamp) * 1000;
-  const ms = Date.parse(timestamp);
+/** `stale` or `future` when `signedAtMs` is further than the tolerance from `now`; null inside it. */
+export function clockCheck(signedAtMs: number, now: number, toleranceMs: number): 'stale' | 'future' | null {
+  if (now - signedAtMs > toleranceMs) return 'stale';
+  if (signedAtMs - now > toleranceMs) return 'future';
+  return null;
+}
+
+/** ISO 8601 with a time and a zone (as Zendesk sends it: `2026-01-01T00:00:00Z`), or unix seconds. */
+const ISO_8601_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:?\d{2})$/;
+
+function parseSignatureTimestamp(timestamp: string): number | null {
+  const text = timestamp.trim();
+  if (/^\d{9,11}$/.test(text)) return Number(text) * 1000;
+  if (!ISO_8601_INSTANT.test(text)) return null;
+  const ms = Date.parse(text);
   return Number.isNaN(ms) ? null : ms;
 }

@@ -7,6 +7,7 @@
 import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { RequestHandler } from 'express';
+import { DEFAULT_HTTP_LIMITS, type HttpLimits } from '../config';
 import { sendError } from './errors';
 
 interface ParserError extends Error {
@@ -95,12 +96,32 @@ export const requireHostHeader: RequestHandler = (req, res, next) => {
   next();
 };
 
+/** How often Node looks for requests over their timeouts; never more than a second late. */
+const MAX_TIMEOUT_CHECK_INTERVAL_MS = 1_000;
+
 /**
  * The HTTP server for the API app: every answer JSON, including those Node gives before (or
  * instead of) the app: parser errors, `Expect:` it does not understand, `CONNECT`, no `Host`.
+ *
+ * With limits (issue 23): a request head must arrive within `headersTimeoutMs`, the whole
+ * request within `requestTimeoutMs` (Node's defaults, 60 s and 5 minutes, let a slow client
+ * hold a connection for minutes; the 408 is JSON like the rest), idle kept-alive connections
+ * close after `keepAliveTimeoutMs`, and connections beyond `maxConnections` are dropped at once.
  */
-export function createApiServer(app: RequestListener): Server {
-  const server = createServer({ requireHostHeader: false }, app);
+export function createApiServer(app: RequestListener, limits: HttpLimits = DEFAULT_HTTP_LIMITS): Server {
+  const server = createServer(
+    {
+      requireHostHeader: false,
+      headersTimeout: limits.headersTimeoutMs,
+      requestTimeout: limits.requestTimeoutMs,
+      keepAliveTimeout: limits.keepAliveTimeoutMs,
+      // Node checks the two timeouts above on this interval (default 30 s, which would add up to
+      // 30 s to each): a quarter of the shorter one, at most a second.
+      connectionsCheckingInterval: Math.max(10, Math.min(MAX_TIMEOUT_CHECK_INTERVAL_MS, Math.floor(limits.headersTimeoutMs / 4))),
+    },
+    app,
+  );
+  server.maxConnections = limits.maxConnections;
   server.on('clientError', jsonClientErrors);
   server.on('checkExpectation', jsonExpectationFailed);
   server.on('connect', jsonConnectRefused);

@@ -184,7 +184,8 @@ export interface RunningCodecServer {
 export async function startCodecServer(deps: Pick<AppDeps, 'config' | 'logger'>, listen: string): Promise<RunningCodecServer> {
   const colon = listen.lastIndexOf(':');
   const host = listen.slice(0, colon).replace(/^\[(.*)\]$/, '$1');
-  const server = createApiServer(createCodecApp(deps));
+  // The API's own timeouts and connection cap (HTTP_*), on this listener too.
+  const server = createApiServer(createCodecApp(deps), deps.config.http);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(Number(listen.slice(colon + 1)), host, () => resolve());

@@ -4,6 +4,7 @@
  */
 import type { Router } from 'express';
 import type { Config } from '../config';
+import type { BodyBudget } from './body-budget';
 import type { Logger } from '../observability/logger';
 import type { TicketWorkflowGateway } from './gateway';
 import type { WebhookInbox } from './inbox';
@@ -14,8 +15,17 @@ import type { RouteDoc } from './route-docs';
 /** The part of the configuration the API reads (tests build it without an environment). */
 export type ApiConfig = Pick<
   Config,
-  'connectWebhookToken' | 'zendeskWebhookSecret' | 'whitelabelWebhookSecret' | 'whitelabelWebhook' | 'opsApiToken' | 'bodyLimitBytes'
+  | 'connectWebhookToken'
+  | 'zendeskWebhookSecret'
+  | 'whitelabelWebhookSecret'
+  | 'whitelabelWebhook'
+  | 'opsApiToken'
+  | 'bodyLimitBytes'
+  /** Which webhook routes exist: a side neither configured nor simulated has none (404). */
+  | 'webhookRoutes'
 > &
+  /** Timeouts, connection cap, body bytes in flight; `DEFAULT_HTTP_LIMITS` when absent. */
+  Partial<Pick<Config, 'http'>> &
   /**
    * The codec server (`/codec/*`). Optional so tests can leave it out: without `codecAuthToken`
    * the codec routes are not mounted (never the ops token), nor with `codecListen` (they are
@@ -44,5 +54,11 @@ export interface AppDeps {
   extraRouteDocs?: readonly RouteDoc[];
 }
 
+/** What `createApp` gives each router: the app's dependencies and what it shares between routes. */
+export interface RouterDeps extends AppDeps {
+  /** Body bytes in flight across all requests (`BODY_BYTES_IN_FLIGHT`): one per app. */
+  bodyBudget: BodyBudget;
+}
+
 /** One router per concern (a webhook, the ops API, health); `createApp` mounts a list of them. */
-export type RouterFactory = (deps: AppDeps) => Router;
+export type RouterFactory = (deps: RouterDeps) => Router;

@@ -17,6 +17,8 @@ export type ErrorCode =
   | 'payload_too_large'
   | 'unsupported_media_type'
   | 'temporal_unavailable'
+  /** Too many request bodies in flight (see body-budget.ts): retry after `Retry-After`. */
+  | 'server_busy'
   | 'forbidden'
   | 'headers_too_large'
   | 'rejected'

@@ -130,6 +130,10 @@ export const ticketStateView = z.object({
   notes: z.array(z.string()),
   timeline: z.array(timelineEntry).meta({ description: 'What happened, newest last, bounded by the workflow.' }),
   fingerprints: z.object({ source: z.string().nullable(), crm: z.string().nullable() }),
+  parked: z
+    .array(z.object({ what: z.string(), reason: z.string(), since: isoTime }))
+    .default([])
+    .meta({ description: 'What waits on a person or a remote, with the reason: refused writes retried or given up on, a side that reads as 404. Empty for a healthy ticket.' }),
   completed: z.boolean(),
 }).meta({ id: 'TicketState', description: "The ticket workflow's `state` query." });
 

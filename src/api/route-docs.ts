@@ -92,7 +92,11 @@ const common = {
   503: error('Temporal is unreachable: nothing was recorded, retry (Retry-After).'),
 } as const;
 
-const webhook503 = error('Temporal is unreachable and the inbox cannot take it (full, or a disk error): nothing was recorded, retry (Retry-After).');
+const webhook503 = error(
+  'Temporal is unreachable and the inbox cannot take it (full, or a disk error), or too many bodies are in flight (`server_busy`, refused before the body is read): nothing was recorded, retry (Retry-After).',
+);
+/** Webhook bodies are never inflated (issue 23): refused from the header, before the body is read. */
+const webhook415 = error('`Content-Encoding` other than identity (compressed bodies are not accepted; `header` names it).');
 
 const webhookAccepted = z.object({
   accepted: z.literal(true),
@@ -158,7 +162,12 @@ export const API_ROUTE_DOCS: readonly RouteDoc[] = [
     tags: ['webhooks'],
     security: ['connectToken'],
     body: { schema: connectWebhookBody },
-    responses: { 202: { description: 'Temporal has it, or the inbox does.', schema: webhookAccepted }, ...common, 503: webhook503 },
+    responses: {
+      202: { description: 'Temporal has it, or the inbox does.', schema: webhookAccepted },
+      ...common,
+      415: error('Body is not JSON, or compressed (`Content-Encoding`, refused before the body is read).'),
+      503: webhook503,
+    },
   },
   {
     method: 'post',
@@ -173,8 +182,9 @@ export const API_ROUTE_DOCS: readonly RouteDoc[] = [
     responses: {
       202: { description: 'Signalled, queued in the inbox, or authentic but nothing to do.', schema: zendeskAccepted },
       400: common[400],
-      401: error('Signature or timestamp header missing, signature wrong, or timestamp outside the window (`reason` says which).'),
+      401: error('Signature or timestamp header missing or malformed (an unreadable timestamp too), signature wrong, or timestamp outside the window (`reason` says which).'),
       413: common[413],
+      415: webhook415,
       503: webhook503,
     },
   },
@@ -191,6 +201,7 @@ export const API_ROUTE_DOCS: readonly RouteDoc[] = [
       400: common[400],
       401: error('Signature missing, malformed, wrong or outside the time window (`reason` says which).'),
       413: common[413],
+      415: webhook415,
       503: webhook503,
     },
   },

@@ -112,18 +112,15 @@ export function createTemporalGateway(options: TemporalGatewayOptions): TicketWo
       const workflowId = ticketWorkflowId(source, sourceTicketId);
       // The full settings, not just the deployment's overrides: see DEFAULT_WORKFLOW_SETTINGS.
       const input: TicketWorkflowInput = { source, sourceTicketId, settings: { ...DEFAULT_WORKFLOW_SETTINGS, ...workflowSettings } };
-      try {
-        await call('signalWithStart', () =>
+      const start = (args: TicketWorkflowInput, workflowIdReusePolicy: WorkflowIdReusePolicy) =>
+        call('signalWithStart', () =>
           client.workflow.signalWithStart(TICKET_WORKFLOW_TYPE, {
             workflowId,
             taskQueue,
-            args: [input],
+            args: [args],
             signal: sourceChangedSignal,
             signalArgs: [notification],
-            // A completed ticket workflow (CLOSED or DELETED) stays completed: a late webhook
-            // must not start a second life for it. A failed or terminated one may be restarted
-            // by the next notification, which is how an operator recovers a stuck ticket.
-            workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
+            workflowIdReusePolicy,
             // Applied only when this call starts the workflow; the workflow keeps them current.
             typedSearchAttributes: [
               { key: TicketSourceKey, value: source },
@@ -131,11 +128,26 @@ export function createTemporalGateway(options: TemporalGatewayOptions): TicketWo
             ],
           }),
         );
+      try {
+        // A running workflow is signalled; a failed or terminated one is restarted by the next
+        // notification, which is how an operator recovers a stuck ticket.
+        await start(input, WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY);
         return { outcome: 'signalled', workflowId };
       } catch (err) {
-        if (err instanceof WorkflowExecutionAlreadyStartedError) return { outcome: 'ignored', workflowId, reason: 'completed' };
-        throw err;
+        if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+        // The ticket's workflow completed. A DELETE has nothing left to do. Other news starts a
+        // new run that reads the source before anything (`afterEnd`): a late duplicate ends it at
+        // once, a message the user wrote after the close reaches the agents (a closed Zendesk
+        // ticket gets a follow-up). News is never ignored.
+        if (notification.kind === 'deleted') return { outcome: 'ignored', workflowId, reason: 'completed' };
       }
+      try {
+        await start({ ...input, afterEnd: true }, WorkflowIdReusePolicy.ALLOW_DUPLICATE);
+      } catch (err) {
+        // Another notification started that run a moment ago: it has the news (it reads the source).
+        if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+      }
+      return { outcome: 'signalled', workflowId };
     },
 
     async notifyCrm(notification: CrmNotification, externalId: string | null): Promise<CrmNotifyResult> {

@@ -45,6 +45,7 @@ function stateLines(state: TicketStateView): string[] {
     `Heard:         ${plural(c.notifications, 'notification')} (webhooks from ${source} or Zendesk), ${plural(c.syncs, 'sync')} (both sides read, differences written)`,
     `Copied:        ${plural(c.userCommentsToCrm, 'user comment')} → Zendesk, ${plural(c.agentRepliesToSource, 'agent reply', 'agent replies')} → ${source}`,
     `Status set:    ${c.statusChangesToCrm} in Zendesk, ${c.statusChangesToSource} in ${source}`,
+    ...(state.parked.length > 0 ? [`Parked:        ${state.parked.map((p) => `${p.what}: ${p.reason} (since ${time(p.since)})`).join('; ')}`] : []),
     ...(state.notes.length > 0 ? [`Notes:         ${state.notes.join('; ')}`] : []),
   ];
 }

@@ -5,6 +5,7 @@
  * File names are personal data (a photo's name can be a person's name): they go into the line a
  * ticket's people read, never into logs.
  */
+import { extensionType, safeFileName } from './file-names';
 
 /** 20 MB: the default `ATTACHMENT_MAX_BYTES`. */
 export const DEFAULT_ATTACHMENT_MAX_BYTES = 20 * 1024 * 1024;
@@ -36,6 +37,38 @@ export const DEFAULT_ALLOWED_TYPES: readonly string[] = [
   'application/vnd.oasis.opendocument.presentation',
 ];
 
+/** What one comment's files may cost: the `ATTACHMENT_*` settings (the caps default when left out). */
+export interface AttachmentSettings {
+  /** `ATTACHMENT_MAX_BYTES`: one file. */
+  maxBytes: number;
+  /** `ATTACHMENT_ALLOWED_TYPES`. */
+  allowedTypes: readonly string[];
+  /** `ATTACHMENT_MAX_FILES`: files copied per comment; the rest get a line. */
+  maxFiles?: number;
+  /** `ATTACHMENT_MAX_COMMENT_BYTES`: all of a comment's files together. */
+  maxCommentBytes?: number;
+  /** `ATTACHMENT_FILE_TIMEOUT`: the most one file's download may take, start to end. */
+  fileTimeoutMs?: number;
+  /** `ATTACHMENT_COMMENT_TIMEOUT`: the most a comment's files may take together (within one activity attempt). */
+  commentTimeoutMs?: number;
+}
+
+export const DEFAULT_ATTACHMENT_MAX_FILES = 10;
+/** 50 MB: Zendesk's limit for one file. */
+export const DEFAULT_ATTACHMENT_MAX_COMMENT_BYTES = 50 * 1024 * 1024;
+export const DEFAULT_ATTACHMENT_FILE_TIMEOUT_MS = 2 * 60_000;
+/** Half the 10 minutes a comment-writing activity with files may run: room for the comment itself. */
+export const DEFAULT_ATTACHMENT_COMMENT_TIMEOUT_MS = 5 * 60_000;
+
+export const DEFAULT_ATTACHMENT_SETTINGS: Required<AttachmentSettings> = {
+  maxBytes: DEFAULT_ATTACHMENT_MAX_BYTES,
+  allowedTypes: DEFAULT_ALLOWED_TYPES,
+  maxFiles: DEFAULT_ATTACHMENT_MAX_FILES,
+  maxCommentBytes: DEFAULT_ATTACHMENT_MAX_COMMENT_BYTES,
+  fileTimeoutMs: DEFAULT_ATTACHMENT_FILE_TIMEOUT_MS,
+  commentTimeoutMs: DEFAULT_ATTACHMENT_COMMENT_TIMEOUT_MS,
+};
+
 /** Why a file was not copied. */
 export type NotTransferredReason = 'too-large' | 'type-not-allowed' | 'failed';
 
@@ -65,14 +98,16 @@ export function notTransferredLine(
     | { reason: 'type-not-allowed' }
     | { reason: 'failed'; detail?: string },
 ): string {
-  const name = oneLine(file.name) || 'unnamed file';
+  const name = file.name.trim() === '' ? 'unnamed file' : safeFileName(file.name);
   const size = file.size === null ? '' : ` (${formatBytes(file.size, why.reason === 'too-large' ? why.maxBytes : undefined)})`;
   const head = `attachment ${name}${size} not transferred`;
   switch (why.reason) {
     case 'too-large':
       return `${head}: over the ${formatBytes(why.maxBytes)} limit`;
     case 'type-not-allowed':
-      return `${head}: files of type ${file.contentType ?? 'unknown'} are not accepted`;
+      // Neither the declared type nor what the bytes turned out to be: a refusal says no more
+      // than "no" about what a remote answered.
+      return `${head}: this type of file is not accepted`;
     case 'failed':
       return `${head}: ${why.detail ?? 'it could not be copied'}`;
   }
@@ -101,36 +136,6 @@ export function essence(contentType: string | null | undefined): string | null {
   return e && /^[a-z0-9!#$&^_.+-]+\/[a-z0-9!#$&^_.+-]+$/.test(e) ? e : null;
 }
 
-const BY_EXTENSION: Readonly<Record<string, string>> = {
-  png: 'image/png',
-  jpg: 'image/jpeg',
-  jpeg: 'image/jpeg',
-  gif: 'image/gif',
-  webp: 'image/webp',
-  heic: 'image/heic',
-  heif: 'image/heif',
-  bmp: 'image/bmp',
-  tif: 'image/tiff',
-  tiff: 'image/tiff',
-  svg: 'image/svg+xml',
-  pdf: 'application/pdf',
-  txt: 'text/plain',
-  log: 'text/plain',
-  doc: 'application/msword',
-  xls: 'application/vnd.ms-excel',
-  ppt: 'application/vnd.ms-powerpoint',
-  docx: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
-  xlsx: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
-  pptx: 'application/vnd.openxmlformats-officedocument.presentationml.presentation',
-  odt: 'application/vnd.oasis.opendocument.text',
-  ods: 'application/vnd.oasis.opendocument.spreadsheet',
-  odp: 'application/vnd.oasis.opendocument.presentation',
-  zip: 'application/zip',
-  exe: 'application/x-msdownload',
-  html: 'text/html',
-  htm: 'text/html',
-};
-
 /** Types that say only "some bytes": the file name's extension tells more. */
 const GENERIC = new Set(['application/octet-stream', 'binary/octet-stream', 'application/binary']);
 
@@ -141,8 +146,7 @@ const GENERIC = new Set(['application/octet-stream', 'binary/octet-stream', 'app
 export function effectiveContentType(declared: string | null | undefined, fileName: string): string {
   const given = essence(declared);
   if (given && !GENERIC.has(given)) return given;
-  const ext = /\.([A-Za-z0-9]{1,8})$/.exec(fileName)?.[1]?.toLowerCase();
-  return (ext && BY_EXTENSION[ext]) ?? given ?? 'application/octet-stream';
+  return extensionType(fileName) ?? given ?? 'application/octet-stream';
 }
 
 /** Whether `contentType` is on `allowed` (exact entries, or a prefix ending in `*`). */
@@ -171,11 +175,6 @@ export function parseAllowedTypes(value: string | undefined): readonly string[] 
     .map((e) => e.trim().toLowerCase())
     .filter((e) => e !== '');
   return entries.length > 0 ? entries : DEFAULT_ALLOWED_TYPES;
-}
-
-function oneLine(s: string): string {
-  // eslint-disable-next-line no-control-regex
-  return s.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim();
 }
 
 /** A line `notTransferredLine` wrote. */

@@ -39,14 +39,52 @@ export interface CommentWindow<C> {
   ownIds: string[];
   /** The byte budget cut the window short: more new comments follow the cursor. */
   more: boolean;
+  /** What the next read re-scans behind the cursor (see `RecentComments`). */
+  recent: RecentComments | null;
 }
+
+/**
+ * The comments just behind the cursor, by id: a comment can become visible after a newer one
+ * (a photo that commits after a quick text), so each read also looks behind the cursor, back to
+ * `since`, for comments it has not seen. Every comment at or after `since` and not after the
+ * cursor is in `ids`, so nothing seen is taken as new again.
+ */
+export interface RecentComments {
+  since: string;
+  ids: string[];
+}
+
+/** How far behind the cursor each read looks for comments that became visible late. */
+export const LOOKBACK_MS = 5 * 60_000;
+/** Ids `RecentComments` keeps at most: beyond it `since` moves up (the look-back shortens, never lies). */
+export const MAX_RECENT_IDS = 200;
 
 /**
  * Bytes of comment text a window may carry (`maxBytes`), so that a read's result stays far
  * below Temporal's 2 MB payload limit however long the conversation: a longer one is read in
- * several windows. A single comment larger than the budget still travels, alone.
+ * several windows. A single comment larger than the budget travels as its first
+ * `PREVIEW_BYTES` (`truncated`): the write that mirrors it reads the whole text itself, so no
+ * history record ever carries it.
  */
 export const UNBOUNDED = Number.POSITIVE_INFINITY;
+
+/** What stays of a text over its budget: enough for a timeline, a digest, a person's glance. */
+export const PREVIEW_BYTES = 16 * 1024;
+
+/** `text` if it fits in `maxBytes`, else its first `PREVIEW_BYTES` (whole characters), marked truncated. */
+export function inlineText(text: string, maxBytes: number): { text: string; truncated: boolean } {
+  if (utf8Length(text) <= maxBytes) return { text, truncated: false };
+  let bytes = 0;
+  let end = 0;
+  while (end < text.length) {
+    const code = text.charCodeAt(end);
+    const width = code < 0x80 ? 1 : code < 0x800 ? 2 : code >= 0xd800 && code <= 0xdbff ? 4 : 3;
+    if (bytes + width > PREVIEW_BYTES) break;
+    bytes += width;
+    end += width === 4 ? 2 : 1;
+  }
+  return { text: text.slice(0, end), truncated: true };
+}
 
 function window<C extends { createdAt: string; id: string; body: string }>(
   comments: readonly C[],
@@ -54,30 +92,54 @@ function window<C extends { createdAt: string; id: string; body: string }>(
   ownIds: readonly string[],
   isMirrored: (comment: C) => boolean,
   maxBytes: number,
+  recent: RecentComments | null,
 ): CommentWindow<C> {
-  const unseen = comments.filter((c) => isAfter(c, cursor)).sort(compareComments);
+  // Behind the cursor but unseen (visible late): first, oldest first; then what is after it.
+  const known = new Set(recent?.ids ?? []);
+  const since = recent ? Date.parse(recent.since) : Number.POSITIVE_INFINITY;
+  const late = comments.filter((c) => !isAfter(c, cursor) && Date.parse(c.createdAt) >= since && !known.has(c.id)).sort(compareComments);
+  const unseen = [...late, ...comments.filter((c) => isAfter(c, cursor)).sort(compareComments)];
   const own = new Set(ownIds);
   const fresh: C[] = [];
   let bytes = 0;
   let consumed = 0;
   for (const comment of unseen) {
     if (!own.has(comment.id) && isMirrored(comment)) {
-      const size = utf8Length(comment.body);
+      const inline = inlineText(comment.body, maxBytes);
+      const kept = inline.truncated ? { ...comment, body: inline.text, truncated: true } : comment;
+      const size = utf8Length(kept.body);
       if (fresh.length > 0 && bytes + size > maxBytes) break;
       bytes += size;
-      fresh.push(comment);
+      fresh.push(kept);
     }
     consumed++;
   }
   const more = consumed < unseen.length;
   const last = unseen[consumed - 1];
-  const next = last ? { createdAt: last.createdAt, id: last.id } : cursor;
+  // A late comment is behind the cursor: it never moves the cursor back.
+  const next = last && isAfter(last, cursor) ? { createdAt: last.createdAt, id: last.id } : cursor;
   // Once read, an own comment is behind the cursor and needs no remembering; one written after
   // this read started is not in `comments` yet and stays remembered, and so does one beyond a
   // window the budget cut short.
   const passed = more ? new Set(unseen.slice(0, consumed).map((c) => c.id)) : new Set(comments.map((c) => c.id));
   const remaining = ownIds.filter((id) => !passed.has(id));
-  return { fresh, cursor: next, ownIds: remaining, more };
+  return { fresh, cursor: next, ownIds: remaining, more, recent: recentBehind(comments, next, new Set(unseen.slice(consumed).map((c) => c.id))) };
+}
+
+/** Every comment from `LOOKBACK_MS` behind `cursor` up to it, minus those still to be read. */
+function recentBehind(comments: readonly { createdAt: string; id: string }[], cursor: CommentCursor | null, pending: Set<string>): RecentComments | null {
+  if (cursor === null) return null;
+  let since = Date.parse(cursor.createdAt) - LOOKBACK_MS;
+  let behind = comments
+    .filter((c) => !isAfter(c, cursor) && Date.parse(c.createdAt) >= since && !pending.has(c.id))
+    .sort(compareComments);
+  if (behind.length > MAX_RECENT_IDS) {
+    // Too many to remember: look back less far, to just after the newest comment left out.
+    const dropped = behind[behind.length - MAX_RECENT_IDS - 1]!;
+    since = Date.parse(dropped.createdAt) + 1;
+    behind = behind.filter((c) => Date.parse(c.createdAt) >= since);
+  }
+  return { since: new Date(since).toISOString(), ids: behind.map((c) => c.id) };
 }
 
 /** UTF-8 length without Buffer (this module also runs in the workflow sandbox). */
@@ -101,8 +163,9 @@ export function newSourceComments(
   cursor: CommentCursor | null,
   ownIds: readonly string[],
   maxBytes: number = UNBOUNDED,
+  recent: RecentComments | null = null,
 ): CommentWindow<SourceComment> {
-  return window(comments, cursor, ownIds, () => true, maxBytes);
+  return window(comments, cursor, ownIds, () => true, maxBytes, recent);
 }
 
 export interface CrmParticipants {
@@ -121,6 +184,7 @@ export function newAgentReplies(
   ownIds: readonly string[],
   participants: CrmParticipants,
   maxBytes: number = UNBOUNDED,
+  recent: RecentComments | null = null,
 ): CommentWindow<CrmComment> {
   return window(
     comments,
@@ -128,6 +192,7 @@ export function newAgentReplies(
     ownIds,
     (c) => c.public && c.authorId !== participants.requesterId && c.authorId !== participants.bridgeUserId,
     maxBytes,
+    recent,
   );
 }
 

@@ -65,6 +65,8 @@ export type Observation =
   | { type: 'source-deleted'; now: number }
   /** The CRM ticket was read back: its status and the agents' new public replies. */
   | { type: 'crm-read'; status: CrmStatus; newAgentReplies: CrmComment[]; now: number }
+  /** The CRM ticket is gone (a Zendesk admin deleted it; confirmed by reads over minutes). */
+  | { type: 'crm-deleted'; now: number }
   /** The SOLVED timer fired. */
   | { type: 'solved-timer-fired'; now: number }
   /** An operator closed the ticket (ops API / CLI), giving a reason for the agents. */
@@ -165,6 +167,8 @@ export function decide(
       return onSourceDeleted(state);
     case 'crm-read':
       return onCrmRead(state, observation.status, observation.newAgentReplies, observation.now, settings);
+    case 'crm-deleted':
+      return onCrmDeleted(state);
     case 'solved-timer-fired':
       return onSolvedTimerFired(state, observation.now);
     case 'operator-closed':
@@ -415,8 +419,21 @@ function onSolvedTimerFired(state: LifecycleState, now: number): Decision {
     return { state, effects: [] }; // a stale timer: the ticket moved on
   }
   const plan = new Plan(state);
-  plan.sourceStatus('CLOSED');
+  // The CRM first: if an agent wrote meanwhile, its close conflicts and the reply still reaches
+  // the user, whereas a source closed first would read as the user's final word.
   plan.crmStatus('closed');
+  plan.sourceStatus('CLOSED');
+  plan.set({ status: 'CLOSED', solvedTimerDeadline: null, completed: true });
+  return plan.done();
+}
+
+/**
+ * The CRM ticket was deleted (by a Zendesk admin): nobody is there to answer, so the source
+ * ticket is closed rather than left waiting. A later message from the user starts anew.
+ */
+function onCrmDeleted(state: LifecycleState): Decision {
+  const plan = new Plan({ ...state, crmStatus: 'closed' });
+  plan.sourceStatus('CLOSED');
   plan.set({ status: 'CLOSED', solvedTimerDeadline: null, completed: true });
   return plan.done();
 }

@@ -19,9 +19,12 @@ export function crmBodyForUserComment(comment: SourceComment, filesTravel = fals
   return filesTravel ? comment.body : withAttachments(comment.body, comment.attachments);
 }
 
+/** What comes before a support message written in the app, in the CRM's internal note. */
+export const SUPPORT_NOTE_PREFIX = 'Support reply posted in the app (not from this helpdesk):\n\n';
+
 /** A support message written directly in the app (not through the CRM): an internal note for agents. */
 export function crmBodyForSupportNote(comment: SourceComment, filesTravel = false): string {
-  const body = `Support reply posted in the app (not from this helpdesk):\n\n${comment.body}`;
+  const body = `${SUPPORT_NOTE_PREFIX}${comment.body}`;
   return filesTravel ? body : withAttachments(body, comment.attachments);
 }
 

@@ -23,6 +23,8 @@ export interface SourceComment {
   createdAt: string;
   /** Its files' download URLs (Connect `attachments`, white-label `assets`). */
   attachments: string[];
+  /** `body` is only the text's start: the whole is read again by the write (see `inlineText`). */
+  truncated?: boolean;
 }
 
 /** The end user who opened the ticket. Personal data: never log it. */
@@ -45,6 +47,8 @@ export interface SourceTicket {
    * white-label platform's first reply's `assets`); absent when none.
    */
   descriptionAttachments?: string[];
+  /** `description` is only the text's start: the whole is read again by the create (see `inlineText`). */
+  descriptionTruncated?: boolean;
   requester: Requester;
   /** Source-side assignee reference (white-label `teammate_id`), null when unassigned. */
   assigneeRef: string | null;
@@ -79,6 +83,8 @@ export interface CrmComment {
   createdAt: string;
   /** Its files; absent when it has none. */
   attachments?: CrmAttachment[];
+  /** `body` is only the text's start: the whole is read again by the write (see `inlineText`). */
+  truncated?: boolean;
 }
 
 export interface CrmTicket {
@@ -110,3 +116,6 @@ export function parseCrmExternalId(externalId: string): { source: SourceKind; so
 export function ticketWorkflowId(source: SourceKind, sourceTicketId: string): string {
   return `ticket/${source}/${sourceTicketId}`;
 }
+
+/** The tag on every CRM ticket the bridge creates: how its tickets are told from a human's copy. */
+export const CRM_BRIDGE_TAG = 'ticket-bridge';

@@ -17,12 +17,20 @@ export interface AttachmentDownload {
   contentType: string | null;
 }
 
+/** What one download may take. */
+export interface DownloadLimits {
+  timeoutMs?: number;
+}
+
 /** Where files are downloaded from: the URLs a side lists on its comments. */
 export interface AttachmentSource {
   /** 'connect', 'zendesk': names the remote in errors and logs. */
   readonly service: string;
-  /** Starts the download: resolves once the headers are in. Throws `IntegrationError`. */
-  download(url: string): Promise<AttachmentDownload>;
+  /**
+   * Starts the download: resolves once the headers are in. Throws `IntegrationError`. `timeoutMs`
+   * bounds the whole file (headers to last byte); default the adapter's own limit.
+   */
+  download(url: string, options?: DownloadLimits): Promise<AttachmentDownload>;
 }
 
 /** A file to upload. `body` is consumed exactly once. */
@@ -61,6 +69,25 @@ export interface AttachmentSink {
 export class UploadUrlExpiredError extends IntegrationError {
   constructor(service: string, operation: string, status: number) {
     super('forbidden', service, operation, `${service} ${operation}: HTTP ${status} (the signed upload URL was refused, likely expired)`, status);
+  }
+}
+
+/** Why a download was refused without a remote's say: by the outbound policy, or cut as too slow. */
+export type DownloadRefusal = 'not-http' | 'host-not-allowed' | 'address-not-allowed' | 'https-to-http' | 'too-many-redirects' | 'too-slow';
+
+/**
+ * A download the outbound policy refused (a host or address not allowed, https → http, too
+ * many redirects) or cut (too slow as a whole). Never retried: the same URL gets the same answer.
+ */
+export class OutboundRefusedError extends IntegrationError {
+  constructor(
+    readonly reason: DownloadRefusal,
+    /** The internal range an address was in ('loopback', 'metadata'...), never the address. */
+    readonly range: string | null,
+    service: string,
+    operation: string,
+  ) {
+    super('forbidden', service, operation, `${service} ${operation}: refused by the outbound policy (${reason}${range ? `, ${range}` : ''})`);
   }
 }
 

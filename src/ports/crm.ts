@@ -14,6 +14,11 @@ export interface NewCrmTicket {
   idempotencyKey: string;
   /** Uploaded files (Zendesk tokens) the description comment carries. */
   uploads?: string[];
+  /**
+   * The closed CRM ticket this one follows up (Zendesk `via_followup_source_id`): the user wrote
+   * again after it was closed, and a closed ticket takes no more comments.
+   */
+  followUpOf?: string;
 }
 
 /** What a conditional CRM write expects to still be true. */

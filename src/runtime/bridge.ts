@@ -153,7 +153,7 @@ export async function startApiHalf(options: ApiHalfOptions): Promise<RunningApiH
     if (options.config.codecListen) codec = await startCodecServer({ config: options.config, logger: options.logger }, options.config.codecListen);
     server = await new Promise<Server>((resolve, reject) => {
       // JSON errors for malformed HTTP too (see createApiServer), not Node's bare 400s.
-      const s = createApiServer(app);
+      const s = createApiServer(app, options.config.http);
       s.once('error', reject);
       s.listen(options.port, host, () => resolve(s));
     });

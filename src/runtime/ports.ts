@@ -14,14 +14,15 @@ export interface RealPorts {
   assignees: NonNullable<ActivityDeps['assignees']>;
 }
 
-export function realPorts(config: Pick<Config, 'connect' | 'zendesk' | 'whitelabel'>): RealPorts {
-  const { connect, zendesk, whitelabel } = config;
+export function realPorts(config: Pick<Config, 'connect' | 'zendesk' | 'whitelabel' | 'outbound'>): RealPorts {
+  const { connect, zendesk, whitelabel, outbound } = config;
+  const downloads = (side: keyof typeof outbound.attachmentHosts) => ({ extraHosts: outbound.attachmentHosts[side], allowedAddresses: outbound.allowedAddresses });
   return {
     sources: {
-      connect: connect ? new ConnectSource({ baseUrl: connect.apiUrl, apiKey: connect.apiKey }) : undefined,
-      whitelabel: whitelabel ? new WhitelabelSource({ baseUrl: whitelabel.apiUrl, apiKey: whitelabel.apiKey }) : undefined,
+      connect: connect ? new ConnectSource({ baseUrl: connect.apiUrl, apiKey: connect.apiKey, downloads: downloads('connect') }) : undefined,
+      whitelabel: whitelabel ? new WhitelabelSource({ baseUrl: whitelabel.apiUrl, apiKey: whitelabel.apiKey, downloads: downloads('whitelabel') }) : undefined,
     },
-    crm: zendesk ? new ZendeskCrm({ baseUrl: zendesk.apiUrl, email: zendesk.email, apiToken: zendesk.apiToken }) : undefined,
+    crm: zendesk ? new ZendeskCrm({ baseUrl: zendesk.apiUrl, email: zendesk.email, apiToken: zendesk.apiToken, downloads: downloads('zendesk') }) : undefined,
     assignees: whitelabel ? { whitelabel: assigneeResolver(whitelabel.assignees) } : {},
   };
 }

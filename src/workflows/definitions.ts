@@ -18,11 +18,15 @@ export interface TicketWorkflowSettings {
   /** First wait before a sync that failed for good (a 4xx) is tried again; doubles up to an hour. */
   failedSyncRetryMs: number;
   /**
-   * A source ticket that reads as 404 is taken as deleted only once three reads spread over this
-   * long all said so (an explicit DELETE needs no confirmation). Default 10 minutes: a misrouted
-   * load balancer or a wrong tenant key for a few minutes must not close a live ticket.
+   * How long a side may answer 404 before the bridge acts on it. A source ticket is then parked
+   * (a note for the agents; read again every few minutes; it resumes by itself), never ended:
+   * only an explicit DELETE or an operator ends it. A Zendesk ticket is then taken as deleted by
+   * an admin, and the source ticket is closed. Default 10 minutes: a misrouted load balancer or a
+   * wrong tenant key for a few minutes must not touch a live ticket.
    */
   sourceGoneAfterMs: number;
+  /** First wait before a comment write a side refused (a 4xx) is tried again; doubles, 5 tries in all. */
+  refusedWriteRetryMs: number;
 }
 
 /**
@@ -36,6 +40,7 @@ export const DEFAULT_WORKFLOW_SETTINGS: TicketWorkflowSettings = {
   continueAsNewAfterEvents: 10_000,
   failedSyncRetryMs: 60_000,
   sourceGoneAfterMs: 10 * 60_000,
+  refusedWriteRetryMs: 5 * 60_000,
 };
 
 export interface TicketWorkflowInput {
@@ -44,6 +49,12 @@ export interface TicketWorkflowInput {
   settings?: Partial<TicketWorkflowSettings>;
   /** State handed over by continue-as-new; absent on the first run. */
   carried?: unknown;
+  /**
+   * Started by news for a ticket whose previous run had completed (a late message, a late
+   * duplicate): a source that reads 404 then means the ticket is gone, and the run ends at once
+   * instead of waiting for it (a first run waits: its CREATE may not be readable yet).
+   */
+  afterEnd?: boolean;
 }
 
 /** A source said the ticket changed. Connect only notifies; white-label events carry the ticket. */
@@ -98,6 +109,12 @@ export interface TicketStateView {
    * compares fresh reads with these and signals only tickets whose side changed.
    */
   fingerprints: { source: string | null; crm: string | null };
+  /**
+   * What waits on a person or a remote, each with its reason: a write a side refused (retried on
+   * a slow schedule, then parked with a note in the CRM), a side that reads as 404. Empty when
+   * nothing does: no ticket is stuck without saying why here.
+   */
+  parked: { what: string; reason: string; since: string }[];
   completed: boolean;
 }
 

@@ -2,13 +2,13 @@
  * Everything a ticket workflow remembers between syncs. Small and bounded on purpose: it is
  * carried whole across continue-as-new, and every id list is capped.
  */
-import type { CommentCursor } from '../domain/comments';
-import { INITIAL_LIFECYCLE_STATE, type LifecycleState } from '../domain/lifecycle';
+import type { CommentCursor, RecentComments } from '../domain/comments';
+import { INITIAL_LIFECYCLE_STATE, type Effect, type LifecycleState } from '../domain/lifecycle';
 import type { SourceTicket } from '../domain/ticket';
 import type { TicketStateView, TicketWorkflowInput } from './definitions';
 
 /** How many ids of each kind are remembered (own comments, seen event ids, notes). */
-export const MEMORY_BOUNDS = { ownIds: 100, eventIds: 200, notes: 20, timeline: 50 } as const;
+export const MEMORY_BOUNDS = { ownIds: 100, eventIds: 200, notes: 20, timeline: 50, refused: 10, parked: 20 } as const;
 
 export interface PendingWork {
   source: boolean;
@@ -49,16 +49,16 @@ export function mergeWork(a: PendingWork, b: PendingWork): PendingWork {
  * The memory's shape. Memory is carried across continue-as-new into code that may be newer than
  * the code that wrote it: `upgradeMemory` fills in what an older version lacks.
  */
-export const MEMORY_VERSION = 3;
+export const MEMORY_VERSION = 4;
 
 export interface TicketMemory {
   version: number;
   lifecycle: LifecycleState;
-  /** `bridgeUserId` is null in v2 runs, which never filter replies by author. */
-  crm: { ticketId: string; requesterId: string; bridgeUserId: string | null } | null;
+  /** The linked CRM ticket; `requesterId` is refreshed by every read (a requester can be merged away). */
+  crm: { ticketId: string; requesterId: string } | null;
   /** Comment cursors and the comments the bridge wrote on each side (echo suppression). */
-  sourceComments: { cursor: CommentCursor | null; ownIds: string[] };
-  crmComments: { cursor: CommentCursor | null; ownIds: string[] };
+  sourceComments: CommentMemory;
+  crmComments: CommentMemory;
   /** Work announced by signals and not yet done: survives continue-as-new. */
   pending: PendingWork;
   /** Work whose sync failed for good (a 4xx): retried after a back-off, or with the next sync. */
@@ -76,16 +76,26 @@ export interface TicketMemory {
   notes: string[];
   timeline: TicketStateView['timeline'];
   fingerprints: TicketStateView['fingerprints'];
-  /** The source read as 404 since `since` (epoch ms), `reads` times: a deletion not confirmed yet. */
+  /** The source read as 404 since `since` (epoch ms), `reads` times: never taken as a deletion. */
   sourceMissing: { since: number; reads: number } | null;
-  /** When to read the source again to confirm (or clear) `sourceMissing`. */
-  sourceRecheckAt: number | null;
+  /** When to read again a side that answered 404 (`sourceMissing`, `crmMissing`). */
+  rereadAt: number | null;
+  /** The CRM ticket read as 404 since `since`, `reads` times (deleted by an admin, once it persists). */
+  crmMissing: { since: number; reads: number } | null;
   /**
-   * Comment writes begun and not known to have landed, by key (`crm:<source comment id>`,
-   * `source:<crm comment id>`): a write whose key is still open checks for a landed copy first,
-   * whichever activity attempt it is.
+   * Writes a side refused for good (a 4xx other than a conflict), kept to try again on a slow
+   * schedule while every other effect goes on; parked (`parked`) after `MAX_REFUSALS`.
    */
-  openWrites: string[];
+  refused: RefusedWrite[];
+  /** What the bridge gave up on or waits for, with the reason: shown to operators, never silent. */
+  parked: ParkedItem[];
+  /**
+   * Comment writes begun and not known to have landed (intents), by key (`crm:<source comment
+   * id>`, `source:<crm comment id>`): a write whose intent is still open checks for a landed copy
+   * first, whichever activity attempt it is, and a read that brings such a copy back claims it as
+   * the bridge's own before anything is decided.
+   */
+  intents: Intent[];
   /**
    * The CRM ticket's version (Zendesk `updated_at`) from the last read or write, for conditional
    * writes (v3); null when unknown (a write's answer was lost, or an assignment changed it).
@@ -125,9 +135,12 @@ export function initialMemory(): TicketMemory {
     timeline: [],
     fingerprints: { source: null, crm: null },
     sourceMissing: null,
-    sourceRecheckAt: null,
-    openWrites: [],
+    rereadAt: null,
+    intents: [],
     crmVersion: null,
+    crmMissing: null,
+    refused: [],
+    parked: [],
   };
 }
 
@@ -151,6 +164,64 @@ export function toStateView(input: TicketWorkflowInput, memory: TicketMemory): T
     notes: [...memory.notes],
     timeline: [...memory.timeline],
     fingerprints: { ...memory.fingerprints },
+    parked: parkedView(memory),
     completed: lifecycle.completed,
   };
+}
+
+/** Where a side's comments were read up to: the cursor, the bridge's own ids ahead of it, the ids just behind it. */
+export interface CommentMemory {
+  cursor: CommentCursor | null;
+  ownIds: string[];
+  recent?: RecentComments | null;
+}
+
+/** A comment write begun and not known to have landed (see `TicketMemory.intents`). */
+export interface Intent {
+  key: string;
+  /** The side's comment cursor when the intent was opened: a landed copy comes after it. */
+  after: string | null;
+  /** `textDigest` of the text written: how a read recognises the landed copy. */
+  digest: string;
+  /** The id a read found the landed copy under: the write is done, nothing is posted again. */
+  landedAs?: string;
+}
+
+/** A comment write a side refused for good, kept to try again (see `TicketMemory.refused`). */
+export interface RefusedWrite {
+  /** The write's intent key (`crm:<source comment id>`, `source:<crm comment id>`). */
+  key: string;
+  effect: Effect;
+  refusals: number;
+  /** The refusal's kind (`unprocessable`, `forbidden`, ...): never the remote's message text. */
+  reason: string;
+  since: string;
+  /** Epoch ms of the next attempt. */
+  retryAt: number;
+}
+
+export interface ParkedItem {
+  what: string;
+  reason: string;
+  since: string;
+}
+
+/** Everything waiting on a person or a remote, each with its reason: refusals still retried, parked items, missing sides. */
+function parkedView(memory: TicketMemory): TicketStateView['parked'] {
+  const retrying = memory.refused.map((r) => ({
+    what: describeKey(r.key),
+    reason: `refused (${r.reason}) ${r.refusals} time(s); next attempt ${new Date(r.retryAt).toISOString()}`,
+    since: r.since,
+  }));
+  const missing = [
+    ...(memory.sourceMissing ? [{ what: 'source ticket', reason: `reads as 404 (${memory.sourceMissing.reads} reads)`, since: new Date(memory.sourceMissing.since).toISOString() }] : []),
+    ...(memory.crmMissing ? [{ what: 'CRM ticket', reason: `reads as 404 (${memory.crmMissing.reads} reads)`, since: new Date(memory.crmMissing.since).toISOString() }] : []),
+  ];
+  return [...retrying, ...memory.parked, ...missing];
+}
+
+/** An intent key as an operator reads it: which comment, to which side. */
+export function describeKey(key: string): string {
+  const [side, id] = key.split(':', 2);
+  return side === 'crm' ? `source comment ${id} → CRM` : side === 'source' ? `CRM comment ${id} → source` : key;
 }

@@ -5,7 +5,7 @@ import { CrmTicketIdKey, TicketSourceKey, TicketStatusKey } from './search-attri
 
 /**
  * What a ticket workflow's memo tells whoever lists it (the reconciler, the Temporal UI): no
- * personal data, and `fingerprints` (v3), what each side looked like when the workflow last saw
+ * personal data, and `fingerprints`, what each side looked like when the workflow last saw
  * it, so the reconciler compares a fresh read with them without a query per ticket.
  */
 export interface TicketMemo {
@@ -13,6 +13,8 @@ export interface TicketMemo {
   crmTicket: string;
   status: string;
   fingerprints?: TicketMemory['fingerprints'];
+  /** How many things wait on a person or a remote (the state's `parked`): 0 for a healthy ticket. */
+  parked?: number;
 }
 
 /**
@@ -23,15 +25,11 @@ export class StatusPublisher {
   private publishedAttributes: string | null = null;
   private publishedMemo: string | null = null;
 
-  /** `withFingerprints`: the v3 sync rules publish the fingerprints in the memo too. */
-  constructor(
-    private readonly input: TicketWorkflowInput,
-    private readonly withFingerprints = false,
-  ) {}
+  constructor(private readonly input: TicketWorkflowInput) {}
 
   /**
-   * After every lifecycle step. With `withFingerprints` (v3) the memo waits for `endOfSync`:
-   * one memo change per sync at most, however many steps it took.
+   * After every lifecycle step. The memo waits for `endOfSync`: one memo change per sync at
+   * most, however many steps it took.
    */
   publish(memory: TicketMemory, endOfSync = false): void {
     const crmTicketId = memory.crm?.ticketId ?? null;
@@ -40,7 +38,8 @@ export class StatusPublisher {
       ticket: `${this.input.source} ticket ${this.input.sourceTicketId}`,
       crmTicket: crmTicketId ? `zendesk ticket ${crmTicketId}` : 'not created yet',
       status: memory.lifecycle.status,
-      ...(this.withFingerprints && { fingerprints: { ...memory.fingerprints } }),
+      fingerprints: { ...memory.fingerprints },
+      parked: memory.refused.length + memory.parked.length + (memory.sourceMissing ? 1 : 0) + (memory.crmMissing ? 1 : 0),
     };
     if (attributes !== this.publishedAttributes) {
       this.publishedAttributes = attributes;
@@ -50,9 +49,8 @@ export class StatusPublisher {
         ...(crmTicketId ? [{ key: CrmTicketIdKey, value: crmTicketId }] : []),
       ]);
     }
-    // Before v3 the memo changed only with the search attributes: keep exactly that on replay.
-    const memoKey = this.withFingerprints ? JSON.stringify(memo) : attributes;
-    if (memoKey !== this.publishedMemo && (endOfSync || !this.withFingerprints)) {
+    const memoKey = JSON.stringify(memo);
+    if (memoKey !== this.publishedMemo && endOfSync) {
       this.publishedMemo = memoKey;
       upsertMemo({ ...memo });
     }

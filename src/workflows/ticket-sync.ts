@@ -1,7 +1,12 @@
 /**
- * One sync of a ticket: read each side back, let the pure lifecycle decide, perform its effects
- * as activities. Progress is recorded on the memory effect by effect (comment cursors, side
- * statuses), so a sync that fails half-way redoes only what did not happen.
+ * One sync of a ticket, in four steps: collect the work (./ticket-workflow), read both sides,
+ * let the pure lifecycle decide once (../domain/lifecycle), write conditionally. Progress is
+ * recorded on the memory effect by effect (comment cursors, side statuses, intents), so a sync
+ * that fails half-way redoes only what did not happen.
+ *
+ * Sync rules 1.0: these are the rules every run follows (docs/sync-rules.md). A change to what
+ * this code does gets a `patched()` id of its own and a new recorded replay history
+ * (test/replay); the meaning of an existing patch id never changes.
  */
 import { ActivityFailure, ApplicationFailure, CancelledFailure, proxyActivities, proxyLocalActivities, TemporalFailure, workflowInfo } from '@temporalio/workflow';
 import {
@@ -11,23 +16,25 @@ import {
   TICKET_LOCAL_READ_OPTIONS,
   TICKET_WRITE_OPTIONS,
 } from '../activities/retry-policy';
-import type { CrmRead, FileOutcome, SourceRead, TicketActivities } from '../activities/types';
-import { boundedIds, compareComments, newAgentReplies, newSourceComments, type CommentCursor } from '../domain/comments';
-import { crmFingerprint, sourceFingerprint } from '../domain/fingerprints';
+import type { CrmRead, FileOutcome, FullText, SourceRead, TicketActivities } from '../activities/types';
+import { boundedIds, compareComments, type CommentCursor } from '../domain/comments';
+import { matchesDigest, textDigest } from '../domain/digest';
+import { crmFingerprint } from '../domain/fingerprints';
 import { decide, type Effect, type LifecycleState, type Observation } from '../domain/lifecycle';
-import { crmBodyForSupportNote, crmBodyForUserComment, sourceBodyForAgentReply, withAttachments } from '../domain/messages';
-import { crmExternalId, type CrmStatus, type SourceComment, type SourceTicket } from '../domain/ticket';
+import { crmBodyForSupportNote, crmBodyForUserComment, sourceBodyForAgentReply, SUPPORT_NOTE_PREFIX } from '../domain/messages';
+import { CRM_BRIDGE_TAG, crmExternalId, type CrmStatus, type SourceComment, type SourceTicket } from '../domain/ticket';
 import type { TicketWorkflowInput, TicketWorkflowSettings } from './definitions';
-import { hasWork, MEMORY_BOUNDS, mergeWork, NO_WORK, type PendingWork, type TicketMemory } from './memory';
+import { describeKey, MEMORY_BOUNDS, mergeWork, NO_WORK, type CommentMemory, type PendingWork, type TicketMemory } from './memory';
+import { intentKey, isRefusal, noteRefusal, refusalKind, refusalsDue, type Refusals } from './refusals';
 import { addNote, describeAssignment, describeEffect, describeFiles, record, sideName } from './timeline';
 
 /** Retried until the remote is back (see TICKET_ACTIVITY_OPTIONS for why these numbers). */
 const activities = proxyActivities<TicketActivities>(TICKET_ACTIVITY_OPTIONS);
-/** v3: writes within a bounded window (see TICKET_WRITE_OPTIONS). */
+/** Writes within a bounded window (see TICKET_WRITE_OPTIONS). */
 const writeActivities = proxyActivities<TicketActivities>(TICKET_WRITE_OPTIONS);
-/** v3: writes that carry files, streamed in the activity (see TICKET_FILE_WRITE_OPTIONS). */
+/** Writes that carry files, streamed in the activity (see TICKET_FILE_WRITE_OPTIONS). */
 const fileWriteActivities = proxyActivities<TicketActivities>(TICKET_FILE_WRITE_OPTIONS);
-/** v3: reads, first as local activities (see TICKET_LOCAL_READ_OPTIONS). */
+/** Reads, first as local activities (see TICKET_LOCAL_READ_OPTIONS). */
 const localReads = proxyLocalActivities<Pick<TicketActivities, 'readSourceTicket' | 'readCrmTicket'>>(TICKET_LOCAL_READ_OPTIONS);
 
 /** Which side's notification a sync answers: that side is read first, and may be the only one read. */
@@ -37,28 +44,17 @@ export type NotifiedSide = 'source' | 'crm' | 'both';
 const MAX_CONFLICTS_PER_SYNC = 3;
 
 /**
+ * Windows one sync reads and decides before it hands the rest to the next sync (and so lets the
+ * workflow continue-as-new in between): a conversation of any length moves on, history never
+ * grows without bound inside one sync.
+ */
+const MAX_WINDOWS_PER_SYNC = 20;
+
+/**
  * Bytes of new comment text one read may bring into history: far below Temporal's 2 MB payload
  * limit, so a conversation of any length is read (and mirrored) in windows of this size.
  */
 const READ_WINDOW_BYTES = 256 * 1024;
-
-/**
- * Which sync rules a run follows. `v2` (read both sides before the SOLVED timer closes, confirm a
- * 404 before taking it as a deletion, open-write checks, no author-based dropping of the bridge
- * user's replies, a linked NEW read is no change) is on for every run that starts on this code;
- * runs that began before it keep the v1 rules on replay (`patched(SYNC_V2_PATCH)`).
- */
-export interface SyncRules {
-  v2: boolean;
-  /**
-   * v3: every sync reads both sides and decides once from both (`both-read`); status writes are
-   * conditional (Zendesk `safe_update`, a re-read of the source), and a conflict is news: read
-   * both sides again and decide again. White-label events are notifications (read back). A run
-   * that finds its CRM ticket already there adopts it: what was mirrored is recovered, only what
-   * is missing is sent.
-   */
-  v3?: boolean;
-}
 
 /** What the decision being performed saw: the conditions its status writes carry. */
 interface Observed {
@@ -69,6 +65,9 @@ interface Observed {
   crmAssigned: boolean;
 }
 
+/** How the bridge learns that a side's ticket is gone (404): confirmed by re-reads, never at once. */
+export const MISSING_REREAD = { firstMs: 2_000, maxMs: 5 * 60_000 } as const;
+
 export class TicketSync {
   constructor(
     private readonly input: TicketWorkflowInput,
@@ -76,10 +75,9 @@ export class TicketSync {
     private readonly memory: TicketMemory,
     /** Called after every lifecycle step (the workflow publishes status to the Temporal UI). */
     private readonly onStep: () => void,
-    private readonly rules: SyncRules = { v2: true },
   ) {}
 
-  /** Set while a v3 decision's effects are performed. */
+  /** Set while a decision's effects are performed. */
   private observed: Observed | null = null;
   /** The CRM ticket as the bridge's last conditional comment write left it (its answer). */
   private crmAfterOwnComment: { version: string; status: CrmStatus } | null = null;
@@ -89,30 +87,24 @@ export class TicketSync {
    */
   private crmAnswerUnknown = false;
 
-  /** One sync: the source side, then the CRM side. false when an operation failed for good. */
+  /** One sync. false when it failed for good (an outage past the write window, a read refused). */
   async run(work: PendingWork): Promise<boolean> {
     const memory = this.memory;
     memory.counts.syncs++;
     try {
       if (work.closeReason !== null) {
-        // v3: what is still to mirror travels first; the close then reads nothing new.
-        if (this.rules.v3 && !work.deleted) await this.syncBeforeClose();
-        if (!memory.lifecycle.completed) await this.apply({ type: 'operator-closed', reason: work.closeReason, now: Date.now() }, null);
+        // What is still to mirror travels first; the close then reads nothing new.
+        if (!work.deleted) await this.syncBeforeClose();
+        if (!memory.lifecycle.completed) await this.apply({ type: 'operator-closed', reason: work.closeReason, now: Date.now() });
       } else if (work.deleted) {
-        await this.apply({ type: 'source-deleted', now: Date.now() }, null);
-      } else if (this.rules.v3) {
+        await this.apply({ type: 'source-deleted', now: Date.now() });
+      } else {
         // Every notification, the timer and retries: both sides read, one decision.
         const firedFor = work.solvedTimer ? memory.lifecycle.solvedTimerDeadline : null;
         await this.syncBoth(notifiedSide(work));
-        if (work.solvedTimer) await this.closeIfUnconfirmed(firedFor);
-      } else if (work.source || work.snapshot || work.solvedTimer) {
-        // The timer decides from a fresh read, never from a snapshot or from memory alone.
-        await this.syncSource(work.solvedTimer ? null : work.snapshot);
-      }
-      if (!this.rules.v3 && !memory.lifecycle.completed && memory.crm && hasWork(work)) await this.syncCrm();
-      // Both sides read: if the user neither confirmed nor answered meanwhile, the timer closes it.
-      if (!this.rules.v3 && work.solvedTimer && !memory.lifecycle.completed) {
-        await this.apply({ type: 'solved-timer-fired', now: Date.now() }, null);
+        if (!memory.lifecycle.completed && !this.sideMissing()) await this.retryRefused();
+        // A side that reads as 404 is not read: nothing is closed on a guess.
+        if (work.solvedTimer && !this.sideMissing()) await this.closeIfUnconfirmed(firedFor);
       }
       memory.lastSyncAt = new Date(Date.now()).toISOString();
       return true;
@@ -126,11 +118,16 @@ export class TicketSync {
     }
   }
 
-  /** Let the lifecycle decide on `observation` and perform what it decided. */
-  async apply(observation: Observation, ticket: SourceTicket | null): Promise<void> {
+  /** A side read as 404 and not yet readable again: the sync waits for it (`rereadAt`). */
+  sideMissing(): boolean {
+    return this.memory.sourceMissing !== null || this.memory.crmMissing !== null;
+  }
+
+  /** Let the lifecycle decide on an observation that needs no read, and perform what it decided. */
+  private async apply(observation: Observation): Promise<void> {
     const decision = decide(this.memory.lifecycle, observation, this.lifecycleSettings());
     for (const effect of decision.effects) {
-      const written = await this.perform(effect, ticket);
+      const written = await this.perform(effect, null);
       record(this.memory, 'synced', describeEffect(effect, this.input.source, written));
     }
     this.memory.lifecycle = decision.state;
@@ -138,7 +135,7 @@ export class TicketSync {
   }
 
   /**
-   * v3: read both sides and decide once from both. A notification from one side reads that side
+   * Read both sides and decide once from both. A notification from one side reads that side
    * first, and only that side when it shows nothing new (a duplicate, the echo of the bridge's own
    * write): nothing to decide, so nothing is written. A status write that finds its side changed
    * since these reads (a conflict) is news: read both again and decide again.
@@ -146,9 +143,14 @@ export class TicketSync {
   private async syncBoth(notified: NotifiedSide = 'both'): Promise<void> {
     const { memory } = this;
     let conflicts = 0;
-    for (let first = notified; ; first = 'both') {
-      let crm = first === 'crm' && memory.crm !== null && memory.lifecycle.linked ? await this.readCrmWindow(memory.crm.ticketId, memory.crm.requesterId) : null;
-      if (crm !== null && !this.crmHasNews(crm)) return this.nothingNew(null, crm);
+    for (let first = notified, windows = 1; ; first = 'both', windows++) {
+      if (windows > MAX_WINDOWS_PER_SYNC) {
+        // The rest is the next sync's: the workflow may continue-as-new in between.
+        memory.pending = mergeWork(memory.pending, { ...NO_WORK, source: true, crm: true });
+        return;
+      }
+      let crm = first === 'crm' && memory.crm !== null && memory.lifecycle.linked ? await this.readCrmWindow() : undefined;
+      if (crm && !this.crmHasNews(crm)) return this.nothingNew(null, crm);
       const source = await this.readSourceWindow();
       if (source === null) return this.onSourceMissing();
       this.sourceReadable(source.fingerprint);
@@ -159,20 +161,26 @@ export class TicketSync {
         continue;
       }
       if (first === 'source' && memory.lifecycle.linked && !this.sourceHasNews(source)) return this.nothingNew(source, null);
-      crm ??= await this.readCrmWindow(memory.crm.ticketId, memory.crm.requesterId);
+      if (crm === undefined) crm = await this.readCrmWindow();
+      if (crm === null) return this.onCrmMissing(source);
+      if (crm.status === 'closed' && wroteAgain(source)) {
+        // A closed Zendesk ticket takes no more comments: the user's message opens a follow-up.
+        await this.openFollowUp(source);
+        continue;
+      }
       try {
         await this.decideFromBoth(source, crm);
         if (this.crmAnswerUnknown) {
           this.crmAnswerUnknown = false;
           memory.pending = mergeWork(memory.pending, { ...NO_WORK, crm: true });
         }
+        if (!memory.lifecycle.completed) await this.syncAssignee(memory.crm.ticketId, source.ticket.assigneeRef);
       } catch (err) {
         if (!isWriteConflict(err) || ++conflicts > MAX_CONFLICTS_PER_SYNC) throw err;
         record(memory, 'received', `${writeConflictSide(err, this.input.source)} changed since it was read: reading both sides again`);
         continue;
       }
       if (memory.lifecycle.completed) return;
-      if (memory.crm && memory.lifecycle.linked) await this.syncAssignee(memory.crm.ticketId, source.ticket.assigneeRef);
       if (!source.more && !crm.more) return;
     }
   }
@@ -192,8 +200,8 @@ export class TicketSync {
   /** A read with nothing new: its cursor moves past the bridge's own comments it saw. */
   private nothingNew(source: SourceRead | null, crm: CrmRead | null): void {
     const memory = this.memory;
-    if (source) memory.sourceComments = { cursor: source.cursor, ownIds: boundedIds(source.ownIds, MEMORY_BOUNDS.ownIds) };
-    if (crm) memory.crmComments = { cursor: crm.cursor, ownIds: boundedIds(crm.ownIds, MEMORY_BOUNDS.ownIds) };
+    if (source) memory.sourceComments = { cursor: source.cursor, ownIds: boundedIds(source.ownIds, MEMORY_BOUNDS.ownIds), recent: source.recent };
+    if (crm) memory.crmComments = { cursor: crm.cursor, ownIds: boundedIds(crm.ownIds, MEMORY_BOUNDS.ownIds), recent: crm.recent };
   }
 
   private readSourceWindow(): Promise<SourceRead | null> {
@@ -218,35 +226,44 @@ export class TicketSync {
   }
 
   /**
-   * v3: the SOLVED timer, after both sides were just read: if the user neither confirmed nor
-   * answered, close both sides, conditionally. A side that changed meanwhile is read again first.
+   * The SOLVED timer, after both sides were just read: if the user neither confirmed nor
+   * answered, close both sides, conditionally (the CRM first: see `onSolvedTimerFired`). A side
+   * that changed meanwhile is read again first.
    */
   private async closeIfUnconfirmed(firedFor: number | null): Promise<void> {
     for (let conflicts = 0; !this.memory.lifecycle.completed; ) {
       // The timer fired for `firedFor`: still the deadline (nobody re-solved meanwhile), it is due.
       const now = firedFor !== null && this.memory.lifecycle.solvedTimerDeadline === firedFor ? Math.max(Date.now(), firedFor) : Date.now();
       try {
-        return await this.apply({ type: 'solved-timer-fired', now }, null);
+        return await this.apply({ type: 'solved-timer-fired', now });
       } catch (err) {
         if (!isWriteConflict(err) || ++conflicts > MAX_CONFLICTS_PER_SYNC) throw err;
         record(this.memory, 'received', `${writeConflictSide(err, this.input.source)} changed since it was read: reading both sides again`);
         await this.syncBoth();
+        if (this.sideMissing()) return;
       }
     }
   }
 
-  private async readCrmWindow(crmTicketId: string, requesterId: string): Promise<CrmRead> {
+  /** The CRM ticket's news since the cursor; null when Zendesk says 404. */
+  private async readCrmWindow(): Promise<CrmRead | null> {
+    const linked = this.memory.crm!;
     const request = {
-      crmTicketId,
+      crmTicketId: linked.ticketId,
       window: { ...this.memory.crmComments, maxBytes: READ_WINDOW_BYTES },
-      participants: { requesterId, bridgeUserId: null },
+      participants: { requesterId: linked.requesterId, bridgeUserId: null },
     };
     const read = await localFirst(
       'readCrmTicket',
       () => localReads.readCrmTicket(request),
       () => activities.readCrmTicket(request),
     );
-    if (read === null) throw new SyncFailure('readCrmTicket', 'not-found', `CRM ticket ${crmTicketId} no longer exists (deleted in the CRM?)`);
+    if (read === null) return null;
+    if (this.memory.crmMissing) record(this.memory, 'received', `Zendesk ticket ${linked.ticketId} readable again`);
+    this.memory.crmMissing = null;
+    if (this.memory.sourceMissing === null) this.memory.rereadAt = null;
+    // The requester is whoever Zendesk says now (a merged requester has a new id).
+    if (read.requesterId && read.requesterId !== linked.requesterId) this.memory.crm = { ...linked, requesterId: read.requesterId };
     this.memory.fingerprints.crm = read.fingerprint;
     this.memory.crmVersion = read.version;
     return read;
@@ -257,10 +274,12 @@ export class TicketSync {
    * its read saw only once every effect is done; the comments the bridge wrote meanwhile (after
    * the read) stay known as its own. On a conflict, the lifecycle keeps what was decided, but
    * forgets the status of each side it did not get to write: the next read of that side is news,
-   * and the later change wins.
+   * and the later change wins. A write a side refuses for good blocks nothing: it is kept to try
+   * again (`refused`), and the rest of the decision goes on.
    */
-  private async decideFromBoth(source: SourceRead, crm: CrmRead): Promise<void> {
+  private async decideFromBoth(read: SourceRead, crm: CrmRead): Promise<void> {
     const memory = this.memory;
+    const source = this.claimLanded(read);
     const before = { source: new Set(memory.sourceComments.ownIds), crm: new Set(memory.crmComments.ownIds) };
     const observation: Observation = {
       type: 'both-read',
@@ -280,13 +299,15 @@ export class TicketSync {
       const ids = source.newComments.filter((c) => c.author === 'USER').map((c) => c.id);
       addNote(memory, `Zendesk ticket ${memory.crm!.ticketId} is closed: user comment(s) ${ids.join(', ')} could not reach it.`);
     }
+    const refusedStatus = { crm: false, source: false };
     try {
       // On a failure or a conflict, the lifecycle stays where it was before this decision (plus
       // the status writes that landed, see perform): what the decision read as news is news
       // again on the next read, and a CLOSED is decided again, not taken as done.
       for (const effect of decision.effects) {
-        const written = await this.perform(effect, source.ticket);
-        record(memory, 'synced', describeEffect(effect, this.input.source, written));
+        const refused = await this.performOrKeep(effect, source.ticket);
+        if (refused === 'set-crm-status') refusedStatus.crm = true;
+        if (refused === 'set-source-status') refusedStatus.source = true;
       }
     } finally {
       this.observed = null;
@@ -295,13 +316,77 @@ export class TicketSync {
     memory.sourceComments = {
       cursor: source.cursor,
       ownIds: boundedIds([...source.ownIds, ...ownSince(memory.sourceComments.ownIds, before.source)], MEMORY_BOUNDS.ownIds),
+      recent: source.recent,
     };
     memory.crmComments = {
       cursor: crm.cursor,
       ownIds: boundedIds([...crm.ownIds, ...ownSince(memory.crmComments.ownIds, before.crm)], MEMORY_BOUNDS.ownIds),
+      recent: crm.recent,
     };
-    memory.lifecycle = this.withOwnWriteStatus(decision.state);
+    // A refused status write: that side is remembered as it was read, so the next decision sees it again.
+    let state = this.withOwnWriteStatus(decision.state);
+    if (refusedStatus.crm) state = { ...state, crmStatus: crm.status };
+    if (refusedStatus.source) state = { ...state, sourceStatus: source.ticket.status };
+    memory.lifecycle = state;
     this.onStep();
+  }
+
+  /**
+   * One effect; a refusal for good (a 4xx other than a conflict) is recorded instead of failing
+   * the decision. Returns the refused effect's type, or null when it was written.
+   */
+  private async performOrKeep(effect: Effect, ticket: SourceTicket | null): Promise<Effect['type'] | null> {
+    try {
+      const written = await this.perform(effect, ticket);
+      record(this.memory, 'synced', describeEffect(effect, this.input.source, written));
+      return null;
+    } catch (err) {
+      if (!isRefusal(err)) throw err;
+      await this.keepRefused(effect, err);
+      return effect.type;
+    }
+  }
+
+  /** A refused write: kept to try again later (comments), or left for the next decision (statuses). */
+  private async keepRefused(effect: Effect, err: ActivityFailure): Promise<void> {
+    const memory = this.memory;
+    const kind = refusalKind(err);
+    memory.lastError = { at: new Date(Date.now()).toISOString(), ...SyncFailure.from(err)!.describe() };
+    const key = intentKey(effect);
+    const outcome: Refusals = noteRefusal(memory, effect, key, kind, Date.now(), this.settings.refusedWriteRetryMs);
+    const next = { kept: 'kept, tried again later', parked: 'parked', 'next-decision': 'decided again with the next sync', dropped: 'dropped' }[outcome];
+    record(memory, 'failed', `${describeEffect(effect, this.input.source)} refused (${kind}): ${next}`);
+    if (outcome === 'parked' && key !== null) {
+      // Said where the agents work; the note is best-effort (the CRM ticket may be what refuses).
+      const note: Effect = { type: 'crm-internal-note', body: parkedWriteNote(effect, kind) };
+      try {
+        await this.perform(note, null);
+      } catch (err) {
+        if (!isRefusal(err)) throw err;
+      }
+    }
+  }
+
+  /** Comment writes refused earlier whose next attempt is due: tried again, each on its own. */
+  private async retryRefused(): Promise<void> {
+    for (const entry of refusalsDue(this.memory, Date.now())) {
+      try {
+        const written = await this.perform(entry.effect, null, { retry: true });
+        this.memory.refused = this.memory.refused.filter((r) => r.key !== entry.key);
+        record(this.memory, 'synced', `${describeEffect(entry.effect, this.input.source, written)} (after ${entry.refusals} refusal(s))`);
+      } catch (err) {
+        if (isWriteConflict(err)) {
+          // The user closed the ticket meanwhile: the reply can no longer reach them, and waits no more.
+          this.memory.refused = this.memory.refused.filter((r) => r.key !== entry.key);
+          this.memory.intents = this.memory.intents.filter((i) => i.key !== entry.key);
+          park(this.memory, describeKey(entry.key), 'not delivered: the ticket was closed meanwhile');
+          record(this.memory, 'failed', `${describeEffect(entry.effect, this.input.source)}: not delivered, the ticket was closed meanwhile`);
+          continue;
+        }
+        if (!isRefusal(err)) throw err;
+        await this.keepRefused(entry.effect, err);
+      }
+    }
   }
 
   /**
@@ -334,7 +419,7 @@ export class TicketSync {
       ...this.newCrmTicket(source.ticket, create.status),
       ...(urls.length > 0 && { files: { source: this.input.source, urls } }),
     });
-    const link = { ticketId: created.id, requesterId: created.requesterId, bridgeUserId: null };
+    const link = { ticketId: created.id, requesterId: created.requesterId };
     if (created.found) {
       // Linked only once adopted: a failed adoption is retried whole, never half-remembered.
       const adopted = await activities.adoptCrmTicket({
@@ -365,15 +450,37 @@ export class TicketSync {
     record(memory, 'synced', describeEffect(create, this.input.source, created.id));
     if (created.files) this.recordFiles(created.files, 'the opening message', 'Zendesk');
     memory.lifecycle = { ...memory.lifecycle, linked: true, crmStatus: created.status };
-    for (const effect of rest) {
-      const written = await this.perform(effect, source.ticket);
-      record(memory, 'synced', describeEffect(effect, this.input.source, written));
-    }
-    memory.sourceComments = { cursor: source.cursor, ownIds: source.ownIds };
+    for (const effect of rest) await this.performOrKeep(effect, source.ticket);
+    memory.sourceComments = { cursor: source.cursor, ownIds: source.ownIds, recent: source.recent };
     memory.lifecycle = decision.state;
     this.onStep();
     if (!memory.lifecycle.completed) await this.syncAssignee(created.id, source.ticket.assigneeRef);
     return false;
+  }
+
+  /**
+   * The user wrote again after the Zendesk ticket was closed (a late message, or one that crossed
+   * the agent's close): a follow-up ticket (Zendesk `via_followup_source_id`, linked both ways
+   * there) takes the conversation on, and the next read mirrors the message into it.
+   */
+  private async openFollowUp(source: SourceRead): Promise<void> {
+    const memory = this.memory;
+    const closedId = memory.crm!.ticketId;
+    const { fullText: _description, ...ticket } = this.newCrmTicket(source.ticket, 'open');
+    const created = await writeActivities.ensureCrmTicket({
+      ...ticket,
+      description: followUpDescription(closedId, sideName(this.input.source)),
+      followUpOf: closedId,
+      idempotencyKey: `${workflowInfo().workflowId}/follow-up-of-${closedId}`,
+    });
+    memory.crm = { ticketId: created.id, requesterId: created.requesterId };
+    memory.crmVersion = created.updatedAt ?? null;
+    memory.fingerprints.crm = crmFingerprint(created);
+    // Its description is the bridge's own: not news for the source.
+    memory.crmComments = { cursor: firstCursor(created.comments), ownIds: created.comments.map((c) => c.id) };
+    memory.lifecycle = { ...memory.lifecycle, status: 'OPEN', crmStatus: created.status, solvedTimerDeadline: null, completed: false };
+    addNote(memory, `Zendesk ticket ${closedId} is closed and the user wrote again: follow-up Zendesk ticket ${created.id} created for it.`);
+    this.onStep();
   }
 
   private newCrmTicket(ticket: SourceTicket, status: CrmRead['status']) {
@@ -382,89 +489,93 @@ export class TicketSync {
       externalId: crmExternalId(input.source, input.sourceTicketId),
       subject: ticket.title,
       description: ticket.description,
+      ...(ticket.descriptionTruncated && { fullText: { of: 'source-description' as const, source: input.source, ticketId: input.sourceTicketId } }),
       requester: ticket.requester,
       status,
-      tags: ['ticket-bridge', `source-${input.source}`],
+      tags: [CRM_BRIDGE_TAG, `source-${input.source}`],
       idempotencyKey: `${workflowInfo().workflowId}/create`,
     };
   }
 
   private lifecycleSettings() {
-    return { ...this.settings, linkedNewIsNoChange: this.rules.v2 };
+    return { ...this.settings, linkedNewIsNoChange: true };
   }
 
   private sourceReadable(fingerprint: string): void {
     const memory = this.memory;
-    if (memory.sourceMissing) record(memory, 'received', `${this.input.source} ticket readable again`);
+    if (memory.sourceMissing) {
+      record(memory, 'received', `${sideName(this.input.source)} ticket readable again`);
+      memory.parked = memory.parked.filter((p) => p.what !== SOURCE_UNREADABLE);
+    }
     memory.sourceMissing = null;
-    memory.sourceRecheckAt = null;
+    if (memory.crmMissing === null) memory.rereadAt = null;
     memory.fingerprints.source = fingerprint;
-  }
-
-  private async syncSource(snapshot: SourceTicket | null): Promise<void> {
-    const { input, memory } = this;
-    if (this.rules.v2 && snapshot === null) return this.readSource();
-    const ticket = snapshot ?? (await activities.fetchSourceTicket({ source: input.source, ticketId: input.sourceTicketId }));
-    if (ticket === null) {
-      if (!this.rules.v2) return this.apply({ type: 'source-deleted', now: Date.now() }, null);
-      return this.onSourceMissing();
-    }
-    const window = newSourceComments(ticket.comments, memory.sourceComments.cursor, memory.sourceComments.ownIds);
-    await this.onSourceRead(ticket, window.fresh, window, sourceFingerprint(ticket));
-  }
-
-  /** v2: only what is new, window by window, so no read result nears the payload limit. */
-  private async readSource(): Promise<void> {
-    const { input, memory } = this;
-    for (;;) {
-      const read = await activities.readSourceTicket({
-        source: input.source,
-        ticketId: input.sourceTicketId,
-        window: { ...memory.sourceComments, maxBytes: READ_WINDOW_BYTES },
-      });
-      if (read === null) return this.onSourceMissing();
-      await this.onSourceRead(read.ticket, read.newComments, read, read.fingerprint);
-      if (!read.more || memory.lifecycle.completed) return;
-    }
-  }
-
-  private async onSourceRead(
-    ticket: SourceTicket,
-    newComments: SourceComment[],
-    next: { cursor: CommentCursor | null; ownIds: string[] },
-    fingerprint: string,
-  ): Promise<void> {
-    const { input, memory } = this;
-    if (memory.sourceMissing) record(memory, 'received', `${input.source} ticket readable again`);
-    memory.sourceMissing = null;
-    memory.sourceRecheckAt = null;
-    memory.fingerprints.source = fingerprint;
-    await this.apply({ type: 'source-read', ticket, newComments, now: Date.now() }, ticket);
-    memory.sourceComments = { cursor: next.cursor, ownIds: next.ownIds };
-    if (memory.crm && !memory.lifecycle.completed) await this.syncAssignee(memory.crm.ticketId, ticket.assigneeRef);
-    // Snapshots older than what was just applied (or read) are stale from now on.
-    if (memory.appliedSnapshotUpdatedAt === null || Date.parse(ticket.updatedAt) > Date.parse(memory.appliedSnapshotUpdatedAt)) {
-      memory.appliedSnapshotUpdatedAt = ticket.updatedAt;
-    }
   }
 
   /**
-   * A 404 from the source is news only once it persists: three reads spread over
-   * `sourceGoneAfterMs` (the first now, then half-way, then at the end). A misrouted load
-   * balancer or a wrong tenant key must not solve a live ticket in the CRM and end its workflow.
+   * A 404 from the source is read again within seconds, then less and less often (at most every
+   * `MISSING_REREAD.maxMs`): a read-after-write lag on a CREATE, or a blip, costs seconds. It never
+   * ends the ticket: only an explicit DELETE (or an operator) does. Once it has lasted
+   * `sourceGoneAfterMs` the ticket is parked with a note for the agents, and it resumes by itself
+   * as soon as the source reads again.
    */
   private async onSourceMissing(): Promise<void> {
     const { memory, settings } = this;
     const now = Date.now();
+    if (this.input.afterEnd && !memory.lifecycle.linked) {
+      // The ticket's previous run had completed and the source no longer has it: nothing to do.
+      record(memory, 'received', `${sideName(this.input.source)} ticket read as 404 after its workflow had completed: gone, nothing to do`);
+      return this.apply({ type: 'source-deleted', now });
+    }
     const missing = { since: memory.sourceMissing?.since ?? now, reads: (memory.sourceMissing?.reads ?? 0) + 1 };
     memory.sourceMissing = missing;
-    if (missing.reads >= 3 && now - missing.since >= settings.sourceGoneAfterMs) {
-      record(memory, 'received', `${this.input.source} ticket gone: ${missing.reads} reads over ${Math.round((now - missing.since) / 1000)} s said 404`);
-      memory.sourceRecheckAt = null;
-      return this.apply({ type: 'source-deleted', now }, null);
+    memory.rereadAt = now + rereadDelayMs(missing.reads);
+    const app = sideName(this.input.source);
+    const parked = memory.parked.some((p) => p.what === SOURCE_UNREADABLE);
+    if (parked || now - missing.since < settings.sourceGoneAfterMs) {
+      record(memory, 'received', `${app} ticket read as 404 (${missing.reads}): read again in ${Math.round((memory.rereadAt - now) / 1000)} s`);
+      return;
     }
-    record(memory, 'received', `${this.input.source} ticket read as 404 (${missing.reads}): not taken as deleted until confirmed`);
-    memory.sourceRecheckAt = Math.max(now + 1, missing.since + (settings.sourceGoneAfterMs * Math.min(missing.reads, 2)) / 2);
+    park(memory, SOURCE_UNREADABLE, `the ${app} has answered 404 since ${new Date(missing.since).toISOString()}; read again every ${MISSING_REREAD.maxMs / 60_000} min, resumes by itself`);
+    addNote(memory, `The ${app} ticket has read as 404 for ${Math.round((now - missing.since) / 60_000)} min: parked. Only a DELETE from the ${app} or an operator ends it.`);
+    if (memory.crm !== null && memory.lifecycle.linked) {
+      try {
+        await this.perform({ type: 'crm-internal-note', body: sourceUnreadableNote(app) }, null);
+      } catch (err) {
+        if (!isRefusal(err)) throw err;
+      }
+    }
+  }
+
+  /**
+   * A 404 from Zendesk, confirmed like the source's (re-read within seconds, then less often).
+   * Once it has lasted `sourceGoneAfterMs`, an admin deleted the ticket: the agents' side of the
+   * conversation is over, so the source ticket is closed and the workflow completes. A message
+   * the user writes later starts a new run, with a new Zendesk ticket.
+   */
+  private async onCrmMissing(source: SourceRead): Promise<void> {
+    const { memory, settings } = this;
+    const now = Date.now();
+    const missing = { since: memory.crmMissing?.since ?? now, reads: (memory.crmMissing?.reads ?? 0) + 1 };
+    memory.crmMissing = missing;
+    memory.rereadAt = now + rereadDelayMs(missing.reads);
+    const crmTicketId = memory.crm!.ticketId;
+    if (now - missing.since < settings.sourceGoneAfterMs) {
+      record(memory, 'received', `Zendesk ticket ${crmTicketId} read as 404 (${missing.reads}): read again in ${Math.round((memory.rereadAt - now) / 1000)} s`);
+      return;
+    }
+    addNote(memory, `Zendesk ticket ${crmTicketId} was deleted in Zendesk (404 for ${Math.round((now - missing.since) / 60_000)} min): the ${sideName(this.input.source)} ticket is closed.`);
+    const unsent = source.newComments.filter((c) => c.author === 'USER').map((c) => c.id);
+    if (unsent.length > 0) addNote(memory, `user comment(s) ${unsent.join(', ')} could not reach Zendesk: its ticket was deleted.`);
+    // Closed as this read saw the source: a user who writes meanwhile makes it a conflict, decided again.
+    this.observed = { sourceStatus: source.ticket.status, sourceCursor: source.cursor, crmStatus: 'closed', crmCursor: null, crmAssigned: false };
+    try {
+      await this.apply({ type: 'crm-deleted', now });
+    } finally {
+      this.observed = null;
+    }
+    memory.crmMissing = null;
+    memory.rereadAt = null;
   }
 
   /** Mirror a change of the source's assignee (white-label `teammate_id`) to the CRM. */
@@ -472,102 +583,58 @@ export class TicketSync {
     const known = this.memory.sourceAssigneeRef;
     // A ticket that starts unassigned needs no write; after that, only changes do.
     if (assigneeRef === known || (known === undefined && assigneeRef === null)) return;
-    const { mapped, crmAssigneeId } = await this.writes().assignCrmTicket({ crmTicketId, source: this.input.source, assigneeRef });
+    let result: { mapped: boolean; crmAssigneeId: string | null };
+    try {
+      result = await writeActivities.assignCrmTicket({ crmTicketId, source: this.input.source, assigneeRef });
+    } catch (err) {
+      if (!isRefusal(err)) throw err;
+      // Left for the next decision (the assignee is still news then), and said.
+      record(this.memory, 'failed', `assignee → Zendesk refused (${refusalKind(err)}): tried again with the next sync`);
+      return;
+    }
     this.memory.sourceAssigneeRef = assigneeRef;
     // The assignment changed the CRM ticket: its version is unknown until the next read.
     this.memory.crmVersion = null;
-    record(this.memory, 'synced', describeAssignment(this.input.source, assigneeRef, crmAssigneeId));
-    if (!mapped) {
+    record(this.memory, 'synced', describeAssignment(this.input.source, assigneeRef, result.crmAssigneeId));
+    if (!result.mapped) {
       addNote(this.memory, `Assignee ${assigneeRef} has no CRM user in the assignee mapping: the CRM ticket was left unassigned.`);
     }
   }
 
-  private async syncCrm(): Promise<void> {
-    const memory = this.memory;
-    const linked = memory.crm!;
-    if (this.rules.v2) return this.readCrm(linked.ticketId, linked.requesterId);
-    const ticket = await activities.fetchCrmTicket({ crmTicketId: linked.ticketId });
-    if (ticket === null) {
-      throw new SyncFailure('fetchCrmTicket', 'not-found', `CRM ticket ${linked.ticketId} no longer exists (deleted in the CRM?)`);
-    }
-    memory.fingerprints.crm = crmFingerprint(ticket);
-    const window = newAgentReplies(ticket.comments, memory.crmComments.cursor, memory.crmComments.ownIds, linked);
-    await this.apply({ type: 'crm-read', status: ticket.status, newAgentReplies: window.fresh, now: Date.now() }, null);
-    memory.crmComments = { cursor: window.cursor, ownIds: window.ownIds };
-  }
-
   /**
-   * v2: the CRM's new agent replies, window by window. Replies by the bridge's API user count
-   * like any agent's (v1 dropped them): the bridge writes no public comment as itself, and its
-   * own writes are known by id (ownIds), so a person using that account is heard.
+   * One effect as an activity; returns the id of what it wrote (a comment), for the timeline.
+   * A comment is written at most once: each write records the new comment's id (its read-back is
+   * then recognised as the bridge's own), and a retried write first looks for a copy of itself
+   * that landed. `retry`: a refused write tried again later, which moves no cursor.
    */
-  private async readCrm(crmTicketId: string, requesterId: string): Promise<void> {
-    const memory = this.memory;
-    for (;;) {
-      const read = await activities.readCrmTicket({
-        crmTicketId,
-        window: { ...memory.crmComments, maxBytes: READ_WINDOW_BYTES },
-        participants: { requesterId, bridgeUserId: null },
-      });
-      if (read === null) {
-        throw new SyncFailure('readCrmTicket', 'not-found', `CRM ticket ${crmTicketId} no longer exists (deleted in the CRM?)`);
-      }
-      memory.fingerprints.crm = read.fingerprint;
-      await this.apply({ type: 'crm-read', status: read.status, newAgentReplies: read.newAgentReplies, now: Date.now() }, null);
-      memory.crmComments = { cursor: read.cursor, ownIds: read.ownIds };
-      if (!read.more || memory.lifecycle.completed) return;
-    }
-  }
-
-  /**
-   * One effect as an activity. A comment is written at most once: each write records the new
-   * comment's id (its read-back is then recognised as the bridge's own), and a retried write
-   * first looks for a copy of itself that landed.
-   */
-  /** Returns the id of what it wrote (a comment, the CRM ticket), for the timeline. */
-  private async perform(effect: Effect, ticket: SourceTicket | null): Promise<string | undefined> {
+  private async perform(effect: Effect, ticket: SourceTicket | null, { retry = false } = {}): Promise<string | undefined> {
     const { input, memory } = this;
     switch (effect.type) {
-      case 'create-crm-ticket': {
-        const created = await activities.ensureCrmTicket({
-          externalId: crmExternalId(input.source, input.sourceTicketId),
-          subject: ticket!.title,
-          // v1/v2: the opening message's files as URLs in the text (v3 attaches them, see `link`).
-          description: withAttachments(ticket!.description, ticket!.descriptionAttachments ?? []),
-          requester: ticket!.requester,
-          status: effect.status,
-          tags: ['ticket-bridge', `source-${input.source}`],
-          idempotencyKey: `${workflowInfo().workflowId}/create`,
-        });
-        // v2 knows the bridge's own writes by id and needs no author to filter on.
-        const bridgeUserId = this.rules.v2 ? null : await activities.crmBridgeUserId();
-        memory.crm = { ticketId: created.id, requesterId: created.requesterId, bridgeUserId };
-        // Its description (the first comment) is not news for the source. Anything after it is:
-        // an agent may reply between the create and this read-back, and that reply must travel.
-        memory.crmComments.cursor = firstCursor(created.comments) ?? memory.crmComments.cursor;
-        memory.lifecycle = { ...memory.lifecycle, linked: true, crmStatus: created.status };
-        return created.id;
-      }
+      case 'create-crm-ticket':
+        // Linking creates the CRM ticket (`link`), with its opening message's files.
+        throw new Error('the CRM ticket is created by link(), never as a later effect');
       case 'crm-user-comment': {
-        const body = crmBodyForUserComment(effect.comment, this.rules.v3);
-        const commentId = await this.addCrmComment(body, true, 'requester', `crm:${effect.comment.id}`, effect.comment.attachments);
-        memory.sourceComments.cursor = cursorOf(effect.comment);
+        const body = crmBodyForUserComment(effect.comment, true);
+        const fullText = this.sourceCommentText(effect.comment, '');
+        const commentId = await this.addCrmComment(body, true, 'requester', `crm:${effect.comment.id}`, effect.comment.attachments, !retry, fullText);
+        if (!retry) memory.sourceComments = passed(memory.sourceComments, effect.comment);
         memory.counts.userCommentsToCrm++;
         return commentId;
       }
       case 'crm-support-note': {
-        const body = crmBodyForSupportNote(effect.comment, this.rules.v3);
-        const commentId = await this.addCrmComment(body, false, 'bridge', `crm:${effect.comment.id}`, effect.comment.attachments);
-        memory.sourceComments.cursor = cursorOf(effect.comment);
+        const body = crmBodyForSupportNote(effect.comment, true);
+        const fullText = this.sourceCommentText(effect.comment, SUPPORT_NOTE_PREFIX);
+        const commentId = await this.addCrmComment(body, false, 'bridge', `crm:${effect.comment.id}`, effect.comment.attachments, !retry, fullText);
+        if (!retry) memory.sourceComments = passed(memory.sourceComments, effect.comment);
         return commentId;
       }
       case 'crm-internal-note':
         return this.addCrmComment(effect.body, false, 'bridge', 'crm:internal-note');
       case 'set-crm-status':
-        if (this.rules.v3 && this.alreadyThere(effect.status)) {
+        if (this.alreadyThere(effect.status)) {
           // The bridge's own comment left the ticket there already (Zendesk reopens a ticket on
           // the requester's reply), and nothing has changed it since: no write to make.
-        } else if (this.rules.v3) {
+        } else {
           const result = await writeActivities.setCrmStatus({
             crmTicketId: memory.crm!.ticketId,
             status: effect.status,
@@ -584,51 +651,55 @@ export class TicketSync {
           if (!result?.version) this.crmAnswerUnknown = true;
           // A conditional write answers the ticket as it wrote it, nobody else's change in between.
           if (result?.version) memory.fingerprints.crm = crmFingerprint({ status: effect.status, updatedAt: result.version });
-        } else {
-          await activities.setCrmStatus({ crmTicketId: memory.crm!.ticketId, status: effect.status });
         }
         memory.lifecycle = { ...memory.lifecycle, crmStatus: effect.status };
         memory.counts.statusChangesToCrm++;
         break;
       case 'source-agent-reply': {
-        // v3: a public reply's files travel with it (an internal note is never a reply).
-        const files = this.rules.v3 && effect.comment.public ? (effect.comment.attachments ?? []) : [];
-        const writes = files.length > 0 ? fileWriteActivities : this.writes();
-        const { commentId, files: outcomes, followUpId } = await this.openWrite(`source:${effect.comment.id}`, (landedCheck) =>
+        const key = `source:${effect.comment.id}`;
+        const body = sourceBodyForAgentReply(effect.comment);
+        const landed = memory.intents.find((i) => i.key === key && i.landedAs !== undefined);
+        if (landed) {
+          // A read found this reply's copy in the source already (its answer was lost): done.
+          memory.intents = memory.intents.filter((i) => i !== landed);
+          if (!retry) memory.crmComments = passed(memory.crmComments, effect.comment);
+          memory.counts.agentRepliesToSource++;
+          return landed.landedAs;
+        }
+        // A public reply's files travel with it (an internal note is never a reply).
+        const files = effect.comment.public ? (effect.comment.attachments ?? []) : [];
+        const writes = files.length > 0 ? fileWriteActivities : writeActivities;
+        const { commentId, files: outcomes, followUpId } = await this.openWrite(key, body, memory.sourceComments.cursor?.id ?? null, (dedupe) =>
           writes.postSourceComment({
             source: input.source,
             ticketId: input.sourceTicketId,
-            body: sourceBodyForAgentReply(effect.comment),
-            ...(this.rules.v3 && { unlessClosed: true }),
+            body,
+            ...(effect.comment.truncated && { fullText: { of: 'crm-comment' as const, crmTicketId: memory.crm!.ticketId, commentId: effect.comment.id } }),
+            unlessClosed: true,
             ...(files.length > 0 && { files }),
-            afterCommentId: memory.sourceComments.cursor?.id ?? null,
             excludeIds: memory.sourceComments.ownIds,
-            ...landedCheck,
+            ...dedupe,
           }),
         );
         // A follow-up comment (files that failed after the reply was written) is the bridge's own too.
         const own = followUpId ? [commentId, followUpId] : [commentId];
         memory.sourceComments.ownIds = boundedIds([...memory.sourceComments.ownIds, ...own], MEMORY_BOUNDS.ownIds);
         if (files.length > 0) this.recordFiles(outcomes, `agent reply ${effect.comment.id}`, sideName(input.source));
-        memory.crmComments.cursor = cursorOf(effect.comment);
+        if (!retry) memory.crmComments = passed(memory.crmComments, effect.comment);
         memory.counts.agentRepliesToSource++;
         return commentId;
       }
       case 'set-source-status':
-        if (this.rules.v3) {
-          await writeActivities.setSourceStatus({
-            source: input.source,
-            ticketId: input.sourceTicketId,
-            status: effect.status,
-            condition: {
-              status: this.observed?.sourceStatus ?? memory.lifecycle.sourceStatus ?? effect.status,
-              cursor: this.observed?.sourceCursor ?? memory.sourceComments.cursor,
-              excludeIds: memory.sourceComments.ownIds,
-            },
-          });
-        } else {
-          await activities.setSourceStatus({ source: input.source, ticketId: input.sourceTicketId, status: effect.status });
-        }
+        await writeActivities.setSourceStatus({
+          source: input.source,
+          ticketId: input.sourceTicketId,
+          status: effect.status,
+          condition: {
+            status: this.observed?.sourceStatus ?? memory.lifecycle.sourceStatus ?? effect.status,
+            cursor: this.observed?.sourceCursor ?? memory.sourceComments.cursor,
+            excludeIds: memory.sourceComments.ownIds,
+          },
+        });
         memory.lifecycle = { ...memory.lifecycle, sourceStatus: effect.status };
         memory.counts.statusChangesToSource++;
         break;
@@ -636,26 +707,36 @@ export class TicketSync {
     return undefined;
   }
 
-  /** `attachments` (v3): the source comment's file URLs, attached in the same write. */
-  private async addCrmComment(body: string, isPublic: boolean, as: 'requester' | 'bridge', key: string, attachments: readonly string[] = []): Promise<string> {
+  /**
+   * `attachments`: the source comment's file URLs, attached in the same write. `conditional`:
+   * within a decision from both reads, only onto the ticket as read (or as the bridge's own last
+   * write left it), so the answer's version is the ticket after this write and nothing else.
+   */
+  private async addCrmComment(
+    body: string,
+    isPublic: boolean,
+    as: 'requester' | 'bridge',
+    key: string,
+    attachments: readonly string[] = [],
+    conditional = true,
+    fullText?: FullText,
+  ): Promise<string> {
     const memory = this.memory;
-    // v3, within a decision from both reads: only onto the ticket as read (or as the bridge's own
-    // last write left it), so the answer's version is the ticket after this write and nothing else.
-    const condition = this.observed && memory.crmVersion !== null ? { version: memory.crmVersion } : undefined;
-    const urls = this.rules.v3 ? [...attachments] : [];
-    const writes = urls.length > 0 ? fileWriteActivities : this.writes();
-    const { commentId, version, status, files } = await this.openWrite(key, (landedCheck) =>
+    const condition = conditional && this.observed && memory.crmVersion !== null ? { version: memory.crmVersion } : undefined;
+    const urls = [...attachments];
+    const writes = urls.length > 0 ? fileWriteActivities : writeActivities;
+    const { commentId, version, status, files } = await this.openWrite(key, body, memory.crmComments.cursor?.id ?? null, (dedupe) =>
       writes.addCrmComment({
         crmTicketId: memory.crm!.ticketId,
         body,
+        ...(fullText && { fullText }),
         public: isPublic,
         ...(urls.length > 0 && { files: { source: this.input.source, urls } }),
-        // The requester's id is known since the link: no read of the ticket to learn it.
+        // The requester's id as the last read of the CRM ticket said (see readCrmWindow).
         author: as === 'requester' ? { as, id: memory.crm!.requesterId } : { as },
-        afterCommentId: memory.crmComments.cursor?.id ?? null,
         excludeIds: memory.crmComments.ownIds,
         ...(condition && { condition }),
-        ...landedCheck,
+        ...dedupe,
       }),
     );
     memory.crmComments.ownIds = boundedIds([...memory.crmComments.ownIds, commentId], MEMORY_BOUNDS.ownIds);
@@ -668,6 +749,12 @@ export class TicketSync {
     }
     if (urls.length > 0) this.recordFiles(files, `comment ${key.slice('crm:'.length)}`, 'Zendesk');
     return commentId;
+  }
+
+  /** Where the write reads the whole of a source comment the read carried only the start of. */
+  private sourceCommentText(comment: SourceComment, prefix: string): FullText | undefined {
+    if (!comment.truncated) return undefined;
+    return { of: 'source-comment', source: this.input.source, ticketId: this.input.sourceTicketId, commentId: comment.id, prefix };
   }
 
   /** The CRM ticket is at `status` by the answer of the bridge's last write, still its latest version. */
@@ -691,25 +778,86 @@ export class TicketSync {
     if (left.length > 0) addNote(this.memory, `${left.length} attachment(s) of ${what} not transferred to ${to} (${left.map((f) => f.outcome).join(', ')}): said in the mirrored comment.`);
   }
 
-  /** The activities that write: bounded in v3 (see TICKET_WRITE_OPTIONS). */
-  private writes(): TicketActivities {
-    return this.rules.v3 ? writeActivities : activities;
+  /**
+   * A comment write, exactly once by design: the intent is recorded (key, where the side's
+   * comments stood, a digest of the text) before the write and closed once it is known to have
+   * landed. A write whose intent is still open from an earlier activity (one that failed after its
+   * write may have landed) looks for the landed copy first, after where the comments stood when
+   * the intent was opened (the cursor may have moved since), even as attempt 1 of a new activity.
+   */
+  private async openWrite<T>(
+    key: string,
+    text: string,
+    cursorId: string | null,
+    write: (dedupe: { afterCommentId: string | null; landedCheck?: boolean }) => Promise<T>,
+  ): Promise<T> {
+    const memory = this.memory;
+    const open = memory.intents.find((i) => i.key === key);
+    if (!open) memory.intents = [...memory.intents, { key, after: cursorId, digest: textDigest(text) }].slice(-MEMORY_BOUNDS.ownIds);
+    const result = await write(open ? { afterCommentId: open.after, landedCheck: true } : { afterCommentId: cursorId });
+    memory.intents = memory.intents.filter((i) => i.key !== key);
+    return result;
   }
 
   /**
-   * A comment write, exactly once by design: the intent is recorded (by key) before the write and
-   * cleared once it is known to have landed. A write whose intent is still open from an earlier
-   * activity (one that failed after its write may have landed) looks for the landed copy first,
-   * even as attempt 1 of a new activity.
+   * Before anything is decided: a support comment in the source that is the landed copy of an
+   * open intent (a reply whose answer was lost) is the bridge's own, never news to mirror back.
+   * Its intent is marked landed, so the reply is not posted again, now or by a kept retry.
    */
-  private async openWrite<T>(key: string, write: (landedCheck: { landedCheck?: boolean }) => Promise<T>): Promise<T> {
+  private claimLanded(source: SourceRead): SourceRead {
     const memory = this.memory;
-    if (!this.rules.v2) return write({});
-    const wasOpen = memory.openWrites.includes(key);
-    if (!wasOpen) memory.openWrites = boundedIds([...memory.openWrites, key], MEMORY_BOUNDS.ownIds);
-    const result = await write(wasOpen ? { landedCheck: true } : {});
-    memory.openWrites = memory.openWrites.filter((k) => k !== key);
-    return result;
+    const open = memory.intents.filter((i) => i.key.startsWith('source:') && i.landedAs === undefined);
+    if (open.length === 0) return source;
+    const claimed: string[] = [];
+    const newComments = source.newComments.filter((c) => {
+      const intent = c.author === 'SUPPORT' ? open.find((i) => i.landedAs === undefined && matchesDigest(c.body, i.digest)) : undefined;
+      if (!intent) return true;
+      intent.landedAs = c.id;
+      claimed.push(c.id);
+      memory.refused = memory.refused.filter((r) => r.key !== intent.key);
+      record(memory, 'synced', `agent reply ${intent.key.slice('source:'.length)} found in the ${sideName(this.input.source)} as comment ${c.id} (an earlier write landed): not posted again`);
+      return false;
+    });
+    return claimed.length === 0 ? source : { ...source, newComments, ownIds: boundedIds([...source.ownIds, ...claimed], MEMORY_BOUNDS.ownIds) };
+  }
+}
+
+/** New words from the user that a closed CRM ticket cannot take: the source itself is not closed. */
+function wroteAgain(source: SourceRead): boolean {
+  return source.ticket.status !== 'CLOSED' && source.newComments.some((c) => c.author === 'USER');
+}
+
+function followUpDescription(closedId: string, app: string): string {
+  return `Follow-up of ticket #${closedId}, which was closed: the user wrote again in the ${app}. Their message follows.`;
+}
+
+/** What `parked` calls a source that keeps answering 404. */
+const SOURCE_UNREADABLE = 'source ticket';
+
+function park(memory: TicketMemory, what: string, reason: string): void {
+  const item = { what, reason, since: new Date(Date.now()).toISOString() };
+  memory.parked = [...memory.parked.filter((p) => p.what !== what), item].slice(-MEMORY_BOUNDS.parked);
+}
+
+/** 2 s, 4 s, 8 s, … at most `MISSING_REREAD.maxMs`: seconds for a blip, minutes for an incident. */
+export function rereadDelayMs(reads: number): number {
+  return Math.min(MISSING_REREAD.maxMs, MISSING_REREAD.firstMs * 2 ** Math.min(20, Math.max(0, reads - 1)));
+}
+
+function sourceUnreadableNote(app: string): string {
+  return `ticket-bridge cannot read this ticket in the ${app} (404): nothing from the ${app} reaches this ticket until it can. It keeps trying and resumes by itself; it has not closed anything.`;
+}
+
+/** The internal note for agents when a write is given up on: which message, never its text. */
+function parkedWriteNote(effect: Effect, kind: string): string {
+  switch (effect.type) {
+    case 'source-agent-reply':
+      return `ticket-bridge could not deliver the reply in comment ${effect.comment.id} to the user: it was refused (${kind}) after several attempts. Please reach the user another way if it matters.`;
+    case 'crm-user-comment':
+    case 'crm-support-note':
+      return `ticket-bridge could not add a message from the app (its comment ${effect.comment.id}) to this ticket: Zendesk refused it (${kind}) after several attempts. Read it in the app.`;
+    default:
+      return `ticket-bridge gave up on a write refused (${kind}) after several attempts.`;
   }
 }
 
@@ -735,6 +883,16 @@ class SyncFailure extends Error {
   describe(): { operation: string; type: string; message: string } {
     return { operation: this.operation, type: this.type, message: this.message };
   }
+}
+
+/**
+ * A comment mirrored before the decision's end (a later effect may fail): the cursor moves past
+ * it, never back (a comment that became visible late is behind it), and it is known as seen.
+ */
+function passed(memory: CommentMemory, comment: { id: string; createdAt: string }): CommentMemory {
+  const cursor = memory.cursor === null || compareComments(comment, memory.cursor) > 0 ? cursorOf(comment) : memory.cursor;
+  const recent = memory.recent ? { ...memory.recent, ids: [...memory.recent.ids, comment.id] } : memory.recent;
+  return { ...memory, cursor, recent };
 }
 
 function cursorOf(comment: { id: string; createdAt: string }): CommentCursor {

@@ -4,7 +4,7 @@
  * and duplicates or reordering do no harm: every sync reads the source (and the CRM) back and
  * lets the pure lifecycle decide what to write (see ./ticket-sync).
  */
-import { allHandlersFinished, condition, continueAsNew, patched, setHandler, workflowInfo } from '@temporalio/workflow';
+import { allHandlersFinished, condition, continueAsNew, setHandler, workflowInfo } from '@temporalio/workflow';
 import {
   closeUpdate,
   DEFAULT_WORKFLOW_SETTINGS,
@@ -18,6 +18,7 @@ import {
 } from './definitions';
 import { onCrmNotification, onSourceNotification, validateOperatorRequest } from './intake';
 import { hasWork, initialMemory, mergeWork, NO_WORK, toStateView, upgradeMemory, type PendingWork, type TicketMemory } from './memory';
+import { nextRefusalRetryAt } from './refusals';
 import { StatusPublisher } from './status-publisher';
 import { TicketSync } from './ticket-sync';
 import { record, sideName } from './timeline';
@@ -28,17 +29,11 @@ function syncRetryDelayMs(firstMs: number, failedSyncs: number): number {
   return Math.min(60 * 60_000, firstMs * 2 ** Math.max(0, failedSyncs - 1));
 }
 
-/** The marker of the v2 sync rules (see `SyncRules`); runs started before it replay with v1. */
-export const SYNC_V2_PATCH = 'sync-v2';
-/** The marker of the v3 sync rules (one decision from both reads, conditional writes, adoption). */
-export const SYNC_V3_PATCH = 'sync-v3';
-
 export async function ticketWorkflow(input: TicketWorkflowInput): Promise<TicketStateView> {
   const settings: TicketWorkflowSettings = { ...DEFAULT_WORKFLOW_SETTINGS, ...input.settings };
   const memory: TicketMemory = input.carried ? upgradeMemory(input.carried as Partial<TicketMemory>) : initialMemory();
-  const rules = { v2: patched(SYNC_V2_PATCH), v3: patched(SYNC_V3_PATCH) };
-  const publisher = new StatusPublisher(input, rules.v3);
-  const syncer = new TicketSync(input, settings, memory, () => publisher.publish(memory), rules);
+  const publisher = new StatusPublisher(input);
+  const syncer = new TicketSync(input, settings, memory, () => publisher.publish(memory));
   let retrySyncAt: number | null = hasWork(memory.deferred) ? Date.now() : null;
   /** History is long enough for a new run; it starts once no update handler is mid-flight. */
   let newRunDue = false;
@@ -69,7 +64,7 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<Ticket
     { description: 'The CRM (Zendesk) says its ticket changed: read it back and sync.' },
   );
   setHandler(stateQuery, () => toStateView(input, memory), {
-    description: 'Status on each side, CRM ticket, SOLVED deadline, last error, counts and timeline. No personal data.',
+    description: 'Status on each side, CRM ticket, SOLVED deadline, parked writes, last error, counts and timeline. No personal data.',
   });
   setHandler(
     resyncUpdate,
@@ -96,49 +91,38 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<Ticket
   publisher.publish(memory);
 
   while (!memory.lifecycle.completed) {
-    const deadline = earliest(memory.lifecycle.solvedTimerDeadline, retrySyncAt, memory.sourceRecheckAt);
-    // The timer's summary tells an operator in the Temporal UI what the ticket is waiting for.
-    const summary =
-      deadline === retrySyncAt
-        ? 'retry the failed sync'
-        : deadline === memory.sourceRecheckAt
-          ? 'read the source again: confirm the 404 before taking the ticket as deleted'
-          : 'SOLVED auto-close (no confirmation from the user)';
+    const wake = nextWake(memory, retrySyncAt, syncer.sideMissing());
     // Also wake to continue-as-new once an update that held it back has finished.
     const ready = () => hasWork(memory.pending) || (newRunDue && allHandlersFinished());
-    const woken =
-      deadline === null ? (await condition(ready), true) : await condition(ready, Math.max(1, deadline - Date.now()), { summary });
+    const woken = wake === null ? (await condition(ready), true) : await condition(ready, Math.max(1, wake.at - Date.now()), { summary: wake.summary });
     if (newRunDue && allHandlersFinished() && !hasWork(memory.pending)) {
       await continueAsNew<typeof ticketWorkflow>({ ...input, carried: memory });
     }
 
-    if (!woken && rules.v2) {
-      // Every deadline becomes work for the one sync below, inside its error handling.
-      // v3: the timer that fired was armed for `deadline`, so whatever is due by then is due now,
+    if (!woken && wake !== null) {
+      // The timer that fired was armed for `wake.at`, so whatever is due by then is due now,
       // whatever the workflow clock says (a task that saw an older clock re-armed a fired timer).
-      const now = rules.v3 && deadline !== null ? Math.max(Date.now(), deadline) : Date.now();
+      // Every deadline becomes work for the one sync below, inside its error handling.
+      const now = Math.max(Date.now(), wake.at);
       const { solvedTimerDeadline } = memory.lifecycle;
-      if (solvedTimerDeadline !== null && now >= solvedTimerDeadline) {
+      if (solvedTimerDeadline !== null && now >= solvedTimerDeadline && !syncer.sideMissing()) {
         record(memory, 'timer', 'SOLVED timer fired: reading both sides before closing');
         memory.pending = mergeWork(memory.pending, { ...NO_WORK, solvedTimer: true });
       }
-      if (memory.sourceRecheckAt !== null && now >= memory.sourceRecheckAt) {
-        memory.sourceRecheckAt = null;
-        memory.pending = mergeWork(memory.pending, { ...NO_WORK, source: true });
+      if (memory.rereadAt !== null && now >= memory.rereadAt) {
+        memory.rereadAt = null;
+        memory.pending = mergeWork(memory.pending, { ...NO_WORK, source: true, crm: true });
       }
-    } else if (!woken && !(retrySyncAt !== null && Date.now() >= retrySyncAt)) {
-      // v1: the timer closed both sides without reading either (a failure here failed the run).
-      record(memory, 'timer', 'SOLVED timer fired: no confirmation from the user');
-      await syncer.apply({ type: 'solved-timer-fired', now: Date.now() }, null);
-      continue;
+      const refusedDue = nextRefusalRetryAt(memory);
+      if (refusedDue !== null && now >= refusedDue) memory.pending = mergeWork(memory.pending, { ...NO_WORK, source: true, crm: true });
     }
     // Whatever failed before is retried with this sync, whether the back-off ran out or news arrived.
     const work = mergeWork(memory.pending, memory.deferred);
     memory.pending = memory.deferred = NO_WORK;
     const ok = await syncer.run(work);
     finishedSyncs = memory.counts.syncs;
-    // v3: what each side looked like at the end of this sync, for the reconciler (in the memo).
-    if (rules.v3) publisher.publish(memory, true);
+    // What each side looked like at the end of this sync, for the reconciler (in the memo).
+    publisher.publish(memory, true);
     memory.failedSyncs = ok ? 0 : memory.failedSyncs + 1;
     retrySyncAt = ok ? null : Date.now() + syncRetryDelayMs(settings.failedSyncRetryMs, memory.failedSyncs);
 
@@ -155,7 +139,20 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<Ticket
   return toStateView(input, memory);
 }
 
-function earliest(...deadlines: (number | null)[]): number | null {
-  const set = deadlines.filter((d): d is number => d !== null);
-  return set.length === 0 ? null : Math.min(...set);
+/**
+ * When the loop wakes by itself, and why (the timer's summary in the Temporal UI). After a failed
+ * sync only its back-off counts: a deadline already past (a SOLVED timer, a re-read) is part of
+ * the deferred work and waits for it, so a failure never turns into a loop of quick wake-ups.
+ * While a side reads as 404 the SOLVED timer waits too: nothing is closed on a guess.
+ */
+export function nextWake(memory: TicketMemory, retrySyncAt: number | null, sideMissing: boolean): { at: number; summary: string } | null {
+  if (retrySyncAt !== null) return { at: retrySyncAt, summary: 'retry the failed sync' };
+  const candidates: { at: number | null; summary: string }[] = [
+    { at: memory.rereadAt, summary: 'read again a side that answered 404' },
+    { at: sideMissing ? null : memory.lifecycle.solvedTimerDeadline, summary: 'SOLVED auto-close (no confirmation from the user)' },
+    { at: nextRefusalRetryAt(memory), summary: 'try again a write that was refused' },
+  ];
+  const due = candidates.filter((c): c is { at: number; summary: string } => c.at !== null).sort((a, b) => a.at - b.at);
+  return due[0] ?? null;
 }
+

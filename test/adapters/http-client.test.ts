@@ -169,6 +169,15 @@ describe('HttpClient', () => {
     expect(seen).toHaveLength(1);
   });
 
+  it.each([301, 302, 303, 307, 308])('never follows a redirect (%i): a non-retryable error, and the key goes nowhere else', async (status) => {
+    // Same origin, another path: still not followed (a redirect is never what the API documents).
+    script = (req, res) => (req.url === '/api/v2/x' ? reply(status, {}, { location: `${base}/elsewhere` })(req, res, '') : reply(200, { id: 1 })(req, res, ''));
+    const err = await failure(client().request('GET /x', thing));
+    expect(err).toMatchObject({ kind: 'bad-request', status, retryable: false });
+    expect(err.message).toBe(`remote GET /x: HTTP ${status}: the API answered with a redirect, which is not followed (check the configured API URL)`);
+    expect(seen.map((r) => r.url)).toEqual(['/api/v2/x']);
+  });
+
   it('turns 404 into null with nullIfNotFound, and nothing else', async () => {
     script = reply(404, {});
     expect(await nullIfNotFound(client().request('GET /x', thing))).toBeNull();

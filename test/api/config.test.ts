@@ -89,7 +89,15 @@ describe('loadConfig', () => {
       solvedAutoCloseAfterMs: 48 * 3_600_000,
       solvedReopenSourceStatus: 'OPEN',
       reconcileIntervalMs: 10 * 60_000,
-      attachments: { maxBytes: 10 * 1024 * 1024, allowedTypes: ['image/*', 'application/pdf'] },
+      attachments: {
+        maxBytes: 10 * 1024 * 1024,
+        allowedTypes: ['image/*', 'application/pdf'],
+        maxFiles: 10,
+        maxCommentBytes: 50 * 1024 * 1024,
+        fileTimeoutMs: 120_000,
+        commentTimeoutMs: 300_000,
+      },
+      outbound: { attachmentHosts: { connect: [], zendesk: [], whitelabel: [] }, allowedAddresses: [] },
       logLevel: 'debug',
       logFormat: null,
       bodyLimitBytes: 1024 * 1024,
@@ -101,6 +109,8 @@ describe('loadConfig', () => {
       metricsToken: null,
       workerMetricsAddress: '127.0.0.1:9464',
       workerMaxCachedWorkflows: 1000,
+      http: { headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, keepAliveTimeoutMs: 5_000, maxConnections: 1000, bodyBytesInFlight: 8 * 1024 * 1024 },
+      webhookRoutes: { connect: true, zendesk: true, whitelabel: true },
     });
     expect(JSON.parse(JSON.stringify(config)).payloadEncryption).toEqual({
       mode: 'required',
@@ -133,7 +143,33 @@ describe('loadConfig', () => {
     expect(config.whitelabel).toBeNull();
     expect(config.generatedSecrets).toEqual(['WHITELABEL_WEBHOOK_SECRET']);
     expect(config.whitelabelWebhookSecret.length).toBeGreaterThanOrEqual(16);
-    expect(config.whitelabelWebhook).toEqual({ signatureHeader: 'X-Whitelabel-Signature', signedPayload: 'timestamp.body', bodyLimitBytes: 32 * 1024 * 1024 });
+    expect(config.whitelabelWebhook).toEqual({ signatureHeader: 'X-Whitelabel-Signature', signedPayload: 'timestamp.body', bodyLimitBytes: 1024 * 1024 });
+  });
+
+  it('mounts the webhook routes of the configured sides only; a sandbox mounts all three', () => {
+    expect(loadConfig(WITHOUT_WHITELABEL).webhookRoutes).toEqual({ connect: true, zendesk: true, whitelabel: false });
+    expect(loadConfig({}).webhookRoutes).toEqual({ connect: true, zendesk: true, whitelabel: true });
+    // SANDBOX=1 simulates the sides left unconfigured: their webhooks come from the simulators.
+    expect(loadConfig({ ...WITHOUT_WHITELABEL, SANDBOX: '1' }).webhookRoutes).toEqual({ connect: true, zendesk: true, whitelabel: true });
+  });
+
+  it('reads the HTTP server limits, and refuses a headers timeout over the request timeout or a budget smaller than a body limit', () => {
+    const config = loadConfig({
+      HTTP_HEADERS_TIMEOUT: '5s',
+      HTTP_REQUEST_TIMEOUT: '1m',
+      HTTP_KEEP_ALIVE_TIMEOUT: '2500ms',
+      HTTP_MAX_CONNECTIONS: '200',
+      BODY_BYTES_IN_FLIGHT: '4mb',
+    });
+    expect(config.http).toEqual({ headersTimeoutMs: 5_000, requestTimeoutMs: 60_000, keepAliveTimeoutMs: 2_500, maxConnections: 200, bodyBytesInFlight: 4 * 1024 * 1024 });
+    expect(configError({ HTTP_HEADERS_TIMEOUT: '31s', HTTP_MAX_CONNECTIONS: '0', BODY_BYTES_IN_FLIGHT: '512kb' }).issues).toEqual([
+      { variable: 'HTTP_MAX_CONNECTIONS', message: 'must be between 1 and 1000000' },
+      { variable: 'HTTP_HEADERS_TIMEOUT', message: 'must not be longer than HTTP_REQUEST_TIMEOUT (the headers are part of the request)' },
+      { variable: 'BODY_BYTES_IN_FLIGHT', message: 'must be at least WHITELABEL_BODY_LIMIT (a body of that size must fit)' },
+    ]);
+    expect(configError({ BODY_LIMIT: '2mb', BODY_BYTES_IN_FLIGHT: '1mb' }).issues).toEqual([
+      { variable: 'BODY_BYTES_IN_FLIGHT', message: 'must be at least BODY_LIMIT (a body of that size must fit)' },
+    ]);
   });
 
   it('keeps a given WHITELABEL_WEBHOOK_SECRET without the URL, and reads the assignee map then too', () => {
@@ -160,7 +196,7 @@ describe('loadConfig', () => {
     });
     expect(redactedConfig(config)).toMatchObject({
       whitelabel: { apiUrl: 'http://127.0.0.1:4010/v1', apiKey: '[redacted]', assignees: {} },
-      whitelabelWebhook: { signatureHeader: 'X-Whitelabel-Signature', signedPayload: 'timestamp.body', bodyLimitBytes: 32 * 1024 * 1024 },
+      whitelabelWebhook: { signatureHeader: 'X-Whitelabel-Signature', signedPayload: 'timestamp.body', bodyLimitBytes: 1024 * 1024 },
       generatedSecrets: [],
     });
   });
@@ -174,7 +210,7 @@ describe('loadConfig', () => {
       connect: null,
       zendesk: null,
       whitelabel: null,
-      whitelabelWebhook: { signatureHeader: 'X-Whitelabel-Signature', signedPayload: 'timestamp.body', bodyLimitBytes: 32 * 1024 * 1024 },
+      whitelabelWebhook: { signatureHeader: 'X-Whitelabel-Signature', signedPayload: 'timestamp.body', bodyLimitBytes: 1024 * 1024 },
       generatedSecrets: ['CONNECT_WEBHOOK_TOKEN', 'ZENDESK_WEBHOOK_SECRET', 'WHITELABEL_WEBHOOK_SECRET', 'OPS_API_TOKEN'],
       solvedAutoCloseAfterMs: 72 * 3_600_000,
       solvedReopenSourceStatus: 'PENDING',

@@ -33,6 +33,7 @@ export const testConfig: ApiConfig = {
   opsApiToken: OPS_TOKEN,
   codecAuthToken: CODEC_TOKEN,
   bodyLimitBytes: 1024,
+  webhookRoutes: { connect: true, zendesk: true, whitelabel: true },
 };
 
 /** Every line the logger wrote, raw and parsed. */
@@ -185,6 +186,7 @@ export const sampleState: TicketStateView = {
     statusChangesToCrm: 0,
     statusChangesToSource: 0,
   },
+  parked: [],
   notes: [],
   timeline: [
     { at: '2026-01-01T00:00:00.000Z', kind: 'received', detail: 'source created' },

@@ -81,10 +81,22 @@ describe('createTemporalGateway', () => {
     expect(calls.signalWithStart.mock.calls[0]![1].args).toEqual([{ source: 'whitelabel', sourceTicketId: 'u-1', settings: DEFAULT_WORKFLOW_SETTINGS }]);
   });
 
-  it('reports a completed workflow (start rejected by the reuse policy) as ignored', async () => {
+  it('news for a completed ticket starts a new run that reads it first (afterEnd); a DELETE of it is ignored', async () => {
+    const { client, calls } = recordingClient();
+    const gateway = createTemporalGateway({ client, taskQueue: 'tq' });
+    calls.signalWithStart.mockRejectedValueOnce(new WorkflowExecutionAlreadyStartedError('done', 'ticket/connect/42', 'ticketWorkflow'));
+    await expect(gateway.notifySource('connect', '42', notification)).resolves.toEqual({ outcome: 'signalled', workflowId: 'ticket/connect/42' });
+    const [first, second] = calls.signalWithStart.mock.calls.map((c) => c[1]);
+    expect(first).toMatchObject({ workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY });
+    expect((first!.args as unknown[])[0]).not.toHaveProperty('afterEnd');
+    expect(second).toMatchObject({ workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE, signalArgs: [notification] });
+    expect((second!.args as unknown[])[0]).toMatchObject({ source: 'connect', sourceTicketId: '42', afterEnd: true });
+  });
+
+  it('reports a DELETE of a completed workflow (start rejected by the reuse policy) as ignored', async () => {
     const { client, calls } = recordingClient();
     calls.signalWithStart.mockRejectedValueOnce(new WorkflowExecutionAlreadyStartedError('done', 'ticket/connect/42', 'ticketWorkflow'));
-    await expect(createTemporalGateway({ client, taskQueue: 'tq' }).notifySource('connect', '42', notification)).resolves.toEqual({
+    await expect(createTemporalGateway({ client, taskQueue: 'tq' }).notifySource('connect', '42', { ...notification, kind: 'deleted' })).resolves.toEqual({
       outcome: 'ignored',
       workflowId: 'ticket/connect/42',
       reason: 'completed',

@@ -93,19 +93,25 @@ describe('TemporalGateway against the test harness', () => {
     await expect(gateway.describeTicket('connect', ticketId())).resolves.toBeNull();
   });
 
-  it('a completed workflow still answers the query, ignores later notifications and is not restarted', async () => {
+  it('a completed workflow still answers the query and ignores a later DELETE; later news starts a new run that reads it', async () => {
     const id = ticketId();
     const { workflowId } = await gateway.notifySource('connect', id, notification('deleted'));
     await env.client.workflow.getHandle(workflowId).result();
 
     await expect(gateway.describeTicket('connect', id)).resolves.toMatchObject({ state: { completed: true } });
-    await expect(gateway.notifySource('connect', id, notification('updated'))).resolves.toEqual({ outcome: 'ignored', workflowId, reason: 'completed' });
+    await expect(gateway.notifySource('connect', id, notification('deleted'))).resolves.toEqual({ outcome: 'ignored', workflowId, reason: 'completed' });
     await expect(gateway.notifyCrm({ crmTicketId: '1', eventId: null, receivedAt: '' }, `connect:${id}`)).resolves.toEqual({
       outcome: 'ignored',
       reason: 'not-running',
     });
     const description = await env.client.workflow.getHandle(workflowId).describe();
     expect(description.status.name).toBe('COMPLETED');
+
+    // News is never ignored: the new run reads the source (a late message, or nothing new).
+    await expect(gateway.notifySource('connect', id, notification('updated'))).resolves.toEqual({ outcome: 'signalled', workflowId });
+    const next = await env.client.workflow.getHandle(workflowId).describe();
+    expect(next.runId).not.toBe(description.runId);
+    expect(await signalNames(workflowId)).toEqual(['sourceChanged']);
   });
 
   it('notifyCrm finds the workflow from the external id', async () => {

@@ -107,6 +107,36 @@ describe('POST /webhooks/zendesk', () => {
       expect((await send(raw, zendeskHeaders(raw, { timestamp: staleUnix }))).status).toBe(401);
     });
 
+    it.each([
+      ['a word', 'soon'],
+      ['a bare number V8 reads as a year', '1'],
+      ['a date without a time', '2026-01-01'],
+      ['an RFC 2822 date', 'Thu, 01 Jan 2026 00:00:00 GMT'],
+      ['unix milliseconds', String(Date.now())],
+    ])('refuses a correctly signed timestamp it cannot read (%s): it would never go stale (issue 23)', async (_label, timestamp) => {
+      const raw = ticketEvent();
+      const res = await send(raw, zendeskHeaders(raw, { timestamp }));
+      expect(res.status).toBe(401);
+      expect(await res.json()).toMatchObject({ error: 'unauthorized', reason: 'signature_malformed', message: expect.stringContaining('X-Zendesk-Webhook-Signature-Timestamp') });
+      expect(gateway.crmCalls).toHaveLength(0);
+    });
+
+    it('refuses a signature that is not a base64 HMAC-SHA256, before reading the body', async () => {
+      const raw = ticketEvent();
+      const headers = { ...zendeskHeaders(raw), 'x-zendesk-webhook-signature': 'not-a-signature' };
+      const res = await send(raw, headers);
+      expect(res.status).toBe(401);
+      expect(res.headers.get('connection')).toBe('close');
+      expect(await res.json()).toMatchObject({ reason: 'signature_malformed' });
+    });
+
+    it('accepts ISO 8601 with milliseconds or an offset', async () => {
+      const raw = ticketEvent();
+      expect((await send(raw, zendeskHeaders(raw, { timestamp: new Date().toISOString() }))).status).toBe(202);
+      const offset = new Date(Date.now() + 3_600_000).toISOString().replace(/\.\d{3}Z$/, '+01:00');
+      expect((await send(raw, zendeskHeaders(raw, { timestamp: offset }))).status).toBe(202);
+    });
+
     it('verifies the raw bytes, not re-serialised JSON', async () => {
       // Odd spacing, key order and a non-ASCII character: JSON.stringify(JSON.parse(raw)) differs.
       const raw = '{ "external_id" : "connect:42",\n  "ticket_id":"35436", "note": "caf\u00e9" }';

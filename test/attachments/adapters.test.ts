@@ -76,7 +76,9 @@ describe('ZendeskAttachments', () => {
       seen.push(req.headers.authorization);
       res.writeHead(302, { location: `${storage}/signed/blob?sig=1` }).end();
     });
-    const viaRedirect = new ZendeskAttachments({ baseUrl: `${account}/api/v2`, email: 'e@x', apiToken: 't' });
+    // The storage host is allowed (as `*.zdusercontent.com` is by default).
+    const downloads = { extraHosts: [new URL(storage).host] };
+    const viaRedirect = new ZendeskAttachments({ baseUrl: `${account}/api/v2`, email: 'e@x', apiToken: 't', downloads });
     const d = await viaRedirect.download(`${account}/attachments/token/t/?name=a.pdf`);
     expect(await new Response(Readable.toWeb(d.stream) as ReadableStream).text()).toBe('pdf');
     expect(seen).toEqual([expect.stringMatching(/^Basic /), undefined]);
@@ -108,10 +110,26 @@ describe('ConnectAttachments', () => {
       seen.push(req.headers['clevergy-api-key'] as string | undefined);
       res.writeHead(200, { 'content-type': 'image/png' }).end('x');
     });
-    const connect = new ConnectAttachments({ baseUrl: api, apiKey: 'secret-key' });
+    const connect = new ConnectAttachments({ baseUrl: api, apiKey: 'secret-key', downloads: { extraHosts: [new URL(elsewhere).host] } });
     for (const url of [`${api}/files/1/a.png`, `${elsewhere}/bucket/a.png`]) (await connect.download(url)).stream.resume();
     expect(seen).toEqual(['secret-key', undefined]);
-    expect(await failure(connect.download('file:///etc/passwd'))).toMatchObject({ kind: 'bad-request', retryable: false });
+    expect(await failure(connect.download('file:///etc/passwd'))).toMatchObject({ kind: 'forbidden', reason: 'not-http', retryable: false });
+  });
+});
+
+describe('uploads', () => {
+  it('a signed upload URL that redirects is not followed: the bytes go nowhere else, and it is not retried', async () => {
+    const elsewhere: string[] = [];
+    const other = await serve((req, res) => {
+      elsewhere.push(req.method!);
+      res.writeHead(200).end();
+    });
+    const storage = await serve((_req, res) => res.writeHead(307, { location: `${other}/put` }).end());
+    const api = await serve((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ url: `${storage}/signed?sig=1` })));
+    const connect = new ConnectAttachments({ baseUrl: api, apiKey: 'k' });
+    const err = await failure(connect.upload('1', { name: 'a.png', contentType: 'image/png', size: 3, body: Readable.from([Buffer.from('png')]) }));
+    expect(err).toMatchObject({ kind: 'bad-request', status: 307, retryable: false });
+    expect(elsewhere).toEqual([]);
   });
 });
 
@@ -119,7 +137,7 @@ describe('a download that dies mid-file', () => {
   it('is a retryable network error, and the target keeps nothing', async () => {
     const source = await serve((_req, res) => {
       res.writeHead(200, { 'content-type': 'image/png', 'content-length': String(4 * 1024 * 1024) });
-      res.write(randomBytes(1024 * 1024), () => res.destroy());
+      res.write(Buffer.concat([Buffer.from('89504e470d0a1a0a', 'hex'), randomBytes(1024 * 1024)]), () => res.destroy());
     });
     const connect = new ConnectAttachments({ baseUrl: source, apiKey: 'k' });
     const err = await failure(transferAttachment({ from: connect, to: files, file: { url: `${source}/files/1/a.png`, name: 'a.png' } }));

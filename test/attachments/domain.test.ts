@@ -20,9 +20,9 @@ describe('notTransferredLine', () => {
     );
   });
 
-  it('names the refused type, and a failure in words', () => {
+  it('says a type is refused without naming it (a remote chose it), and a failure in words', () => {
     expect(notTransferredLine({ name: 'setup.exe', size: 2 * MB, contentType: 'application/x-msdownload' }, { reason: 'type-not-allowed' })).toBe(
-      'attachment setup.exe (2 MB) not transferred: files of type application/x-msdownload are not accepted',
+      'attachment setup.exe (2 MB) not transferred: this type of file is not accepted',
     );
     expect(notTransferredLine({ name: 'a.png', size: null, contentType: null }, { reason: 'failed' })).toBe('attachment a.png not transferred: it could not be copied');
     expect(notTransferredLine({ name: 'a.png', size: 1536, contentType: 'image/png' }, { reason: 'failed', detail: 'Zendesk refused it as too large' })).toBe(

@@ -30,12 +30,35 @@ const pdf = (size: number) => Buffer.concat([Buffer.from('%PDF-1.7\n'), randomBy
 
 describe('attachments between Connect and Zendesk', () => {
   let rig: BridgeRig;
+  /** The white-label platform's file storage (its `assets` are URLs to it): allowed by the bridge's policy. */
+  let storage: Server;
+  let storageUrl: string;
+  const stored = new Map<string, { type: string; bytes: Buffer }>();
+  const requested: string[] = [];
+  /** A service on the bridge's network that no attachment URL may reach (127.0.0.2: not allowed). */
+  let internal: Server;
+  const internalHits: string[] = [];
 
   beforeAll(async () => {
-    rig = await startBridgeRig({ attachments: { maxBytes: MAX_BYTES, allowedTypes: DEFAULT_ALLOWED_TYPES } });
+    storage = createServer((req, res) => {
+      requested.push(req.url!);
+      const file = stored.get(decodeURIComponent(req.url!.slice(1)));
+      if (!file) return void res.writeHead(404).end();
+      res.writeHead(200, { 'content-type': file.type, 'content-length': file.bytes.length }).end(file.bytes);
+    });
+    await new Promise<void>((resolve) => storage.listen(0, '127.0.0.1', resolve));
+    storageUrl = `http://127.0.0.1:${(storage.address() as AddressInfo).port}`;
+    internal = createServer((req, res) => {
+      internalHits.push(req.url!);
+      res.writeHead(200, { 'content-type': 'text/plain' }).end('internal secrets');
+    });
+    await new Promise<void>((resolve) => internal.listen(0, '127.0.0.2', resolve));
+    rig = await startBridgeRig({ attachments: { maxBytes: MAX_BYTES, allowedTypes: DEFAULT_ALLOWED_TYPES }, whitelabelAssetHosts: [new URL(storageUrl).host] });
   });
   afterAll(async () => {
     await rig?.teardown();
+    await new Promise<void>((resolve) => storage.close(() => resolve()));
+    await new Promise<void>((resolve) => internal.close(() => resolve()));
   });
 
   async function openTicket() {
@@ -95,7 +118,7 @@ describe('attachments between Connect and Zendesk', () => {
         'Here is a photo of the meter.',
         '',
         'attachment scan of invoice.pdf (9 MB) not transferred: over the 8 MB limit',
-        'attachment readings.zip (2 KB) not transferred: files of type application/zip are not accepted',
+        'attachment readings.zip (2 KB) not transferred: this type of file is not accepted',
       ].join('\n'),
     );
     expect(comment.attachments.map((a) => [a.file_name, a.content_type, a.size])).toEqual([['meter photo.png', 'image/png', photo.length]]);
@@ -122,7 +145,7 @@ describe('attachments between Connect and Zendesk', () => {
     // The worker logs each file by size, type and hash.
     expect(rig.workerLogLines.some((l) => l.includes('attachment transferred') && l.includes(sha256(photo)))).toBe(true);
     await expectNoNames(id, ['meter photo', 'scan of invoice', 'readings.zip']);
-    await finishAndRecord(id, 'v3-attachments-to-zendesk-after-a-dropped-upload');
+    await finishAndRecord(id, 'attachments-to-zendesk-after-a-dropped-upload');
   });
 
   test("an agent's PDF reaches the app once, though the first upload dies mid-stream; an internal note's file never leaves Zendesk", async () => {
@@ -158,7 +181,7 @@ describe('attachments between Connect and Zendesk', () => {
         'Here is the meter guide.',
         '',
         'attachment wiring photo.png (9 MB) not transferred: over the 8 MB limit',
-        'attachment tool.exe (1000 bytes) not transferred: files of type application/x-msdownload are not accepted',
+        'attachment tool.exe (1000 bytes) not transferred: this type of file is not accepted',
       ].join('\n'),
     );
     const stored = rig.connect.attachment(Number(comment.id), 'meter guide.pdf')!;
@@ -185,7 +208,7 @@ describe('attachments between Connect and Zendesk', () => {
     expect(state.notes.join('\n')).toContain('2 attachment(s) of agent reply');
     expect(filesLine.detail).toContain(`transferred (1.5 MB, application/pdf, sha256 ${sha256(guide).slice(0, 12)})`);
     await expectNoNames(id, ['meter guide', 'wiring photo', 'tool.exe', 'internal billing']);
-    await finishAndRecord(id, 'v3-attachments-to-the-app-after-a-dropped-upload');
+    await finishAndRecord(id, 'attachments-to-the-app-after-a-dropped-upload');
   });
 
   test("an app upload URL that expired before the bytes arrived is asked for again: the agent's file still arrives once", async () => {
@@ -213,7 +236,7 @@ describe('attachments between Connect and Zendesk', () => {
     rig.connect.fault({ match: 'GET /files/:commentId/:fileName', kind: 'expired', times: 1 });
     await rig.connect.userComments(id, 'First try.', { attachments: [{ fileName: 'old.png', contentType: 'image/png', bytes: png(1000) }] });
     await eventually(() =>
-      expect(rig.zendesk.comments(zd.id).at(-1)!.body).toBe('First try.\n\nattachment old.png not transferred: it could not be downloaded from the app (HTTP 403)'),
+      expect(rig.zendesk.comments(zd.id).at(-1)!.body).toBe('First try.\n\nattachment old.png not transferred: it could not be downloaded from the app'),
     );
 
     // The storage then answers 503 to every download: retried a few times, then given up on.
@@ -241,24 +264,6 @@ describe('attachments between Connect and Zendesk', () => {
   });
 
   describe('the white-label platform', () => {
-    /** The platform's file storage: `assets` are URLs to it. */
-    let storage: Server;
-    let storageUrl: string;
-    const stored = new Map<string, { type: string; bytes: Buffer }>();
-    const requested: string[] = [];
-
-    beforeAll(async () => {
-      storage = createServer((req, res) => {
-        requested.push(req.url!);
-        const file = stored.get(decodeURIComponent(req.url!.slice(1)));
-        if (!file) return void res.writeHead(404).end();
-        res.writeHead(200, { 'content-type': file.type, 'content-length': file.bytes.length }).end(file.bytes);
-      });
-      await new Promise<void>((resolve) => storage.listen(0, '127.0.0.1', resolve));
-      storageUrl = `http://127.0.0.1:${(storage.address() as AddressInfo).port}`;
-    });
-    afterAll(() => new Promise<void>((resolve) => storage.close(() => resolve())));
-
     const asset = (name: string, type: string, bytes: Buffer) => {
       stored.set(name, { type, bytes });
       return `${storageUrl}/${encodeURIComponent(name)}`;
@@ -299,6 +304,35 @@ describe('attachments between Connect and Zendesk', () => {
       });
       expect(requested.filter((u) => u.includes('invoice'))).toHaveLength(1);
       await expectNoNamesOf('whitelabel', id, ['march invoice', 'meter.png', 'corrected.pdf']);
+    });
+
+    test('an asset URL aimed at an internal service, or at a host not allowed, is a neutral line: nothing is requested there', async () => {
+      const id = randomUUID();
+      const port = (internal.address() as AddressInfo).port;
+      const photo = png(10_000);
+      await rig.whitelabel.clientCreatesTicket({
+        id,
+        title: 'Files',
+        text: 'See attached.',
+        assets: [`http://127.0.0.2:${port}/secret.png`, `http://2130706434:${port}/config.png`, `http://[::ffff:127.0.0.2]:${port}/x.png`, asset('ok.png', 'image/png', photo)],
+      });
+      const zd = await rig.zendeskTicketFor(id, 'whitelabel');
+      const description = await eventually(() => {
+        const [first] = rig.zendesk.comments(zd.id);
+        expect(first!.attachments).toHaveLength(1);
+        return first!;
+      });
+      expect(description.body).toBe(
+        [
+          'See attached.',
+          '',
+          'attachment secret.png not transferred: its address is not allowed',
+          'attachment config.png not transferred: its address is not allowed',
+          'attachment x.png not transferred: its address is not allowed',
+        ].join('\n'),
+      );
+      expect(sha256(rig.zendesk.attachment(description.attachments[0]!.id)!.bytes)).toBe(sha256(photo));
+      expect(internalHits).toEqual([]);
     });
   });
 });

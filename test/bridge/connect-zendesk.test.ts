@@ -118,7 +118,7 @@ describe('Connect ⇄ Zendesk through one workflow per ticket', () => {
     expect(crmSignals).toHaveLength(zendeskHooks.filter((r) => r.outcome === 'signalled').length);
     expect(history.events!.at(-1)!.workflowExecutionCompletedEventAttributes).toBeTruthy();
     // `RECORD_HISTORIES=1 npx jest test/bridge/connect-zendesk -t "whole flow"` refreshes the replay fixture.
-    await recordHistory('v3-connect-guide-flow', rig.env.client.workflow.getHandle(`ticket/connect/${id}`));
+    await recordHistory('connect-guide-flow', rig.env.client.workflow.getHandle(`ticket/connect/${id}`));
   });
 
   test('the SOLVED timer closes an unconfirmed ticket on both sides', async () => {
@@ -132,7 +132,7 @@ describe('Connect ⇄ Zendesk through one workflow per ticket', () => {
     expect(rig.connect.ticket(id)!.status).toBe('CLOSED');
     expect(rig.zendesk.ticket(zd.id)!.status).toBe('closed');
     // `RECORD_HISTORIES=1 npx jest test/bridge/connect-zendesk -t "SOLVED timer"` refreshes its replay fixture.
-    await recordHistory('v3-connect-solved-timer', rig.env.client.workflow.getHandle(`ticket/connect/${id}`));
+    await recordHistory('connect-solved-timer', rig.env.client.workflow.getHandle(`ticket/connect/${id}`));
   });
 
   test('"not resolved": the timer is cancelled, Zendesk reopens, the app shows PENDING', async () => {
@@ -164,12 +164,18 @@ describe('Connect ⇄ Zendesk through one workflow per ticket', () => {
     const note = zendeskComments(zd.id).at(-1)!;
     expect(note.public).toBe(false);
     expect(note.body).toMatch(/deleted this ticket in the app/);
-    // A late notification for the finished ticket does no harm: 202, nothing restarts.
+    // A late notification for the finished ticket does no harm: 202; a new run reads the source,
+    // finds it gone, and ends without a write.
+    const writes = rig.zendesk.requests('PUT *').length + rig.zendesk.requests('POST *').length;
     const late = await rig.connect.sendWebhook({ type: 'UPDATE', ticketId: id });
     expect(late.map((d) => d.status)).toEqual([202]);
-    const runs = [];
-    for await (const w of rig.env.client.workflow.list({ query: `WorkflowId = "ticket/connect/${id}"` })) runs.push(w);
-    expect(runs).toHaveLength(1);
+    await eventually(async () => {
+      const runs = [];
+      for await (const w of rig.env.client.workflow.list({ query: `WorkflowId = "ticket/connect/${id}"` })) runs.push(w.status.name);
+      expect(runs).toEqual(['COMPLETED', 'COMPLETED']);
+    });
+    expect(rig.zendesk.requests('PUT *').length + rig.zendesk.requests('POST *').length).toBe(writes);
+    expect((await rig.result(id)).timeline.map((t) => t.detail)).toContainEqual(expect.stringMatching(/404 after its workflow had completed/));
   });
 
   test('duplicate and reordered webhooks are harmless: one Zendesk ticket, each comment once', async () => {

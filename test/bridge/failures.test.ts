@@ -14,7 +14,7 @@ describe('the bridge through failures', () => {
 
   beforeAll(async () => {
     // A short back-off for syncs that failed for good, so a real server does not need minutes.
-    rig = await startBridgeRig({ workflowSettings: { failedSyncRetryMs: 2_000 } });
+    rig = await startBridgeRig({ workflowSettings: { failedSyncRetryMs: 2_000, refusedWriteRetryMs: 2_000 } });
   });
   afterAll(async () => {
     await rig?.teardown();
@@ -87,21 +87,26 @@ describe('the bridge through failures', () => {
     expect(zendeskBodies(zd.id).filter((b) => b === 'Restarted, nothing.')).toHaveLength(1);
   });
 
-  test('a non-retryable 404 is recorded in the state and retried later, not lost', async () => {
+  test('a non-retryable 404 is recorded in the state (last error, parked) and retried later, not lost', async () => {
     const { id, zd } = await openTicket();
     // Until removed: faults match routes, not tickets, so a count could be used up by another ticket.
     const notFound = rig.connect.fault({ kind: 'error', status: 404, match: 'POST /tickets/:id/comment' });
-    await rig.zendesk.agentReplies(zd.id, 'Found the cause.');
-    const failed = await eventually(async () => {
-      const state = await rig.state(id);
-      expect(state.lastError).toMatchObject({ operation: 'postSourceComment', type: 'not-found' });
-      return state;
-    });
-    expect(failed.lastError!.message).not.toMatch(/Found the cause/); // no message text in errors
-    expect(supportComments(id)).toEqual([]);
-    notFound.remove();
-    await rig.env.sleep('5s');
-    await eventually(() => expect(supportComments(id)).toEqual(['Found the cause.']));
+    try {
+      await rig.zendesk.agentReplies(zd.id, 'Found the cause.');
+      const failed = await eventually(async () => {
+        const state = await rig.state(id);
+        expect(state.lastError).toMatchObject({ operation: 'postSourceComment', type: 'not-found' });
+        expect(state.parked).toEqual([expect.objectContaining({ what: expect.stringMatching(/^CRM comment \d+ → source$/), reason: expect.stringMatching(/^refused \(not-found\)/) })]);
+        return state;
+      });
+      expect(failed.lastError!.message).not.toMatch(/Found the cause/); // no message text in errors
+      expect(JSON.stringify(failed.parked)).not.toMatch(/Found the cause/);
+      expect(supportComments(id)).toEqual([]);
+    } finally {
+      notFound.remove();
+    }
+    await eventually(() => expect(supportComments(id)).toEqual(['Found the cause.']), { timeoutMs: 20_000 });
+    await eventually(async () => expect((await rig.state(id)).parked).toEqual([]));
   });
 
   test('echoes: a Connect platform that notifies on the bridge\'s own writes causes no extra writes', async () => {

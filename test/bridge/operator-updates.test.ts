@@ -130,6 +130,8 @@ describe('operator updates and the timeline', () => {
       status: 'SOLVED',
       // What the workflow last saw of each side, for the reconciler: no personal data either.
       fingerprints: { source: 'NEW|0|-|-', crm: `solved|${rig.zendesk.ticket(zd.id)!.updated_at}` },
+      // Nothing waits on a person or a remote (the state's `parked`).
+      parked: 0,
     });
     // Nothing personal in what every UI user sees: no title, description or message text.
     expect(JSON.stringify({ memo: description.memo, sa: description.searchAttributes })).not.toMatch(/Invoice|Charged/);

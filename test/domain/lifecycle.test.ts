@@ -325,12 +325,12 @@ const table: Row[] = [
   },
   // ── timer and deletion ───────────────────────────────────────────────────────────────────
   {
-    name: 'the SOLVED timer fires unconfirmed: closed in the source and the CRM',
+    name: 'the SOLVED timer fires unconfirmed: closed in the CRM first (an agent reply written meanwhile conflicts there), then in the source',
     from: linked('SOLVED'),
     on: { type: 'solved-timer-fired', now: NOW + TIMEOUT },
     effects: [
-      { type: 'set-source-status', status: 'CLOSED' },
       { type: 'set-crm-status', status: 'closed' },
+      { type: 'set-source-status', status: 'CLOSED' },
     ],
     to: { status: 'CLOSED', sourceStatus: 'CLOSED', crmStatus: 'closed', completed: true, solvedTimerDeadline: null },
   },
@@ -371,6 +371,20 @@ const table: Row[] = [
     on: { type: 'source-deleted', now: NOW },
     effects: [],
     to: { completed: true, linked: false },
+  },
+  {
+    name: 'the Zendesk ticket deleted (confirmed): the source is closed, nothing written to the CRM, completed',
+    from: linked('PENDING'),
+    on: { type: 'crm-deleted', now: NOW },
+    effects: [{ type: 'set-source-status', status: 'CLOSED' }],
+    to: { status: 'CLOSED', sourceStatus: 'CLOSED', completed: true, solvedTimerDeadline: null },
+  },
+  {
+    name: 'the Zendesk ticket deleted after the user closed: nothing to write',
+    from: linked('CLOSED', { sourceStatus: 'CLOSED' }),
+    on: { type: 'crm-deleted', now: NOW },
+    effects: [],
+    to: { completed: true },
   },
   {
     name: 'DELETE after the CRM closed it writes nothing (a closed ticket is read-only)',
@@ -426,6 +440,7 @@ describe('lifecycle transition table', () => {
 describe('lifecycle invariants over every reachable state', () => {
   const observations: Observation[] = [
     { type: 'source-deleted', now: NOW },
+    { type: 'crm-deleted', now: NOW },
     { type: 'operator-closed', reason: 'ops', now: NOW },
     { type: 'solved-timer-fired', now: NOW + TIMEOUT },
   ];

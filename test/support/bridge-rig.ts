@@ -4,6 +4,7 @@
  * as production assembles them (src/runtime/bridge.ts). The simulators send their webhooks to
  * the API, so a test plays the end user (or white-label client) and the agent and watches both sides.
  */
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -55,6 +56,8 @@ export interface BridgeRigOptions {
   inboxDir?: string;
   /** `ATTACHMENT_MAX_BYTES` / `ATTACHMENT_ALLOWED_TYPES` of the bridge (default: the defaults). */
   attachments?: AttachmentSettings;
+  /** `WHITELABEL_ATTACHMENT_HOSTS`: hosts (host:port) the platform's assets may come from besides its API. */
+  whitelabelAssetHosts?: string[];
 }
 
 export interface BridgeRig {
@@ -96,6 +99,7 @@ export function rigApiConfig(payloadEncryption: PayloadEncryption = { mode: 'off
     opsApiToken: 'ops-token-0123456789',
     codecAuthToken: 'codec-token-0123456789',
     bodyLimitBytes: 100 * 1024,
+    webhookRoutes: { connect: true, zendesk: true, whitelabel: true },
     payloadEncryption,
   };
 }
@@ -120,7 +124,7 @@ export async function startBridgeRig(options: BridgeRigOptions = {}): Promise<Br
   const ports = {
     sources: {
       connect: new ConnectSource({ baseUrl: connect.url, apiKey: connect.apiKey }),
-      whitelabel: new WhitelabelSource({ baseUrl: whitelabel.url, apiKey: whitelabel.apiKey }),
+      whitelabel: new WhitelabelSource({ baseUrl: whitelabel.url, apiKey: whitelabel.apiKey, downloads: { extraHosts: options.whitelabelAssetHosts ?? [] } }),
     },
     crm: new ZendeskCrm({ baseUrl: zendesk.apiUrl, email: bridgeEmail, apiToken: zendesk.apiToken }),
     assignees: { whitelabel: assigneeResolver(assignees) },
@@ -218,4 +222,25 @@ function encryptingBundle(encryption: { payloadEncryption: PayloadEncryption }):
     logger,
   });
   return encryptingBundlePromise;
+}
+
+/** A rig for the tests of one `describe`: started before them, torn down after. Call it at describe level. */
+export function rigPerSuite(options: BridgeRigOptions = {}): () => BridgeRig {
+  let rig: BridgeRig;
+  beforeAll(async () => {
+    rig = await startBridgeRig(options);
+  });
+  afterAll(async () => {
+    await rig?.teardown();
+  });
+  return () => rig;
+}
+
+/** A Connect ticket its user opened, once its workflow has linked it to its Zendesk ticket. */
+export async function openConnectTicket(rig: BridgeRig, idPrefix: string) {
+  const id = `${idPrefix}-${randomUUID().slice(0, 8)}`;
+  await rig.connect.userCreatesTicket({ id, title: 'Heating off', description: 'No heat since Sunday.' });
+  const zd = await rig.zendeskTicketFor(id);
+  await eventually(async () => expect((await rig.state(id)).crmTicketId).toBe(String(zd.id)));
+  return { id, zd, handle: rig.env.client.workflow.getHandle(`ticket/connect/${id}`) };
 }

@@ -35,3 +35,13 @@ export function activityTypesIn(history: { events?: temporal.api.history.v1.IHis
     return type ? [{ type, local: true }] : [];
   });
 }
+
+/** The patch ids a history's `core_patch` markers carry. */
+export function patchIdsIn(history: { events?: temporal.api.history.v1.IHistoryEvent[] | null }): string[] {
+  return (history.events ?? []).flatMap((e) => {
+    const attrs = e.markerRecordedEventAttributes;
+    if (attrs?.markerName !== 'core_patch') return [];
+    const payload = attrs.details?.['patch-data']?.payloads?.[0];
+    return payload?.data ? [(JSON.parse(Buffer.from(payload.data).toString('utf8')) as { id: string }).id] : [];
+  });
+}

@@ -33,8 +33,20 @@ export function npmStart(env: Record<string, string>): Started {
   return { child, output: () => output, stdout: () => stdout, exited };
 }
 
-export async function stop(started: Started | undefined): Promise<number | null> {
+/**
+ * SIGINT, as a person's Ctrl-C. A process still shutting down after `graceMs` gets a second
+ * SIGINT (which exits at once, as a person's second Ctrl-C does), and what it last wrote goes to
+ * stderr: a slow shutdown is shown, not hidden, and does not hold the test run for minutes.
+ */
+export async function stop(started: Started | undefined, graceMs = 60_000): Promise<number | null> {
   if (!started || started.child.exitCode !== null) return started?.child.exitCode ?? null;
+  started.child.kill('SIGINT');
+  let timer: NodeJS.Timeout | undefined;
+  const slow = new Promise<'slow'>((resolve) => (timer = setTimeout(() => resolve('slow'), graceMs)));
+  const first = await Promise.race([started.exited, slow]);
+  clearTimeout(timer);
+  if (first !== 'slow') return first;
+  process.stderr.write(`npm start was still shutting down ${graceMs / 1000} s after SIGINT; its last output:\n${started.output().split('\n').slice(-30).join('\n')}\n`);
   started.child.kill('SIGINT');
   return started.exited;
 }

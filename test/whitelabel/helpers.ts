@@ -19,6 +19,7 @@ const apiConfig: ApiConfig = {
   whitelabelWebhook: { signatureHeader: 'X-Unused-Signature', signedPayload: 'timestamp.body', bodyLimitBytes: 16 * 1024 },
   opsApiToken: 'unused-ops-token-0123456789',
   bodyLimitBytes: 16 * 1024,
+  webhookRoutes: { connect: true, zendesk: true, whitelabel: true },
 };
 
 /** Records every call; `notifySource` answers `onNotifySource`, replaceable per test. */

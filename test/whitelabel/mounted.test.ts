@@ -42,6 +42,8 @@ describe('the white-label webhook in the API', () => {
   });
 
   it('uses the configured header and signed bytes', async () => {
+    // The "body" recipe's clock is the event's signed updated_at: the event must be recent.
+    const body = JSON.stringify({ ...SEED_TICKET_UPDATED, data: { ...SEED_TICKET_UPDATED.data, ticket: { ...SEED_TICKET_UPDATED.data.ticket, updated_at: now() } } });
     api = await startApi({
       gateway,
       config: { whitelabelWebhook: { ...testConfig.whitelabelWebhook, signatureHeader: 'X-Platform-Signature', signedPayload: 'body' } },

@@ -220,9 +220,10 @@ describe('POST /webhooks/whitelabel', () => {
       expect((await post(created, { t: NOW_S - age })).status).toBe(202);
     });
 
-    it('checks the signature before the clock: a stale forgery is a mismatch, not "too old"', async () => {
+    it('checks the clock before the body is read: a stale request is "too old" whatever its signature', async () => {
+      // The window is public (5 minutes); what matters is that a stale request costs no body read.
       const res = await post(created, { t: NOW_S - 3600, secret: 'another-secret-0123456789abcdef' });
-      expect(await expectRejected(res, 401)).toMatchObject({ reason: 'signature_mismatch' });
+      expect(await expectRejected(res, 401)).toMatchObject({ reason: 'timestamp_too_old' });
     });
 
     it('logs the reason, never the signature or the body', async () => {
@@ -336,9 +337,9 @@ describe('POST /webhooks/whitelabel', () => {
   describe('body limit', () => {
     const oversize = JSON.stringify({ ...SEED_TICKET_CREATED, padding: 'x'.repeat(20 * 1024) });
 
-    it('rejects a body over the limit with 413, signed or not', async () => {
+    it('rejects a signed body over the limit with 413; an unsigned one is a 401 before its size matters', async () => {
       expect(await expectRejected(await post(oversize), 413)).toEqual({ error: 'payload_too_large' });
-      expect(await expectRejected(await post(oversize, { headerValue: null }), 413)).toEqual({ error: 'payload_too_large' });
+      expect(await expectRejected(await post(oversize, { headerValue: null }), 401)).toMatchObject({ reason: 'signature_missing' });
     });
 
     it('takes its own limit when configured (events carry every reply)', async () => {
@@ -386,34 +387,46 @@ describe('configurable header and recipe', () => {
     expect(gateway.sourceCalls).toHaveLength(1);
   });
 
+  /** SEED_TICKET_CREATED as if it had just happened: its signed `updated_at` is now. */
+  const freshCreated = () =>
+    JSON.stringify({ ...SEED_TICKET_CREATED, data: { ticket: { ...SEED_TICKET_CREATED.data.ticket, updated_at: Math.floor(Date.now() / 1000) } } });
+  const sendSigned = (body: string, t: number, recipe: 'body' | 'timestamp.body') =>
+    fetch(bridge.webhookUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', [HEADER]: signatureHeaderValue(WL_SECRET, body, t, recipe) },
+      body,
+    });
+
   it('with the "body" recipe, accepts the raw body alone and rejects "<t>.<body>"', async () => {
     gateway = new RecordingGateway();
     bridge = await startBridge(gateway, { signedPayload: 'body' });
+    const body = freshCreated();
     const t = Math.floor(Date.now() / 1000);
-    const send = (recipe: 'body' | 'timestamp.body') =>
-      fetch(bridge.webhookUrl, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', [HEADER]: signatureHeaderValue(WL_SECRET, created, t, recipe) },
-        body: created,
-      });
-    expect((await send('timestamp.body')).status).toBe(401);
+    expect((await sendSigned(body, t, 'timestamp.body')).status).toBe(401);
     expect(gateway.sourceCalls).toHaveLength(0);
-    expect((await send('body')).status).toBe(202);
+    expect((await sendSigned(body, t, 'body')).status).toBe(202);
     expect(gateway.sourceCalls).toHaveLength(1);
   });
 
-  it('with the "body" recipe, still rejects a stale timestamp', async () => {
+  it('with the "body" recipe, a captured event replayed with a fresh t is refused: its signed updated_at is the clock', async () => {
     gateway = new RecordingGateway();
     bridge = await startBridge(gateway, { signedPayload: 'body' });
-    const t = Math.floor(Date.now() / 1000) - 600;
-    const res = await fetch(bridge.webhookUrl, {
-      method: 'POST',
-      headers: { [HEADER]: signatureHeaderValue(WL_SECRET, created, t, 'body') },
-      body: created,
-    });
+    // The seed event changed its ticket in 2022; `t` is not signed, so a replayer sets it to now.
+    const res = await sendSigned(created, Math.floor(Date.now() / 1000), 'body');
     expect(res.status).toBe(401);
-    expect(await res.json()).toMatchObject({ reason: 'timestamp_too_old' });
+    expect(await res.json()).toEqual({
+      error: 'unauthorized',
+      reason: 'timestamp_too_old',
+      message: "the event's data.ticket.updated_at (the signed time of this recipe) is more than 300 seconds old",
+    });
     expect(gateway.sourceCalls).toHaveLength(0);
+  });
+
+  it('with the "body" recipe, the unsigned t is not trusted either way: a stale t on a fresh event is accepted', async () => {
+    gateway = new RecordingGateway();
+    bridge = await startBridge(gateway, { signedPayload: 'body' });
+    expect((await sendSigned(freshCreated(), Math.floor(Date.now() / 1000) - 600, 'body')).status).toBe(202);
+    expect(gateway.sourceCalls).toHaveLength(1);
   });
 });
 
@@ -424,10 +437,12 @@ describe('events sent by the simulator', () => {
 
   beforeEach(async () => {
     gateway = new RecordingGateway();
-    bridge = await startBridge(gateway, { signatureHeader: 'X-Sim-Sig', signedPayload: 'body' });
+    // "<t>.<body>": the seed fixtures changed their tickets in 2022, and only a signed `t` (fresh
+    // per delivery) lets them through; with the "body" recipe they are replays (tested above).
+    bridge = await startBridge(gateway, { signatureHeader: 'X-Sim-Sig', signedPayload: 'timestamp.body' });
     sim = await WhitelabelSimulator.start({
       webhookUrl: bridge.webhookUrl,
-      signing: { secret: WL_SECRET, header: 'X-Sim-Sig', recipe: 'body' },
+      signing: { secret: WL_SECRET, header: 'X-Sim-Sig', recipe: 'timestamp.body' },
     });
   });
   afterEach(async () => {

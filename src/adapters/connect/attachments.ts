@@ -9,6 +9,7 @@ import { z } from 'zod';
 import {
   UploadUrlExpiredError,
   type AttachmentDownload,
+  type DownloadLimits,
   type AttachmentSink,
   type AttachmentSource,
   type AttachmentUpload,
@@ -16,7 +17,9 @@ import {
 } from '../../ports/attachments';
 import { IntegrationError } from '../../ports/errors';
 import { HttpClient } from '../http';
+import { downloadPolicyFor, OutboundGuard, type DownloadPolicyOptions } from '../http/outbound-policy';
 import { StreamingHttp } from '../http/streaming';
+import { safeFileName } from '../../domain/file-names';
 
 export interface ConnectAttachmentsOptions {
   /** e.g. 'https://connect.clever.gy' (the simulator: its `url`). */
@@ -26,13 +29,24 @@ export interface ConnectAttachmentsOptions {
   timeoutMs?: number;
   /** How long a download or upload may stall mid-file. Default 30 s. */
   idleTimeoutMs?: number;
+  /** The most one download may take. Default 2 minutes. */
+  fileTimeoutMs?: number;
+  /** Hosts and internal ranges downloads may reach beyond the API's own host. */
+  downloads?: DownloadPolicyOptions;
   fetch?: typeof fetch;
 }
 
+/** Connect documents no storage host: its files come from its own host unless configured. */
+export const CONNECT_STORAGE_HOSTS: readonly string[] = [];
+
 const uploadUrlResponse = z.object({ url: z.string().url() });
 
-/** The file name a Connect attachment URL names: its last path segment, decoded. */
+/** The file name a Connect attachment URL names: its last path segment, decoded, made safe (see `safeFileName`). */
 export function connectAttachmentName(url: string): string {
+  return safeFileName(lastSegment(url));
+}
+
+function lastSegment(url: string): string {
   let path: string;
   try {
     path = new URL(url).pathname;
@@ -53,10 +67,12 @@ export class ConnectAttachments implements AttachmentSource {
   private readonly http: StreamingHttp;
   private readonly base: URL;
   private readonly apiKey: string;
+  private readonly guard: OutboundGuard;
 
   constructor(options: ConnectAttachmentsOptions) {
     this.base = new URL(options.baseUrl.replace(/\/+$/, ''));
     this.apiKey = options.apiKey;
+    this.guard = new OutboundGuard(downloadPolicyFor(options.baseUrl, CONNECT_STORAGE_HOSTS, options.downloads));
     this.json = new HttpClient({
       service: 'connect',
       baseUrl: options.baseUrl,
@@ -64,22 +80,16 @@ export class ConnectAttachments implements AttachmentSource {
       timeoutMs: options.timeoutMs,
       fetch: options.fetch,
     });
-    this.http = new StreamingHttp({ service: 'connect', idleTimeoutMs: options.idleTimeoutMs, fetch: options.fetch });
+    this.http = new StreamingHttp({ service: 'connect', idleTimeoutMs: options.idleTimeoutMs, fileTimeoutMs: options.fileTimeoutMs, fetch: options.fetch });
   }
 
   /**
-   * One of a comment's attachment URLs. The API key goes only to the API's own host: a URL
-   * elsewhere (signed storage) is fetched without it.
+   * One of a comment's attachment URLs, under the download policy. The API key goes only to the
+   * API's own paths, on the first hop: never to storage, never after a redirect.
    */
-  async download(url: string): Promise<AttachmentDownload> {
-    let parsed: URL;
-    try {
-      parsed = new URL(url);
-    } catch {
-      throw this.http.error('bad-request', 'GET attachment', 'not a URL');
-    }
-    if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') throw this.http.error('bad-request', 'GET attachment', 'not an http(s) URL');
-    return this.http.download('GET attachment', parsed.href, { 'clevergy-api-key': this.apiKey }, this.base.origin);
+  async download(url: string, limits: DownloadLimits = {}): Promise<AttachmentDownload> {
+    const credentials = { headers: { 'clevergy-api-key': this.apiKey }, scope: (u: URL) => isUnder(u, this.base) };
+    return this.http.download('GET attachment', url, { guard: this.guard, credentials, timeoutMs: limits.timeoutMs });
   }
 
   /** `POST /comments/{commentId}/attachment-upload-url`: a signed URL to PUT one file to. */
@@ -122,4 +132,10 @@ export class ConnectAttachments implements AttachmentSource {
   sink(commentId: string): AttachmentSink {
     return { service: this.service, maxBytes: null, upload: (file) => this.upload(commentId, file) };
   }
+}
+
+/** Whether `url` is on `base`'s origin, at or under its path (the API's own paths). */
+export function isUnder(url: URL, base: URL): boolean {
+  const basePath = base.pathname.replace(/\/+$/, '') + '/';
+  return url.origin === base.origin && (url.pathname + '/').startsWith(basePath);
 }

@@ -2,6 +2,7 @@ import type { TicketStatus } from '../../domain/ticket';
 import type { SourceFiles } from '../../ports/attachments';
 import { ConnectAttachments, connectAttachmentName } from './attachments';
 import { HttpClient, type HttpClientOptions } from '../http';
+import type { DownloadPolicyOptions } from '../http/outbound-policy';
 import { RestTicketSource } from '../rest-ticket-source';
 import { toSourceTicket } from './mapping';
 import { connectCommentSchema, connectTicketSchema } from './schemas';
@@ -11,6 +12,8 @@ export interface ConnectSourceOptions {
   baseUrl: string;
   apiKey: string;
   timeoutMs?: number;
+  /** Where its attachment downloads may go beyond its own host. */
+  downloads?: DownloadPolicyOptions;
   fetch?: HttpClientOptions['fetch'];
 }
 
@@ -32,7 +35,7 @@ export class ConnectSource extends RestTicketSource<typeof connectTicketSchema> 
       connectTicketSchema,
       toSourceTicket,
     );
-    const attachments = new ConnectAttachments({ baseUrl: options.baseUrl, apiKey: options.apiKey, fetch: options.fetch });
+    const attachments = new ConnectAttachments({ baseUrl: options.baseUrl, apiKey: options.apiKey, downloads: options.downloads, fetch: options.fetch });
     this.files = { from: attachments, sinkFor: (commentId) => attachments.sink(commentId), nameOf: connectAttachmentName };
   }
 

@@ -85,6 +85,9 @@ export class HttpClient {
         headers,
         body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
         signal: AbortSignal.timeout(this.timeoutMs),
+        // Never followed: a redirect would carry the API key (Node drops `Authorization` on a
+        // cross-origin hop, but not `clevergy-api-key`) wherever the answer points.
+        redirect: 'manual',
       });
       text = await response.text();
     } catch (err) {
@@ -92,6 +95,11 @@ export class HttpClient {
       throw this.error(kind, operation, detail, null);
     }
 
+    if (response.status >= 300 && response.status < 400) {
+      // Not retryable: the same request gets the same answer; the configured URL needs fixing.
+      const detail = `HTTP ${response.status}: the API answered with a redirect, which is not followed (check the configured API URL)`;
+      throw this.error('bad-request', operation, detail, response.status);
+    }
     if (!response.ok) throw this.statusError(operation, response, text);
     return { status: response.status, headers: response.headers, data: this.parse(operation, schema, text) };
   }

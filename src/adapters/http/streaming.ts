@@ -1,13 +1,20 @@
 /**
- * Streaming HTTP for file transfers: downloads as Node `Readable`s and uploads from them, over
- * the global (undici) fetch with `duplex: 'half'`, never holding a whole file. `HttpClient` is
- * for JSON and times a whole exchange; a file of tens of MB needs a timeout on *stalls* instead:
- * here the clock runs only while the remote owes us something (headers, the next chunk of a
- * download, taking the next chunk of an upload), not while our own side is slow.
+ * Streaming HTTP for file transfers: downloads as Node `Readable`s and uploads from them, never
+ * holding a whole file. Downloads go through node:http(s) with the outbound policy's agent (see
+ * ./outbound-policy.ts: the URLs come from comments, i.e. from anyone); uploads go to the
+ * remotes' own APIs over the global (undici) fetch with `duplex: 'half'`. `HttpClient` is for
+ * JSON and times a whole exchange; a file of tens of MB needs a timeout on *stalls* instead: here
+ * that clock runs only while the remote owes us something (headers, the next chunk of a
+ * download, taking the next chunk of an upload), not while our own side is slow. A download has
+ * a second clock for the whole file.
  */
+import http, { type IncomingMessage } from 'node:http';
+import https from 'node:https';
 import { Readable } from 'node:stream';
+import { OutboundRefusedError } from '../../ports/attachments';
 import { IntegrationError, type IntegrationErrorKind } from '../../ports/errors';
 import { classifyFetchError, kindForStatus, remoteErrorCode } from './classify';
+import { PolicyRefusal, type OutboundGuard } from './outbound-policy';
 import { parseRetryAfter } from './retry-after';
 
 export interface StreamingHttpOptions {
@@ -15,11 +22,31 @@ export interface StreamingHttpOptions {
   service: string;
   /** How long the remote may stall (no headers, no chunk taken or given). Default 30 s. */
   idleTimeoutMs?: number;
+  /** The most one download may take, headers to last byte. Default 2 minutes. */
+  fileTimeoutMs?: number;
+  /** For uploads; injectable for tests. */
   fetch?: typeof fetch;
   now?: () => number;
 }
 
 export const DEFAULT_IDLE_TIMEOUT_MS = 30_000;
+/** 20 MB (the default size limit) takes about 1 minute at 3 Mbit/s: twice that. */
+export const DEFAULT_FILE_TIMEOUT_MS = 120_000;
+/** Storage and CDNs redirect once or twice; more is a loop, or someone walking us around. */
+export const MAX_REDIRECTS = 5;
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+/** An error answer is read for its code only: a few KB, never a body of any size. */
+const MAX_ERROR_BODY_BYTES = 16 * 1024;
+
+export interface DownloadOptions {
+  /** Where this side's downloads may go. */
+  guard: OutboundGuard;
+  /** Auth headers, sent on the first hop only, and only when `scope` accepts its URL. */
+  credentials?: { headers: Record<string, string>; scope: (url: URL) => boolean };
+  /** The most this file may take (a comment's remaining time can make it shorter). */
+  timeoutMs?: number;
+}
+
 
 /** A timer that aborts a request when the remote makes no progress for `ms`; runs only while armed. */
 export class StallTimer {
@@ -46,57 +73,157 @@ export class StallTimer {
   }
 }
 
+/**
+ * The two clocks of one download and the request they cut: `expired` says which fired, so the
+ * error the cut causes (a reset socket) is reported as what it is.
+ */
+class TransferClock {
+  expired: 'stall' | 'file' | null = null;
+  private request: http.ClientRequest | null = null;
+  private stallTimer: NodeJS.Timeout | undefined;
+  private readonly fileTimer: NodeJS.Timeout;
+
+  constructor(
+    private readonly idleMs: number,
+    fileMs: number,
+  ) {
+    this.fileTimer = setTimeout(() => this.expire('file'), fileMs);
+    this.fileTimer.unref();
+  }
+
+  /** One hop: resolves at the response's headers. */
+  get(url: URL, headers: Record<string, string>, agent: http.Agent): Promise<IncomingMessage> {
+    return new Promise((resolve, reject) => {
+      if (this.expired) return reject(new Error('timed out'));
+      const request = (url.protocol === 'https:' ? https : http).request(url, { method: 'GET', headers, agent });
+      this.request = request;
+      this.arm();
+      request.once('response', (response) => {
+        this.disarm();
+        resolve(response);
+      });
+      request.once('error', (err) => {
+        this.disarm();
+        reject(err);
+      });
+      request.end();
+    });
+  }
+
+  /** The remote owes us progress from now. */
+  arm(): void {
+    clearTimeout(this.stallTimer);
+    this.stallTimer = setTimeout(() => this.expire('stall'), this.idleMs);
+    this.stallTimer.unref();
+  }
+
+  disarm(): void {
+    clearTimeout(this.stallTimer);
+  }
+
+  /** The download is over (done, failed or dropped): no clock runs any more. */
+  stop(): void {
+    this.disarm();
+    clearTimeout(this.fileTimer);
+  }
+
+  private expire(which: 'stall' | 'file'): void {
+    this.expired ??= which;
+    this.stop();
+    this.request?.destroy(new Error(`download cut: ${which}`));
+  }
+}
+
+/** At most `max` bytes of `response` as text; the rest is not read. */
+async function readCapped(response: IncomingMessage, max: number): Promise<string> {
+  const chunks: Buffer[] = [];
+  let bytes = 0;
+  for await (const chunk of response as AsyncIterable<Buffer>) {
+    chunks.push(chunk);
+    bytes += chunk.length;
+    if (bytes >= max) break;
+  }
+  response.destroy();
+  return Buffer.concat(chunks).subarray(0, max).toString('utf8');
+}
+
 export class StreamingHttp {
   readonly service: string;
   private readonly fetchImpl: typeof fetch;
   private readonly idleMs: number;
+  private readonly fileTimeoutMs: number;
   private readonly now: () => number;
 
   constructor(options: StreamingHttpOptions) {
     this.service = options.service;
     this.fetchImpl = options.fetch ?? fetch;
     this.idleMs = options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
+    this.fileTimeoutMs = options.fileTimeoutMs ?? DEFAULT_FILE_TIMEOUT_MS;
     this.now = options.now ?? Date.now;
   }
 
   /**
-   * GET `url`; resolves at the headers with the body as a stream. A non-2xx is thrown as an
-   * `IntegrationError` (its body read and dropped). `operation` names the call in errors
-   * (never the URL: it can carry signatures and file names). `credentials` (auth headers) go
-   * only to `credentialsOrigin`: redirects are followed here, and one to storage elsewhere is
-   * followed without them.
+   * GET `url` under the outbound policy (`guard`); resolves at the headers with the body as a
+   * stream. A non-2xx is thrown as an `IntegrationError`; a URL (or redirect, or resolved
+   * address) the policy refuses as an `OutboundRefusedError`, before a byte is sent there.
+   * `operation` names the call in errors (never the URL: it can carry signatures and file names).
+   *
+   * Redirects are followed by hand, at most `MAX_REDIRECTS`, each hop checked like the first,
+   * never from https to http. `credentials` go on the first hop only, and only when `scope`
+   * accepts its URL (the API's own attachment paths): a redirect, even back to the API's own
+   * origin, is followed without them, so a URL that bounces off an attacker's server cannot
+   * make the bridge call its API with its key.
+   *
+   * Two clocks: `idleTimeoutMs` while the remote owes us progress (a retryable 'timeout'), and
+   * `timeoutMs` (default `fileTimeoutMs`) for the whole file, headers to last byte, so a body
+   * trickling one byte at a time is cut too (an `OutboundRefusedError` 'too-slow', not retried).
    */
-  async download(
-    operation: string,
-    url: string,
-    credentials: Record<string, string>,
-    credentialsOrigin: string,
-  ): Promise<{ stream: Readable; size: number | null; contentType: string | null }> {
-    const stall = new StallTimer(this.idleMs);
-    stall.arm();
-    let response: Response;
+  async download(operation: string, url: string, options: DownloadOptions): Promise<{ stream: Readable; size: number | null; contentType: string | null }> {
+    const { guard, credentials } = options;
+    const clock = new TransferClock(this.idleMs, options.timeoutMs ?? this.fileTimeoutMs);
+    const fail = (err: unknown) => {
+      clock.stop();
+      return this.downloadError(operation, err, clock);
+    };
+    let target: URL;
     try {
-      let target = new URL(url);
-      for (let hop = 0; ; hop++) {
-        const headers = target.origin === credentialsOrigin ? credentials : {};
-        response = await this.fetchImpl(target, { method: 'GET', headers, redirect: 'manual', signal: stall.signal });
-        const location = response.headers.get('location');
-        if (response.status < 300 || response.status >= 400 || location === null) break;
-        await response.body?.cancel();
-        if (hop >= 5) throw this.error('invalid-response', operation, 'too many redirects');
-        target = new URL(location, target);
-        if (target.protocol !== 'https:' && target.protocol !== 'http:') throw this.error('invalid-response', operation, 'redirect to a non-http URL');
-      }
-    } catch (err) {
-      stall.disarm();
-      throw this.fetchError(operation, err);
+      target = new URL(url);
+    } catch {
+      throw fail(new PolicyRefusal('not-http'));
     }
-    stall.disarm();
-    if (!response.ok) throw await this.statusError(operation, response);
-    const length = Number(response.headers.get('content-length'));
-    const size = response.headers.has('content-length') && Number.isSafeInteger(length) && length >= 0 ? length : null;
-    const stream = response.body ? this.bodyStream(operation, response.body, stall) : Readable.from([]);
-    return { stream, size, contentType: response.headers.get('content-type') };
+    for (let hop = 0; ; hop++) {
+      let response: IncomingMessage;
+      try {
+        guard.check(target);
+        const headers = hop === 0 && credentials?.scope(target) ? credentials.headers : {};
+        response = await clock.get(target, headers, guard.agentFor(target));
+      } catch (err) {
+        throw fail(err);
+      }
+      const status = response.statusCode ?? 0;
+      const location = response.headers.location;
+      if (REDIRECTS.has(status) && location !== undefined) {
+        response.destroy();
+        if (hop >= MAX_REDIRECTS) throw fail(new PolicyRefusal('too-many-redirects'));
+        let next: URL;
+        try {
+          next = new URL(location, target);
+        } catch {
+          throw fail(new PolicyRefusal('not-http'));
+        }
+        if (target.protocol === 'https:' && next.protocol !== 'https:') throw fail(new PolicyRefusal('https-to-http'));
+        target = next;
+        continue;
+      }
+      if (status < 200 || status >= 300) {
+        const text = await readCapped(response, MAX_ERROR_BODY_BYTES).catch(() => '');
+        clock.stop();
+        throw this.statusErrorOf(operation, status, response.headers['retry-after'] ?? null, text);
+      }
+      const length = Number(response.headers['content-length']);
+      const size = response.headers['content-length'] !== undefined && Number.isSafeInteger(length) && length >= 0 ? length : null;
+      return { stream: this.bodyOf(operation, response, clock), size, contentType: response.headers['content-type'] ?? null };
+    }
   }
 
   /**
@@ -120,6 +247,8 @@ export class StreamingHttp {
         headers,
         body: pulled as unknown as RequestInit['body'],
         signal: stall.signal,
+        // A redirect is not followed (it would carry the auth headers); as a 3xx it fails below.
+        redirect: 'manual',
         // Node's fetch streams a request body only half-duplex; the type is missing from lib.dom.
         ...({ duplex: 'half' } as object),
       });
@@ -149,41 +278,55 @@ export class StreamingHttp {
   }
 
   private async statusError(operation: string, response: Response, text?: string): Promise<IntegrationError> {
+    return this.statusErrorOf(operation, response.status, response.headers.get('retry-after'), text ?? (await response.text()));
+  }
+
+  private statusErrorOf(operation: string, status: number, retryAfter: string | null, text: string): IntegrationError {
     let body: unknown = null;
     try {
-      body = JSON.parse(text ?? (await response.text()));
+      body = JSON.parse(text);
     } catch {
       // Error bodies are optional (and storage answers XML); the status classifies.
     }
     const code = remoteErrorCode(body);
-    const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'), this.now());
-    const detail = `HTTP ${response.status}${code ? ` (remote code ${code})` : ''}`;
-    return this.error(kindForStatus(response.status), operation, detail, response.status, retryAfterMs);
+    const retryAfterMs = parseRetryAfter(retryAfter, this.now());
+    const detail = `HTTP ${status}${code ? ` (remote code ${code})` : ''}`;
+    return this.error(kindForStatus(status), operation, detail, status, retryAfterMs);
   }
 
-  /** The response body as a Node stream; the stall clock runs while a chunk is awaited. */
-  private bodyStream(operation: string, body: ReadableStream<Uint8Array>, stall: StallTimer): Readable {
-    const reader = body.getReader();
-    const toError = (err: unknown) => this.fetchError(operation, err);
+  /** A failed download as an `IntegrationError`: the policy's refusals and the clocks first. */
+  private downloadError(operation: string, err: unknown, clock: TransferClock): IntegrationError {
+    if (clock.expired === 'file') return new OutboundRefusedError('too-slow', null, this.service, operation);
+    if (clock.expired === 'stall') return this.error('timeout', operation, 'the remote made no progress within the idle timeout');
+    if (err instanceof PolicyRefusal) return new OutboundRefusedError(err.reason, err.range, this.service, operation);
+    return this.fetchError(operation, err);
+  }
+
+  /** The response body as a Node stream; the idle clock runs while a chunk is awaited, the file's clock throughout. */
+  private bodyOf(operation: string, response: IncomingMessage, clock: TransferClock): Readable {
+    const chunks = response[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+    const toError = (err: unknown) => this.downloadError(operation, err, clock);
     return new Readable({
       async read() {
-        stall.arm();
+        clock.arm();
         try {
-          const { done, value } = await reader.read();
-          stall.disarm();
-          if (done) this.push(null);
-          else this.push(Buffer.from(value.buffer, value.byteOffset, value.byteLength));
+          const { done, value } = await chunks.next();
+          clock.disarm();
+          if (done) {
+            clock.stop();
+            this.push(null);
+          } else {
+            this.push(value);
+          }
         } catch (err) {
-          stall.disarm();
+          clock.disarm();
           this.destroy(toError(err));
         }
       },
       destroy(err, callback) {
-        stall.disarm();
-        reader.cancel().then(
-          () => callback(err),
-          () => callback(err),
-        );
+        clock.stop();
+        response.destroy();
+        callback(err);
       },
     });
   }

@@ -2,6 +2,7 @@ import type { TicketStatus } from '../../domain/ticket';
 import type { SourceFiles } from '../../ports/attachments';
 import { whitelabelFiles } from './attachments';
 import { HttpClient, type HttpClientOptions } from '../http';
+import type { DownloadPolicyOptions } from '../http/outbound-policy';
 import { RestTicketSource } from '../rest-ticket-source';
 import { toSourceTicket } from './mapping';
 import { whitelabelReplySchema, whitelabelTicketSchema } from './schemas';
@@ -12,6 +13,8 @@ export interface WhitelabelSourceOptions {
   /** `WHITELABEL_API_KEY`, sent as `Authorization: Bearer <key>`. */
   apiKey: string;
   timeoutMs?: number;
+  /** Where its asset downloads may go beyond its own host. */
+  downloads?: DownloadPolicyOptions;
   fetch?: HttpClientOptions['fetch'];
 }
 
@@ -36,7 +39,7 @@ export class WhitelabelSource extends RestTicketSource<typeof whitelabelTicketSc
       whitelabelTicketSchema,
       toSourceTicket,
     );
-    this.files = whitelabelFiles({ baseUrl: options.baseUrl, apiKey: options.apiKey, fetch: options.fetch });
+    this.files = whitelabelFiles({ baseUrl: options.baseUrl, apiKey: options.apiKey, downloads: options.downloads, fetch: options.fetch });
   }
 
   protected async createSupportComment(ticketId: string, body: string): Promise<string> {

@@ -5,7 +5,8 @@
  * create or update. Bytes stream through: nothing here holds a whole file.
  */
 import { z } from 'zod';
-import type { AttachmentDownload, AttachmentSink, AttachmentSource, AttachmentUpload, UploadedAttachment } from '../../ports/attachments';
+import type { AttachmentDownload, AttachmentSink, AttachmentSource, AttachmentUpload, DownloadLimits, UploadedAttachment } from '../../ports/attachments';
+import { downloadPolicyFor, OutboundGuard, type DownloadPolicyOptions } from '../http/outbound-policy';
 import { StreamingHttp } from '../http/streaming';
 
 /** Zendesk takes files of up to 50 MB. */
@@ -18,8 +19,22 @@ export interface ZendeskAttachmentsOptions {
   apiToken: string;
   /** How long Zendesk may stall mid-file. Default 30 s. */
   idleTimeoutMs?: number;
+  /** The most one download may take. Default 2 minutes. */
+  fileTimeoutMs?: number;
+  /** Hosts and internal ranges downloads may reach beyond the account's own host and Zendesk's storage. */
+  downloads?: DownloadPolicyOptions;
   fetch?: typeof fetch;
 }
+
+/**
+ * Where Zendesk serves files from: `content_url` is on the account's own host and answers with a
+ * 302 to a temporary URL on Zendesk's user-content domain ("Accessing end user uploaded
+ * attachments", developer.zendesk.com); the reference warns it "may be hosted externally".
+ */
+export const ZENDESK_STORAGE_HOSTS: readonly string[] = ['*.zdusercontent.com'];
+
+/** The path of a `content_url` on the account's own host: the only one the credentials go to. */
+const CONTENT_PATH = '/attachments/';
 
 const attachmentSchema = z.object({
   id: z.union([z.number().int(), z.string().regex(/^\d+$/)]).transform(String),
@@ -65,20 +80,24 @@ export class ZendeskAttachments implements AttachmentSource, AttachmentSink {
   private readonly http: StreamingHttp;
   private readonly base: URL;
   private readonly authorization: string;
+  private readonly guard: OutboundGuard;
 
   constructor(options: ZendeskAttachmentsOptions) {
-    this.http = new StreamingHttp({ service: 'zendesk', idleTimeoutMs: options.idleTimeoutMs, fetch: options.fetch });
+    this.http = new StreamingHttp({ service: 'zendesk', idleTimeoutMs: options.idleTimeoutMs, fileTimeoutMs: options.fileTimeoutMs, fetch: options.fetch });
+    this.guard = new OutboundGuard(downloadPolicyFor(options.baseUrl, ZENDESK_STORAGE_HOSTS, options.downloads));
     this.base = new URL(options.baseUrl.replace(/\/+$/, ''));
     this.authorization = `Basic ${Buffer.from(`${options.email}/token:${options.apiToken}`).toString('base64')}`;
   }
 
   /**
-   * A comment attachment's `content_url`. The credentials go only to the account's own host
-   * (Zendesk may redirect to storage, which gets none).
+   * A comment attachment's `content_url`, under the download policy. The credentials go only to
+   * the account's own `/attachments/` paths, on the first hop: the redirect to storage, or
+   * anywhere else, gets none.
    */
-  async download(contentUrl: string): Promise<AttachmentDownload> {
-    const url = this.checked(contentUrl, 'GET content_url');
-    return this.http.download('GET content_url', url.href, { authorization: this.authorization }, this.base.origin);
+  async download(contentUrl: string, limits: DownloadLimits = {}): Promise<AttachmentDownload> {
+    const scope = (u: URL) => u.origin === this.base.origin && u.pathname.startsWith(CONTENT_PATH);
+    const credentials = { headers: { authorization: this.authorization }, scope };
+    return this.http.download('GET content_url', contentUrl, { guard: this.guard, credentials, timeoutMs: limits.timeoutMs });
   }
 
   /** `POST /uploads.json?filename=`: the token for `comment.uploads`, and the attachment it stands for. */
@@ -100,15 +119,5 @@ export class ZendeskAttachments implements AttachmentSource, AttachmentSink {
     const { token, attachment } = parsed.data.upload;
     const info = zendeskAttachmentsOf([attachment])[0]!;
     return { id: token, token, size: info.size, attachment: info };
-  }
-
-  private checked(link: string, operation: string): URL {
-    try {
-      const url = new URL(link);
-      if (url.protocol === 'https:' || url.protocol === 'http:') return url;
-    } catch {
-      // Falls through to the error.
-    }
-    throw this.http.error('bad-request', operation, 'not an http(s) URL');
   }
 }

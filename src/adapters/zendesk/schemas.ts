@@ -14,6 +14,8 @@ export const zendeskTicketSchema = z.object({
   assignee_id: integerId.nullish(),
   /** The ticket's version for conditional writes (`safe_update` + `updated_stamp`). */
   updated_at: z.string().nullish(),
+  /** The bridge tags what it creates (`ticket-bridge`): how its own tickets are told from a human's copy. */
+  tags: z.array(z.string()).nullish(),
 });
 
 export const zendeskCommentSchema = z.object({

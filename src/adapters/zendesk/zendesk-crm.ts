@@ -1,4 +1,4 @@
-import type { CrmComment, CrmStatus, CrmTicket, Requester } from '../../domain/ticket';
+import { CRM_BRIDGE_TAG, type CrmComment, type CrmStatus, type CrmTicket, type Requester } from '../../domain/ticket';
 import type { CommentAuthor, CrmPort, CrmTicketVersion, CrmWriteCondition, NewCrmTicket } from '../../ports/crm';
 import { IntegrationError } from '../../ports/errors';
 import { compareIds } from '../../domain/comments';
@@ -7,6 +7,7 @@ import type { CrmFiles } from '../../ports/attachments';
 import { ZendeskAttachments } from './attachments';
 import type { z } from 'zod';
 import { HttpClient, nullIfNotFound, type HttpClientOptions, type Operation, type RequestOptions } from '../http';
+import type { DownloadPolicyOptions } from '../http/outbound-policy';
 import { toCrmComment, toCrmTicket } from './mapping';
 import {
   commentsPage,
@@ -24,6 +25,8 @@ export interface ZendeskCrmOptions {
   email: string;
   apiToken: string;
   timeoutMs?: number;
+  /** Where its `content_url` downloads may go beyond its own host and Zendesk's storage. */
+  downloads?: DownloadPolicyOptions;
   fetch?: HttpClientOptions['fetch'];
 }
 
@@ -52,7 +55,13 @@ export class ZendeskCrm implements CrmPort {
       timeoutMs: options.timeoutMs,
       fetch: options.fetch,
     });
-    this.files = new ZendeskAttachments({ baseUrl: options.baseUrl, email: options.email, apiToken: options.apiToken, fetch: options.fetch });
+    this.files = new ZendeskAttachments({
+      baseUrl: options.baseUrl,
+      email: options.email,
+      apiToken: options.apiToken,
+      downloads: options.downloads,
+      fetch: options.fetch,
+    });
   }
 
   /** Asked once per process: the API user never changes under a given token. */
@@ -70,10 +79,13 @@ export class ZendeskCrm implements CrmPort {
   async findTicketByExternalId(externalId: string): Promise<CrmTicket | null> {
     const query = { external_id: externalId };
     const tickets = await this.collect('GET /tickets.json', ticketsPage, { query }, (p) => p.tickets);
-    // external_id is not unique in Zendesk; the bridge creates one ticket per id, so the oldest
-    // match is the one it made (a later one would be a human's copy).
-    const [first] = tickets.filter((t) => t.external_id === externalId).sort((a, b) => compareIds(a.id, b.id));
-    return first ? this.withComments(first) : null;
+    // external_id is not unique in Zendesk. The bridge's tickets carry its tag: the newest of
+    // them is the current one (a follow-up of a closed one comes later). Without the tag (tickets
+    // made before it, or a human's copy) the oldest match is the one the bridge made.
+    const matches = tickets.filter((t) => t.external_id === externalId).sort((a, b) => compareIds(a.id, b.id));
+    const own = matches.filter((t) => t.tags?.includes(CRM_BRIDGE_TAG));
+    const found = own.at(-1) ?? matches[0];
+    return found ? this.withComments(found) : null;
   }
 
   async createTicket(ticket: NewCrmTicket): Promise<CrmTicket> {
@@ -89,6 +101,7 @@ export class ZendeskCrm implements CrmPort {
           external_id: ticket.externalId,
           status: ticket.status,
           tags: ticket.tags,
+          ...(ticket.followUpOf !== undefined && { via_followup_source_id: Number(ticket.followUpOf) }),
           ...assignee,
         },
       },

@@ -8,14 +8,15 @@
  * is the answer 503, which at least tells a retrying sender (or an operator) that nothing was
  * recorded. The workflow reads the ticket back, so the body is just a trigger.
  */
-import express, { type Request, Router } from 'express';
+import { Router } from 'express';
 import { z } from 'zod';
 import type { SourceNotification } from '../../workflows/definitions';
-import { requireQueryToken } from '../auth';
-import type { AppDeps } from '../deps';
+import { safeEqual } from '../auth';
+import type { RouterDeps } from '../deps';
 import { sendError, sendValidationError } from '../errors';
 import { setLogFields } from '../request-log';
 import { sourceTicketId } from '../schemas';
+import { hasBody, webhookDoor } from './door';
 
 const NOTIFICATION_KINDS = { CREATE: 'created', UPDATE: 'updated', DELETE: 'deleted' } as const;
 
@@ -24,21 +25,26 @@ export const connectWebhookBody = z.object({
   ticketId: sourceTicketId,
 });
 
-function hasContent(req: Request): boolean {
-  const length = req.headers['content-length'];
-  return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
-}
-
-export function connectWebhookRouter({ config, gateway }: AppDeps): Router {
+export function connectWebhookRouter({ config, gateway, bodyBudget }: RouterDeps): Router {
   const router = Router();
+  // Not configured (nor simulated): no route, so a request is a 404 like any unknown path.
+  if (!config.webhookRoutes.connect) return router;
   router.post(
     '/webhooks/connect',
-    requireQueryToken('auth_token', config.connectWebhookToken),
-    express.json({ limit: config.bodyLimitBytes }),
+    ...webhookDoor({
+      // Connect puts its secret in the callback URL: fully authenticated before the body is read.
+      authenticate: (req) => {
+        const provided = req.query.auth_token;
+        return typeof provided === 'string' && safeEqual(provided, config.connectWebhookToken) ? null : { status: 401, error: 'unauthorized' };
+      },
+      limitBytes: config.bodyLimitBytes,
+      budget: bodyBudget,
+      parse: 'json',
+    }),
     async (req, res) => {
       // express.json leaves the body undefined when there is none or it is not declared JSON.
       if (req.body === undefined) {
-        if (hasContent(req)) return sendError(res, 415, 'unsupported_media_type');
+        if (hasBody(req)) return sendError(res, 415, 'unsupported_media_type');
         return sendError(res, 400, 'invalid_request', { issues: [{ path: '(body)', message: 'a JSON body is required' }] });
       }
       const parsed = connectWebhookBody.safeParse(req.body);

@@ -6,24 +6,33 @@
  * history (a long one would pass Temporal's payload limit). The workflow dedupes by `event_id`.
  * The event is still validated whole, so a malformed one is refused here, naming the field.
  *
- * Order of checks: body size (413, before anything is buffered past the limit), signature over
- * the raw bytes (401), JSON (400), envelope (400 naming each field). Only then is Temporal
- * asked; 202 once it holds the signal, or once the API's inbox holds it (`queued`, encrypted
- * like a Temporal payload) while Temporal cannot be reached; 503 when neither can take it. The
- * platform retries any non-2xx for three days, so a 503 loses nothing — and a 4xx is retried
- * too, which is why every rejection says exactly what is wrong.
+ * Order of checks (see ./door): before the body is read, the signature header's presence and
+ * shape and, when `t` is signed, its age (401), `Content-Encoding` (415), the declared size
+ * (413) and the budget of bodies in flight (503); then the body, within the limit; the
+ * signature over the raw bytes (401), JSON (400), envelope (400 naming each field) and, with
+ * the `'body'` recipe, the event's own signed time (401; see ./whitelabel-signature). Only then
+ * is Temporal asked; 202 once it holds the signal, or once the API's inbox holds it (`queued`,
+ * encrypted like a Temporal payload) while Temporal cannot be reached; 503 when neither can
+ * take it. The platform retries any non-2xx for three days, so a 503 loses nothing — and a 4xx
+ * is retried too, which is why every rejection says exactly what is wrong.
+ *
+ * Mounted only when the white-label side is configured or simulated (`webhookRoutes`).
  */
-import express, { Router } from 'express';
+import { Router } from 'express';
 import { whitelabelEventSchema } from '../../adapters/whitelabel/schemas';
 import type { SourceNotification } from '../../workflows/definitions';
 import { SIGNATURE_TOLERANCE_MS } from '../auth';
-import type { AppDeps, RouterFactory } from '../deps';
+import type { RouterDeps, RouterFactory } from '../deps';
 import { sendError, sendValidationError } from '../errors';
 import { setLogFields } from '../request-log';
+import { type HeadRefusal, sendRefusal, webhookDoor } from './door';
 import {
+  checkSignatureHead,
   DEFAULT_WHITELABEL_SIGNATURE_HEADER,
+  eventClockCheck,
   signatureFailureBody,
   type SignedPayloadRecipe,
+  type WhitelabelSignatureFailure,
   verifyWhitelabelSignature,
 } from './whitelabel-signature';
 
@@ -47,8 +56,12 @@ export interface WhitelabelWebhookSettings {
 export const WHITELABEL_WEBHOOK_PATH = '/webhooks/whitelabel';
 
 /** The router as `API_ROUTERS` mounts it: settings from the configuration (`WHITELABEL_*`). */
-export const whitelabelWebhookFromConfig: RouterFactory = (deps) =>
-  whitelabelWebhookRouter({ secret: deps.config.whitelabelWebhookSecret, ...deps.config.whitelabelWebhook })(deps);
+export const whitelabelWebhookFromConfig: RouterFactory = (deps) => {
+  const { config } = deps;
+  // Not configured (nor simulated): no route, so a request is a 404 like any unknown path.
+  if (!config.webhookRoutes.whitelabel) return Router();
+  return whitelabelWebhookRouter({ secret: config.whitelabelWebhookSecret, ...config.whitelabelWebhook })(deps);
+};
 
 export function whitelabelWebhookRouter(settings: WhitelabelWebhookSettings): RouterFactory {
   const header = settings.signatureHeader ?? DEFAULT_WHITELABEL_SIGNATURE_HEADER;
@@ -56,12 +69,24 @@ export function whitelabelWebhookRouter(settings: WhitelabelWebhookSettings): Ro
   const toleranceMs = settings.toleranceMs ?? SIGNATURE_TOLERANCE_MS;
   const now = settings.now ?? Date.now;
 
-  return ({ config, gateway }: AppDeps): Router => {
+  const unauthorized = (failure: WhitelabelSignatureFailure, clock: 'header' | 'event' = 'header'): HeadRefusal => {
+    const body = signatureFailureBody(failure, toleranceMs, clock);
+    return { status: 401, error: 'unauthorized', details: body, logReason: body.reason };
+  };
+
+  return ({ config, gateway, bodyBudget }: RouterDeps): Router => {
     const router = Router();
     router.post(
       WHITELABEL_WEBHOOK_PATH,
-      // Any media type: the signature decides whether we listen, not the Content-Type header.
-      express.raw({ type: () => true, limit: settings.bodyLimitBytes ?? config.bodyLimitBytes }),
+      ...webhookDoor({
+        authenticate: (req) => {
+          const head = checkSignatureHead({ recipe, header: req.get(header), now: now(), toleranceMs });
+          return head.ok ? null : unauthorized(head.reason);
+        },
+        limitBytes: settings.bodyLimitBytes ?? config.bodyLimitBytes,
+        budget: bodyBudget,
+        parse: 'raw',
+      }),
       async (req, res) => {
         const rawBody = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
         const check = verifyWhitelabelSignature({
@@ -72,11 +97,7 @@ export function whitelabelWebhookRouter(settings: WhitelabelWebhookSettings): Ro
           now: now(),
           toleranceMs,
         });
-        if (!check.ok) {
-          const failure = signatureFailureBody(check.reason, toleranceMs);
-          setLogFields(res, { reason: failure.reason });
-          return sendError(res, 401, 'unauthorized', failure);
-        }
+        if (!check.ok) return sendRefusal(res, unauthorized(check.reason));
 
         let json: unknown;
         try {
@@ -88,6 +109,10 @@ export function whitelabelWebhookRouter(settings: WhitelabelWebhookSettings): Ro
         if (!parsed.success) return sendValidationError(res, parsed.error);
 
         const { event_id, event_type, data } = parsed.data;
+        // The header's `t` is unsigned with this recipe: the signed event time is the clock.
+        const eventClock = check.signedAtMs === null ? eventClockCheck(data.ticket.updated_at, now(), toleranceMs) : null;
+        if (eventClock) return sendRefusal(res, unauthorized(eventClock, 'event'));
+
         const notification: SourceNotification = {
           kind: event_type === 'whitelabel_ticket_created' ? 'created' : 'updated',
           eventId: event_id,

@@ -8,42 +8,59 @@
  * and those cases are not errors. An unreachable Temporal means 202 `queued` (the API's inbox
  * keeps it for later delivery); only when the inbox cannot take it either is the answer 503, so
  * Zendesk retries.
+ *
+ * Before the body is read (see ./door): both signature headers present and well-formed, the
+ * timestamp readable and within 5 minutes (it is signed, so a replay cannot move it), no
+ * `Content-Encoding`, the declared size within `BODY_LIMIT`, room in the body budget. Mounted
+ * only when Zendesk is configured or simulated (`webhookRoutes`).
  */
-import express, { Router } from 'express';
+import { type Request, Router } from 'express';
 import type { CrmNotification } from '../../workflows/definitions';
-import { SIGNATURE_TOLERANCE_MS, verifyZendeskSignature } from '../auth';
-import type { AppDeps } from '../deps';
+import { checkZendeskSignatureHead, SIGNATURE_TOLERANCE_MS, verifyZendeskSignature } from '../auth';
+import type { RouterDeps } from '../deps';
 import { sendError, sendValidationError } from '../errors';
 import { setLogFields } from '../request-log';
+import { type HeadRefusal, sendRefusal, webhookDoor } from './door';
 import { isOwnWrite } from './own-writes';
 import { signatureFailureBody } from './whitelabel-signature';
 import { parseZendeskPayload } from './zendesk-payload';
 
-export function zendeskWebhookRouter({ config, gateway, crmIdentity }: AppDeps): Router {
+const SIGNATURE_HEADER = 'x-zendesk-webhook-signature';
+const TIMESTAMP_HEADER = 'x-zendesk-webhook-signature-timestamp';
+
+/** The same `reason` vocabulary as the white-label webhook's 401s, with Zendesk's header names. */
+function unauthorized(reason: 'missing' | 'malformed' | 'mismatch' | 'stale' | 'future'): HeadRefusal {
+  const failure = signatureFailureBody(reason, SIGNATURE_TOLERANCE_MS);
+  const messages: Partial<Record<typeof reason, string>> = {
+    missing: 'the X-Zendesk-Webhook-Signature and X-Zendesk-Webhook-Signature-Timestamp headers are required',
+    malformed:
+      'X-Zendesk-Webhook-Signature must be a base64 HMAC-SHA256 and X-Zendesk-Webhook-Signature-Timestamp an ISO 8601 time (or unix seconds)',
+  };
+  const details = { ...failure, ...(messages[reason] && { message: messages[reason] }) };
+  return { status: 401, error: 'unauthorized', details, logReason: failure.reason };
+}
+
+const signatureHeaders = (req: Request) => ({ signature: req.get(SIGNATURE_HEADER), timestamp: req.get(TIMESTAMP_HEADER) });
+
+export function zendeskWebhookRouter({ config, gateway, crmIdentity, bodyBudget }: RouterDeps): Router {
   const router = Router();
+  // Not configured (nor simulated): no route, so a request is a 404 like any unknown path.
+  if (!config.webhookRoutes.zendesk) return router;
   router.post(
     '/webhooks/zendesk',
-    // Any media type: the signature decides whether we listen, not the Content-Type header.
-    express.raw({ type: () => true, limit: config.bodyLimitBytes }),
+    ...webhookDoor({
+      authenticate: (req) => {
+        const head = checkZendeskSignatureHead(signatureHeaders(req));
+        return head.ok ? null : unauthorized(head.reason);
+      },
+      limitBytes: config.bodyLimitBytes,
+      budget: bodyBudget,
+      parse: 'raw',
+    }),
     async (req, res) => {
       const rawBody = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-      const check = verifyZendeskSignature({
-        secret: config.zendeskWebhookSecret,
-        signature: req.get('x-zendesk-webhook-signature'),
-        timestamp: req.get('x-zendesk-webhook-signature-timestamp'),
-        rawBody,
-      });
-      if (!check.ok) {
-        // The same `reason` vocabulary as the white-label webhook's 401s.
-        const failure = signatureFailureBody(check.reason, SIGNATURE_TOLERANCE_MS);
-        setLogFields(res, { reason: failure.reason });
-        return sendError(res, 401, 'unauthorized', {
-          ...failure,
-          ...(check.reason === 'missing' && {
-            message: 'the X-Zendesk-Webhook-Signature and X-Zendesk-Webhook-Signature-Timestamp headers are required',
-          }),
-        });
-      }
+      const check = verifyZendeskSignature({ secret: config.zendeskWebhookSecret, ...signatureHeaders(req), rawBody });
+      if (!check.ok) return sendRefusal(res, unauthorized(check.reason));
 
       let json: unknown;
       try {

@@ -149,6 +149,15 @@ export class ConnectSimulator {
     return { comment: this.present(comment), webhooks: await this.notify('UPDATE', ticketId) };
   }
 
+  /**
+   * A comment that becomes visible only now but is dated `createdAt` (earlier): a photo whose
+   * upload commits after the quick text the user sent after it.
+   */
+  async userCommentCommitsLate(ticketId: string, message: string, createdAt: string): Promise<{ comment: ConnectCommentRecord; webhooks: Delivered }> {
+    const comment = this.store.addComment(this.mustGet(ticketId), 'USER', message, createdAt);
+    return { comment: this.present(comment), webhooks: await this.notify('UPDATE', ticketId) };
+  }
+
   async userSetsStatus(ticketId: string, status: ConnectStatus): Promise<{ webhooks: Delivered }> {
     this.store.setStatus(this.mustGet(ticketId), status);
     return { webhooks: await this.notify('UPDATE', ticketId) };

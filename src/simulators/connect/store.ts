@@ -114,7 +114,8 @@ export class ConnectStore {
     return [...this.tickets.values()];
   }
 
-  addComment(ticket: ConnectTicketRecord, author: 'USER' | 'SUPPORT', message: string): ConnectCommentRecord {
+  /** `createdAt`: when the comment says it was written, if not now (one that commits late). */
+  addComment(ticket: ConnectTicketRecord, author: 'USER' | 'SUPPORT', message: string, createdAt?: string): ConnectCommentRecord {
     const at = this.now().toISOString();
     const comment: ConnectCommentRecord = {
       id: this.nextComment++,
@@ -122,7 +123,7 @@ export class ConnectStore {
       message,
       author,
       attachments: [],
-      createdAt: at,
+      createdAt: createdAt ?? at,
       updatedAt: at,
     };
     ticket.comments.push(comment);

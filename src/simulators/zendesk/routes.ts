@@ -60,6 +60,7 @@ const createBody = z.object({
     status: z.enum(ZD_STATUSES).optional(),
     assignee_id: id.nullish(),
     tags: z.array(z.string()).optional(),
+    via_followup_source_id: id.optional(),
   }),
 });
 

@@ -28,6 +28,8 @@ const ticket = z.object({
   created_at: z.string(),
   updated_at: z.string(),
   via: channel,
+  via_followup_source_id: z.number().int().optional(),
+  followup_ids: z.array(z.number().int()).optional(),
 }) satisfies z.ZodType<ZdTicket>;
 
 const attachment = z.object({

@@ -31,6 +31,10 @@ export interface ZdTicket {
   created_at: string;
   updated_at: string;
   via: { channel: ZdChannel };
+  /** A follow-up of this closed ticket (created with `via_followup_source_id`). */
+  via_followup_source_id?: number;
+  /** The follow-ups of this ticket. */
+  followup_ids?: number[];
 }
 
 /**
@@ -110,6 +114,8 @@ export interface NewZdTicket {
   status?: ZdStatus;
   assignee_id?: number | null;
   tags?: string[];
+  /** Zendesk: a follow-up of a closed ticket (422 when that ticket is not closed). */
+  via_followup_source_id?: number;
 }
 
 export interface ZdTicketChange {
@@ -233,6 +239,27 @@ export class ZendeskStore {
     this.changed();
   }
 
+  /** An admin deletes a ticket: from then on it answers 404 to reads and writes. */
+  deleteTicket(id: number): void {
+    this.tickets.delete(id);
+    this.comments.delete(id);
+    this.changed();
+  }
+
+  /**
+   * An admin merges user `from` into `into`: `from` is gone, its tickets and comments are
+   * `into`'s. Without `into`, the user is deleted and tickets keep pointing at it (writes
+   * authored as it are then refused: `author_id` invalid).
+   */
+  mergeUser(from: number, into: number | null): void {
+    this.users.delete(from);
+    if (into !== null) {
+      for (const ticket of this.tickets.values()) if (ticket.requester_id === from) ticket.requester_id = into;
+      for (const list of this.comments.values()) for (const c of list) if (c.author_id === from) c.author_id = into;
+    }
+    this.changed();
+  }
+
   ticket(id: number): ZdTicket | undefined {
     return this.tickets.get(id);
   }
@@ -253,6 +280,10 @@ export class ZendeskStore {
     const assigneeId = input.assignee_id ?? null;
     this.checkAssignee(assigneeId);
     if ((status === 'solved' || status === 'closed') && assigneeId === null) throw needsAssignee();
+    const followed = input.via_followup_source_id === undefined ? undefined : this.tickets.get(input.via_followup_source_id);
+    if (input.via_followup_source_id !== undefined && followed?.status !== 'closed') {
+      throw invalid('via_followup_source_id', 'Via followup source: must be a closed ticket');
+    }
     const at = this.now().toISOString();
     const ticket: ZdTicket = {
       id: this.nextTicket++,
@@ -267,7 +298,10 @@ export class ZendeskStore {
       created_at: at,
       updated_at: at,
       via: { channel },
+      ...(followed && { via_followup_source_id: followed.id }),
     };
+    // Zendesk links both ways: the closed ticket lists its follow-ups.
+    if (followed) followed.followup_ids = [...(followed.followup_ids ?? []), ticket.id];
     this.tickets.set(ticket.id, ticket);
     this.comments.set(ticket.id, []);
     const audit = this.audit(ticket, actorId, channel);

@@ -163,6 +163,10 @@ export class ZendeskSimulator {
     return clone(this.store.addUser({ name, email, role: 'agent' }));
   }
 
+  addEndUser(name: string, email: string): ZdUser {
+    return clone(this.store.addUser({ name, email, role: 'end-user' }));
+  }
+
   /**
    * A public reply (or, with `public: false`, an internal note) by an agent, with `attachments`
    * uploaded and bound to it as the agent UI does.
@@ -213,6 +217,19 @@ export class ZendeskSimulator {
     const change: ZdTicketChange = { comment: { body, public: true, author_id: requesterId } };
     const { comment, webhooks } = await this.write(ticketId, change, requesterId, 'email');
     return { comment: comment!, webhooks };
+  }
+
+  // --- admins, in Zendesk -------------------------------------------------------------------
+
+  /** An admin deletes the ticket (no webhook: the bridge learns it from a 404). */
+  adminDeletesTicket(ticketId: number | string): void {
+    this.mustGet(ticketId);
+    this.store.deleteTicket(Number(ticketId));
+  }
+
+  /** An admin merges a user into another (`into`), or deletes it (`null`): see `ZendeskStore.mergeUser`. */
+  adminMergesUser(userId: number, into: number | null): void {
+    this.store.mergeUser(userId, into);
   }
 
   // --- inspection ---------------------------------------------------------------------------

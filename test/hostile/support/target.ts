@@ -40,6 +40,7 @@ export const apiConfig: ApiConfig = {
   whitelabelWebhook: { signatureHeader: WHITELABEL_HEADER, signedPayload: 'timestamp.body', bodyLimitBytes: 64 * 1024 },
   opsApiToken: SECRETS.ops,
   bodyLimitBytes: BODY_LIMIT,
+  webhookRoutes: { connect: true, zendesk: true, whitelabel: true },
   payloadEncryption: encryptionWith('hostile-2025', 'hostile-2024'),
   codecAuthToken: SECRETS.codec,
   codecCorsOrigins: [UI_ORIGIN],
