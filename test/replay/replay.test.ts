@@ -7,13 +7,15 @@
  * recorded on, and this test fails when that code changes without a new sealed history
  * (docs/sync-rules.md says how: `RECORD_HISTORIES=1`, then `npm run replay:seal`).
  */
-import { readFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { Worker } from '@temporalio/worker';
 import { WORKFLOWS_PATH } from '../../src/worker';
 import { bundleWorkflows } from '../harness';
 import { activityTypesIn } from '../support/histories';
-import { fileHash, historyFiles, historyPath, readManifest, workflowCodeHash, workflowSourceFiles } from '../support/workflow-code';
+import { fileHash, historyFiles, historyPath, readManifest, REPO_ROOT, workflowCodeHash, workflowSourceFiles } from '../support/workflow-code';
 
 const files = historyFiles();
 const manifest = readManifest();
@@ -55,6 +57,26 @@ test('the workflow code is the code the histories were sealed on (a change needs
       'The workflow code changed since the replay histories were sealed. Give the change a patched() id, record a history of ' +
         'the changed path (RECORD_HISTORIES=1 npx jest <its test>), then run `npm run replay:seal` (docs/sync-rules.md).',
     );
+  }
+});
+
+test('the guard tells a code change from a comment change (on a copy of the workflow sources)', () => {
+  const copy = mkdtempSync(join(tmpdir(), 'workflow-code-'));
+  try {
+    for (const file of workflowSourceFiles()) {
+      mkdirSync(dirname(join(copy, file)), { recursive: true });
+      copyFileSync(join(REPO_ROOT, file), join(copy, file));
+    }
+    const sealed = workflowCodeHash(copy);
+    expect(sealed).toBe(workflowCodeHash());
+    const lifecycle = join(copy, 'src', 'domain', 'lifecycle.ts');
+    const original = readFileSync(lifecycle, 'utf8');
+    writeFileSync(lifecycle, `// a comment changes nothing\n${original.replace('/**', '/** reworded:')}`);
+    expect(workflowCodeHash(copy)).toBe(sealed);
+    writeFileSync(lifecycle, original.replace("plan.crmStatus('closed');\n  plan.sourceStatus('CLOSED');", "plan.sourceStatus('CLOSED');\n  plan.crmStatus('closed');"));
+    expect(workflowCodeHash(copy)).not.toBe(sealed);
+  } finally {
+    rmSync(copy, { recursive: true, force: true });
   }
 });
 

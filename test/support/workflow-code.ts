@@ -10,7 +10,6 @@ import { dirname, join, relative, resolve } from 'node:path';
 import ts from 'typescript';
 
 export const REPO_ROOT = resolve(__dirname, '..', '..');
-export const WORKFLOW_ENTRY = join(REPO_ROOT, 'src', 'workflows', 'index.ts');
 const HISTORIES_DIR = join(REPO_ROOT, 'test', 'replay', 'histories');
 export const MANIFEST_PATH = join(HISTORIES_DIR, 'manifest.json');
 
@@ -28,7 +27,8 @@ export interface HistoryManifest {
  * The repository files the workflow bundle is made of, sorted, relative to the repository:
  * imports that carry values (`import type` and imports of types only are erased from the bundle).
  */
-export function workflowSourceFiles(entry = WORKFLOW_ENTRY): string[] {
+export function workflowSourceFiles(root = REPO_ROOT): string[] {
+  const entry = join(root, 'src', 'workflows', 'index.ts');
   const seen = new Set<string>();
   const visit = (file: string) => {
     if (seen.has(file)) return;
@@ -40,7 +40,7 @@ export function workflowSourceFiles(entry = WORKFLOW_ENTRY): string[] {
     }
   };
   visit(entry);
-  return [...seen].map((f) => relative(REPO_ROOT, f)).sort();
+  return [...seen].map((f) => relative(root, f)).sort();
 }
 
 function valueImports(file: string): string[] {
@@ -73,15 +73,15 @@ function resolveModule(fromDir: string, spec: string): string | null {
 }
 
 /** One file as code: printed back by the TypeScript printer without comments or formatting. */
-function codeOf(file: string): string {
-  const source = ts.createSourceFile(file, readFileSync(join(REPO_ROOT, file), 'utf8'), ts.ScriptTarget.ES2022, false, ts.ScriptKind.TS);
+function codeOf(root: string, file: string): string {
+  const source = ts.createSourceFile(file, readFileSync(join(root, file), 'utf8'), ts.ScriptTarget.ES2022, false, ts.ScriptKind.TS);
   return ts.createPrinter({ removeComments: true }).printFile(source);
 }
 
 /** The hash of the workflow code: every file's path and comment-free code. */
-export function workflowCodeHash(files = workflowSourceFiles()): string {
+export function workflowCodeHash(root = REPO_ROOT): string {
   const hash = createHash('sha256');
-  for (const file of files) hash.update(`${file}\0${codeOf(file)}\0`);
+  for (const file of workflowSourceFiles(root)) hash.update(`${file}\0${codeOf(root, file)}\0`);
   return hash.digest('hex');
 }
 
