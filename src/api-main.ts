@@ -37,6 +37,7 @@ async function main(): Promise<void> {
     crmBridgeUserId: crm ? () => crm.bridgeUserId() : undefined,
   });
   logger.info({ url: api.url }, 'API listening');
+  if (api.codecUrl) logger.info({ url: api.codecUrl }, 'codec server listening (CODEC_LISTEN)');
   onShutdown(logger, async () => {
     await api.stop();
     await connection.close();

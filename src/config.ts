@@ -158,8 +158,16 @@ export interface Config {
   bodyLimitBytes: number;
   /** `PAYLOAD_ENCRYPTION` / `PAYLOAD_KEYS`: how Temporal payloads are protected (see src/security/codec). */
   payloadEncryption: PayloadEncryption;
-  /** Bearer token of the codec server (`CODEC_AUTH_TOKEN`, else `OPS_API_TOKEN`). */
-  codecAuthToken: string;
+  /**
+   * `CODEC_AUTH_TOKEN`: the codec server's own bearer token (required with payload encryption
+   * wherever real tickets flow); null: the codec server is not served. Never the ops token.
+   */
+  codecAuthToken: string | null;
+  /**
+   * `CODEC_LISTEN`: host:port of a listener of the codec server's own (an internal interface,
+   * next to the Temporal UI); null: served on the API's port.
+   */
+  codecListen: string | null;
   /** `CODEC_CORS_ORIGIN`: the Temporal UI origin(s) allowed to call the codec server from a browser. */
   codecCorsOrigins: string[];
   /** `METRICS_TOKEN`: a bearer token for `GET /metrics` only (the ops token is accepted too); null: none. */
@@ -370,6 +378,51 @@ const corsOrigins = z.string().transform((text, ctx) => {
   }
   return origins;
 });
+
+// ---------------------------------------------------------------------------------------------
+// The codec server's token and unencrypted payloads (issue 23): one job per token.
+
+/**
+ * The codec server decrypts every payload, which the ops token (documented as seeing no personal
+ * data) must not be able to do: with encryption on and real tickets, `CODEC_AUTH_TOKEN` is
+ * required and must differ from `OPS_API_TOKEN`. Unset elsewhere, the codec server is not served.
+ *
+ * `CODEC_LISTEN` moves the codec server off the API's public port onto a listener of its own.
+ *
+ * `PAYLOAD_ACCEPT_UNENCRYPTED=true` lets plain payloads through decode (histories written before
+ * encryption was switched on); by default a plain payload is refused, since only a holder of the
+ * key can have written an encrypted one.
+ */
+function readCodecSettings(
+  r: EnvReader,
+  encryption: PayloadEncryption,
+  opsApiToken: string | undefined,
+  realTickets: boolean,
+): Pick<Config, 'payloadEncryption' | 'codecAuthToken' | 'codecListen'> {
+  const encrypting = encryption.mode === 'required' || r.isSet('PAYLOAD_KEYS');
+  const token = r.requiredIf(
+    encrypting && realTickets,
+    'CODEC_AUTH_TOKEN',
+    inboundSecret,
+    'when payload encryption is on: the codec server (/codec) decrypts every payload, so it takes a token of its own, not OPS_API_TOKEN',
+  );
+  if (token !== undefined && token === opsApiToken) {
+    r.issues.push({ variable: 'CODEC_AUTH_TOKEN', message: 'must differ from OPS_API_TOKEN (the ops token must not decrypt payloads)' });
+  }
+  const codecListen = r.optional('CODEC_LISTEN', hostPort) ?? null;
+  if (codecListen !== null && token === undefined && !r.issues.some((i) => i.variable === 'CODEC_AUTH_TOKEN')) {
+    r.issues.push({ variable: 'CODEC_AUTH_TOKEN', message: 'is required when CODEC_LISTEN is set (the codec server takes a token of its own)' });
+  }
+  const acceptUnencrypted = r.optional('PAYLOAD_ACCEPT_UNENCRYPTED', boolean);
+  if (acceptUnencrypted !== undefined && !encrypting) {
+    r.issues.push({ variable: 'PAYLOAD_ACCEPT_UNENCRYPTED', message: 'only applies with payload encryption on (PAYLOAD_KEYS); unset it' });
+  }
+  return {
+    payloadEncryption: encryption.mode === 'required' && acceptUnencrypted ? { ...encryption, acceptUnencrypted } : encryption,
+    codecAuthToken: token ?? null,
+    codecListen,
+  };
+}
 
 // ---------------------------------------------------------------------------------------------
 
@@ -619,8 +672,7 @@ export function loadConfig(env: Env = process.env, options: LoadConfigOptions = 
     logLevel: r.withDefault('LOG_LEVEL', logLevel, 'info'),
     logFormat: r.optional('LOG_FORMAT', logFormat) ?? null,
     bodyLimitBytes: r.withDefault('BODY_LIMIT', byteSize, '100kb'),
-    payloadEncryption: readPayloadEncryption(),
-    codecAuthToken: r.isSet('CODEC_AUTH_TOKEN') ? r.optional('CODEC_AUTH_TOKEN', inboundSecret) : opsApiToken,
+    ...readCodecSettings(r, readPayloadEncryption(), opsApiToken, configured.length > 0),
     codecCorsOrigins: r.optional('CODEC_CORS_ORIGIN', corsOrigins) ?? [],
     metricsToken: r.optional('METRICS_TOKEN', inboundSecret) ?? null,
     workerMetricsAddress: r.withDefault('WORKER_METRICS_ADDRESS', metricsAddress, DEFAULT_WORKER_METRICS_ADDRESS),
@@ -850,7 +902,7 @@ export function redactedConfig(config: Config): RedactedConfig {
     whitelabelWebhookSecret: REDACTED,
     whitelabelWebhook: { ...config.whitelabelWebhook },
     opsApiToken: REDACTED,
-    codecAuthToken: REDACTED,
+    codecAuthToken: config.codecAuthToken && REDACTED,
     codecCorsOrigins: [...config.codecCorsOrigins],
     attachments: { ...config.attachments, allowedTypes: [...config.attachments.allowedTypes] },
     outbound: { attachmentHosts: { ...config.outbound.attachmentHosts }, allowedAddresses: [...config.outbound.allowedAddresses] },

@@ -12,6 +12,7 @@ import { assertAddressFree } from './runtime/dev-server';
 import { onShutdown } from './runtime/shutdown';
 import { describeStartupFailure, temporalUnreachable } from './runtime/startup-errors';
 import { temporalConnectionOptions } from './runtime/temporal-connection';
+import { prebuiltWorkflowBundle, WORKFLOW_BUNDLE_DIR } from './workflow-bundles';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -43,6 +44,10 @@ async function main(): Promise<void> {
   // The reconciler's activity lists and signals ticket workflows: it needs a client too.
   const connection = await Connection.connect(temporalConnectionOptions(config.temporal));
   const client = createClient(connection, config.temporal.namespace, config);
+  // Built by `npm run build` (the Docker image): no bundling at start. From the sources: bundled now.
+  const workflowBundle = prebuiltWorkflowBundle(config);
+  if (workflowBundle) logger.info({ path: workflowBundle.codePath }, 'workflow code: prebuilt bundle');
+  else logger.info({ dir: WORKFLOW_BUNDLE_DIR }, 'workflow code: no prebuilt bundle, bundling the sources at start');
   const worker = await startWorkerHalf({
     nativeConnection,
     namespace: config.temporal.namespace,
@@ -52,6 +57,7 @@ async function main(): Promise<void> {
     reconciler: { client, intervalMs: config.reconcileIntervalMs },
     logger,
     maxCachedWorkflows: config.workerMaxCachedWorkflows,
+    ...(workflowBundle && { overrides: { workflowBundle } }),
   });
   logger.info({ taskQueue: config.temporal.taskQueue }, 'worker running');
   onShutdown(logger, async () => {

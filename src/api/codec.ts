@@ -9,23 +9,34 @@
  * Errors are JSON like everywhere else: 400 naming the payload that could not be decoded.
  *
  * Security:
- *  - `Authorization: Bearer <CODEC_AUTH_TOKEN>` (default: OPS_API_TOKEN), compared in constant
- *    time. The CLI sends it with `--codec-auth 'Bearer …'`.
+ *  - `Authorization: Bearer <CODEC_AUTH_TOKEN>`, compared in constant time; the CLI sends it with
+ *    `--codec-auth 'Bearer …'`. A token of its own, never the ops token: whoever holds it reads
+ *    every payload (and can encrypt payloads the worker accepts). Without one the routes are not
+ *    mounted at all (404), whatever else is configured.
+ *  - With encryption required, decode refuses a payload that is not encrypted (see
+ *    EncryptionCodec), exactly as the worker does.
  *  - CORS for the configured Temporal UI origin(s) only (`CODEC_CORS_ORIGIN`), with credentials:
  *    a browser page from any other origin gets a 403 and no CORS headers. Requests without an
  *    `Origin` (CLI, curl) are not browser requests and need only the token.
+ *  - `CODEC_LISTEN` serves it on a listener of its own (`startCodecServer`) instead of the API's
+ *    public port: an internal interface the Temporal UI (or its proxy) reaches and the internet
+ *    does not.
  *  - Decoded payloads are personal data: the answer is `Cache-Control: no-store`, and neither
  *    bodies nor payloads are logged.
  */
-import express, { type RequestHandler, Router } from 'express';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express, { type Express, type RequestHandler, Router } from 'express';
 import { z } from 'zod';
 import type { Payload } from '@temporalio/common';
 import { ENCRYPTED_ENCODING, PayloadDecryptionError } from '../security/codec/encryption-codec';
 import { payloadCodecFrom } from '../security/codec/data-converter';
 import { requireBearer } from './auth';
-import type { AppDeps } from './deps';
-import { sendError, sendValidationError } from './errors';
-import { setLogFields } from './request-log';
+import { createApiServer, requireHostHeader } from './client-error';
+import type { ApiConfig, AppDeps } from './deps';
+import { errorHandler, notFoundHandler, sendError, sendValidationError } from './errors';
+import { methodNotAllowed } from './method-not-allowed';
+import { requestLogger, setLogFields } from './request-log';
 
 export const CODEC_ENCODE_PATH = '/codec/encode';
 export const CODEC_DECODE_PATH = '/codec/decode';
@@ -103,11 +114,16 @@ export function codecCors(allowedOrigins: readonly string[]): RequestHandler {
   };
 }
 
+/** On the API's port: only with a token of its own, and only when it has no listener of its own. */
 export function codecRouter({ config }: AppDeps): Router {
-  const codec = payloadCodecFrom({ payloadEncryption: config.payloadEncryption ?? { mode: 'off' } });
+  return config.codecAuthToken && !config.codecListen ? codecRoutes(config, config.codecAuthToken) : Router();
+}
+
+function codecRoutes(config: ApiConfig, token: string): Router {
   const router = Router();
+  const codec = payloadCodecFrom({ payloadEncryption: config.payloadEncryption ?? { mode: 'off' } });
   const cors = codecCors(config.codecCorsOrigins ?? []);
-  const auth = requireBearer(config.codecAuthToken ?? config.opsApiToken);
+  const auth = requireBearer(token);
   // Any media type: the UI and the CLI send JSON; a wrong or missing Content-Type is not worth a failure.
   const json = express.json({ limit: CODEC_BODY_LIMIT_BYTES, type: () => true });
 
@@ -142,6 +158,48 @@ export function codecRouter({ config }: AppDeps): Router {
   router.post(CODEC_ENCODE_PATH, cors, auth, json, handle('encode'));
   router.post(CODEC_DECODE_PATH, cors, auth, json, handle('decode'));
   return router;
+}
+
+/** The codec server alone, as an app: what `CODEC_LISTEN` serves. */
+export function createCodecApp({ config, logger }: Pick<AppDeps, 'config' | 'logger'>): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(requestLogger(logger));
+  app.use(requireHostHeader);
+  if (config.codecAuthToken) app.use(codecRoutes(config, config.codecAuthToken));
+  app.use(methodNotAllowed(app));
+  app.use(notFoundHandler);
+  app.use(errorHandler(logger));
+  return app;
+}
+
+export interface RunningCodecServer {
+  server: Server;
+  /** e.g. http://127.0.0.1:3001 */
+  url: string;
+  close(): Promise<void>;
+}
+
+/** Listens on `listen` (`CODEC_LISTEN`, host:port) with the codec server alone. */
+export async function startCodecServer(deps: Pick<AppDeps, 'config' | 'logger'>, listen: string): Promise<RunningCodecServer> {
+  const colon = listen.lastIndexOf(':');
+  const host = listen.slice(0, colon).replace(/^\[(.*)\]$/, '$1');
+  // The API's own timeouts and connection cap (HTTP_*), on this listener too.
+  const server = createApiServer(createCodecApp(deps), deps.config.http);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(Number(listen.slice(colon + 1)), host, () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    server,
+    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
 }
 
 function isEncrypted(payload: Payload): boolean {

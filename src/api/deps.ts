@@ -27,11 +27,12 @@ export type ApiConfig = Pick<
   /** Timeouts, connection cap, body bytes in flight; `DEFAULT_HTTP_LIMITS` when absent. */
   Partial<Pick<Config, 'http'>> &
   /**
-   * The codec server (`/codec/*`). Optional so tests can leave it out: no encryption means the
-   * codec endpoints pass payloads through, the token defaults to `opsApiToken`, and without
-   * origins no browser may call them.
+   * The codec server (`/codec/*`). Optional so tests can leave it out: without `codecAuthToken`
+   * the codec routes are not mounted (never the ops token), nor with `codecListen` (they are
+   * served there, see `startCodecServer`); no encryption means they pass payloads through;
+   * without origins no browser may call them.
    */
-  Partial<Pick<Config, 'payloadEncryption' | 'codecAuthToken' | 'codecCorsOrigins'>> &
+  Partial<Pick<Config, 'payloadEncryption' | 'codecAuthToken' | 'codecCorsOrigins' | 'codecListen'>> &
   /** `METRICS_TOKEN`: a bearer token that reads `/metrics` only (the ops token works too). */
   Partial<Pick<Config, 'metricsToken'>>;
 

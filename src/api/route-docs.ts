@@ -28,7 +28,7 @@ import { zendeskWebhookBody } from './webhooks/zendesk-payload';
 export const SECURITY_SCHEMES = {
   opsToken: { type: 'http', scheme: 'bearer', description: 'OPS_API_TOKEN' },
   metricsToken: { type: 'http', scheme: 'bearer', description: 'METRICS_TOKEN (or OPS_API_TOKEN)' },
-  codecToken: { type: 'http', scheme: 'bearer', description: 'CODEC_AUTH_TOKEN (default: OPS_API_TOKEN)' },
+  codecToken: { type: 'http', scheme: 'bearer', description: 'CODEC_AUTH_TOKEN (its own token; the ops token is refused)' },
   connectToken: { type: 'apiKey', in: 'query', name: 'auth_token', description: 'CONNECT_WEBHOOK_TOKEN, in the callback URL' },
   zendeskSignature: {
     type: 'apiKey',

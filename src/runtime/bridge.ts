@@ -11,6 +11,7 @@ import { createActivities, type ActivityDeps } from '../activities';
 import { createReconcilerActivities } from '../activities/reconcile';
 import type { Router } from 'express';
 import { API_ROUTERS, createApp, type ApiConfig } from '../api/app';
+import { type RunningCodecServer, startCodecServer } from '../api/codec';
 import { createTemporalGateway } from '../api/temporal-gateway';
 import { createApiServer } from '../api/client-error';
 import { createApiMetrics } from '../api/metrics';
@@ -115,6 +116,8 @@ export interface RunningApiHalf {
   server: Server;
   /** e.g. http://127.0.0.1:3000 */
   url: string;
+  /** The codec server's own listener (`CODEC_LISTEN`); absent: it is on `url`, or not served. */
+  codecUrl?: string;
   /** The inbox's depth and age (what `/readyz` and the metrics show). */
   inbox: Pick<RunningWebhookInbox, 'stats'>;
   /** Closes the HTTP server, then stops delivering from the inbox and closes it. */
@@ -143,8 +146,11 @@ export async function startApiHalf(options: ApiHalfOptions): Promise<RunningApiH
   const extra = (options.extraRouters ?? []).map((router) => () => router);
   const app = createApp(deps, [...API_ROUTERS, ...extra]);
   const host = options.host ?? '127.0.0.1';
+  let codec: RunningCodecServer | undefined;
   let server: Server;
   try {
+    // The codec server's own listener (CODEC_LISTEN) first: a bad address stops the start.
+    if (options.config.codecListen) codec = await startCodecServer({ config: options.config, logger: options.logger }, options.config.codecListen);
     server = await new Promise<Server>((resolve, reject) => {
       // JSON errors for malformed HTTP too (see createApiServer), not Node's bare 400s.
       const s = createApiServer(app, options.config.http);
@@ -152,6 +158,7 @@ export async function startApiHalf(options: ApiHalfOptions): Promise<RunningApiH
       s.listen(options.port, host, () => resolve(s));
     });
   } catch (err) {
+    await codec?.close();
     crmIdentity?.stop();
     await inbox.stop();
     throw err;
@@ -160,12 +167,14 @@ export async function startApiHalf(options: ApiHalfOptions): Promise<RunningApiH
   return {
     server,
     url: `http://${host}:${port}`,
+    ...(codec && { codecUrl: codec.url }),
     inbox,
     stop: async () => {
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
       });
+      await codec?.close();
       crmIdentity?.stop();
       await inbox.stop();
     },

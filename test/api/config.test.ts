@@ -34,6 +34,8 @@ const PRODUCTION = {
   BODY_LIMIT: '1mb',
   // Payload encryption is required in production (src/security/codec); 32 bytes each.
   PAYLOAD_KEYS: `2025-06:${Buffer.alloc(32, 7).toString('base64')},2024-11:${Buffer.alloc(32, 9).toString('base64')}`,
+  // With encryption on, the codec server's own token (the ops token never decrypts).
+  CODEC_AUTH_TOKEN: 'codec-auth-token-value-0123',
 };
 const SECRET_VALUES = [
   PRODUCTION.CONNECT_API_KEY,
@@ -43,6 +45,7 @@ const SECRET_VALUES = [
   PRODUCTION.WHITELABEL_API_KEY,
   PRODUCTION.WHITELABEL_WEBHOOK_SECRET,
   PRODUCTION.OPS_API_TOKEN,
+  PRODUCTION.CODEC_AUTH_TOKEN,
   Buffer.alloc(32, 7).toString('base64'),
   Buffer.alloc(32, 9).toString('base64'),
 ];
@@ -98,9 +101,10 @@ describe('loadConfig', () => {
       logLevel: 'debug',
       logFormat: null,
       bodyLimitBytes: 1024 * 1024,
-      // The keyring shows its key ids only (below); the codec token defaults to the ops token.
+      // The keyring shows its key ids only (below); the codec server has a token of its own.
       payloadEncryption: { mode: 'required', keyring: expect.objectContaining({ currentKeyId: '2025-06', keyIds: ['2025-06', '2024-11'] }) },
       codecAuthToken: '[redacted]',
+      codecListen: null,
       codecCorsOrigins: [],
       metricsToken: null,
       workerMetricsAddress: '127.0.0.1:9464',
@@ -299,7 +303,8 @@ describe('loadConfig', () => {
     const saved = { OPS_API_TOKEN: 'saved-ops-token-0123456789', CONNECT_WEBHOOK_TOKEN: 'short' };
     const config = loadConfig({}, { savedSecrets: saved });
     expect(config.opsApiToken).toBe(saved.OPS_API_TOKEN);
-    expect(config.codecAuthToken).toBe(saved.OPS_API_TOKEN);
+    // The sandbox serves no codec server unless CODEC_AUTH_TOKEN is set: never the ops token.
+    expect(config.codecAuthToken).toBeNull();
     // Too short to be one of ours: a fresh one instead.
     expect(config.connectWebhookToken).not.toBe('short');
     expect(loadConfig({ OPS_API_TOKEN: PRODUCTION.OPS_API_TOKEN }, { savedSecrets: saved }).opsApiToken).toBe(PRODUCTION.OPS_API_TOKEN);

@@ -22,6 +22,8 @@ export const CONNECT_TOKEN = 'connect-token-0123456789abcdef';
 export const ZENDESK_SECRET = 'zendesk-secret-0123456789abcdef';
 export const OPS_TOKEN = 'ops-token-0123456789abcdef';
 export const WHITELABEL_SECRET = 'whitelabel-secret-0123456789abcdef';
+/** The codec server's own token (CODEC_AUTH_TOKEN): without one, `/codec/*` is not mounted. */
+export const CODEC_TOKEN = 'codec-token-0123456789abcdef';
 
 export const testConfig: ApiConfig = {
   connectWebhookToken: CONNECT_TOKEN,
@@ -29,6 +31,7 @@ export const testConfig: ApiConfig = {
   whitelabelWebhookSecret: WHITELABEL_SECRET,
   whitelabelWebhook: { signatureHeader: 'X-Whitelabel-Signature', signedPayload: 'timestamp.body', bodyLimitBytes: 4096 },
   opsApiToken: OPS_TOKEN,
+  codecAuthToken: CODEC_TOKEN,
   bodyLimitBytes: 1024,
   webhookRoutes: { connect: true, zendesk: true, whitelabel: true },
 };

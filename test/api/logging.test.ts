@@ -5,6 +5,7 @@
 import { loadConfig } from '../../src/config';
 import { createLogger, childLogger, serializeError } from '../../src/observability/logger';
 import { TemporalUnavailableError } from '../../src/api/gateway';
+import { PRODUCTION_REMOTES_ENV } from '../support/production-env';
 import {
   CONNECT_TOKEN,
   FakeGateway,
@@ -135,20 +136,14 @@ describe('logger redaction', () => {
   it('shows the configuration with its secrets redacted', () => {
     const capture = new LogCapture();
     const config = loadConfig({
-      CONNECT_API_URL: 'https://connect.example',
-      CONNECT_API_KEY: 'connect-api-key-value',
-      CONNECT_WEBHOOK_TOKEN: 'connect-webhook-token-value',
-      ZENDESK_API_URL: 'https://acme.zendesk.com/api/v2',
-      ZENDESK_EMAIL: 'bridge@acme.example',
-      ZENDESK_API_TOKEN: 'zendesk-api-token-value',
-      ZENDESK_WEBHOOK_SECRET: 'zendesk-webhook-secret-value',
-      OPS_API_TOKEN: 'ops-api-token-value-0123',
+      ...PRODUCTION_REMOTES_ENV,
       PAYLOAD_KEYS: `k1:${Buffer.alloc(32, 5).toString('base64')}`,
+      CODEC_AUTH_TOKEN: 'codec-auth-token-value-0123',
     });
     capture.logger.info({ config }, 'config');
     capture.logger.info({ zendesk: config.zendesk, connect: config.connect }, 'groups');
     const payloadKey = Buffer.alloc(32, 5).toString('base64');
-    for (const secret of ['connect-api-key-value', 'connect-webhook-token-value', 'zendesk-api-token-value', 'zendesk-webhook-secret-value', 'ops-api-token-value-0123', payloadKey]) {
+    for (const secret of ['connect-api-key-value', 'connect-webhook-token-value', 'zendesk-api-token-value', 'zendesk-webhook-secret-value', 'ops-api-token-value-0123', 'codec-auth-token-value-0123', payloadKey]) {
       expect(capture.text).not.toContain(secret);
     }
     expect(capture.records()[0]).toMatchObject({ config: { temporal: { namespace: 'default' }, opsApiToken: '[redacted]' } });

@@ -260,12 +260,13 @@ function codecAccepts(bytes: Buffer, operation: 'encode' | 'decode'): boolean {
     if (typeof p !== 'object' || p === null || Array.isArray(p)) return false;
     const { metadata, data } = p as { metadata?: unknown; data?: unknown };
     if (data !== undefined && data !== null && !(typeof data === 'string' && BASE64.test(data))) return false;
-    if (metadata === undefined || metadata === null) return true;
+    if (metadata === undefined || metadata === null) return operation === 'encode';
     if (typeof metadata !== 'object' || Array.isArray(metadata)) return false;
     const entries = Object.entries(metadata).filter(([k]) => k !== '__proto__');
     if (!entries.every(([, v]) => typeof v === 'string' && BASE64.test(v))) return false;
-    // Decoding an encrypted payload can only succeed with a real ciphertext (never generated here).
-    return operation === 'encode' || !entries.some(([k, v]) => k === 'encoding' && Buffer.from(v as string, 'base64').toString() === 'binary/encrypted');
+    // Decoding succeeds only for a real ciphertext (never generated here): with encryption
+    // required, a payload that is not encrypted is refused too.
+    return operation === 'encode';
   });
 }
 

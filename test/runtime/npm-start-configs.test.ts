@@ -15,7 +15,7 @@ import { WhitelabelSimulator } from '../../src/simulators/whitelabel';
 import { ZendeskSimulator } from '../../src/simulators/zendesk';
 import { eventually } from '../harness';
 import { runBin } from '../support/cli';
-import { BANNER_PRINTED, bannerCommands, devServerPort, npmStart, ROOT, stop, TEST_PAYLOAD_KEYS, type Started } from '../support/npm-start';
+import { BANNER_PRINTED, bannerCommands, devServerPort, npmStart, ROOT, stop, TEST_CODEC_AUTH_TOKEN, TEST_PAYLOAD_KEYS, type Started } from '../support/npm-start';
 import { spawnSync } from 'node:child_process';
 
 jest.setTimeout(240_000);
@@ -51,7 +51,7 @@ const ZENDESK = {
   ZENDESK_WEBHOOK_SECRET: ZENDESK_SECRET,
 };
 const WHITELABEL = { WHITELABEL_API_URL: 'https://api.whitelabel.example/v1', WHITELABEL_API_KEY: 'wl-key', WHITELABEL_WEBHOOK_SECRET: WHITELABEL_SECRET };
-const PRODUCTION = { OPS_API_TOKEN: OPS_TOKEN, PAYLOAD_KEYS: TEST_PAYLOAD_KEYS };
+const PRODUCTION = { OPS_API_TOKEN: OPS_TOKEN, PAYLOAD_KEYS: TEST_PAYLOAD_KEYS, CODEC_AUTH_TOKEN: TEST_CODEC_AUTH_TOKEN };
 
 describe('a partial configuration is refused, naming what is missing', () => {
   it.each([

@@ -12,10 +12,10 @@ import { createLogger } from '../../src/observability/logger';
 import { banner } from '../../src/runtime/banner';
 import { provideRemotes, sideModes } from '../../src/runtime/remotes';
 import { tourSections } from '../../src/runtime/sandbox-tour';
-import { TEST_PAYLOAD_KEYS } from '../support/npm-start';
+import { TEST_CODEC_AUTH_TOKEN, TEST_PAYLOAD_KEYS } from '../support/npm-start';
 
 const CONNECT = { CONNECT_API_URL: 'https://connect.example', CONNECT_API_KEY: 'connect-key', CONNECT_WEBHOOK_TOKEN: 'connect-webhook-token-0123' };
-const PRODUCTION = { OPS_API_TOKEN: 'ops-token-0123456789abcdef', PAYLOAD_KEYS: TEST_PAYLOAD_KEYS };
+const PRODUCTION = { OPS_API_TOKEN: 'ops-token-0123456789abcdef', PAYLOAD_KEYS: TEST_PAYLOAD_KEYS, CODEC_AUTH_TOKEN: TEST_CODEC_AUTH_TOKEN };
 
 describe('remotes', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'ticket-bridge-remotes-'));

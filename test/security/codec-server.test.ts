@@ -5,11 +5,10 @@
 import { defaultPayloadConverter, type Payload } from '@temporalio/common';
 import { CODEC_DECODE_PATH, CODEC_ENCODE_PATH } from '../../src/api/codec';
 import { EncryptionCodec } from '../../src/security/codec/encryption-codec';
-import { FakeGateway, OPS_TOKEN, startApi, type RunningApi } from '../api/helpers';
+import { CODEC_TOKEN, FakeGateway, OPS_TOKEN, startApi, type RunningApi } from '../api/helpers';
 import { encryptionWith, keyring } from './keys';
 
 const UI_ORIGIN = 'http://localhost:8080';
-const CODEC_TOKEN = 'codec-token-0123456789abcdef';
 const PERSONAL = { name: 'Grace Hopper', email: 'grace@example.org', message: 'The invoice for Flat 7 is wrong' };
 
 type PayloadJson = { metadata: Record<string, string>; data: string };
@@ -65,11 +64,40 @@ describe('codec server', () => {
     expect(defaultPayloadConverter.fromPayload(back!)).toEqual(PERSONAL);
   });
 
-  test('rotation: payloads from the old key decode; unencrypted payloads pass through', async () => {
+  test('rotation: payloads from the old key decode', async () => {
     const old = await new EncryptionCodec(keyring('k1')).encode([defaultPayloadConverter.toPayload(PERSONAL)]);
-    const res = await call(CODEC_DECODE_PATH, { payloads: [...old.map(toJson), plain({ legacy: 1 })] });
+    const res = await call(CODEC_DECODE_PATH, { payloads: old.map(toJson) });
     const { payloads } = (await res.json()) as { payloads: PayloadJson[] };
-    expect(payloads.map((p) => defaultPayloadConverter.fromPayload(fromJson(p)))).toEqual([PERSONAL, { legacy: 1 }]);
+    expect(payloads.map((p) => defaultPayloadConverter.fromPayload(fromJson(p)))).toEqual([PERSONAL]);
+  });
+
+  test('decode refuses an unencrypted payload, as the worker does, naming it and the way out', async () => {
+    const [encrypted] = await codec.encode([defaultPayloadConverter.toPayload('fine')]);
+    const res = await call(CODEC_DECODE_PATH, { payloads: [toJson(encrypted!), plain({ forged: 1 })] });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toEqual({
+      error: 'invalid_request',
+      issues: [{ path: 'payloads.1', message: expect.stringMatching(/not encrypted.*PAYLOAD_ACCEPT_UNENCRYPTED=true/) }],
+    });
+  });
+
+  test('PAYLOAD_ACCEPT_UNENCRYPTED: plain payloads (histories from before encryption) pass through decode', async () => {
+    const legacy = await startApi({
+      gateway: new FakeGateway(),
+      config: { payloadEncryption: { mode: 'required', keyring: keyring('k2', 'k1'), acceptUnencrypted: true } },
+    });
+    try {
+      const old = await new EncryptionCodec(keyring('k1')).encode([defaultPayloadConverter.toPayload(PERSONAL)]);
+      const res = await fetch(`${legacy.url}${CODEC_DECODE_PATH}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${CODEC_TOKEN}` },
+        body: JSON.stringify({ payloads: [...old.map(toJson), plain({ legacy: 1 })] }),
+      });
+      const { payloads } = (await res.json()) as { payloads: PayloadJson[] };
+      expect(payloads.map((p) => defaultPayloadConverter.fromPayload(fromJson(p)))).toEqual([PERSONAL, { legacy: 1 }]);
+    } finally {
+      await legacy.close();
+    }
   });
 
   test('CLI style: no Origin, token only', async () => {
@@ -141,15 +169,22 @@ describe('codec server', () => {
       expect(await res.json()).toMatchObject({ error: 'unauthorized' });
     });
 
-    test('without CODEC_AUTH_TOKEN the ops token opens it', async () => {
-      const other = await startApi({ gateway: new FakeGateway(), config: { payloadEncryption: encryptionWith('k1') } });
+    test('without CODEC_AUTH_TOKEN there is no codec server: 404 for every token, the ops token included', async () => {
+      const other = await startApi({ gateway: new FakeGateway(), config: { payloadEncryption: encryptionWith('k1'), codecAuthToken: null } });
       try {
-        const res = await fetch(`${other.url}${CODEC_ENCODE_PATH}`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', authorization: `Bearer ${OPS_TOKEN}` },
-          body: JSON.stringify({ payloads: [] }),
-        });
-        expect(res.status).toBe(200);
+        const [encrypted] = await codec.encode([defaultPayloadConverter.toPayload(PERSONAL)]);
+        for (const path of [CODEC_DECODE_PATH, CODEC_ENCODE_PATH]) {
+          const res = await fetch(`${other.url}${path}`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', authorization: `Bearer ${OPS_TOKEN}` },
+            body: JSON.stringify({ payloads: [toJson(encrypted!)] }),
+          });
+          expect({ path, status: res.status }).toEqual({ path, status: 404 });
+          expect(await res.text()).not.toContain('Grace');
+        }
+        // The ops token still does its own job there.
+        const ops = await fetch(`${other.url}/tickets`, { headers: { authorization: `Bearer ${OPS_TOKEN}` } });
+        expect(ops.status).not.toBe(401);
       } finally {
         await other.close();
       }
@@ -181,7 +216,8 @@ describe('codec server', () => {
       const [encrypted] = await codec.encode([defaultPayloadConverter.toPayload(PERSONAL)]);
       const data = Buffer.from(encrypted!.data!);
       data[15] ^= 0xff;
-      const res = await call(CODEC_DECODE_PATH, { payloads: [plain('fine'), toJson({ ...encrypted!, data })] });
+      const [fine] = await codec.encode([defaultPayloadConverter.toPayload('fine')]);
+      const res = await call(CODEC_DECODE_PATH, { payloads: [toJson(fine!), toJson({ ...encrypted!, data })] });
       expect(res.status).toBe(400);
       expect(await res.json()).toEqual({
         error: 'invalid_request',
@@ -215,7 +251,7 @@ describe('codec server', () => {
       const post = (path: string, body: unknown) =>
         fetch(`${off.url}${path}`, {
           method: 'POST',
-          headers: { 'content-type': 'application/json', authorization: `Bearer ${OPS_TOKEN}` },
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${CODEC_TOKEN}` },
           body: JSON.stringify(body),
         });
       const res = await post(CODEC_ENCODE_PATH, { payloads: [plain('x')] });

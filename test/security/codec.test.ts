@@ -10,6 +10,7 @@ import {
   EncryptionCodec,
   METADATA_KEY_ID,
   PayloadDecryptionError,
+  UnencryptedPayloadError,
   UnknownEncryptionKeyError,
 } from '../../src/security/codec/encryption-codec';
 import { parsePayloadKeys, PayloadKeyring } from '../../src/security/codec/keyring';
@@ -67,9 +68,20 @@ describe('EncryptionCodec', () => {
     expect(bodies.size).toBe(200);
   });
 
-  test('payloads that are not encrypted pass through decode untouched (histories from before encryption)', async () => {
+  test('a payload that is not encrypted is refused: only a holder of the key writes payloads', async () => {
+    await expect(codec.decode([plain({ forged: 'signal' })])).rejects.toThrow(UnencryptedPayloadError);
+    await expect(codec.decode([plain({ forged: 'signal' })])).rejects.toMatchObject({
+      type: 'UnencryptedPayload',
+      nonRetryable: true,
+      message: expect.stringMatching(/not encrypted.*PAYLOAD_ACCEPT_UNENCRYPTED=true/),
+    });
+  });
+
+  test('acceptUnencrypted: plain payloads pass through decode untouched (histories from before encryption)', async () => {
+    const legacy = new EncryptionCodec(keyring('k1'), { acceptUnencrypted: true });
     const payload = plain({ legacy: true });
-    expect(await codec.decode([payload])).toEqual([payload]);
+    const [encrypted] = await legacy.encode([plain(PERSONAL)]);
+    expect(await legacy.decode([payload, encrypted!])).toEqual([payload, plain(PERSONAL)]);
   });
 
   describe('key rotation', () => {

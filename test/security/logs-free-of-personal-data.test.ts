@@ -114,7 +114,10 @@ describe('logs hold no personal data and no secrets', () => {
       metadata: Object.fromEntries(Object.entries(p.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v).toString('base64')])),
       data: Buffer.from(p.data ?? []).toString('base64'),
     });
-    const codecHeaders: Array<[string, string]> = [...ops, ['Content-Type', 'application/json']];
+    const codecHeaders: Array<[string, string]> = [
+      ['Authorization', `Bearer ${rig.apiConfig.codecAuthToken}`],
+      ['Content-Type', 'application/json'],
+    ];
     expect(await send({ method: 'POST', target: '/codec/decode', headers: codecHeaders, body: JSON.stringify({ payloads: encrypted.map(asJson) }) })).toBe(200);
     const plain = asJson(defaultPayloadConverter.toPayload({ name: PEOPLE.name, email: PEOPLE.email }));
     expect(await send({ method: 'POST', target: '/codec/encode', headers: codecHeaders, body: JSON.stringify({ payloads: [plain] }) })).toBe(200);

@@ -1,20 +1,12 @@
 /** PAYLOAD_ENCRYPTION / PAYLOAD_KEYS / CODEC_* in the configuration, and the start-up warning. */
 import { ConfigError, loadConfig } from '../../src/config';
-import { logPayloadEncryption } from '../../src/security/codec/data-converter';
+import { defaultPayloadConverter } from '@temporalio/common';
+import { logPayloadEncryption, payloadCodecFrom } from '../../src/security/codec/data-converter';
 import { LogCapture } from '../api/helpers';
+import { PRODUCTION_REMOTES_ENV } from '../support/production-env';
 import { payloadKeysEnv, testKey } from './keys';
 
-const PRODUCTION = {
-  TEMPORAL_ADDRESS: 'temporal:7233',
-  CONNECT_API_URL: 'https://connect.example',
-  CONNECT_API_KEY: 'connect-api-key-value',
-  CONNECT_WEBHOOK_TOKEN: 'connect-webhook-token-value',
-  ZENDESK_API_URL: 'https://acme.zendesk.com/api/v2',
-  ZENDESK_EMAIL: 'bridge@acme.example',
-  ZENDESK_API_TOKEN: 'zendesk-api-token-value',
-  ZENDESK_WEBHOOK_SECRET: 'zendesk-webhook-secret-value',
-  OPS_API_TOKEN: 'ops-api-token-value-0123',
-};
+const PRODUCTION = { TEMPORAL_ADDRESS: 'temporal:7233', ...PRODUCTION_REMOTES_ENV };
 
 function issues(env: Record<string, string>) {
   try {
@@ -29,6 +21,26 @@ function issues(env: Record<string, string>) {
 describe('payload encryption settings', () => {
   test('the sandbox (no Connect/Zendesk URL, no keys) runs without encryption', () => {
     expect(loadConfig({}).payloadEncryption).toEqual({ mode: 'off' });
+  });
+
+  test('with keys, unencrypted payloads are refused unless PAYLOAD_ACCEPT_UNENCRYPTED=true', async () => {
+    const forged = [defaultPayloadConverter.toPayload('forged')];
+    for (const extra of [{}, { PAYLOAD_ACCEPT_UNENCRYPTED: 'false' }]) {
+      const strict = payloadCodecFrom(loadConfig({ PAYLOAD_KEYS: payloadKeysEnv('k'), ...extra }))!;
+      await expect(strict.decode(forged)).rejects.toThrow(/not encrypted/);
+    }
+    const legacy = loadConfig({ PAYLOAD_KEYS: payloadKeysEnv('k'), PAYLOAD_ACCEPT_UNENCRYPTED: 'true' });
+    expect(legacy.payloadEncryption).toMatchObject({ mode: 'required', acceptUnencrypted: true });
+    expect(await payloadCodecFrom(legacy)!.decode(forged)).toEqual(forged);
+  });
+
+  test('PAYLOAD_ACCEPT_UNENCRYPTED without encryption, or not a boolean, is named', () => {
+    expect(issues({ PAYLOAD_ACCEPT_UNENCRYPTED: 'true' })).toEqual([
+      { variable: 'PAYLOAD_ACCEPT_UNENCRYPTED', message: 'only applies with payload encryption on (PAYLOAD_KEYS); unset it' },
+    ]);
+    expect(issues({ PAYLOAD_KEYS: payloadKeysEnv('k'), PAYLOAD_ACCEPT_UNENCRYPTED: 'yes' })).toEqual([
+      { variable: 'PAYLOAD_ACCEPT_UNENCRYPTED', message: 'must be true or false' },
+    ]);
   });
 
   test('keys given: encryption, current key first, in the sandbox too', () => {
@@ -74,19 +86,42 @@ describe('payload encryption settings', () => {
     ['a key that is not base64', 'k:###', /key "k" must be base64/],
     ['no key id', Buffer.alloc(32).toString('base64'), /entry 1/],
   ])('PAYLOAD_KEYS with %s is named, without the value', (_name, value, message) => {
-    const found = issues({ ...PRODUCTION, PAYLOAD_KEYS: value });
+    const found = issues({ ...PRODUCTION, CODEC_AUTH_TOKEN: 'codec-token-0123456789', PAYLOAD_KEYS: value });
     expect(found).toEqual([{ variable: 'PAYLOAD_KEYS', message: expect.stringMatching(message) }]);
     expect(found[0]!.message).not.toContain(value);
   });
 });
 
 describe('codec server settings', () => {
-  const base = { ...PRODUCTION, PAYLOAD_KEYS: payloadKeysEnv('k') };
+  const CODEC_TOKEN = 'codec-token-0123456789';
+  const base = { ...PRODUCTION, PAYLOAD_KEYS: payloadKeysEnv('k'), CODEC_AUTH_TOKEN: CODEC_TOKEN };
 
-  test('the token defaults to OPS_API_TOKEN; no browser origin is allowed unless configured', () => {
+  test('with encryption on and real tickets, CODEC_AUTH_TOKEN is required: the ops token never decrypts', () => {
+    const { CODEC_AUTH_TOKEN: _omitted, ...withoutToken } = base;
+    expect(issues(withoutToken)).toEqual([
+      {
+        variable: 'CODEC_AUTH_TOKEN',
+        message: 'is required when payload encryption is on: the codec server (/codec) decrypts every payload, so it takes a token of its own, not OPS_API_TOKEN',
+      },
+    ]);
+  });
+
+  test('CODEC_AUTH_TOKEN equal to OPS_API_TOKEN is refused, without quoting either', () => {
+    const found = issues({ ...base, CODEC_AUTH_TOKEN: PRODUCTION.OPS_API_TOKEN });
+    expect(found).toEqual([{ variable: 'CODEC_AUTH_TOKEN', message: 'must differ from OPS_API_TOKEN (the ops token must not decrypt payloads)' }]);
+    expect(JSON.stringify(found)).not.toContain(PRODUCTION.OPS_API_TOKEN);
+  });
+
+  test('its own token; no browser origin is allowed unless configured', () => {
     const config = loadConfig(base);
-    expect(config.codecAuthToken).toBe(PRODUCTION.OPS_API_TOKEN);
+    expect(config.codecAuthToken).toBe(CODEC_TOKEN);
     expect(config.codecCorsOrigins).toEqual([]);
+  });
+
+  test('production without encryption (PAYLOAD_ENCRYPTION=off), or the sandbox: no token, no codec server', () => {
+    expect(loadConfig({ ...PRODUCTION, PAYLOAD_ENCRYPTION: 'off' }).codecAuthToken).toBeNull();
+    expect(loadConfig({}).codecAuthToken).toBeNull();
+    expect(loadConfig({ PAYLOAD_KEYS: payloadKeysEnv('k') }).codecAuthToken).toBeNull();
   });
 
   test('CODEC_AUTH_TOKEN and CODEC_CORS_ORIGIN (several, trailing slash tolerated)', () => {

@@ -97,6 +97,7 @@ export function rigApiConfig(payloadEncryption: PayloadEncryption = { mode: 'off
     whitelabelWebhookSecret: 'whitelabel-webhook-secret',
     whitelabelWebhook: { signatureHeader: 'X-Whitelabel-Signature', signedPayload: 'timestamp.body', bodyLimitBytes: 32 * 1024 * 1024 },
     opsApiToken: 'ops-token-0123456789',
+    codecAuthToken: 'codec-token-0123456789',
     bodyLimitBytes: 100 * 1024,
     webhookRoutes: { connect: true, zendesk: true, whitelabel: true },
     payloadEncryption,

@@ -78,3 +78,5 @@ export function bannerCommands(stdout: string): string[] {
 
 /** A payload keyring for a production configuration (32-byte key). */
 export const TEST_PAYLOAD_KEYS = `k1:${Buffer.alloc(32, 3).toString('base64')}`;
+/** The codec server's own token, required beside payload keys in a production configuration. */
+export const TEST_CODEC_AUTH_TOKEN = 'codec-token-0123456789abcdef';

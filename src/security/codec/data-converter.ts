@@ -12,8 +12,12 @@ import { EncryptionCodec } from './encryption-codec';
 import type { PayloadKeyring } from './keyring';
 
 export type PayloadEncryption =
-  /** Every payload is encrypted with the keyring's current key. */
-  | { mode: 'required'; keyring: PayloadKeyring }
+  /**
+   * Every payload is encrypted with the keyring's current key, and a plain one is refused on
+   * decode unless `acceptUnencrypted` (`PAYLOAD_ACCEPT_UNENCRYPTED`: histories from before
+   * encryption, still open).
+   */
+  | { mode: 'required'; keyring: PayloadKeyring; acceptUnencrypted?: boolean }
   /** No codec: payloads are stored as plain JSON (sandbox / development only). */
   | { mode: 'off' };
 
@@ -26,7 +30,8 @@ export const FAILURE_CONVERTER_PATH = require.resolve('./failure-converter');
 
 /** The codec for this configuration, or null when encryption is off. */
 export function payloadCodecFrom(config: PayloadEncryptionConfig): EncryptionCodec | null {
-  return config.payloadEncryption.mode === 'required' ? new EncryptionCodec(config.payloadEncryption.keyring) : null;
+  const encryption = config.payloadEncryption;
+  return encryption.mode === 'required' ? new EncryptionCodec(encryption.keyring, { acceptUnencrypted: encryption.acceptUnencrypted ?? false }) : null;
 }
 
 /**
@@ -39,8 +44,11 @@ export function dataConverterFrom(config: PayloadEncryptionConfig): DataConverte
   return { payloadCodecs: [codec], failureConverterPath: FAILURE_CONVERTER_PATH };
 }
 
-/** Options for `bundleWorkflowCode` matching `dataConverterFrom(config)`. */
-export function bundleOptionsFrom(config: PayloadEncryptionConfig): { failureConverterPath?: string } {
+/**
+ * Options for `bundleWorkflowCode` matching `dataConverterFrom(config)`: only the mode matters
+ * (the failure converter is workflow code; the keys are not), so a build can bundle both.
+ */
+export function bundleOptionsFrom(config: { payloadEncryption: Pick<PayloadEncryption, 'mode'> }): { failureConverterPath?: string } {
   return config.payloadEncryption.mode === 'required' ? { failureConverterPath: FAILURE_CONVERTER_PATH } : {};
 }
 
@@ -48,9 +56,12 @@ export function bundleOptionsFrom(config: PayloadEncryptionConfig): { failureCon
 export function logPayloadEncryption(logger: Logger, config: PayloadEncryptionConfig): void {
   const encryption = config.payloadEncryption;
   if (encryption.mode === 'required') {
+    const acceptUnencrypted = encryption.acceptUnencrypted ?? false;
     logger.info(
-      { currentKeyId: encryption.keyring.currentKeyId, keyIds: encryption.keyring.keyIds },
-      'payload encryption on (AES-256-GCM)',
+      { currentKeyId: encryption.keyring.currentKeyId, keyIds: encryption.keyring.keyIds, acceptUnencrypted },
+      acceptUnencrypted
+        ? 'payload encryption on (AES-256-GCM); unencrypted payloads still accepted (PAYLOAD_ACCEPT_UNENCRYPTED)'
+        : 'payload encryption on (AES-256-GCM); unencrypted payloads refused',
     );
   } else {
     logger.warn(

@@ -10,8 +10,12 @@
  * The plaintext is the whole original Payload protobuf (metadata and data), so the original
  * encoding is restored exactly on decode.
  *
- * Payloads that are not `binary/encrypted` pass through `decode` unchanged: histories written
- * before encryption was switched on stay readable.
+ * A payload that is not `binary/encrypted` is refused by `decode`: once encryption is on, only a
+ * holder of the key can put a payload before the worker (GCM authenticates every one), so a
+ * signal or workflow input sent to Temporal by anyone else (the UI, the CLI, a stolen client
+ * certificate) fails instead of being acted on. `acceptUnencrypted` lets plain payloads through,
+ * for as long as histories written before encryption was switched on are still open
+ * (`PAYLOAD_ACCEPT_UNENCRYPTED=true`).
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { ApplicationFailure, METADATA_ENCODING_KEY, type Payload, type PayloadCodec } from '@temporalio/common';
@@ -35,7 +39,7 @@ const fromUtf8 = (bytes: Uint8Array | null | undefined): string | undefined =>
  * succeed; an operator has to add the missing key (PAYLOAD_KEYS) or the data was tampered with.
  */
 export class PayloadDecryptionError extends ApplicationFailure {
-  constructor(message: string, type: 'UnknownEncryptionKey' | 'PayloadDecryptionFailed') {
+  constructor(message: string, type: 'UnknownEncryptionKey' | 'PayloadDecryptionFailed' | 'UnencryptedPayload') {
     // `name` stays ApplicationFailure (read-only in the SDK); `type` tells the two apart.
     super(message, type, true);
   }
@@ -52,8 +56,27 @@ export class UnknownEncryptionKeyError extends PayloadDecryptionError {
   }
 }
 
+/** A plain payload where encryption is required: it did not come from a holder of the key. */
+export class UnencryptedPayloadError extends PayloadDecryptionError {
+  constructor() {
+    super(
+      'payload is not encrypted, and this deployment requires encryption: it was not written by the bridge ' +
+        '(set PAYLOAD_ACCEPT_UNENCRYPTED=true only while histories from before encryption are still open)',
+      'UnencryptedPayload',
+    );
+  }
+}
+
+export interface EncryptionCodecOptions {
+  /** Decode plain payloads as they are (histories from before encryption); default false: refuse them. */
+  acceptUnencrypted?: boolean;
+}
+
 export class EncryptionCodec implements PayloadCodec {
-  constructor(private readonly keyring: PayloadKeyring) {}
+  constructor(
+    private readonly keyring: PayloadKeyring,
+    private readonly options: EncryptionCodecOptions = {},
+  ) {}
 
   async encode(payloads: Payload[]): Promise<Payload[]> {
     return payloads.map((payload) => this.encryptOne(payload));
@@ -80,7 +103,10 @@ export class EncryptionCodec implements PayloadCodec {
   }
 
   decryptOne(payload: Payload): Payload {
-    if (fromUtf8(payload.metadata?.[METADATA_ENCODING_KEY]) !== ENCRYPTED_ENCODING) return payload;
+    if (fromUtf8(payload.metadata?.[METADATA_ENCODING_KEY]) !== ENCRYPTED_ENCODING) {
+      if (this.options.acceptUnencrypted) return payload;
+      throw new UnencryptedPayloadError();
+    }
     const keyId = fromUtf8(payload.metadata?.[METADATA_KEY_ID]);
     if (!keyId) throw new PayloadDecryptionError(`encrypted payload has no ${METADATA_KEY_ID} metadata`, 'PayloadDecryptionFailed');
     const key = this.keyring.key(keyId);

@@ -4,7 +4,9 @@ export {
   ENCRYPTED_ENCODING,
   EncryptionCodec,
   METADATA_KEY_ID,
+  type EncryptionCodecOptions,
   PayloadDecryptionError,
+  UnencryptedPayloadError,
   UnknownEncryptionKeyError,
 } from './encryption-codec';
 export { AES_256_KEY_BYTES, PayloadKeyring, parsePayloadKeys, payloadKeysSchema } from './keyring';

@@ -34,6 +34,8 @@ export function doorTargetEnv(): Record<string, string> {
     WHITELABEL_WEBHOOK_SECRET: DOOR_TARGET_SECRETS.whitelabel,
     OPS_API_TOKEN: 'door-ops-token-0123456789abcdef',
     PAYLOAD_KEYS: `door:${randomBytes(32).toString('base64')}`,
+    // Required beside the keys: the codec server's own token, never the ops token.
+    CODEC_AUTH_TOKEN: 'door-codec-token-0123456789abcdef',
   };
 }
 
