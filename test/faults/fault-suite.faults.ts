@@ -17,9 +17,15 @@
  * the webhooks: comments racing comments, agent status changes racing user replies, users
  * closing while an agent replies — each round in outages of its own, with a fourth kill.
  *
+ * Beside phases 2–7, the edges track (issue 17) on tickets of its own: a Zendesk ticket an admin
+ * deleted, a requester merged or deleted, an agent reply whose landed-copy check was refused, a
+ * message after the end, 404 incidents of minutes on Connect reads (per ticket, through
+ * ticket-fault-proxy.ts) with the reads while parked counted against the re-read schedule.
+ *
  * Knobs: FAULT_TICKETS (Connect tickets, default 200), FAULT_WL_TICKETS (white-label tickets,
  * default 24), FAULT_RACE_TICKETS (Connect tickets of the interleaved track, default 40),
- * FAULT_RACE_WL_TICKETS (its white-label tickets, default 8), FAULT_KILLS (0–4, default 4),
+ * FAULT_RACE_WL_TICKETS (its white-label tickets, default 8), FAULT_EDGE_TICKETS (the edges track's
+ * tickets per case, default 3), FAULT_KILLS (0–4, default 4),
  * FAULT_SOLVED_TIMER_MS (default 6 minutes).
  */
 import { randomUUID } from 'node:crypto';
@@ -34,6 +40,7 @@ import type { ConnectSimulator } from '../../src/simulators/connect';
 import type { ZdComment, ZdStatus, ZdTicket, ZendeskSimulator } from '../../src/simulators/zendesk';
 import type { TicketStateView } from '../../src/workflows/definitions';
 import { startBridgeRig, type BridgeRig } from '../support/bridge-rig';
+import { TicketFaultProxy, type TicketFaultHandle } from './ticket-fault-proxy';
 import { WebhookShuffler } from './webhook-shuffler';
 import { WorkerSupervisor } from './worker-supervisor';
 
@@ -44,6 +51,8 @@ const WL_TICKETS = Number(process.env.FAULT_WL_TICKETS ?? 24);
 /** The interleaved track (see `interleavedTrack`): Connect tickets, half of them closed by their users. */
 const RACE_TICKETS = Number(process.env.FAULT_RACE_TICKETS ?? 40);
 const RACE_WL_TICKETS = Number(process.env.FAULT_RACE_WL_TICKETS ?? 8);
+/** The edges track (see `edgesTrack`): tickets per edge case (six cases). */
+const EDGE_TICKETS = Number(process.env.FAULT_EDGE_TICKETS ?? 3);
 /** Kills in phases 1, 3 and 6, and a fourth in the interleaved track. */
 const KILLS = Math.min(4, Number(process.env.FAULT_KILLS ?? 4));
 const SECOND = 1_000;
@@ -69,6 +78,17 @@ const SETTLE_MS = 15 * SECOND;
 const RACE_ROUND_MS = 30 * SECOND;
 /** …and its tickets must have settled (both sides agreeing, the webhooks quiet) this long after its last round. */
 const RACE_SETTLE_TIMEOUT_MS = 4 * MINUTE;
+/**
+ * The workflows' `sourceGoneAfterMs` (production: 10 minutes): how long a side answers 404
+ * before the source ticket is parked, or the Zendesk ticket is taken as deleted by an admin.
+ * No other track sees a 404 (the edges track's come from its own proxy, per ticket).
+ */
+const SOURCE_GONE_AFTER_MS = 45 * SECOND;
+/** The workflows' `refusedWriteRetryMs` (production: 5 minutes): a refused comment is parked after 2+4+8+16 s. */
+const REFUSED_RETRY_MS = 2 * SECOND;
+/** The documented re-read schedule of a side that answers 404: 2 s, doubling, at most every 5 minutes. */
+const REREAD_FIRST_MS = 2 * SECOND;
+const REREAD_MAX_MS = 5 * MINUTE;
 
 jest.setTimeout(30 * MINUTE);
 
@@ -81,7 +101,13 @@ type Scenario =
   /** Interleaved track: the user closes the ticket (CLOSED) while the agent replies. */
   | 'race-close'
   /** Interleaved track: the ticket stays with the agents and users; it ends in whatever status the last race left. */
-  | 'race-open';
+  | 'race-open'
+  /** Edges track (see `edgesTrack`). */
+  | `edge ${EdgeCase}`;
+
+/** The edges track's cases, each on tickets of its own. */
+const EDGE_CASES = ['zd-deleted', 'requester-merged', 'requester-deleted', 'landed-403', 'late-followup', 'source-404'] as const;
+type EdgeCase = (typeof EDGE_CASES)[number];
 
 /** Connect: 30% confirm, 20% timer, 20% reopen → confirm, 20% reopen → timer, 10% deleted. */
 function connectScenario(i: number): Scenario {
@@ -123,6 +149,28 @@ interface TicketPlan {
    * bridge's internal note saying so (see `verify`).
    */
   closeRaceReplies?: string[];
+  /** Edges track: what its case did, for the checks. */
+  edge?: EdgeFacts;
+}
+
+interface EdgeFacts {
+  case: EdgeCase;
+  /** zd-deleted: the message written after the admin deleted the Zendesk ticket (it cannot reach Zendesk). */
+  strandedComment?: string;
+  /** requester-merged: the Zendesk user the requester was merged into. */
+  mergedInto?: number;
+  /** requester-deleted: the message Zendesk refuses for good, and its Connect comment id. */
+  refusedComment?: { text: string; id: string };
+  /** landed-403: the proxy's faults (the lost write answer, the refused landed-copy read). */
+  dropped?: TicketFaultHandle;
+  refusedRead?: TicketFaultHandle;
+  /** source-404: the incident (its reads answered 404), when it ended, and whether `parked` was seen during it. */
+  incident?: TicketFaultHandle;
+  incidentStartedAt?: number;
+  incidentEndedAt?: number;
+  parkedSeen?: boolean;
+  /** late-followup: the follow-up Zendesk ticket. */
+  followUpId?: number;
 }
 
 interface SourceComment {
@@ -139,6 +187,7 @@ interface SourceView {
 
 const isReopen = (t: TicketPlan) => t.scenario === 'reopen-confirm' || t.scenario === 'reopen-timer';
 const isRace = (t: TicketPlan) => t.scenario === 'race-close' || t.scenario === 'race-open';
+const isEdge = (t: TicketPlan) => t.edge !== undefined;
 const alive = (t: TicketPlan) => t.scenario !== 'delete';
 const externalId = (t: TicketPlan) => `${t.source}:${t.id}`;
 /** The source status a ticket ends in: Connect CLOSED; the white-label platform only knows `is_open: false`. */
@@ -214,19 +263,22 @@ class FaultBook {
 
 // ── the suite ────────────────────────────────────────────────────────────────────────────────
 
-describe(`fault suite: ${CONNECT_TICKETS + WL_TICKETS + RACE_TICKETS + RACE_WL_TICKETS} tickets through outages, rate limits, lost responses, shuffled webhooks, SIGKILLed workers and users racing agents`, () => {
+describe(`fault suite: ${CONNECT_TICKETS + WL_TICKETS + RACE_TICKETS + RACE_WL_TICKETS + EDGE_CASES.length * EDGE_TICKETS} tickets through outages, rate limits, lost responses, shuffled webhooks, SIGKILLed workers and users racing agents`, () => {
   let rig: BridgeRig;
   let shuffler: WebhookShuffler;
   let workers: WorkerSupervisor;
   let faults: FaultBook;
+  /** Between the worker and Connect: the edges track's faults of one ticket (see ticket-fault-proxy.ts). */
+  let ticketFaults: TicketFaultProxy;
   const startedAt = Date.now();
 
   beforeAll(async () => {
     rig = await startBridgeRig({
       inProcessWorker: false,
       connectNotifiesOnApiWrites: true,
-      workflowSettings: { solvedAutoCloseAfterMs: SOLVED_TIMER_MS },
+      workflowSettings: { solvedAutoCloseAfterMs: SOLVED_TIMER_MS, sourceGoneAfterMs: SOURCE_GONE_AFTER_MS, refusedWriteRetryMs: REFUSED_RETRY_MS },
     });
+    ticketFaults = await TicketFaultProxy.start(rig.connect.url);
     shuffler = await WebhookShuffler.start({ target: rig.api.url, times: 3, windowMs: 150, concurrency: 12 });
     // The simulators send to the shuffler, which sends to the API (same paths and query).
     for (const sim of [rig.connect, rig.zendesk, rig.whitelabel]) {
@@ -237,7 +289,7 @@ describe(`fault suite: ${CONNECT_TICKETS + WL_TICKETS + RACE_TICKETS + RACE_WL_T
       temporalAddress: rig.env.address,
       namespace: rig.env.namespace,
       taskQueue: rig.taskQueue,
-      connect: { url: rig.connect.url, apiKey: rig.connect.apiKey },
+      connect: { url: ticketFaults.url, apiKey: rig.connect.apiKey },
       zendesk: { apiUrl: rig.zendesk.apiUrl, email: rig.zendesk.bridgeUser.email!, apiToken: rig.zendesk.apiToken },
       whitelabel: { url: rig.whitelabel.url, apiKey: rig.whitelabel.apiKey },
       whitelabelAssignees: {},
@@ -251,6 +303,7 @@ describe(`fault suite: ${CONNECT_TICKETS + WL_TICKETS + RACE_TICKETS + RACE_WL_T
     faults?.stop();
     await workers?.stop();
     await shuffler?.stop();
+    await ticketFaults?.stop();
     await rig?.teardown();
   }, 2 * MINUTE);
 
@@ -296,8 +349,21 @@ describe(`fault suite: ${CONNECT_TICKETS + WL_TICKETS + RACE_TICKETS + RACE_WL_T
     }),
   ];
   const everyone = [...plans, ...races];
+  /**
+   * The edges track's tickets: created when phase 1 is over, each case driven beside phases 2–7
+   * (see `edgesTrack`); checked apart (`verifyEdges`), since each case ends its own way.
+   */
+  const edges: TicketPlan[] = EDGE_CASES.flatMap((edgeCase, c) =>
+    Array.from({ length: EDGE_TICKETS }, (_, k): TicketPlan => {
+      const i = c * EDGE_TICKETS + k;
+      const source: SourceKind = edgeCase === 'late-followup' ? 'whitelabel' : 'connect';
+      const id = source === 'connect' ? `E${String(i).padStart(4, '0')}` : randomUUID();
+      const label = source === 'connect' ? id : `Y${String(i).padStart(3, '0')}`;
+      return { i, source, id, scenario: `edge ${edgeCase}`, description: `[${label}] The app shows last year's bill.`, userComments: [], agentReplies: [], notes: [], edge: { case: edgeCase } };
+    }),
+  );
   /** A short, unique prefix for a ticket's texts. */
-  const tag = (t: TicketPlan) => (t.source === 'connect' ? t.id : `${isRace(t) ? 'X' : 'W'}${String(t.i).padStart(3, '0')}`);
+  const tag = (t: TicketPlan) => (t.source === 'connect' ? t.id : `${isEdge(t) ? 'Y' : isRace(t) ? 'X' : 'W'}${String(t.i).padStart(3, '0')}`);
 
   async function eachPlan(items: TicketPlan[], fn: (t: TicketPlan) => Promise<unknown>, chunk = 25): Promise<void> {
     for (let k = 0; k < items.length; k += chunk) await Promise.all(items.slice(k, k + chunk).map(fn));
@@ -860,6 +926,368 @@ describe(`fault suite: ${CONNECT_TICKETS + WL_TICKETS + RACE_TICKETS + RACE_WL_T
     return sourceStatus !== 'SOLVED' && ['new', 'open', 'pending', 'hold'].includes(zdStatus);
   }
 
+  // ── the edges track: refusals for good, deleted and merged things, late messages, 404s of minutes ──
+
+  /** What the edges track did, for the report. */
+  const edgeStats = {
+    /** Why a step of the track gave up waiting (then `verifyEdges` says which tickets are wrong). */
+    errors: [] as string[],
+    /** Real ms from the track's start to its tickets linked, and to its last case done. */
+    linkedMs: 0,
+    tookMs: 0,
+  };
+
+  /** A wait of the edges track: on timeout it is recorded (the checks say what is wrong), the run goes on. */
+  async function edgeWait(label: string, items: TicketPlan[], done: (t: TicketPlan) => boolean | Promise<boolean>, timeoutMs: number): Promise<void> {
+    const ok = new Set<TicketPlan>();
+    try {
+      await until(
+        `edges: ${label}`,
+        async () => {
+          for (const t of items.filter((x) => !ok.has(x))) if (await done(t)) ok.add(t);
+          return ok.size === items.length;
+        },
+        { timeoutMs, stuck: () => describeStuck(items, (t) => ok.has(t)) },
+      );
+    } catch (err) {
+      edgeStats.errors.push((err as Error).message.split('\n').slice(0, 3).join(' | '));
+    }
+  }
+
+  const edgeCase = (c: EdgeCase) => edges.filter((t) => t.edge!.case === c);
+  const workflowStatus = async (t: TicketPlan) => (await workflowOf(t).describe()).status.name;
+  const parkedNow = async (t: TicketPlan) => (await stateOf(t).catch(() => null))?.parked ?? [];
+  /** The bridge's internal notes on a ticket (the Zendesk ticket it was created with). */
+  const bridgeNotes = (t: TicketPlan) => zdComments(t).filter((c) => !c.public && c.author_id === rig.zendesk.bridgeUser.id);
+
+  /**
+   * Tickets of their own, created once phase 1 is over and driven beside phases 2–7 (their faults
+   * hit these tickets too), each case as issue 17 and docs/sync-rules.md describe it:
+   *
+   * - zd-deleted: an admin deletes the Zendesk ticket, the user writes: after 404s for
+   *   `sourceGoneAfterMs` the app's ticket is closed and the workflow completes;
+   * - requester-merged: the requester merged into another Zendesk user: the user's next comment
+   *   lands authored as that user;
+   * - requester-deleted: the requester deleted: the user's comment is refused for good (retried,
+   *   then parked with one internal note naming it) while the agent's reply reaches the app;
+   * - landed-403: an agent reply lands in the app, its answer is lost, and the landed-copy read
+   *   of the retry is refused (403): a later read claims it, it is never posted twice nor mirrored
+   *   back as "Support reply posted in the app";
+   * - late-followup (white-label): the agent closes in Zendesk, the workflow completes, then the
+   *   client writes again: a follow-up Zendesk ticket holds the message;
+   * - source-404: Connect answers 404 on the ticket's reads for minutes (the user writes as it
+   *   starts): parked with a note after `sourceGoneAfterMs`, read rarely, never ended; the
+   *   incident ends after one more parked re-read, and the comment reaches Zendesk.
+   *
+   * The Connect faults are the proxy's (one ticket each, not a route), so the other phases never
+   * see them.
+   */
+  async function edgesTrack(): Promise<void> {
+    if (edges.length === 0) return;
+    const { connect, zendesk } = rig;
+    const startedAt = Date.now();
+    await eachPlan(edges, (t) => user.creates(t));
+    await edgeWait(
+      'linked',
+      edges,
+      async (t) => {
+        t.zdId ??= zendesk.ticketByExternalId(externalId(t))?.id;
+        return t.zdId !== undefined && (await stateOf(t).catch(() => null))?.crmTicketId === String(t.zdId);
+      },
+      5 * MINUTE,
+    );
+    edgeStats.linkedMs = Date.now() - startedAt;
+    const linked = (items: TicketPlan[]) => items.filter((t) => t.zdId !== undefined);
+    const caseTimeout = SOURCE_GONE_AFTER_MS + 5 * MINUTE;
+
+    const zdDeleted = async () => {
+      const items = linked(edgeCase('zd-deleted'));
+      for (const t of items) {
+        zendesk.adminDeletesTicket(t.zdId!);
+        t.edge!.strandedComment = `[${tag(t)}] user: is anyone there?`;
+        await connect.userComments(t.id, t.edge!.strandedComment);
+      }
+      // The app's ticket closed by the bridge (its run then completes; a later run must too: `verifyEdges`).
+      await edgeWait('Zendesk ticket deleted → app ticket closed', items, (t) => sourceStatus(t) === 'CLOSED', caseTimeout);
+    };
+
+    const requesterMerged = async () => {
+      const items = linked(edgeCase('requester-merged'));
+      for (const t of items) {
+        const into = zendesk.addEndUser(`Merged user ${tag(t)}`, `merged.${tag(t).toLowerCase()}@example.test`);
+        zendesk.adminMergesUser(zdTicket(t)!.requester_id, into.id);
+        t.edge!.mergedInto = into.id;
+        await user.comments(t, `[${tag(t)}] user: written after the merge`);
+      }
+      await edgeWait('comment after the merge in Zendesk', items, (t) => containsAll(userCommentsInZendesk(t), t.userComments), caseTimeout);
+    };
+
+    const requesterDeleted = async () => {
+      const items = linked(edgeCase('requester-deleted'));
+      for (const t of items) {
+        zendesk.adminMergesUser(zdTicket(t)!.requester_id, null);
+        const text = `[${tag(t)}] user: refused whatever happens`;
+        const { comment } = await connect.userComments(t.id, text);
+        t.edge!.refusedComment = { text, id: String(comment.id) };
+        await agent.replies(t, `[${tag(t)}] agent: we are looking into it.`);
+      }
+      await edgeWait(
+        'refused comment parked, agent reply in the app',
+        items,
+        async (t) => containsAll(supportTexts(t), t.agentReplies) && (await parkedNow(t)).some((p) => /given up/.test(p.reason)),
+        caseTimeout,
+      );
+    };
+
+    const landed403 = async () => {
+      const items = linked(edgeCase('landed-403'));
+      // Phase 2 loses the answers of Connect comment writes itself (any ticket's): its lost answer
+      // would leave the proxy's unused. Its faults end with it.
+      await until('edges: phase 2 over', () => !['1 create', '2 agent reply'].includes(faults.phase), { timeoutMs: 15 * MINUTE });
+      for (const t of items) {
+        const facts = t.edge!;
+        // The reply lands and its answer is lost; then the retry's "did it land?" read is refused.
+        facts.dropped = ticketFaults.fault({
+          method: 'POST',
+          path: `/tickets/${t.id}/comment`,
+          kind: 'drop-after-write',
+          times: 1,
+          onHit: () => {
+            facts.refusedRead = ticketFaults.fault({ method: 'GET', path: `/tickets/${t.id}`, kind: 'status', status: 403, times: 1 });
+          },
+        });
+        await agent.replies(t, `[${tag(t)}] agent: the meter was reset.`);
+      }
+      await edgeWait('lost answer, then a refused landed-copy read', items, (t) => t.edge!.refusedRead?.hits === 1, caseTimeout);
+      // Later news: the next read claims the landed copy.
+      for (const t of items) await user.comments(t, `[${tag(t)}] user: got it, thanks`);
+      await edgeWait('user comment after the refused check in Zendesk', items, (t) => containsAll(userCommentsInZendesk(t), t.userComments), caseTimeout);
+      await realDelay(16 * REFUSED_RETRY_MS); // past a kept write's retries (2, 4, 8 s)
+    };
+
+    const lateFollowUp = async () => {
+      const items = linked(edgeCase('late-followup'));
+      for (const t of items) {
+        await zendesk.agentAssigns(t.zdId!, zendesk.agent.id);
+        await zendesk.agentSetsStatus(t.zdId!, 'closed');
+      }
+      await edgeWait('closed in Zendesk → workflow completed', items, async (t) => (await workflowStatus(t)) === 'COMPLETED', caseTimeout);
+      for (const t of items) await user.comments(t, `[${tag(t)}] client: still wrong this month`);
+      await edgeWait(
+        'late message in a follow-up Zendesk ticket',
+        items,
+        (t) => {
+          const followUp = rig.zendesk.tickets().find((z) => z.via_followup_source_id === t.zdId);
+          t.edge!.followUpId = followUp?.id;
+          return followUp !== undefined && rig.zendesk.comments(followUp.id).some((c) => c.body === t.userComments.at(-1));
+        },
+        caseTimeout,
+      );
+    };
+
+    const source404 = async () => {
+      const items = linked(edgeCase('source-404'));
+      for (const t of items) {
+        t.edge!.incidentStartedAt = Date.now();
+        t.edge!.incident = ticketFaults.fault({ method: 'GET', path: `/tickets/${t.id}`, kind: 'status', status: 404 });
+        await user.comments(t, `[${tag(t)}] user: written during the incident`);
+      }
+      // Parked (seen in `parked`), then one more re-read answered 404 while parked: the incident ends.
+      const parkedReads = new Map<TicketPlan, number>();
+      await edgeWait(
+        'parked, then re-read once more while parked; the incident ends',
+        items,
+        async (t) => {
+          const facts = t.edge!;
+          if (facts.incidentEndedAt !== undefined) return true;
+          if (!parkedReads.has(t)) {
+            // `parked` names a source that reads 404 from its first 404 ("reads as 404 (n reads)"); parked
+            // for good after `sourceGoneAfterMs`, with the reason that it resumes by itself.
+            if (!(await parkedNow(t)).some((p) => p.what === 'source ticket' && /resumes by itself/.test(p.reason))) return false;
+            facts.parkedSeen = true;
+            parkedReads.set(t, facts.incident!.hits);
+            return false;
+          }
+          if (facts.incident!.hits <= parkedReads.get(t)!) return false;
+          facts.incident!.remove();
+          facts.incidentEndedAt = Date.now();
+          return true;
+        },
+        SOURCE_GONE_AFTER_MS + 2 * REREAD_MAX_MS,
+      );
+      for (const t of items) if (t.edge!.incidentEndedAt === undefined) (t.edge!.incident!.remove(), (t.edge!.incidentEndedAt = Date.now()));
+      await edgeWait(
+        'resumed: the comment in Zendesk, nothing parked',
+        items,
+        async (t) => containsAll(userCommentsInZendesk(t), t.userComments) && (await parkedNow(t)).length === 0,
+        REREAD_MAX_MS + 2 * MINUTE,
+      );
+    };
+
+    await Promise.all([zdDeleted(), requesterMerged(), requesterDeleted(), landed403(), lateFollowUp(), source404()]);
+    edgeStats.tookMs = Date.now() - startedAt;
+    process.stderr.write(`[faults] edges track: ${edges.length} tickets done in ${formatDuration(edgeStats.tookMs)}\n`);
+  }
+
+  /** The source-404 case's reads, from Connect's request log: while parked, at most `bound` in any minute. */
+  interface ParkedReads {
+    ticket: string;
+    /** Reads answered 404 during the incident. */
+    reads404: number;
+    /** Reads from the one that parked the ticket to the one that resumed it. */
+    parkedReads: number;
+    maxPerMinute: number;
+    bound: number;
+    /** How long its incident lasted (all its reads answered 404). */
+    incidentMs: number;
+  }
+
+  /**
+   * Reads of the ticket from the simulator's log: the parking read is the last one before the
+   * bridge's parked note in Zendesk; it was the k-th 404, so the next re-read waits
+   * min(5 min, 2 s · 2^(k-1)) (the documented schedule), and no minute can hold more than
+   * ⌊60 s / that⌋ + 1 reads while parked.
+   */
+  function parkedReadsOf(t: TicketPlan): ParkedReads | string {
+    const facts = t.edge!;
+    const reads = rig.connect
+      .requests('GET /tickets/:id')
+      .filter((r) => r.path === `/tickets/${t.id}`)
+      .map((r) => Date.parse(r.at));
+    const during = reads.filter((at) => at >= facts.incidentStartedAt! && at <= facts.incidentEndedAt!);
+    const note = bridgeNotes(t).find((c) => /cannot read this ticket in the app \(404\)/.test(c.body));
+    if (!note) return 'no parked note in Zendesk';
+    const parkingIndex = during.filter((at) => at <= Date.parse(note.created_at)).length - 1;
+    if (parkingIndex < 0) return 'no read before the parked note';
+    const resume = reads.find((at) => at > facts.incidentEndedAt!);
+    if (resume === undefined) return 'no read after the incident';
+    const parked = [...during.slice(parkingIndex), resume];
+    const gap = Math.min(REREAD_MAX_MS, REREAD_FIRST_MS * 2 ** parkingIndex);
+    const maxPerMinute = Math.max(...parked.map((at) => parked.filter((b) => b >= at && b - at < MINUTE).length));
+    return {
+      ticket: t.id,
+      reads404: during.length,
+      parkedReads: parked.length,
+      maxPerMinute,
+      bound: Math.floor(MINUTE / gap) + 1,
+      incidentMs: facts.incidentEndedAt! - facts.incidentStartedAt!,
+    };
+  }
+
+  /** What the edges track's checks found (problems go to the report's). */
+  interface EdgeReport {
+    /** Tickets at their case's expected end. */
+    ok: number;
+    byCase: Map<EdgeCase, { ok: number; of: number }>;
+    parkedReads: ParkedReads[];
+    /** source-404 tickets whose `parked` entry was seen during the incident. */
+    parkedSeen: number;
+  }
+
+  /**
+   * Each case's end, on both sides and in the bridge. Also, for all: every user comment once in
+   * Zendesk as the (current) requester's public comment, every agent reply once in the app, no
+   * comment the people did not write apart from the bridge's expected notes.
+   */
+  async function verifyEdges(problem: (t: TicketPlan, what: string) => void, parkedOf: Map<TicketPlan, TicketStateView['parked']>): Promise<EdgeReport> {
+    const r: EdgeReport = { ok: 0, byCase: new Map(EDGE_CASES.map((c) => [c, { ok: 0, of: 0 }])), parkedReads: [], parkedSeen: 0 };
+    for (const t of edges) {
+      const facts = t.edge!;
+      let wrong = 0;
+      const fail = (what: string) => (wrong++, problem(t, what));
+      const view = sourceView(t);
+      const status = await workflowStatus(t).catch(() => 'unknown');
+      const state = await stateOf(t).catch(() => null);
+      if (!state) fail('no state');
+      parkedOf.set(t, state?.parked ?? []);
+      // Where the conversation is in Zendesk now: the follow-up, or the ticket the bridge created.
+      const zdId = facts.followUpId ?? t.zdId;
+      const zdAll = zdId === undefined ? [] : rig.zendesk.comments(zdId);
+      const requester = zdId === undefined ? undefined : rig.zendesk.ticket(zdId)?.requester_id;
+      for (const text of t.userComments) {
+        const found = zdAll.filter((c) => c.body === text);
+        if (found.length !== 1) fail(`user comment ${found.length}× in Zendesk: ${text}`);
+        else if (!found[0]!.public || found[0]!.author_id !== requester) fail(`user comment not the requester's public comment: ${text}`);
+      }
+      const support = supportTexts(t);
+      for (const text of t.agentReplies) if (support.filter((s) => s === text).length !== 1) fail(`agent reply ${support.filter((s) => s === text).length}× in the app: ${text}`);
+      for (const c of view?.comments ?? []) {
+        if (c.author === 'SUPPORT' && !t.agentReplies.includes(c.message)) fail(`unexpected SUPPORT comment in the app: ${c.message.slice(0, 80)}`);
+      }
+
+      switch (facts.case) {
+        case 'zd-deleted': {
+          if (view?.status !== 'CLOSED') fail(`app ${view?.status}, expected CLOSED (its Zendesk ticket was deleted)`);
+          // A later run (news after the close, e.g. the app's own notification of it) must end too.
+          if (status !== 'COMPLETED') fail(`workflow ${status}, expected COMPLETED (latest run: ${state?.status}, last error ${state?.lastError?.operation}: ${state?.lastError?.message})`);
+          else if (!((await workflowOf(t).result()) as TicketStateView).notes.some((n) => new RegExp(`Zendesk ticket ${t.zdId} was deleted in Zendesk`).test(n))) fail('no note saying the Zendesk ticket was deleted');
+          const copies = rig.zendesk.tickets().filter((z) => z.external_id === externalId(t)).length;
+          if (copies !== 0) fail(`${copies} new Zendesk ticket(s) after the deletion`);
+          break;
+        }
+        case 'requester-merged': {
+          const comment = zdAll.find((c) => c.body === t.userComments[0]);
+          if (comment?.author_id !== facts.mergedInto) fail(`comment after the merge authored by ${comment?.author_id}, expected the merged-into user ${facts.mergedInto}`);
+          if (status !== 'RUNNING') fail(`workflow ${status}, expected RUNNING`);
+          if (state && state.parked.length > 0) fail(`parked: ${state.parked.map((p) => p.what).join(', ')}`);
+          if (bridgeNotes(t).length > 0) fail(`${bridgeNotes(t).length} bridge note(s) in Zendesk`);
+          break;
+        }
+        case 'requester-deleted': {
+          const refused = facts.refusedComment!;
+          if (zdAll.some((c) => c.body === refused.text)) fail('the refused comment is in Zendesk');
+          if (!state?.parked.some((p) => /given up/.test(p.reason))) fail(`no parked entry for the refused comment (parked: ${JSON.stringify(state?.parked)})`);
+          const notes = bridgeNotes(t);
+          const naming = notes.filter((c) => new RegExp(`\\b${refused.id}\\b`).test(c.body));
+          if (notes.length !== 1 || naming.length !== 1) fail(`${notes.length} bridge note(s), ${naming.length} naming comment ${refused.id} (expected one)`);
+          if (notes.some((c) => c.body.includes(refused.text))) fail('the note quotes the message');
+          if (status !== 'RUNNING') fail(`workflow ${status}, expected RUNNING`);
+          break;
+        }
+        case 'landed-403': {
+          if (facts.dropped?.hits !== 1 || facts.refusedRead?.hits !== 1) fail(`faults did not fire as designed (answer lost ${facts.dropped?.hits}, landed-copy read refused ${facts.refusedRead?.hits ?? 0})`);
+          const echoes = zdAll.filter((c) => c.body.startsWith('Support reply posted in the app'));
+          if (echoes.length > 0) fail(`${echoes.length} "Support reply posted in the app" note(s)`);
+          if (bridgeNotes(t).length > 0) fail(`${bridgeNotes(t).length} bridge note(s) in Zendesk`);
+          if (state && state.parked.length > 0) fail(`parked: ${state.parked.map((p) => p.what).join(', ')}`);
+          if (status !== 'RUNNING') fail(`workflow ${status}, expected RUNNING`);
+          break;
+        }
+        case 'late-followup': {
+          const followUp = facts.followUpId === undefined ? undefined : rig.zendesk.ticket(facts.followUpId);
+          if (!followUp) fail('no follow-up Zendesk ticket');
+          else {
+            if (!(rig.zendesk.ticket(t.zdId!)?.followup_ids ?? []).includes(followUp.id)) fail('the closed ticket does not list its follow-up');
+            if (state?.crmTicketId !== String(followUp.id)) fail(`the bridge follows Zendesk ticket ${state?.crmTicketId}, expected the follow-up ${followUp.id}`);
+          }
+          if (rig.zendesk.ticket(t.zdId!)?.status !== 'closed') fail(`the original Zendesk ticket is ${rig.zendesk.ticket(t.zdId!)?.status}`);
+          break;
+        }
+        case 'source-404': {
+          if (facts.parkedSeen) r.parkedSeen++;
+          else fail('never seen parked during the incident');
+          const notes = bridgeNotes(t);
+          if (notes.length !== 1 || !/cannot read this ticket in the app \(404\)/.test(notes[0]!.body)) fail(`${notes.length} bridge note(s), expected the one parked note`);
+          const comment = zdAll.find((c) => c.body === t.userComments[0]);
+          if (comment && facts.incidentEndedAt !== undefined && Date.parse(comment.created_at) < facts.incidentEndedAt) fail('the comment reached Zendesk during the incident');
+          if (status !== 'RUNNING') fail(`workflow ${status}: ended by the 404s`);
+          if (state && state.parked.length > 0) fail(`still parked: ${state.parked.map((p) => p.what).join(', ')}`);
+          const reads = facts.incidentEndedAt === undefined ? 'the incident never ended' : parkedReadsOf(t);
+          if (typeof reads === 'string') fail(`parked reads: ${reads}`);
+          else {
+            r.parkedReads.push(reads);
+            if (reads.maxPerMinute > reads.bound) fail(`${reads.maxPerMinute} reads in a minute while parked (bound ${reads.bound})`);
+          }
+          break;
+        }
+      }
+      const byCase = r.byCase.get(facts.case)!;
+      byCase.of++;
+      if (wrong === 0) (r.ok++, byCase.ok++);
+    }
+    return r;
+  }
+
   test('every ticket ends right on both sides: nothing lost, nothing doubled, nothing echoed', async () => {
     const { connect, zendesk } = rig;
 
@@ -882,6 +1310,10 @@ describe(`fault suite: ${CONNECT_TICKETS + WL_TICKETS + RACE_TICKETS + RACE_WL_T
       for (const t of everyone) t.zdId ??= byExternalId.get(externalId(t));
     };
     await phase('1 create', everyone, (t) => t.zdId !== undefined, (s, t) => s.crmTicketId === String(t.zdId), { refresh: refreshLinks });
+
+    // Beside phases 2–7 (and phase 8 if it takes that long): the edges track, on tickets of its own.
+    const edgesDone = edgesTrack();
+    edgesDone.catch((err: Error) => edgeStats.errors.push(`failed: ${err.message.split('\n')[0]}`));
 
     // ── 2. Agents reply (some add internal notes): Connect down for 25 s, comment answers
     //      lost, Zendesk reads timing out; the white-label platform refusing replies for 15 s.
@@ -1017,6 +1449,7 @@ describe(`fault suite: ${CONNECT_TICKETS + WL_TICKETS + RACE_TICKETS + RACE_WL_T
     await timersFireInOutage(timed.filter((t) => t.scenario === 'timer'));
     await timersFireInOutage(timed.filter((t) => t.scenario === 'reopen-timer'));
     await track;
+    await edgesDone.catch(() => undefined); // its failure is in edgeStats.errors
     await phase('8 timers', timed, (t) => sourceStatus(t) === finalSourceStatus(t) && zdTicket(t)?.status === 'closed', (s) => s.completed);
 
     // ── Settle: late webhooks delivered. Every workflow has completed, so the bridge has
@@ -1030,6 +1463,9 @@ describe(`fault suite: ${CONNECT_TICKETS + WL_TICKETS + RACE_TICKETS + RACE_WL_T
     const report = await verify();
     printReport(report);
     expect(report.problems).toEqual([]);
+    // Nothing stuck: every ticket at its expected end, or parked with a reason the state shows.
+    expect(report.parked.stuck).toEqual([]);
+    expect(report.edges?.ok).toBe(edges.length);
     expect(report.lost).toBe(0);
     expect(report.duplicated).toBe(0);
     expect(report.echoes).toBe(0);
@@ -1082,6 +1518,14 @@ describe(`fault suite: ${CONNECT_TICKETS + WL_TICKETS + RACE_TICKETS + RACE_WL_T
     personalDataInLogs: string[];
     /** For the first track tickets that ended wrong: what the people did, both sides, the bridge's timeline. */
     raceDetails: string[];
+    /** The edges track's checks. */
+    edges: EdgeReport | null;
+    /**
+     * Every ticket's `parked` at the end (the final state of a completed workflow, the state query
+     * of a running one): what waits and why. Stuck: a ticket not at its expected end (a problem
+     * names it) with nothing parked to say why.
+     */
+    parked: { tickets: number; byWhat: Map<string, number>; stuck: string[] };
     /** The interleaved track's tickets (their comments are counted with the others above). */
     race: {
       /** Status right: the user's CLOSED on both sides, or the two sides mirroring each other. */
@@ -1123,6 +1567,8 @@ describe(`fault suite: ${CONNECT_TICKETS + WL_TICKETS + RACE_TICKETS + RACE_WL_T
       logLines: 0,
       personalDataInLogs: [],
       raceDetails: [],
+      edges: null,
+      parked: { tickets: 0, byWhat: new Map(), stuck: [] },
       race: {
         statusOk: 0,
         workflowsOk: 0,
@@ -1135,6 +1581,7 @@ describe(`fault suite: ${CONNECT_TICKETS + WL_TICKETS + RACE_TICKETS + RACE_WL_T
       },
     };
     const troubled = new Set<TicketPlan>();
+    const parkedOf = new Map<TicketPlan, TicketStateView['parked']>();
     const problem = (t: TicketPlan, what: string) => {
       troubled.add(t);
       if (r.problems.length < 50) r.problems.push(`${t.source} ${t.id} (${t.scenario}): ${what}`);
@@ -1253,7 +1700,15 @@ describe(`fault suite: ${CONNECT_TICKETS + WL_TICKETS + RACE_TICKETS + RACE_WL_T
         if (final.status === 'CLOSED' && final.completed) isRace(t) ? r.race.workflowsOk++ : r.workflowsCompleted++;
         else problem(t, `workflow ended ${final.status}`);
       } else problem(t, `workflow ${description.status.name}`);
+      parkedOf.set(t, description.status.name === 'COMPLETED' ? ((await handle.result()) as TicketStateView).parked : ((await stateOf(t).catch(() => null))?.parked ?? []));
       countWorkflowTaskTrouble(r, await handle.fetchHistory());
+    }
+    r.edges = await verifyEdges(problem, parkedOf);
+    for (const e of edgeStats.errors) r.problems.push(`edges track: ${e}`);
+    for (const [t, parked] of parkedOf) {
+      if (parked.length > 0) r.parked.tickets++;
+      for (const p of parked) r.parked.byWhat.set(p.what.replace(/\d+/g, 'N'), (r.parked.byWhat.get(p.what.replace(/\d+/g, 'N')) ?? 0) + 1);
+      if (troubled.has(t) && parked.length === 0) r.parked.stuck.push(`${t.source} ${t.id} (${t.scenario})`);
     }
     if (raceStats.settleTimeout) r.problems.push(`interleaved track: ${raceStats.settleTimeout.split('\n')[0]}`);
     for (const t of races.filter((x) => troubled.has(x)).slice(0, 6)) r.raceDetails.push(await raceDetail(t));
@@ -1261,8 +1716,11 @@ describe(`fault suite: ${CONNECT_TICKETS + WL_TICKETS + RACE_TICKETS + RACE_WL_T
     // ── Logs (issue 5): the API's and every worker's lines hold none of the personal data used.
     const logs = [...rig.logLines, ...workers.logLines];
     r.logLines = logs.length;
-    const personal = everyone.flatMap((t) => [
+    const personal = [...everyone, ...edges].flatMap((t) => [
       t.description,
+      ...(t.edge?.strandedComment ? [t.edge.strandedComment] : []),
+      ...(t.edge?.refusedComment ? [t.edge.refusedComment.text] : []),
+      ...(t.edge?.mergedInto ? [`Merged user ${tag(t)}`, `merged.${tag(t).toLowerCase()}@example.test`] : []),
       ...t.userComments,
       ...t.agentReplies,
       ...t.notes,
@@ -1337,7 +1795,10 @@ describe(`fault suite: ${CONNECT_TICKETS + WL_TICKETS + RACE_TICKETS + RACE_WL_T
     const n = plans.length;
     const closedByUser = races.filter((t) => t.userClosed).length;
     const rows: [string, string][] = [
-      ['tickets', `${n + races.length}: ${CONNECT_TICKETS} Connect, ${WL_TICKETS} white-label; interleaved track ${RACE_TICKETS} Connect, ${RACE_WL_TICKETS} white-label`],
+      [
+        'tickets',
+        `${n + races.length + edges.length}: ${CONNECT_TICKETS} Connect, ${WL_TICKETS} white-label; interleaved track ${RACE_TICKETS} Connect, ${RACE_WL_TICKETS} white-label; edges track ${edges.length}`,
+      ],
       ['  scenarios', [...scenarios].map(([s, k]) => `${k} ${s}`).join(', ')],
       ['final state correct: app (Connect / white-label)', `${r.finalSourceOk} / ${n}`],
       ['final state correct: Zendesk', `${r.finalZendeskOk} / ${n}`],
@@ -1363,6 +1824,16 @@ describe(`fault suite: ${CONNECT_TICKETS + WL_TICKETS + RACE_TICKETS + RACE_WL_T
         '  …of which written before the close\'s round',
         `${r.race.notDeliverableEarlier.length}${r.race.notDeliverableEarlier.length ? ` (${r.race.notDeliverableEarlier.slice(0, 6).join('; ')}${r.race.notDeliverableEarlier.length > 6 ? '; …' : ''})` : ''}`,
       ],
+      ['edges: tickets at their expected end (by case)', `${r.edges?.ok} / ${edges.length} (${[...(r.edges?.byCase ?? [])].map(([c, k]) => `${c} ${k.ok}/${k.of}`).join(', ')})`],
+      ['edges: linked / done (after phase 1)', `${formatDuration(edgeStats.linkedMs)} / ${formatDuration(edgeStats.tookMs)}`],
+      ['edges: sourceGoneAfterMs / refusedWriteRetryMs', `${formatDuration(SOURCE_GONE_AFTER_MS)} / ${formatDuration(REFUSED_RETRY_MS)}`],
+      ['edges: source 404 incidents seen parked / resumed', `${r.edges?.parkedSeen} / ${edgeCase('source-404').length}`],
+      [
+        'edges: Connect reads per ticket: 404s / while parked / max in a minute (bound)',
+        (r.edges?.parkedReads ?? []).map((p) => `${p.reads404}/${p.parkedReads}/${p.maxPerMinute} (${p.bound}) in ${formatDuration(p.incidentMs)}`).join(', ') || 'none',
+      ],
+      ['tickets with something parked at the end (by what)', `${r.parked.tickets} (${[...r.parked.byWhat].map(([k, v]) => `${k} ${v}`).join(', ') || 'none'})`],
+      ['stuck tickets (not at their end, nothing parked)', `${r.parked.stuck.length}${r.parked.stuck.length ? `: ${r.parked.stuck.slice(0, 6).join(', ')}` : ''}`],
       ['log lines searched (API + workers) / holding personal data', `${r.logLines} / ${r.personalDataInLogs.length}`],
       [
         'worker kills (SIGKILL mid-activity)',
