@@ -3,7 +3,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { recoverMirror } from '../domain/adoption';
 import { compareComments, inlineText, newAgentReplies, newSourceComments, PREVIEW_BYTES } from '../domain/comments';
 import { crmFingerprint, sourceFingerprint } from '../domain/fingerprints';
-import type { SourceKind, SourceTicket, TicketStatus } from '../domain/ticket';
+import type { CrmTicket, SourceKind, SourceTicket, TicketStatus } from '../domain/ticket';
 import type { CrmPort } from '../ports/crm';
 import type { TicketSourcePort } from '../ports/ticket-source';
 import { findLandedComment, sameBody } from '../adapters/comment-dedupe';
@@ -161,13 +161,14 @@ export function createActivities({ sources, crm, assignees = {}, attachments = D
           return crm.createTicket({ ...ticket, description, uploads: uploaded.uploads });
         };
         const ensured = existing ?? (await create());
-        // The workflow needs the first comment's id and time (its cursor), not its text: never a whole description in history.
-        const first = [...ensured.comments]
-          .sort(compareComments)
-          .slice(0, 1)
-          .map((c) => ({ ...c, body: inlineText(c.body, PREVIEW_BYTES).text }));
-        return { ...ensured, comments: first, found: existing !== null, ...(outcomes && { files: outcomes }) };
+        return { ...withFirstComment(ensured), found: existing !== null, ...(outcomes && { files: outcomes }) };
       })),
+
+    findCrmTicket: ({ externalId }) =>
+      mapFailures(async () => {
+        const found = await crm.findTicketByExternalId(externalId);
+        return found ? { ...withFirstComment(found), found: true as const } : null;
+      }),
 
     fetchCrmTicket: ({ crmTicketId }) => mapFailures(() => crm.getTicket(crmTicketId)),
 
@@ -240,4 +241,13 @@ export function userActedSince(fresh: SourceTicket, target: TicketStatus, condit
   if (fresh.status === 'CLOSED' && condition.status !== 'CLOSED' && target !== 'CLOSED') return 'the user closed the ticket';
   if (condition.status === 'SOLVED' && fresh.status !== 'SOLVED' && fresh.status !== target) return 'the user answered "not resolved"';
   return null;
+}
+
+/** A CRM ticket with its first comment only, as its id and time and the start of its text: the workflow needs its cursor, and no whole description belongs in history. */
+function withFirstComment(ticket: CrmTicket): CrmTicket {
+  const first = [...ticket.comments]
+    .sort(compareComments)
+    .slice(0, 1)
+    .map((c) => ({ ...c, body: inlineText(c.body, PREVIEW_BYTES).text }));
+  return { ...ticket, comments: first };
 }

@@ -120,6 +120,8 @@ export interface TicketActivities {
    * bound to the description only when the ticket is created now (a found ticket has them).
    */
   ensureCrmTicket(input: NewCrmTicket & { files?: { source: SourceKind; urls: string[] }; fullText?: FullText }): Promise<CrmTicket & { found?: boolean; files?: FileOutcome[] }>;
+  /** The bridge's CRM ticket for an external id (its first comment only), or null when there is none: never creates. */
+  findCrmTicket(input: { externalId: string }): Promise<(CrmTicket & { found: true }) | null>;
   /** The whole ticket (v1 runs; v2 reads with `readCrmTicket`). */
   fetchCrmTicket(input: { crmTicketId: string }): Promise<CrmTicket | null>;
   /** What is new in the CRM since `window`; null when the CRM says 404. */

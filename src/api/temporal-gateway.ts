@@ -141,8 +141,10 @@ export function createTemporalGateway(options: TemporalGatewayOptions): TicketWo
         // ticket gets a follow-up). News is never ignored.
         if (notification.kind === 'deleted') return { outcome: 'ignored', workflowId, reason: 'completed' };
       }
+      const ended = await call('describe', () => client.workflow.getHandle(workflowId).describe());
+      const endedAt = ended.closeTime ? ended.closeTime.toISOString() : null;
       try {
-        await start({ ...input, afterEnd: true }, WorkflowIdReusePolicy.ALLOW_DUPLICATE);
+        await start({ ...input, afterEnd: { endedAt } }, WorkflowIdReusePolicy.ALLOW_DUPLICATE);
       } catch (err) {
         // Another notification started that run a moment ago: it has the news (it reads the source).
         if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;

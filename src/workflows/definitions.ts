@@ -51,10 +51,13 @@ export interface TicketWorkflowInput {
   carried?: unknown;
   /**
    * Started by news for a ticket whose previous run had completed (a late message, a late
-   * duplicate): a source that reads 404 then means the ticket is gone, and the run ends at once
-   * instead of waiting for it (a first run waits: its CREATE may not be readable yet).
+   * duplicate, the echo of the bridge's own last write), at `endedAt` (ISO; null if unknown). A
+   * source that reads 404 then means the ticket is gone, and the run ends at once (a first run
+   * waits: its CREATE may not be readable yet). The run adopts the CRM ticket if there is one;
+   * with none (an admin deleted it), it creates one only for a user's message written after the
+   * end, and otherwise ends without a write.
    */
-  afterEnd?: boolean;
+  afterEnd?: { endedAt: string | null };
 }
 
 /** A source said the ticket changed. Connect only notifies; white-label events carry the ticket. */

@@ -157,7 +157,7 @@ export class TicketSync {
       if (memory.crm === null) {
         // Not linked yet: create the CRM ticket from this read, or adopt the one already there.
         const adopted = await this.link(source);
-        if (!adopted && !source.more) return;
+        if (memory.lifecycle.completed || (!adopted && !source.more)) return;
         continue;
       }
       if (first === 'source' && memory.lifecycle.linked && !this.sourceHasNews(source)) return this.nothingNew(source, null);
@@ -415,10 +415,17 @@ export class TicketSync {
     if (create?.type !== 'create-crm-ticket') throw new Error('an unlinked ticket decides a create first');
     const urls = source.ticket.descriptionAttachments ?? [];
     const ensure = urls.length > 0 ? fileWriteActivities : writeActivities;
-    const created = await ensure.ensureCrmTicket({
-      ...this.newCrmTicket(source.ticket, create.status),
-      ...(urls.length > 0 && { files: { source: this.input.source, urls } }),
-    });
+    const ticket = this.newCrmTicket(source.ticket, create.status);
+    // After the end, a CRM ticket is found and adopted, or made only for a message written since.
+    const afterEnd = this.input.afterEnd;
+    const found = afterEnd ? await activities.findCrmTicket({ externalId: ticket.externalId }) : null;
+    if (afterEnd && found === null && !wroteSince(source, afterEnd.endedAt)) {
+      record(memory, 'received', `nothing new since the ticket ended${afterEnd.endedAt ? ` (${afterEnd.endedAt})` : ''}, and no Zendesk ticket to adopt: nothing to do`);
+      memory.lifecycle = { ...memory.lifecycle, status: 'CLOSED', completed: true };
+      this.onStep();
+      return false;
+    }
+    const created = found ?? (await ensure.ensureCrmTicket({ ...ticket, ...(urls.length > 0 && { files: { source: this.input.source, urls } }) }));
     const link = { ticketId: created.id, requesterId: created.requesterId };
     if (created.found) {
       // Linked only once adopted: a failed adoption is retried whole, never half-remembered.
@@ -493,7 +500,9 @@ export class TicketSync {
       requester: ticket.requester,
       status,
       tags: [CRM_BRIDGE_TAG, `source-${input.source}`],
-      idempotencyKey: `${workflowInfo().workflowId}/create`,
+      // Per chain of runs (continue-as-new keeps it): a run started after the end must not get the
+      // answer Zendesk keeps for 2 hours of an earlier run's create (a ticket an admin deleted).
+      idempotencyKey: `${workflowInfo().workflowId}/${workflowInfo().firstExecutionRunId}/create`,
     };
   }
 
@@ -820,6 +829,16 @@ export class TicketSync {
     });
     return claimed.length === 0 ? source : { ...source, newComments, ownIds: boundedIds([...source.ownIds, ...claimed], MEMORY_BOUNDS.ownIds) };
   }
+}
+
+/**
+ * The user wrote in the source after `endedAt` (the end of the ticket's previous run). A read cut
+ * short by its budget may not reach the newest comments: then a ticket changed since counts.
+ */
+function wroteSince(source: SourceRead, endedAt: string | null): boolean {
+  const since = endedAt === null ? Number.NEGATIVE_INFINITY : Date.parse(endedAt);
+  if (source.more && Date.parse(source.ticket.updatedAt) > since) return true;
+  return source.newComments.some((c) => c.author === 'USER' && Date.parse(c.createdAt) > since);
 }
 
 /** New words from the user that a closed CRM ticket cannot take: the source itself is not closed. */

@@ -36,6 +36,7 @@ function recordingClient() {
       getHandle: (workflowId: string) => ({
         signal: (def: unknown, arg: unknown) => calls.signal(workflowId, def, arg),
         query: (def: unknown) => calls.query(workflowId, def),
+        describe: async () => ({ closeTime: new Date('2026-01-02T03:04:05.000Z') }),
       }),
       list: (options: { query: string }) =>
         (async function* () {
@@ -90,7 +91,7 @@ describe('createTemporalGateway', () => {
     expect(first).toMatchObject({ workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY });
     expect((first!.args as unknown[])[0]).not.toHaveProperty('afterEnd');
     expect(second).toMatchObject({ workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE, signalArgs: [notification] });
-    expect((second!.args as unknown[])[0]).toMatchObject({ source: 'connect', sourceTicketId: '42', afterEnd: true });
+    expect((second!.args as unknown[])[0]).toMatchObject({ source: 'connect', sourceTicketId: '42', afterEnd: { endedAt: '2026-01-02T03:04:05.000Z' } });
   });
 
   it('reports a DELETE of a completed workflow (start rejected by the reuse policy) as ignored', async () => {

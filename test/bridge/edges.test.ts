@@ -149,6 +149,51 @@ describe('issue 17: nothing stuck, nothing dropped at the edges', () => {
     await recordHistory('crm-ticket-deleted-after-404s', handle);
   });
 
+  test('1. after the Zendesk ticket was deleted and the app ticket closed, a late notification starts a run that ends, and no Zendesk ticket comes back', async () => {
+    // Found by the fault suite's edges track: the new run created a ticket with the idempotency
+    // key of the first run's create, Zendesk replayed that answer (the deleted ticket), and the
+    // run was stuck on its 404 for good.
+    const { id, zd, handle } = await openTicket(rig());
+    rig().zendesk.adminDeletesTicket(zd.id);
+    await rig().connect.userComments(id, 'Is anyone there?');
+    expect(await handle.result()).toMatchObject({ status: 'CLOSED', completed: true });
+    expect(rig().connect.ticket(id)!.status).toBe('CLOSED');
+
+    // The app's notification of the close (Connect notifies API writes too), or any late duplicate.
+    await rig().connect.sendWebhook({ type: 'UPDATE', ticketId: id });
+    await eventually(
+      async () => {
+        const runs: string[] = [];
+        for await (const run of rig().env.client.workflow.list({ query: `WorkflowId = "ticket/connect/${id}"` })) runs.push(run.status.name);
+        expect(runs).toEqual(['COMPLETED', 'COMPLETED']);
+      },
+      { timeoutMs: 20_000 },
+    );
+    expect(rig().zendesk.tickets().filter((t) => t.external_id === `connect:${id}`)).toEqual([]);
+    expect((await rig().result(id)).timeline.map((t) => t.detail)).toContainEqual(expect.stringMatching(/^nothing new since the ticket ended/));
+  });
+
+  test('3. after the Zendesk ticket was deleted, a message the user writes later gets a new Zendesk ticket', async () => {
+    const { ticket } = await rig().whitelabel.clientCreatesTicket({ title: 'Billing', text: 'Invoice wrong.' });
+    const zd = await rig().zendeskTicketFor(ticket.id, 'whitelabel');
+    rig().zendesk.adminDeletesTicket(zd.id);
+    await rig().whitelabel.clientReplies(ticket.id, 'Hello?');
+    const handle = rig().env.client.workflow.getHandle(ticketWorkflowId('whitelabel', ticket.id));
+    expect(await handle.result()).toMatchObject({ completed: true });
+    await rig().env.sleep(1_100); // the next message is written after the end (second-resolution clock)
+    await rig().whitelabel.clientReplies(ticket.id, 'Writing again a while later.');
+    const fresh = await eventually(
+      () => {
+        const found = rig().zendesk.tickets().find((t) => t.external_id === `whitelabel:${ticket.id}`);
+        if (!found) throw new Error('no new Zendesk ticket yet');
+        return found;
+      },
+      { timeoutMs: 20_000 },
+    );
+    expect(fresh.id).not.toBe(zd.id);
+    await eventually(() => expect(rig().zendesk.comments(fresh.id).map((c) => c.body)).toContain('Writing again a while later.'));
+  });
+
   test('4. a source that keeps answering 404 is parked with a note, never ended, reads rarely, and resumes by itself', async () => {
     const { id, zd, handle } = await openTicket(rig());
     const statusBefore = rig().zendesk.ticket(zd.id)!.status;
