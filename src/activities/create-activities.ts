@@ -69,8 +69,6 @@ export function createActivities({ sources, crm, assignees = {}, attachments = D
   };
 
   return {
-    fetchSourceTicket: ({ source: kind, ticketId }) => mapFailures(() => source(kind).fetchTicket(ticketId)),
-
     readSourceTicket: ({ source: kind, ticketId, window }) =>
       mapFailures(async () => {
         const ticket = await source(kind).fetchTicket(ticketId);
@@ -170,8 +168,6 @@ export function createActivities({ sources, crm, assignees = {}, attachments = D
         return found ? { ...withFirstComment(found), found: true as const } : null;
       }),
 
-    fetchCrmTicket: ({ crmTicketId }) => mapFailures(() => crm.getTicket(crmTicketId)),
-
     readCrmTicket: ({ crmTicketId, window, participants }) =>
       mapFailures(async () => {
         const ticket = await crm.getTicket(crmTicketId);
@@ -227,8 +223,6 @@ export function createActivities({ sources, crm, assignees = {}, attachments = D
         if (crmTicket === null) throw new IntegrationError('not-found', crm.kind, 'GET /tickets/{id}', `${crm.kind}: ticket not found`, 404);
         return recoverMirror({ sourceComments: sourceTicket.comments, crmComments: crmTicket.comments, requesterId });
       }),
-
-    crmBridgeUserId: () => mapFailures(() => crm.bridgeUserId()),
   };
 }
 

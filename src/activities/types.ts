@@ -95,8 +95,6 @@ export type FullText =
  * is the `IntegrationError` kind (e.g. 'not-found'), non-retryable for 4xx.
  */
 export interface TicketActivities {
-  /** The whole ticket (v1 runs; v2 reads with `readSourceTicket`). */
-  fetchSourceTicket(input: { source: SourceKind; ticketId: string }): Promise<SourceTicket | null>;
   /** What is new on the source since `window`; null when the source says 404. */
   readSourceTicket(input: { source: SourceKind; ticketId: string; window: ReadWindow }): Promise<SourceRead | null>;
   /**
@@ -122,8 +120,6 @@ export interface TicketActivities {
   ensureCrmTicket(input: NewCrmTicket & { files?: { source: SourceKind; urls: string[] }; fullText?: FullText }): Promise<CrmTicket & { found?: boolean; files?: FileOutcome[] }>;
   /** The bridge's CRM ticket for an external id (its first comment only), or null when there is none: never creates. */
   findCrmTicket(input: { externalId: string }): Promise<(CrmTicket & { found: true }) | null>;
-  /** The whole ticket (v1 runs; v2 reads with `readCrmTicket`). */
-  fetchCrmTicket(input: { crmTicketId: string }): Promise<CrmTicket | null>;
   /** What is new in the CRM since `window`; null when the CRM says 404. */
   readCrmTicket(input: { crmTicketId: string; window: ReadWindow; participants: CrmParticipants }): Promise<CrmRead | null>;
   /**
@@ -160,6 +156,4 @@ export interface TicketActivities {
    * comment windows the memory would have had.
    */
   adoptCrmTicket(input: { source: SourceKind; ticketId: string; crmTicketId: string; requesterId: string }): Promise<AdoptedMirror>;
-  /** The CRM user the bridge writes as (its comments are never mirrored back). */
-  crmBridgeUserId(): Promise<string>;
 }

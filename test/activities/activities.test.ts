@@ -25,6 +25,9 @@ async function rejection(p: Promise<unknown>): Promise<unknown> {
   );
 }
 
+/** A read from the start, unbounded. */
+const WINDOW = { cursor: null, ownIds: [], maxBytes: Number.POSITIVE_INFINITY };
+
 describe('createActivities with stub ports', () => {
   const crmTicket: CrmTicket = { id: '9', status: 'new', externalId: 'connect:T-1', requesterId: '5', assigneeId: null, comments: [] };
   const newTicket: NewCrmTicket = {
@@ -69,7 +72,7 @@ describe('createActivities with stub ports', () => {
   ] as const)('turns IntegrationError %s into an ApplicationFailure of that type', async (kind, status, retryAfterMs, nonRetryable, nextRetryDelay) => {
     const { source, activities } = stubs();
     source.fetchTicket.mockRejectedValue(new IntegrationError(kind, 'connect', 'GET /tickets/{id}', `connect GET /tickets/{id}: ${kind}`, status, retryAfterMs));
-    const failure = await rejection(run(1, activities.fetchSourceTicket, { source: 'connect', ticketId: 'T-1' }));
+    const failure = await rejection(run(1, activities.readSourceTicket, { source: 'connect', ticketId: 'T-1', window: WINDOW }));
     expect(failure).toBeInstanceOf(ApplicationFailure);
     expect(failure).toMatchObject({
       type: kind,
@@ -84,12 +87,12 @@ describe('createActivities with stub ports', () => {
     const { crm, activities } = stubs();
     const bug = new TypeError('cannot read properties of undefined');
     crm.getTicket.mockRejectedValue(bug);
-    expect(await rejection(run(1, activities.fetchCrmTicket, { crmTicketId: '9' }))).toBe(bug);
+    expect(await rejection(run(1, activities.readCrmTicket, { crmTicketId: '9', window: WINDOW, participants: { requesterId: '1', bridgeUserId: null } }))).toBe(bug);
   });
 
   it('fails for good when the source is not configured', async () => {
     const { activities } = stubs();
-    const failure = await rejection(run(1, activities.fetchSourceTicket, { source: 'whitelabel', ticketId: 'x' }));
+    const failure = await rejection(run(1, activities.readSourceTicket, { source: 'whitelabel', ticketId: 'x', window: WINDOW }));
     expect(failure).toMatchObject({ type: 'source-not-configured', nonRetryable: true });
   });
 
@@ -130,10 +133,8 @@ describe('createActivities with stub ports', () => {
 
   it('passes the other calls through to the ports', async () => {
     const { source, crm, activities } = stubs();
-    crm.bridgeUserId.mockResolvedValue('360001');
     await run(1, activities.setSourceStatus, { source: 'connect', ticketId: 'T-1', status: 'PENDING' });
     await run(1, activities.setCrmStatus, { crmTicketId: '9', status: 'solved' });
-    expect(await run(1, activities.crmBridgeUserId)).toBe('360001');
     expect(source.setStatus).toHaveBeenCalledWith('T-1', 'PENDING');
     expect(crm.setStatus).toHaveBeenCalledWith('9', 'solved', undefined);
   });
@@ -185,7 +186,7 @@ describe('activities over the real adapters and simulators', () => {
 
   it("honours Zendesk's Retry-After as the next retry delay", async () => {
     zendesk.fault({ kind: 'rate-limit', retryAfter: 42, times: 1 });
-    const failure = await rejection(run(1, activities.crmBridgeUserId));
+    const failure = await rejection(run(1, activities.findCrmTicket, { externalId: 'connect:T-1' }));
     expect(failure).toMatchObject({ type: 'rate-limited', nonRetryable: false, nextRetryDelay: 42_000 });
   });
 
