@@ -7,7 +7,6 @@ import { startApiHalf } from './runtime/bridge';
 import { createClient } from './runtime/client';
 import { logPayloadEncryption } from './security/codec/data-converter';
 import { assertPortFree } from './runtime/dev-server';
-import { realPorts } from './runtime/ports';
 import { onShutdown } from './runtime/shutdown';
 import { describeStartupFailure } from './runtime/startup-errors';
 import { temporalConnectionOptions } from './runtime/temporal-connection';
@@ -21,8 +20,6 @@ async function main(): Promise<void> {
   }
   await assertPortFree(config.port, 'ticket-bridge API', '0.0.0.0');
   // Lazy: the API starts (answers /healthz, and queues webhooks in its inbox) even while Temporal is down.
-  // The bridge's Zendesk user, to drop the echoes of its own writes at the door.
-  const crm = realPorts(config).crm;
   const connection = Connection.lazy(temporalConnectionOptions(config.temporal));
   const client = createClient(connection, config.temporal.namespace, config);
   const api = await startApiHalf({
@@ -34,7 +31,6 @@ async function main(): Promise<void> {
     port: config.port,
     host: '0.0.0.0',
     inbox: config.inbox,
-    crmBridgeUserId: crm ? () => crm.bridgeUserId() : undefined,
   });
   logger.info({ url: api.url }, 'API listening');
   if (api.codecUrl) logger.info({ url: api.codecUrl }, 'codec server listening (CODEC_LISTEN)');

@@ -76,7 +76,6 @@ async function main(): Promise<void> {
     extraRouters: sandbox ? [sandbox.router] : [],
     extraRouteDocs: sandbox?.routeDocs ?? [],
     inbox: config.inbox,
-    crmBridgeUserId: () => remotes.ports.crm.bridgeUserId(),
   });
   logger.info({ url: api.url }, `ticket-bridge API listening on ${api.url}`);
 

@@ -8,7 +8,6 @@ import type { BodyBudget } from './body-budget';
 import type { Logger } from '../observability/logger';
 import type { TicketWorkflowGateway } from './gateway';
 import type { WebhookInbox } from './inbox';
-import type { CrmIdentity } from './webhooks/own-writes';
 import type { ApiMetrics } from './metrics';
 import type { RouteDoc } from './route-docs';
 
@@ -48,8 +47,6 @@ export interface AppDeps {
    * and metrics show its depth. Without it (tests of other concerns), a Temporal outage is a 503.
    */
   inbox?: WebhookInbox;
-  /** The bridge's Zendesk user: Zendesk events of its own writes are dropped at the door (see webhooks/own-writes). */
-  crmIdentity?: CrmIdentity;
   /** Routes mounted beyond `API_ROUTERS` (the sandbox's), for `/openapi.json`. */
   extraRouteDocs?: readonly RouteDoc[];
 }

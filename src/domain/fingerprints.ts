@@ -21,3 +21,8 @@ export function sourceFingerprint(ticket: SourceTicket): string {
 export function crmFingerprint(ticket: Pick<CrmTicket, 'status' | 'updatedAt'>): string {
   return [ticket.status, ticket.updatedAt ?? '-'].join('|');
 }
+
+/** A fingerprint not taken from a read (a write's answer): it never equals a read's, so the reconciler looks. */
+export function unverifiedFingerprint(fingerprint: string): string {
+  return `${fingerprint}|unverified`;
+}

@@ -17,7 +17,6 @@ import { createApiServer } from '../api/client-error';
 import { createApiMetrics } from '../api/metrics';
 import type { RouteDoc } from '../api/route-docs';
 import { openWebhookInbox, type RunningWebhookInbox, type WebhookInboxOptions } from '../api/inbox';
-import { resolveCrmIdentity } from '../api/webhooks/own-writes';
 import { activityAttemptLogger } from '../observability/activity-log';
 import type { Logger } from '../observability/logger';
 import { dataConverterFrom, type PayloadEncryption } from '../security/codec/data-converter';
@@ -105,11 +104,6 @@ export interface ApiHalfOptions {
    * Its entries are encrypted with `config.payloadEncryption`'s keyring.
    */
   inbox: { dir: string; maxEntries: number; retry?: WebhookInboxOptions['retry'] };
-  /**
-   * How to learn the bridge's Zendesk user id (`CrmPort.bridgeUserId`): with it, Zendesk events
-   * of the bridge's own writes are dropped at the door (src/api/webhooks/own-writes).
-   */
-  crmBridgeUserId?: () => Promise<string>;
 }
 
 export interface RunningApiHalf {
@@ -141,8 +135,7 @@ export async function startApiHalf(options: ApiHalfOptions): Promise<RunningApiH
     logger: options.logger,
     onDelivered: metrics.inboxDelivered,
   });
-  const crmIdentity = options.crmBridgeUserId ? resolveCrmIdentity(options.crmBridgeUserId, options.logger) : undefined;
-  const deps = { config: options.config, gateway, inbox, crmIdentity, logger: options.logger, metrics, extraRouteDocs: options.extraRouteDocs };
+  const deps = { config: options.config, gateway, inbox, logger: options.logger, metrics, extraRouteDocs: options.extraRouteDocs };
   const extra = (options.extraRouters ?? []).map((router) => () => router);
   const app = createApp(deps, [...API_ROUTERS, ...extra]);
   const host = options.host ?? '127.0.0.1';
@@ -159,7 +152,6 @@ export async function startApiHalf(options: ApiHalfOptions): Promise<RunningApiH
     });
   } catch (err) {
     await codec?.close();
-    crmIdentity?.stop();
     await inbox.stop();
     throw err;
   }
@@ -175,7 +167,6 @@ export async function startApiHalf(options: ApiHalfOptions): Promise<RunningApiH
         server.closeAllConnections();
       });
       await codec?.close();
-      crmIdentity?.stop();
       await inbox.stop();
     },
   };

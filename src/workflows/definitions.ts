@@ -7,6 +7,17 @@ import type { CrmStatus, SourceKind, SourceTicket, TicketStatus } from '../domai
 
 export const TICKET_WORKFLOW_TYPE = 'ticketWorkflow';
 
+/**
+ * The `patched()` ids of the changes made to the sync rules since 1.0 (docs/sync-rules.md).
+ * An id is never reused, and what it means never changes.
+ */
+export const PATCHES = {
+  /** 1.1: Zendesk's events of the bridge's own writes are recognised by comment id and version (the door no longer drops by actor). */
+  ownEchoById: 'rules-1.1-own-echo-by-id',
+  /** 1.1: a CRM fingerprint taken from a write's answer is marked unverified (the reconciler reads that ticket once). */
+  unverifiedWriteFingerprints: 'rules-1.1-unverified-write-fingerprints',
+} as const;
+
 /** Behaviour a deployment may tune. Fixed per run: a change reaches running tickets at their next continue-as-new. */
 export interface TicketWorkflowSettings {
   /** How long a SOLVED ticket waits for the user's confirmation (ms). Default 72h. */
@@ -76,6 +87,22 @@ export interface CrmNotification {
   crmTicketId: string;
   eventId: string | null;
   receivedAt: string;
+  /** What the event says the change left (event subscriptions); absent: read back, whatever it was. */
+  change?: CrmChange | null;
+}
+
+/**
+ * The CRM ticket after one change, as its event tells: enough for the workflow to recognise the
+ * echo of a write of its own (the comment it added, the version and status its write's answer
+ * gave) without a read. Ids, a time and a status only: no personal data.
+ */
+export interface CrmChange {
+  /** The ticket's version (Zendesk `updated_at`) after the change. */
+  updatedAt: string;
+  /** The ticket's status after the change, in the CRM's words (lower case). */
+  status: string;
+  /** The comment the change added, if it added one. */
+  commentId: string | null;
 }
 
 export const sourceChangedSignal = defineSignal<[SourceNotification]>('sourceChanged');

@@ -4,7 +4,7 @@
  */
 import { boundedIds } from '../domain/comments';
 import type { SourceTicket } from '../domain/ticket';
-import type { SourceNotification } from './definitions';
+import type { CrmChange, CrmNotification, SourceNotification } from './definitions';
 import { MEMORY_BOUNDS, mergeWork, NO_WORK, type PendingWork, type TicketMemory } from './memory';
 
 /** Records the notification's work; false for a redelivery (an event id already seen). */
@@ -22,12 +22,30 @@ export function onSourceNotification(memory: TicketMemory, notification: SourceN
   return true;
 }
 
-/** The CRM said its ticket changed; false for a redelivery. */
-export function onCrmNotification(memory: TicketMemory, eventId: string | null): boolean {
-  if (!rememberEvent(memory, eventId)) return false;
+/**
+ * The CRM said its ticket changed: `redelivery` for an event id already seen, `own-echo` for the
+ * event of the bridge's own write (recognised when `recogniseEchoes`), else `news` (a read is due).
+ */
+export function onCrmNotification(memory: TicketMemory, notification: CrmNotification, recogniseEchoes: boolean): 'news' | 'redelivery' | 'own-echo' {
+  if (!rememberEvent(memory, notification.eventId)) return 'redelivery';
   memory.counts.notifications++;
+  if (recogniseEchoes && notification.change && isOwnEcho(memory, notification.change)) return 'own-echo';
   memory.pending = mergeWork(memory.pending, { ...NO_WORK, crm: true });
-  return true;
+  return 'news';
+}
+
+/**
+ * The echo of a write the bridge made, recognised by what it knows it wrote, never by who the
+ * actor is (a person may work in Zendesk with the bridge's account): a comment whose id the
+ * bridge's write answered, or a change that left the ticket exactly at the version and status
+ * the answer of the bridge's last conditional write gave. A person's change in the same second
+ * tells another status, or adds a comment of another id: news. What is not recognised (an event
+ * that overtook its write's answer) is read back, which costs a read and nothing else.
+ */
+export function isOwnEcho(memory: TicketMemory, change: CrmChange): boolean {
+  if (change.commentId !== null) return memory.crmComments.ownIds.includes(change.commentId);
+  const own = memory.crmOwnWrite;
+  return own != null && Date.parse(own.version) === Date.parse(change.updatedAt) && own.status === change.status;
 }
 
 /**

@@ -101,6 +101,11 @@ export interface TicketMemory {
    * writes (v3); null when unknown (a write's answer was lost, or an assignment changed it).
    */
   crmVersion: string | null;
+  /**
+   * The CRM ticket as the bridge's last conditional write left it (its answer's version and
+   * status): an event that tells exactly this is the echo of that write (see `isOwnEcho`).
+   */
+  crmOwnWrite?: { version: string; status: string } | null;
 }
 
 /** Memory carried from a run of older code, with what that version lacked filled in. */
@@ -138,6 +143,7 @@ export function initialMemory(): TicketMemory {
     rereadAt: null,
     intents: [],
     crmVersion: null,
+    crmOwnWrite: null,
     crmMissing: null,
     refused: [],
     parked: [],

@@ -19,13 +19,14 @@ import {
 import type { CrmRead, FileOutcome, FullText, SourceRead, TicketActivities } from '../activities/types';
 import { boundedIds, compareComments, type CommentCursor } from '../domain/comments';
 import { matchesDigest, textDigest } from '../domain/digest';
-import { crmFingerprint } from '../domain/fingerprints';
+import { crmFingerprint, unverifiedFingerprint } from '../domain/fingerprints';
 import { decide, type Effect, type LifecycleState, type Observation } from '../domain/lifecycle';
 import { crmBodyForSupportNote, crmBodyForUserComment, sourceBodyForAgentReply, SUPPORT_NOTE_PREFIX } from '../domain/messages';
 import { CRM_BRIDGE_TAG, crmExternalId, type CrmStatus, type SourceComment, type SourceTicket } from '../domain/ticket';
 import type { TicketWorkflowInput, TicketWorkflowSettings } from './definitions';
 import { describeKey, MEMORY_BOUNDS, mergeWork, NO_WORK, type CommentMemory, type PendingWork, type TicketMemory } from './memory';
 import { intentKey, isRefusal, noteRefusal, refusalKind, refusalsDue, type Refusals } from './refusals';
+import type { SyncRules } from './rules';
 import { addNote, describeAssignment, describeEffect, describeFiles, record, sideName } from './timeline';
 
 /** Retried until the remote is back (see TICKET_ACTIVITY_OPTIONS for why these numbers). */
@@ -75,6 +76,7 @@ export class TicketSync {
     private readonly memory: TicketMemory,
     /** Called after every lifecycle step (the workflow publishes status to the Temporal UI). */
     private readonly onStep: () => void,
+    private readonly rules: SyncRules,
   ) {}
 
   /** Set while a decision's effects are performed. */
@@ -604,6 +606,7 @@ export class TicketSync {
     this.memory.sourceAssigneeRef = assigneeRef;
     // The assignment changed the CRM ticket: its version is unknown until the next read.
     this.memory.crmVersion = null;
+    this.memory.crmOwnWrite = null;
     record(this.memory, 'synced', describeAssignment(this.input.source, assigneeRef, result.crmAssigneeId));
     if (!result.mapped) {
       addNote(this.memory, `Assignee ${assigneeRef} has no CRM user in the assignee mapping: the CRM ticket was left unassigned.`);
@@ -659,7 +662,8 @@ export class TicketSync {
           memory.crmVersion = result ? result.version : null;
           if (!result?.version) this.crmAnswerUnknown = true;
           // A conditional write answers the ticket as it wrote it, nobody else's change in between.
-          if (result?.version) memory.fingerprints.crm = crmFingerprint({ status: effect.status, updatedAt: result.version });
+          if (result?.version) memory.fingerprints.crm = this.writtenFingerprint({ status: effect.status, updatedAt: result.version });
+          memory.crmOwnWrite = result?.version ? { version: result.version, status: effect.status } : null;
         }
         memory.lifecycle = { ...memory.lifecycle, crmStatus: effect.status };
         memory.counts.statusChangesToCrm++;
@@ -753,9 +757,11 @@ export class TicketSync {
     if (!version) this.crmAnswerUnknown = true;
     // Nothing but this write since the read: what the reconciler compares moves with it.
     if (condition && version && status) {
-      memory.fingerprints.crm = crmFingerprint({ status, updatedAt: version });
+      memory.fingerprints.crm = this.writtenFingerprint({ status, updatedAt: version });
       this.crmAfterOwnComment = { version, status };
     }
+    // Only a conditional write's answer is the ticket as this write alone left it.
+    memory.crmOwnWrite = condition && version && status ? { version, status } : null;
     if (urls.length > 0) this.recordFiles(files, `comment ${key.slice('crm:'.length)}`, 'Zendesk');
     return commentId;
   }
@@ -764,6 +770,17 @@ export class TicketSync {
   private sourceCommentText(comment: SourceComment, prefix: string): FullText | undefined {
     if (!comment.truncated) return undefined;
     return { of: 'source-comment', source: this.input.source, ticketId: this.input.sourceTicketId, commentId: comment.id, prefix };
+  }
+
+  /**
+   * What the reconciler compares, from a conditional write's answer. Zendesk's version has
+   * one-second resolution, so a person's change in the second of the read can pass inside that
+   * answer; marked unverified (rules 1.1), it never equals a fresh read's, and the reconciler's
+   * next round has the ticket read once.
+   */
+  private writtenFingerprint(ticket: { status: CrmStatus; updatedAt: string }): string {
+    const fingerprint = crmFingerprint(ticket);
+    return this.rules.unverifiedWriteFingerprints ? unverifiedFingerprint(fingerprint) : fingerprint;
   }
 
   /** The CRM ticket is at `status` by the answer of the bridge's last write, still its latest version. */

@@ -19,6 +19,7 @@ import {
 import { onCrmNotification, onSourceNotification, validateOperatorRequest } from './intake';
 import { hasWork, initialMemory, mergeWork, NO_WORK, toStateView, upgradeMemory, type PendingWork, type TicketMemory } from './memory';
 import { nextRefusalRetryAt } from './refusals';
+import { syncRules } from './rules';
 import { StatusPublisher } from './status-publisher';
 import { TicketSync } from './ticket-sync';
 import { record, sideName } from './timeline';
@@ -32,8 +33,9 @@ function syncRetryDelayMs(firstMs: number, failedSyncs: number): number {
 export async function ticketWorkflow(input: TicketWorkflowInput): Promise<TicketStateView> {
   const settings: TicketWorkflowSettings = { ...DEFAULT_WORKFLOW_SETTINGS, ...input.settings };
   const memory: TicketMemory = input.carried ? upgradeMemory(input.carried as Partial<TicketMemory>) : initialMemory();
+  const rules = syncRules();
   const publisher = new StatusPublisher(input);
-  const syncer = new TicketSync(input, settings, memory, () => publisher.publish(memory));
+  const syncer = new TicketSync(input, settings, memory, () => publisher.publish(memory), rules);
   let retrySyncAt: number | null = hasWork(memory.deferred) ? Date.now() : null;
   /** History is long enough for a new run; it starts once no update handler is mid-flight. */
   let newRunDue = false;
@@ -59,7 +61,9 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<Ticket
   setHandler(
     crmChangedSignal,
     (notification) => {
-      if (onCrmNotification(memory, notification.eventId)) record(memory, 'received', `Zendesk: ticket ${notification.crmTicketId} changed`);
+      const heard = onCrmNotification(memory, notification, rules.recogniseEchoes);
+      if (heard === 'news') record(memory, 'received', `Zendesk: ticket ${notification.crmTicketId} changed`);
+      if (heard === 'own-echo') record(memory, 'received', `Zendesk: the event of the bridge's own write${notification.change?.commentId ? ` (comment ${notification.change.commentId})` : ''}, nothing to read`);
     },
     { description: 'The CRM (Zendesk) says its ticket changed: read it back and sync.' },
   );

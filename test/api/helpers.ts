@@ -117,8 +117,6 @@ export async function startApi(options: {
   logs?: LogCapture;
   /** The docs of routers beyond `API_ROUTERS` (the sandbox's), for `/openapi.json`. */
   extraRouteDocs?: AppDeps['extraRouteDocs'];
-  /** The bridge's Zendesk user (own-write echoes are dropped at the door). */
-  crmIdentity?: AppDeps['crmIdentity'];
 }): Promise<RunningApi> {
   const logs = options.logs ?? new LogCapture();
   const app = createApp(
@@ -128,7 +126,6 @@ export async function startApi(options: {
       logger: logs.logger,
       inbox: options.inbox,
       extraRouteDocs: options.extraRouteDocs,
-      crmIdentity: options.crmIdentity,
     },
     options.routers,
   );

@@ -270,44 +270,39 @@ describe('POST /webhooks/zendesk', () => {
     expect(await res.json()).toMatchObject({ error: 'temporal_unavailable' });
   });
 
-  describe("the echo of the bridge's own write", () => {
-    const BRIDGE = '9001';
-    let echoes: RunningApi;
-    beforeEach(async () => {
-      echoes = await startApi({ gateway, crmIdentity: { bridgeUserId: () => BRIDGE } });
+  describe("what the door passes on, for the workflow to recognise the echo of its own write", () => {
+    it("a comment event: the ticket's version and status after it, and the comment's id", async () => {
+      const raw = ticketEvent({ event: { comment: { id: 7001, body: 'secret text', is_public: true, author: { id: '9001', is_staff: false, name: 'Ann' } } } }, { updated_at: '2026-01-01T00:00:05Z' });
+      expect(await (await send(raw)).json()).toMatchObject({ accepted: true, outcome: 'signalled' });
+      expect(gateway.crmCalls.map((c) => c.notification.change)).toEqual([{ updatedAt: '2026-01-01T00:00:05Z', status: 'open', commentId: '7001' }]);
+      // Ids, a time and a status: never the comment's text or its author's name.
+      expect(JSON.stringify(gateway.crmCalls)).not.toMatch(/secret text|Ann/);
     });
-    afterEach(() => echoes.close());
-    const post = (raw: string) => fetch(`${echoes.url}/webhooks/zendesk`, { method: 'POST', headers: zendeskHeaders(raw), body: raw });
 
-    it('is answered 202 ignored (own-write) and never reaches a workflow', async () => {
-      const res = await post(ticketEvent({}, { actor_id: BRIDGE, via: { channel: 'web_service' } }));
-      expect(res.status).toBe(202);
-      expect(await res.json()).toEqual({ accepted: true, outcome: 'ignored', reason: 'own-write' });
-      expect(gateway.crmCalls).toEqual([]);
-      // Recorded: the request log says what was dropped and why.
-      expect(echoes.logs.requestLines().map((l) => [l.status, l.outcome, l.reason])).toEqual([[202, 'ignored', 'own-write']]);
+    it('a status event: the version and the status, no comment', async () => {
+      const raw = ticketEvent({ type: 'zen:event-type:ticket.status_changed', event: { current: 'SOLVED', previous: 'OPEN' } }, { updated_at: '2026-01-01T00:00:06Z', status: 'SOLVED' });
+      await send(raw);
+      expect(gateway.crmCalls.map((c) => c.notification.change)).toEqual([{ updatedAt: '2026-01-01T00:00:06Z', status: 'solved', commentId: null }]);
     });
 
     it.each([
-      ['an agent', { actor_id: '12', via: { channel: 'web_service' } }],
-      ["a person using the bridge's account in the agent interface (scenario 10)", { actor_id: BRIDGE, via: { channel: 'web' } }],
-      ['an event without an actor', {}],
-      ['an event whose actor is not an id', { actor_id: { id: BRIDGE }, via: { channel: 'web_service' } }],
-    ])('%s is signalled as usual', async (_who, detail) => {
-      const res = await post(ticketEvent({}, detail));
+      [
+        "the bridge's own user as the actor, through the API (the door no longer drops by actor: a person may use that account)",
+        { actor_id: '9001', via: { channel: 'web_service' }, updated_at: '2026-01-01T00:00:05Z' },
+        { updatedAt: '2026-01-01T00:00:05Z', status: 'open', commentId: null },
+      ],
+      ['no version (news, read back)', {}, undefined],
+      ['a version that is not a time (news, read back)', { updated_at: 'yesterday' }, undefined],
+      ['a status that is not a string (news, read back)', { updated_at: '2026-01-01T00:00:05Z', status: { name: 'open' } }, undefined],
+    ])('an event with %s is signalled', async (_what, detail, change) => {
+      const res = await send(ticketEvent({}, detail));
       expect(await res.json()).toMatchObject({ accepted: true, outcome: 'signalled' });
-      expect(gateway.crmCalls).toHaveLength(1);
+      expect(gateway.crmCalls.map((c) => c.notification.change)).toEqual([change]);
     });
 
-    it('nothing is dropped while the bridge user is not known yet', async () => {
-      const unknown = await startApi({ gateway, crmIdentity: { bridgeUserId: () => null } });
-      try {
-        const raw = ticketEvent({}, { actor_id: BRIDGE, via: { channel: 'web_service' } });
-        const res = await fetch(`${unknown.url}/webhooks/zendesk`, { method: 'POST', headers: zendeskHeaders(raw), body: raw });
-        expect(await res.json()).toMatchObject({ outcome: 'signalled' });
-      } finally {
-        await unknown.close();
-      }
+    it('a trigger carries no change: news to read back', async () => {
+      await send(JSON.stringify({ ticket_id: '35436', external_id: 'connect:42' }));
+      expect(gateway.crmCalls.map((c) => c.notification.change)).toEqual([undefined]);
     });
   });
 });

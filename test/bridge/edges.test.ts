@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { temporal } from '@temporalio/proto';
 import { ticketWorkflowId } from '../../src/domain/ticket';
+import { closeUpdate } from '../../src/workflows/definitions';
 import { eventually } from '../harness';
 import { openConnectTicket, rigPerSuite, type BridgeRig } from '../support/bridge-rig';
 import { recordHistory } from '../support/histories';
@@ -56,6 +57,36 @@ describe('issue 17: nothing stuck, nothing dropped at the edges', () => {
     expect(await handle.result()).toMatchObject({ status: 'CLOSED', completed: true });
     expect(rig().zendesk.ticket(zd.id)!.status).toBe('closed');
     await recordHistory('refused-comment-parked', handle);
+  });
+
+  test("10. Zendesk's events of the bridge's own writes are known by the ids and versions its writes answered, not by actor: an echo costs no read; a person using the bridge's account is heard", async () => {
+    const { id, zd, handle } = await openTicket(rig());
+    await rig().env.sleep(1_000); // the opening sync's own events come and go
+    // The events of the next write wait until its answer has reached the workflow: a recognisable echo.
+    rig().zendesk.webhooks.hold();
+    await rig().connect.userComments(id, 'The radiator in the hall is cold too.');
+    const mirrored = await eventually(() => {
+      const found = rig().zendesk.comments(zd.id).find((c) => c.body === 'The radiator in the hall is cold too.');
+      expect(found).toBeDefined();
+      return found!;
+    });
+    await eventually(async () => expect((await rig().state(id)).counts.userCommentsToCrm).toBe(1));
+    await rig().env.sleep(1_000); // the sync that wrote it ends
+    const readsBefore = zendeskReadsOf(rig(), zd.id).length;
+    expect(rig().zendesk.webhooks.pending().length).toBeGreaterThanOrEqual(1);
+    await rig().zendesk.webhooks.release();
+    await eventually(async () =>
+      expect((await rig().state(id)).timeline.map((t) => t.detail)).toContain(`Zendesk: the event of the bridge's own write (comment ${mirrored.id}), nothing to read`),
+    );
+    await rig().env.sleep(1_500);
+    expect(zendeskReadsOf(rig(), zd.id)).toHaveLength(readsBefore);
+
+    // A person working in Zendesk's agent interface with the bridge's account acts like any agent.
+    await rig().zendesk.agentReplies(zd.id, 'Checked the boiler remotely: it restarts now.', { agentId: rig().zendesk.bridgeUser.id });
+    await eventually(() => expect(rig().connect.ticket(id)!.comments.map((c) => c.message)).toContain('Checked the boiler remotely: it restarts now.'));
+    await handle.executeUpdate(closeUpdate, { args: [{ reason: 'end of the scenario' }] });
+    expect(await handle.result()).toMatchObject({ status: 'CLOSED', completed: true });
+    await recordHistory('own-echo-recognised-by-id', handle);
   });
 
   test('2. an agent reply whose write landed, whose answer was lost and whose landed-copy check was refused is posted once, never mirrored back', async () => {
@@ -223,6 +254,59 @@ describe('issue 17: nothing stuck, nothing dropped at the edges', () => {
   });
 });
 
+describe("issue 17: a fingerprint from a write's answer does not hide a change from the reconciler", () => {
+  // Zendesk's versions have one-second resolution; its clock standing still puts every change in
+  // the same second, so a conditional write cannot tell a change made after its read.
+  const stillZendeskClock = new Date();
+  const rig = rigFor({ workflowSettings: SETTINGS, reconcileIntervalMs: 1_000, zendeskNow: () => stillZendeskClock });
+
+  test("7. an agent's reply made in the second between the bridge's read and its write, whose webhook is lost, still reaches the app", async () => {
+    const { id, zd, handle } = await openTicket(rig());
+    // An open ticket: the user's comment is then the bridge's only write (no status write follows it).
+    await rig().zendesk.agentSetsStatus(zd.id, 'open');
+    await eventually(async () => expect((await rig().state(id)).crmStatus).toBe('open'));
+    await rig().env.sleep(1_500);
+    // The bridge's next Zendesk write waits 2 s on its way in; the agent replies meanwhile, in the same second.
+    rig().zendesk.fault({ kind: 'latency', match: 'PUT /tickets/:id.json', delayMs: 2_000, times: 1 });
+    const putsBefore = rig().zendesk.requests('PUT /tickets/:id.json').length;
+    rig().zendesk.webhooks.hold();
+    await rig().connect.userComments(id, 'Is anyone looking at this?');
+    await eventually(() => expect(rig().zendesk.requests('PUT /tickets/:id.json').length).toBeGreaterThan(putsBefore));
+    await rig().zendesk.agentReplies(zd.id, 'Yes, a technician is on the way.');
+    await eventually(() => expect(rig().zendesk.comments(zd.id).map((c) => c.body)).toContain('Is anyone looking at this?'));
+    // Zendesk's events of both changes are lost: only the reconciler can find the reply.
+    rig().zendesk.webhooks.discard();
+    await eventually(() => expect(rig().connect.ticket(id)!.comments.map((c) => c.message)).toContain('Yes, a technician is on the way.'), { timeoutMs: 20_000 });
+    expect(rig().connect.ticket(id)!.comments.filter((c) => c.message === 'Yes, a technician is on the way.')).toHaveLength(1);
+    await handle.executeUpdate(closeUpdate, { args: [{ reason: 'end of the scenario' }] });
+    await handle.result();
+    await recordHistory('write-fingerprint-unverified-reconciled', handle);
+  });
+});
+
+describe('issue 17: the SOLVED timer closes Zendesk first', () => {
+  const rig = rigFor({ workflowSettings: { ...SETTINGS, solvedAutoCloseAfterMs: 4_000 } });
+
+  test("6. an agent's last-minute reply that makes the timer's Zendesk close conflict reaches the app as a reply, then both sides close", async () => {
+    const { id, zd, handle } = await openTicket(rig());
+    await rig().zendesk.agentAssigns(zd.id, rig().zendesk.agent.id);
+    await rig().zendesk.agentReplies(zd.id, 'The valve is replaced.', { status: 'solved' });
+    await eventually(() => expect(rig().connect.ticket(id)!.status).toBe('SOLVED'));
+    // The timer's close reaches Zendesk 2 s late; the agent adds a word meanwhile, so the close conflicts.
+    rig().zendesk.fault({ kind: 'latency', match: 'PUT /tickets/:id.json', delayMs: 2_000, times: 1 });
+    const putsBefore = rig().zendesk.requests('PUT /tickets/:id.json').length;
+    await eventually(() => expect(rig().zendesk.requests('PUT /tickets/:id.json').length).toBeGreaterThan(putsBefore), { timeoutMs: 15_000 });
+    await rig().zendesk.agentReplies(zd.id, 'Call us if it drips again.');
+    expect(await handle.result()).toMatchObject({ status: 'CLOSED', completed: true });
+    expect(rig().zendesk.requests('PUT /tickets/:id.json')[putsBefore]!.status).toBe(409);
+    // Delivered as a reply (the app was not closed before Zendesk was), never an "undelivered" note.
+    expect(rig().connect.ticket(id)!.comments.filter((c) => c.author === 'SUPPORT').map((c) => c.message)).toEqual(['The valve is replaced.', 'Call us if it drips again.']);
+    expect(rig().zendesk.comments(zd.id).filter((c) => !c.public)).toEqual([]);
+    expect(rig().connect.ticket(id)!.status).toBe('CLOSED');
+    expect(rig().zendesk.ticket(zd.id)!.status).toBe('closed');
+  });
+});
+
 describe('issue 17: a 404 costs seconds, not minutes (default settings)', () => {
   const rig = rigFor();
 
@@ -295,5 +379,56 @@ describe('issue 17: a message after the end reaches an agent', () => {
     expect(rig().zendesk.requests('PUT *').length + rig().zendesk.requests('POST *').length).toBe(zendeskWrites);
     expect(rig().zendesk.comments(zd.id)).toHaveLength(commentsBefore);
     expect(rig().zendesk.tickets().filter((t) => t.via_followup_source_id === zd.id)).toEqual([]);
+  });
+});
+
+describe("issue 17: people's times decide, never the bridge's writes", () => {
+  const rig = rigFor({ workflowSettings: SETTINGS });
+
+  test('5. a client reply, mirrored to Zendesk (which reopens it), then a teammate reply 2 s later: both sides end pending, every time', async () => {
+    const wl = rig().whitelabel;
+    const { ticket } = await wl.clientCreatesTicket({ title: 'Invoice missing', text: 'I cannot find my March invoice.' });
+    const zd = await rig().zendeskTicketFor(ticket.id, 'whitelabel');
+    await rig().zendesk.agentAssigns(zd.id, rig().zendesk.agent.id);
+    await rig().zendesk.agentReplies(zd.id, 'Which account is it for?', { status: 'pending' });
+    await eventually(async () => expect((await rig().stateOf('whitelabel', ticket.id)).status).toBe('PENDING'));
+    for (const round of [1, 2, 3]) {
+      await wl.clientReplies(ticket.id, `Round ${round}: the one ending in 42.`);
+      await rig().env.sleep(2_000);
+      await wl.teammateReplies(ticket.id, `Round ${round}: found it, sending it now.`);
+      await eventually(
+        async () => {
+          expect(rig().zendesk.comments(zd.id).map((c) => c.body)).toEqual(expect.arrayContaining([expect.stringContaining(`Round ${round}: found it`)]));
+          expect(rig().zendesk.ticket(zd.id)!.status).toBe('pending');
+          expect((await rig().stateOf('whitelabel', ticket.id)).status).toBe('PENDING');
+        },
+        { timeoutMs: 20_000 },
+      );
+      await rig().env.sleep(1_500); // settled: nothing moves it back
+      expect(rig().zendesk.ticket(zd.id)!.status).toBe('pending');
+      const state = await rig().stateOf('whitelabel', ticket.id);
+      expect([state.status, state.sourceStatus, state.crmStatus]).toEqual(['PENDING', 'PENDING', 'pending']);
+    }
+  });
+
+  test('5. a client reply and an agent reply in the same instant: both cross once, and the sides converge on one status', async () => {
+    const wl = rig().whitelabel;
+    const { ticket } = await wl.clientCreatesTicket({ title: 'App crashes', text: 'The app crashes on start.' });
+    const zd = await rig().zendeskTicketFor(ticket.id, 'whitelabel');
+    await rig().zendesk.agentAssigns(zd.id, rig().zendesk.agent.id);
+    await eventually(async () => expect((await rig().stateOf('whitelabel', ticket.id)).crmTicketId).toBe(String(zd.id)));
+    await Promise.all([wl.clientReplies(ticket.id, 'It started after the update.'), rig().zendesk.agentReplies(zd.id, 'Which version do you have?')]);
+    const mirrors = (status: string) => ({ pending: 'PENDING', open: 'OPEN', new: 'NEW' })[status];
+    await eventually(
+      async () => {
+        expect(rig().zendesk.comments(zd.id).filter((c) => c.body === 'It started after the update.')).toHaveLength(1);
+        expect(wl.ticket(ticket.id)!.replies.filter((r) => r.text === 'Which version do you have?')).toHaveLength(1);
+        const state = await rig().stateOf('whitelabel', ticket.id);
+        expect(state.sourceStatus).toBe(mirrors(rig().zendesk.ticket(zd.id)!.status));
+        expect(state.status).toBe(state.sourceStatus);
+      },
+      { timeoutMs: 20_000 },
+    );
+    expect(rig().zendesk.ticket(zd.id)!.status).not.toBe('new');
   });
 });

@@ -14,7 +14,7 @@ import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { patchIdsIn } from '../support/histories';
 import { fileHash, historyFiles, historyPath, MANIFEST_PATH, readManifest, workflowCodeHash, type HistoryManifest } from '../support/workflow-code';
 
-const RULES = '1.0';
+const RULES = '1.1';
 
 function patchesOf(file: string): string[] {
   return patchIdsIn(historyFromJSON(JSON.parse(readFileSync(historyPath(file), 'utf8'))));

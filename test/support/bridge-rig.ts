@@ -42,6 +42,11 @@ export interface BridgeRigOptions {
    * so tests may read payloads with `env.client`; `rig.client` always matches the bridge.
    */
   payloadEncryption?: PayloadEncryption;
+  /**
+   * Zendesk's clock (its `updated_at`s). Zendesk's versions have one-second resolution: a clock
+   * that stands still makes every change fall in the same second, deterministically.
+   */
+  zendeskNow?: () => Date;
   /** Run the reconciler with this interval (off by default: tests that want it say so). */
   reconcileIntervalMs?: number;
   /**
@@ -112,7 +117,7 @@ export async function startBridgeRig(options: BridgeRigOptions = {}): Promise<Br
   const client = createClient(env.connection, env.namespace, encryption);
   const connect = await ConnectSimulator.start({ notifyOn: options.connectNotifiesOnApiWrites ? 'all' : 'user' });
   const bridgeEmail = 'bridge@example.test';
-  const zendesk = await ZendeskSimulator.start({ bridgeEmail, webhookSecret: apiConfig.zendeskWebhookSecret });
+  const zendesk = await ZendeskSimulator.start({ bridgeEmail, webhookSecret: apiConfig.zendeskWebhookSecret, ...(options.zendeskNow && { now: options.zendeskNow }) });
   const whitelabel = await WhitelabelSimulator.start({
     signing: {
       secret: apiConfig.whitelabelWebhookSecret,
@@ -164,7 +169,6 @@ export async function startBridgeRig(options: BridgeRigOptions = {}): Promise<Br
     logger,
     port: 0,
     inbox: { dir: options.inboxDir ?? ownInboxDir!, maxEntries: 10_000 },
-    crmBridgeUserId: () => ports.crm.bridgeUserId(),
   });
   connect.webhookUrl = `${api.url}/webhooks/connect?auth_token=${apiConfig.connectWebhookToken}`;
   zendesk.webhookUrl = `${api.url}/webhooks/zendesk`;

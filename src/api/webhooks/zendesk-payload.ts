@@ -14,6 +14,7 @@
  *    Temporal visibility, which lags a few seconds behind a newly created ticket.
  */
 import { z } from 'zod';
+import type { CrmChange } from '../../workflows/definitions';
 
 const crmTicketId = z
   .union([z.string().trim(), z.number().int().positive()], { error: 'must be a Zendesk ticket id' })
@@ -26,23 +27,23 @@ const externalId = z
   .nullish()
   .transform((v) => (v ? v : null));
 
-/** Who made the change (absent: unknown), and through which channel (`web_service`: the API). */
-const actorId = z
-  .union([z.string(), z.number()])
-  .transform(String)
+/**
+ * What the event says the ticket looks like after the change: its version and status, and the
+ * comment it added. The workflow compares them with what it knows it wrote (see
+ * `CrmChange`). Optional and lenient: an event without them is news like a trigger's.
+ */
+const updatedAt = z.string().max(40).refine((v) => !Number.isNaN(Date.parse(v))).nullish().catch(null);
+const status = z.string().max(40).transform((v) => v.toLowerCase()).nullish().catch(null);
+const commentEvent = z
+  .object({ comment: z.object({ id: z.union([z.string().max(40), z.number()]).transform(String) }) })
   .nullish()
-  .transform((v) => v ?? null)
-  .catch(null);
-const via = z
-  .object({ channel: z.string().max(100) })
-  .nullish()
-  .transform((v) => v?.channel ?? null)
   .catch(null);
 
 const eventPayload = z.object({
   type: z.string(),
   id: z.string({ error: 'must be the event id' }).min(1).max(200),
-  detail: z.object({ id: crmTicketId, external_id: externalId, actor_id: actorId, via }, { error: 'must be the ticket object' }),
+  detail: z.object({ id: crmTicketId, external_id: externalId, updated_at: updatedAt, status }, { error: 'must be the ticket object' }),
+  event: commentEvent,
 });
 
 const triggerPayload = z.object(
@@ -58,9 +59,8 @@ export interface ZendeskTicketNotice {
   externalId: string | null;
   /** The event id (event subscriptions); null for triggers. */
   eventId: string | null;
-  /** Event subscriptions: the user whose change this is, and its channel (`web_service` for the API). */
-  actorId: string | null;
-  channel: string | null;
+  /** Event subscriptions: the ticket after the change (null for triggers, or when the event lacks it). */
+  change: CrmChange | null;
 }
 
 export type ParsedZendeskPayload =
@@ -71,6 +71,7 @@ export type ParsedZendeskPayload =
 
 const EVENT_PREFIX = 'zen:event-type:';
 const TICKET_EVENT_PREFIX = 'zen:event-type:ticket.';
+const COMMENT_ADDED = 'zen:event-type:ticket.comment_added';
 
 export function parseZendeskPayload(json: unknown): ParsedZendeskPayload {
   const type = typeof json === 'object' && json !== null ? (json as { type?: unknown }).type : undefined;
@@ -79,15 +80,16 @@ export function parseZendeskPayload(json: unknown): ParsedZendeskPayload {
     const event = eventPayload.safeParse(json);
     if (!event.success) return { ok: false, error: event.error };
     const { id, detail } = event.data;
-    return {
-      ok: true,
-      ticket: { crmTicketId: detail.id, externalId: detail.external_id, eventId: id, actorId: detail.actor_id, channel: detail.via },
-    };
+    const change: CrmChange | null =
+      detail.updated_at && detail.status
+        ? { updatedAt: detail.updated_at, status: detail.status, commentId: type === COMMENT_ADDED ? (event.data.event?.comment.id ?? null) : null }
+        : null;
+    return { ok: true, ticket: { crmTicketId: detail.id, externalId: detail.external_id, eventId: id, change } };
   }
   const trigger = triggerPayload.safeParse(json);
   if (!trigger.success) return { ok: false, error: trigger.error };
   return {
     ok: true,
-    ticket: { crmTicketId: trigger.data.ticket_id, externalId: trigger.data.external_id, eventId: null, actorId: null, channel: null },
+    ticket: { crmTicketId: trigger.data.ticket_id, externalId: trigger.data.external_id, eventId: null, change: null },
   };
 }

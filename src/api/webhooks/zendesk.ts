@@ -21,7 +21,6 @@ import type { RouterDeps } from '../deps';
 import { sendError, sendValidationError } from '../errors';
 import { setLogFields } from '../request-log';
 import { type HeadRefusal, sendRefusal, webhookDoor } from './door';
-import { isOwnWrite } from './own-writes';
 import { signatureFailureBody } from './whitelabel-signature';
 import { parseZendeskPayload } from './zendesk-payload';
 
@@ -42,7 +41,7 @@ function unauthorized(reason: 'missing' | 'malformed' | 'mismatch' | 'stale' | '
 
 const signatureHeaders = (req: Request) => ({ signature: req.get(SIGNATURE_HEADER), timestamp: req.get(TIMESTAMP_HEADER) });
 
-export function zendeskWebhookRouter({ config, gateway, crmIdentity, bodyBudget }: RouterDeps): Router {
+export function zendeskWebhookRouter({ config, gateway, bodyBudget }: RouterDeps): Router {
   const router = Router();
   // Not configured (nor simulated): no route, so a request is a 404 like any unknown path.
   if (!config.webhookRoutes.zendesk) return router;
@@ -74,17 +73,14 @@ export function zendeskWebhookRouter({ config, gateway, crmIdentity, bodyBudget 
         setLogFields(res, { outcome: 'ignored', reason: 'not-a-ticket-event' });
         return res.status(202).json({ accepted: true, outcome: 'ignored' });
       }
-      if (isOwnWrite(parsed.ticket, crmIdentity)) {
-        // The echo of the bridge's own write: the workflow already knows it (see ./own-writes).
-        setLogFields(res, { outcome: 'ignored', reason: 'own-write' });
-        return res.status(202).json({ accepted: true, outcome: 'ignored', reason: 'own-write' });
-      }
-
       const notification: CrmNotification = {
         crmTicketId: parsed.ticket.crmTicketId,
         // Triggers carry no event id; Zendesk's invocation id is the next best thing for dedup.
         eventId: parsed.ticket.eventId ?? req.get('x-zendesk-webhook-invocation-id') ?? null,
         receivedAt: new Date().toISOString(),
+        // What the change left: the workflow recognises the echo of its own write by it (the
+        // comment id it wrote, the version its write answered), never by who the actor is.
+        ...(parsed.ticket.change && { change: parsed.ticket.change }),
       };
       const result = await gateway.notifyCrm(notification, parsed.ticket.externalId);
       if (result.outcome === 'ignored') setLogFields(res, { outcome: 'ignored', reason: result.reason });

@@ -66,6 +66,11 @@ export class WebhookOutbox<P> {
     this.held ??= [];
   }
 
+  /** Stop holding and drop what was queued: deliveries that were lost. */
+  discard(): void {
+    this.held = null;
+  }
+
   /** Events waiting in a hold. */
   pending(): readonly P[] {
     return this.held ?? [];

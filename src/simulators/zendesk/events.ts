@@ -69,7 +69,9 @@ export function eventsFor(write: ZdWriteResult, users: ReadonlyMap<number, ZdUse
     tags: [...ticket.tags],
     type: null,
     updated_at: ticket.updated_at,
-    via: { channel: audit.via.channel },
+    // The ticket's channel (how it was created), not this change's: Zendesk's ticket events carry
+    // the ticket object, whose `via` is its creation channel.
+    via: { channel: ticket.via.channel },
   };
   const base = {
     account_id: accountId,

@@ -1,0 +1,21 @@
+/**
+ * Which sync rules a run follows (docs/sync-rules.md): 1.0, plus each later change its history
+ * was recorded with. Asked once, at the start of a run, so every `patched()` marker sits in the
+ * run's first workflow task and a run keeps the rules it started with.
+ */
+import { patched } from '@temporalio/workflow';
+import { PATCHES } from './definitions';
+
+export interface SyncRules {
+  /** 1.1: Zendesk's events of the bridge's own writes are recognised by comment id and version (no read). */
+  recogniseEchoes: boolean;
+  /** 1.1: a CRM fingerprint taken from a write's answer is marked unverified, so the reconciler still reads. */
+  unverifiedWriteFingerprints: boolean;
+}
+
+export function syncRules(): SyncRules {
+  return {
+    recogniseEchoes: patched(PATCHES.ownEchoById),
+    unverifiedWriteFingerprints: patched(PATCHES.unverifiedWriteFingerprints),
+  };
+}
