@@ -1,7 +1,7 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { recoverMirror } from '../domain/adoption';
-import { compareComments, inlineText, newAgentReplies, newSourceComments, PREVIEW_BYTES } from '../domain/comments';
+import { compareComments, inlineText, LOOKBACK_MS, newAgentReplies, newSourceComments, PREVIEW_BYTES } from '../domain/comments';
 import { crmFingerprint, sourceFingerprint } from '../domain/fingerprints';
 import type { CrmTicket, SourceKind, SourceTicket, TicketStatus } from '../domain/ticket';
 import type { CrmPort } from '../ports/crm';
@@ -12,7 +12,7 @@ import { IntegrationError } from '../ports/errors';
 import type { TransferLogger } from './attachment-transfer';
 import { copyToSourceComment, DEFAULT_ATTACHMENT_SETTINGS, planForSource, uploadsForCrm, withHeartbeat, type AttachmentSettings, type FileOutcome } from './comment-files';
 import { mapFailures } from './failures';
-import type { CommentDedupe, FullText, SourceWriteCondition, TicketActivities } from './types';
+import type { CommentDedupe, FullText, ReadWindow, SourceWriteCondition, TicketActivities } from './types';
 
 /** Maps a source's assignee reference to a CRM user id (e.g. `WHITELABEL_ASSIGNEES`). */
 export type AssigneeResolver = (assigneeRef: string | null) => { crmAssigneeId: string | null; mapped: boolean };
@@ -170,7 +170,7 @@ export function createActivities({ sources, crm, assignees = {}, attachments = D
 
     readCrmTicket: ({ crmTicketId, window, participants }) =>
       mapFailures(async () => {
-        const ticket = await crm.getTicket(crmTicketId);
+        const ticket = await crm.getTicket(crmTicketId, readSince(window));
         if (ticket === null) return null;
         // The requester as Zendesk says now, not as it was at link time (requesters get merged).
         const requesterId = ticket.requesterId ?? participants.requesterId;
@@ -238,6 +238,18 @@ export function userActedSince(fresh: SourceTicket, target: TicketStatus, condit
 }
 
 /** A CRM ticket with its first comment only, as its id and time and the start of its text: the workflow needs its cursor, and no whole description belongs in history. */
+/**
+ * How far back a CRM read needs comments: the look-back behind the cursor, or the oldest comment
+ * still watched behind it, whichever is earlier. Nothing read yet: every comment.
+ */
+export function readSince(window: ReadWindow): { commentsSince?: string } {
+  if (window.cursor === null) return {};
+  const behindCursor = Date.parse(window.cursor.createdAt) - LOOKBACK_MS;
+  const watched = window.recent ? Date.parse(window.recent.since) : Number.POSITIVE_INFINITY;
+  const since = Math.min(behindCursor, watched);
+  return Number.isNaN(since) ? {} : { commentsSince: new Date(since).toISOString() };
+}
+
 function withFirstComment(ticket: CrmTicket): CrmTicket {
   const first = [...ticket.comments]
     .sort(compareComments)

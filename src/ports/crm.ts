@@ -76,8 +76,13 @@ export interface CrmPort {
    */
   getTicketVersions(crmTicketIds: readonly string[]): Promise<Map<string, CrmTicketVersion>>;
 
-  /** The ticket with all its comments, oldest first. null when the CRM says 404. */
-  getTicket(crmTicketId: string): Promise<CrmTicket | null>;
+  /**
+   * The ticket with its comments, oldest first. null when the CRM says 404. `commentsSince`
+   * (ISO-8601): only the comments created at or after it are needed, so an adapter that can list
+   * newest first may stop paging there (a long conversation then costs one page, not all of
+   * them); comments older than that may be included or not.
+   */
+  getTicket(crmTicketId: string, options?: { commentsSince?: string }): Promise<CrmTicket | null>;
 
   /**
    * Add a comment. Not idempotent, so with `dedupe.check` it first looks for the same body by the

@@ -116,6 +116,55 @@ describe('ZendeskCrm', () => {
     it('resolves null for an unknown ticket (404)', async () => {
       expect(await crm.getTicket('424242')).toBeNull();
     });
+
+    describe('with commentsSince (issue 18: a long conversation costs one page per read)', () => {
+      let clock = Date.parse('2026-01-01T00:00:00Z');
+      let timed: ZendeskSimulator;
+      let timedCrm: ZendeskCrm;
+      beforeEach(async () => {
+        // A minute between comments, so "since" falls between them.
+        timed = await ZendeskSimulator.start({ apiToken: TOKEN, echoApiWrites: false, now: () => new Date(clock) });
+        timedCrm = new ZendeskCrm({ baseUrl: timed.apiUrl, email: 'bridge@example.test', apiToken: TOKEN, timeoutMs: 2_000 });
+      });
+      afterEach(() => timed.stop());
+
+      async function ticketWith(comments: number): Promise<string> {
+        const { id } = await timedCrm.createTicket(newTicket({ status: 'open' }));
+        for (let n = 1; n <= comments; n++) {
+          clock += 60_000;
+          await timed.agentReplies(id, `reply ${n}`);
+        }
+        return id;
+      }
+
+      it('a 300-comment ticket with one new comment: the ticket and one page, newest first', async () => {
+        const id = await ticketWith(300);
+        const before = timed.requests().length;
+        const since = new Date(clock - 5 * 60_000).toISOString();
+        const ticket = await timedCrm.getTicket(id, { commentsSince: since });
+        const requests = timed.requests().slice(before);
+        expect(requests.map((r) => r.route)).toEqual(['GET /tickets/:id.json', 'GET /tickets/:id/comments.json']);
+        expect(requests[1]!.query).toMatchObject({ sort_order: 'desc' });
+        // Oldest first, as always, and everything since `since` is there.
+        const bodies = ticket!.comments.map((c) => c.body);
+        expect(bodies.slice(-6)).toEqual(['reply 295', 'reply 296', 'reply 297', 'reply 298', 'reply 299', 'reply 300']);
+        expect(ticket!.comments.every((c, i, all) => i === 0 || Date.parse(all[i - 1]!.createdAt) <= Date.parse(c.createdAt))).toBe(true);
+      });
+
+      it('pages back until it passes `since`, and then holds every comment since then', async () => {
+        timed.pageSize = 3;
+        const id = await ticketWith(10);
+        const since = new Date(clock - 7 * 60_000).toISOString(); // replies 3..10
+        const before = timed.requests('GET /tickets/:id/comments.json').length;
+        const ticket = await timedCrm.getTicket(id, { commentsSince: since });
+        expect(timed.requests('GET /tickets/:id/comments.json').length - before).toBe(3);
+        const bodies = ticket!.comments.map((c) => c.body);
+        expect(bodies).toEqual(expect.arrayContaining(['reply 3', 'reply 4', 'reply 10']));
+        expect(bodies).toEqual([...bodies].sort((a, b) => Number(a.split(' ')[1] ?? 0) - Number(b.split(' ')[1] ?? 0)));
+        // Without it: every page, oldest first, the description included.
+        expect((await timedCrm.getTicket(id))!.comments.map((c) => c.body)).toEqual(['Since 8am', ...Array.from({ length: 10 }, (_, i) => `reply ${i + 1}`)]);
+      });
+    });
   });
 
   describe('addComment', () => {

@@ -119,9 +119,11 @@ export class ZendeskCrm implements CrmPort {
     return versions;
   }
 
-  async getTicket(crmTicketId: string): Promise<CrmTicket | null> {
+  async getTicket(crmTicketId: string, options: { commentsSince?: string } = {}): Promise<CrmTicket | null> {
     const ticket = await this.readTicket(crmTicketId);
-    return ticket && this.withComments(ticket);
+    if (ticket === null) return null;
+    if (options.commentsSince === undefined) return this.withComments(ticket);
+    return toCrmTicket(ticket, await this.listCommentsSince(ticket.id, Date.parse(options.commentsSince)));
   }
 
   async addComment(
@@ -238,6 +240,24 @@ export class ZendeskCrm implements CrmPort {
     return this.collect('GET /tickets/{id}/comments.json', commentsPage, { params: { id } }, (p) =>
       p.comments.map(toCrmComment),
     );
+  }
+
+  /**
+   * Newest first (`sort_order=desc`), page after page until a page reaches back before `since`:
+   * a read that knows where it stopped costs one page however long the conversation is.
+   */
+  private async listCommentsSince(id: string, since: number): Promise<CrmComment[]> {
+    const newestFirst: CrmComment[] = [];
+    let next: string | null | undefined;
+    for (let n = 0; n < MAX_PAGES; n++) {
+      const res = await this.http.request('GET /tickets/{id}/comments.json', commentsPage, next ? { url: next } : { params: { id }, query: { sort_order: 'desc' } });
+      const page = res.data.comments.map(toCrmComment);
+      newestFirst.push(...page);
+      next = res.data.next_page;
+      const oldest = page.at(-1);
+      if (!next || oldest === undefined || Date.parse(oldest.createdAt) < since) return newestFirst.reverse();
+    }
+    throw invalid('GET /tickets/{id}/comments.json', `more than ${MAX_PAGES} pages`);
   }
 
   /** Every item of every page, following `next_page` links to the last page. */

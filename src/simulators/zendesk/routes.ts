@@ -164,7 +164,9 @@ export function zendeskRoutes(ctx: ZendeskRouteContext): Route[] {
       handler: (req) => {
         const ticket = ticketOr404(req);
         const link = `${ctx.apiUrl()}/tickets/${ticket.id}/comments.json`;
-        const comments = ctx.store.commentsOf(ticket.id).map((c) => presentComment(ctx.store, ctx.origin(), c));
+        const oldestFirst = ctx.store.commentsOf(ticket.id).map((c) => presentComment(ctx.store, ctx.origin(), c));
+        // `sort_order`: asc (default) or desc, as Zendesk's List Comments takes it.
+        const comments = req.query.get('sort_order') === 'desc' ? oldestFirst.reverse() : oldestFirst;
         return { status: 200, body: paginate('comments', comments, req, link, ctx.pageSize()) };
       },
     },
