@@ -538,9 +538,19 @@ describe(`fault suite: ${CONNECT_TICKETS + WL_TICKETS + RACE_TICKETS + RACE_WL_T
     const { raw } = await workflowOf(t).describe();
     const task = raw.pendingWorkflowTask;
     return {
-      workflowTask: task && { state: task.state, attempt: task.attempt },
+      workflowTask: task && { state: task.state, attempt: task.attempt, ...(task.attempt && task.attempt > 1 && { lastFailure: await lastWorkflowTaskFailure(t) }) },
       activities: raw.pendingActivities?.map((a) => ({ type: a.activityType?.name, attempt: a.attempt, lastFailure: a.lastFailure?.message })),
     };
+  }
+
+  /** Why the workflow task keeps failing (a nondeterminism, a deadlock, a bug): the history's last failed or timed-out task. */
+  async function lastWorkflowTaskFailure(t: TicketPlan): Promise<string> {
+    const history = await workflowOf(t).fetchHistory();
+    const last = [...(history.events ?? [])].reverse().find((e) => e.workflowTaskFailedEventAttributes || e.workflowTaskTimedOutEventAttributes);
+    if (!last) return 'none in history';
+    if (last.workflowTaskTimedOutEventAttributes) return `timed out (${TimeoutType[last.workflowTaskTimedOutEventAttributes.timeoutType ?? 0]})`;
+    const failed = last.workflowTaskFailedEventAttributes!;
+    return `${WorkflowTaskFailedCause[failed.cause ?? 0]}: ${failed.failure?.message ?? ''}`.slice(0, 600);
   }
 
   async function describeStuck(items: TicketPlan[], isDone: (t: TicketPlan) => boolean): Promise<string> {
