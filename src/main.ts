@@ -19,6 +19,7 @@ import { createClient } from './runtime/client';
 import { assertAddressFree, assertPortFree } from './runtime/dev-server';
 import { provideRemotes } from './runtime/remotes';
 import { loadStartConfig, SANDBOX_SECRETS_FILE } from './runtime/sandbox-secrets';
+import { workflowIdleProbe } from './runtime/sandbox-settle';
 import { tourSections } from './runtime/sandbox-tour';
 import { onShutdown } from './runtime/shutdown';
 import { describeStartupFailure } from './runtime/startup-errors';
@@ -81,6 +82,7 @@ async function main(): Promise<void> {
   logger.info({ url: api.url }, `ticket-bridge API listening on ${api.url}`);
 
   sandbox?.connectWebhooks(api.url, config);
+  sandbox?.followBridge(workflowIdleProbe(client));
   process.stdout.write(
     banner({
       // Listening on every interface: on this machine it is 127.0.0.1 (what the commands need).
