@@ -88,7 +88,6 @@ const common = {
   400: error('Invalid request: `issues` names each offending field.'),
   401: error('Missing or wrong credentials.'),
   413: error('Body larger than the limit.'),
-  415: error('Body is not JSON.'),
   503: error('Temporal is unreachable: nothing was recorded, retry (Retry-After).'),
 } as const;
 
@@ -241,7 +240,8 @@ export const API_ROUTE_DOCS: readonly RouteDoc[] = [
         name === 'resync'
           ? 'Sync both sides now (a webhook was lost, a remote was fixed): the `resync` workflow update.'
           : 'Close the ticket on both sides now: the `close` workflow update.',
-      description: "The workflow's validator refuses a bad request (409) before it touches history. 200 carries the update's result.",
+      description:
+        "The body is read as JSON whatever its Content-Type. An unknown ticket is a 404 whatever the body; an unknown field is a 400 naming it. The workflow's validator refuses a bad request (409) before it touches history. 200 carries the update's result.",
       tags: ['ops'],
       security: ['opsToken'],
       params: ticketParams,
@@ -256,7 +256,6 @@ export const API_ROUTE_DOCS: readonly RouteDoc[] = [
         401: common[401],
         404: error('No workflow for this ticket.'),
         409: { description: 'Refused by the workflow (e.g. the ticket already completed).', schema: rejectedError },
-        415: common[415],
         503: common[503],
       },
     }),
