@@ -96,6 +96,7 @@ export const ticketListItem = z.object({
   executionStatus,
   startTime: isoTime,
   closeTime: isoTime.nullable(),
+  deletedByUser: z.boolean().meta({ description: 'CLOSED because the user deleted the ticket (not because it was resolved).' }),
 });
 export type TicketListItem = z.infer<typeof ticketListItem>;
 
@@ -178,6 +179,7 @@ export const ticketDetails = z.object({
     taskQueue: z.string(),
   }),
   state: ticketStateView.nullable().meta({ description: 'null when no worker answered the query (see stateError).' }),
+  deletedByUser: z.boolean().meta({ description: "CLOSED because the user deleted the ticket (read from the state's timeline)." }),
   stateError: z.string().nullable(),
   pendingActivities: z.array(pendingActivity).meta({ description: 'Activities scheduled, running or waiting to retry.' }),
 });

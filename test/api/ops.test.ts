@@ -34,6 +34,7 @@ describe('ops routes', () => {
             executionStatus: 'RUNNING' as const,
             startTime: '2026-01-01T00:00:00.000Z',
             closeTime: null,
+            deletedByUser: false,
           },
         ],
         nextPageToken: 'abc_-123',

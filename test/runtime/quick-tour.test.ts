@@ -126,5 +126,12 @@ describe('the quick tour', () => {
     );
     expect(platform.zendesk.status).toBe('solved');
     expect(platform.platform.isOpen).toBe(false);
+
+    // The bridge's side says what became of each: a deletion is not a resolution.
+    const cli = (command: string) => runs.find((r) => r.command === command)!.output;
+    expect(cli(`npx ticket-bridge show connect ${t}`)).toMatch(/^Status: +CLOSED — deleted by the user \(connect /m);
+    const listed = cli('npx ticket-bridge list');
+    expect(listed).toMatch(new RegExp(`^ticket/connect/${t} +CLOSED — deleted by the user +\\d+ +COMPLETED `, 'm'));
+    expect(listed).toMatch(new RegExp(`^ticket/connect/${d} +CLOSED +\\d+ +COMPLETED `, 'm'));
   });
 });
