@@ -110,7 +110,10 @@ export function createLogger(options: CreateLoggerOptions = {}): Logger {
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
   };
   if (options.format === 'pretty') return pino(pinoOptions, prettyDestination(options.destination ?? 1));
-  return options.destination ? pino(pinoOptions, options.destination) : pino(pinoOptions);
+  // Written synchronously, as the pretty lines are: pino's default stdout is asynchronous, so a
+  // warning logged just before a refused start reached the terminal after its fatal line (written
+  // to stderr at exit), and log lines could trail the banner `npm start` writes itself.
+  return pino(pinoOptions, options.destination ?? pino.destination({ dest: 1, sync: true }));
 }
 
 /** A logger for one component (`{ component: 'api' }`); bindings go through the same redaction. */
