@@ -21,54 +21,11 @@ import {
 } from './ops-schemas';
 import { OPS_PATHS } from './ops';
 import { connectWebhookBody } from './webhooks/connect';
-import { DEFAULT_WHITELABEL_SIGNATURE_HEADER } from './webhooks/whitelabel-signature';
 import { WHITELABEL_WEBHOOK_PATH } from './webhooks/whitelabel';
 import { zendeskWebhookBody } from './webhooks/zendesk-payload';
+import type { ResponseDoc, RouteDoc } from './route-doc';
 
-export const SECURITY_SCHEMES = {
-  opsToken: { type: 'http', scheme: 'bearer', description: 'OPS_API_TOKEN' },
-  metricsToken: { type: 'http', scheme: 'bearer', description: 'METRICS_TOKEN (or OPS_API_TOKEN)' },
-  codecToken: { type: 'http', scheme: 'bearer', description: 'CODEC_AUTH_TOKEN (its own token; the ops token is refused)' },
-  connectToken: { type: 'apiKey', in: 'query', name: 'auth_token', description: 'CONNECT_WEBHOOK_TOKEN, in the callback URL' },
-  zendeskSignature: {
-    type: 'apiKey',
-    in: 'header',
-    name: 'X-Zendesk-Webhook-Signature',
-    description: 'base64(HMAC-SHA256(ZENDESK_WEBHOOK_SECRET, timestamp + raw body)); timestamp in X-Zendesk-Webhook-Signature-Timestamp',
-  },
-  whitelabelSignature: {
-    type: 'apiKey',
-    in: 'header',
-    name: DEFAULT_WHITELABEL_SIGNATURE_HEADER,
-    description: 't=<unix seconds>,s=<hex HMAC-SHA256(WHITELABEL_WEBHOOK_SECRET, ...)>; header name per WHITELABEL_SIGNATURE_HEADER',
-  },
-} as const;
-
-export type SecuritySchemeName = keyof typeof SECURITY_SCHEMES;
-
-export interface ResponseDoc {
-  description: string;
-  schema?: z.ZodType;
-  /** Default application/json. */
-  contentType?: string;
-}
-
-export interface RouteDoc {
-  method: 'get' | 'post' | 'put' | 'patch' | 'delete' | 'options' | 'head';
-  /** The express path template, e.g. `/tickets/:source/:ticketId`. */
-  path: string;
-  operationId: string;
-  summary: string;
-  description?: string;
-  tags: string[];
-  /** Any one of these authenticates; absent: public. */
-  security?: SecuritySchemeName[];
-  params?: z.ZodObject;
-  query?: z.ZodObject;
-  headers?: z.ZodObject;
-  body?: { schema: z.ZodType; contentType?: string; required?: boolean; description?: string };
-  responses: Record<number, ResponseDoc>;
-}
+export { type ResponseDoc, type RouteDoc, SECURITY_SCHEMES, type SecuritySchemeName } from './route-doc';
 
 // --- shared response schemas ----------------------------------------------------------------
 

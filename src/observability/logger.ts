@@ -9,10 +9,13 @@
  * and counts over objects, and never log request bodies or URLs with query strings.
  */
 import pino, { type DestinationStream, type Level, type Logger, type LoggerOptions } from 'pino';
-import type { LogFormat } from '../config';
 import { prettyDestination } from './pretty';
 
 export type { Logger } from 'pino';
+
+/** `LOG_FORMAT` (src/config.ts reads it): JSON lines, or readable lines for a terminal (./pretty.ts). */
+export const LOG_FORMATS = ['json', 'pretty'] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
 
 /** Field names whose values are never written, at any of the first three levels. */
 export const SENSITIVE_KEYS = [
