@@ -30,6 +30,7 @@ import {
   SIGNED_PAYLOAD_RECIPES,
   type SignedPayloadRecipe,
 } from './api/webhooks/whitelabel-signature';
+import { LOG_FORMATS, type LogFormat } from './observability/logger';
 import type { PayloadEncryption } from './security/codec/data-converter';
 import { GENERATE_KEY_HINT, payloadKeysSchema } from './security/codec/keyring';
 
@@ -37,8 +38,6 @@ export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', '
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
 /** `json`: one JSON object per line (machines); `pretty`: one readable line per entry (a terminal). */
-export const LOG_FORMATS = ['json', 'pretty'] as const;
-export type LogFormat = (typeof LOG_FORMATS)[number];
 
 /** The remotes the bridge connects; each is real (configured), simulated (sandbox) or absent. */
 export const SIDES = ['connect', 'zendesk', 'whitelabel'] as const;

@@ -6,7 +6,7 @@
  *    configured, or with SANDBOX=1 (see src/config.ts and ./runtime/remotes.ts).
  * Production runs the two halves apart: `npm run worker` and `npm run api`.
  */
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { workflowSettingsFrom } from './api/temporal-gateway';
@@ -16,19 +16,27 @@ import { installTemporalRuntime } from './observability/temporal-runtime';
 import { banner } from './runtime/banner';
 import { startApiHalf, startWorkerHalf } from './runtime/bridge';
 import { createClient } from './runtime/client';
+import { lockDataDir } from './runtime/data-dir-lock';
 import { assertAddressFree, assertPortFree } from './runtime/dev-server';
 import { provideRemotes } from './runtime/remotes';
 import { loadStartConfig, SANDBOX_SECRETS_FILE } from './runtime/sandbox-secrets';
+import { workflowIdleProbe } from './runtime/sandbox-settle';
 import { tourSections } from './runtime/sandbox-tour';
 import { onShutdown } from './runtime/shutdown';
-import { describeStartupFailure } from './runtime/startup-errors';
+import { describeStartupFailure, type StartupContext } from './runtime/startup-errors';
 import { provideTemporal } from './runtime/temporal';
 import { temporalConnectionOptions } from './runtime/temporal-connection';
 import { logPayloadEncryption } from './security/codec/data-converter';
 
+/** What a refused start names (its DATA_DIR), once the configuration is read. */
+const startup: StartupContext = {};
+
 async function main(): Promise<void> {
   const config = await loadStartConfig();
-  // Before anything starts: a second `npm start` says so in one line instead of half-starting.
+  startup.dataDir = resolve(config.dataDir);
+  // Before anything starts: a second `npm start` says so in one line instead of half-starting,
+  // on the same data directory whatever its ports, and on the same ports.
+  lockDataDir(config.dataDir);
   await assertPortsFree(config);
   const logger = createLogger({ level: config.logLevel, base: { service: 'ticket-bridge' }, format: logFormatFor(config.logFormat) });
   logPayloadEncryption(logger, config);
@@ -80,6 +88,7 @@ async function main(): Promise<void> {
   logger.info({ url: api.url }, `ticket-bridge API listening on ${api.url}`);
 
   sandbox?.connectWebhooks(api.url, config);
+  sandbox?.followBridge(workflowIdleProbe(client));
   process.stdout.write(
     banner({
       // Listening on every interface: on this machine it is 127.0.0.1 (what the commands need).
@@ -117,7 +126,7 @@ async function assertPortsFree(config: Config): Promise<void> {
 }
 
 main().catch((err) => {
-  const known = describeStartupFailure(err);
+  const known = describeStartupFailure(err, 'ticket-bridge', startup);
   if (known) {
     process.stderr.write(`${known.message}\n`);
     process.exit(known.exitCode);

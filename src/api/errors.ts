@@ -34,12 +34,14 @@ export function sendError(res: Response, status: number, error: ErrorCode, detai
   res.status(status).json({ error, ...details });
 }
 
-/** 400 naming each offending field. */
+/** 400 naming each offending field; each unknown field of a strict object by its own name (a typo must show). */
 export function sendValidationError(res: Response, zodError: z.ZodError): void {
-  const issues: FieldIssue[] = zodError.issues.map((issue) => ({
-    path: issue.path.length > 0 ? issue.path.map(String).join('.') : '(body)',
-    message: issue.message,
-  }));
+  const pathOf = (path: readonly PropertyKey[]) => (path.length > 0 ? path.map(String).join('.') : '(body)');
+  const issues: FieldIssue[] = zodError.issues.flatMap((issue) =>
+    issue.code === 'unrecognized_keys'
+      ? issue.keys.map((key) => ({ path: pathOf([...issue.path, key]), message: 'unknown field' }))
+      : [{ path: pathOf(issue.path), message: issue.message }],
+  );
   sendError(res, 400, 'invalid_request', { issues });
 }
 

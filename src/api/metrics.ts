@@ -27,7 +27,7 @@ import { type RequestHandler, Router } from 'express';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { bearerToken, safeEqual } from './auth';
 import { ageSeconds, type InboxStats } from './inbox/store';
-import type { AppDeps } from './deps';
+import type { Config } from '../config';
 import { sendError } from './errors';
 import { getLogFields } from './request-log';
 
@@ -177,7 +177,13 @@ function requireAnyBearer(tokens: readonly string[]): RequestHandler {
   };
 }
 
-export function metricsRouter({ config, metrics }: AppDeps): Router {
+/** What the route needs of the app's dependencies (`AppDeps`, ./deps.ts, which holds the metrics). */
+export interface MetricsRouterDeps {
+  config: Pick<Config, 'opsApiToken'> & Partial<Pick<Config, 'metricsToken'>>;
+  metrics?: ApiMetrics;
+}
+
+export function metricsRouter({ config, metrics }: MetricsRouterDeps): Router {
   if (!metrics) throw new TypeError('metricsRouter needs deps.metrics (createApp provides it)');
   const router = Router();
   const tokens = [config.opsApiToken, ...(config.metricsToken ? [config.metricsToken] : [])];

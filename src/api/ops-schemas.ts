@@ -58,8 +58,10 @@ const reason = z
   .min(1, { error: 'must not be empty' })
   .max(500, { error: 'must be at most 500 characters' });
 
-export const resyncBody = z.strictObject({ reason: reason.optional() }, { error: 'must be a JSON object' });
-export const closeBody = z.strictObject({ reason }, { error: 'must be a JSON object with a reason' });
+/** The body's own message when it is no object; an unknown field is named on its own (src/api/errors.ts). */
+const jsonObject = (what: string) => ({ error: (issue: { code: string }) => (issue.code === 'invalid_type' ? what : undefined) });
+export const resyncBody = z.strictObject({ reason: reason.optional() }, jsonObject('must be a JSON object'));
+export const closeBody = z.strictObject({ reason }, jsonObject('must be a JSON object with a reason'));
 
 /** Optional `Idempotency-Key` header of resync/close: becomes the update id, so a retried request is one update. */
 export const idempotencyKey = z
@@ -94,6 +96,7 @@ export const ticketListItem = z.object({
   executionStatus,
   startTime: isoTime,
   closeTime: isoTime.nullable(),
+  deletedByUser: z.boolean().meta({ description: 'CLOSED because the user deleted the ticket (not because it was resolved).' }),
 });
 export type TicketListItem = z.infer<typeof ticketListItem>;
 
@@ -176,6 +179,7 @@ export const ticketDetails = z.object({
     taskQueue: z.string(),
   }),
   state: ticketStateView.nullable().meta({ description: 'null when no worker answered the query (see stateError).' }),
+  deletedByUser: z.boolean().meta({ description: "CLOSED because the user deleted the ticket (read from the state's timeline)." }),
   stateError: z.string().nullable(),
   pendingActivities: z.array(pendingActivity).meta({ description: 'Activities scheduled, running or waiting to retry.' }),
 });

@@ -8,7 +8,9 @@
  *    at which attempt, and why).
  *  - `POST /tickets/:source/:ticketId/resync` `{reason?}` and `…/close` `{reason}` — the
  *    workflow's `resync` / `close` updates. Their validators refuse a bad request before it
- *    touches history (409 `rejected`); the caller gets the update's result (the state).
+ *    touches history (409 `rejected`); the caller gets the update's result (the state). The
+ *    body is read as JSON whatever its Content-Type (a bare `curl -d` says form encoding), as
+ *    the sandbox's routes do; an unknown ticket is a 404 whatever the body says.
  *
  * No personal data in or out: ids, statuses, counts, and the operator's reason.
  */
@@ -30,9 +32,16 @@ export const OPS_PATHS = {
 
 const LIST_PARAMETERS = Object.keys(listTicketsQuery.shape);
 
-function hasContent(req: Request): boolean {
-  const length = req.headers['content-length'];
-  return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
+const NOT_JSON = Symbol('not JSON');
+
+/** The body read as text (any Content-Type), as JSON; none is `{}`. */
+function jsonBody(text: unknown): unknown {
+  if (typeof text !== 'string' || text.trim() === '') return {};
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return NOT_JSON;
+  }
 }
 
 /** 400 naming one parameter. */
@@ -43,7 +52,8 @@ function sendIssue(res: Response, path: string, message: string): void {
 export function opsRouter({ config, gateway }: AppDeps): Router {
   const router = Router();
   const auth = requireBearer(config.opsApiToken);
-  const json = express.json({ limit: config.bodyLimitBytes });
+  // Any Content-Type (none too): an operator's curl should not need the right header.
+  const text = express.text({ limit: config.bodyLimitBytes, type: () => true });
 
   router.get(OPS_PATHS.list, auth, async (req, res) => {
     // A misspelt filter must not silently list everything.
@@ -79,23 +89,27 @@ export function opsRouter({ config, gateway }: AppDeps): Router {
   });
 
   const update =
-    <S extends z.ZodType>(name: TicketUpdate['name'], body: S, emptyBody: unknown) =>
+    <S extends z.ZodType>(name: TicketUpdate['name'], body: S) =>
     async (req: Request, res: Response) => {
       const params = ticketPathParams.safeParse(req.params);
       if (!params.success) return sendValidationError(res, params.error);
-      // express.json leaves the body undefined when there is none or it is not declared JSON.
-      if (req.body === undefined && hasContent(req)) return sendError(res, 415, 'unsupported_media_type');
-      const parsedBody = body.safeParse(req.body ?? emptyBody);
-      if (!parsedBody.success) return sendValidationError(res, parsedBody.error);
+      const { source, ticketId } = params.data;
+      // Which ticket comes first: a request for one that does not exist is a 404, however wrong
+      // its body. Asked only of a bad request: a good one learns it from the update itself.
+      const unlessUnknown = async (refusal: () => void) =>
+        (await gateway.describeTicket(source, ticketId)) === null ? sendError(res, 404, 'not_found') : refusal();
+      const json = jsonBody(req.body);
+      if (json === NOT_JSON) return unlessUnknown(() => sendError(res, 400, 'invalid_json'));
+      const parsedBody = body.safeParse(json);
+      if (!parsedBody.success) return unlessUnknown(() => sendValidationError(res, parsedBody.error));
       const key = req.get('idempotency-key');
       let updateId: string | undefined;
       if (key !== undefined) {
         const parsedKey = idempotencyKey.safeParse(key);
-        if (!parsedKey.success) return sendIssue(res, 'Idempotency-Key', parsedKey.error.issues[0]?.message ?? 'is invalid');
+        if (!parsedKey.success) return unlessUnknown(() => sendIssue(res, 'Idempotency-Key', parsedKey.error.issues[0]?.message ?? 'is invalid'));
         updateId = `${name}-${parsedKey.data}`;
       }
 
-      const { source, ticketId } = params.data;
       const result = await gateway.updateTicket(
         source,
         ticketId,
@@ -122,8 +136,7 @@ export function opsRouter({ config, gateway }: AppDeps): Router {
       }
     };
 
-  router.post(OPS_PATHS.resync, auth, json, update('resync', resyncBody, {}));
-  // No default body: a close must say why.
-  router.post(OPS_PATHS.close, auth, json, update('close', closeBody, undefined));
+  router.post(OPS_PATHS.resync, auth, text, update('resync', resyncBody));
+  router.post(OPS_PATHS.close, auth, text, update('close', closeBody));
   return router;
 }

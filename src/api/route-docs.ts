@@ -21,54 +21,11 @@ import {
 } from './ops-schemas';
 import { OPS_PATHS } from './ops';
 import { connectWebhookBody } from './webhooks/connect';
-import { DEFAULT_WHITELABEL_SIGNATURE_HEADER } from './webhooks/whitelabel-signature';
 import { WHITELABEL_WEBHOOK_PATH } from './webhooks/whitelabel';
 import { zendeskWebhookBody } from './webhooks/zendesk-payload';
+import type { ResponseDoc, RouteDoc } from './route-doc';
 
-export const SECURITY_SCHEMES = {
-  opsToken: { type: 'http', scheme: 'bearer', description: 'OPS_API_TOKEN' },
-  metricsToken: { type: 'http', scheme: 'bearer', description: 'METRICS_TOKEN (or OPS_API_TOKEN)' },
-  codecToken: { type: 'http', scheme: 'bearer', description: 'CODEC_AUTH_TOKEN (its own token; the ops token is refused)' },
-  connectToken: { type: 'apiKey', in: 'query', name: 'auth_token', description: 'CONNECT_WEBHOOK_TOKEN, in the callback URL' },
-  zendeskSignature: {
-    type: 'apiKey',
-    in: 'header',
-    name: 'X-Zendesk-Webhook-Signature',
-    description: 'base64(HMAC-SHA256(ZENDESK_WEBHOOK_SECRET, timestamp + raw body)); timestamp in X-Zendesk-Webhook-Signature-Timestamp',
-  },
-  whitelabelSignature: {
-    type: 'apiKey',
-    in: 'header',
-    name: DEFAULT_WHITELABEL_SIGNATURE_HEADER,
-    description: 't=<unix seconds>,s=<hex HMAC-SHA256(WHITELABEL_WEBHOOK_SECRET, ...)>; header name per WHITELABEL_SIGNATURE_HEADER',
-  },
-} as const;
-
-export type SecuritySchemeName = keyof typeof SECURITY_SCHEMES;
-
-export interface ResponseDoc {
-  description: string;
-  schema?: z.ZodType;
-  /** Default application/json. */
-  contentType?: string;
-}
-
-export interface RouteDoc {
-  method: 'get' | 'post' | 'put' | 'patch' | 'delete' | 'options' | 'head';
-  /** The express path template, e.g. `/tickets/:source/:ticketId`. */
-  path: string;
-  operationId: string;
-  summary: string;
-  description?: string;
-  tags: string[];
-  /** Any one of these authenticates; absent: public. */
-  security?: SecuritySchemeName[];
-  params?: z.ZodObject;
-  query?: z.ZodObject;
-  headers?: z.ZodObject;
-  body?: { schema: z.ZodType; contentType?: string; required?: boolean; description?: string };
-  responses: Record<number, ResponseDoc>;
-}
+export { type ResponseDoc, type RouteDoc, SECURITY_SCHEMES, type SecuritySchemeName } from './route-doc';
 
 // --- shared response schemas ----------------------------------------------------------------
 
@@ -88,7 +45,6 @@ const common = {
   400: error('Invalid request: `issues` names each offending field.'),
   401: error('Missing or wrong credentials.'),
   413: error('Body larger than the limit.'),
-  415: error('Body is not JSON.'),
   503: error('Temporal is unreachable: nothing was recorded, retry (Retry-After).'),
 } as const;
 
@@ -241,7 +197,8 @@ export const API_ROUTE_DOCS: readonly RouteDoc[] = [
         name === 'resync'
           ? 'Sync both sides now (a webhook was lost, a remote was fixed): the `resync` workflow update.'
           : 'Close the ticket on both sides now: the `close` workflow update.',
-      description: "The workflow's validator refuses a bad request (409) before it touches history. 200 carries the update's result.",
+      description:
+        "The body is read as JSON whatever its Content-Type. An unknown ticket is a 404 whatever the body; an unknown field is a 400 naming it. The workflow's validator refuses a bad request (409) before it touches history. 200 carries the update's result.",
       tags: ['ops'],
       security: ['opsToken'],
       params: ticketParams,
@@ -256,7 +213,6 @@ export const API_ROUTE_DOCS: readonly RouteDoc[] = [
         401: common[401],
         404: error('No workflow for this ticket.'),
         409: { description: 'Refused by the workflow (e.g. the ticket already completed).', schema: rejectedError },
-        415: common[415],
         503: common[503],
       },
     }),

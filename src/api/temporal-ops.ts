@@ -39,6 +39,7 @@ import {
   type TicketListItem,
   type TicketPage,
 } from './ops-schemas';
+import { deletedByUser } from './ticket-closure';
 
 type Call = <T>(operation: string, fn: () => Promise<T>, timeoutMs?: number) => Promise<T>;
 
@@ -71,7 +72,11 @@ export function createOpsCalls({ client, call, updateResultTimeoutMs, onCallErro
           throw err;
         }
       });
-      const tickets = (response.executions ?? []).map(listItem).filter((t): t is TicketListItem => t !== null);
+      const listed = (response.executions ?? []).flatMap((raw) => {
+        const item = listItem(raw);
+        return item ? [withDeletion(item, raw.execution?.runId ?? undefined)] : [];
+      });
+      const tickets = await Promise.all(listed);
       const next = response.nextPageToken && response.nextPageToken.length > 0 ? encodePageToken(query, response.nextPageToken) : null;
       return { tickets, nextPageToken: next };
     },
@@ -109,6 +114,7 @@ export function createOpsCalls({ client, call, updateResultTimeoutMs, onCallErro
         },
         state,
         stateError,
+        deletedByUser: state !== null && deletedByUser(state),
         pendingActivities: await Promise.all(pending.map((p) => pendingActivityView(client, p))),
       };
     },
@@ -152,6 +158,21 @@ export function createOpsCalls({ client, call, updateResultTimeoutMs, onCallErro
       }
     },
   };
+
+  /**
+   * A completed CLOSED ticket's result (its final state) says whether the user deleted it; the
+   * listing itself (search attributes, memo) does not. One read of the run's close event each;
+   * a ticket whose result cannot be read is listed as not deleted rather than failing the page.
+   */
+  async function withDeletion(item: TicketListItem, runId: string | undefined): Promise<TicketListItem> {
+    if (item.status !== 'CLOSED' || item.executionStatus !== 'COMPLETED') return item;
+    try {
+      const state = await call('result', () => client.workflow.getHandle(item.workflowId, runId, { followRuns: false }).result() as Promise<TicketStateView>);
+      return { ...item, deletedByUser: deletedByUser(state) };
+    } catch {
+      return item;
+    }
+  }
 
   /** "Not found" from an update: either no such workflow, or its last run already completed. */
   async function notRunning(workflowId: string): Promise<TicketUpdateResult> {
@@ -233,6 +254,7 @@ function listItem(raw: temporal.api.workflow.v1.IWorkflowExecutionInfo): TicketL
     executionStatus: executionStatusName(enumName(temporal.api.enums.v1.WorkflowExecutionStatus, raw.status, 'WORKFLOW_EXECUTION_STATUS_')),
     startTime: isoOrNull(raw.startTime) ?? new Date(0).toISOString(),
     closeTime: isoOrNull(raw.closeTime),
+    deletedByUser: false,
   };
 }
 

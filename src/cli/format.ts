@@ -1,5 +1,6 @@
 /** Readable output of the CLI: aligned tables and a ticket sheet. `--json` bypasses all of this. */
 import type { TicketDetails, TicketListItem } from '../api/gateway';
+import { deletedByUser, statusLabel } from '../api/ticket-closure';
 import type { TicketStateView } from '../workflows/definitions';
 
 /** Columns padded to their widest cell; the last column is not padded. */
@@ -23,7 +24,7 @@ export function ticketTable(tickets: readonly TicketListItem[]): string {
   if (tickets.length === 0) return 'No tickets.';
   return table(
     ['WORKFLOW ID', 'STATUS', 'CRM TICKET', 'EXECUTION', 'STARTED', 'CLOSED'],
-    tickets.map((t) => [t.workflowId, t.status ?? '-', t.crmTicketId ?? '-', t.executionStatus, time(t.startTime), time(t.closeTime)]),
+    tickets.map((t) => [t.workflowId, statusLabel(t.status, t.deletedByUser), t.crmTicketId ?? '-', t.executionStatus, time(t.startTime), time(t.closeTime)]),
   );
 }
 
@@ -36,7 +37,7 @@ function stateLines(state: TicketStateView): string[] {
   const c = state.counts;
   const source = SOURCE_NAMES[state.source] ?? state.source;
   return [
-    `Status:        ${state.status} (${source} ${state.sourceStatus ?? '-'}, Zendesk ${state.crmStatus ?? '-'})${state.completed ? ', workflow completed' : ''}`,
+    `Status:        ${statusLabel(state.status, deletedByUser(state))} (${source} ${state.sourceStatus ?? '-'}, Zendesk ${state.crmStatus ?? '-'})${state.completed ? ', workflow completed' : ''}`,
     `Zendesk:       ${state.crmTicketId ? `ticket ${state.crmTicketId}` : 'no ticket yet'}`,
     `Last sync:     ${time(state.lastSyncAt)}`,
     `SOLVED timer:  ${state.solvedTimerDeadline ? `fires ${time(state.solvedTimerDeadline)}` : '-'}`,

@@ -12,6 +12,7 @@
  */
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import type { ActivityInterceptorsFactory } from '@temporalio/worker';
+import { integrationFailureKind, isCalmFailure } from './expected-failures';
 import type { Logger } from './logger';
 
 export type ActivityOutcome = 'completed' | 'failed' | 'cancelled';
@@ -60,7 +61,10 @@ export function activityAttemptLogger(logger: Logger): ActivityInterceptorsFacto
             !application?.nonRetryable &&
             !(info.retryPolicy?.nonRetryableErrorTypes ?? []).includes(failureType ?? '') &&
             (maximumAttempts === 0 || info.attempt < maximumAttempts);
-          logger.warn(
+          const kind = integrationFailureKind(err);
+          // An expected outcome (./expected-failures.ts) is news, not a warning.
+          const level = kind !== null && isCalmFailure(kind, willRetry) ? 'info' : 'warn';
+          logger[level](
             {
               ...base,
               outcome: 'failed' satisfies ActivityOutcome,

@@ -9,10 +9,13 @@
  * and counts over objects, and never log request bodies or URLs with query strings.
  */
 import pino, { type DestinationStream, type Level, type Logger, type LoggerOptions } from 'pino';
-import type { LogFormat } from '../config';
 import { prettyDestination } from './pretty';
 
 export type { Logger } from 'pino';
+
+/** `LOG_FORMAT` (src/config.ts reads it): JSON lines, or readable lines for a terminal (./pretty.ts). */
+export const LOG_FORMATS = ['json', 'pretty'] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
 
 /** Field names whose values are never written, at any of the first three levels. */
 export const SENSITIVE_KEYS = [
@@ -110,7 +113,10 @@ export function createLogger(options: CreateLoggerOptions = {}): Logger {
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
   };
   if (options.format === 'pretty') return pino(pinoOptions, prettyDestination(options.destination ?? 1));
-  return options.destination ? pino(pinoOptions, options.destination) : pino(pinoOptions);
+  // Written synchronously, as the pretty lines are: pino's default stdout is asynchronous, so a
+  // warning logged just before a refused start reached the terminal after its fatal line (written
+  // to stderr at exit), and log lines could trail the banner `npm start` writes itself.
+  return pino(pinoOptions, options.destination ?? pino.destination({ dest: 1, sync: true }));
 }
 
 /** A logger for one component (`{ component: 'api' }`); bindings go through the same redaction. */

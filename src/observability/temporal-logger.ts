@@ -9,6 +9,7 @@
  * of one ticket are found with `workflowId="ticket/connect/42"`.
  */
 import type { LogLevel, LogMetadata, Logger as SdkLogger } from '@temporalio/common';
+import { integrationFailureKind } from './expected-failures';
 import type { Logger } from './logger';
 
 const PINO_METHOD = { TRACE: 'trace', DEBUG: 'debug', INFO: 'info', WARN: 'warn', ERROR: 'error' } as const;
@@ -22,6 +23,9 @@ export interface SdkLoggerOptions {
    */
   sdkLevel?: LogLevel;
 }
+
+/** The SDK's line for every failed activity attempt, with the error (and its stack). */
+const ACTIVITY_FAILED = 'Activity failed';
 
 /** Opaque and long (an activity's task token): noise in a log line, and enough to complete the activity. */
 const DROPPED = new Set(['taskToken']);
@@ -49,6 +53,15 @@ export function sdkLoggerFor(logger: Logger, options: SdkLoggerOptions = {}): Sd
     const fromUserCode = component === 'workflow' || component === 'activity';
     if (!fromUserCode && RANK[level] < sdkMin) return;
     const method = PINO_METHOD[level] ?? 'info';
+    // A remote's answer (a write-conflict, a 5xx being retried, ...) already has its one line
+    // from the activity log (./activity-log.ts); the SDK's `Activity failed` WARN with a stack
+    // would make it look like a crash. Only a bug (any other error) keeps that warning and stack.
+    const kind = message === ACTIVITY_FAILED ? integrationFailureKind(meta?.error) : null;
+    if (kind !== null) {
+      const { error: _described, ...rest } = fields(meta);
+      logger.debug({ ...rest, failureType: kind }, message);
+      return;
+    }
     logger[method](fields(meta), message);
   };
   return {

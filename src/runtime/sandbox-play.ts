@@ -29,10 +29,10 @@ export const notFound = (message: string) => new PlayError(404, message);
 export const conflict = (message: string) => new PlayError(409, message);
 
 /** `probe()` until it gives something (not undefined/null/false), or `timeoutMs` passed: undefined then. */
-export async function waitFor<T>(probe: () => T | undefined | null | false, timeoutMs: number): Promise<T | undefined> {
+export async function waitFor<T>(probe: () => T | undefined | null | false | Promise<T | undefined | null | false>, timeoutMs: number): Promise<T | undefined> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const value = probe();
+    const value = await probe();
     if (value !== undefined && value !== null && value !== false) return value;
     if (Date.now() >= deadline) return undefined;
     await new Promise((resolve) => setTimeout(resolve, 100));

@@ -7,7 +7,9 @@ import { z } from 'zod';
 import type { ConnectSimulator } from '../simulators/connect';
 import type { ZendeskSimulator } from '../simulators/zendesk';
 import { conflict, notFound, play, sendJson, waitFor } from './sandbox-play';
+import type { Settled } from './sandbox-settle';
 import { zendeskView } from './sandbox-views';
+import { ticketWorkflowId } from '../domain/ticket';
 
 export const newUserTicket = z.strictObject({
   title: z.string().min(1).max(200).meta({ description: 'What the user types as the subject.', example: 'Meter reading looks wrong' }),
@@ -23,7 +25,11 @@ export const resolution = z
 
 const RESOLUTION_HINTS = { message: 'is not a field here: what is still wrong goes in details (with resolved: false)' };
 
-export function userPlayRouter(connect: ConnectSimulator, zendesk: ZendeskSimulator, waitMs: number): Router {
+export function userPlayRouter(
+  connect: ConnectSimulator,
+  zendesk: ZendeskSimulator,
+  { waitMs, settled }: { waitMs: number; settled: Settled },
+): Router {
   const router = express.Router();
   const ticket = (id: string) => {
     const found = connect.ticket(id);
@@ -59,8 +65,10 @@ export function userPlayRouter(connect: ConnectSimulator, zendesk: ZendeskSimula
     await connect.userDeletesTicket(ticketId);
     return { ticketId, deleted: true };
   }));
-  router.get('/sandbox/tickets/:ticketId', (req, res) => {
+  router.get('/sandbox/tickets/:ticketId', async (req, res) => {
     const { ticketId } = req.params;
+    // What the bridge is still doing for this ticket first: the tour's comment describes the end.
+    await settled(ticketWorkflowId('connect', ticketId));
     const app = connect.ticket(ticketId);
     const zd = zendesk.ticketByExternalId(`connect:${ticketId}`);
     if (!app && !zd) {

@@ -6,7 +6,9 @@
 import express, { type Router } from 'express';
 import { z } from 'zod';
 import { notFound, play, sendJson } from './sandbox-play';
+import type { Settled } from './sandbox-settle';
 import { zendeskView } from './sandbox-views';
+import { ticketWorkflowId } from '../domain/ticket';
 import type { WhitelabelWebhookConfig } from '../config';
 import { SEED_EVENTS, WhitelabelSimulator, type WhitelabelSimulatorOptions } from '../simulators/whitelabel';
 import type { ZendeskSimulator } from '../simulators/zendesk';
@@ -60,7 +62,7 @@ export function nextPlatformTicketId(sim: WhitelabelSimulator): string {
 
 const statuses = (deliveries: { status: number | null }[]) => deliveries.map((d) => d.status);
 
-export function whitelabelPlayRouter(sim: WhitelabelSimulator, zendesk: ZendeskSimulator): Router {
+export function whitelabelPlayRouter(sim: WhitelabelSimulator, zendesk: ZendeskSimulator, settled: Settled): Router {
   const router = express.Router();
   const none = z.strictObject({});
   const known = (id: string) => {
@@ -95,8 +97,10 @@ export function whitelabelPlayRouter(sim: WhitelabelSimulator, zendesk: ZendeskS
     const { webhooks } = await sim.resolve(ticketId);
     return { webhookStatuses: statuses(webhooks) };
   }));
-  router.get('/sandbox/whitelabel/tickets/:ticketId', (req, res) => {
+  router.get('/sandbox/whitelabel/tickets/:ticketId', async (req, res) => {
     const { ticketId } = req.params;
+    // What the bridge is still doing for this ticket first: the tour's comment describes the end.
+    await settled(ticketWorkflowId('whitelabel', ticketId));
     const ticket = sim.ticket(ticketId);
     if (!ticket) {
       sendJson(res, 404, { error: 'not_found', message: `no ticket ${ticketId} on the platform` });

@@ -11,6 +11,7 @@ import { quietRequestLog } from '../api/request-log';
 import { agentPlayRouter } from './sandbox-agent';
 import { sandboxRouteDocs } from './sandbox-docs';
 import { DEFAULT_PLAY_WAIT_MS } from './sandbox-play';
+import { BridgeSettling, type WorkflowIdle } from './sandbox-settle';
 import type { TourIds, TourSides } from './sandbox-tour';
 import { userPlayRouter } from './sandbox-user';
 import { ConnectSource } from '../adapters/connect';
@@ -47,6 +48,8 @@ export interface Sandbox {
       whitelabelWebhook: WhitelabelWebhookConfig;
     },
   ): void;
+  /** Lets the "both sides" routes wait for the ticket's workflow (see ./sandbox-settle.ts). */
+  followBridge(idle: WorkflowIdle): void;
   /** Routes for a person to act as the end user and the agent (of the simulated sides only). */
   router: Router;
   /** Those routes, for `/openapi.json`. */
@@ -94,6 +97,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     // The file exists (and holds this start's state) from the start.
     writer.changed();
   }
+  const settling = new BridgeSettling([connect.webhooks, zendesk.webhooks, whitelabel.webhooks]);
   return {
     connect,
     zendesk,
@@ -116,7 +120,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       }
       if (simulated.whitelabel) wireWhitelabelSimulator(whitelabel, apiUrl, secrets);
     },
-    router: playRouter({ connect, zendesk, whitelabel }, simulated, waitMs),
+    followBridge: (idle) => settling.follow(idle),
+    router: playRouter({ connect, zendesk, whitelabel }, simulated, { waitMs, settling }),
     routeDocs: sandboxRouteDocs(simulated),
     simulated,
     tourIds: () => {
@@ -141,12 +146,13 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
 function playRouter(
   sims: { connect: ConnectSimulator; zendesk: ZendeskSimulator; whitelabel: WhitelabelSimulator },
   simulated: TourSides,
-  waitMs: number,
+  { waitMs, settling }: { waitMs: number; settling: BridgeSettling },
 ): Router {
   const { connect, zendesk, whitelabel } = sims;
+  const settled = (workflowId: string) => settling.settled(workflowId, waitMs);
   const router = express.Router();
   router.use('/sandbox', quietRequestLog, express.json({ limit: '20kb', type: () => true }));
-  if (simulated.connect) router.use(userPlayRouter(connect, zendesk, waitMs));
+  if (simulated.connect) router.use(userPlayRouter(connect, zendesk, { waitMs, settled }));
   if (simulated.zendesk) {
     // What the user wrote: the app ticket's description and USER comments, the client's replies.
     const userMessages = (source: 'connect' | 'whitelabel', id: string): string[] | null => {
@@ -159,6 +165,6 @@ function playRouter(
     };
     router.use(agentPlayRouter(zendesk, userMessages, waitMs));
   }
-  if (simulated.whitelabel) router.use(whitelabelPlayRouter(whitelabel, zendesk));
+  if (simulated.whitelabel) router.use(whitelabelPlayRouter(whitelabel, zendesk, settled));
   return router;
 }

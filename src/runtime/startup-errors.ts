@@ -35,14 +35,22 @@ export interface StartupFailure {
   exitCode: 1 | 2;
 }
 
+/** What the start knew when it failed, to say which instance is meant. */
+export interface StartupContext {
+  /** `npm start`'s DATA_DIR, once the configuration is read. */
+  dataDir?: string;
+}
+
 /** The one-line (or, for a configuration, one line per variable) account of a known failure; null for anything else. */
-export function describeStartupFailure(err: unknown, program = 'ticket-bridge'): StartupFailure | null {
+export function describeStartupFailure(err: unknown, program = 'ticket-bridge', context: StartupContext = {}): StartupFailure | null {
   if (err instanceof ConfigError || err instanceof TemporalCliNotFound) return { message: err.message, exitCode: 2 };
   if (err instanceof PortInUseError) {
+    // Other ports alone would run a second instance on the first one's data: say so.
+    const ownData = context.dataDir ? ` and a DATA_DIR of its own (this one's: ${context.dataDir})` : '';
     return {
       message:
         `${program}: ${err.message}. Is another \`npm start\` running? Stop it, or choose other ports ` +
-        '(PORT, TEMPORAL_DEV_PORT, WORKER_METRICS_ADDRESS), or use a running Temporal with TEMPORAL_ADDRESS.',
+        `(PORT, TEMPORAL_DEV_PORT, WORKER_METRICS_ADDRESS)${ownData}, or use a running Temporal with TEMPORAL_ADDRESS.`,
       exitCode: 2,
     };
   }

@@ -207,6 +207,7 @@ export const sampleDetails: TicketDetails = {
     taskQueue: 'ticket-bridge',
   },
   state: sampleState,
+  deletedByUser: false,
   stateError: null,
   pendingActivities: [
     {

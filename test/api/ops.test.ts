@@ -4,7 +4,7 @@
  * routes over real Temporal.
  */
 import { TemporalUnavailableError } from '../../src/api/gateway';
-import { FakeGateway, OPS_TOKEN, postJson, type RunningApi, sampleState, startApi } from './helpers';
+import { FakeGateway, OPS_TOKEN, postJson, type RunningApi, sampleDetails, sampleState, startApi } from './helpers';
 
 const auth = { authorization: `Bearer ${OPS_TOKEN}` };
 
@@ -34,6 +34,7 @@ describe('ops routes', () => {
             executionStatus: 'RUNNING' as const,
             startTime: '2026-01-01T00:00:00.000Z',
             closeTime: null,
+            deletedByUser: false,
           },
         ],
         nextPageToken: 'abc_-123',
@@ -85,6 +86,10 @@ describe('ops routes', () => {
 
   describe('POST /tickets/:source/:ticketId/resync and /close', () => {
     const post = (path: string, body?: unknown, headers: Record<string, string> = {}) => postJson(`${api.url}${path}`, body ?? '', { ...auth, ...headers });
+    // The ticket exists (a bad request is checked against that first); tests of an unknown one say so.
+    beforeEach(() => {
+      gateway.onDescribeTicket = async () => sampleDetails;
+    });
 
     it("answers 200 with the update's result", async () => {
       gateway.onUpdateTicket = async () => ({ outcome: 'completed', workflowId: 'ticket/connect/42', updateId: 'u', state: sampleState });
@@ -114,6 +119,20 @@ describe('ops routes', () => {
       expect(await res.json()).toEqual({ error: 'not_found' });
     });
 
+    it.each<[string, unknown, Record<string, string>?]>([
+      ['an unknown field', { reason: 'x', foo: 1 }],
+      ['no reason to close', {}],
+      ['a body that is not JSON', 'reason=x'],
+      ['a bad Idempotency-Key', { reason: 'x' }, { 'idempotency-key': 'a b' }],
+    ])('answers 404 for an unknown ticket before looking at the body: %s', async (_label, body, headers = {}) => {
+      gateway.onDescribeTicket = async () => null;
+      const res = await post('/tickets/connect/42/close', body, headers);
+      expect(res.status).toBe(404);
+      expect(await res.json()).toEqual({ error: 'not_found' });
+      expect(gateway.describeCalls).toEqual([{ source: 'connect', id: '42' }]);
+      expect(gateway.updateCalls).toHaveLength(0);
+    });
+
     it('answers 503 when Temporal is unavailable', async () => {
       gateway.onUpdateTicket = async () => {
         throw new TemporalUnavailableError('update:close');
@@ -135,15 +154,37 @@ describe('ops routes', () => {
       expect(gateway.updateCalls).toHaveLength(0);
     });
 
-    it('answers 400 for unknown body fields and for a body that is not an object', async () => {
-      expect((await post('/tickets/connect/42/resync', { reason: 'x', force: true })).status).toBe(400);
-      expect((await post('/tickets/connect/42/resync', '[1]')).status).toBe(400);
+    it('names each unknown body field, a typo too, and refuses a body that is not an object', async () => {
+      const unknown = await post('/tickets/connect/42/close', { reason: 'x', foo: 1 });
+      expect(unknown.status).toBe(400);
+      expect(await issues(unknown)).toEqual([{ path: 'foo', message: 'unknown field' }]);
+      const typo = await post('/tickets/connect/42/close', { reasn: 'x' });
+      expect(await issues(typo)).toEqual([
+        { path: 'reason', message: 'is required' },
+        { path: 'reasn', message: 'unknown field' },
+      ]);
+      const notObject = await post('/tickets/connect/42/resync', '[1]');
+      expect(await issues(notObject)).toEqual([{ path: '(body)', message: 'must be a JSON object' }]);
+      const notJson = await post('/tickets/connect/42/resync', '{"reason":');
+      expect(notJson.status).toBe(400);
+      expect(await notJson.json()).toEqual({ error: 'invalid_json' });
       expect(gateway.updateCalls).toHaveLength(0);
     });
 
-    it('answers 415 for a body that is not JSON', async () => {
-      const res = await fetch(`${api.url}/tickets/connect/42/close`, { method: 'POST', headers: { ...auth, 'content-type': 'text/plain' }, body: 'reason=x' });
-      expect(res.status).toBe(415);
+    it.each([
+      ['no Content-Type', undefined],
+      ['text/plain', 'text/plain'],
+      ["curl -d's form encoding", 'application/x-www-form-urlencoded'],
+    ])('reads a JSON body whatever its Content-Type: %s', async (_label, contentType) => {
+      gateway.onUpdateTicket = async () => ({ outcome: 'completed', workflowId: 'ticket/connect/42', updateId: 'u', state: sampleState });
+      const res = await fetch(`${api.url}/tickets/connect/42/close`, {
+        method: 'POST',
+        headers: { ...auth, ...(contentType && { 'content-type': contentType }) },
+        // Bytes, not a string: fetch adds no Content-Type of its own to those.
+        body: new TextEncoder().encode('{"reason":"duplicate"}'),
+      });
+      expect(res.status).toBe(200);
+      expect(gateway.updateCalls).toEqual([{ source: 'connect', id: '42', update: { name: 'close', request: { reason: 'duplicate' } } }]);
     });
 
     it('turns an Idempotency-Key into the update id', async () => {

@@ -122,6 +122,7 @@ describe('ops API over Temporal (test harness)', () => {
         executionStatus: 'RUNNING',
         startTime: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
         closeTime: null,
+        deletedByUser: false,
       });
     });
 
@@ -197,8 +198,9 @@ describe('ops API over Temporal (test harness)', () => {
       // One structured line per attempt, correlated by workflow id; no failure message, no inputs.
       const attempts = workerLogs.records().filter((r) => r.msg === 'activity attempt' && r.workflowId === workflowId);
       expect(attempts.length).toBeGreaterThanOrEqual(2);
+      // A 5xx that Temporal retries is expected: a calm line (src/observability/expected-failures.ts).
       expect(attempts[0]).toMatchObject({
-        level: 'warn',
+        level: 'info',
         activityType: 'writeToCrm',
         attempt: 1,
         outcome: 'failed',

@@ -74,6 +74,7 @@ describe('operating the bridge', () => {
       executionStatus: 'RUNNING',
       startTime: expect.any(String),
       closeTime: null,
+      deletedByUser: false,
     });
     const other = state.status === 'SOLVED' ? 'PENDING' : 'SOLVED';
     expect((await get<TicketPage>(`/tickets?status=${other}`)).tickets.map((t) => t.workflowId)).not.toContain(workflowId);
@@ -131,7 +132,8 @@ describe('operating the bridge', () => {
     const attempts = rig.workerLogLines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((r) => r.msg === 'activity attempt' && r.workflowId === workflowId);
     const failed = attempts.filter((a) => a.outcome === 'failed');
     expect(failed.length).toBeGreaterThanOrEqual(2);
-    expect(failed[0]).toMatchObject({ level: 'warn', failureType: 'server-error', willRetry: true, service: 'zendesk', status: 503, attempt: expect.any(Number), durationMs: expect.any(Number) });
+    // A 5xx that Temporal retries is expected: a calm line (src/observability/expected-failures.ts).
+    expect(failed[0]).toMatchObject({ level: 'info', failureType: 'server-error', willRetry: true, service: 'zendesk', status: 503, attempt: expect.any(Number), durationMs: expect.any(Number) });
     expect(attempts.some((a) => a.outcome === 'completed' && a.activityType === failed[0]!.activityType)).toBe(true);
     const workerLog = rig.workerLogLines.join('');
     expect(workerLog).not.toContain('Jane Doe');

@@ -21,6 +21,7 @@ const page: TicketPage = {
       executionStatus: 'RUNNING',
       startTime: '2026-01-01T09:30:00.000Z',
       closeTime: null,
+      deletedByUser: false,
     },
     {
       workflowId: 'ticket/whitelabel/0b7e-11',
@@ -31,6 +32,18 @@ const page: TicketPage = {
       executionStatus: 'COMPLETED',
       startTime: '2026-01-01T08:00:00.000Z',
       closeTime: '2026-01-02T08:00:00.000Z',
+      deletedByUser: false,
+    },
+    {
+      workflowId: 'ticket/connect/43',
+      source: 'connect',
+      sourceTicketId: '43',
+      status: 'CLOSED',
+      crmTicketId: '35437',
+      executionStatus: 'COMPLETED',
+      startTime: '2026-01-01T07:00:00.000Z',
+      closeTime: '2026-01-01T07:30:00.000Z',
+      deletedByUser: true,
     },
   ],
   nextPageToken: null,
@@ -60,6 +73,8 @@ describe('ticket-bridge CLI as a process, against the ops API', () => {
     expect(lines[0]).toMatch(/^WORKFLOW ID\s+STATUS\s+CRM TICKET\s+EXECUTION\s+STARTED\s+CLOSED$/);
     expect(lines[1]).toMatch(/^ticket\/connect\/42\s+OPEN\s+35436\s+RUNNING\s+2026-01-01 09:30:00Z\s+-$/);
     expect(lines[2]).toMatch(/^ticket\/whitelabel\/0b7e-11\s+CLOSED\s+-\s+COMPLETED\s+2026-01-01 08:00:00Z\s+2026-01-02 08:00:00Z$/);
+    // A ticket the user deleted says so: CLOSED alone reads as resolved.
+    expect(lines[3]).toMatch(/^ticket\/connect\/43\s+CLOSED — deleted by the user\s+35437\s+COMPLETED\s/);
     expect(gateway.listCalls).toEqual([{ statuses: ['OPEN', 'CLOSED'], sources: ['connect', 'whitelabel'], pageSize: 50 }]);
   });
 
@@ -68,7 +83,7 @@ describe('ticket-bridge CLI as a process, against the ops API', () => {
       filter.pageToken ? { tickets: [page.tickets[1]!], nextPageToken: null } : { tickets: [page.tickets[0]!], nextPageToken: 'next_1' };
     const run = await runBin(['list', '--all', '--json', '--page-size', '1'], env);
     expect(run.code).toBe(0);
-    expect(JSON.parse(run.stdout)).toEqual(page);
+    expect(JSON.parse(run.stdout)).toEqual({ tickets: page.tickets.slice(0, 2), nextPageToken: null });
     expect(gateway.listCalls).toEqual([{ pageSize: 1 }, { pageSize: 1, pageToken: 'next_1' }]);
   });
 

@@ -24,7 +24,12 @@ async function freePort(): Promise<number> {
 describe('Temporal runtime: worker metrics and SDK logs through pino (child process)', () => {
   let child: ChildProcess;
   let stdout = '';
-  let ready: { metricsUrl: string; workflowId: string; result: string };
+  let ready: { metricsUrl: string; workflowId: string; result: string; failures: Record<string, string> };
+  const logLines = () =>
+    stdout
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
 
   beforeAll(async () => {
     const address = `127.0.0.1:${await freePort()}`;
@@ -111,5 +116,31 @@ describe('Temporal runtime: worker metrics and SDK logs through pino (child proc
     expect(stdout).not.toContain('Jane Doe');
     // The SDK's own INFO chatter (worker state changes, bundle reports) stays out.
     expect(lines.filter((l) => l.sdkComponent === 'worker' && l.level === 'info')).toEqual([]);
+  });
+
+  it('logs an expected outcome (a write-conflict) as one calm line without a stack; a bug keeps its warning and stack', async () => {
+    const conflictId = 'ticket/connect/runtime-conflicting';
+    const brokenId = 'ticket/connect/runtime-broken';
+    expect(ready.failures).toEqual({ [conflictId]: 'conflicting failed', [brokenId]: 'broken failed' });
+    // pino writes to a pipe asynchronously: the lines may trail the ready marker.
+    const lines = await eventually(() => {
+      const parsed = logLines();
+      expect(parsed.filter((l) => l.workflowId === brokenId).map((l) => l.msg)).toEqual(expect.arrayContaining(['Activity failed']));
+      return parsed;
+    });
+
+    const conflict = lines.filter((l) => l.workflowId === conflictId);
+    expect(conflict).toEqual([
+      expect.objectContaining({ level: 'info', msg: 'activity attempt', outcome: 'failed', failureType: 'write-conflict', willRetry: false, service: 'zendesk', status: 409 }),
+    ]);
+    expect(JSON.stringify(conflict)).not.toMatch(/stack|\bat /);
+
+    const broken = lines.filter((l) => l.workflowId === brokenId);
+    expect(broken.find((l) => l.msg === 'activity attempt')).toMatchObject({ level: 'warn', outcome: 'failed', failureType: 'TypeError' });
+    expect(broken.find((l) => l.msg === 'Activity failed')).toMatchObject({
+      level: 'warn',
+      error: { type: 'TypeError', stack: expect.stringMatching(/\n?\s*at /) },
+    });
+    expect(stdout).not.toContain('jane@example.com');
   });
 });

@@ -15,7 +15,7 @@ import { WhitelabelSimulator } from '../../src/simulators/whitelabel';
 import { ZendeskSimulator } from '../../src/simulators/zendesk';
 import { eventually } from '../harness';
 import { runBin } from '../support/cli';
-import { BANNER_PRINTED, bannerCommands, devServerPort, npmStart, ROOT, stop, TEST_CODEC_AUTH_TOKEN, TEST_PAYLOAD_KEYS, type Started } from '../support/npm-start';
+import { BANNER_PRINTED, bannerCommands, devServerPort, npmStart, ROOT, START_ARGS, stop, TEST_CODEC_AUTH_TOKEN, TEST_PAYLOAD_KEYS, type Started } from '../support/npm-start';
 import { spawnSync } from 'node:child_process';
 
 jest.setTimeout(240_000);
@@ -79,14 +79,40 @@ describe('other start-up failures say so in one line', () => {
     await new Promise((resolve) => taken.once('listening', resolve));
     const port = (taken.address() as { port: number }).port;
     try {
-      const { code, output } = await refusal({ WORKER_METRICS_ADDRESS: `127.0.0.1:${port}` });
+      const dir = dataDir();
+      const { code, output } = await refusal({ WORKER_METRICS_ADDRESS: `127.0.0.1:${port}`, DATA_DIR: dir });
       expect(code).toBe(2);
       expect(output.trim().split('\n')).toEqual([
         `ticket-bridge: port ${port} (worker metrics, WORKER_METRICS_ADDRESS) is already in use. Is another \`npm start\` running? ` +
-          'Stop it, or choose other ports (PORT, TEMPORAL_DEV_PORT, WORKER_METRICS_ADDRESS), or use a running Temporal with TEMPORAL_ADDRESS.',
+          `Stop it, or choose other ports (PORT, TEMPORAL_DEV_PORT, WORKER_METRICS_ADDRESS) and a DATA_DIR of its own (this one's: ${dir}), ` +
+          'or use a running Temporal with TEMPORAL_ADDRESS.',
       ]);
     } finally {
       taken.close();
+    }
+  });
+
+  it('a warning logged before a refusal comes before its fatal line, the last one (one stream, as a terminal shows them)', async () => {
+    // The default worker metrics address taken (a second npm start meets the first one's): a
+    // warning, and the start goes on; the Temporal dev server's port taken: the refusal.
+    const metrics = createServer().listen(9464, '127.0.0.1');
+    await new Promise((resolve) => metrics.once('listening', resolve).once('error', resolve));
+    const taken = createServer().listen(0, '127.0.0.1');
+    await new Promise((resolve) => taken.once('listening', resolve));
+    const devPort = (taken.address() as { port: number }).port;
+    try {
+      const env = { PATH: process.env.PATH!, HOME: process.env.HOME!, PORT: String(await freePort()), DATA_DIR: dataDir(), TEMPORAL_DEV_PORT: String(devPort) };
+      // stdout and stderr into one pipe: the order they were written in is the order read.
+      const run = spawnSync('sh', ['-c', 'exec "$0" "$@" 2>&1', process.execPath, ...START_ARGS], { cwd: ROOT, env, encoding: 'utf8' });
+      expect(run.status).toBe(2);
+      const lines = run.stdout.trim().split('\n');
+      const warning = lines.findIndex((l) => l.includes('worker metrics disabled'));
+      expect(warning).toBeGreaterThanOrEqual(0);
+      expect(lines.at(-1)).toMatch(new RegExp(`^ticket-bridge: port ${devPort} \\(Temporal frontend\\) is already in use\\.`));
+      expect(lines.slice(warning + 1, -1).some((l) => l.startsWith('ticket-bridge:'))).toBe(false);
+    } finally {
+      taken.close();
+      metrics.close();
     }
   });
 

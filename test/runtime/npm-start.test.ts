@@ -4,9 +4,11 @@
  * the Temporal UI) and the sandbox simulators. Run as a real process, played over HTTP like a
  * person would, stopped with SIGINT and started again on the same data directory.
  */
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DATA_DIR_LOCK_FILE } from '../../src/runtime/data-dir-lock';
 import { assertPortFree, freePort } from '../../src/runtime/dev-server';
 import { eventually } from '../harness';
 import { BANNER_PRINTED, devServerPort, npmStart, stop, type Started } from '../support/npm-start';
@@ -74,12 +76,30 @@ describe('npm start (sandbox on the embedded default)', () => {
     expect(JSON.stringify(await bad.json())).toMatch(/description/);
   });
 
-  test('a second npm start on the same ports says so in one line, and changes nothing', async () => {
-    const clash = npmStart(env);
-    expect(await clash.exited).toBe(2);
-    expect(clash.output()).toMatch(/port \d+ \(ticket-bridge API\) is already in use\. Is another `npm start` running\?/);
-    expect(clash.output()).not.toMatch(/\n\s+at /); // no stack trace
+  test('a second npm start on the same data directory is refused in one line naming DATA_DIR, whatever its ports, and changes nothing', async () => {
+    const otherPorts = { ...env, PORT: String(await freePort()), TEMPORAL_DEV_PORT: String(await devServerPort()) };
+    for (const clash of [npmStart(env), npmStart(otherPorts)]) {
+      expect(await clash.exited).toBe(2);
+      expect(clash.output().trim().split('\n')).toEqual([
+        `ticket-bridge: DATA_DIR ${dataDir} is in use by another ticket-bridge (pid ${first!.child.pid}). Stop it, or start this one ` +
+          'on a directory of its own: DATA_DIR=<another directory> (with other ports: PORT, TEMPORAL_DEV_PORT).',
+      ]);
+    }
     expect((await fetch(`${api}/sandbox/tickets/${ticketId}`)).status).toBe(200);
+  });
+
+  test('a second npm start on the same ports (its own data directory) says so in one line, naming its DATA_DIR', async () => {
+    const ownDir = mkdtempSync(join(tmpdir(), 'ticket-bridge-start-other-'));
+    try {
+      const clash = npmStart({ ...env, DATA_DIR: ownDir });
+      expect(await clash.exited).toBe(2);
+      expect(clash.output().trim().split('\n')).toEqual([
+        expect.stringMatching(/^ticket-bridge: port \d+ \(ticket-bridge API\) is already in use\. Is another `npm start` running\?/),
+      ]);
+      expect(clash.output()).toContain(`and a DATA_DIR of its own (this one's: ${ownDir})`);
+    } finally {
+      rmSync(ownDir, { recursive: true, force: true });
+    }
   });
 
   test('stops cleanly on SIGINT, Temporal included', async () => {
@@ -88,6 +108,11 @@ describe('npm start (sandbox on the embedded default)', () => {
   });
 
   test('started again on the same data directory: the ticket, its workflow and the simulators are all there, and it keeps syncing', async () => {
+    // The first start released its lock; a lock left by a killed process (a pid that no longer
+    // runs) does not block the start either.
+    expect(existsSync(join(dataDir, DATA_DIR_LOCK_FILE))).toBe(false);
+    const gone = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
+    writeFileSync(join(dataDir, DATA_DIR_LOCK_FILE), `${gone.stdout}\n`);
     // On a terminal the logs are readable lines (LOG_FORMAT=pretty is what a TTY gets by default).
     second = npmStart({ ...env, LOG_FORMAT: 'pretty' });
     await eventually(() => expect(second!.output()).toMatch(BANNER_PRINTED), { timeoutMs: 120_000, intervalMs: 200 });
@@ -111,6 +136,8 @@ describe('npm start (sandbox on the embedded default)', () => {
     const state = await fetch(`${api}/tickets/connect/${ticketId}`, { headers: { authorization: `Bearer ${token}` } });
     expect(state.status).toBe(200);
     expect(await state.json()).toMatchObject({ workflowId: `ticket/connect/${ticketId}` });
+    expect(readFileSync(join(dataDir, DATA_DIR_LOCK_FILE), 'utf8')).toBe(`${second.child.pid}\n`);
     expect(await stop(second)).toBe(0);
+    expect(existsSync(join(dataDir, DATA_DIR_LOCK_FILE))).toBe(false);
   });
 });

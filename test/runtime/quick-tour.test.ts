@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../../src/runtime/dev-server';
 import { README_TOUR_IDS, renderTour, tourSections } from '../../src/runtime/sandbox-tour';
+import { SANDBOX_TEAMMATE_ID } from '../../src/runtime/sandbox-whitelabel';
 import { eventually } from '../harness';
 import { BANNER_PRINTED, bannerCommands, devServerPort, npmStart, ROOT, stop, type Started } from '../support/npm-start';
 
@@ -41,6 +42,8 @@ describe('the quick tour', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'ticket-bridge-tour-'));
   let started: Started | undefined;
   let api = '';
+  /** The pasted tour's commands with their output, in order (the second test pastes it). */
+  let runs: Awaited<ReturnType<typeof paste>> = [];
 
   beforeAll(async () => {
     const port = await freePort();
@@ -85,22 +88,50 @@ describe('the quick tour', () => {
     const commands = bannerCommands(started!.stdout());
     expect(commands[0]).toMatch(/^export OPS_API_URL=/);
     expect(commands.length).toBeGreaterThan(20);
-    const runs = await paste(commands);
+    runs = await paste(commands);
     for (const run of runs) expect({ command: run.command, code: run.code, output: run.output }).toEqual({ command: run.command, code: 0, output: run.output });
 
     const shown = runs.find((r) => r.command.startsWith('npx ticket-bridge show connect'))!;
     expect(shown.output).toMatch(/^Heard: +\d+ notifications/m);
+  });
 
-    // The bridge did its part: the closed ticket is closed in Zendesk, the deleted one solved there with a note.
-    const view = async (id: string) => (await (await fetch(`${api}/sandbox/tickets/${id}`)).json()) as any;
-    await eventually(async () => expect((await view(README_TOUR_IDS.closedTicket)).zendesk.status).toBe('closed'), { timeoutMs: 30_000 });
-    await eventually(
-      async () => {
-        const deleted = await view(README_TOUR_IDS.connectTicket);
-        expect(deleted).toMatchObject({ app: { deleted: true }, zendesk: { status: 'solved' } });
-        expect(deleted.zendesk.comments.filter((c: { public: boolean }) => !c.public).length).toBeGreaterThanOrEqual(2);
-      },
-      { timeoutMs: 30_000 },
+  /**
+   * The check lines, read once each, as a person pasting the tour reads them: right after the
+   * action, with no second look. Each shows what the comment above it promises.
+   */
+  it('shows, on each check line, the state its comment promises, the first time', () => {
+    const { connectTicket: t, closedTicket: d, platformTicket: w } = README_TOUR_IDS;
+    const output = (path: string) => {
+      const run = runs.find((r) => r.command === `curl -s "$OPS_API_URL${path}"`);
+      expect(run).toBeDefined();
+      return JSON.parse(run!.output) as any;
+    };
+
+    // "The user deletes ticket T-1001: Zendesk keeps it, solved, with an internal note."
+    const deleted = output(`/sandbox/tickets/${t}`);
+    expect(deleted.app).toEqual({ id: t, deleted: true });
+    expect(deleted.zendesk.status).toBe('solved');
+    const bridgeNotes = deleted.zendesk.comments.filter((c: any) => c.author === 'bridge' && !c.public);
+    expect(bridgeNotes.map((c: any) => c.body).join('\n')).toMatch(/deleted/i);
+
+    // "Ticket T-1002: ... closed on both sides."
+    const closed = output(`/sandbox/tickets/${d}`);
+    expect({ app: closed.app.status, zendesk: closed.zendesk.status }).toEqual({ app: 'CLOSED', zendesk: 'closed' });
+
+    // "... assigned to a teammate, who answers in the platform; the agent answers in Zendesk and solves it."
+    const platform = output(`/sandbox/whitelabel/tickets/${w}`);
+    expect(platform.platform.teammateId).toBe(SANDBOX_TEAMMATE_ID);
+    expect(platform.platform.replies.map((r: any) => r.text)).toEqual(
+      expect.arrayContaining(['It is the March invoice.', 'Looking into it.', expect.stringContaining('A corrected invoice is on its way.')]),
     );
+    expect(platform.zendesk.status).toBe('solved');
+    expect(platform.platform.isOpen).toBe(false);
+
+    // The bridge's side says what became of each: a deletion is not a resolution.
+    const cli = (command: string) => runs.find((r) => r.command === command)!.output;
+    expect(cli(`npx ticket-bridge show connect ${t}`)).toMatch(/^Status: +CLOSED — deleted by the user \(connect /m);
+    const listed = cli('npx ticket-bridge list');
+    expect(listed).toMatch(new RegExp(`^ticket/connect/${t} +CLOSED — deleted by the user +\\d+ +COMPLETED `, 'm'));
+    expect(listed).toMatch(new RegExp(`^ticket/connect/${d} +CLOSED +\\d+ +COMPLETED `, 'm'));
   });
 });

@@ -1,8 +1,10 @@
 /**
- * `npm start` as a real process for tests: exactly what the script runs (`tsx src/main.ts`), in
- * its own environment (only PATH and HOME leak in), its output collected, stopped with SIGINT.
+ * `npm start` as a real process for tests: exactly what the script runs (`node --import tsx
+ * src/main.ts`, one process: see START_ARGS), in its own environment (only PATH and HOME leak
+ * in), its output collected, stopped with SIGINT.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { assertPortFree, freePort } from '../../src/runtime/dev-server';
 
@@ -16,8 +18,20 @@ export interface Started {
   exited: Promise<number | null>;
 }
 
+/**
+ * node's arguments in package.json's `start`. tsx is a loader in the bridge's own process, not
+ * `tsx src/main.ts`: that runs the bridge as a child behind a signal relay which SIGKILLs it when
+ * it does not answer a signal within ~30 ms (a busy machine), skipping its cleanup.
+ */
+export const START_ARGS = ['--import', 'tsx', 'src/main.ts'];
+
+/** package.json's `start` script. */
+export function startScript(): string {
+  return (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts.start!;
+}
+
 export function npmStart(env: Record<string, string>): Started {
-  const child = spawn(join(ROOT, 'node_modules', '.bin', 'tsx'), ['src/main.ts'], {
+  const child = spawn(process.execPath, START_ARGS, {
     cwd: ROOT,
     env: { PATH: process.env.PATH!, HOME: process.env.HOME!, WORKER_METRICS_ADDRESS: 'off', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -10,24 +10,17 @@ import type { Logger } from '../../observability/logger';
 import type { PayloadEncryption } from '../../security/codec/data-converter';
 import type { TicketWorkflowGateway } from '../gateway';
 import { InboxDrainer } from './drainer';
-import type { InboxNotification } from './notification';
-import { type InboxStats, InboxStore } from './store';
+import type { InboxQueue } from './queueing-gateway';
+import { InboxStore } from './store';
 
 export { InboxEntryUnreadableError, type UnreadableReason } from './entry-codec';
 export { type InboxNotification, orderingKey, workflowIdOf } from './notification';
-export { queueWhenUnavailable } from './queueing-gateway';
+export { type InboxQueue, queueWhenUnavailable } from './queueing-gateway';
 export { ageSeconds, InboxClosedError, type InboxEntryRef, InboxFullError, type InboxStats, InboxStore } from './store';
 export { InboxDrainer } from './drainer';
 
 /** What the routes, health and metrics see of the inbox. */
-export interface WebhookInbox {
-  /** Durably queues a notification; resolves once it is on disk. Rejects (nothing recorded) when full or on a disk error. */
-  enqueue(item: InboxNotification): Promise<void>;
-  /** An entry for this notification's ticket still waits (a new one must queue behind it). */
-  holds(item: InboxNotification): boolean;
-  /** A webhook just reached Temporal on the fast path: deliver what waits without further back-off. */
-  temporalAnswered(): void;
-  stats(): InboxStats;
+export interface WebhookInbox extends InboxQueue {
   /** Whether an enqueue would be taken now: room left and the directory writable. */
   accepting(): Promise<boolean>;
 }

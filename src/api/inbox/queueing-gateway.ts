@@ -16,11 +16,21 @@
  */
 import type { Logger } from '../../observability/logger';
 import { type CrmNotifyResult, type SourceNotifyResult, TemporalUnavailableError, type TicketWorkflowGateway } from '../gateway';
-import type { WebhookInbox } from './index';
 import { type InboxNotification, workflowIdOf } from './notification';
-import { InboxFullError } from './store';
+import { InboxFullError, type InboxStats } from './store';
 
-export function queueWhenUnavailable(gateway: TicketWorkflowGateway, inbox: WebhookInbox, logger: Logger): TicketWorkflowGateway {
+/** What queueing needs of the inbox; the routes' `WebhookInbox` (./index.ts) is one. */
+export interface InboxQueue {
+  /** Durably queues a notification; resolves once it is on disk. Rejects (nothing recorded) when full or on a disk error. */
+  enqueue(item: InboxNotification): Promise<void>;
+  /** An entry for this notification's ticket still waits (a new one must queue behind it). */
+  holds(item: InboxNotification): boolean;
+  /** A webhook just reached Temporal on the fast path: deliver what waits without further back-off. */
+  temporalAnswered(): void;
+  stats(): InboxStats;
+}
+
+export function queueWhenUnavailable(gateway: TicketWorkflowGateway, inbox: InboxQueue, logger: Logger): TicketWorkflowGateway {
   /** `direct()` unless the ticket already waits in the inbox or Temporal cannot be reached; then queued. */
   async function deliverOrQueue<R>(item: InboxNotification, direct: () => Promise<R>, queued: R): Promise<R> {
     const workflowId = workflowIdOf(item);

@@ -56,6 +56,11 @@ export class WebhookOutbox<P> {
     this.inFlight.add(p);
   }
 
+  /** Background deliveries not answered yet. */
+  inFlightCount(): number {
+    return this.inFlight.size;
+  }
+
   /** Resolves once every background delivery has been answered. */
   async idle(): Promise<void> {
     while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);

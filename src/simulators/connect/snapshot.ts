@@ -1,7 +1,7 @@
 /** The Connect simulator's snapshot: its tickets (comments inside) and id counters. */
 import { z } from 'zod';
 import { counterAbove, uniqueIds } from '../common/snapshot';
-import { CONNECT_STATUSES, type ConnectCommentRecord, type ConnectTicketRecord } from './store';
+import { CONNECT_STATUSES, type ConnectCommentRecord, type ConnectStoreSnapshot, type ConnectTicketRecord } from './store';
 
 const comment = z.object({
   id: z.number().int(),
@@ -57,8 +57,8 @@ export const connectStoreSnapshotSchema = z
     for (const f of s.files) {
       if (!listed.has(`${f.commentId}/${f.name}`)) ctx.addIssue({ code: 'custom', path: ['files'], message: `a file of comment ${f.commentId} that it does not list` });
     }
-  });
-export type ConnectStoreSnapshot = z.infer<typeof connectStoreSnapshotSchema>;
+  }) satisfies z.ZodType<ConnectStoreSnapshot>;
+export type { ConnectStoreSnapshot };
 
 export const connectSnapshotSchema = z.object({ version: z.literal(1), store: connectStoreSnapshotSchema });
 export type ConnectSnapshot = z.infer<typeof connectSnapshotSchema>;

@@ -4,7 +4,6 @@
  * shared type would hide a mismatch instead of exposing it.
  */
 import { unwatched, type OnChange } from '../common/snapshot';
-import type { ConnectStoreSnapshot } from './snapshot';
 
 export const CONNECT_STATUSES = ['NEW', 'OPEN', 'PENDING', 'SOLVED', 'CLOSED'] as const;
 export type ConnectStatus = (typeof CONNECT_STATUSES)[number];
@@ -33,6 +32,17 @@ export interface ConnectTicketRecord {
   equipmentId?: string;
   alertId?: string;
   comments: ConnectCommentRecord[];
+}
+
+/**
+ * Everything the store holds, as plain data: what `toSnapshot` gives and the constructor takes
+ * back. ./snapshot.ts validates a saved one against it (files as base64: see why there).
+ */
+export interface ConnectStoreSnapshot {
+  tickets: ConnectTicketRecord[];
+  /** The ids the store hands out next. */
+  next: { ticket: number; comment: number };
+  files: Array<{ commentId: number; name: string; contentType: string; base64: string }>;
 }
 
 export type NewConnectTicket = Pick<ConnectTicketRecord, 'title' | 'description'> &

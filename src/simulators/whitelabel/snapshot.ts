@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { uniqueIds } from '../common/snapshot';
-import type { WhitelabelClientRecord, WhitelabelReplyRecord, WhitelabelTicketRecord } from './store';
+import type { WhitelabelClientRecord, WhitelabelReplyRecord, WhitelabelStoreSnapshot, WhitelabelTicketRecord } from './store';
 
 const reply = z.object({
   id: z.string(),
@@ -34,8 +34,8 @@ const ticket = z.object({
 /** What `WhitelabelStore` holds. */
 export const whitelabelStoreSnapshotSchema = z
   .object({ tickets: z.array(ticket) })
-  .superRefine((s, ctx) => uniqueIds(ctx, ['tickets'], s.tickets.map((t) => t.id)));
-export type WhitelabelStoreSnapshot = z.infer<typeof whitelabelStoreSnapshotSchema>;
+  .superRefine((s, ctx) => uniqueIds(ctx, ['tickets'], s.tickets.map((t) => t.id))) satisfies z.ZodType<WhitelabelStoreSnapshot>;
+export type { WhitelabelStoreSnapshot };
 
 export const whitelabelSnapshotSchema = z.object({
   version: z.literal(1),

@@ -5,7 +5,6 @@
  */
 import { randomUUID } from 'node:crypto';
 import { unwatched, type OnChange } from '../common/snapshot';
-import type { WhitelabelStoreSnapshot } from './snapshot';
 
 export interface WhitelabelReplyRecord {
   id: string;
@@ -34,6 +33,11 @@ export interface WhitelabelTicketRecord {
   category: string;
   subcategory: string | null;
   language: string;
+}
+
+/** Everything the store holds, as plain data; ./snapshot.ts validates a saved one against it. */
+export interface WhitelabelStoreSnapshot {
+  tickets: WhitelabelTicketRecord[];
 }
 
 export interface NewWhitelabelTicket {

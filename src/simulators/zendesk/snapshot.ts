@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { counterAbove, uniqueIds } from '../common/snapshot';
-import { ZD_STATUSES, type ZdAttachment, type ZdComment, type ZdTicket, type ZdUser } from './store';
+import { ZD_STATUSES, type ZdAttachment, type ZdComment, type ZdTicket, type ZdUser, type ZendeskStoreSnapshot } from './store';
 
 const channel = z.object({ channel: z.enum(['web', 'web_service', 'email']) });
 
@@ -106,8 +106,8 @@ export const zendeskStoreSnapshotSchema = z
     }
     // Audits are not kept, but comments name theirs.
     counterAbove(ctx, ['next', 'audit'], s.next.audit, s.tickets.flatMap((t) => t.comments.map((c) => c.audit_id)));
-  });
-export type ZendeskStoreSnapshot = z.infer<typeof zendeskStoreSnapshotSchema>;
+  }) satisfies z.ZodType<ZendeskStoreSnapshot>;
+export type { ZendeskStoreSnapshot };
 
 /** A remembered `Idempotency-Key` create: replayed as it was first answered, until `expiresAt` (epoch ms). */
 export const idempotencyEntrySchema = z.object({

@@ -5,7 +5,6 @@
  */
 import { randomBytes } from 'node:crypto';
 import { unwatched, type OnChange } from '../common/snapshot';
-import type { ZendeskStoreSnapshot } from './snapshot';
 
 export const ZD_STATUSES = ['new', 'open', 'pending', 'hold', 'solved', 'closed'] as const;
 export type ZdStatus = (typeof ZD_STATUSES)[number];
@@ -56,6 +55,18 @@ export interface ZdUpload {
   /** The comment it was bound to; null while it waits. */
   comment_id: number | null;
   bytes: Buffer;
+}
+
+/**
+ * Everything the store holds, as plain data: what `toSnapshot` gives and the constructor takes
+ * back. ./snapshot.ts validates a saved one against it (files go in as base64: see why there).
+ */
+export interface ZendeskStoreSnapshot {
+  users: ZdUser[];
+  tickets: Array<{ ticket: ZdTicket; comments: ZdComment[] }>;
+  /** The ids it hands out next. */
+  next: { user: number; ticket: number; comment: number; audit: number; event: number; attachment: number };
+  uploads: Array<Omit<ZdUpload, 'bytes'> & { base64: string }>;
 }
 
 /** Zendesk: an upload not bound to a comment within 60 minutes is discarded. */
