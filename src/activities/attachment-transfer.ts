@@ -290,7 +290,7 @@ export class HashingMeter extends Transform {
   }
 }
 
-const PEOPLE_NAMES: Readonly<Record<string, string>> = { zendesk: 'Zendesk', connect: 'the app', whitelabel: 'the app' };
+const PEOPLE_NAMES: Readonly<Record<string, string>> = { zendesk: 'Zendesk', freshdesk: 'Freshdesk', connect: 'the app', whitelabel: 'the app' };
 
 /**
  * Why, in words for the ticket's people. Never a status, a remote's type or a URL: a download
