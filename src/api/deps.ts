@@ -34,7 +34,9 @@ export type ApiConfig = Pick<
    */
   Partial<Pick<Config, 'payloadEncryption' | 'codecAuthToken' | 'codecCorsOrigins' | 'codecListen'>> &
   /** `METRICS_TOKEN`: a bearer token that reads `/metrics` only (the ops token works too). */
-  Partial<Pick<Config, 'metricsToken'>>;
+  Partial<Pick<Config, 'metricsToken'>> &
+  /** `FRESHDESK_WEBHOOK_TOKEN`: with `webhookRoutes.freshdesk`, the Freshdesk door is mounted. */
+  Partial<Pick<Config, 'freshdeskWebhookToken'>>;
 
 export interface AppDeps {
   config: ApiConfig;
@@ -48,7 +50,7 @@ export interface AppDeps {
    * and metrics show its depth. Without it (tests of other concerns), a Temporal outage is a 503.
    */
   inbox?: WebhookInbox;
-  /** The bridge's Zendesk user: Zendesk events of its own writes are dropped at the door (see webhooks/own-writes). */
+  /** The bridge's helpdesk user: events of its own writes are dropped at the door (see webhooks/own-writes). */
   crmIdentity?: CrmIdentity;
   /** Routes mounted beyond `API_ROUTERS` (the sandbox's), for `/openapi.json`. */
   extraRouteDocs?: readonly RouteDoc[];

@@ -24,6 +24,7 @@ import { connectWebhookBody } from './webhooks/connect';
 import { DEFAULT_WHITELABEL_SIGNATURE_HEADER } from './webhooks/whitelabel-signature';
 import { WHITELABEL_WEBHOOK_PATH } from './webhooks/whitelabel';
 import { zendeskWebhookBody } from './webhooks/zendesk-payload';
+import { freshdeskWebhookBody } from './webhooks/freshdesk';
 
 export const SECURITY_SCHEMES = {
   opsToken: { type: 'http', scheme: 'bearer', description: 'OPS_API_TOKEN' },
@@ -36,6 +37,7 @@ export const SECURITY_SCHEMES = {
     name: 'X-Zendesk-Webhook-Signature',
     description: 'base64(HMAC-SHA256(ZENDESK_WEBHOOK_SECRET, timestamp + raw body)); timestamp in X-Zendesk-Webhook-Signature-Timestamp',
   },
+  freshdeskToken: { type: 'apiKey', in: 'query', name: 'token', description: 'FRESHDESK_WEBHOOK_TOKEN, in the URL of the automation rule (or its X-Webhook-Token header)' },
   whitelabelSignature: {
     type: 'apiKey',
     in: 'header',
@@ -184,6 +186,22 @@ export const API_ROUTE_DOCS: readonly RouteDoc[] = [
       400: common[400],
       401: error('Signature or timestamp header missing or malformed (an unreadable timestamp too), signature wrong, or timestamp outside the window (`reason` says which).'),
       413: common[413],
+      415: webhook415,
+      503: webhook503,
+    },
+  },
+  {
+    method: 'post',
+    path: '/webhooks/freshdesk',
+    operationId: 'freshdeskWebhook',
+    summary: "A Freshdesk ticket changed (an automation rule's Trigger webhook action).",
+    description: 'Unsigned by Freshdesk: authenticated by the token in its URL. A notification only: the workflow reads the ticket back from Freshdesk.',
+    tags: ['webhooks'],
+    security: ['freshdeskToken'],
+    body: { schema: freshdeskWebhookBody },
+    responses: {
+      202: { description: 'Signalled, queued in the inbox, or authentic but nothing to do.', schema: zendeskAccepted },
+      ...common,
       415: webhook415,
       503: webhook503,
     },
