@@ -14,6 +14,9 @@ import type { AttachmentSettings } from '../../src/activities/comment-files';
 import { ConnectSource } from '../../src/adapters/connect';
 import { assigneeResolver, WhitelabelSource, type AssigneeMap } from '../../src/adapters/whitelabel';
 import { ZendeskCrm } from '../../src/adapters/zendesk';
+import type { CrmKind } from '../../src/config';
+import { crmFromConfig } from '../../src/runtime/ports';
+import { FreshdeskSimulator } from '../../src/simulators/freshdesk';
 import type { ApiConfig } from '../../src/api/app';
 import { crmExternalId, ticketWorkflowId, type SourceKind } from '../../src/domain/ticket';
 import { startApiHalf, startWorkerHalf, type RunningApiHalf, type RunningWorkerHalf } from '../../src/runtime/bridge';
@@ -58,6 +61,12 @@ export interface BridgeRigOptions {
   attachments?: AttachmentSettings;
   /** `WHITELABEL_ATTACHMENT_HOSTS`: hosts (host:port) the platform's assets may come from besides its API. */
   whitelabelAssetHosts?: string[];
+  /**
+   * `CRM`: the helpdesk tickets go to (default zendesk). With freshdesk, the Freshdesk simulator
+   * plays it, the adapter is made from a configuration as production makes it (`crmFromConfig`),
+   * and its automation webhooks go to `/webhooks/freshdesk`.
+   */
+  crm?: CrmKind;
 }
 
 export interface BridgeRig {
@@ -66,6 +75,8 @@ export interface BridgeRig {
   client: Client;
   connect: ConnectSimulator;
   zendesk: ZendeskSimulator;
+  /** The Freshdesk simulator, with `crm: 'freshdesk'` (else null). */
+  freshdesk: FreshdeskSimulator | null;
   /** The white-label platform; like the real one, it also sends events for the bridge's own API writes. */
   whitelabel: WhitelabelSimulator;
   api: RunningApiHalf;
@@ -99,7 +110,8 @@ export function rigApiConfig(payloadEncryption: PayloadEncryption = { mode: 'off
     opsApiToken: 'ops-token-0123456789',
     codecAuthToken: 'codec-token-0123456789',
     bodyLimitBytes: 100 * 1024,
-    webhookRoutes: { connect: true, zendesk: true, whitelabel: true },
+    webhookRoutes: { connect: true, zendesk: true, whitelabel: true, freshdesk: true },
+    freshdeskWebhookToken: 'freshdesk-webhook-token',
     payloadEncryption,
   };
 }
@@ -120,13 +132,14 @@ export async function startBridgeRig(options: BridgeRigOptions = {}): Promise<Br
       recipe: apiConfig.whitelabelWebhook.signedPayload,
     },
   });
+  const freshdesk = options.crm === 'freshdesk' ? await FreshdeskSimulator.start() : null;
   const assignees = typeof options.whitelabelAssignees === 'function' ? options.whitelabelAssignees(zendesk) : (options.whitelabelAssignees ?? {});
   const ports = {
     sources: {
       connect: new ConnectSource({ baseUrl: connect.url, apiKey: connect.apiKey }),
       whitelabel: new WhitelabelSource({ baseUrl: whitelabel.url, apiKey: whitelabel.apiKey, downloads: { extraHosts: options.whitelabelAssetHosts ?? [] } }),
     },
-    crm: new ZendeskCrm({ baseUrl: zendesk.apiUrl, email: bridgeEmail, apiToken: zendesk.apiToken }),
+    crm: freshdesk ? freshdeskCrm(freshdesk) : new ZendeskCrm({ baseUrl: zendesk.apiUrl, email: bridgeEmail, apiToken: zendesk.apiToken }),
     assignees: { whitelabel: assigneeResolver(assignees) },
     ...(options.attachments && { attachments: options.attachments }),
   };
@@ -169,6 +182,7 @@ export async function startBridgeRig(options: BridgeRigOptions = {}): Promise<Br
   connect.webhookUrl = `${api.url}/webhooks/connect?auth_token=${apiConfig.connectWebhookToken}`;
   zendesk.webhookUrl = `${api.url}/webhooks/zendesk`;
   whitelabel.webhookUrl = `${api.url}/webhooks/whitelabel`;
+  if (freshdesk) freshdesk.webhookUrl = `${api.url}/webhooks/freshdesk?token=${apiConfig.freshdeskWebhookToken}`;
 
   const handle = (id: string, source: SourceKind = 'connect') => client.workflow.getHandle(ticketWorkflowId(source, id));
   const rig: BridgeRig = {
@@ -176,6 +190,7 @@ export async function startBridgeRig(options: BridgeRigOptions = {}): Promise<Br
     client,
     connect,
     zendesk,
+    freshdesk,
     whitelabel,
     api,
     get worker() {
@@ -203,12 +218,21 @@ export async function startBridgeRig(options: BridgeRigOptions = {}): Promise<Br
       await worker?.stop();
       await connect.stop();
       await zendesk.stop();
+      await freshdesk?.stop();
       await whitelabel.stop();
       await env.teardown();
       if (ownInboxDir) rmSync(ownInboxDir, { recursive: true, force: true });
     },
   };
   return rig;
+}
+
+/** The Freshdesk adapter as a `CRM=freshdesk` configuration makes it (the simulator on loopback). */
+function freshdeskCrm(sim: FreshdeskSimulator) {
+  const freshdesk = { apiUrl: sim.apiUrl, apiKey: sim.apiKey, externalIdField: sim.externalIdField, statuses: null, attachmentHosts: [] };
+  const crm = crmFromConfig({ zendesk: null, freshdesk, outbound: { attachmentHosts: { connect: [], zendesk: [], whitelabel: [] }, allowedAddresses: [] } });
+  if (!crm) throw new Error('no CRM from a Freshdesk configuration');
+  return crm;
 }
 
 /** The workflow bundle with the encrypting failure converter inside (`bundleOptionsFrom`), built once per file. */
