@@ -79,6 +79,8 @@ export class FreshdeskFiles implements AttachmentSource, AttachmentSink {
     this.guard = new OutboundGuard(downloadPolicyFor(options.baseUrl, FRESHDESK_STORAGE_HOSTS, options.downloads));
   }
 
+  readonly limitNote = "Freshdesk keeps at most 20 MB of files per ticket, and this one would go over";
+
   /** What is left of the ticket's budget for the write in progress (a new ticket: all of it). */
   get maxBytes(): number {
     return this.budget.getStore()?.left ?? FRESHDESK_TICKET_ATTACHMENT_BYTES;
