@@ -109,7 +109,21 @@ describe('FreshdeskCrm', () => {
       expect(await crm.getTicket(b.id)).toBeNull();
       const versions = await crm.getTicketVersions([a.id, b.id]);
       expect([...versions.keys()]).toEqual([a.id]);
-      expect(versions.get(a.id)).toEqual({ status: 'open', updatedAt: '2026-12-06T10:00:00Z' });
+      // Read in the very second of the last change (by Freshdesk's Date header): provisional.
+      expect(versions.get(a.id)).toEqual({ status: 'open', updatedAt: '2026-12-06T10:00:00.999Z' });
+    });
+
+    it('a change in the same second as a read is not missed: that read\'s version is provisional, the next one settled and different', async () => {
+      const t = await crm.createTicket(newTicket());
+      const seen = (await crm.getTicket(t.id))!.updatedAt;
+      await sim.agentReplies(t.id, 'same second'); // updated_at does not move: same second
+      expect(sim.ticket(t.id)!.updated_at).toBe('2026-12-06T10:00:00Z');
+      clock.ms += 1500;
+      const later = (await crm.getTicketVersions([t.id])).get(t.id)!.updatedAt;
+      expect([seen, later]).toEqual(['2026-12-06T10:00:00.999Z', '2026-12-06T10:00:00.000Z']);
+      // A conditional write still compares by the second: the settled version is the same ticket.
+      await crm.addComment(t.id, { body: 'ok', public: true, author: { as: 'requester' } }, noDedupe, { version: later! });
+      expect(sim.conversations(t.id)).toHaveLength(2);
     });
   });
 
@@ -151,7 +165,7 @@ describe('FreshdeskCrm', () => {
       const t = await crm.createTicket(newTicket());
       const { version } = await crm.setStatus(t.id, 'solved');
       expect(sim.ticket(t.id)!.status).toBe(4);
-      expect(version).toBe(sim.ticket(t.id)!.updated_at);
+      expect(version).toBe('2026-12-06T10:00:00.999Z'); // the second of the write, provisional
       expect((await crm.getTicket(t.id))!.status).toBe('solved');
       await crm.setStatus(t.id, 'pending');
       expect(sim.ticket(t.id)!.status).toBe(3);

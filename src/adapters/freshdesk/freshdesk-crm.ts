@@ -16,6 +16,11 @@
  *   an agent-side public comment is a reply; a private comment a private note.
  * - The opening message lives on the ticket (`description`), not in the conversations: it is
  *   the first comment, id `0`.
+ * - Versions are `updated_at` to the second. A read made in the same second as the ticket's last
+ *   change (by Freshdesk's own clock, its `Date` header) cannot know whether another change
+ *   follows in that second: its version is marked provisional (`….999Z`, settled ones are
+ *   `….000Z`), so the reconciler's next round, which sees the settled one, syncs the ticket once
+ *   more instead of missing a same-second change for ever. Conditional writes compare seconds.
  * - A write returns no version (`null`): Freshdesk's answer to a note does not say whether
  *   someone else wrote in between, so the next conditional write re-reads instead.
  * - Files go as multipart parts of the write, within 20 MB for all of a ticket's files (./attachments).
@@ -58,6 +63,9 @@ export interface FreshdeskCrmOptions {
   downloads?: DownloadPolicyOptions;
   fetch?: HttpClientOptions['fetch'];
 }
+
+/** A ticket as read, with the version the port shows (see the module comment). */
+type Read = FreshdeskTicket & { version: string };
 
 /** 100 conversations a page; 100 pages is beyond any real ticket: more means a loop. */
 const PER_PAGE = 100;
@@ -110,7 +118,7 @@ export class FreshdeskCrm implements CrmPort {
     const query = `"${field}:'${externalId.replace(/'/g, "\\'")}'"`;
     const res = await this.http.request('GET /search/tickets', searchResults, { query: { query } });
     const found = this.pick(res.data.results, externalId);
-    return found ? this.withComments(found) : null;
+    return found ? this.withComments(withVersion(found, res.headers.get('date'))) : null;
   }
 
   async createTicket(ticket: NewCrmTicket): Promise<CrmTicket> {
@@ -140,14 +148,15 @@ export class FreshdeskCrm implements CrmPort {
       custom_fields: { [this.options.externalIdField]: ticket.externalId },
       tags: ticket.tags,
     }));
-    return this.withComments(created);
+    // The answer to a write is in the same second as the change: provisional.
+    return this.withComments(withVersion(created, null));
   }
 
   async getTicketVersions(crmTicketIds: readonly string[]): Promise<Map<string, CrmTicketVersion>> {
     const versions = new Map<string, CrmTicketVersion>();
     for (const id of crmTicketIds) {
       const t = await this.readTicket(id);
-      if (t) versions.set(t.id, { status: this.statuses.read(t.status), updatedAt: t.updated_at });
+      if (t) versions.set(t.id, { status: this.statuses.read(t.status), updatedAt: t.version });
     }
     return versions;
   }
@@ -212,13 +221,13 @@ export class FreshdeskCrm implements CrmPort {
   async setStatus(crmTicketId: string, status: CrmStatus, condition?: CrmWriteCondition): Promise<{ version: string | null }> {
     const ticket = await this.readTicket(crmTicketId);
     if (ticket === null) throw notFound('GET /tickets/{id}');
-    if (this.statuses.read(ticket.status) === status) return { version: ticket.updated_at };
+    if (this.statuses.read(ticket.status) === status) return { version: ticket.version };
     if (condition) {
       if (condition.version !== null && !sameStamp(ticket.updated_at, condition.version)) throw writeConflict('the ticket changed since it was read');
       if (condition.version === null) await this.checkUnchanged(ticket, status, condition);
     }
     const res = await this.http.request('PUT /tickets/{id}', freshdeskTicketSchema, { params: { id: crmTicketId }, body: { status: this.statuses.write(status) } });
-    return { version: res.data.updated_at };
+    return { version: withVersion(res.data, null).version };
   }
 
   async setAssignee(crmTicketId: string, assigneeId: string | null): Promise<void> {
@@ -226,7 +235,7 @@ export class FreshdeskCrm implements CrmPort {
   }
 
   /** The check of a condition without a version: the same status, no agent's public reply since. */
-  private async checkUnchanged(ticket: FreshdeskTicket, target: CrmStatus, condition: CrmWriteCondition): Promise<void> {
+  private async checkUnchanged(ticket: Read, target: CrmStatus, condition: CrmWriteCondition): Promise<void> {
     const now = this.statuses.read(ticket.status);
     if (now !== condition.status && now !== target) throw writeConflict('the status changed since it was read');
     const excluded = new Set(condition.excludeIds);
@@ -241,13 +250,14 @@ export class FreshdeskCrm implements CrmPort {
    * A ticket of this requester, carrying our id, that a create whose answer was lost left behind
    * (after the closed ticket a follow-up follows, when it is one).
    */
-  private async landedCreate(ticket: NewCrmTicket): Promise<FreshdeskTicket | null> {
+  private async landedCreate(ticket: NewCrmTicket): Promise<Read | null> {
     const who = this.requesterFields(ticket.requester, ticket.externalId);
     const filter: Record<string, string> = who.email !== undefined ? { email: who.email } : { unique_external_id: who.unique_external_id! };
     const query: Record<string, string> = { ...filter, order_by: 'created_at', order_type: 'desc', per_page: String(RECENT_TICKETS) };
     const res = await this.http.request('GET /tickets', ticketList, { query });
     const after = ticket.followUpOf;
-    return this.pick(res.data.filter((t) => after === undefined || compareIds(t.id, after) > 0), ticket.externalId);
+    const found = this.pick(res.data.filter((t) => after === undefined || compareIds(t.id, after) > 0), ticket.externalId);
+    return found && withVersion(found, res.headers.get('date'));
   }
 
   /** Like Zendesk's: the newest bridge-tagged match, else the oldest match. */
@@ -309,19 +319,19 @@ export class FreshdeskCrm implements CrmPort {
     }
   }
 
-  private async readTicket(id: string): Promise<FreshdeskTicket | null> {
+  private async readTicket(id: string): Promise<Read | null> {
     const res = await nullIfNotFound(this.http.request('GET /tickets/{id}', freshdeskTicketSchema, { params: { id }, query: { include: 'description' } }));
-    return res && res.data;
+    return res && withVersion(res.data, res.headers.get('date'));
   }
 
-  private async withComments(ticket: FreshdeskTicket): Promise<CrmTicket> {
+  private async withComments(ticket: Read): Promise<CrmTicket> {
     return {
       id: ticket.id,
       status: this.statuses.read(ticket.status),
       externalId: this.externalIdOf(ticket),
       requesterId: ticket.requester_id,
       assigneeId: ticket.responder_id ?? null,
-      updatedAt: ticket.updated_at,
+      updatedAt: ticket.version,
       comments: await this.listComments(ticket),
     };
   }
@@ -412,9 +422,20 @@ export function nextLink(header: string | null): string | null {
   return null;
 }
 
-/** Versions compare as instants: `…T10:00:00Z` and `…T10:00:00.000Z` are the same. */
+/** Versions compare by the second: a provisional and a settled one of the same second are the same. */
 function sameStamp(a: string, b: string): boolean {
-  return Date.parse(a) === Date.parse(b);
+  return Math.floor(Date.parse(a) / 1000) === Math.floor(Date.parse(b) / 1000);
+}
+
+/**
+ * The version the port shows: `updated_at`'s second, settled (`.000Z`) when Freshdesk's clock
+ * (`serverDate`, the answer's `Date` header) had passed that second, else provisional (`.999Z`).
+ */
+export function withVersion<T extends { updated_at: string }>(ticket: T, serverDate: string | null): T & { version: string } {
+  const second = Math.floor(Date.parse(ticket.updated_at) / 1000) * 1000;
+  const now = serverDate === null ? Number.NaN : Date.parse(serverDate);
+  const settled = Number.isFinite(now) && now >= second + 1000;
+  return { ...ticket, version: new Date(settled ? second : second + 999).toISOString() };
 }
 
 function writeConflict(detail: string): IntegrationError {
