@@ -39,7 +39,7 @@ export interface BridgeRigOptions {
    * `WHITELABEL_ASSIGNEES` of the bridge (teammate id → Zendesk user id). A function gets the
    * Zendesk simulator, to map teammates onto agents it created. Default: no mapping.
    */
-  whitelabelAssignees?: AssigneeMap | ((zendesk: ZendeskSimulator) => AssigneeMap);
+  whitelabelAssignees?: AssigneeMap | ((zendesk: ZendeskSimulator, freshdesk: FreshdeskSimulator | null) => AssigneeMap);
   /**
    * Payload encryption of the bridge's client and worker (and its codec endpoints). Default off,
    * so tests may read payloads with `env.client`; `rig.client` always matches the bridge.
@@ -133,7 +133,7 @@ export async function startBridgeRig(options: BridgeRigOptions = {}): Promise<Br
     },
   });
   const freshdesk = options.crm === 'freshdesk' ? await FreshdeskSimulator.start() : null;
-  const assignees = typeof options.whitelabelAssignees === 'function' ? options.whitelabelAssignees(zendesk) : (options.whitelabelAssignees ?? {});
+  const assignees = typeof options.whitelabelAssignees === 'function' ? options.whitelabelAssignees(zendesk, freshdesk) : (options.whitelabelAssignees ?? {});
   const ports = {
     sources: {
       connect: new ConnectSource({ baseUrl: connect.url, apiKey: connect.apiKey }),
