@@ -236,6 +236,19 @@ describe('FreshdeskCrm', () => {
       expect(Buffer.concat(chunks).equals(pdf.bytes)).toBe(true);
     });
 
+    it("creates with the opening message's files as parts; those over the ticket's 20 MB together are lines, not a refused create", async () => {
+      const a = file('a.pdf', 12 * MB);
+      const b = file('b.pdf', 12 * MB);
+      const staged = [];
+      for (const f of [a, b]) staged.push((await crm.files.upload({ name: f.name, contentType: f.contentType, size: f.bytes.length, body: Readable.from([f.bytes]) })).id);
+      const created = await crm.createTicket(newTicket({ description: 'Two scans', uploads: staged }));
+      const stored = sim.ticket(created.id)!;
+      expect(stored.attachments.map((x) => [x.name, x.size])).toEqual([['a.pdf', 12 * MB]]);
+      expect(stored.description_text).toBe('Two scans\n\nattachment b.pdf (12 MB) not transferred: Freshdesk keeps at most 20 MB of files per ticket, and this one would go over');
+      expect(sim.file(stored.attachments[0]!.id)!.bytes.equals(a.bytes)).toBe(true);
+      expect(created.comments[0]!.attachments).toEqual([expect.objectContaining({ name: 'a.pdf', size: 12 * MB })]);
+    });
+
     it('downloads under the outbound policy: a URL on another host is refused before a byte is sent', async () => {
       const err = await failure(crm.files.download('http://169.254.169.254/latest/meta-data'));
       expect(err).toMatchObject({ kind: 'forbidden', reason: 'host-not-allowed' });

@@ -21,7 +21,7 @@ describe('white-label ⇄ Freshdesk', () => {
       crm: 'freshdesk',
       whitelabelAssignees: (_zendesk, freshdesk) => {
         agentId = freshdesk!.agent.id;
-        return { [TEAMMATE]: agentId };
+        return { [TEAMMATE]: String(agentId) };
       },
     });
   });

@@ -26,6 +26,7 @@ import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { AttachmentDownload, AttachmentSink, AttachmentSource, AttachmentUpload, DownloadLimits, UploadedAttachment } from '../../ports/attachments';
 import { IntegrationError } from '../../ports/errors';
+import { notTransferredLine } from '../../domain/attachments';
 import { downloadPolicyFor, OutboundGuard, type DownloadPolicyOptions } from '../http/outbound-policy';
 import { StreamingHttp } from '../http/streaming';
 import type { FilePart } from './multipart';
@@ -131,6 +132,26 @@ export class FreshdeskFiles implements AttachmentSource, AttachmentSink {
     if (store) store.left -= size;
     this.stage.set(id, { field: 'attachments[]', name: file.name, contentType: file.contentType, path, size, at: Date.now() });
     return { id, size };
+  }
+
+  /**
+   * Of these staged files, those that fit in `left` bytes taken in order, and the lines of those
+   * that do not (released now). For a create, whose files were spooled outside `withinBudget`.
+   */
+  async fit(ids: readonly string[], left: number): Promise<{ ids: string[]; lines: string[] }> {
+    const out = { ids: [] as string[], lines: [] as string[] };
+    for (const id of ids) {
+      const s = this.stage.get(id);
+      if (!s) continue;
+      if (s.size <= left) {
+        left -= s.size;
+        out.ids.push(id);
+      } else {
+        out.lines.push(notTransferredLine({ name: s.name, size: s.size, contentType: s.contentType }, { reason: 'failed', detail: this.limitNote }));
+        await this.release([id]);
+      }
+    }
+    return out;
   }
 
   /** The spooled files of these staging ids (unknown ids are skipped: a retry re-uploads). */

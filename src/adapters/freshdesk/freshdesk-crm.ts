@@ -128,9 +128,12 @@ export class FreshdeskCrm implements CrmPort {
       return this.withComments(landed);
     }
     const requester = this.requesterFields(ticket.requester, ticket.externalId);
+    // Spooled before this call, file by file: together they may be over the ticket's 20 MB.
+    const files = await this.files.fit(ticket.uploads ?? [], FRESHDESK_TICKET_ATTACHMENT_BYTES);
+    const description = textToHtml(files.lines.length > 0 ? `${ticket.description}\n\n${files.lines.join('\n')}` : ticket.description);
     const fields: [string, string][] = [
       ['subject', ticket.subject || '(no subject)'],
-      ['description', textToHtml(ticket.description)],
+      ['description', description],
       ['status', String(this.statuses.write(ticket.status))],
       ['priority', '1'],
       ['source', '2'],
@@ -138,9 +141,9 @@ export class FreshdeskCrm implements CrmPort {
       [`custom_fields[${this.options.externalIdField}]`, ticket.externalId],
       ...ticket.tags.map((t): [string, string] => ['tags[]', t]),
     ];
-    const created = await this.write('POST /tickets', '/tickets', fields, ticket.uploads ?? [], freshdeskTicketSchema, () => ({
+    const created = await this.write('POST /tickets', '/tickets', fields, files.ids, freshdeskTicketSchema, () => ({
       subject: ticket.subject || '(no subject)',
-      description: textToHtml(ticket.description),
+      description,
       status: this.statuses.write(ticket.status),
       priority: 1,
       source: 2,
