@@ -178,6 +178,7 @@ export const ticketDetails = z.object({
   state: ticketStateView.nullable().meta({ description: 'null when no worker answered the query (see stateError).' }),
   stateError: z.string().nullable(),
   pendingActivities: z.array(pendingActivity).meta({ description: 'Activities scheduled, running or waiting to retry.' }),
+  helpdesk: z.enum(['zendesk', 'freshdesk']).optional().meta({ description: 'The helpdesk this bridge writes tickets to (`CRM`).' }),
 });
 export type TicketDetails = z.infer<typeof ticketDetails>;
 

@@ -199,6 +199,9 @@ describe('a production configuration uses every configured remote, for real', ()
       expect(webhooks.map((w) => w.status)).toEqual([202]);
       await eventually(() => expect(connect.ticket(ticket.id)!.comments.map((c) => c.message)).toEqual(['We are on it.']), { timeoutMs: 30_000 });
       pasteBanner();
+      const shown = await runBin(['show', 'connect', ticket.id], { OPS_API_URL: api, OPS_API_TOKEN: OPS_TOKEN });
+      expect(shown).toMatchObject({ code: 0, stdout: expect.stringMatching(/^Freshdesk: +ticket \d+$/m) });
+      expect(shown.stdout).toMatch(/^Copied: +\d+ user comments? → Freshdesk, 1 agent reply → connect$/m);
     } finally {
       await connect.stop();
       await freshdesk.stop();

@@ -118,7 +118,7 @@ export function rigApiConfig(payloadEncryption: PayloadEncryption = { mode: 'off
 
 export async function startBridgeRig(options: BridgeRigOptions = {}): Promise<BridgeRig> {
   const env = await createTestEnv();
-  const apiConfig = rigApiConfig(options.payloadEncryption);
+  const apiConfig: ApiConfig = { ...rigApiConfig(options.payloadEncryption), ...(options.crm && { crm: options.crm }) };
   const encryption = { payloadEncryption: apiConfig.payloadEncryption! };
   // The bridge's own client: same data converter as its worker (`env.client` stays plain).
   const client = createClient(env.connection, env.namespace, encryption);

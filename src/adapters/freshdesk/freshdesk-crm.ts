@@ -301,8 +301,7 @@ export class FreshdeskCrm implements CrmPort {
     const parts = this.files.staged(uploads);
     if (parts.length === 0) {
       await this.files.release(uploads);
-      const template = operation as `POST /${string}`;
-      return (await this.http.request(template, schema, { url: `${this.base}${path}`, body: json() })).data;
+      return (await this.http.request(operation, schema, { url: `${this.base}${path}`, body: json() })).data;
     }
     try {
       const body = multipartBody(fields, parts);
