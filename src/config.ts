@@ -22,6 +22,7 @@ import { inspect } from 'node:util';
 import { z } from 'zod';
 import { whitelabelAssigneesSchema, type AssigneeMap } from './adapters/whitelabel/assignees';
 import { ZENDESK_MAX_ATTACHMENT_BYTES } from './adapters/zendesk/attachments';
+import { parseFreshdeskStatusMap, type FreshdeskStatusMap } from './adapters/freshdesk/statuses';
 import { isLoopbackUrl, normaliseHostPattern } from './adapters/http/outbound-policy';
 import { parseCidr } from './adapters/http/ip-ranges';
 import { DEFAULT_ALLOWED_TYPES, DEFAULT_ATTACHMENT_SETTINGS, type AttachmentSettings } from './domain/attachments';
@@ -57,6 +58,22 @@ export interface ZendeskConfig {
   apiUrl: string;
   email: string;
   apiToken: string;
+}
+
+/** The helpdesks the bridge can write tickets to (`CRM`). */
+export const CRM_KINDS = ['zendesk', 'freshdesk'] as const;
+export type CrmKind = (typeof CRM_KINDS)[number];
+
+export interface FreshdeskConfig {
+  /** `https://{domain}.freshdesk.com/api/v2`, without a trailing slash. */
+  apiUrl: string;
+  apiKey: string;
+  /** `FRESHDESK_EXTERNAL_ID_FIELD`: the custom ticket field (`cf_…`) holding the bridge's id. */
+  externalIdField: string;
+  /** `FRESHDESK_STATUS_MAP` over the built-in statuses; null: the built-in ones (2 to 5). */
+  statuses: FreshdeskStatusMap | null;
+  /** `FRESHDESK_ATTACHMENT_HOSTS`: hosts files may come from besides the account's and Freshdesk's storage. */
+  attachmentHosts: readonly string[];
 }
 
 export interface WhitelabelConfig {
@@ -130,6 +147,15 @@ export interface Config {
   zendesk: ZendeskConfig | null;
   /** null: not configured (simulated when `sandbox`, else no such source). */
   whitelabel: WhitelabelConfig | null;
+  /**
+   * `CRM`: the helpdesk tickets go to. Default: Freshdesk when only `FRESHDESK_URL` is set, else
+   * Zendesk. Only one is used; the other's variables must be unset.
+   */
+  crm: CrmKind;
+  /** null unless `crm` is freshdesk (the sandbox simulates Zendesk only). */
+  freshdesk: FreshdeskConfig | null;
+  /** `FRESHDESK_WEBHOOK_TOKEN`: the secret in the automation webhook's URL; null without Freshdesk. */
+  freshdeskWebhookToken: string | null;
   /** Inbound secrets: the Connect `auth_token`, the Zendesk and white-label signing secrets, the ops bearer token. */
   connectWebhookToken: string;
   zendeskWebhookSecret: string;
@@ -250,6 +276,24 @@ const zendeskUrl = httpUrl.refine((u) => u.endsWith('/api/v2'), {
 });
 
 const credential = z.string().min(1, { error: 'must not be empty' });
+
+const freshdeskUrl = httpUrl.refine((u) => u.endsWith('/api/v2'), {
+  error: 'must end with /api/v2 (e.g. https://acme.freshdesk.com/api/v2)',
+});
+
+/** A custom ticket field's API name: `cf_` and lower-case letters, digits, underscores. */
+const customFieldName = z.string().regex(/^cf_[a-z0-9_]{1,60}$/, { error: 'must be a custom field name like cf_ticket_bridge_id (as the Freshdesk API names it)' });
+
+const freshdeskStatusMap = z.string().transform((text, ctx) => {
+  const map = parseFreshdeskStatusMap(text);
+  if (map === null) {
+    ctx.addIssue({ code: 'custom', message: 'must be number=status pairs like 6=hold,7=pending (status one of new, open, pending, hold, solved, closed), comma-separated' });
+    return z.NEVER;
+  }
+  return map;
+});
+
+const crmKind = z.enum(CRM_KINDS, { error: `must be one of ${CRM_KINDS.join(', ')}` });
 
 const inboundSecret = z
   .string()
@@ -525,6 +569,9 @@ export const SIDE_VARIABLES = {
   whitelabel: { url: 'WHITELABEL_API_URL', credentials: ['WHITELABEL_API_KEY'], secret: 'WHITELABEL_WEBHOOK_SECRET' },
 } as const satisfies Record<Side, { url: string; credentials: readonly string[]; secret: SecretVariable }>;
 
+/** Freshdesk's variables, in documented order (the CRM when `CRM=freshdesk`). */
+export const FRESHDESK_VARIABLES = ['FRESHDESK_URL', 'FRESHDESK_API_KEY', 'FRESHDESK_WEBHOOK_TOKEN', 'FRESHDESK_EXTERNAL_ID_FIELD'] as const;
+
 const sideVariables = (side: Side): string[] => {
   const v = SIDE_VARIABLES[side];
   return [v.url, ...v.credentials, v.secret];
@@ -591,8 +638,11 @@ export function loadConfig(env: Env = process.env, options: LoadConfigOptions = 
     // isSet, not the parsed address: a malformed one is reported once, not once per TLS variable.
     ...readTemporalConnection(r, r.isSet('TEMPORAL_ADDRESS')),
   };
+  const freshdeskSet = r.isSet('FRESHDESK_URL');
+  // Real tickets flow as soon as any remote is real.
+  const realTickets = configured.length > 0 || freshdeskSet;
   const sandboxFlag = r.optional('SANDBOX', flag);
-  const sandbox = sandboxFlag ?? configured.length === 0;
+  const sandbox = sandboxFlag ?? !realTickets;
   const connectUrl = url('connect', httpUrl);
   const connectApiKey = r.requiredIf(connectSet, 'CONNECT_API_KEY', credential, whenConnect);
   const connectWebhookToken = inbound('CONNECT_WEBHOOK_TOKEN', connectSet, whenConnect);
@@ -603,7 +653,8 @@ export function loadConfig(env: Env = process.env, options: LoadConfigOptions = 
   const whitelabelUrl = url('whitelabel', httpUrl);
   const whitelabelApiKey = r.requiredIf(whitelabelSet, 'WHITELABEL_API_KEY', credential, whenWhitelabel);
   const whitelabelWebhookSecret = inbound('WHITELABEL_WEBHOOK_SECRET', whitelabelSet, whenWhitelabel);
-  if (!sandbox) requireWorkingDeployment(r, configured, sandboxFlag === false);
+  const crmSide = readCrmChoice(r, zendeskSet, sandbox);
+  if (!sandbox) requireWorkingDeployment(r, configured, sandboxFlag === false, crmSide.crm, freshdeskSet);
   const whitelabelSignatureHeader = r.withDefault('WHITELABEL_SIGNATURE_HEADER', headerName, DEFAULT_WHITELABEL_SIGNATURE_HEADER);
   const whitelabelSignedPayload = r.withDefault('WHITELABEL_SIGNED_PAYLOAD', signedPayload, 'timestamp.body');
   const whitelabelAssignees = r.withDefault('WHITELABEL_ASSIGNEES', whitelabelAssigneesSchema, '{}');
@@ -615,18 +666,17 @@ export function loadConfig(env: Env = process.env, options: LoadConfigOptions = 
     bodyLimitBytes: r.withDefault('WHITELABEL_BODY_LIMIT', byteSize, '1mb'),
   };
   // Real tickets reach the ops API as soon as any remote is real.
-  const opsApiToken = inbound('OPS_API_TOKEN', configured.length > 0, 'when CONNECT_API_URL, ZENDESK_API_URL or WHITELABEL_API_URL is set');
+  const opsApiToken = inbound('OPS_API_TOKEN', realTickets, 'when CONNECT_API_URL, ZENDESK_API_URL, FRESHDESK_URL or WHITELABEL_API_URL is set');
 
   // Payload encryption: required by default wherever real tickets flow; the sandbox may run
   // without keys (with a warning at start). Keys set always mean encryption. Read last (in the
   // literal below), after BODY_LIMIT, as documented.
   const readPayloadEncryption = (): PayloadEncryption => {
-    const realTickets = configured.length > 0;
     const keysSet = r.isSet('PAYLOAD_KEYS');
     const mode = r.withDefault('PAYLOAD_ENCRYPTION', encryptionMode, realTickets || keysSet ? 'required' : 'off');
     const keyring = r.optional('PAYLOAD_KEYS', payloadKeysSchema);
     if (mode === 'required' && !keysSet) {
-      const why = r.isSet('PAYLOAD_ENCRYPTION') ? '' : ' (the default when CONNECT_API_URL, ZENDESK_API_URL or WHITELABEL_API_URL is set)';
+      const why = r.isSet('PAYLOAD_ENCRYPTION') ? '' : ' (the default when CONNECT_API_URL, ZENDESK_API_URL, FRESHDESK_URL or WHITELABEL_API_URL is set)';
       r.issues.push({
         variable: 'PAYLOAD_KEYS',
         message: `is required when PAYLOAD_ENCRYPTION is required${why}: <key id>:<base64 32-byte key>[,<older id>:<key>...]; ${GENERATE_KEY_HINT}`,
@@ -653,6 +703,7 @@ export function loadConfig(env: Env = process.env, options: LoadConfigOptions = 
       whitelabelUrl !== undefined && whitelabelApiKey !== undefined && whitelabelAssignees !== undefined
         ? { apiUrl: whitelabelUrl, apiKey: whitelabelApiKey, assignees: whitelabelAssignees }
         : null,
+    ...crmSide,
     connectWebhookToken,
     zendeskWebhookSecret,
     whitelabelWebhookSecret,
@@ -671,12 +722,12 @@ export function loadConfig(env: Env = process.env, options: LoadConfigOptions = 
     logLevel: r.withDefault('LOG_LEVEL', logLevel, 'info'),
     logFormat: r.optional('LOG_FORMAT', logFormat) ?? null,
     bodyLimitBytes: r.withDefault('BODY_LIMIT', byteSize, '100kb'),
-    ...readCodecSettings(r, readPayloadEncryption(), opsApiToken, configured.length > 0),
+    ...readCodecSettings(r, readPayloadEncryption(), opsApiToken, realTickets),
     codecCorsOrigins: r.optional('CODEC_CORS_ORIGIN', corsOrigins) ?? [],
     metricsToken: r.optional('METRICS_TOKEN', inboundSecret) ?? null,
     workerMetricsAddress: r.withDefault('WORKER_METRICS_ADDRESS', metricsAddress, DEFAULT_WORKER_METRICS_ADDRESS),
     workerMaxCachedWorkflows: r.withDefault('WORKER_MAX_CACHED_WORKFLOWS', cachedWorkflows, String(DEFAULT_WORKER_MAX_CACHED_WORKFLOWS)),
-    ...readHttpDoors(r, configured, sandbox),
+    ...readHttpDoors(r, configured, sandbox, crmSide.crm),
   };
   requireBodiesFitBudget(r, config);
 
@@ -749,6 +800,44 @@ function readAttachmentCaps(r: EnvReader): Omit<Required<AttachmentSettings>, 'm
   } as Omit<Required<AttachmentSettings>, 'maxBytes' | 'allowedTypes'>;
 }
 
+// ---------------------------------------------------------------------------------------------
+// The helpdesk (issue 20): Zendesk or Freshdesk, one of them.
+
+/**
+ * `CRM` and, when it is Freshdesk, its variables: all or nothing, like every side. The other
+ * helpdesk's variables set anyway are an error (they would be silently ignored). The sandbox
+ * simulates Zendesk only, so `CRM=freshdesk` needs a real (or separately run) Freshdesk.
+ */
+function readCrmChoice(r: EnvReader, zendeskSet: boolean, sandbox: boolean): Pick<Config, 'crm' | 'freshdesk' | 'freshdeskWebhookToken'> {
+  const freshdeskSet = r.isSet('FRESHDESK_URL');
+  const chosen = r.optional('CRM', crmKind);
+  const crm: CrmKind = chosen ?? (freshdeskSet && !zendeskSet ? 'freshdesk' : 'zendesk');
+  const freshdeskVars = FRESHDESK_VARIABLES.filter((v) => r.isSet(v));
+  if (crm === 'zendesk') {
+    if (freshdeskVars.length > 0) {
+      const why = chosen ? 'CRM is zendesk' : 'ZENDESK_API_URL is set too';
+      r.issues.push({ variable: freshdeskVars[0]!, message: `is set but ${why}: the bridge writes to one helpdesk; set CRM=freshdesk (and unset the ZENDESK_ variables) or unset ${freshdeskVars.join(', ')}` });
+    }
+    return { crm, freshdesk: null, freshdeskWebhookToken: null };
+  }
+  const zendeskVars = sideVariables('zendesk').filter((v) => r.isSet(v));
+  if (zendeskVars.length > 0) r.issues.push({ variable: zendeskVars[0]!, message: `is set but CRM is freshdesk: unset ${zendeskVars.join(', ')}` });
+  const when = 'when FRESHDESK_URL is set';
+  if (!freshdeskSet && freshdeskVars.length > 0) {
+    r.issues.push({ variable: 'FRESHDESK_URL', message: `is required when ${freshdeskVars.join(' or ')} is set (a side is configured completely or not at all)` });
+  } else if (!freshdeskSet && sandbox) {
+    r.issues.push({ variable: 'FRESHDESK_URL', message: 'is required when CRM=freshdesk: the sandbox simulates Zendesk only' });
+  }
+  const apiUrl = r.optional('FRESHDESK_URL', freshdeskUrl);
+  const apiKey = r.requiredIf(freshdeskSet, 'FRESHDESK_API_KEY', credential, when);
+  const token = r.requiredIf(freshdeskSet, 'FRESHDESK_WEBHOOK_TOKEN', inboundSecret, when);
+  const externalIdField = r.requiredIf(freshdeskSet, 'FRESHDESK_EXTERNAL_ID_FIELD', customFieldName, `${when} (the custom ticket field the bridge's id goes in)`);
+  const statuses = r.optional('FRESHDESK_STATUS_MAP', freshdeskStatusMap) ?? null;
+  const attachmentHosts = r.optional('FRESHDESK_ATTACHMENT_HOSTS', hostPatternList) ?? [];
+  const freshdesk = apiUrl !== undefined && apiKey !== undefined && externalIdField !== undefined ? { apiUrl, apiKey, externalIdField, statuses, attachmentHosts } : null;
+  return { crm, freshdesk, freshdeskWebhookToken: token ?? null };
+}
+
 const SIMULATE_HINT = 'SANDBOX=1 simulates the sides not configured';
 
 /**
@@ -756,31 +845,35 @@ const SIMULATE_HINT = 'SANDBOX=1 simulates the sides not configured';
  * Each missing variable is named (one already reported, e.g. a URL missing beside its
  * credentials, only once).
  */
-function requireWorkingDeployment(r: EnvReader, configured: readonly Side[], sandboxOff: boolean): void {
+function requireWorkingDeployment(r: EnvReader, configured: readonly Side[], sandboxOff: boolean, crm: CrmKind, freshdeskSet: boolean): void {
   const report = (variable: string, message: string) => {
     if (!r.issues.some((i) => i.variable === variable)) r.issues.push({ variable, message });
   };
-  if (configured.length === 0) {
+  const crmSet = crm === 'zendesk' ? configured.includes('zendesk') : freshdeskSet;
+  if (configured.length === 0 && !freshdeskSet) {
     if (sandboxOff) {
       report(
         'SANDBOX',
-        'is off but no remote is configured: set ZENDESK_API_URL and CONNECT_API_URL or WHITELABEL_API_URL (with their credentials), or unset SANDBOX',
+        'is off but no remote is configured: set ZENDESK_API_URL (or FRESHDESK_URL) and CONNECT_API_URL or WHITELABEL_API_URL (with their credentials), or unset SANDBOX',
       );
     }
     return;
   }
   const sources = configured.filter((side) => side !== 'zendesk');
-  if (sources.length > 0 && !configured.includes('zendesk')) {
+  if (sources.length > 0 && !crmSet) {
     const when = `when ${sources.map((s) => SIDE_VARIABLES[s].url).join(' or ')} is set`;
-    for (const variable of sideVariables('zendesk')) {
-      if (!r.isSet(variable)) report(variable, `is required ${when}: tickets go to Zendesk (${SIMULATE_HINT})`);
+    const variables = crm === 'zendesk' ? sideVariables('zendesk') : FRESHDESK_VARIABLES;
+    const name = crm === 'zendesk' ? 'Zendesk' : 'Freshdesk (CRM=freshdesk)';
+    for (const variable of variables) {
+      if (!r.isSet(variable)) report(variable, `is required ${when}: tickets go to ${name} (${SIMULATE_HINT})`);
     }
   }
   if (sources.length === 0) {
     const missing = (side: Side) => sideVariables(side).filter((v) => !r.isSet(v)).join(', ');
+    const crmUrl = crm === 'zendesk' ? 'ZENDESK_API_URL' : 'FRESHDESK_URL';
     report(
       'CONNECT_API_URL or WHITELABEL_API_URL',
-      `a ticket source is required when ZENDESK_API_URL is set: Connect (${missing('connect')}) or the white-label platform (${missing('whitelabel')}) (${SIMULATE_HINT})`,
+      `a ticket source is required when ${crmUrl} is set: Connect (${missing('connect')}) or the white-label platform (${missing('whitelabel')}) (${SIMULATE_HINT})`,
     );
   }
 }
@@ -807,7 +900,8 @@ export interface HttpLimits {
   bodyBytesInFlight: number;
 }
 
-export type WebhookRoutes = Record<Side, boolean>;
+/** `freshdesk`: mounted only with a configured Freshdesk (absent: not mounted). */
+export type WebhookRoutes = Record<Side, boolean> & { freshdesk?: boolean };
 
 export const DEFAULT_HTTP_LIMITS: HttpLimits = {
   headersTimeoutMs: 10_000,
@@ -822,7 +916,7 @@ const maxConnections = countUpTo(1_000_000);
 /** Each field undefined when its variable is invalid (then reported; see the end of `loadConfig`). */
 type Unchecked<T> = { [K in keyof T]: T[K] | undefined };
 
-function readHttpDoors(r: EnvReader, configured: readonly Side[], sandbox: boolean): { http: Unchecked<HttpLimits>; webhookRoutes: WebhookRoutes } {
+function readHttpDoors(r: EnvReader, configured: readonly Side[], sandbox: boolean, crm: CrmKind): { http: Unchecked<HttpLimits>; webhookRoutes: WebhookRoutes } {
   const d = DEFAULT_HTTP_LIMITS;
   const headersTimeoutMs = r.withDefault('HTTP_HEADERS_TIMEOUT', duration, `${d.headersTimeoutMs}ms`);
   const requestTimeoutMs = r.withDefault('HTTP_REQUEST_TIMEOUT', duration, `${d.requestTimeoutMs}ms`);
@@ -835,7 +929,8 @@ function readHttpDoors(r: EnvReader, configured: readonly Side[], sandbox: boole
   }
   const mounted = (side: Side) => sandbox || configured.includes(side);
   const http = { headersTimeoutMs, requestTimeoutMs, keepAliveTimeoutMs, maxConnections: connections, bodyBytesInFlight };
-  return { http, webhookRoutes: { connect: mounted('connect'), zendesk: mounted('zendesk'), whitelabel: mounted('whitelabel') } };
+  const webhookRoutes = { connect: mounted('connect'), zendesk: crm === 'zendesk' && mounted('zendesk'), whitelabel: mounted('whitelabel'), freshdesk: crm === 'freshdesk' && r.isSet('FRESHDESK_URL') };
+  return { http, webhookRoutes };
 }
 
 /** A body of the largest accepted size must fit in the budget, or it would be refused for ever. */
@@ -896,6 +991,8 @@ export function redactedConfig(config: Config): RedactedConfig {
     connect: config.connect && { ...config.connect, apiKey: REDACTED },
     zendesk: config.zendesk && { ...config.zendesk, apiToken: REDACTED },
     whitelabel: config.whitelabel && { ...config.whitelabel, apiKey: REDACTED },
+    freshdesk: config.freshdesk && { ...config.freshdesk, apiKey: REDACTED },
+    freshdeskWebhookToken: config.freshdeskWebhookToken && REDACTED,
     connectWebhookToken: REDACTED,
     zendeskWebhookSecret: REDACTED,
     whitelabelWebhookSecret: REDACTED,
@@ -939,5 +1036,6 @@ function protect(config: Config): Config {
   if (config.connect) hide(config.connect, () => ({ ...config.connect, apiKey: REDACTED }));
   if (config.zendesk) hide(config.zendesk, () => ({ ...config.zendesk, apiToken: REDACTED }));
   if (config.whitelabel) hide(config.whitelabel, () => ({ ...config.whitelabel, apiKey: REDACTED }));
+  if (config.freshdesk) hide(config.freshdesk, () => ({ ...config.freshdesk, apiKey: REDACTED }));
   return hide(config, () => redactedConfig(config));
 }

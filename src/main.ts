@@ -95,6 +95,7 @@ async function main(): Promise<void> {
       apiUrl: api.url.replace('//0.0.0.0:', '//127.0.0.1:'),
       sides: remotes.sides,
       realUrls: { connect: config.connect?.apiUrl, zendesk: config.zendesk?.apiUrl, whitelabel: config.whitelabel?.apiUrl },
+      freshdeskUrl: config.freshdesk?.apiUrl,
       temporal: { description: temporal.description, uiUrl: temporal.uiUrl, namespace: temporal.namespace },
       // A token this process generated may be shown (it is how the player gets it); one from the
       // environment is a secret someone chose: refer to it, never print it.

@@ -115,6 +115,8 @@ export type TransferResult =
 export async function transferAttachment(input: TransferAttachmentInput): Promise<TransferResult> {
   const { from, to, file, existing = [], allowedTypes = DEFAULT_ALLOWED_TYPES, logger, commentBytes } = input;
   const fileLimit = Math.min(input.maxBytes ?? DEFAULT_ATTACHMENT_MAX_BYTES, to.maxBytes ?? Number.POSITIVE_INFINITY);
+  // The target's own limit binds, and it says why (Freshdesk: what is left of a ticket's 20 MB).
+  const sinkLimitNote = to.maxBytes !== null && to.maxBytes < (input.maxBytes ?? DEFAULT_ATTACHMENT_MAX_BYTES) ? (to.limitNote ?? null) : null;
   const limit = Math.min(fileLimit, commentBytes?.left ?? Number.POSITIVE_INFINITY);
   let name = safeFileName(file.name);
   const listedSize = file.size ?? null;
@@ -128,7 +130,9 @@ export async function transferAttachment(input: TransferAttachmentInput): Promis
         ? notTransferredLine(facts, { reason })
         : size !== null && size <= fileLimit && commentBytes
           ? notTransferredLine(facts, { reason: 'failed', detail: `the message's files are over the ${formatBytes(commentBytes.limit)} limit together` })
-          : notTransferredLine(facts, { reason, maxBytes: fileLimit });
+          : sinkLimitNote !== null
+            ? notTransferredLine(facts, { reason: 'failed', detail: sinkLimitNote })
+            : notTransferredLine(facts, { reason, maxBytes: fileLimit });
     return { transferred: false, reason, name, size, contentType, line };
   };
   const duplicate = (size: number | null, contentType: string | null): TransferResult => {
@@ -290,7 +294,7 @@ export class HashingMeter extends Transform {
   }
 }
 
-const PEOPLE_NAMES: Readonly<Record<string, string>> = { zendesk: 'Zendesk', connect: 'the app', whitelabel: 'the app' };
+const PEOPLE_NAMES: Readonly<Record<string, string>> = { zendesk: 'Zendesk', freshdesk: 'Freshdesk', connect: 'the app', whitelabel: 'the app' };
 
 /**
  * Why, in words for the ticket's people. Never a status, a remote's type or a URL: a download

@@ -70,7 +70,8 @@ export async function uploadsForCrm(
   for (const url of urls) {
     const name = from ? from.nameOf(url) : '';
     if (!from || !to) {
-      out.lines.push(notTransferredLine({ name, size: null, contentType: null }, { reason: 'failed', detail: 'Zendesk takes no files from the bridge here' }));
+      const detail = to ? "the app's files cannot be fetched here" : 'the helpdesk takes no files from the bridge here';
+      out.lines.push(notTransferredLine({ name, size: null, contentType: null }, { reason: 'failed', detail }));
       out.files.push({ outcome: 'not-accepted', size: null, contentType: null, sha256: null });
       continue;
     }

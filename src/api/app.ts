@@ -18,6 +18,7 @@ import { opsRouter } from './ops';
 import { requestLogger } from './request-log';
 import { connectWebhookRouter } from './webhooks/connect';
 import { whitelabelWebhookFromConfig } from './webhooks/whitelabel';
+import { freshdeskWebhookRouter } from './webhooks/freshdesk';
 import { zendeskWebhookRouter } from './webhooks/zendesk';
 
 export type { AppDeps, ApiConfig, RouterDeps, RouterFactory } from './deps';
@@ -27,6 +28,7 @@ export const API_ROUTERS: readonly RouterFactory[] = [
   healthRouter,
   connectWebhookRouter,
   zendeskWebhookRouter,
+  freshdeskWebhookRouter,
   whitelabelWebhookFromConfig,
   opsRouter,
   codecRouter,

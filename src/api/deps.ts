@@ -33,7 +33,9 @@ export type ApiConfig = Pick<
    */
   Partial<Pick<Config, 'payloadEncryption' | 'codecAuthToken' | 'codecCorsOrigins' | 'codecListen'>> &
   /** `METRICS_TOKEN`: a bearer token that reads `/metrics` only (the ops token works too). */
-  Partial<Pick<Config, 'metricsToken'>>;
+  Partial<Pick<Config, 'metricsToken'>> &
+  /** `FRESHDESK_WEBHOOK_TOKEN`: with `webhookRoutes.freshdesk`, the Freshdesk door is mounted. `CRM`: named to operators. */
+  Partial<Pick<Config, 'freshdeskWebhookToken' | 'crm'>>;
 
 export interface AppDeps {
   config: ApiConfig;

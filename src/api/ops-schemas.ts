@@ -182,6 +182,7 @@ export const ticketDetails = z.object({
   deletedByUser: z.boolean().meta({ description: "CLOSED because the user deleted the ticket (read from the state's timeline)." }),
   stateError: z.string().nullable(),
   pendingActivities: z.array(pendingActivity).meta({ description: 'Activities scheduled, running or waiting to retry.' }),
+  helpdesk: z.enum(['zendesk', 'freshdesk']).optional().meta({ description: 'The helpdesk this bridge writes tickets to (`CRM`).' }),
 });
 export type TicketDetails = z.infer<typeof ticketDetails>;
 

@@ -85,7 +85,7 @@ export function opsRouter({ config, gateway }: AppDeps): Router {
     setLogFields(res, { workflowId: details.workflowId });
     // Live data: never let a proxy serve yesterday's state.
     res.setHeader('Cache-Control', 'no-store');
-    res.json(details);
+    res.json({ ...details, helpdesk: config.crm ?? 'zendesk' });
   });
 
   const update =

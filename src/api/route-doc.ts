@@ -17,6 +17,7 @@ export const SECURITY_SCHEMES = {
     name: 'X-Zendesk-Webhook-Signature',
     description: 'base64(HMAC-SHA256(ZENDESK_WEBHOOK_SECRET, timestamp + raw body)); timestamp in X-Zendesk-Webhook-Signature-Timestamp',
   },
+  freshdeskToken: { type: 'apiKey', in: 'query', name: 'token', description: 'FRESHDESK_WEBHOOK_TOKEN, in the URL of the automation rule (or its X-Webhook-Token header)' },
   whitelabelSignature: {
     type: 'apiKey',
     in: 'header',

@@ -23,6 +23,7 @@ import { OPS_PATHS } from './ops';
 import { connectWebhookBody } from './webhooks/connect';
 import { WHITELABEL_WEBHOOK_PATH } from './webhooks/whitelabel';
 import { zendeskWebhookBody } from './webhooks/zendesk-payload';
+import { freshdeskWebhookBody } from './webhooks/freshdesk';
 import type { ResponseDoc, RouteDoc } from './route-doc';
 
 export { type ResponseDoc, type RouteDoc, SECURITY_SCHEMES, type SecuritySchemeName } from './route-doc';
@@ -140,6 +141,22 @@ export const API_ROUTE_DOCS: readonly RouteDoc[] = [
       400: common[400],
       401: error('Signature or timestamp header missing or malformed (an unreadable timestamp too), signature wrong, or timestamp outside the window (`reason` says which).'),
       413: common[413],
+      415: webhook415,
+      503: webhook503,
+    },
+  },
+  {
+    method: 'post',
+    path: '/webhooks/freshdesk',
+    operationId: 'freshdeskWebhook',
+    summary: "A Freshdesk ticket changed (an automation rule's Trigger webhook action).",
+    description: 'Unsigned by Freshdesk: authenticated by the token in its URL. A notification only: the workflow reads the ticket back from Freshdesk.',
+    tags: ['webhooks'],
+    security: ['freshdeskToken'],
+    body: { schema: freshdeskWebhookBody },
+    responses: {
+      202: { description: 'Signalled, queued in the inbox, or authentic but nothing to do.', schema: zendeskAccepted },
+      ...common,
       415: webhook415,
       503: webhook503,
     },

@@ -33,19 +33,23 @@ const SOURCE_NAMES: Record<string, string> = { connect: 'connect', whitelabel: '
 
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
-function stateLines(state: TicketStateView): string[] {
+/** How the helpdesk is named (the API says which it is; an older API says nothing: Zendesk). */
+const HELPDESK_NAMES: Record<string, string> = { zendesk: 'Zendesk', freshdesk: 'Freshdesk' };
+
+function stateLines(state: TicketStateView, helpdesk = 'zendesk'): string[] {
   const c = state.counts;
   const source = SOURCE_NAMES[state.source] ?? state.source;
+  const crm = HELPDESK_NAMES[helpdesk] ?? helpdesk;
   return [
-    `Status:        ${statusLabel(state.status, deletedByUser(state))} (${source} ${state.sourceStatus ?? '-'}, Zendesk ${state.crmStatus ?? '-'})${state.completed ? ', workflow completed' : ''}`,
-    `Zendesk:       ${state.crmTicketId ? `ticket ${state.crmTicketId}` : 'no ticket yet'}`,
+    `Status:        ${statusLabel(state.status, deletedByUser(state))} (${source} ${state.sourceStatus ?? '-'}, ${crm} ${state.crmStatus ?? '-'})${state.completed ? ', workflow completed' : ''}`,
+    `${`${crm}:`.padEnd(15)}${state.crmTicketId ? `ticket ${state.crmTicketId}` : 'no ticket yet'}`,
     `Last sync:     ${time(state.lastSyncAt)}`,
     `SOLVED timer:  ${state.solvedTimerDeadline ? `fires ${time(state.solvedTimerDeadline)}` : '-'}`,
     `Last error:    ${state.lastError ? `${time(state.lastError.at)} ${state.lastError.operation}: ${state.lastError.type}: ${state.lastError.message}` : '-'}`,
     // Each count with what it counts: a bare "0 + 0" says nothing to whoever reads it.
-    `Heard:         ${plural(c.notifications, 'notification')} (webhooks from ${source} or Zendesk), ${plural(c.syncs, 'sync')} (both sides read, differences written)`,
-    `Copied:        ${plural(c.userCommentsToCrm, 'user comment')} → Zendesk, ${plural(c.agentRepliesToSource, 'agent reply', 'agent replies')} → ${source}`,
-    `Status set:    ${c.statusChangesToCrm} in Zendesk, ${c.statusChangesToSource} in ${source}`,
+    `Heard:         ${plural(c.notifications, 'notification')} (webhooks from ${source} or ${crm}), ${plural(c.syncs, 'sync')} (both sides read, differences written)`,
+    `Copied:        ${plural(c.userCommentsToCrm, 'user comment')} → ${crm}, ${plural(c.agentRepliesToSource, 'agent reply', 'agent replies')} → ${source}`,
+    `Status set:    ${c.statusChangesToCrm} in ${crm}, ${c.statusChangesToSource} in ${source}`,
     ...(state.parked.length > 0 ? [`Parked:        ${state.parked.map((p) => `${p.what}: ${p.reason} (since ${time(p.since)})`).join('; ')}`] : []),
     ...(state.notes.length > 0 ? [`Notes:         ${state.notes.join('; ')}`] : []),
   ];
@@ -56,7 +60,7 @@ export function ticketSheet(details: TicketDetails): string {
   const lines = [
     `${details.workflowId}`,
     `Execution:     ${e.status}, started ${time(e.startTime)}${e.closeTime ? `, closed ${time(e.closeTime)}` : ''}, ${e.historyLength} history events, task queue ${e.taskQueue}, run ${e.runId}`,
-    ...(details.state ? stateLines(details.state) : [`State:         unavailable (${details.stateError ?? 'unknown'})`]),
+    ...(details.state ? stateLines(details.state, details.helpdesk) : [`State:         unavailable (${details.stateError ?? 'unknown'})`]),
     '',
   ];
   if (details.pendingActivities.length === 0) lines.push('Pending activities: none');

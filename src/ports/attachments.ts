@@ -58,6 +58,11 @@ export interface AttachmentSink {
   readonly service: string;
   /** The largest file the target takes (Zendesk: 50 MB); null when it does not say. */
   readonly maxBytes: number | null;
+  /**
+   * Why `maxBytes` is what it is, when that is not a plain per-file limit: the line of a file
+   * over it says this instead of "over the N MB limit" (Freshdesk: what is left of the ticket's 20 MB).
+   */
+  readonly limitNote?: string;
   /** Throws `IntegrationError`; `UploadUrlExpiredError` when a signed URL had expired. */
   upload(file: AttachmentUpload): Promise<UploadedAttachment>;
 }

@@ -13,6 +13,8 @@ export interface BannerInput {
   sides: Record<Side, SideMode>;
   /** The real remotes' URLs (not secrets), shown beside them. */
   realUrls: Partial<Record<Side, string>>;
+  /** `CRM=freshdesk`: its row stands where Zendesk's would. */
+  freshdeskUrl?: string;
   temporal: { description: string; uiUrl?: string; namespace: string };
   /**
    * The ops token when this process generated it (a sandbox's: shown, that is how the player
@@ -25,6 +27,7 @@ export interface BannerInput {
 }
 
 const SIDE_NAMES: Record<Side, string> = { connect: 'Connect API', zendesk: 'Zendesk', whitelabel: 'white-label platform' };
+const FRESHDESK = 'Freshdesk';
 
 export function temporalUiLink(uiUrl: string, namespace: string): string {
   return `${uiUrl}/namespaces/${encodeURIComponent(namespace)}/workflows?query=${encodeURIComponent('WorkflowType="ticketWorkflow"')}`;
@@ -54,7 +57,8 @@ export function banner(input: BannerInput): string {
     '',
     `  ticket-bridge is running: its API on ${apiUrl}`,
     '',
-    ...(['connect', 'whitelabel', 'zendesk'] as const).map((side) => row(SIDE_NAMES[side], mode(side))),
+    ...(['connect', 'whitelabel'] as const).map((side) => row(SIDE_NAMES[side], mode(side))),
+    input.freshdeskUrl ? row(FRESHDESK, `real: ${input.freshdeskUrl}`) : row(SIDE_NAMES.zendesk, mode('zendesk')),
     row('Temporal', temporal.description),
     ...(input.sandboxFiles ? [row('', `sandbox state in ${input.sandboxFiles.state}, its secrets in ${input.sandboxFiles.secrets}`)] : []),
     '',

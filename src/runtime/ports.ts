@@ -4,8 +4,10 @@
 import type { ActivityDeps } from '../activities';
 import { ConnectSource } from '../adapters/connect';
 import { assigneeResolver, WhitelabelSource } from '../adapters/whitelabel';
+import { FreshdeskCrm } from '../adapters/freshdesk';
 import { ZendeskCrm } from '../adapters/zendesk';
 import type { Config } from '../config';
+import type { CrmPort } from '../ports/crm';
 
 /** The real remotes the configuration names; a side it does not configure is undefined. */
 export interface RealPorts {
@@ -14,21 +16,33 @@ export interface RealPorts {
   assignees: NonNullable<ActivityDeps['assignees']>;
 }
 
-export function realPorts(config: Pick<Config, 'connect' | 'zendesk' | 'whitelabel' | 'outbound'>): RealPorts {
-  const { connect, zendesk, whitelabel, outbound } = config;
+/** The helpdesk `CRM` names, when it is configured (loadConfig allows only one of them). */
+export function crmFromConfig(config: Pick<Config, 'zendesk' | 'freshdesk' | 'outbound'>): CrmPort | undefined {
+  const { zendesk, freshdesk, outbound } = config;
+  const allowedAddresses = outbound.allowedAddresses;
+  if (freshdesk) {
+    const { apiUrl, apiKey, externalIdField, statuses, attachmentHosts } = freshdesk;
+    return new FreshdeskCrm({ baseUrl: apiUrl, apiKey, externalIdField, ...(statuses && { statuses }), downloads: { extraHosts: attachmentHosts, allowedAddresses } });
+  }
+  const downloads = { extraHosts: outbound.attachmentHosts.zendesk, allowedAddresses };
+  return zendesk ? new ZendeskCrm({ baseUrl: zendesk.apiUrl, email: zendesk.email, apiToken: zendesk.apiToken, downloads }) : undefined;
+}
+
+export function realPorts(config: Pick<Config, 'connect' | 'zendesk' | 'freshdesk' | 'whitelabel' | 'outbound'>): RealPorts {
+  const { connect, whitelabel, outbound } = config;
   const downloads = (side: keyof typeof outbound.attachmentHosts) => ({ extraHosts: outbound.attachmentHosts[side], allowedAddresses: outbound.allowedAddresses });
   return {
     sources: {
       connect: connect ? new ConnectSource({ baseUrl: connect.apiUrl, apiKey: connect.apiKey, downloads: downloads('connect') }) : undefined,
       whitelabel: whitelabel ? new WhitelabelSource({ baseUrl: whitelabel.apiUrl, apiKey: whitelabel.apiKey, downloads: downloads('whitelabel') }) : undefined,
     },
-    crm: zendesk ? new ZendeskCrm({ baseUrl: zendesk.apiUrl, email: zendesk.email, apiToken: zendesk.apiToken, downloads: downloads('zendesk') }) : undefined,
+    crm: crmFromConfig(config),
     assignees: whitelabel ? { whitelabel: assigneeResolver(whitelabel.assignees) } : {},
   };
 }
 
 /**
- * The configured ports of a production deployment (Zendesk and at least one source), or null
+ * The configured ports of a production deployment (the helpdesk and at least one source), or null
  * when the configuration relies on simulators (`config.sandbox`). A source left out is not
  * configured: its tickets' activities fail as 'source-not-configured'.
  */

@@ -18,15 +18,17 @@ export interface Remotes {
   sides: Record<Side, SideMode>;
 }
 
-export function sideModes(config: Pick<Config, 'sandbox' | Side>): Record<Side, SideMode> {
-  return Object.fromEntries(SIDES.map((side) => [side, config[side] ? 'real' : config.sandbox ? 'simulated' : 'absent'])) as Record<Side, SideMode>;
+/** With `CRM=freshdesk` Zendesk is not used at all: never simulated. */
+export function sideModes(config: Pick<Config, 'sandbox' | Side> & Partial<Pick<Config, 'crm'>>): Record<Side, SideMode> {
+  const used = (side: Side) => side !== 'zendesk' || config.crm !== 'freshdesk';
+  return Object.fromEntries(SIDES.map((side) => [side, config[side] ? 'real' : config.sandbox && used(side) ? 'simulated' : 'absent'])) as Record<Side, SideMode>;
 }
 
 export async function provideRemotes(config: Config, logger: Logger): Promise<Remotes> {
   const sides = sideModes(config);
   const real = realPorts(config);
   if (!config.sandbox) {
-    // loadConfig refuses a production configuration without Zendesk.
+    // loadConfig refuses a production configuration without its helpdesk.
     return { ports: { sources: real.sources, crm: real.crm!, assignees: real.assignees, attachments: config.attachments }, sandbox: null, sides };
   }
   const simulate = { connect: sides.connect === 'simulated', zendesk: sides.zendesk === 'simulated', whitelabel: sides.whitelabel === 'simulated' };

@@ -80,6 +80,9 @@ describe('loadConfig', () => {
         // Teammate ids are matched case-insensitively: stored lower case.
         assignees: { 'b3a1e4db-8d71-4f2e-8c14-1038bab6e3ac': '9012345', '0f0e0d0c-0b0a-4909-8807-060504030201': '42' },
       },
+      crm: 'zendesk',
+      freshdesk: null,
+      freshdeskWebhookToken: null,
       connectWebhookToken: '[redacted]',
       zendeskWebhookSecret: '[redacted]',
       whitelabelWebhookSecret: '[redacted]',
@@ -110,7 +113,7 @@ describe('loadConfig', () => {
       workerMetricsAddress: '127.0.0.1:9464',
       workerMaxCachedWorkflows: 1000,
       http: { headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, keepAliveTimeoutMs: 5_000, maxConnections: 1000, bodyBytesInFlight: 8 * 1024 * 1024 },
-      webhookRoutes: { connect: true, zendesk: true, whitelabel: true },
+      webhookRoutes: { connect: true, zendesk: true, whitelabel: true, freshdesk: false },
     });
     expect(JSON.parse(JSON.stringify(config)).payloadEncryption).toEqual({
       mode: 'required',
@@ -147,10 +150,10 @@ describe('loadConfig', () => {
   });
 
   it('mounts the webhook routes of the configured sides only; a sandbox mounts all three', () => {
-    expect(loadConfig(WITHOUT_WHITELABEL).webhookRoutes).toEqual({ connect: true, zendesk: true, whitelabel: false });
-    expect(loadConfig({}).webhookRoutes).toEqual({ connect: true, zendesk: true, whitelabel: true });
+    expect(loadConfig(WITHOUT_WHITELABEL).webhookRoutes).toEqual({ connect: true, zendesk: true, whitelabel: false, freshdesk: false });
+    expect(loadConfig({}).webhookRoutes).toEqual({ connect: true, zendesk: true, whitelabel: true, freshdesk: false });
     // SANDBOX=1 simulates the sides left unconfigured: their webhooks come from the simulators.
-    expect(loadConfig({ ...WITHOUT_WHITELABEL, SANDBOX: '1' }).webhookRoutes).toEqual({ connect: true, zendesk: true, whitelabel: true });
+    expect(loadConfig({ ...WITHOUT_WHITELABEL, SANDBOX: '1' }).webhookRoutes).toEqual({ connect: true, zendesk: true, whitelabel: true, freshdesk: false });
   });
 
   it('reads the HTTP server limits, and refuses a headers timeout over the request timeout or a budget smaller than a body limit', () => {

@@ -25,6 +25,8 @@ export const WHITELABEL_SECRET = 'whitelabel-secret-0123456789abcdef';
 /** The codec server's own token (CODEC_AUTH_TOKEN): without one, `/codec/*` is not mounted. */
 export const CODEC_TOKEN = 'codec-token-0123456789abcdef';
 
+export const FRESHDESK_TOKEN = 'freshdesk-webhook-token-0123';
+
 export const testConfig: ApiConfig = {
   connectWebhookToken: CONNECT_TOKEN,
   zendeskWebhookSecret: ZENDESK_SECRET,
@@ -33,7 +35,8 @@ export const testConfig: ApiConfig = {
   opsApiToken: OPS_TOKEN,
   codecAuthToken: CODEC_TOKEN,
   bodyLimitBytes: 1024,
-  webhookRoutes: { connect: true, zendesk: true, whitelabel: true },
+  webhookRoutes: { connect: true, zendesk: true, whitelabel: true, freshdesk: true },
+  freshdeskWebhookToken: FRESHDESK_TOKEN,
 };
 
 /** Every line the logger wrote, raw and parsed. */

@@ -18,7 +18,8 @@ describe('ops and health routes', () => {
       const res = await fetch(`${api.url}/tickets/connect/42`, { headers: bearer(OPS_TOKEN) });
       expect(res.status).toBe(200);
       expect(res.headers.get('cache-control')).toBe('no-store');
-      expect(await res.json()).toEqual(sampleDetails);
+      // …and which helpdesk the bridge writes to (`CRM`, default zendesk).
+      expect(await res.json()).toEqual({ ...sampleDetails, helpdesk: 'zendesk' });
       expect(gateway.describeCalls).toEqual([{ source: 'connect', id: '42' }]);
     });
 

@@ -101,7 +101,8 @@ describe('ticket-bridge CLI as a process, against the ops API', () => {
     expect(run.stdout).toMatch(/addCrmComment\s+SCHEDULED\s+4\s+2026-01-01 00:01:00Z\s+-\s+server-error: zendesk POST \/tickets\/\{id\} answered 503/);
     expect(run.stdout).toMatch(/2026-01-01 00:00:01Z\s+synced\s+zendesk ticket created/);
     const json = await runBin(['show', 'connect', '42', '--json'], env);
-    expect(JSON.parse(json.stdout)).toEqual(sampleDetails);
+    // The API says which helpdesk it writes to.
+    expect(JSON.parse(json.stdout)).toEqual({ ...sampleDetails, helpdesk: 'zendesk' });
   });
 
   it('show: exit 3 when there is no such ticket', async () => {

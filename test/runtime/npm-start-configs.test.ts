@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../../src/runtime/dev-server';
 import { ConnectSimulator } from '../../src/simulators/connect';
+import { FreshdeskSimulator } from '../../src/simulators/freshdesk';
 import { WhitelabelSimulator } from '../../src/simulators/whitelabel';
 import { ZendeskSimulator } from '../../src/simulators/zendesk';
 import { eventually } from '../harness';
@@ -189,6 +190,47 @@ describe('a production configuration uses every configured remote, for real', ()
     } finally {
       await connect.stop();
       await zendesk.stop();
+    }
+  });
+
+  it('Connect + Freshdesk (CRM inferred from FRESHDESK_URL)', async () => {
+    const connect = await ConnectSimulator.start({ apiKey: 'connect-key' });
+    const freshdesk = await FreshdeskSimulator.start({ apiKey: 'freshdesk-key' });
+    const token = 'freshdesk-webhook-token-0123456789';
+    try {
+      const api = await start({
+        ...CONNECT,
+        CONNECT_API_URL: connect.url,
+        FRESHDESK_URL: freshdesk.apiUrl,
+        FRESHDESK_API_KEY: 'freshdesk-key',
+        FRESHDESK_WEBHOOK_TOKEN: token,
+        FRESHDESK_EXTERNAL_ID_FIELD: freshdesk.externalIdField,
+      });
+      expectProductionBanner();
+      expect(started!.stdout()).toMatch(new RegExp(`Freshdesk\\s+real: ${freshdesk.apiUrl.replace(/\./g, '\\.')}\\n`));
+      expect(started!.stdout()).not.toMatch(/Zendesk/);
+      expect(started!.stdout()).not.toContain(token);
+      // Only the helpdesk in use has a door.
+      expect((await fetch(`${api}/webhooks/zendesk`, { method: 'POST' })).status).toBe(404);
+
+      connect.webhookUrl = `${api}/webhooks/connect?auth_token=${CONNECT_TOKEN}`;
+      freshdesk.webhookUrl = `${api}/webhooks/freshdesk?token=${token}`;
+      const { ticket } = await connect.userCreatesTicket({ title: 'Meter', description: 'Doubled overnight.' });
+      const fd = await eventually(() => {
+        const found = freshdesk.ticketByExternalId(`connect:${ticket.id}`);
+        expect(found).toBeDefined();
+        return found!;
+      }, { timeoutMs: 30_000 });
+      const { webhooks } = await freshdesk.agentReplies(fd.id, 'We are on it.');
+      expect(webhooks.map((w) => w.status)).toEqual([202]);
+      await eventually(() => expect(connect.ticket(ticket.id)!.comments.map((c) => c.message)).toEqual(['We are on it.']), { timeoutMs: 30_000 });
+      pasteBanner();
+      const shown = await runBin(['show', 'connect', ticket.id], { OPS_API_URL: api, OPS_API_TOKEN: OPS_TOKEN });
+      expect(shown).toMatchObject({ code: 0, stdout: expect.stringMatching(/^Freshdesk: +ticket \d+$/m) });
+      expect(shown.stdout).toMatch(/^Copied: +\d+ user comments? → Freshdesk, 1 agent reply → connect$/m);
+    } finally {
+      await connect.stop();
+      await freshdesk.stop();
     }
   });
 

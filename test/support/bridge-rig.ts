@@ -14,6 +14,9 @@ import type { AttachmentSettings } from '../../src/activities/comment-files';
 import { ConnectSource } from '../../src/adapters/connect';
 import { assigneeResolver, WhitelabelSource, type AssigneeMap } from '../../src/adapters/whitelabel';
 import { ZendeskCrm } from '../../src/adapters/zendesk';
+import type { CrmKind } from '../../src/config';
+import { crmFromConfig } from '../../src/runtime/ports';
+import { FreshdeskSimulator } from '../../src/simulators/freshdesk';
 import type { ApiConfig } from '../../src/api/app';
 import { crmExternalId, ticketWorkflowId, type SourceKind } from '../../src/domain/ticket';
 import { startApiHalf, startWorkerHalf, type RunningApiHalf, type RunningWorkerHalf } from '../../src/runtime/bridge';
@@ -36,7 +39,7 @@ export interface BridgeRigOptions {
    * `WHITELABEL_ASSIGNEES` of the bridge (teammate id → Zendesk user id). A function gets the
    * Zendesk simulator, to map teammates onto agents it created. Default: no mapping.
    */
-  whitelabelAssignees?: AssigneeMap | ((zendesk: ZendeskSimulator) => AssigneeMap);
+  whitelabelAssignees?: AssigneeMap | ((zendesk: ZendeskSimulator, freshdesk: FreshdeskSimulator | null) => AssigneeMap);
   /**
    * Payload encryption of the bridge's client and worker (and its codec endpoints). Default off,
    * so tests may read payloads with `env.client`; `rig.client` always matches the bridge.
@@ -63,6 +66,12 @@ export interface BridgeRigOptions {
   attachments?: AttachmentSettings;
   /** `WHITELABEL_ATTACHMENT_HOSTS`: hosts (host:port) the platform's assets may come from besides its API. */
   whitelabelAssetHosts?: string[];
+  /**
+   * `CRM`: the helpdesk tickets go to (default zendesk). With freshdesk, the Freshdesk simulator
+   * plays it, the adapter is made from a configuration as production makes it (`crmFromConfig`),
+   * and its automation webhooks go to `/webhooks/freshdesk`.
+   */
+  crm?: CrmKind;
 }
 
 export interface BridgeRig {
@@ -71,6 +80,8 @@ export interface BridgeRig {
   client: Client;
   connect: ConnectSimulator;
   zendesk: ZendeskSimulator;
+  /** The Freshdesk simulator, with `crm: 'freshdesk'` (else null). */
+  freshdesk: FreshdeskSimulator | null;
   /** The white-label platform; like the real one, it also sends events for the bridge's own API writes. */
   whitelabel: WhitelabelSimulator;
   api: RunningApiHalf;
@@ -104,14 +115,15 @@ export function rigApiConfig(payloadEncryption: PayloadEncryption = { mode: 'off
     opsApiToken: 'ops-token-0123456789',
     codecAuthToken: 'codec-token-0123456789',
     bodyLimitBytes: 100 * 1024,
-    webhookRoutes: { connect: true, zendesk: true, whitelabel: true },
+    webhookRoutes: { connect: true, zendesk: true, whitelabel: true, freshdesk: true },
+    freshdeskWebhookToken: 'freshdesk-webhook-token',
     payloadEncryption,
   };
 }
 
 export async function startBridgeRig(options: BridgeRigOptions = {}): Promise<BridgeRig> {
   const env = await createTestEnv();
-  const apiConfig = rigApiConfig(options.payloadEncryption);
+  const apiConfig: ApiConfig = { ...rigApiConfig(options.payloadEncryption), ...(options.crm && { crm: options.crm }) };
   const encryption = { payloadEncryption: apiConfig.payloadEncryption! };
   // The bridge's own client: same data converter as its worker (`env.client` stays plain).
   const client = createClient(env.connection, env.namespace, encryption);
@@ -125,13 +137,14 @@ export async function startBridgeRig(options: BridgeRigOptions = {}): Promise<Br
       recipe: apiConfig.whitelabelWebhook.signedPayload,
     },
   });
-  const assignees = typeof options.whitelabelAssignees === 'function' ? options.whitelabelAssignees(zendesk) : (options.whitelabelAssignees ?? {});
+  const freshdesk = options.crm === 'freshdesk' ? await FreshdeskSimulator.start() : null;
+  const assignees = typeof options.whitelabelAssignees === 'function' ? options.whitelabelAssignees(zendesk, freshdesk) : (options.whitelabelAssignees ?? {});
   const ports = {
     sources: {
       connect: new ConnectSource({ baseUrl: connect.url, apiKey: connect.apiKey }),
       whitelabel: new WhitelabelSource({ baseUrl: whitelabel.url, apiKey: whitelabel.apiKey, downloads: { extraHosts: options.whitelabelAssetHosts ?? [] } }),
     },
-    crm: new ZendeskCrm({ baseUrl: zendesk.apiUrl, email: bridgeEmail, apiToken: zendesk.apiToken }),
+    crm: freshdesk ? freshdeskCrm(freshdesk) : new ZendeskCrm({ baseUrl: zendesk.apiUrl, email: bridgeEmail, apiToken: zendesk.apiToken }),
     assignees: { whitelabel: assigneeResolver(assignees) },
     ...(options.attachments && { attachments: options.attachments }),
   };
@@ -173,6 +186,7 @@ export async function startBridgeRig(options: BridgeRigOptions = {}): Promise<Br
   connect.webhookUrl = `${api.url}/webhooks/connect?auth_token=${apiConfig.connectWebhookToken}`;
   zendesk.webhookUrl = `${api.url}/webhooks/zendesk`;
   whitelabel.webhookUrl = `${api.url}/webhooks/whitelabel`;
+  if (freshdesk) freshdesk.webhookUrl = `${api.url}/webhooks/freshdesk?token=${apiConfig.freshdeskWebhookToken}`;
 
   const handle = (id: string, source: SourceKind = 'connect') => client.workflow.getHandle(ticketWorkflowId(source, id));
   const rig: BridgeRig = {
@@ -180,6 +194,7 @@ export async function startBridgeRig(options: BridgeRigOptions = {}): Promise<Br
     client,
     connect,
     zendesk,
+    freshdesk,
     whitelabel,
     api,
     get worker() {
@@ -207,12 +222,21 @@ export async function startBridgeRig(options: BridgeRigOptions = {}): Promise<Br
       await worker?.stop();
       await connect.stop();
       await zendesk.stop();
+      await freshdesk?.stop();
       await whitelabel.stop();
       await env.teardown();
       if (ownInboxDir) rmSync(ownInboxDir, { recursive: true, force: true });
     },
   };
   return rig;
+}
+
+/** The Freshdesk adapter as a `CRM=freshdesk` configuration makes it (the simulator on loopback). */
+function freshdeskCrm(sim: FreshdeskSimulator) {
+  const freshdesk = { apiUrl: sim.apiUrl, apiKey: sim.apiKey, externalIdField: sim.externalIdField, statuses: null, attachmentHosts: [] };
+  const crm = crmFromConfig({ zendesk: null, freshdesk, outbound: { attachmentHosts: { connect: [], zendesk: [], whitelabel: [] }, allowedAddresses: [] } });
+  if (!crm) throw new Error('no CRM from a Freshdesk configuration');
+  return crm;
 }
 
 /** The workflow bundle with the encrypting failure converter inside (`bundleOptionsFrom`), built once per file. */

@@ -229,6 +229,8 @@ export class SimServer {
 
   private send(res: http.ServerResponse, entry: RequestLogEntry, r: SimResponse, rawText = false): void {
     entry.status = r.status;
+    // The remote's clock, as its answers say it (`Date`), is the simulator's.
+    res.setHeader('date', this.options.now().toUTCString());
     if (r.bytes) {
       const headers = { 'content-type': 'application/octet-stream', 'content-length': String(r.bytes.length), ...r.headers };
       res.writeHead(r.status, headers);

@@ -1,0 +1,3 @@
+export { FreshdeskCrm } from './freshdesk-crm';
+export type { FreshdeskCrmOptions } from './freshdesk-crm';
+export { parseFreshdeskStatusMap, type FreshdeskStatusMap } from './statuses';

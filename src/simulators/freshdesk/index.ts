@@ -1,0 +1,3 @@
+export { FreshdeskSimulator } from './freshdesk-simulator';
+export type { FreshdeskSimulatorOptions, FreshdeskWebhookBody } from './freshdesk-simulator';
+export type { FdConversation, FdTicket, FdUser, NewFile } from './store';
