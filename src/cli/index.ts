@@ -5,6 +5,7 @@
  *   show   <source> <ticketId>
  *   resync <source> <ticketId> [--reason TEXT]
  *   close  <source> <ticketId> --reason TEXT
+ *   mapping check <file>
  *
  * Talks to the ops API (`--url`, else OPS_API_URL, else http://127.0.0.1:3000; bearer token from
  * OPS_API_TOKEN, never from the command line where `ps` would show it) or, with
@@ -24,6 +25,7 @@ import { parsePayloadKeys } from '../security/codec/keyring';
 import type { PayloadEncryption } from '../security/codec/data-converter';
 import { CliError, EXIT, httpBackend, type OpsBackend, temporalBackend } from './backends';
 import { stateSummary, ticketSheet, ticketTable } from './format';
+import { runMappingCheck } from './mapping-check';
 
 export const USAGE = `Usage: ticket-bridge <command> [options]
 
@@ -35,6 +37,7 @@ Commands:
                                  sync both sides now (the workflow's resync update)
   close <source> <ticketId> --reason TEXT
                                  close the ticket on both sides now (the workflow's close update)
+  mapping check <file>           check a MAPPING_FILE as the bridge does at start-up (docs/mapping.md)
 
 Where to:
   --url URL              the ops API (default: $OPS_API_URL, else http://127.0.0.1:3000);
@@ -134,7 +137,11 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       return EXIT.ok;
     }
     if (command === undefined) throw usageError('a command is required', true);
-    if (!['list', 'show', 'resync', 'close'].includes(command)) throw usageError(`unknown command: ${command}`, true);
+    if (!['list', 'show', 'resync', 'close', 'mapping'].includes(command)) throw usageError(`unknown command: ${command}`, true);
+    if (command === 'mapping') {
+      if (rest[0] !== 'check' || rest.length !== 2) throw usageError('mapping takes: check <file>');
+      return runMappingCheck(rest[1]!, io);
+    }
 
     const ticketArgs = () => {
       if (rest.length !== 2) throw usageError(`${command} takes <source> <ticketId>`);
