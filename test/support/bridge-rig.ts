@@ -16,6 +16,7 @@ import { assigneeResolver, WhitelabelSource, type AssigneeMap } from '../../src/
 import { ZendeskCrm } from '../../src/adapters/zendesk';
 import type { ApiConfig } from '../../src/api/app';
 import { crmExternalId, ticketWorkflowId, type SourceKind } from '../../src/domain/ticket';
+import type { TicketMapping } from '../../src/mapping';
 import { startApiHalf, startWorkerHalf, type RunningApiHalf, type RunningWorkerHalf } from '../../src/runtime/bridge';
 import { createClient } from '../../src/runtime/client';
 import { bundleOptionsFrom, type PayloadEncryption } from '../../src/security/codec/data-converter';
@@ -58,6 +59,8 @@ export interface BridgeRigOptions {
   attachments?: AttachmentSettings;
   /** `WHITELABEL_ATTACHMENT_HOSTS`: hosts (host:port) the platform's assets may come from besides its API. */
   whitelabelAssetHosts?: string[];
+  /** `MAPPING_FILE` of the bridge, checked; a function gets the Zendesk simulator (to name its agents). Default: none. */
+  mapping?: TicketMapping | ((zendesk: ZendeskSimulator) => TicketMapping);
 }
 
 export interface BridgeRig {
@@ -129,6 +132,7 @@ export async function startBridgeRig(options: BridgeRigOptions = {}): Promise<Br
     crm: new ZendeskCrm({ baseUrl: zendesk.apiUrl, email: bridgeEmail, apiToken: zendesk.apiToken }),
     assignees: { whitelabel: assigneeResolver(assignees) },
     ...(options.attachments && { attachments: options.attachments }),
+    ...(options.mapping && { mapping: typeof options.mapping === 'function' ? options.mapping(zendesk) : options.mapping }),
   };
   const taskQueue = uniqueTaskQueue('bridge');
   const workflowBundle =
