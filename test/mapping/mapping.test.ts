@@ -3,7 +3,7 @@
  * file, every problem at once), what a checked mapping yields for a ticket's fields, and the
  * start-up and CLI checks over a real file.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/config';
@@ -72,6 +72,13 @@ describe('checking a mapping file', () => {
 
   test('a file that is not JSON is one problem about the file', () => {
     expect(parseMapping('{"version": 1,')).toEqual({ ok: false, issues: [{ path: '(file)', message: expect.stringMatching(/^is not JSON: /) }] });
+  });
+
+  test("docs/mapping.md's example is a valid mapping", () => {
+    const doc = readFileSync(join(__dirname, '../../docs/mapping.md'), 'utf8');
+    const example = /```json\n([\s\S]*?)```/.exec(doc)![1]!;
+    const parsed = parseMapping(example);
+    expect(parsed).toMatchObject({ ok: true });
   });
 
   test("the sandbox's example is a valid mapping", () => {
