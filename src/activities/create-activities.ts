@@ -5,7 +5,7 @@ import { compareComments, inlineText, newAgentReplies, newSourceComments, PREVIE
 import { crmFingerprint, sourceFingerprint } from '../domain/fingerprints';
 import { parseCrmExternalId, type CrmTicket, type SourceKind, type SourceTicket, type TicketStatus } from '../domain/ticket';
 import { applyMapping, type TicketMapping } from '../mapping';
-import type { CrmPort, CrmTicketFields } from '../ports/crm';
+import type { CrmPort, CrmTicketFields, NewCrmTicket } from '../ports/crm';
 import type { TicketSourcePort } from '../ports/ticket-source';
 import { findLandedComment, sameBody } from '../adapters/comment-dedupe';
 import { mirroredBody } from '../domain/attachments';
@@ -67,6 +67,24 @@ export function createActivities({ sources, crm, assignees = {}, attachments = D
     const applied = applyMapping(mapping, named.source, named.sourceTicketId, fields);
     logger?.info({ source: named.source, sourceTicketId: named.sourceTicketId, mapped: applied.logView }, 'mapping applied');
     return applied.fields;
+  };
+
+  /**
+   * A ticket Zendesk refuses with its mapped fields (422: a group, brand, form or agent the
+   * account does not have, an agent outside the group) is created without them: unrouted is
+   * better than never created. Under a key of its own, as Zendesk would take the same key with
+   * another body for a reuse; a retried attempt finds the ticket by its external id first.
+   */
+  const createMapped = async (ticket: NewCrmTicket): Promise<CrmTicket> => {
+    if (!ticket.fields) return crm.createTicket(ticket);
+    try {
+      return await crm.createTicket(ticket);
+    } catch (err) {
+      if (!(err instanceof IntegrationError && err.kind === 'unprocessable')) throw err;
+      logger?.warn({ externalId: ticket.externalId, status: err.status }, 'mapping refused by Zendesk: the ticket is created without its mapped fields');
+      const { fields: _refused, ...plain } = ticket;
+      return crm.createTicket({ ...plain, idempotencyKey: `${ticket.idempotencyKey}:unmapped` });
+    }
   };
 
   const source = (kind: SourceKind): TicketSourcePort => {
@@ -175,11 +193,11 @@ export function createActivities({ sources, crm, assignees = {}, attachments = D
         const create = async () => {
           const fields = await mappedFields(ticket.externalId);
           const mapped = fields ? { ...ticket, fields } : ticket;
-          if (!files || files.urls.length === 0) return crm.createTicket(mapped);
+          if (!files || files.urls.length === 0) return createMapped(mapped);
           const uploaded = await uploadsForCrm(files.urls, sources[files.source]?.files, crm.files, copy());
           outcomes = uploaded.files;
           const description = mirroredBody(ticket.description, files.urls.length, uploaded.lines);
-          return crm.createTicket({ ...mapped, description, uploads: uploaded.uploads });
+          return createMapped({ ...mapped, description, uploads: uploaded.uploads });
         };
         const ensured = existing ?? (await create());
         return { ...withFirstComment(ensured), found: existing !== null, ...(outcomes && { files: outcomes }) };

@@ -26,7 +26,8 @@ function twoTenants(zendesk: ZendeskSimulator): TicketMapping {
     version: 1,
     lookups: {
       brandByTenant: { north: 101, south: 102 },
-      poolByTenant: { north },
+      // 999999 is nobody in this Zendesk: it refuses the create (422).
+      poolByTenant: { north, broken: [999999] },
     },
     connect: {
       customFields: [
@@ -108,6 +109,19 @@ describe('a mapping applied when the bridge creates the Zendesk ticket', () => {
     expect(zdSouth.assignee_id).toBeNull();
     expect(zdOther.brand_id).toBeUndefined();
     expect(zdOther).toMatchObject({ group_id: 200, tags: ['ticket-bridge', 'source-connect', 'from_app', 'tenant_elsewhere'] });
+  });
+
+  test('a mapping Zendesk refuses (an assignee it does not have) leaves the ticket created, without the mapped fields', async () => {
+    const id = `map-${randomUUID().slice(0, 8)}`;
+    await rig.connect.userCreatesTicket({ id, title: 'Bill', description: 'Too high.', tenantId: 'broken' });
+    const zd = await rig.zendeskTicketFor(id);
+    expect(zd.tags).toEqual(['ticket-bridge', 'source-connect']);
+    expect(zd).toMatchObject({ assignee_id: null });
+    expect(zd.brand_id).toBeUndefined();
+    await eventually(async () => expect((await rig.state(id)).crmTicketId).toBe(String(zd.id)));
+    const creates = rig.zendesk.requests('POST /tickets.json').filter((r) => (r.body as { ticket: { external_id: string } }).ticket.external_id === `connect:${id}`);
+    expect(creates.map((r) => r.status)).toEqual([422, 201]);
+    expect(rig.workerLogLines.join('\n')).toContain('mapping refused by Zendesk');
   });
 
   test("a white-label ticket's category and language become custom fields, a tag and its group", async () => {
