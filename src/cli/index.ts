@@ -28,7 +28,7 @@ import { CliError, EXIT, httpBackend, type OpsBackend, temporalBackend } from '.
 import { stateSummary, ticketSheet, ticketTable } from './format';
 import { runMappingCheck } from './mapping-check';
 import { DEFAULT_BACKFILL_RATE } from './backfill';
-import { runBackfill, type BackfillRequest } from './backfill-command';
+import { runBackfill, type BackfillIo, type BackfillRequest } from './backfill-command';
 import { SOURCE_KINDS, type SourceKind } from '../domain/ticket';
 
 export const USAGE = `Usage: ticket-bridge <command> [options]
@@ -59,14 +59,8 @@ Output:
 
 Exit codes: 0 done, 1 failed, 2 usage, 3 no such ticket, 4 refused by the workflow.`;
 
-export interface CliIo {
-  stdout: (text: string) => void;
-  stderr: (text: string) => void;
-  env: Readonly<Record<string, string | undefined>>;
-  /** The whole of stdin (`backfill -`). */
-  stdin?: () => Promise<string>;
-  /** stderr is a terminal (`backfill` draws a progress bar). */
-  stderrIsTty?: boolean;
+/** Output, environment, and for `backfill` stdin and whether stderr is a terminal. */
+export interface CliIo extends BackfillIo {
   /** Tests replace the backend; default: from the options. */
   backend?: (options: BackendChoice) => Promise<OpsBackend>;
 }
