@@ -86,6 +86,9 @@ const OPTIONS = {
   'dry-run': { type: 'boolean' },
 } as const;
 
+/** `--temporal`: host:port, or [IPv6]:port. */
+const HOST_PORT = /^[A-Za-z0-9.-]+:\d{1,5}$|^\[[0-9A-Fa-f:]+\]:\d{1,5}$/;
+
 /** Bad input: the message, and the whole usage only when the command line itself is off. */
 function usageError(message: string, withUsage = false): CliError {
   return new CliError(withUsage ? `${message}\n\n${USAGE}` : `${message} (see ticket-bridge --help)`, EXIT.usage);
@@ -100,7 +103,7 @@ function firstIssue(error: z.ZodError, rename: Record<string, string> = {}): str
 function chooseBackend(values: { url?: string; temporal?: string; namespace?: string }, env: CliIo['env']): BackendChoice {
   if (values.temporal !== undefined) {
     if (values.url !== undefined) throw usageError('use --url or --temporal, not both');
-    if (!/^[A-Za-z0-9.-]+:\d{1,5}$|^\[[0-9A-Fa-f:]+\]:\d{1,5}$/.test(values.temporal)) throw usageError('--temporal: must be host:port');
+    if (!HOST_PORT.test(values.temporal)) throw usageError('--temporal: must be host:port');
     const keys = (env.PAYLOAD_KEYS ?? '').trim();
     let payloadEncryption: PayloadEncryption = { mode: 'off' };
     if (keys !== '') {
@@ -124,6 +127,7 @@ function chooseBackend(values: { url?: string; temporal?: string; namespace?: st
   return { kind: 'http', url, token: env.OPS_API_TOKEN || undefined };
 }
 
+/** `backfill`'s options and list, checked before anything is read or connected. */
 function backfillRequest(values: { source?: string; file?: string; rate?: string; 'dry-run'?: boolean; json?: boolean; temporal?: string; namespace?: string; url?: string; [k: string]: unknown }, rest: string[]): BackfillRequest {
   for (const name of ['status', 'page-size', 'page-token', 'all', 'reason', 'url'] as const) {
     if (values[name] !== undefined) throw usageError(`--${name} does not go with backfill`);
@@ -135,7 +139,7 @@ function backfillRequest(values: { source?: string; file?: string; rate?: string
   const rate = values.rate === undefined ? DEFAULT_BACKFILL_RATE : Number(values.rate);
   if (!Number.isFinite(rate) || rate <= 0 || rate > 100) throw usageError('--rate: must be a number of tickets a second, above 0 and at most 100');
   if (values.namespace !== undefined && values.temporal === undefined) throw usageError('--namespace goes with --temporal');
-  if (values.temporal !== undefined && !/^[A-Za-z0-9.-]+:\d{1,5}$|^\[[0-9A-Fa-f:]+\]:\d{1,5}$/.test(values.temporal)) throw usageError('--temporal: must be host:port');
+  if (values.temporal !== undefined && !HOST_PORT.test(values.temporal)) throw usageError('--temporal: must be host:port');
   return {
     source: values.source as SourceKind,
     from: stdin ? '-' : values.file!,
