@@ -177,8 +177,17 @@ describe('backfill against the bridge, the simulators and Temporal', () => {
       stderr: (t) => void err.push(t),
       env,
       stdin: async () => `${ids.join('\n')}\nno-such-ticket\n`,
+      stderrIsTty: true,
     });
     expect(code).toBe(0);
+    // On a terminal: one bar redrawn in place, ended by a newline once the list is done.
+    expect(err.join('')).toBe(
+      [
+        '\r[##########....................] 1/3 would start 1, already bridged 0, not found 0, invalid id 0, failed 0',
+        '\r[####################..........] 2/3 would start 2, already bridged 0, not found 0, invalid id 0, failed 0',
+        '\r[##############################] 3/3 would start 2, already bridged 0, not found 1, invalid id 0, failed 0\n',
+      ].join(''),
+    );
     expect(out.join('')).toBe('backfill connect (dry run): 3 ids: would start 2, already bridged 0, not found 1, invalid id 0, failed 0\n');
     for (const id of ids) expect(await workflowExists(id)).toBe(false);
   });
