@@ -192,6 +192,31 @@ describe('backfill against the bridge, the simulators and Temporal', () => {
     for (const id of ids) expect(await workflowExists(id)).toBe(false);
   });
 
+  test('white-label tickets from before the bridge: read from the platform, bridged with their workflow', async () => {
+    const url = rig.whitelabel.webhookUrl;
+    rig.whitelabel.webhookUrl = undefined;
+    const opened: string[] = [];
+    try {
+      for (const title of ['Invoice', 'Login']) opened.push((await rig.whitelabel.clientCreatesTicket({ title, text: `Old ${title}` })).ticket.id);
+    } finally {
+      rig.whitelabel.webhookUrl = url;
+    }
+    const file = join(dir, 'whitelabel.txt');
+    writeFileSync(file, [...opened, '00000000-0000-4000-8000-0000000000ff'].join('\n'));
+    const run = await runBin(['backfill', '--source', 'whitelabel', '--file', file, '--rate', '10'], {
+      ...env,
+      WHITELABEL_API_URL: rig.whitelabel.url,
+      WHITELABEL_API_KEY: rig.whitelabel.apiKey,
+      WHITELABEL_WEBHOOK_SECRET: rig.apiConfig.whitelabelWebhookSecret,
+    });
+    expect(run).toMatchObject({ code: 0 });
+    expect(run.stdout).toBe('backfill whitelabel: 3 ids: started 2, already bridged 0, not found 1, invalid id 0, failed 0\n');
+    for (const id of opened) {
+      const zd = await rig.zendeskTicketFor(id, 'whitelabel');
+      await eventually(async () => expect((await rig.stateOf('whitelabel', id)).crmTicketId).toBe(String(zd.id)));
+    }
+  });
+
   test('usage: the source, one list, a sane rate; a source the environment does not configure', async () => {
     const cases: Array<[string[], RegExp]> = [
       [['backfill', '--file', 'x'], /needs --source/],
