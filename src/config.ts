@@ -34,6 +34,7 @@ import {
 import { LOG_FORMATS, type LogFormat } from './observability/logger';
 import type { PayloadEncryption } from './security/codec/data-converter';
 import { GENERATE_KEY_HINT, payloadKeysSchema } from './security/codec/keyring';
+import { loadMappingFile, type TicketMapping } from './mapping';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -177,6 +178,11 @@ export interface Config {
   attachments: Required<AttachmentSettings>;
   /** Where attachment downloads may go (see "Outbound requests" below). */
   outbound: OutboundConfig;
+  /**
+   * `MAPPING_FILE`: source fields → Zendesk fields of new tickets (docs/mapping.md), checked at
+   * start-up; null: none (tickets are created exactly as without the feature).
+   */
+  mapping: TicketMapping | null;
   logLevel: LogLevel;
   /** `LOG_FORMAT`; null: pretty on a terminal, JSON lines otherwise (see src/observability/logger.ts). */
   logFormat: LogFormat | null;
@@ -719,6 +725,7 @@ export function loadConfig(env: Env = process.env, options: LoadConfigOptions = 
       ...readAttachmentCaps(r),
     },
     outbound: readOutbound(r),
+    mapping: readMapping(r),
     logLevel: r.withDefault('LOG_LEVEL', logLevel, 'info'),
     logFormat: r.optional('LOG_FORMAT', logFormat) ?? null,
     bodyLimitBytes: r.withDefault('BODY_LIMIT', byteSize, '100kb'),
@@ -734,6 +741,16 @@ export function loadConfig(env: Env = process.env, options: LoadConfigOptions = 
   if (r.issues.length > 0) throw new ConfigError(r.issues);
   // No issues means every field above was parsed (undefined only ever comes with an issue).
   return protect(config as Config);
+}
+
+/** `MAPPING_FILE`: one issue per problem in the file, each naming its path in the file (never the file's own path). */
+function readMapping(r: EnvReader): TicketMapping | null {
+  const path = r.optional('MAPPING_FILE', z.string());
+  if (path === undefined) return null;
+  const loaded = loadMappingFile(path);
+  if (loaded.ok) return loaded.mapping;
+  for (const issue of loaded.issues) r.issues.push({ variable: 'MAPPING_FILE', message: `${issue.path}: ${issue.message}` });
+  return null;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -3,8 +3,9 @@ import { ApplicationFailure } from '@temporalio/common';
 import { recoverMirror } from '../domain/adoption';
 import { compareComments, inlineText, LOOKBACK_MS, newAgentReplies, newSourceComments, PREVIEW_BYTES } from '../domain/comments';
 import { crmFingerprint, sourceFingerprint } from '../domain/fingerprints';
-import type { CrmTicket, SourceKind, SourceTicket, TicketStatus } from '../domain/ticket';
-import type { CrmPort } from '../ports/crm';
+import { parseCrmExternalId, type CrmTicket, type SourceKind, type SourceTicket, type TicketStatus } from '../domain/ticket';
+import { applyMapping, type TicketMapping } from '../mapping';
+import type { CrmPort, CrmTicketFields, NewCrmTicket } from '../ports/crm';
 import type { TicketSourcePort } from '../ports/ticket-source';
 import { findLandedComment, sameBody } from '../adapters/comment-dedupe';
 import { mirroredBody } from '../domain/attachments';
@@ -25,8 +26,10 @@ export interface ActivityDeps {
   assignees?: Partial<Record<SourceKind, AssigneeResolver>>;
   /** `ATTACHMENT_MAX_BYTES`, `ATTACHMENT_ALLOWED_TYPES` (default 20 MB; images, PDF, text, office). */
   attachments?: AttachmentSettings;
-  /** Where file transfers log (sizes, types, hashes; never names). */
+  /** Where file transfers log (sizes, types, hashes; never names), and the mapping what it applied. */
   logger?: TransferLogger;
+  /** `MAPPING_FILE`: the Zendesk fields a new ticket gets from its source's fields; absent: none. */
+  mapping?: TicketMapping;
 }
 
 /** Runs `fn` as it is (the counterpart of `withHeartbeat` for writes without files). */
@@ -45,8 +48,44 @@ function dedupeFor({ afterCommentId, excludeIds, landedCheck }: CommentDedupe) {
   return { check: landedCheck === true || Context.current().info.attempt > 1, afterCommentId, excludeIds };
 }
 
-export function createActivities({ sources, crm, assignees = {}, attachments = DEFAULT_ATTACHMENT_SETTINGS, logger }: ActivityDeps): TicketActivities {
+export function createActivities({ sources, crm, assignees = {}, attachments = DEFAULT_ATTACHMENT_SETTINGS, logger, mapping }: ActivityDeps): TicketActivities {
   const copy = () => ({ attempt: Context.current().info.attempt, settings: attachments, logger });
+
+  /**
+   * The mapped fields of the ticket a create is about to write, read from its source now (the
+   * workflow carries no such fields, and its inputs stay as they are). No mapping for the
+   * source: no read, and the create's request is exactly what it was without a mapping.
+   */
+  const mappedFields = async (externalId: string): Promise<CrmTicketFields | undefined> => {
+    const named = parseCrmExternalId(externalId);
+    if (!mapping || !named || !mapping[named.source]) return undefined;
+    const fields = await sources[named.source]?.fetchFields?.(named.sourceTicketId);
+    if (!fields) {
+      logger?.warn({ source: named.source, sourceTicketId: named.sourceTicketId }, 'mapping not applied: the source ticket could not be read');
+      return undefined;
+    }
+    const applied = applyMapping(mapping, named.source, named.sourceTicketId, fields);
+    logger?.info({ source: named.source, sourceTicketId: named.sourceTicketId, mapped: applied.logView }, 'mapping applied');
+    return applied.fields;
+  };
+
+  /**
+   * A ticket Zendesk refuses with its mapped fields (422: a group, brand, form or agent the
+   * account does not have, an agent outside the group) is created without them: unrouted is
+   * better than never created. Under a key of its own, as Zendesk would take the same key with
+   * another body for a reuse; a retried attempt finds the ticket by its external id first.
+   */
+  const createMapped = async (ticket: NewCrmTicket): Promise<CrmTicket> => {
+    if (!ticket.fields) return crm.createTicket(ticket);
+    try {
+      return await crm.createTicket(ticket);
+    } catch (err) {
+      if (!(err instanceof IntegrationError && err.kind === 'unprocessable')) throw err;
+      logger?.warn({ externalId: ticket.externalId, status: err.status }, 'mapping refused by Zendesk: the ticket is created without its mapped fields');
+      const { fields: _refused, ...plain } = ticket;
+      return crm.createTicket({ ...plain, idempotencyKey: `${ticket.idempotencyKey}:unmapped` });
+    }
+  };
 
   const source = (kind: SourceKind): TicketSourcePort => {
     const port = sources[kind];
@@ -152,11 +191,13 @@ export function createActivities({ sources, crm, assignees = {}, attachments = D
         const existing = found !== null && ticket.followUpOf !== undefined && found.id === ticket.followUpOf ? null : found;
         let outcomes: FileOutcome[] | undefined;
         const create = async () => {
-          if (!files || files.urls.length === 0) return crm.createTicket(ticket);
+          const fields = await mappedFields(ticket.externalId);
+          const mapped = fields ? { ...ticket, fields } : ticket;
+          if (!files || files.urls.length === 0) return createMapped(mapped);
           const uploaded = await uploadsForCrm(files.urls, sources[files.source]?.files, crm.files, copy());
           outcomes = uploaded.files;
           const description = mirroredBody(ticket.description, files.urls.length, uploaded.lines);
-          return crm.createTicket({ ...ticket, description, uploads: uploaded.uploads });
+          return createMapped({ ...mapped, description, uploads: uploaded.uploads });
         };
         const ensured = existing ?? (await create());
         return { ...withFirstComment(ensured), found: existing !== null, ...(outcomes && { files: outcomes }) };

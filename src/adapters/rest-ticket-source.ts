@@ -5,7 +5,7 @@
  */
 import type { z } from 'zod';
 import type { SourceKind, SourceTicket, TicketStatus } from '../domain/ticket';
-import type { TicketSourcePort } from '../ports/ticket-source';
+import type { SourceFields, TicketSourcePort } from '../ports/ticket-source';
 import { postSupportCommentOnce, type DedupeWindow } from './comment-dedupe';
 import { nullIfNotFound, type HttpClient } from './http';
 
@@ -16,11 +16,22 @@ export abstract class RestTicketSource<S extends z.ZodType> implements TicketSou
     protected readonly http: HttpClient,
     private readonly ticketSchema: S,
     private readonly toSourceTicket: (ticket: z.output<S>) => SourceTicket,
+    private readonly toSourceFields: (ticket: z.output<S>) => SourceFields,
   ) {}
 
-  async fetchTicket(ticketId: string): Promise<SourceTicket | null> {
+  private async read(ticketId: string): Promise<z.output<S> | null> {
     const res = await nullIfNotFound(this.http.request('GET /tickets/{id}', this.ticketSchema, { params: { id: ticketId } }));
-    return res && this.toSourceTicket(res.data);
+    return res && res.data;
+  }
+
+  async fetchTicket(ticketId: string): Promise<SourceTicket | null> {
+    const ticket = await this.read(ticketId);
+    return ticket && this.toSourceTicket(ticket);
+  }
+
+  async fetchFields(ticketId: string): Promise<SourceFields | null> {
+    const ticket = await this.read(ticketId);
+    return ticket && this.toSourceFields(ticket);
   }
 
   postSupportComment(

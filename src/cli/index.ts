@@ -5,6 +5,8 @@
  *   show   <source> <ticketId>
  *   resync <source> <ticketId> [--reason TEXT]
  *   close  <source> <ticketId> --reason TEXT
+ *   mapping check <file>
+ *   backfill --source S (--file F | -) [--rate N] [--dry-run]
  *
  * Talks to the ops API (`--url`, else OPS_API_URL, else http://127.0.0.1:3000; bearer token from
  * OPS_API_TOKEN, never from the command line where `ps` would show it) or, with
@@ -24,6 +26,10 @@ import { parsePayloadKeys } from '../security/codec/keyring';
 import type { PayloadEncryption } from '../security/codec/data-converter';
 import { CliError, EXIT, httpBackend, type OpsBackend, temporalBackend } from './backends';
 import { stateSummary, ticketSheet, ticketTable } from './format';
+import { runMappingCheck } from './mapping-check';
+import { DEFAULT_BACKFILL_RATE } from './backfill';
+import { runBackfill, type BackfillIo, type BackfillRequest } from './backfill-command';
+import { SOURCE_KINDS, type SourceKind } from '../domain/ticket';
 
 export const USAGE = `Usage: ticket-bridge <command> [options]
 
@@ -35,6 +41,10 @@ Commands:
                                  sync both sides now (the workflow's resync update)
   close <source> <ticketId> --reason TEXT
                                  close the ticket on both sides now (the workflow's close update)
+  mapping check <file>           check a MAPPING_FILE as the bridge does at start-up (docs/mapping.md)
+  backfill --source S (--file F | -) [--rate N] [--dry-run]
+                                 bridge existing tickets by id (one a line; - reads stdin), at most N
+                                 a second (default ${DEFAULT_BACKFILL_RATE}); runs with the bridge's environment (docs/backfill.md)
 
 Where to:
   --url URL              the ops API (default: $OPS_API_URL, else http://127.0.0.1:3000);
@@ -49,10 +59,8 @@ Output:
 
 Exit codes: 0 done, 1 failed, 2 usage, 3 no such ticket, 4 refused by the workflow.`;
 
-export interface CliIo {
-  stdout: (text: string) => void;
-  stderr: (text: string) => void;
-  env: Readonly<Record<string, string | undefined>>;
+/** Output, environment, and for `backfill` stdin and whether stderr is a terminal. */
+export interface CliIo extends BackfillIo {
   /** Tests replace the backend; default: from the options. */
   backend?: (options: BackendChoice) => Promise<OpsBackend>;
 }
@@ -73,7 +81,13 @@ const OPTIONS = {
   namespace: { type: 'string' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
+  file: { type: 'string' },
+  rate: { type: 'string' },
+  'dry-run': { type: 'boolean' },
 } as const;
+
+/** `--temporal`: host:port, or [IPv6]:port. */
+const HOST_PORT = /^[A-Za-z0-9.-]+:\d{1,5}$|^\[[0-9A-Fa-f:]+\]:\d{1,5}$/;
 
 /** Bad input: the message, and the whole usage only when the command line itself is off. */
 function usageError(message: string, withUsage = false): CliError {
@@ -89,7 +103,7 @@ function firstIssue(error: z.ZodError, rename: Record<string, string> = {}): str
 function chooseBackend(values: { url?: string; temporal?: string; namespace?: string }, env: CliIo['env']): BackendChoice {
   if (values.temporal !== undefined) {
     if (values.url !== undefined) throw usageError('use --url or --temporal, not both');
-    if (!/^[A-Za-z0-9.-]+:\d{1,5}$|^\[[0-9A-Fa-f:]+\]:\d{1,5}$/.test(values.temporal)) throw usageError('--temporal: must be host:port');
+    if (!HOST_PORT.test(values.temporal)) throw usageError('--temporal: must be host:port');
     const keys = (env.PAYLOAD_KEYS ?? '').trim();
     let payloadEncryption: PayloadEncryption = { mode: 'off' };
     if (keys !== '') {
@@ -113,6 +127,30 @@ function chooseBackend(values: { url?: string; temporal?: string; namespace?: st
   return { kind: 'http', url, token: env.OPS_API_TOKEN || undefined };
 }
 
+/** `backfill`'s options and list, checked before anything is read or connected. */
+function backfillRequest(values: { source?: string; file?: string; rate?: string; 'dry-run'?: boolean; json?: boolean; temporal?: string; namespace?: string; url?: string; [k: string]: unknown }, rest: string[]): BackfillRequest {
+  for (const name of ['status', 'page-size', 'page-token', 'all', 'reason', 'url'] as const) {
+    if (values[name] !== undefined) throw usageError(`--${name} does not go with backfill`);
+  }
+  if (!(SOURCE_KINDS as readonly string[]).includes(values.source ?? '')) throw usageError(`backfill needs --source: one of ${SOURCE_KINDS.join(', ')}`);
+  const stdin = rest.length === 1 && rest[0] === '-';
+  if (rest.length > 1 || (rest.length === 1 && !stdin)) throw usageError('backfill takes --file F or - (stdin), nothing else');
+  if (stdin === (values.file !== undefined)) throw usageError('backfill reads ids from --file F or from - (stdin): one of them');
+  const rate = values.rate === undefined ? DEFAULT_BACKFILL_RATE : Number(values.rate);
+  if (!Number.isFinite(rate) || rate <= 0 || rate > 100) throw usageError('--rate: must be a number of tickets a second, above 0 and at most 100');
+  if (values.namespace !== undefined && values.temporal === undefined) throw usageError('--namespace goes with --temporal');
+  if (values.temporal !== undefined && !HOST_PORT.test(values.temporal)) throw usageError('--temporal: must be host:port');
+  return {
+    source: values.source as SourceKind,
+    from: stdin ? '-' : values.file!,
+    ratePerSecond: rate,
+    dryRun: values['dry-run'] === true,
+    json: values.json === true,
+    ...(values.temporal !== undefined && { temporal: values.temporal }),
+    ...(values.namespace !== undefined && { namespace: values.namespace }),
+  };
+}
+
 async function defaultBackend(choice: BackendChoice): Promise<OpsBackend> {
   return choice.kind === 'http' ? httpBackend(choice.url, choice.token) : temporalBackend(choice);
 }
@@ -134,7 +172,12 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       return EXIT.ok;
     }
     if (command === undefined) throw usageError('a command is required', true);
-    if (!['list', 'show', 'resync', 'close'].includes(command)) throw usageError(`unknown command: ${command}`, true);
+    if (!['list', 'show', 'resync', 'close', 'mapping', 'backfill'].includes(command)) throw usageError(`unknown command: ${command}`, true);
+    if (command === 'mapping') {
+      if (rest[0] !== 'check' || rest.length !== 2) throw usageError('mapping takes: check <file>');
+      return runMappingCheck(rest[1]!, io);
+    }
+    if (command === 'backfill') return await runBackfill(backfillRequest(values, rest), io);
 
     const ticketArgs = () => {
       if (rest.length !== 2) throw usageError(`${command} takes <source> <ticketId>`);
@@ -146,6 +189,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       for (const name of names) if (values[name] !== undefined && !allowed) throw usageError(`--${name} does not go with ${command}`);
     };
     onlyFor(['status', 'source', 'page-size', 'page-token', 'all'], command === 'list');
+    onlyFor(['file', 'rate', 'dry-run'], false);
     onlyFor(['reason'], command === 'resync' || command === 'close');
 
     // Validate everything before connecting anywhere.

@@ -19,6 +19,24 @@ export interface NewCrmTicket {
    * again after it was closed, and a closed ticket takes no more comments.
    */
   followUpOf?: string;
+  /** What the deployment's mapping (`MAPPING_FILE`) adds; absent: nothing beyond the above. */
+  fields?: CrmTicketFields;
+}
+
+/**
+ * Helpdesk fields a mapping sets on a new ticket (see src/mapping): each absent one is not sent.
+ * Ids are the CRM's (Zendesk custom field, group, brand, form and user ids).
+ */
+export interface CrmTicketFields {
+  customFields?: Array<{ id: number; value: string | number | boolean }>;
+  /** Added to the bridge's own tags. */
+  tags?: string[];
+  priority?: 'low' | 'normal' | 'high' | 'urgent';
+  groupId?: number;
+  brandId?: number;
+  formId?: number;
+  /** An agent (e.g. picked from a tenant's pool); it replaces the bridge user a solved ticket would get. */
+  assigneeId?: number;
 }
 
 /** What a conditional CRM write expects to still be true. */

@@ -2,6 +2,12 @@ import type { SourceKind, SourceTicket, TicketStatus } from '../domain/ticket';
 import type { SourceFiles } from './attachments';
 
 /**
+ * A source ticket's fields beyond the canonical model (Connect `tenantId`, `houseId`…, white-label
+ * `category`…), by their source's names: a value, or null when unset. What a mapping reads.
+ */
+export type SourceFields = Readonly<Record<string, string | null>>;
+
+/**
  * A ticket source (Connect API, white-label platform, ...): where end users open tickets.
  * Adapters implement this over HTTP; errors are thrown as `IntegrationError` (see ./errors).
  */
@@ -10,6 +16,9 @@ export interface TicketSourcePort {
 
   /** Read the ticket back. Resolves `null` when the source says it does not exist (404). */
   fetchTicket(ticketId: string): Promise<SourceTicket | null>;
+
+  /** The ticket's mappable fields (see src/mapping); null on 404. Absent: the source has none. */
+  fetchFields?(ticketId: string): Promise<SourceFields | null>;
 
   /**
    * Post a support comment (an agent's public reply) to the ticket.

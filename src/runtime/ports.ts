@@ -49,5 +49,10 @@ export function realPorts(config: Pick<Config, 'connect' | 'zendesk' | 'freshdes
 export function portsFromConfig(config: Config): ActivityDeps | null {
   const ports = realPorts(config);
   if (config.sandbox || !ports.crm) return null;
-  return { sources: ports.sources, crm: ports.crm, assignees: ports.assignees, attachments: config.attachments };
+  return { sources: ports.sources, crm: ports.crm, assignees: ports.assignees, attachments: config.attachments, ...withMapping(config) };
+}
+
+/** The mapping as activity deps take it: absent rather than null, so no mapping changes nothing. */
+export function withMapping(config: Pick<Config, 'mapping'>): Pick<ActivityDeps, 'mapping'> {
+  return config.mapping ? { mapping: config.mapping } : {};
 }

@@ -6,8 +6,9 @@ import { join } from 'node:path';
 import type { ActivityDeps } from '../activities';
 import { SIDES, type Config, type Side } from '../config';
 import type { Logger } from '../observability/logger';
-import { realPorts } from './ports';
+import { realPorts, withMapping } from './ports';
 import { startSandbox, type Sandbox } from './sandbox';
+import { sandboxMapping } from './sandbox-mapping';
 
 export type SideMode = 'real' | 'simulated' | 'absent';
 
@@ -29,7 +30,7 @@ export async function provideRemotes(config: Config, logger: Logger): Promise<Re
   const real = realPorts(config);
   if (!config.sandbox) {
     // loadConfig refuses a production configuration without its helpdesk.
-    return { ports: { sources: real.sources, crm: real.crm!, assignees: real.assignees, attachments: config.attachments }, sandbox: null, sides };
+    return { ports: { sources: real.sources, crm: real.crm!, assignees: real.assignees, attachments: config.attachments, ...withMapping(config) }, sandbox: null, sides };
   }
   const simulate = { connect: sides.connect === 'simulated', zendesk: sides.zendesk === 'simulated', whitelabel: sides.whitelabel === 'simulated' };
   const sandbox = await startSandbox({ stateFile: join(config.dataDir, 'sandbox.json'), logger, simulate });
@@ -41,6 +42,8 @@ export async function provideRemotes(config: Config, logger: Logger): Promise<Re
       // The sandbox's teammate maps to the simulated Zendesk's agent: only when both are simulated.
       assignees: config.whitelabel ? real.assignees : simulate.zendesk ? (sim.assignees ?? {}) : {},
       attachments: config.attachments,
+      // The sandbox's example mapping names the simulated Zendesk's ids: only for that one.
+      ...withMapping({ mapping: config.mapping ?? (simulate.zendesk ? sandboxMapping() : null) }),
     },
     sandbox,
     sides,

@@ -47,7 +47,7 @@ export function tourSections(ids: TourIds, sides: TourSides): TourSection[] {
   if (sides.connect && sides.zendesk) {
     sections.push(
       {
-        title: `The end user opens ticket ${t} in the app (Connect) and comments; the bridge opens it in Zendesk.`,
+        title: `The end user opens ticket ${t} in the app (Connect) and comments; the bridge opens it in Zendesk, routed by the sandbox's example mapping (its tenant's brand, group, tags and custom fields: see both sides below).`,
         commands: [
           post('/sandbox/user/tickets', { title: 'Meter reading looks wrong', description: 'My reading doubled overnight.' }),
           post(`/sandbox/user/tickets/${t}/comments`, { message: 'Here is a photo of the meter.' }),

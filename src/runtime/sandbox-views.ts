@@ -6,6 +6,9 @@ export interface ZendeskSideView {
   id: number;
   status: string;
   assigneeId: number | null;
+  tags: string[];
+  /** What the mapping (`MAPPING_FILE`; the sandbox ships one) set on the ticket; absent: nothing. */
+  mapped?: Pick<ZdTicket, 'priority' | 'group_id' | 'brand_id' | 'ticket_form_id' | 'custom_fields'>;
   comments: Array<{ id: number; author: 'bridge' | 'agent' | 'requester'; authorId: number; public: boolean; body: string }>;
 }
 
@@ -20,6 +23,15 @@ export function zendeskView(zendesk: ZendeskSimulator, ticket: ZdTicket): Zendes
     id: ticket.id,
     status: ticket.status,
     assigneeId: ticket.assignee_id,
+    tags: ticket.tags,
+    ...mappedView(ticket),
     comments: zendesk.comments(ticket.id).map((c) => ({ id: c.id, author: author(c.author_id), authorId: c.author_id, public: c.public, body: c.body })),
   };
+}
+
+function mappedView(ticket: ZdTicket): Pick<ZendeskSideView, 'mapped'> {
+  const { priority, group_id, brand_id, ticket_form_id, custom_fields } = ticket;
+  const mapped = { priority, group_id, brand_id, ticket_form_id, custom_fields };
+  const set = Object.fromEntries(Object.entries(mapped).filter(([, v]) => v !== undefined));
+  return Object.keys(set).length > 0 ? { mapped: set } : {};
 }

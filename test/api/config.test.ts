@@ -101,6 +101,7 @@ describe('loadConfig', () => {
         commentTimeoutMs: 300_000,
       },
       outbound: { attachmentHosts: { connect: [], zendesk: [], whitelabel: [] }, allowedAddresses: [] },
+      mapping: null,
       logLevel: 'debug',
       logFormat: null,
       bodyLimitBytes: 1024 * 1024,

@@ -5,60 +5,29 @@
  * JSON lines, correlated by workflow id. `Runtime.install` is once per process and jest's process
  * already has the harness's runtime, so this runs in a child process (fixtures/runtime-child.ts).
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import { eventually } from '../harness/eventually';
 import { parsePrometheus } from '../support/prometheus';
+import { freePort, startReadyChild, type ReadyChild } from '../support/ready-child';
 
 jest.setTimeout(90_000);
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((done) => server.close(() => done()));
-  return port;
-}
-
 describe('Temporal runtime: worker metrics and SDK logs through pino (child process)', () => {
-  let child: ChildProcess;
-  let stdout = '';
-  let ready: { metricsUrl: string; workflowId: string; result: string; failures: Record<string, string> };
+  type Ready = { metricsUrl: string; workflowId: string; result: string; failures: Record<string, string> };
+  let child: ReadyChild<Ready>;
+  let ready: Ready;
   const logLines = () =>
-    stdout
+    child
+      .stdout()
       .split('\n')
       .filter((l) => l.startsWith('{'))
       .map((l) => JSON.parse(l) as Record<string, unknown>);
 
   beforeAll(async () => {
-    const address = `127.0.0.1:${await freePort()}`;
-    child = spawn(process.execPath, ['--import', 'tsx', resolve(__dirname, 'fixtures/runtime-child.ts'), address], {
-      cwd: resolve(__dirname, '../..'),
-      // The run's Temporal dev server (TEMPORAL_ADDRESS from the global setup) and its namespace pool.
-      env: process.env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
-    ready = await new Promise((resolveReady, reject) => {
-      let stderr = '';
-      child.stderr!.on('data', (chunk: Buffer) => {
-        stderr += chunk.toString('utf8');
-        const line = /@@ready (.*)\n/.exec(stderr);
-        if (line) resolveReady(JSON.parse(line[1]!));
-        if (stderr.includes('@@failed')) reject(new Error(stderr));
-      });
-      child.once('exit', (code) => reject(new Error(`child exited (${code}): ${stderr}`)));
-    });
+    child = await startReadyChild(resolve(__dirname, 'fixtures/runtime-child.ts'), [`127.0.0.1:${await freePort()}`]);
+    ready = child.ready;
   });
-  afterAll(async () => {
-    if (child && child.exitCode === null) {
-      const exited = new Promise((done) => child.once('exit', done));
-      // The SDK's runtime turns SIGTERM into a graceful worker shutdown; the idle child would stay up.
-      child.kill('SIGKILL');
-      await exited;
-    }
-  });
+  afterAll(() => child?.stop());
 
   it('ran a workflow with an activity', () => {
     expect(ready.result).toBe('hello 42');
@@ -84,7 +53,8 @@ describe('Temporal runtime: worker metrics and SDK logs through pino (child proc
 
   it('routes the workflow and activity loggers to pino, redacted, with the workflow id', async () => {
     const parse = () =>
-      stdout
+      child
+        .stdout()
         .split('\n')
         .filter((l) => l.startsWith('{'))
         .map((l) => JSON.parse(l) as Record<string, unknown>);
@@ -112,8 +82,8 @@ describe('Temporal runtime: worker metrics and SDK logs through pino (child proc
       name: '[redacted]',
     });
     expect(lines.find((l) => l.msg === 'activity says hello')).not.toHaveProperty('taskToken');
-    expect(stdout).not.toContain('jane@example.com');
-    expect(stdout).not.toContain('Jane Doe');
+    expect(child.stdout()).not.toContain('jane@example.com');
+    expect(child.stdout()).not.toContain('Jane Doe');
     // The SDK's own INFO chatter (worker state changes, bundle reports) stays out.
     expect(lines.filter((l) => l.sdkComponent === 'worker' && l.level === 'info')).toEqual([]);
   });
@@ -141,6 +111,6 @@ describe('Temporal runtime: worker metrics and SDK logs through pino (child proc
       level: 'warn',
       error: { type: 'TypeError', stack: expect.stringMatching(/\n?\s*at /) },
     });
-    expect(stdout).not.toContain('jane@example.com');
+    expect(child.stdout()).not.toContain('jane@example.com');
   });
 });

@@ -39,7 +39,7 @@ describe('npm start (sandbox on the embedded default)', () => {
   const view = async (ticketId: string) =>
     (await (await fetch(`${api}/sandbox/tickets/${ticketId}`)).json()) as {
       app: { status: string; comments: Array<{ author: string; message: string }> };
-      zendesk: { id: number; comments: Array<{ body: string }> } | null;
+      zendesk: { id: number; comments: Array<{ body: string }>; tags: string[]; mapped?: Record<string, unknown> } | null;
     };
   let ticketId = '';
   let zendeskId = 0;
@@ -66,6 +66,10 @@ describe('npm start (sandbox on the embedded default)', () => {
       expect(zendesk).not.toBeNull();
       return zendesk!.id;
     });
+    // The sandbox's example mapping (docs/mapping.md): the app's tenant routed to its brand and group.
+    const { zendesk } = await view(ticketId);
+    expect(zendesk!.tags).toEqual(expect.arrayContaining(['connect_app', 'tenant_tenant-sim']));
+    expect(zendesk!.mapped).toMatchObject({ brand_id: 2, group_id: 10, priority: 'normal', custom_fields: expect.arrayContaining([{ id: 900001, value: 'tenant-sim' }]) });
     expect((await post(`/sandbox/agent/tickets/${zendeskId}/replies`, { body: 'Send a photo?' })).status).toBe(200);
     await eventually(async () =>
       expect((await view(ticketId)).app).toMatchObject({ status: 'PENDING', comments: [{ author: 'SUPPORT', message: 'Send a photo?' }] }),

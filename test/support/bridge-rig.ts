@@ -19,6 +19,7 @@ import { crmFromConfig } from '../../src/runtime/ports';
 import { FreshdeskSimulator } from '../../src/simulators/freshdesk';
 import type { ApiConfig } from '../../src/api/app';
 import { crmExternalId, ticketWorkflowId, type SourceKind } from '../../src/domain/ticket';
+import type { TicketMapping } from '../../src/mapping';
 import { startApiHalf, startWorkerHalf, type RunningApiHalf, type RunningWorkerHalf } from '../../src/runtime/bridge';
 import { createClient } from '../../src/runtime/client';
 import { bundleOptionsFrom, type PayloadEncryption } from '../../src/security/codec/data-converter';
@@ -72,6 +73,8 @@ export interface BridgeRigOptions {
    * and its automation webhooks go to `/webhooks/freshdesk`.
    */
   crm?: CrmKind;
+  /** `MAPPING_FILE` of the bridge, checked; a function gets the Zendesk simulator (to name its agents). Default: none. */
+  mapping?: TicketMapping | ((zendesk: ZendeskSimulator) => TicketMapping);
 }
 
 export interface BridgeRig {
@@ -147,6 +150,7 @@ export async function startBridgeRig(options: BridgeRigOptions = {}): Promise<Br
     crm: freshdesk ? freshdeskCrm(freshdesk) : new ZendeskCrm({ baseUrl: zendesk.apiUrl, email: bridgeEmail, apiToken: zendesk.apiToken }),
     assignees: { whitelabel: assigneeResolver(assignees) },
     ...(options.attachments && { attachments: options.attachments }),
+    ...(options.mapping && { mapping: typeof options.mapping === 'function' ? options.mapping(zendesk) : options.mapping }),
   };
   const taskQueue = uniqueTaskQueue('bridge');
   const workflowBundle =

@@ -1,5 +1,5 @@
 /** The seed's four events mapped onto the canonical model, and the status rule as a table. */
-import { deriveStatus, toSourceTicket } from '../../src/adapters/whitelabel/mapping';
+import { deriveStatus, toSourceFields, toSourceTicket } from '../../src/adapters/whitelabel/mapping';
 import { whitelabelEventSchema, type WhitelabelTicket } from '../../src/adapters/whitelabel/schemas';
 import type { SourceTicket } from '../../src/domain/ticket';
 import {
@@ -221,5 +221,21 @@ describe('toSourceTicket details', () => {
     ['an e-mail Zendesk would refuse', { id: 'c1', name: 'Ann', email: 'not-an-email' }, { externalId: 'c1', name: 'Ann', email: null }],
   ])('requester with %s', (_label, client, expected) => {
     expect(toSourceTicket(ticket({ client })).requester).toEqual(expected);
+  });
+});
+
+describe('toSourceFields (what a MAPPING_FILE reads)', () => {
+  const ticket = whitelabelEventSchema.parse(SEED_TICKET_CREATED).data.ticket;
+
+  it("the seed's category, subcategory and language", () => {
+    expect(toSourceFields(ticket)).toEqual({ category: 'general support', subcategory: null, language: 'en' });
+  });
+
+  it('documented without a firm shape: a number becomes text, anything else is unset', () => {
+    expect(toSourceFields({ ...ticket, category: 7, subcategory: { id: 'x' }, language: ['en'] } as WhitelabelTicket)).toEqual({
+      category: '7',
+      subcategory: null,
+      language: null,
+    });
   });
 });

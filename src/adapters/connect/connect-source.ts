@@ -4,7 +4,7 @@ import { ConnectAttachments, connectAttachmentName } from './attachments';
 import { HttpClient, type HttpClientOptions } from '../http';
 import type { DownloadPolicyOptions } from '../http/outbound-policy';
 import { RestTicketSource } from '../rest-ticket-source';
-import { toSourceTicket } from './mapping';
+import { toSourceFields, toSourceTicket } from './mapping';
 import { connectCommentSchema, connectTicketSchema } from './schemas';
 
 export interface ConnectSourceOptions {
@@ -34,6 +34,7 @@ export class ConnectSource extends RestTicketSource<typeof connectTicketSchema> 
       }),
       connectTicketSchema,
       toSourceTicket,
+      toSourceFields,
     );
     const attachments = new ConnectAttachments({ baseUrl: options.baseUrl, apiKey: options.apiKey, downloads: options.downloads, fetch: options.fetch });
     this.files = { from: attachments, sinkFor: (commentId) => attachments.sink(commentId), nameOf: connectAttachmentName };

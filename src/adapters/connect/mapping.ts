@@ -1,4 +1,5 @@
 import type { SourceComment, SourceTicket } from '../../domain/ticket';
+import type { SourceFields } from '../../ports/ticket-source';
 import { compareComments as byCreatedThenId } from '../../domain/comments';
 import type { ConnectComment, ConnectTicket } from './schemas';
 
@@ -22,5 +23,17 @@ export function toSourceTicket(t: ConnectTicket): SourceTicket {
     comments: (t.comments ?? []).map(toSourceComment).sort(byCreatedThenId),
     createdAt: t.createdAt,
     updatedAt: t.updatedAt,
+  };
+}
+
+/** The fields a mapping may read (`MAPPABLE_FIELDS.connect`); ids, not personal data unless a mapping says so. */
+export function toSourceFields(t: ConnectTicket): SourceFields {
+  return {
+    tenantId: t.tenantId,
+    userId: t.userId ?? null,
+    houseId: t.houseId ?? null,
+    contractId: t.contractId ?? null,
+    equipmentId: t.equipmentId ?? null,
+    alertId: t.alertId ?? null,
   };
 }

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import type { SourceComment, SourceTicket, TicketStatus } from '../../domain/ticket';
+import type { SourceFields } from '../../ports/ticket-source';
 import { compareComments as byCreatedThenId } from '../../domain/comments';
 import type { WhitelabelReply, WhitelabelTicket } from './schemas';
 
@@ -104,4 +105,15 @@ export function toSourceTicket(t: WhitelabelTicket): SourceTicket {
     // (with their list-order milliseconds) take part.
     updatedAt: new Date(Math.max(t.updated_at * 1000, ...times)).toISOString(),
   };
+}
+
+/** A field documented without a firm shape: text or a number as text; anything else is unset. */
+function looseText(value: unknown): string | null {
+  if (typeof value === 'string') return value;
+  return typeof value === 'number' && Number.isFinite(value) ? String(value) : null;
+}
+
+/** The fields a mapping may read (`MAPPABLE_FIELDS.whitelabel`). */
+export function toSourceFields(t: WhitelabelTicket): SourceFields {
+  return { category: looseText(t.category), subcategory: looseText(t.subcategory), language: looseText(t.language) };
 }

@@ -4,7 +4,7 @@ import { whitelabelFiles } from './attachments';
 import { HttpClient, type HttpClientOptions } from '../http';
 import type { DownloadPolicyOptions } from '../http/outbound-policy';
 import { RestTicketSource } from '../rest-ticket-source';
-import { toSourceTicket } from './mapping';
+import { toSourceFields, toSourceTicket } from './mapping';
 import { whitelabelReplySchema, whitelabelTicketSchema } from './schemas';
 
 export interface WhitelabelSourceOptions {
@@ -38,6 +38,7 @@ export class WhitelabelSource extends RestTicketSource<typeof whitelabelTicketSc
       }),
       whitelabelTicketSchema,
       toSourceTicket,
+      toSourceFields,
     );
     this.files = whitelabelFiles({ baseUrl: options.baseUrl, apiKey: options.apiKey, downloads: options.downloads, fetch: options.fetch });
   }

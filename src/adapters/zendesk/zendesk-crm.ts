@@ -1,5 +1,5 @@
 import { CRM_BRIDGE_TAG, type CrmComment, type CrmStatus, type CrmTicket, type Requester } from '../../domain/ticket';
-import type { CommentAuthor, CrmPort, CrmTicketVersion, CrmWriteCondition, NewCrmTicket } from '../../ports/crm';
+import type { CommentAuthor, CrmPort, CrmTicketFields, CrmTicketVersion, CrmWriteCondition, NewCrmTicket } from '../../ports/crm';
 import { IntegrationError } from '../../ports/errors';
 import { compareIds } from '../../domain/comments';
 import { findLandedComment, sameBody, type DedupeWindow } from '../comment-dedupe';
@@ -89,7 +89,13 @@ export class ZendeskCrm implements CrmPort {
   }
 
   async createTicket(ticket: NewCrmTicket): Promise<CrmTicket> {
-    const assignee = NEEDS_ASSIGNEE.has(ticket.status) ? { assignee_id: Number(await this.bridgeUserId()) } : {};
+    const { fields } = ticket;
+    const assignee =
+      fields?.assigneeId !== undefined
+        ? { assignee_id: fields.assigneeId }
+        : NEEDS_ASSIGNEE.has(ticket.status)
+          ? { assignee_id: Number(await this.bridgeUserId()) }
+          : {};
     const res = await this.http.request('POST /tickets.json', ticketResponse, {
       // Zendesk replays the first response for the same key (2 h): a retried create is a no-op.
       headers: { 'Idempotency-Key': ticket.idempotencyKey },
@@ -100,9 +106,10 @@ export class ZendeskCrm implements CrmPort {
           requester: zendeskRequester(ticket.requester),
           external_id: ticket.externalId,
           status: ticket.status,
-          tags: ticket.tags,
+          tags: fields?.tags ? [...new Set([...ticket.tags, ...fields.tags])] : ticket.tags,
           ...(ticket.followUpOf !== undefined && { via_followup_source_id: Number(ticket.followUpOf) }),
           ...assignee,
+          ...(fields && zendeskFields(fields)),
         },
       },
     });
@@ -303,4 +310,15 @@ function notFound(operation: string): IntegrationError {
 
 function invalid(operation: string, detail: string): IntegrationError {
   return new IntegrationError('invalid-response', 'zendesk', operation, `zendesk ${operation}: ${detail}`);
+}
+
+/** A mapping's fields in Zendesk's ticket shape; only those the mapping set (see `CrmTicketFields`). */
+function zendeskFields(fields: CrmTicketFields) {
+  return {
+    ...(fields.customFields && { custom_fields: fields.customFields }),
+    ...(fields.priority !== undefined && { priority: fields.priority }),
+    ...(fields.groupId !== undefined && { group_id: fields.groupId }),
+    ...(fields.brandId !== undefined && { brand_id: fields.brandId }),
+    ...(fields.formId !== undefined && { ticket_form_id: fields.formId }),
+  };
 }

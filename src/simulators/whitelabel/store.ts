@@ -48,6 +48,10 @@ export interface NewWhitelabelTicket {
   id?: string;
   /** The opening message's files: URLs, as the platform lists them. */
   assets?: string[];
+  /** Default: 'general support', no subcategory, 'en'. */
+  category?: string;
+  subcategory?: string | null;
+  language?: string;
 }
 
 export const DEFAULT_CLIENT: WhitelabelClientRecord = {
@@ -88,9 +92,9 @@ export class WhitelabelStore {
       client: { ...(input.client ?? DEFAULT_CLIENT) },
       teammate_id: null,
       replies: [],
-      category: 'general support',
-      subcategory: null,
-      language: 'en',
+      category: input.category ?? 'general support',
+      subcategory: input.subcategory ?? null,
+      language: input.language ?? 'en',
     };
     this.tickets.set(id, ticket);
     this.addReply(ticket, input.text, true, input.assets ?? null);

@@ -3,6 +3,7 @@ import { SimHttpError, type Route, type SimRequest, type SimResponse } from '../
 import { IdempotencyCache, MAX_KEY_LENGTH } from './idempotency';
 import { readUpload } from '../common/uploads';
 import {
+  ZD_PRIORITIES,
   ZD_STATUSES,
   UPLOAD_TTL_MS,
   ZendeskRuleError,
@@ -61,6 +62,11 @@ const createBody = z.object({
     assignee_id: id.nullish(),
     tags: z.array(z.string()).optional(),
     via_followup_source_id: id.optional(),
+    priority: z.enum(ZD_PRIORITIES).optional(),
+    group_id: id.optional(),
+    brand_id: id.optional(),
+    ticket_form_id: id.optional(),
+    custom_fields: z.array(z.object({ id, value: z.union([z.string(), z.number(), z.boolean()]).nullable() })).optional(),
   }),
 });
 

@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { counterAbove, uniqueIds } from '../common/snapshot';
-import { ZD_STATUSES, type ZdAttachment, type ZdComment, type ZdTicket, type ZdUser, type ZendeskStoreSnapshot } from './store';
+import { ZD_PRIORITIES, ZD_STATUSES, type ZdAttachment, type ZdComment, type ZdTicket, type ZdUser, type ZendeskStoreSnapshot } from './store';
 
 const channel = z.object({ channel: z.enum(['web', 'web_service', 'email']) });
 
@@ -30,6 +30,11 @@ const ticket = z.object({
   via: channel,
   via_followup_source_id: z.number().int().optional(),
   followup_ids: z.array(z.number().int()).optional(),
+  priority: z.enum(ZD_PRIORITIES).optional(),
+  group_id: z.number().int().optional(),
+  brand_id: z.number().int().optional(),
+  ticket_form_id: z.number().int().optional(),
+  custom_fields: z.array(z.object({ id: z.number().int(), value: z.union([z.string(), z.number(), z.boolean()]).nullable() })).optional(),
 }) satisfies z.ZodType<ZdTicket>;
 
 const attachment = z.object({

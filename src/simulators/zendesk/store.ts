@@ -34,6 +34,19 @@ export interface ZdTicket {
   via_followup_source_id?: number;
   /** The follow-ups of this ticket. */
   followup_ids?: number[];
+  /** Routing and custom fields, kept only when the create set them (a mapping, see src/mapping). */
+  priority?: ZdPriority;
+  group_id?: number;
+  brand_id?: number;
+  ticket_form_id?: number;
+  custom_fields?: ZdCustomField[];
+}
+
+export const ZD_PRIORITIES = ['low', 'normal', 'high', 'urgent'] as const;
+export type ZdPriority = (typeof ZD_PRIORITIES)[number];
+export interface ZdCustomField {
+  id: number;
+  value: string | number | boolean | null;
 }
 
 /**
@@ -127,6 +140,11 @@ export interface NewZdTicket {
   tags?: string[];
   /** Zendesk: a follow-up of a closed ticket (422 when that ticket is not closed). */
   via_followup_source_id?: number;
+  priority?: ZdPriority;
+  group_id?: number;
+  brand_id?: number;
+  ticket_form_id?: number;
+  custom_fields?: ZdCustomField[];
 }
 
 export interface ZdTicketChange {
@@ -310,6 +328,7 @@ export class ZendeskStore {
       updated_at: at,
       via: { channel },
       ...(followed && { via_followup_source_id: followed.id }),
+      ...routingFields(input),
     };
     // Zendesk links both ways: the closed ticket lists its follow-ups.
     if (followed) followed.followup_ids = [...(followed.followup_ids ?? []), ticket.id];
@@ -433,4 +452,15 @@ function needsAssignee(): ZendeskRuleError {
 
 function escapeHtml(s: string): string {
   return s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
+}
+
+/** The routing and custom fields a create gave, and only those (a ticket without them looks as it always did). */
+function routingFields(input: NewZdTicket): Partial<ZdTicket> {
+  return {
+    ...(input.priority !== undefined && { priority: input.priority }),
+    ...(input.group_id !== undefined && { group_id: input.group_id }),
+    ...(input.brand_id !== undefined && { brand_id: input.brand_id }),
+    ...(input.ticket_form_id !== undefined && { ticket_form_id: input.ticket_form_id }),
+    ...(input.custom_fields !== undefined && { custom_fields: input.custom_fields.map((f) => ({ ...f })) }),
+  };
 }
