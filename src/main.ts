@@ -88,7 +88,7 @@ async function main(): Promise<void> {
   logger.info({ url: api.url }, `ticket-bridge API listening on ${api.url}`);
 
   sandbox?.connectWebhooks(api.url, config);
-  sandbox?.followBridge(workflowIdleProbe(client));
+  sandbox?.followBridge(workflowIdleProbe(client, api.inbox));
   process.stdout.write(
     banner({
       // Listening on every interface: on this machine it is 127.0.0.1 (what the commands need).

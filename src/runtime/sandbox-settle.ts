@@ -5,6 +5,7 @@
  * routes do, ./sandbox-play.ts), until nothing is in flight for that ticket:
  *  - no webhook of a simulator still on its way to the bridge (an echo of the bridge's own
  *    write in Zendesk is sent in the background, as Zendesk does), and
+ *  - no webhook waits in the API's inbox for Temporal, and
  *  - the ticket's workflow has no workflow task and no activity pending (describe).
  * A webhook the bridge answered is a signal in the workflow's history, and a write the bridge
  * makes emits its webhook before the activity completes: checked in that order, with no new
@@ -17,8 +18,13 @@ import { waitFor } from './sandbox-play';
 /** Whether the ticket's workflow has nothing to do right now (true too when it does not exist). */
 export type WorkflowIdle = (workflowId: string) => Promise<boolean>;
 
-export function workflowIdleProbe(client: Client): WorkflowIdle {
+/**
+ * Idle: no webhook waits in the API's inbox (one Temporal did not take in time, a busy machine,
+ * is delivered later: it is in flight too), and the workflow has no task nor activity pending.
+ */
+export function workflowIdleProbe(client: Client, inbox?: { stats(): { entries: number } }): WorkflowIdle {
   return async (workflowId) => {
+    if (inbox && inbox.stats().entries > 0) return false;
     try {
       const { raw } = await client.workflow.getHandle(workflowId).describe();
       return (raw.pendingActivities ?? []).length === 0 && !raw.pendingWorkflowTask;
