@@ -8,9 +8,10 @@
  *    at which attempt, and why).
  *  - `POST /tickets/:source/:ticketId/resync` `{reason?}` and `…/close` `{reason}` — the
  *    workflow's `resync` / `close` updates. Their validators refuse a bad request before it
- *    touches history (409 `rejected`); the caller gets the update's result (the state). The
- *    body is read as JSON whatever its Content-Type (a bare `curl -d` says form encoding), as
- *    the sandbox's routes do; an unknown ticket is a 404 whatever the body says.
+ *    touches history (409 `rejected`); the caller gets the update's result (the state). A
+ *    body without a Content-Type is read as JSON (an operator's bare curl); one declared as
+ *    anything but JSON is a 415 that names application/json (a form or text/plain body is what a
+ *    browser sends cross-site unasked). An unknown ticket is a 404 whatever the body says.
  *
  * No personal data in or out: ids, statuses, counts, and the operator's reason.
  */
@@ -34,7 +35,7 @@ const LIST_PARAMETERS = Object.keys(listTicketsQuery.shape);
 
 const NOT_JSON = Symbol('not JSON');
 
-/** The body read as text (any Content-Type), as JSON; none is `{}`. */
+/** The body read as text, as JSON; none is `{}`. */
 function jsonBody(text: unknown): unknown {
   if (typeof text !== 'string' || text.trim() === '') return {};
   try {
@@ -42,6 +43,11 @@ function jsonBody(text: unknown): unknown {
   } catch {
     return NOT_JSON;
   }
+}
+
+/** A body declared as something else than JSON (none declared is fine). */
+function declaresOtherThanJson(req: Request): boolean {
+  return req.headers['content-type'] !== undefined && !req.is('application/json');
 }
 
 /** 400 naming one parameter. */
@@ -52,7 +58,7 @@ function sendIssue(res: Response, path: string, message: string): void {
 export function opsRouter({ config, gateway }: AppDeps): Router {
   const router = Router();
   const auth = requireBearer(config.opsApiToken);
-  // Any Content-Type (none too): an operator's curl should not need the right header.
+  // Read as text whatever it declares: a missing Content-Type is JSON; another is refused below.
   const text = express.text({ limit: config.bodyLimitBytes, type: () => true });
 
   router.get(OPS_PATHS.list, auth, async (req, res) => {
@@ -98,6 +104,10 @@ export function opsRouter({ config, gateway }: AppDeps): Router {
       // its body. Asked only of a bad request: a good one learns it from the update itself.
       const unlessUnknown = async (refusal: () => void) =>
         (await gateway.describeTicket(source, ticketId)) === null ? sendError(res, 404, 'not_found') : refusal();
+      // No Content-Type is read as JSON (an operator's bare curl); another type than JSON is
+      // refused with the one to send: a form or text/plain body is what a browser sends cross-site
+      // without asking, so it is never taken for an operator's request.
+      if (declaresOtherThanJson(req)) return unlessUnknown(() => sendError(res, 415, 'unsupported_media_type', { message: 'send the body as Content-Type: application/json' }));
       const json = jsonBody(req.body);
       if (json === NOT_JSON) return unlessUnknown(() => sendError(res, 400, 'invalid_json'));
       const parsedBody = body.safeParse(json);

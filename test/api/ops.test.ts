@@ -171,20 +171,33 @@ describe('ops routes', () => {
       expect(gateway.updateCalls).toHaveLength(0);
     });
 
-    it.each([
-      ['no Content-Type', undefined],
-      ['text/plain', 'text/plain'],
-      ["curl -d's form encoding", 'application/x-www-form-urlencoded'],
-    ])('reads a JSON body whatever its Content-Type: %s', async (_label, contentType) => {
-      gateway.onUpdateTicket = async () => ({ outcome: 'completed', workflowId: 'ticket/connect/42', updateId: 'u', state: sampleState });
-      const res = await fetch(`${api.url}/tickets/connect/42/close`, {
+    const closeWith = (contentType: string | undefined) =>
+      fetch(`${api.url}/tickets/connect/42/close`, {
         method: 'POST',
         headers: { ...auth, ...(contentType && { 'content-type': contentType }) },
         // Bytes, not a string: fetch adds no Content-Type of its own to those.
         body: new TextEncoder().encode('{"reason":"duplicate"}'),
       });
+
+    it.each([
+      ['no Content-Type', undefined],
+      ['application/json', 'application/json; charset=utf-8'],
+    ])('reads a JSON body: %s', async (_label, contentType) => {
+      gateway.onUpdateTicket = async () => ({ outcome: 'completed', workflowId: 'ticket/connect/42', updateId: 'u', state: sampleState });
+      const res = await closeWith(contentType);
       expect(res.status).toBe(200);
       expect(gateway.updateCalls).toEqual([{ source: 'connect', id: '42', update: { name: 'close', request: { reason: 'duplicate' } } }]);
+    });
+
+    it.each([
+      ['text/plain', 'text/plain'],
+      ["curl -d's form encoding", 'application/x-www-form-urlencoded'],
+    ])('refuses a body declared as %s with a 415 that names the type to send (what a browser sends cross-site unasked)', async (_label, contentType) => {
+      gateway.onDescribeTicket = async () => sampleDetails;
+      const res = await closeWith(contentType);
+      expect(res.status).toBe(415);
+      expect(await res.json()).toEqual({ error: 'unsupported_media_type', message: 'send the body as Content-Type: application/json' });
+      expect(gateway.updateCalls).toHaveLength(0);
     });
 
     it('turns an Idempotency-Key into the update id', async () => {
