@@ -416,6 +416,8 @@ setup_namespace() {
   say "namespace $NAMESPACE with search attributes ${SEARCH_ATTRIBUTES[*]} ready"
 }
 
+# The server name: the certificate names both localhost and 127.0.0.1, but Node's TLS (the API's
+# client) warns when SNI would be an IP address (RFC 6066 allows host names only).
 print_env() {
   local tls=$CLUSTER_DIR/tls
   cat <<EOF
@@ -424,6 +426,7 @@ export TEMPORAL_NAMESPACE=$NAMESPACE
 export TEMPORAL_TLS_CERT_PATH=$tls/client.pem
 export TEMPORAL_TLS_KEY_PATH=$tls/client.key
 export TEMPORAL_TLS_CA_PATH=$tls/ca.pem
+export TEMPORAL_TLS_SERVER_NAME=localhost
 EOF
 }
 
