@@ -30,6 +30,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Connection } from '@temporalio/client';
 import { loadConfig } from '../src/config';
+import { ticketWorkflowId } from '../src/domain/ticket';
 import { createClient } from '../src/runtime/client';
 import { freePort } from '../src/runtime/dev-server';
 import { temporalConnectionOptions } from '../src/runtime/temporal-connection';
@@ -37,6 +38,8 @@ import { ConnectSimulator } from '../src/simulators/connect';
 import { ZendeskSimulator } from '../src/simulators/zendesk';
 import { startBalancer } from './cluster/balancer';
 import { runChaos, type ChaosEvent } from './cluster/chaos';
+import { clusterCpu, cpuBetween } from './cluster/cluster-cpu';
+import { allRuns } from './histories';
 import { spawnBridgeProcess, type BridgeProcess } from './cluster/processes';
 import { checkTicket, type Lifecycle, runLifecycle, type TicketVerdict } from './cluster/lifecycle';
 
@@ -129,11 +132,13 @@ async function main(): Promise<void> {
     return w;
   };
   const apis: BridgeProcess[] = [];
+  const everyApi: BridgeProcess[] = [];
   let apiSeq = 0;
   const startApi = async (i: number): Promise<BridgeProcess> => {
     const name = `api${i + 1}-${++apiSeq}`;
     const a = await spawnBridgeProcess({ name, role: 'api', env: apiEnv(i), logFile: join(runDir, `${name}.log`) });
     apis[i] = a;
+    everyApi.push(a);
     log(`${name} ready on port ${apiPorts[i]} (pid ${a.pid})`);
     return a;
   };
@@ -145,9 +150,12 @@ async function main(): Promise<void> {
   connect.webhookUrl = `${balancer.url}/webhooks/connect?auth_token=${secrets.connectWebhookToken}`;
   zendesk.webhookUrl = `${balancer.url}/webhooks/zendesk`;
 
-  const rssTimer = setInterval(() => workers.forEach((w) => w.sampleRss()), 2_000);
+  const sampler = setInterval(() => [...workers, ...apis].forEach((p) => p.sample()), 2_000);
 
   // --- the load ----------------------------------------------------------------------------
+  const clusterScript = join(REPO, 'scripts', 'cluster.sh');
+  const cpuBefore = clusterCpu(clusterScript);
+  const bridgeCpuBefore = new Map([...workers, ...apis].map((p) => (p.sample(), [p.name, p.cpuSeconds])));
   const zendeskBefore = zendesk.requests().length;
   const connectBefore = connect.requests().length;
   const lifecycles: Lifecycle[] = [];
@@ -171,7 +179,7 @@ async function main(): Promise<void> {
         startWorker,
         apis,
         startApi,
-        cluster: (...args) => execFileSync('bash', [join(REPO, 'scripts', 'cluster.sh'), ...args], { stdio: 'pipe' }),
+        cluster: (...args) => execFileSync('bash', [clusterScript, ...args], { stdio: 'pipe' }),
         lifecycles,
         until: load,
         log,
@@ -180,6 +188,11 @@ async function main(): Promise<void> {
   await load;
   const wallMs = Date.now() - started;
   clearInterval(progress);
+  clearInterval(sampler);
+  [...workers, ...apis].forEach((p) => p.sample());
+  const clusterUsed = cpuBetween(cpuBefore, clusterCpu(clusterScript));
+  const cpuOf = (role: 'worker' | 'api') =>
+    (role === 'worker' ? everyWorker : everyApi).reduce((sum, p) => sum + p.cpuSeconds - (bridgeCpuBefore.get(p.name) ?? 0), 0);
   log(`all ${TICKETS} lifecycles ended after ${Math.round(wallMs / 1000)} s; waiting for the workflows to complete`);
 
   // --- the end state -----------------------------------------------------------------------
@@ -189,9 +202,12 @@ async function main(): Promise<void> {
   const verdicts: TicketVerdict[] = [];
   const settleUntil = Date.now() + 120_000;
   for (const lc of lifecycles) verdicts.push(await checkTicket({ connect, zendesk, client, lifecycle: lc, settleUntil }));
+  // History events per lifecycle, from a sample of tickets (every run of each).
+  const sample = lifecycles.filter((lc) => lc.completed).slice(0, 20);
+  const events: number[] = [];
+  for (const lc of sample) events.push((await allRuns(client, ticketWorkflowId('connect', lc.id))).reduce((n, h) => n + (h.events?.length ?? 0), 0));
   const zendeskRequests = zendesk.requests().length - zendeskBefore;
   const connectRequests = connect.requests().length - connectBefore;
-  clearInterval(rssTimer);
 
   // --- the report --------------------------------------------------------------------------
   const steps = lifecycles.flatMap((lc) => lc.steps);
@@ -199,6 +215,7 @@ async function main(): Promise<void> {
   const bad = verdicts.filter((v) => v.problems.length > 0);
   const count = (kind: TicketVerdict['problems'][number]['kind']) => verdicts.filter((v) => v.problems.some((p) => p.kind === kind)).length;
   const completedLifecycles = lifecycles.filter((lc) => lc.completed).length;
+  const cpuMs = (seconds: number) => `${Math.round((seconds / Math.max(1, completedLifecycles)) * 1000)} ms`;
   const lines = [
     `ticket-bridge on a Temporal cluster — ${new Date().toISOString()} — ${TICKETS} tickets, ${CONCURRENCY} concurrent${CHAOS ? ', chaos' : ''}, run took ${Math.round(wallMs / 1000)} s`,
     '',
@@ -216,7 +233,10 @@ async function main(): Promise<void> {
     `| Connect requests per ticket | ${(connectRequests / TICKETS).toFixed(1)} |`,
     `| webhooks per API (round robin) | ${balancer.perBackend.join(' / ')} |`,
     `| webhook answers | ${[...balancer.statuses].map(([s, n]) => `${s}: ${n}`).join(', ')} |`,
+    `| history events per lifecycle (median of ${events.length}) | ${percentile(events, 50)} |`,
     ...everyWorker.map((w) => `| ${w.name} peak RSS | ${mib(w.peakRss)} |`),
+    `| CPU per lifecycle: workers / APIs | ${cpuMs(cpuOf('worker'))} / ${cpuMs(cpuOf('api'))} |`,
+    `| CPU per lifecycle: ${[...clusterUsed.keys()].join(' / ')} | ${[...clusterUsed.values()].map(cpuMs).join(' / ')} |`,
     `| end state: lost / duplicated / echoed / stuck | ${count('lost')} / ${count('duplicated')} / ${count('echoed')} / ${count('stuck')} |`,
   ];
   if (chaosEvents.length > 0) {

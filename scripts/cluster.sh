@@ -5,6 +5,7 @@
 #   scripts/cluster.sh up                  # build what is missing (once), start everything
 #   scripts/cluster.sh status              # each process, and whether the frontend answers
 #   scripts/cluster.sh env                 # the TEMPORAL_* variables the bridge connects with
+#   scripts/cluster.sh pids                # "<part> <pid>" of each running process (measurements)
 #   scripts/cluster.sh restart <part>      # postgresql | frontend | history | matching | worker
 #   scripts/cluster.sh stop <part>         # one part down (chaos runs), `up` brings it back
 #   scripts/cluster.sh down                # stop every process (data kept)
@@ -491,6 +492,10 @@ case ${1:-} in
   up) up ;;
   down) down ;;
   status) status ;;
+  pids)
+    if [ -n "$PG_BIN" ] && pg_running; then echo "postgresql $(head -1 "$PG_DATA/postmaster.pid")"; fi
+    for service in "${SERVICES[@]}"; do if pid=$(live_pid "$service"); then echo "$service $pid"; fi; done
+    ;;
   env) [ -s "$CLUSTER_DIR/tls/client.pem" ] || die "no cluster yet: run scripts/cluster.sh up"; print_env ;;
   restart | stop) require_tools; part_command "$1" "${2:-}" ;;
   destroy)
@@ -499,5 +504,5 @@ case ${1:-} in
     [ "$PG_ROOT" != "$CLUSTER_DIR" ] && rm -rf "$PG_ROOT"
     say "destroyed (binaries kept in $BIN_DIR)"
     ;;
-  *) die "usage: scripts/cluster.sh up|down|status|env|restart <part>|stop <part>|destroy" ;;
+  *) die "usage: scripts/cluster.sh up|down|status|env|pids|restart <part>|stop <part>|destroy" ;;
 esac

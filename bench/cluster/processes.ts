@@ -21,10 +21,12 @@ export interface BridgeProcess {
   pid: number;
   /** Resolves with the exit code (or signal) once the process has exited. */
   exited: Promise<string>;
-  /** Largest resident set size seen by `sampleRss`, in bytes. */
+  /** Largest resident set size seen by `sample`, in bytes. */
   peakRss: number;
-  /** The current RSS (bytes), or 0 once it has exited. */
-  sampleRss(): number;
+  /** CPU seconds (user + system) at the last `sample`: the last value stays once it has exited. */
+  cpuSeconds: number;
+  /** Reads its RSS and CPU time now (nothing once it has exited). */
+  sample(): void;
   /** SIGTERM, and wait for the exit (the process drains: a worker finishes its tasks). */
   stop(): Promise<string>;
   /** SIGKILL, and wait for the exit. */
@@ -81,22 +83,41 @@ export async function spawnBridgeProcess(options: SpawnOptions): Promise<BridgeP
     pid: child.pid!,
     exited,
     peakRss: 0,
-    sampleRss() {
-      const rss = rssOf(child.pid!);
-      if (rss > proc.peakRss) proc.peakRss = rss;
-      return rss;
+    cpuSeconds: 0,
+    sample() {
+      proc.peakRss = Math.max(proc.peakRss, rssOf(child.pid!));
+      proc.cpuSeconds = cpuSecondsOf(child.pid!) ?? proc.cpuSeconds;
     },
     stop: async () => {
+      proc.sample();
       child.kill('SIGTERM');
       return exited;
     },
     kill: async () => {
+      proc.sample();
       child.kill('SIGKILL');
       return exited;
     },
   };
   return proc;
 }
+
+/** utime + stime of a process from /proc/<pid>/stat, in seconds; null when it is gone. */
+export function cpuSecondsOf(pid: number, options: { reapedChildren?: boolean } = {}): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may contain spaces), from field 3 on: utime is 14,
+    // stime 15, and the CPU of its children it has waited for, cutime 16 and cstime 17.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ').map(Number);
+    const own = fields[11]! + fields[12]!;
+    return (options.reapedChildren ? own + fields[13]! + fields[14]! : own) / CLOCK_TICKS_PER_SECOND;
+  } catch {
+    return null;
+  }
+}
+
+/** `getconf CLK_TCK`: 100 on every Linux build that matters. */
+const CLOCK_TICKS_PER_SECOND = 100;
 
 /** VmRSS from /proc, in bytes; 0 when the process is gone. */
 function rssOf(pid: number): number {
