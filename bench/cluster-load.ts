@@ -24,15 +24,16 @@
  * workflow completed.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { Connection } from '@temporalio/client';
 import { loadConfig } from '../src/config';
 import { ticketWorkflowId } from '../src/domain/ticket';
 import { createClient } from '../src/runtime/client';
 import { freePort } from '../src/runtime/dev-server';
+import { cacheRoot } from '../src/runtime/temporal-cli';
 import { temporalConnectionOptions } from '../src/runtime/temporal-connection';
 import { ConnectSimulator } from '../src/simulators/connect';
 import { ZendeskSimulator } from '../src/simulators/zendesk';
@@ -62,6 +63,21 @@ function percentile(values: number[], p: number): number {
 const ms = (n: number) => (Number.isFinite(n) ? `${Math.round(n)} ms` : '—');
 const mib = (bytes: number) => `${Math.round(bytes / 1024 / 1024)} MiB`;
 
+/**
+ * The payload key of every bench run on this machine, kept beside the cluster: the reconciler is
+ * one long-lived workflow for the whole namespace, started by the first run's workers, and a later
+ * run's workers must read its history (a fresh key per run left it failing every workflow task,
+ * as a production key rotation that drops the old key would).
+ */
+function benchPayloadKeys(): string {
+  const file = join(cacheRoot(), 'cluster-load', 'payload-keys');
+  if (!existsSync(file)) {
+    mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+    writeFileSync(file, `bench:${randomBytes(32).toString('base64')}`, { mode: 0o600 });
+  }
+  return readFileSync(file, 'utf8').trim();
+}
+
 /** The cluster's TEMPORAL_* variables (`scripts/cluster.sh env`), or a one-line refusal. */
 function clusterEnv(): Record<string, string> {
   try {
@@ -85,7 +101,7 @@ async function main(): Promise<void> {
     zendeskWebhookSecret: randomBytes(18).toString('hex'),
     opsApiToken: randomBytes(18).toString('hex'),
     codecAuthToken: randomBytes(18).toString('hex'),
-    payloadKeys: `k1:${randomBytes(32).toString('base64')}`,
+    payloadKeys: benchPayloadKeys(),
   };
   const bridgeEmail = 'bridge@example.test';
   const connect = await ConnectSimulator.start({});

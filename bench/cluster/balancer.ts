@@ -1,9 +1,12 @@
 /**
  * A round-robin HTTP load balancer in front of the API processes, as production puts one in
  * front of its API replicas: the simulators send every webhook here, and each goes to the next
- * API in turn. A backend that refuses the connection (stopped, restarting) is skipped for the
- * next one, as a load balancer's health check would; any answer, 5xx included, is passed back
- * as it is. It times every webhook from arrival to answer.
+ * API in turn. A request that fails before any answer (the API refused the connection, or died
+ * with the request in flight) goes to the next API, and round again for up to 8 s: every webhook
+ * route of the bridge is idempotent (a webhook delivered twice is one notification), so retrying
+ * a POST is safe, and it is how a webhook the sender does not retry survives an API crash (see
+ * docs/operating.md, "Scaling out"). Any answer, 5xx included, is passed back as it is. It times
+ * every webhook from arrival to answer.
  */
 import { createServer, request, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -12,7 +15,7 @@ export interface Balancer {
   url: string;
   /** Milliseconds from arrival to answer, of every webhook answered 2xx. */
   latencies: number[];
-  /** Answers by status (`refused` when no backend took the connection). */
+  /** Answers by status, `retried after <code>` per failed try, `refused` when every try failed. */
   statuses: Map<string, number>;
   /** Requests each backend answered, in `backends` order. */
   perBackend: number[];
@@ -32,17 +35,17 @@ export async function startBalancer(backends: readonly string[]): Promise<Balanc
     const started = performance.now();
     const body = await readBody(req);
     const first = next++ % backends.length;
-    // Every backend refused (all restarting at once): try again for up to 8 s (the sender gives up at 10), as a load
-    // balancer holds a request while its pool has no healthy member.
+    // Every backend failed (all restarting at once): try again for up to 8 s (the sender gives up
+    // at 10), as a load balancer holds a request while its pool has no healthy member.
     const deadline = Date.now() + 8_000;
     for (let tried = 0; tried < backends.length || Date.now() < deadline; tried++) {
       if (tried >= backends.length) await new Promise((r) => setTimeout(r, 250));
       const index = (first + tried) % backends.length;
-      // Refused: that API is not listening (stopped, restarting); the next one gets it. Anything
-      // else (a reset mid-answer, a timeout) goes back to the sender as a 502.
-      const answer = await forward(backends[index]!, req, body).catch((err: NodeJS.ErrnoException) =>
-        err.code === 'ECONNREFUSED' ? null : { status: 502, contentType: 'application/json', body: Buffer.from(JSON.stringify({ error: err.code ?? 'error' })) },
-      );
+      // No answer (refused: stopped or restarting; reset: killed mid-request; timed out): the next one.
+      const answer = await forward(backends[index]!, req, body).catch((err: NodeJS.ErrnoException) => {
+        count(`retried after ${err.code ?? 'error'}`);
+        return null;
+      });
       if (!answer) continue;
       perBackend[index]!++;
       count(String(answer.status));
@@ -89,7 +92,7 @@ function forward(backend: string, req: IncomingMessage, body: Buffer): Promise<{
   const { connection: _connection, 'transfer-encoding': _encoding, ...kept } = req.headers;
   const headers = { ...kept, host: target.host, 'content-length': String(body.length) };
   return new Promise((resolve, reject) => {
-    const out = request(target, { method: req.method, headers, timeout: 30_000 }, (res) => {
+    const out = request(target, { method: req.method, headers, timeout: 9_000 }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => resolve({ status: res.statusCode ?? 502, contentType: String(res.headers['content-type'] ?? 'application/json'), body: Buffer.concat(chunks) }));

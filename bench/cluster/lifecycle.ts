@@ -5,7 +5,7 @@
  * Each step is an action on one side, then a wait until its effect shows on the other: the time
  * between is what a person waits for the bridge (webhook, workflow, activities, both remotes).
  */
-import type { Client } from '@temporalio/client';
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { crmExternalId, ticketWorkflowId } from '../../src/domain/ticket';
 import type { ConnectSimulator } from '../../src/simulators/connect';
 import type { ZendeskSimulator } from '../../src/simulators/zendesk';
@@ -108,7 +108,18 @@ export async function checkTicket(options: Remotes & { client: Client; lifecycle
   // The workflow ends once both sides are closed; give it (and the echoes) time to get there.
   const handle = options.client.workflow.getHandle(ticketWorkflowId('connect', lc.id));
   for (;;) {
-    const status = (await handle.describe()).status.name;
+    const status = await handle.describe().then(
+      (d) => d.status.name,
+      (err: unknown) => {
+        if (err instanceof WorkflowNotFoundError) return 'NOT_FOUND' as const;
+        throw err;
+      },
+    );
+    if (status === 'NOT_FOUND') {
+      // Its first webhook never reached Temporal, and nothing else starts a ticket's workflow.
+      add('lost', 'no workflow');
+      break;
+    }
     if (status !== 'RUNNING') {
       if (status !== 'COMPLETED') add('stuck', `workflow ${status}`);
       break;
