@@ -269,31 +269,23 @@ global:
       framework: tally
       timerType: histogram
       listenAddress: "127.0.0.1:$(metrics_port "$service")"
+  # mTLS everywhere, one CA: the frontend and the internode links require a client certificate
+  # signed by it; the services (and the internal worker) present the server certificate as theirs.
   tls:
-    internode:
+    internode: &mtls
       server:
         certFile: $CLUSTER_DIR/tls/server.pem
         keyFile: $CLUSTER_DIR/tls/server.key
         requireClientAuth: true
         clientCaFiles: [$CLUSTER_DIR/tls/ca.pem]
-      client:
+      client: &trust-ca
         serverName: localhost
         rootCaFiles: [$CLUSTER_DIR/tls/ca.pem]
-    frontend:
-      server:
-        certFile: $CLUSTER_DIR/tls/server.pem
-        keyFile: $CLUSTER_DIR/tls/server.key
-        requireClientAuth: true
-        clientCaFiles: [$CLUSTER_DIR/tls/ca.pem]
-      client:
-        serverName: localhost
-        rootCaFiles: [$CLUSTER_DIR/tls/ca.pem]
+    frontend: *mtls
     systemWorker:
       certFile: $CLUSTER_DIR/tls/server.pem
       keyFile: $CLUSTER_DIR/tls/server.key
-      client:
-        serverName: localhost
-        rootCaFiles: [$CLUSTER_DIR/tls/ca.pem]
+      client: *trust-ca
 services:
   frontend:
     rpc: { grpcPort: $(grpc_port frontend), membershipPort: $(membership_port frontend), bindOnIP: 127.0.0.1, httpPort: $FRONTEND_HTTP_PORT }
