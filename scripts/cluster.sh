@@ -163,14 +163,15 @@ db_password() {
 
 pg_running() { [ -f "$PG_DATA/PG_VERSION" ] && as_pg "$PG_BIN/pg_ctl" -D "$PG_DATA" status >/dev/null 2>&1; }
 
-psql_admin() { as_pg "$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 -h "$PG_SOCKET_DIR" -p "$PG_PORT" -d postgres "$@"; }
+# The superuser is named after the OS user that runs PostgreSQL, which local (peer) auth requires.
+psql_admin() { as_pg "$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 -h "$PG_SOCKET_DIR" -p "$PG_PORT" -U "$PG_USER" -d postgres "$@"; }
 
 start_postgresql() {
   if [ ! -f "$PG_DATA/PG_VERSION" ]; then
     say "initdb $PG_DATA (as $PG_USER)"
     mkdir -p "$PG_ROOT"
     [ "$(id -u)" = 0 ] && chown "$PG_USER" "$PG_ROOT" && chmod 700 "$PG_ROOT"
-    as_pg "$PG_BIN/initdb" -D "$PG_DATA" -U postgres --auth-local=peer --auth-host=scram-sha-256 -E UTF8 --locale=C.UTF-8 >"$CLUSTER_DIR/logs/initdb.log" 2>&1 ||
+    as_pg "$PG_BIN/initdb" -D "$PG_DATA" -U "$PG_USER" --auth-local=peer --auth-host=scram-sha-256 -E UTF8 --locale=C.UTF-8 >"$CLUSTER_DIR/logs/initdb.log" 2>&1 ||
       die "initdb failed; see $CLUSTER_DIR/logs/initdb.log"
     as_pg mkdir -p "$PG_SOCKET_DIR"
   fi
