@@ -23,10 +23,11 @@
  * each comment exactly once on the other side, nothing echoed back, both sides closed, the
  * workflow completed.
  */
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
+import { promisify } from 'node:util';
 import { dirname, join } from 'node:path';
 import { Connection } from '@temporalio/client';
 import { loadConfig } from '../src/config';
@@ -195,7 +196,7 @@ async function main(): Promise<void> {
         startWorker,
         apis,
         startApi,
-        cluster: (...args) => execFileSync('bash', [clusterScript, ...args], { stdio: 'pipe' }),
+        cluster: (...args) => promisify(execFile)('bash', [clusterScript, ...args]),
         lifecycles,
         until: load,
         log,

@@ -2,9 +2,10 @@
  * What goes wrong in production, done to the running bridge and cluster while tickets flow, one
  * event at a time with a pause between: a deploy that replaces the workers one by one, a worker
  * SIGKILLed, Temporal's history and frontend services restarted, an API SIGKILLed and
- * restarted, PostgreSQL stopped for 30 s. Each event is timed, and once the load is over each
- * gets its effect on the tickets: the longest pause in mirrored steps after it, and the slowest
- * step that was in flight when it began.
+ * restarted, PostgreSQL stopped for 30 s (an API killed meanwhile, its inbox holding webhooks),
+ * and the whole cluster stopped and started again. Each event is timed, and once the load is
+ * over each gets its effect on the tickets: the longest pause in mirrored steps after it, and
+ * the slowest step that was in flight when it began.
  */
 import type { Lifecycle } from './lifecycle';
 import type { BridgeProcess } from './processes';
@@ -26,8 +27,8 @@ export interface ChaosOptions {
   startWorker(): Promise<BridgeProcess>;
   apis: BridgeProcess[];
   startApi(index: number): Promise<BridgeProcess>;
-  /** scripts/cluster.sh with these arguments. */
-  cluster(...args: string[]): void;
+  /** scripts/cluster.sh with these arguments (without blocking: the simulators live in this process). */
+  cluster(...args: string[]): Promise<unknown>;
   /** The lifecycles finished so far (filled by the load as it goes). */
   lifecycles: readonly Lifecycle[];
   /** The load; events stop when it is over. */
@@ -59,15 +60,24 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosEvent[]> {
     ['deploy, 1 of 2: SIGTERM the oldest worker, start a new one', () => replaceWorker('SIGTERM')],
     ['deploy, 2 of 2: SIGTERM the other old worker, start a new one', () => replaceWorker('SIGTERM')],
     ['SIGKILL a worker, start a replacement', () => replaceWorker('SIGKILL')],
-    ['restart Temporal history', async () => options.cluster('restart', 'history')],
-    ['restart Temporal frontend', async () => options.cluster('restart', 'frontend')],
+    ['restart Temporal history', async () => void (await options.cluster('restart', 'history'))],
+    ['restart Temporal frontend', async () => void (await options.cluster('restart', 'frontend'))],
     ['SIGKILL an API, start it again (same inbox)', restartApi],
     [
-      'stop PostgreSQL for 30 s',
+      'stop PostgreSQL for 30 s; 15 s in, SIGKILL an API (webhooks queued in its inbox) and start it again',
       async () => {
-        options.cluster('stop', 'postgresql');
-        await sleep(30_000);
-        options.cluster('up');
+        await options.cluster('stop', 'postgresql');
+        await sleep(15_000);
+        await restartApi();
+        await sleep(15_000);
+        await options.cluster('up');
+      },
+    ],
+    [
+      'stop the whole cluster (Temporal and PostgreSQL) and start it again',
+      async () => {
+        await options.cluster('down');
+        await options.cluster('up');
       },
     ],
   ];
