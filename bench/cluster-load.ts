@@ -253,7 +253,8 @@ async function main(): Promise<void> {
     `| history events per lifecycle (median of ${events.length}) | ${percentile(events, 50)} |`,
     ...everyWorker.map((w) => `| ${w.name} peak RSS | ${mib(w.peakRss)} |`),
     `| CPU per lifecycle: workers / APIs | ${cpuMs(cpuOf('worker'))} / ${cpuMs(cpuOf('api'))} |`,
-    `| CPU per lifecycle: ${[...clusterUsed.keys()].join(' / ')} | ${[...clusterUsed.values()].map(cpuMs).join(' / ')} |`,
+    // Parts restarted during the run (chaos) have no figure of their own.
+    ...(clusterUsed.size > 0 ? [`| CPU per lifecycle: ${[...clusterUsed.keys()].join(' / ')} | ${[...clusterUsed.values()].map(cpuMs).join(' / ')} |`] : []),
     `| end state: lost / duplicated / echoed / stuck | ${count('lost')} / ${count('duplicated')} / ${count('echoed')} / ${count('stuck')} |`,
   ];
   if (chaosEvents.length > 0) {
