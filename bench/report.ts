@@ -47,6 +47,7 @@ import { TicketSourceKey, TicketStatusKey } from '../src/workflows/search-attrib
 import { bundleWorkflows, eventually } from '../test/harness';
 import { CLAIMS_ENV, namespacePool, POOL_ENV } from '../test/harness/namespaces';
 import { startBridgeRig, type BridgeRig } from '../test/support/bridge-rig';
+import { allRuns } from './histories';
 import type { BenchWorkerSpec } from './worker-process';
 
 type History = temporal.api.history.v1.IHistory;
@@ -156,19 +157,6 @@ async function measureIngestion(rig: BridgeRig) {
 // ---------------------------------------------------------------------------------------------
 // P2
 // ---------------------------------------------------------------------------------------------
-
-/** Every run of a workflow id, oldest first (follows continued-as-new links backwards). */
-async function allRuns(client: Client, workflowId: string): Promise<History[]> {
-  const runs: History[] = [];
-  let runId: string | undefined;
-  for (;;) {
-    const history = await client.workflow.getHandle(workflowId, runId).fetchHistory();
-    runs.unshift(history);
-    const previous = history.events?.[0]?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId;
-    if (!previous) return runs;
-    runId = previous;
-  }
-}
 
 const historyLength = async (client: Client, workflowId: string) =>
   (await allRuns(client, workflowId)).reduce((a, h) => a + (h.events?.length ?? 0), 0);

@@ -1,0 +1,282 @@
+/**
+ * `npm run bench:cluster`: the bridge scaled out on the Temporal cluster of scripts/cluster.sh
+ * (PostgreSQL, four Temporal services, mTLS), measured. A benchmark, not a test: it prints
+ * figures and the end state of every ticket, and exits non-zero only when a ticket was lost,
+ * doubled, echoed or stuck (or the run could not start).
+ *
+ *   npm run cluster -- up
+ *   npm run bench:cluster -- [--tickets=300] [--concurrency=30] [--chaos]
+ *
+ * What runs: the Connect and Zendesk simulators (in this process, real HTTP on loopback), two
+ * API processes and two worker processes (`src/api-main.ts`, `src/worker-main.ts`, configured
+ * by environment only, each API with its own inbox directory, payload encryption on), and a
+ * round-robin load balancer in front of the APIs that every webhook goes through
+ * (bench/cluster/balancer.ts). `--tickets` Connect tickets go through the whole lifecycle,
+ * `--concurrency` at a time: the user creates, an agent replies, the user replies, the agent
+ * solves, the user confirms; each step waits until its effect shows on the other side.
+ *
+ * `--chaos`: while the tickets flow, a deploy replaces the workers one at a time (SIGTERM, then
+ * a new process), a worker is SIGKILLed and replaced, the history service is restarted, an API
+ * is SIGKILLed and restarted, and PostgreSQL is restarted (bench/cluster/chaos.ts).
+ *
+ * Afterwards every ticket is checked on both simulators and in Temporal: one Zendesk ticket,
+ * each comment exactly once on the other side, nothing echoed back, both sides closed, the
+ * workflow completed.
+ */
+import { execFile, execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { promisify } from 'node:util';
+import { dirname, join } from 'node:path';
+import { Connection } from '@temporalio/client';
+import { loadConfig } from '../src/config';
+import { ticketWorkflowId } from '../src/domain/ticket';
+import { createClient } from '../src/runtime/client';
+import { freePort } from '../src/runtime/dev-server';
+import { cacheRoot } from '../src/runtime/temporal-cli';
+import { temporalConnectionOptions } from '../src/runtime/temporal-connection';
+import { ConnectSimulator } from '../src/simulators/connect';
+import { ZendeskSimulator } from '../src/simulators/zendesk';
+import { startBalancer } from './cluster/balancer';
+import { runChaos, type ChaosEvent } from './cluster/chaos';
+import { clusterCpu, cpuBetween } from './cluster/cluster-cpu';
+import { allRuns } from './histories';
+import { spawnBridgeProcess, type BridgeProcess } from './cluster/processes';
+import { checkTicket, type Lifecycle, runLifecycle, type TicketVerdict } from './cluster/lifecycle';
+
+const arg = (name: string, fallback: number): number => {
+  const hit = process.argv.find((a) => a.startsWith(`--${name}=`));
+  return hit ? Number(hit.split('=')[1]) : fallback;
+};
+const TICKETS = arg('tickets', 300);
+const CONCURRENCY = arg('concurrency', 30);
+const CHAOS = process.argv.includes('--chaos');
+const REPO = join(__dirname, '..');
+
+const log = (msg: string) => process.stderr.write(`[cluster-load] ${new Date().toISOString().slice(11, 19)} ${msg}\n`);
+
+function percentile(values: number[], p: number): number {
+  if (values.length === 0) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.max(0, Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1))]!;
+}
+const ms = (n: number) => (Number.isFinite(n) ? `${Math.round(n)} ms` : '—');
+const mib = (bytes: number) => `${Math.round(bytes / 1024 / 1024)} MiB`;
+
+/**
+ * The payload key of every bench run on this machine, kept beside the cluster: the reconciler is
+ * one long-lived workflow for the whole namespace, started by the first run's workers, and a later
+ * run's workers must read its history (a fresh key per run left it failing every workflow task,
+ * as a production key rotation that drops the old key would).
+ */
+function benchPayloadKeys(): string {
+  const file = join(cacheRoot(), 'cluster-load', 'payload-keys');
+  if (!existsSync(file)) {
+    mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+    writeFileSync(file, `bench:${randomBytes(32).toString('base64')}`, { mode: 0o600 });
+  }
+  return readFileSync(file, 'utf8').trim();
+}
+
+/** The cluster's TEMPORAL_* variables (`scripts/cluster.sh env`), or a one-line refusal. */
+function clusterEnv(): Record<string, string> {
+  try {
+    execFileSync('bash', [join(REPO, 'scripts', 'cluster.sh'), 'status'], { stdio: 'pipe' });
+  } catch {
+    process.stderr.write('cluster-load: the Temporal cluster is not up (or not healthy): run `npm run cluster -- up` first (`npm run cluster -- status` says what is down)\n');
+    process.exit(2);
+  }
+  const out = execFileSync('bash', [join(REPO, 'scripts', 'cluster.sh'), 'env'], { encoding: 'utf8' });
+  return Object.fromEntries([...out.matchAll(/^export (\w+)=(.*)$/gm)].map((m) => [m[1]!, m[2]!]));
+}
+
+async function main(): Promise<void> {
+  const temporalEnv = clusterEnv();
+  const runId = `cl${Date.now().toString(36)}`;
+  const runDir = mkdtempSync(join(tmpdir(), `ticket-bridge-${runId}-`));
+  log(`run ${runId}: ${TICKETS} tickets, ${CONCURRENCY} at a time${CHAOS ? ', with chaos' : ''}; logs in ${runDir}`);
+
+  const secrets = {
+    connectWebhookToken: randomBytes(18).toString('hex'),
+    zendeskWebhookSecret: randomBytes(18).toString('hex'),
+    opsApiToken: randomBytes(18).toString('hex'),
+    codecAuthToken: randomBytes(18).toString('hex'),
+    payloadKeys: benchPayloadKeys(),
+  };
+  const bridgeEmail = 'bridge@example.test';
+  const connect = await ConnectSimulator.start({});
+  const zendesk = await ZendeskSimulator.start({ bridgeEmail, webhookSecret: secrets.zendeskWebhookSecret });
+
+  const baseEnv: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    NODE_ENV: 'production',
+    ...temporalEnv,
+    TEMPORAL_TASK_QUEUE: 'ticket-bridge',
+    CONNECT_API_URL: connect.url,
+    CONNECT_API_KEY: connect.apiKey,
+    CONNECT_WEBHOOK_TOKEN: secrets.connectWebhookToken,
+    ZENDESK_API_URL: zendesk.apiUrl,
+    ZENDESK_EMAIL: bridgeEmail,
+    ZENDESK_API_TOKEN: zendesk.apiToken,
+    ZENDESK_WEBHOOK_SECRET: secrets.zendeskWebhookSecret,
+    OPS_API_TOKEN: secrets.opsApiToken,
+    CODEC_AUTH_TOKEN: secrets.codecAuthToken,
+    PAYLOAD_KEYS: secrets.payloadKeys,
+    // A lost webhook (none is expected) is found by the reconciler within a minute.
+    RECONCILE_INTERVAL: '1m',
+    WORKER_METRICS_ADDRESS: 'off',
+    LOG_LEVEL: 'info',
+  };
+
+  // --- the bridge: two APIs behind the balancer, two workers --------------------------------
+  const apiPorts = [await freePort(), await freePort()];
+  const apiEnv = (i: number): NodeJS.ProcessEnv => {
+    const dir = join(runDir, `api${i + 1}`);
+    mkdirSync(dir, { recursive: true });
+    return { ...baseEnv, PORT: String(apiPorts[i]), DATA_DIR: dir, INBOX_DIR: join(dir, 'inbox') };
+  };
+  let workerSeq = 0;
+  const workers: BridgeProcess[] = [];
+  const everyWorker: BridgeProcess[] = [];
+  const startWorker = async (): Promise<BridgeProcess> => {
+    const name = `worker${++workerSeq}`;
+    const w = await spawnBridgeProcess({ name, role: 'worker', env: { ...baseEnv, DATA_DIR: runDir }, logFile: join(runDir, `${name}.log`) });
+    workers.push(w);
+    everyWorker.push(w);
+    log(`${name} ready (pid ${w.pid})`);
+    return w;
+  };
+  const apis: BridgeProcess[] = [];
+  const everyApi: BridgeProcess[] = [];
+  let apiSeq = 0;
+  const startApi = async (i: number): Promise<BridgeProcess> => {
+    const name = `api${i + 1}-${++apiSeq}`;
+    const a = await spawnBridgeProcess({ name, role: 'api', env: apiEnv(i), logFile: join(runDir, `${name}.log`) });
+    apis[i] = a;
+    everyApi.push(a);
+    log(`${name} ready on port ${apiPorts[i]} (pid ${a.pid})`);
+    return a;
+  };
+  log('starting 2 APIs and 2 workers (each worker bundles the workflow code first)');
+  await Promise.all([startApi(0), startApi(1)]);
+  await startWorker();
+  await startWorker();
+  const balancer = await startBalancer(apiPorts.map((p) => `http://127.0.0.1:${p}`));
+  connect.webhookUrl = `${balancer.url}/webhooks/connect?auth_token=${secrets.connectWebhookToken}`;
+  zendesk.webhookUrl = `${balancer.url}/webhooks/zendesk`;
+
+  const sampler = setInterval(() => [...workers, ...apis].forEach((p) => p.sample()), 2_000);
+
+  // --- the load ----------------------------------------------------------------------------
+  const clusterScript = join(REPO, 'scripts', 'cluster.sh');
+  const cpuBefore = clusterCpu(clusterScript);
+  const bridgeCpuBefore = new Map([...workers, ...apis].map((p) => (p.sample(), [p.name, p.cpuSeconds])));
+  const zendeskBefore = zendesk.requests().length;
+  const connectBefore = connect.requests().length;
+  const lifecycles: Lifecycle[] = [];
+  const started = Date.now();
+  let nextTicket = 0;
+  let done = 0;
+  const progress = setInterval(() => log(`${done}/${TICKETS} lifecycles done, ${workers.length} workers`), 15_000);
+  const load = Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      for (;;) {
+        const i = nextTicket++;
+        if (i >= TICKETS) return;
+        lifecycles.push(await runLifecycle({ connect, zendesk, id: `${runId}-${i}`, stepTimeoutMs: CHAOS ? 600_000 : 300_000 }));
+        done++;
+      }
+    }),
+  );
+  const chaosEvents: ChaosEvent[] = CHAOS
+    ? await runChaos({
+        workers,
+        startWorker,
+        apis,
+        startApi,
+        cluster: (...args) => promisify(execFile)('bash', [clusterScript, ...args]),
+        lifecycles,
+        until: load,
+        log,
+      })
+    : [];
+  await load;
+  const wallMs = Date.now() - started;
+  clearInterval(progress);
+  clearInterval(sampler);
+  [...workers, ...apis].forEach((p) => p.sample());
+  const clusterUsed = cpuBetween(cpuBefore, clusterCpu(clusterScript));
+  const cpuOf = (role: 'worker' | 'api') =>
+    (role === 'worker' ? everyWorker : everyApi).reduce((sum, p) => sum + p.cpuSeconds - (bridgeCpuBefore.get(p.name) ?? 0), 0);
+  log(`all ${TICKETS} lifecycles ended after ${Math.round(wallMs / 1000)} s; waiting for the workflows to complete`);
+
+  // --- the end state -----------------------------------------------------------------------
+  const config = loadConfig(baseEnv);
+  const connection = await Connection.connect(temporalConnectionOptions(config.temporal));
+  const client = createClient(connection, config.temporal.namespace, config);
+  const verdicts: TicketVerdict[] = [];
+  const settleUntil = Date.now() + 120_000;
+  for (const lc of lifecycles) verdicts.push(await checkTicket({ connect, zendesk, client, lifecycle: lc, settleUntil }));
+  // History events per lifecycle, from a sample of tickets (every run of each).
+  const sample = lifecycles.filter((lc) => lc.completed).slice(0, 20);
+  const events: number[] = [];
+  for (const lc of sample) events.push((await allRuns(client, ticketWorkflowId('connect', lc.id))).reduce((n, h) => n + (h.events?.length ?? 0), 0));
+  const zendeskRequests = zendesk.requests().length - zendeskBefore;
+  const connectRequests = connect.requests().length - connectBefore;
+
+  // --- the report --------------------------------------------------------------------------
+  const steps = lifecycles.flatMap((lc) => lc.steps);
+  const stepNames = [...new Set(steps.map((s) => s.name))];
+  const bad = verdicts.filter((v) => v.problems.length > 0);
+  const count = (kind: TicketVerdict['problems'][number]['kind']) => verdicts.filter((v) => v.problems.some((p) => p.kind === kind)).length;
+  const completedLifecycles = lifecycles.filter((lc) => lc.completed).length;
+  const cpuMs = (seconds: number) => `${Math.round((seconds / Math.max(1, completedLifecycles)) * 1000)} ms`;
+  const lines = [
+    `ticket-bridge on a Temporal cluster — ${new Date().toISOString()} — ${TICKETS} tickets, ${CONCURRENCY} concurrent${CHAOS ? ', chaos' : ''}, run took ${Math.round(wallMs / 1000)} s`,
+    '',
+    '| figure | measured |',
+    '|---|---|',
+    `| lifecycles completed (create, agent reply, user reply, solve, confirm) | ${completedLifecycles} / ${TICKETS} |`,
+    `| tickets per hour sustained (whole lifecycles, ${CONCURRENCY} in flight) | ${Math.round((completedLifecycles / wallMs) * 3_600_000)} |`,
+    `| webhook → 202 through the balancer, p50 / p99 (${balancer.latencies.length} webhooks) | ${ms(percentile(balancer.latencies, 50))} / ${ms(percentile(balancer.latencies, 99))} |`,
+    `| action → mirrored on the other side, p50 / p99 (all ${steps.length} steps) | ${ms(percentile(steps.map((s) => s.ms), 50))} / ${ms(percentile(steps.map((s) => s.ms), 99))} |`,
+    ...stepNames.map((name) => {
+      const xs = steps.filter((s) => s.name === name).map((s) => s.ms);
+      return `| … ${name}, p50 / p99 | ${ms(percentile(xs, 50))} / ${ms(percentile(xs, 99))} |`;
+    }),
+    `| Zendesk requests per ticket (all, reconciler included) | ${(zendeskRequests / TICKETS).toFixed(1)} |`,
+    `| Connect requests per ticket | ${(connectRequests / TICKETS).toFixed(1)} |`,
+    `| webhooks per API (round robin) | ${balancer.perBackend.join(' / ')} |`,
+    `| webhook answers | ${[...balancer.statuses].map(([s, n]) => `${s}: ${n}`).join(', ')} |`,
+    `| history events per lifecycle (median of ${events.length}) | ${percentile(events, 50)} |`,
+    ...everyWorker.map((w) => `| ${w.name} peak RSS | ${mib(w.peakRss)} |`),
+    `| CPU per lifecycle: workers / APIs | ${cpuMs(cpuOf('worker'))} / ${cpuMs(cpuOf('api'))} |`,
+    // Parts restarted during the run (chaos) have no figure of their own.
+    ...(clusterUsed.size > 0 ? [`| CPU per lifecycle: ${[...clusterUsed.keys()].join(' / ')} | ${[...clusterUsed.values()].map(cpuMs).join(' / ')} |`] : []),
+    `| end state: lost / duplicated / echoed / stuck | ${count('lost')} / ${count('duplicated')} / ${count('echoed')} / ${count('stuck')} |`,
+  ];
+  if (chaosEvents.length > 0) {
+    lines.push('', '| chaos event | took | longest pause in mirrored steps after it | steps in flight at the event: slowest |', '|---|---|---|---|');
+    for (const e of chaosEvents) lines.push(`| ${e.what} | ${ms(e.tookMs)} | ${ms(e.pauseMs)} | ${ms(e.slowestInFlightMs)} |`);
+  }
+  process.stdout.write(`${lines.join('\n')}\n`);
+  for (const v of bad.slice(0, 20)) log(`ticket ${v.id}: ${v.problems.map((p) => `${p.kind}: ${p.detail}`).join('; ')}`);
+  writeFileSync(join(runDir, 'report.md'), `${lines.join('\n')}\n`);
+  writeFileSync(join(runDir, 'verdicts.json'), JSON.stringify({ verdicts, chaosEvents }, null, 2));
+
+  // --- teardown ----------------------------------------------------------------------------
+  await connection.close();
+  await Promise.all([...workers, ...apis].map((p) => p.stop()));
+  await balancer.close();
+  await connect.stop();
+  await zendesk.stop();
+  log(`done; logs and report in ${runDir}`);
+  process.exit(bad.length > 0 ? 1 : 0);
+}
+
+main().catch((err) => {
+  process.stderr.write(`cluster-load failed: ${err instanceof Error ? err.stack : String(err)}\n`);
+  process.exit(1);
+});

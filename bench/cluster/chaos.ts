@@ -1,0 +1,119 @@
+/**
+ * What goes wrong in production, done to the running bridge and cluster while tickets flow, one
+ * event at a time with a pause between: a deploy that replaces the workers one by one, a worker
+ * SIGKILLed, Temporal's history and frontend services restarted, an API SIGKILLed and
+ * restarted, PostgreSQL stopped for 30 s (an API killed meanwhile, its inbox holding webhooks),
+ * and the whole cluster stopped and started again. Each event is timed, and once the load is
+ * over each gets its effect on the tickets: the longest pause in mirrored steps after it, and
+ * the slowest step that was in flight when it began.
+ */
+import type { Lifecycle } from './lifecycle';
+import type { BridgeProcess } from './processes';
+
+export interface ChaosEvent {
+  what: string;
+  /** When it began and how long the action took (e.g. until the new worker was ready). */
+  at: number;
+  tookMs: number;
+  /** The longest stretch without any mirrored step, from its start to 60 s after it ended. */
+  pauseMs: number;
+  /** The slowest step that had begun before the event and ended after it began. */
+  slowestInFlightMs: number;
+}
+
+export interface ChaosOptions {
+  /** The running workers (the array is kept current: a replaced worker leaves it). */
+  workers: BridgeProcess[];
+  startWorker(): Promise<BridgeProcess>;
+  apis: BridgeProcess[];
+  startApi(index: number): Promise<BridgeProcess>;
+  /** scripts/cluster.sh with these arguments (without blocking: the simulators live in this process). */
+  cluster(...args: string[]): Promise<unknown>;
+  /** The lifecycles finished so far (filled by the load as it goes). */
+  lifecycles: readonly Lifecycle[];
+  /** The load; events stop when it is over. */
+  until: Promise<unknown>;
+  log(line: string): void;
+  /** Pause between events. Default 40 s. */
+  gapMs?: number;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export async function runChaos(options: ChaosOptions): Promise<ChaosEvent[]> {
+  const { workers, log } = options;
+  let over = false;
+  void options.until.then(() => (over = true));
+
+  const replaceWorker = async (how: 'SIGTERM' | 'SIGKILL') => {
+    const old = workers.shift()!;
+    const exit = how === 'SIGTERM' ? await old.stop() : await old.kill();
+    log(`${old.name} exited (${exit}); starting its replacement`);
+    await options.startWorker();
+  };
+  const restartApi = async () => {
+    const old = options.apis[0]!;
+    await old.kill();
+    await options.startApi(0);
+  };
+  const plan: [string, () => Promise<void>][] = [
+    ['deploy, 1 of 2: SIGTERM the oldest worker, start a new one', () => replaceWorker('SIGTERM')],
+    ['deploy, 2 of 2: SIGTERM the other old worker, start a new one', () => replaceWorker('SIGTERM')],
+    ['SIGKILL a worker, start a replacement', () => replaceWorker('SIGKILL')],
+    ['restart Temporal history', async () => void (await options.cluster('restart', 'history'))],
+    ['restart Temporal frontend', async () => void (await options.cluster('restart', 'frontend'))],
+    ['SIGKILL an API, start it again (same inbox)', restartApi],
+    [
+      'stop PostgreSQL for 30 s; 15 s in, SIGKILL an API (webhooks queued in its inbox) and start it again',
+      async () => {
+        await options.cluster('stop', 'postgresql');
+        await sleep(15_000);
+        await restartApi();
+        await sleep(15_000);
+        await options.cluster('up');
+      },
+    ],
+    [
+      'stop the whole cluster (Temporal and PostgreSQL) and start it again',
+      async () => {
+        await options.cluster('down');
+        await options.cluster('up');
+      },
+    ],
+  ];
+
+  const events: Omit<ChaosEvent, 'pauseMs' | 'slowestInFlightMs'>[] = [];
+  // Let the load reach a steady state first.
+  await sleep(options.gapMs ?? 40_000);
+  for (const [what, act] of plan) {
+    if (over) {
+      log(`chaos: load over, skipped: ${what}`);
+      continue;
+    }
+    log(`chaos: ${what}`);
+    const at = Date.now();
+    await act();
+    events.push({ what, at, tookMs: Date.now() - at });
+    log(`chaos: done in ${Math.round((Date.now() - at) / 1000)} s`);
+    await Promise.race([sleep(options.gapMs ?? 40_000), options.until]);
+  }
+  await options.until;
+  return events.map((e) => ({ ...e, ...effectOf(e.at, e.at + e.tookMs, options.lifecycles) }));
+}
+
+function effectOf(start: number, end: number, lifecycles: readonly Lifecycle[]): Pick<ChaosEvent, 'pauseMs' | 'slowestInFlightMs'> {
+  const steps = lifecycles.flatMap((lc) => lc.steps);
+  const windowEnd = end + 60_000;
+  const completions = steps
+    .map((s) => s.at + s.ms)
+    .filter((t) => t >= start && t <= windowEnd)
+    .sort((a, b) => a - b);
+  let pauseMs = 0;
+  let previous = start;
+  for (const t of completions) {
+    pauseMs = Math.max(pauseMs, t - previous);
+    previous = t;
+  }
+  const slowestInFlightMs = Math.max(0, ...steps.filter((s) => s.at <= start && s.at + s.ms >= start).map((s) => s.ms));
+  return { pauseMs, slowestInFlightMs };
+}
