@@ -588,7 +588,7 @@ const flag = z.enum(['1', '0', 'true', 'false'], { error: 'must be 1 or 0 (true 
 
 export interface LoadConfigOptions {
   /**
-   * Inbound secrets an earlier start generated (see src/runtime/sandbox-secrets.ts), used instead
+   * Inbound secrets an earlier start generated (see src/sandbox/secrets.ts), used instead
    * of fresh random ones, so a restarted sandbox keeps its ops token and webhook secrets.
    */
   savedSecrets?: Partial<Record<SecretVariable, string>>;

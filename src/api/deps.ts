@@ -9,7 +9,7 @@ import type { Logger } from '../observability/logger';
 import type { TicketWorkflowGateway } from './gateway';
 import type { WebhookInbox } from './inbox';
 import type { ApiMetrics } from './metrics';
-import type { RouteDoc } from './route-doc';
+import type { RouteDoc } from './docs/route-doc';
 
 /** The part of the configuration the API reads (tests build it without an environment). */
 export type ApiConfig = Pick<

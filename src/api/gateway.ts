@@ -5,9 +5,9 @@
  */
 import type { SourceKind, TicketStatus } from '../domain/ticket';
 import type { CloseRequest, CrmNotification, ResyncRequest, SourceNotification, TicketStateView } from '../workflows/definitions';
-import type { TicketDetails, TicketPage } from './ops-schemas';
+import type { TicketDetails, TicketPage } from './ops/schemas';
 
-export type { TicketDetails, TicketListItem, TicketPage, PendingActivityView } from './ops-schemas';
+export type { TicketDetails, TicketListItem, TicketPage, PendingActivityView } from './ops/schemas';
 
 export type SourceNotifyResult =
   /** Temporal has the signal (the workflow was started if it was not running). */

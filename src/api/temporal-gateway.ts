@@ -39,7 +39,7 @@ import {
   TemporalUnavailableError,
   type TicketWorkflowGateway,
 } from './gateway';
-import { createOpsCalls } from './temporal-ops';
+import { createOpsCalls } from './ops/temporal-ops';
 
 export interface TemporalGatewayOptions {
   client: Client;

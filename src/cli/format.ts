@@ -1,6 +1,6 @@
 /** Readable output of the CLI: aligned tables and a ticket sheet. `--json` bypasses all of this. */
 import type { TicketDetails, TicketListItem } from '../api/gateway';
-import { deletedByUser, statusLabel } from '../api/ticket-closure';
+import { deletedByUser, statusLabel } from '../api/ops/ticket-closure';
 import type { TicketStateView } from '../workflows/definitions';
 
 /** Columns padded to their widest cell; the last column is not padded. */

@@ -21,7 +21,7 @@ import { parseArgs } from 'node:util';
 import type { z } from 'zod';
 import { ConfigError, loadTemporalConnection, type TemporalConnection } from '../config';
 import type { TicketListFilter, TicketPage, TicketUpdate } from '../api/gateway';
-import { closeBody, DEFAULT_PAGE_SIZE, listTicketsQuery, resyncBody, ticketPathParams } from '../api/ops-schemas';
+import { closeBody, DEFAULT_PAGE_SIZE, listTicketsQuery, resyncBody, ticketPathParams } from '../api/ops/schemas';
 import { parsePayloadKeys } from '../security/codec/keyring';
 import type { PayloadEncryption } from '../security/codec/data-converter';
 import { CliError, EXIT, httpBackend, type OpsBackend, temporalBackend } from './backends';

@@ -1,12 +1,12 @@
 /**
  * What `npm start` prints once everything runs: which remotes are real and which simulated,
  * where to look (the Temporal UI, the API, the CLI and the `export` line they need), and in a
- * sandbox the quick tour (./sandbox-tour.ts). Every command in it works pasted, in order, into a
+ * sandbox the quick tour (../sandbox/tour.ts). Every command in it works pasted, in order, into a
  * shell in the project's directory (test/runtime/quick-tour.test.ts does exactly that).
  */
 import type { Side } from '../config';
 import type { SideMode } from './remotes';
-import { renderTour, type TourSection } from './sandbox-tour';
+import { renderTour, type TourSection } from '../sandbox/tour';
 
 export interface BannerInput {
   apiUrl: string;

@@ -7,8 +7,8 @@ import type { ActivityDeps } from '../activities';
 import { SIDES, type Config, type Side } from '../config';
 import type { Logger } from '../observability/logger';
 import { realPorts, withMapping } from './ports';
-import { startSandbox, type Sandbox } from './sandbox';
-import { sandboxMapping } from './sandbox-mapping';
+import { startSandbox, type Sandbox } from '../sandbox/sandbox';
+import { sandboxMapping } from '../sandbox/mapping';
 
 export type SideMode = 'real' | 'simulated' | 'absent';
 

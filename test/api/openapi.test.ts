@@ -6,10 +6,10 @@
  */
 import type { Express } from 'express';
 import { API_ROUTERS, createApp } from '../../src/api/app';
-import { buildOpenApiDocument, openApiPath } from '../../src/api/openapi';
-import { API_ROUTE_DOCS, SECURITY_SCHEMES } from '../../src/api/route-docs';
+import { buildOpenApiDocument, openApiPath } from '../../src/api/docs/openapi';
+import { API_ROUTE_DOCS, SECURITY_SCHEMES } from '../../src/api/docs/route-docs';
 import { createLogger } from '../../src/observability/logger';
-import { startSandbox, type Sandbox } from '../../src/runtime/sandbox';
+import { startSandbox, type Sandbox } from '../../src/sandbox/sandbox';
 import { FakeGateway, type RunningApi, startApi, testConfig } from './helpers';
 
 interface Layer {

@@ -15,7 +15,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { TemporalUnavailableError, type TicketDetails, type TicketPage, type TicketWorkflowGateway } from '../../src/api/gateway';
 import { createApiMetrics } from '../../src/api/metrics';
 import { createTemporalGateway } from '../../src/api/temporal-gateway';
-import { ticketListQuery } from '../../src/api/temporal-ops';
+import { ticketListQuery } from '../../src/api/ops/temporal-ops';
 import type { SourceKind, TicketStatus } from '../../src/domain/ticket';
 import { ticketWorkflowId } from '../../src/domain/ticket';
 import { activityAttemptLogger } from '../../src/observability/activity-log';

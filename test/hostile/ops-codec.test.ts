@@ -8,7 +8,7 @@
 import { parse as parseQuery } from 'node:querystring';
 import fc from 'fast-check';
 import { defaultPayloadConverter } from '@temporalio/common';
-import { closeBody, idempotencyKey, listTicketsQuery, resyncBody } from '../../src/api/ops-schemas';
+import { closeBody, idempotencyKey, listTicketsQuery, resyncBody } from '../../src/api/ops/schemas';
 import { EncryptionCodec } from '../../src/security/codec/encryption-codec';
 import { attack, type HostileCase } from './support/attack';
 import {

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { loadConfig } from '../../src/config';
 import { applyMapping, parseMapping, PERSONAL, type TicketMapping } from '../../src/mapping';
 import { pickFromPool } from '../../src/mapping/apply';
-import { SANDBOX_MAPPING_FILE, sandboxMapping } from '../../src/runtime/sandbox-mapping';
+import { SANDBOX_MAPPING_FILE, sandboxMapping } from '../../src/sandbox/mapping';
 import { configError } from '../support/config-error';
 import { runBin } from '../support/cli';
 

@@ -8,8 +8,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../../src/runtime/dev-server';
-import { README_TOUR_IDS, renderTour, tourSections } from '../../src/runtime/sandbox-tour';
-import { SANDBOX_TEAMMATE_ID } from '../../src/runtime/sandbox-whitelabel';
+import { README_TOUR_IDS, renderTour, tourSections } from '../../src/sandbox/tour';
+import { SANDBOX_TEAMMATE_ID } from '../../src/sandbox/whitelabel';
 import { eventually } from '../harness';
 import { BANNER_PRINTED, bannerCommands, devServerPort, npmStart, ROOT, stop, type Started } from '../support/npm-start';
 

@@ -11,7 +11,7 @@ import { loadConfig } from '../../src/config';
 import { createLogger } from '../../src/observability/logger';
 import { banner } from '../../src/runtime/banner';
 import { provideRemotes, sideModes } from '../../src/runtime/remotes';
-import { tourSections } from '../../src/runtime/sandbox-tour';
+import { tourSections } from '../../src/sandbox/tour';
 import { TEST_CODEC_AUTH_TOKEN, TEST_PAYLOAD_KEYS } from '../support/npm-start';
 
 const CONNECT = { CONNECT_API_URL: 'https://connect.example', CONNECT_API_KEY: 'connect-key', CONNECT_WEBHOOK_TOKEN: 'connect-webhook-token-0123' };

@@ -6,7 +6,7 @@
  * ports, as the worker would.
  */
 import { API_ROUTERS } from '../../src/api/app';
-import { startSandbox, type Sandbox } from '../../src/runtime/sandbox';
+import { startSandbox, type Sandbox } from '../../src/sandbox/sandbox';
 import { FakeGateway, type RunningApi, startApi } from '../api/helpers';
 
 jest.setTimeout(30_000);

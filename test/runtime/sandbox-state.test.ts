@@ -14,8 +14,8 @@ import { setImmediate as tick } from 'node:timers/promises';
 import express from 'express';
 import type { NewCrmTicket } from '../../src/ports/crm';
 import { createLogger } from '../../src/observability/logger';
-import { startSandbox, type Sandbox } from '../../src/runtime/sandbox';
-import { sandboxStateSchema, type SandboxState } from '../../src/runtime/sandbox-state';
+import { startSandbox, type Sandbox } from '../../src/sandbox/sandbox';
+import { sandboxStateSchema, type SandboxState } from '../../src/sandbox/state';
 
 interface Running {
   sandbox: Sandbox;

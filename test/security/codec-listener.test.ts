@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { Connection } from '@temporalio/client';
 import { defaultPayloadConverter, type Payload } from '@temporalio/common';
 import { loadConfig } from '../../src/config';
-import { CODEC_DECODE_PATH } from '../../src/api/codec';
+import { CODEC_DECODE_PATH } from '../../src/api/codec/router';
 import { createClient } from '../../src/runtime/client';
 import { startApiHalf, type RunningApiHalf } from '../../src/runtime/bridge';
 import { EncryptionCodec } from '../../src/security/codec/encryption-codec';

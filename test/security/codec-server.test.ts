@@ -3,7 +3,7 @@
  * `/codec/encode` with a Payloads JSON body, bearer auth, CORS for the UI's origin only.
  */
 import { defaultPayloadConverter, type Payload } from '@temporalio/common';
-import { CODEC_DECODE_PATH, CODEC_ENCODE_PATH } from '../../src/api/codec';
+import { CODEC_DECODE_PATH, CODEC_ENCODE_PATH } from '../../src/api/codec/router';
 import { EncryptionCodec } from '../../src/security/codec/encryption-codec';
 import { CODEC_TOKEN, FakeGateway, OPS_TOKEN, startApi, type RunningApi } from '../api/helpers';
 import { encryptionWith, keyring } from './keys';

@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, open, readFile, rename } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
-import { StartupError } from './startup-errors';
+import { StartupError } from '../runtime/startup-errors';
 import { loadConfig, type Config, type LoadConfigOptions, type SecretVariable } from '../config';
 
 export const SANDBOX_SECRETS_FILE = 'sandbox-secrets.json';

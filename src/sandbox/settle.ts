@@ -2,7 +2,7 @@
  * The sandbox's "look at both sides" routes show a ticket once the bridge has done its part: a
  * person pastes a check line right after an action, and must see what the tour's comment says,
  * not a half-finished sync. So such a route first waits, a few seconds at most (as the play
- * routes do, ./sandbox-play.ts), until nothing is in flight for that ticket:
+ * routes do, ./play.ts), until nothing is in flight for that ticket:
  *  - no webhook of a simulator still on its way to the bridge (an echo of the bridge's own
  *    write in Zendesk is sent in the background, as Zendesk does), and
  *  - no webhook waits in the API's inbox for Temporal, and
@@ -13,7 +13,7 @@
  */
 import { type Client, WorkflowNotFoundError } from '@temporalio/client';
 import type { WebhookOutbox } from '../simulators/common/webhooks';
-import { waitFor } from './sandbox-play';
+import { waitFor } from './play';
 
 /** Whether the ticket's workflow has nothing to do right now (true too when it does not exist). */
 export type WorkflowIdle = (workflowId: string) => Promise<boolean>;

@@ -7,7 +7,7 @@
  */
 import { Router } from 'express';
 import { z } from 'zod';
-import type { AppDeps } from './deps';
+import type { AppDeps } from '../deps';
 import { API_ROUTE_DOCS, SECURITY_SCHEMES, type RouteDoc } from './route-docs';
 
 export const OPENAPI_PATH = '/openapi.json';

@@ -21,9 +21,9 @@ import { decodeTypedSearchAttributes } from '@temporalio/common/lib/converter/pa
 import { decodeOptionalFailureToOptionalError } from '@temporalio/common/lib/internal-non-workflow';
 import { optionalTsToDate } from '@temporalio/common/lib/time';
 import { temporal } from '@temporalio/proto';
-import { SOURCE_KINDS, type SourceKind, TICKET_STATUSES, type TicketStatus, ticketWorkflowId } from '../domain/ticket';
-import { closeUpdate, resyncUpdate, stateQuery, TICKET_WORKFLOW_TYPE, type TicketStateView } from '../workflows/definitions';
-import { CrmTicketIdKey, TicketSourceKey, TicketStatusKey } from '../workflows/search-attributes';
+import { SOURCE_KINDS, type SourceKind, TICKET_STATUSES, type TicketStatus, ticketWorkflowId } from '../../domain/ticket';
+import { closeUpdate, resyncUpdate, stateQuery, TICKET_WORKFLOW_TYPE, type TicketStateView } from '../../workflows/definitions';
+import { CrmTicketIdKey, TicketSourceKey, TicketStatusKey } from '../../workflows/search-attributes';
 import {
   InvalidPageTokenError,
   TemporalUnavailableError,
@@ -31,14 +31,14 @@ import {
   type TicketUpdate,
   type TicketUpdateResult,
   type TicketWorkflowGateway,
-} from './gateway';
+} from '../gateway';
 import {
   EXECUTION_STATUSES,
   type PendingActivityView,
   type TicketDetails,
   type TicketListItem,
   type TicketPage,
-} from './ops-schemas';
+} from './schemas';
 import { deletedByUser } from './ticket-closure';
 
 type Call = <T>(operation: string, fn: () => Promise<T>, timeoutMs?: number) => Promise<T>;

@@ -5,7 +5,7 @@
  * `TicketStateView` would be the direct way); its timeline records the source's `deleted`
  * notification, which is what ends such a ticket, so that is what is read here.
  */
-import type { TicketStateView } from '../workflows/definitions';
+import type { TicketStateView } from '../../workflows/definitions';
 
 /** The timeline's line for a source's deletion (src/workflows/ticket-workflow.ts): `app: ticket deleted`. */
 const DELETION = /^[\w-]+: ticket deleted$/;

@@ -5,9 +5,9 @@
  */
 import express, { type Router } from 'express';
 import { z } from 'zod';
-import { notFound, play, sendJson } from './sandbox-play';
-import type { Settled } from './sandbox-settle';
-import { zendeskView } from './sandbox-views';
+import { notFound, play, sendJson } from './play';
+import type { Settled } from './settle';
+import { zendeskView } from './views';
 import { ticketWorkflowId } from '../domain/ticket';
 import type { WhitelabelWebhookConfig } from '../config';
 import { SEED_EVENTS, WhitelabelSimulator, type WhitelabelSimulatorOptions } from '../simulators/whitelabel';

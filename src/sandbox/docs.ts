@@ -3,11 +3,11 @@
  * with. test/api/openapi.test.ts checks them against the routes a sandbox mounts.
  */
 import { z } from 'zod';
-import { errorBody, type ResponseDoc, type RouteDoc } from '../api/route-docs';
-import { agentReply, agentStatus, agentTicketParams } from './sandbox-agent';
-import type { TourSides } from './sandbox-tour';
-import { newUserTicket, resolution, userComment } from './sandbox-user';
-import { assignment, newPlatformTicket, platformReply } from './sandbox-whitelabel';
+import { errorBody, type ResponseDoc, type RouteDoc } from '../api/docs/route-docs';
+import { agentReply, agentStatus, agentTicketParams } from './agent';
+import type { TourSides } from './tour';
+import { newUserTicket, resolution, userComment } from './user';
+import { assignment, newPlatformTicket, platformReply } from './whitelabel';
 
 const error = (description: string): ResponseDoc => ({ description, schema: errorBody });
 const ok = (description: string): ResponseDoc => ({ description, schema: z.looseObject({}) });

@@ -4,9 +4,9 @@
  * compares this list with the routes the express app actually registers.
  */
 import { z } from 'zod';
-import { whitelabelEventSchema } from '../adapters/whitelabel/schemas';
-import { CODEC_DECODE_PATH, CODEC_ENCODE_PATH, payloadsBody } from './codec';
-import { METRICS_PATH } from './metrics';
+import { whitelabelEventSchema } from '../../adapters/whitelabel/schemas';
+import { CODEC_DECODE_PATH, CODEC_ENCODE_PATH, payloadsBody } from '../codec/router';
+import { METRICS_PATH } from '../metrics';
 import {
   closeBody,
   idempotencyKey,
@@ -18,12 +18,12 @@ import {
   ticketPathParams,
   ticketStateView,
   updateAccepted,
-} from './ops-schemas';
-import { OPS_PATHS } from './ops';
-import { connectWebhookBody } from './webhooks/connect';
-import { WHITELABEL_WEBHOOK_PATH } from './webhooks/whitelabel';
-import { zendeskWebhookBody } from './webhooks/zendesk-payload';
-import { freshdeskWebhookBody } from './webhooks/freshdesk';
+} from '../ops/schemas';
+import { OPS_PATHS } from '../ops/router';
+import { connectWebhookBody } from '../webhooks/connect';
+import { WHITELABEL_WEBHOOK_PATH } from '../webhooks/whitelabel';
+import { zendeskWebhookBody } from '../webhooks/zendesk-payload';
+import { freshdeskWebhookBody } from '../webhooks/freshdesk';
 import type { ResponseDoc, RouteDoc } from './route-doc';
 
 export { type ResponseDoc, type RouteDoc, SECURITY_SCHEMES, type SecuritySchemeName } from './route-doc';

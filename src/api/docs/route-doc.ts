@@ -4,7 +4,7 @@
  * and the routers build on those, so it must not import them back.
  */
 import type { z } from 'zod';
-import { DEFAULT_WHITELABEL_SIGNATURE_HEADER } from './webhooks/whitelabel-signature';
+import { DEFAULT_WHITELABEL_SIGNATURE_HEADER } from '../webhooks/whitelabel-signature';
 
 export const SECURITY_SCHEMES = {
   opsToken: { type: 'http', scheme: 'bearer', description: 'OPS_API_TOKEN' },

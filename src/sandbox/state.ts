@@ -7,7 +7,7 @@
 import { mkdir, open, readFile, rename } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { z } from 'zod';
-import { StartupError } from './startup-errors';
+import { StartupError } from '../runtime/startup-errors';
 import type { Logger } from '../observability/logger';
 import { connectSnapshotSchema, type ConnectSimulator } from '../simulators/connect';
 import { whitelabelSnapshotSchema, type WhitelabelSimulator } from '../simulators/whitelabel';

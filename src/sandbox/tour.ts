@@ -1,7 +1,7 @@
 /**
  * The quick tour `npm start` prints in a sandbox, and the README shows: every sandbox action,
  * in an order that works pasted in one go (a route waits for what the bridge must do first; see
- * ./sandbox-play.ts). Commands read the API's address and the ops token from `OPS_API_URL` and
+ * ./play.ts). Commands read the API's address and the ops token from `OPS_API_URL` and
  * `OPS_API_TOKEN`, the variables the CLI reads too, so one `export` line serves all of them and
  * the tour reads the same whatever the port. test/runtime/quick-tour.test.ts runs it against a
  * real `npm start` and checks the README against `renderTour`.

@@ -5,9 +5,9 @@
  * against its schema at compile time, so the document cannot drift from what is served.
  */
 import { z } from 'zod';
-import { CRM_STATUSES, SOURCE_KINDS, TICKET_STATUSES } from '../domain/ticket';
-import type { TicketStateView } from '../workflows/definitions';
-import { sourceKind, sourceTicketId } from './schemas';
+import { CRM_STATUSES, SOURCE_KINDS, TICKET_STATUSES } from '../../domain/ticket';
+import type { TicketStateView } from '../../workflows/definitions';
+import { sourceKind, sourceTicketId } from '../schemas';
 
 // --- requests -------------------------------------------------------------------------------
 

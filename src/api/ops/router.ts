@@ -17,12 +17,12 @@
  */
 import express, { type Request, type Response, Router } from 'express';
 import type { z } from 'zod';
-import { requireBearer } from './auth';
-import type { AppDeps } from './deps';
-import { sendError, sendValidationError } from './errors';
-import { InvalidPageTokenError, type TicketUpdate } from './gateway';
-import { closeBody, DEFAULT_PAGE_SIZE, idempotencyKey, listTicketsQuery, resyncBody, ticketPathParams } from './ops-schemas';
-import { setLogFields } from './request-log';
+import { requireBearer } from '../auth';
+import type { AppDeps } from '../deps';
+import { sendError, sendValidationError } from '../errors';
+import { InvalidPageTokenError, type TicketUpdate } from '../gateway';
+import { closeBody, DEFAULT_PAGE_SIZE, idempotencyKey, listTicketsQuery, resyncBody, ticketPathParams } from './schemas';
+import { setLogFields } from '../request-log';
 
 export const OPS_PATHS = {
   list: '/tickets',

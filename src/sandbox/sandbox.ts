@@ -6,14 +6,14 @@
  * others are played: their routes alone are mounted (`simulate`).
  */
 import express, { type Router } from 'express';
-import type { RouteDoc } from '../api/route-docs';
+import type { RouteDoc } from '../api/docs/route-docs';
 import { quietRequestLog } from '../api/request-log';
-import { agentPlayRouter } from './sandbox-agent';
-import { sandboxRouteDocs } from './sandbox-docs';
-import { DEFAULT_PLAY_WAIT_MS } from './sandbox-play';
-import { BridgeSettling, type WorkflowIdle } from './sandbox-settle';
-import type { TourIds, TourSides } from './sandbox-tour';
-import { userPlayRouter } from './sandbox-user';
+import { agentPlayRouter } from './agent';
+import { sandboxRouteDocs } from './docs';
+import { DEFAULT_PLAY_WAIT_MS } from './play';
+import { BridgeSettling, type WorkflowIdle } from './settle';
+import type { TourIds, TourSides } from './tour';
+import { userPlayRouter } from './user';
 import { ConnectSource } from '../adapters/connect';
 import { assigneeResolver, WhitelabelSource } from '../adapters/whitelabel';
 import { ZendeskCrm } from '../adapters/zendesk';
@@ -23,14 +23,14 @@ import { createLogger } from '../observability/logger';
 import { ConnectSimulator } from '../simulators/connect';
 import type { WhitelabelSimulator } from '../simulators/whitelabel';
 import { ZendeskSimulator } from '../simulators/zendesk';
-import { loadSandboxState, sandboxState, SandboxStateWriter, type StateLogger } from './sandbox-state';
+import { loadSandboxState, sandboxState, SandboxStateWriter, type StateLogger } from './state';
 import {
   nextPlatformTicketId,
   SANDBOX_TEAMMATE_ID,
   startWhitelabelSimulator,
   whitelabelPlayRouter,
   wireWhitelabelSimulator,
-} from './sandbox-whitelabel';
+} from './whitelabel';
 
 export interface Sandbox {
   connect: ConnectSimulator;
@@ -48,7 +48,7 @@ export interface Sandbox {
       whitelabelWebhook: WhitelabelWebhookConfig;
     },
   ): void;
-  /** Lets the "both sides" routes wait for the ticket's workflow (see ./sandbox-settle.ts). */
+  /** Lets the "both sides" routes wait for the ticket's workflow (see ./settle.ts). */
   followBridge(idle: WorkflowIdle): void;
   /** Routes for a person to act as the end user and the agent (of the simulated sides only). */
   router: Router;
@@ -65,7 +65,7 @@ export interface Sandbox {
 export interface SandboxOptions {
   /**
    * Keep the simulators' tickets, users and id counters in this JSON file: loaded at start when
-   * it exists, saved shortly after every change and at `stop()` (src/runtime/sandbox-state.ts).
+   * it exists, saved shortly after every change and at `stop()` (src/sandbox/state.ts).
    * Without it, everything lives in memory and is gone at stop.
    */
   stateFile?: string;
@@ -73,7 +73,7 @@ export interface SandboxOptions {
   logger?: StateLogger;
   /** The sides to play (their routes are mounted); default all. All three simulators run regardless, to keep one state file. */
   simulate?: TourSides;
-  /** How long a play route waits for the bridge's part (see ./sandbox-play.ts). */
+  /** How long a play route waits for the bridge's part (see ./play.ts). */
   waitMs?: number;
 }
 

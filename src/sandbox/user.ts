@@ -6,9 +6,9 @@ import express, { type Router } from 'express';
 import { z } from 'zod';
 import type { ConnectSimulator } from '../simulators/connect';
 import type { ZendeskSimulator } from '../simulators/zendesk';
-import { conflict, notFound, play, sendJson, waitFor } from './sandbox-play';
-import type { Settled } from './sandbox-settle';
-import { zendeskView } from './sandbox-views';
+import { conflict, notFound, play, sendJson, waitFor } from './play';
+import type { Settled } from './settle';
+import { zendeskView } from './views';
 import { ticketWorkflowId } from '../domain/ticket';
 
 export const newUserTicket = z.strictObject({

@@ -13,7 +13,7 @@ import express, { type Router } from 'express';
 import { z } from 'zod';
 import type { ZendeskSimulator } from '../simulators/zendesk';
 import type { ZdTicket } from '../simulators/zendesk/store';
-import { conflict, notFound, play, waitFor } from './sandbox-play';
+import { conflict, notFound, play, waitFor } from './play';
 
 const AGENT_STATUSES = ['open', 'pending', 'hold', 'solved'] as const;
 
