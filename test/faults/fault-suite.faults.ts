@@ -1756,8 +1756,11 @@ describe(`fault suite: ${CONNECT_TICKETS + WL_TICKETS + RACE_TICKETS + RACE_WL_T
 
     // ── Interrupted activity attempts: each must have completed on a later attempt, or have been
     //    refused there as stale (a 'write-conflict': the workflow reads both sides again and
-    //    decides again; the comment checks above say whether that ended right). A local activity
-    //    (a read) belongs to its workflow task: the replay reads again, on whatever path it takes.
+    //    decides again; the comment checks above say whether that ended right), or refused for
+    //    good (a 4xx: the edges track's refused comments, kept and parked; their checks say so).
+    //    A local activity (a read) belongs to its workflow task: the replay reads again, on
+    //    whatever path it takes.
+    const settledAs = ['write-conflict', 'bad-request', 'forbidden', 'not-found', 'unprocessable'];
     for (const kill of workers.kills) {
       for (const a of kill.interrupted) {
         if (a.local) {
@@ -1766,7 +1769,7 @@ describe(`fault suite: ${CONNECT_TICKETS + WL_TICKETS + RACE_TICKETS + RACE_WL_T
         }
         r.interrupted++;
         const later = workers.attempts.some(
-          (b) => b.key === a.key && b.attempt > a.attempt && (b.outcome === 'ok' || (b.outcome === 'failed' && b.errorType === 'write-conflict')),
+          (b) => b.key === a.key && b.attempt > a.attempt && (b.outcome === 'ok' || (b.outcome === 'failed' && settledAs.includes(b.errorType ?? ''))),
         );
         if (!later) (r.interruptedNotCompleted++, r.problems.push(`interrupted ${a.type} ${a.key} attempt ${a.attempt} never completed later`));
       }
