@@ -13,10 +13,10 @@ import { z } from 'zod';
 import type { SourceNotification } from '../../workflows/definitions';
 import { safeEqual } from '../auth';
 import type { RouterDeps } from '../deps';
-import { sendError, sendValidationError } from '../errors';
+import { sendValidationError } from '../errors';
 import { setLogFields } from '../request-log';
 import { sourceTicketId } from '../schemas';
-import { hasBody, webhookDoor } from './door';
+import { requireJsonBody, webhookDoor } from './door';
 
 const NOTIFICATION_KINDS = { CREATE: 'created', UPDATE: 'updated', DELETE: 'deleted' } as const;
 
@@ -42,11 +42,7 @@ export function connectWebhookRouter({ config, gateway, bodyBudget }: RouterDeps
       parse: 'json',
     }),
     async (req, res) => {
-      // express.json leaves the body undefined when there is none or it is not declared JSON.
-      if (req.body === undefined) {
-        if (hasBody(req)) return sendError(res, 415, 'unsupported_media_type');
-        return sendError(res, 400, 'invalid_request', { issues: [{ path: '(body)', message: 'a JSON body is required' }] });
-      }
+      if (!requireJsonBody(req, res)) return;
       const parsed = connectWebhookBody.safeParse(req.body);
       if (!parsed.success) return sendValidationError(res, parsed.error);
 

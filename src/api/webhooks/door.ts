@@ -17,6 +17,7 @@
 import express, { type Request, type RequestHandler, type Response } from 'express';
 import type { BodyBudget } from '../body-budget';
 import { sendError, type ErrorCode } from '../errors';
+import type { CrmNotifyResult } from '../gateway';
 import { setLogFields } from '../request-log';
 
 /** Why a request is refused from its head alone. */
@@ -44,6 +45,25 @@ const BUSY_RETRY_AFTER_SECONDS = 2;
 export function hasBody(req: Request): boolean {
   const length = req.headers['content-length'];
   return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
+}
+
+/**
+ * After a `parse: 'json'` door: false (answered) when there is no JSON body, 415 when a body came
+ * declared as something else, 400 when none came at all.
+ */
+export function requireJsonBody(req: Request, res: Response): boolean {
+  // express.json leaves the body undefined when there is none or it is not declared JSON.
+  if (req.body !== undefined) return true;
+  if (hasBody(req)) sendError(res, 415, 'unsupported_media_type');
+  else sendError(res, 400, 'invalid_request', { issues: [{ path: '(body)', message: 'a JSON body is required' }] });
+  return false;
+}
+
+/** The 202 for a helpdesk's notification, with what became of it in the request's log line. */
+export function answerCrmNotification(res: Response, result: CrmNotifyResult): void {
+  if (result.outcome === 'ignored') setLogFields(res, { outcome: 'ignored', reason: result.reason });
+  else setLogFields(res, { ...(result.workflowId !== undefined && { workflowId: result.workflowId }), outcome: result.outcome });
+  res.status(202).json({ accepted: true, ...result });
 }
 
 /** Answer a refusal (also after the body is read: a signature that does not match). */

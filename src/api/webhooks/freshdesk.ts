@@ -22,9 +22,8 @@ import { z } from 'zod';
 import type { CrmNotification } from '../../workflows/definitions';
 import { safeEqual } from '../auth';
 import type { RouterDeps } from '../deps';
-import { sendError, sendValidationError } from '../errors';
-import { setLogFields } from '../request-log';
-import { hasBody, webhookDoor } from './door';
+import { sendValidationError } from '../errors';
+import { answerCrmNotification, requireJsonBody, webhookDoor } from './door';
 
 const TOKEN_HEADER = 'x-webhook-token';
 
@@ -62,18 +61,12 @@ export function freshdeskWebhookRouter({ config, gateway, bodyBudget }: RouterDe
       parse: 'json',
     }),
     async (req, res) => {
-      if (req.body === undefined) {
-        if (hasBody(req)) return sendError(res, 415, 'unsupported_media_type');
-        return sendError(res, 400, 'invalid_request', { issues: [{ path: '(body)', message: 'a JSON body is required' }] });
-      }
+      if (!requireJsonBody(req, res)) return;
       const parsed = freshdeskWebhookBody.safeParse(req.body);
       if (!parsed.success) return sendValidationError(res, parsed.error);
       const { ticket_id: crmTicketId, external_id: externalId } = parsed.data;
       const notification: CrmNotification = { crmTicketId, eventId: null, receivedAt: new Date().toISOString() };
-      const result = await gateway.notifyCrm(notification, externalId);
-      if (result.outcome === 'ignored') setLogFields(res, { outcome: 'ignored', reason: result.reason });
-      else setLogFields(res, { ...(result.workflowId !== undefined && { workflowId: result.workflowId }), outcome: result.outcome });
-      res.status(202).json({ accepted: true, ...result });
+      answerCrmNotification(res, await gateway.notifyCrm(notification, externalId));
     },
   );
   return router;

@@ -20,7 +20,7 @@ import { checkZendeskSignatureHead, SIGNATURE_TOLERANCE_MS, verifyZendeskSignatu
 import type { RouterDeps } from '../deps';
 import { sendError, sendValidationError } from '../errors';
 import { setLogFields } from '../request-log';
-import { type HeadRefusal, sendRefusal, webhookDoor } from './door';
+import { answerCrmNotification, type HeadRefusal, sendRefusal, webhookDoor } from './door';
 import { signatureFailureBody } from './whitelabel-signature';
 import { parseZendeskPayload } from './zendesk-payload';
 
@@ -82,10 +82,7 @@ export function zendeskWebhookRouter({ config, gateway, bodyBudget }: RouterDeps
         // comment id it wrote, the version its write answered), never by who the actor is.
         ...(parsed.ticket.change && { change: parsed.ticket.change }),
       };
-      const result = await gateway.notifyCrm(notification, parsed.ticket.externalId);
-      if (result.outcome === 'ignored') setLogFields(res, { outcome: 'ignored', reason: result.reason });
-      else setLogFields(res, { ...(result.workflowId !== undefined && { workflowId: result.workflowId }), outcome: result.outcome });
-      res.status(202).json({ accepted: true, ...result });
+      answerCrmNotification(res, await gateway.notifyCrm(notification, parsed.ticket.externalId));
     },
   );
   return router;
