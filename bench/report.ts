@@ -32,7 +32,7 @@ import { createReconcilerActivities, type ReconcileSummary } from '../src/activi
 import { ConnectSource } from '../src/adapters/connect';
 import { ZendeskCrm } from '../src/adapters/zendesk';
 import { ticketWorkflowId } from '../src/domain/ticket';
-import { DEFAULT_WORKER_MAX_CACHED_WORKFLOWS } from '../src/config';
+import { DEFAULT_WORKER_MAX_CACHED_WORKFLOWS } from '../src/config/worker';
 import { startDevServer } from '../src/runtime/dev-server';
 import type { RequestLogEntry } from '../src/simulators/common/sim-server';
 import { WORKFLOWS_PATH } from '../src/worker';

@@ -3,7 +3,7 @@
  *  - Temporal: TEMPORAL_ADDRESS, else the official dev server (`temporal server start-dev`), its
  *    SQLite file in the data directory (durable across restarts) and the Temporal UI beside it.
  *  - The remotes: every configured one for real; simulators for the others when none is
- *    configured, or with SANDBOX=1 (see src/config.ts and ./runtime/remotes.ts).
+ *    configured, or with SANDBOX=1 (see src/config/sandbox.ts and ./runtime/remotes.ts).
  * Production runs the two halves apart: `npm run worker` and `npm run api`.
  */
 import { join, resolve } from 'node:path';

@@ -3,7 +3,7 @@
  * error handling. A new webhook is one more `RouterFactory` in `API_ROUTERS`.
  */
 import express, { type Express } from 'express';
-import { DEFAULT_HTTP_LIMITS } from '../config';
+import { DEFAULT_HTTP_LIMITS } from '../config/api';
 import { BodyBudget } from './body-budget';
 import { requireHostHeader } from './client-error';
 import { codecRouter } from './codec/router';

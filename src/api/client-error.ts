@@ -7,7 +7,7 @@
 import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { RequestHandler } from 'express';
-import { DEFAULT_HTTP_LIMITS, type HttpLimits } from '../config';
+import { DEFAULT_HTTP_LIMITS, type HttpLimits } from '../config/api';
 import { sendError } from './errors';
 
 interface ParserError extends Error {

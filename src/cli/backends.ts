@@ -10,7 +10,7 @@ import { TemporalUnavailableError } from '../api/gateway';
 import { createTemporalGateway } from '../api/temporal-gateway';
 import type { SourceKind } from '../domain/ticket';
 import type { TicketStateView } from '../workflows/definitions';
-import type { TemporalConnection } from '../config';
+import type { TemporalConnection } from '../config/temporal-connection';
 import { createClient } from '../runtime/client';
 import { temporalConnectionOptions } from '../runtime/temporal-connection';
 import type { PayloadEncryption } from '../security/codec/data-converter';

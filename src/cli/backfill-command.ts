@@ -9,7 +9,8 @@
 import { readFile } from 'node:fs/promises';
 import { Connection, WorkflowNotFoundError } from '@temporalio/client';
 import { workflowSettingsFrom, createTemporalGateway } from '../api/temporal-gateway';
-import { ConfigError, loadConfig, SIDE_VARIABLES, type Config } from '../config';
+import { ConfigError, loadConfig, type Config } from '../config';
+import { SIDE_VARIABLES } from '../config/sides';
 import { ticketWorkflowId, type SourceKind } from '../domain/ticket';
 import { createClient } from '../runtime/client';
 import { realPorts } from '../runtime/ports';

@@ -19,7 +19,8 @@
  */
 import { parseArgs } from 'node:util';
 import type { z } from 'zod';
-import { ConfigError, loadTemporalConnection, type TemporalConnection } from '../config';
+import { ConfigError } from '../config';
+import { loadTemporalConnection, type TemporalConnection } from '../config/temporal-connection';
 import type { TicketListFilter, TicketPage, TicketUpdate } from '../api/gateway';
 import { closeBody, DEFAULT_PAGE_SIZE, listTicketsQuery, resyncBody, ticketPathParams } from '../api/ops/schemas';
 import { parsePayloadKeys } from '../security/codec/keyring';

@@ -13,7 +13,7 @@ import { prettyDestination } from './pretty';
 
 export type { Logger } from 'pino';
 
-/** `LOG_FORMAT` (src/config.ts reads it): JSON lines, or readable lines for a terminal (./pretty.ts). */
+/** `LOG_FORMAT` (src/config/logging.ts reads it): JSON lines, or readable lines for a terminal (./pretty.ts). */
 export const LOG_FORMATS = ['json', 'pretty'] as const;
 export type LogFormat = (typeof LOG_FORMATS)[number];
 

@@ -4,7 +4,7 @@
  * sandbox the quick tour (../sandbox/tour.ts). Every command in it works pasted, in order, into a
  * shell in the project's directory (test/runtime/quick-tour.test.ts does exactly that).
  */
-import type { Side } from '../config';
+import type { Side } from '../config/sides';
 import type { SideMode } from './remotes';
 import { renderTour, type TourSection } from '../sandbox/tour';
 

@@ -23,7 +23,7 @@ import { dataConverterFrom, type PayloadEncryption } from '../security/codec/dat
 import type { TicketWorkflowSettings } from '../workflows/definitions';
 import { createBridgeWorker } from '../worker';
 import { ensureReconciler } from './reconciler';
-import { DEFAULT_WORKER_MAX_CACHED_WORKFLOWS } from '../config';
+import { DEFAULT_WORKER_MAX_CACHED_WORKFLOWS } from '../config/worker';
 
 export interface WorkerHalfOptions {
   nativeConnection: NativeConnection;

@@ -4,7 +4,8 @@
  */
 import { join } from 'node:path';
 import type { ActivityDeps } from '../activities';
-import { SIDES, type Config, type Side } from '../config';
+import type { Config } from '../config';
+import { SIDES, type Side } from '../config/sides';
 import type { Logger } from '../observability/logger';
 import { realPorts, withMapping } from './ports';
 import { startSandbox, type Sandbox } from '../sandbox/sandbox';

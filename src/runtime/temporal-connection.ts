@@ -10,7 +10,7 @@
  */
 import type { ConnectionOptions } from '@temporalio/client';
 import type { NativeConnectionOptions } from '@temporalio/worker';
-import type { TemporalConnection, TemporalTlsConfig } from '../config';
+import type { TemporalConnection, TemporalTlsConfig } from '../config/temporal-connection';
 
 export interface TemporalConnectionOptions {
   /** TEMPORAL_ADDRESS; absent without it (`npm start` adds the address of the server it started). */

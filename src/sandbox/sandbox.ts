@@ -18,7 +18,7 @@ import { ConnectSource } from '../adapters/connect';
 import { assigneeResolver, WhitelabelSource } from '../adapters/whitelabel';
 import { ZendeskCrm } from '../adapters/zendesk';
 import type { ActivityDeps } from '../activities';
-import type { WhitelabelWebhookConfig } from '../config';
+import type { WhitelabelWebhookConfig } from '../config/whitelabel';
 import { createLogger } from '../observability/logger';
 import { ConnectSimulator } from '../simulators/connect';
 import type { WhitelabelSimulator } from '../simulators/whitelabel';

@@ -11,7 +11,8 @@ import { mkdir, open, readFile, rename } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
 import { StartupError } from '../runtime/startup-errors';
-import { loadConfig, type Config, type LoadConfigOptions, type SecretVariable } from '../config';
+import { loadConfig, type Config, type LoadConfigOptions } from '../config';
+import type { SecretVariable } from '../config/inbound-secrets';
 
 export const SANDBOX_SECRETS_FILE = 'sandbox-secrets.json';
 

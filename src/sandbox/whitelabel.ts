@@ -9,7 +9,7 @@ import { notFound, play, sendJson } from './play';
 import type { Settled } from './settle';
 import { zendeskView } from './views';
 import { ticketWorkflowId } from '../domain/ticket';
-import type { WhitelabelWebhookConfig } from '../config';
+import type { WhitelabelWebhookConfig } from '../config/whitelabel';
 import { SEED_EVENTS, WhitelabelSimulator, type WhitelabelSimulatorOptions } from '../simulators/whitelabel';
 import type { ZendeskSimulator } from '../simulators/zendesk';
 

@@ -1,4 +1,5 @@
-import { loadConfig, redactedConfig } from '../../src/config';
+import { loadConfig } from '../../src/config';
+import { redactedConfig } from '../../src/config/redacted-config';
 import { configError } from '../support/config-error';
 
 /** `CRM` and the Freshdesk variables (issue 20): one helpdesk, configured all or nothing. */

@@ -1,6 +1,8 @@
 import { join } from 'node:path';
 import { inspect } from 'node:util';
-import { loadConfig, parseByteSize, parseDurationMs, redactedConfig } from '../../src/config';
+import { loadConfig } from '../../src/config';
+import { redactedConfig } from '../../src/config/redacted-config';
+import { parseByteSize, parseDurationMs } from '../../src/config/values';
 import { configError } from '../support/config-error';
 
 const PRODUCTION = {

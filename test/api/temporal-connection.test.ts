@@ -1,5 +1,5 @@
 /**
- * The connection to a remote Temporal server: TEMPORAL_TLS*, TEMPORAL_API_KEY (src/config.ts) and
+ * The connection to a remote Temporal server: TEMPORAL_TLS*, TEMPORAL_API_KEY (src/config/temporal-connection.ts) and
  * the options made of them (src/runtime/temporal-connection.ts), down to a real TLS handshake
  * with a throwaway CA on loopback. Certificates come from `openssl`, made once per run.
  */
@@ -15,7 +15,9 @@ import { inspect } from 'node:util';
 import { Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { toNativeClientOptions } from '@temporalio/worker/lib/connection-options';
-import { loadConfig, loadTemporalConnection, redactedConfig, TEMPORAL_CONNECTION_VARIABLES } from '../../src/config';
+import { loadConfig } from '../../src/config';
+import { redactedConfig } from '../../src/config/redacted-config';
+import { loadTemporalConnection, TEMPORAL_CONNECTION_VARIABLES } from '../../src/config/temporal-connection';
 import { temporalConnectionOptions } from '../../src/runtime/temporal-connection';
 import { configError } from '../support/config-error';
 

@@ -9,7 +9,7 @@ import type { Server } from 'node:http';
 import { connect, type AddressInfo, type Socket } from 'node:net';
 import { createApp, type ApiConfig } from '../../src/api/app';
 import { createApiServer } from '../../src/api/client-error';
-import { DEFAULT_HTTP_LIMITS, type HttpLimits } from '../../src/config';
+import { DEFAULT_HTTP_LIMITS, type HttpLimits } from '../../src/config/api';
 import { signatureHeaderValue } from '../../src/simulators/whitelabel/signing';
 import { CONNECT_TOKEN, FakeGateway, LogCapture, testConfig, WHITELABEL_SECRET, zendeskHeaders } from './helpers';
 

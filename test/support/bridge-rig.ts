@@ -14,7 +14,7 @@ import type { AttachmentSettings } from '../../src/activities/comment-files';
 import { ConnectSource } from '../../src/adapters/connect';
 import { assigneeResolver, WhitelabelSource, type AssigneeMap } from '../../src/adapters/whitelabel';
 import { ZendeskCrm } from '../../src/adapters/zendesk';
-import type { CrmKind } from '../../src/config';
+import type { CrmKind } from '../../src/config/freshdesk';
 import { crmFromConfig } from '../../src/runtime/ports';
 import { FreshdeskSimulator } from '../../src/simulators/freshdesk';
 import type { ApiConfig } from '../../src/api/app';

@@ -3,7 +3,7 @@
  * teammate id (the platform's `teammate_id`, a UUID) to Zendesk user id, e.g.
  * `{"b3a1e4db-8d71-4f2e-8c14-1038bab6e3ac": 9012345}`.
  *
- * Parsing lives in `whitelabelAssigneesSchema` (for config.ts); resolving is a pure lookup with
+ * Parsing lives in `whitelabelAssigneesSchema` (for src/config/whitelabel.ts); resolving is a pure lookup with
  * no I/O, so the workflow can do it deterministically from a map carried in its settings.
  */
 import { z } from 'zod';
