@@ -1,8 +1,9 @@
 /**
  * What `npm start` prints once everything runs: which remotes are real and which simulated,
- * where to look (the Temporal UI, the API, the CLI and the `export` line they need), and in a
- * sandbox the quick tour (../sandbox/tour.ts). Every command in it works pasted, in order, into a
- * shell in the project's directory (test/runtime/quick-tour.test.ts does exactly that).
+ * where to look (the Temporal UI, the API, the CLI and the `export` line they need), in a
+ * sandbox the quick tour (../sandbox/tour.ts), and the docs to read on. Every command in it
+ * works pasted, in order, into a shell in the project's directory
+ * (test/runtime/quick-tour.test.ts does exactly that).
  */
 import type { Side } from '../config/sides';
 import type { SideMode } from './remotes';
@@ -25,6 +26,15 @@ export interface BannerInput {
   sandboxFiles?: { state: string; secrets: string };
   tour: TourSection[];
 }
+
+/**
+ * The pages a first run needs next (the README's "Read on" has them all): running the bridge,
+ * and turning simulated sides into real ones.
+ */
+const READ_ON: ReadonlyArray<readonly [page: string, what: string]> = [
+  ['docs/operating.md', 'the Temporal UI, the CLI, the ops API, metrics and logs'],
+  ['docs/configuration.md', 'every variable, and connecting the real Connect API, Zendesk and white-label platform'],
+];
 
 const SIDE_NAMES: Record<Side, string> = { connect: 'Connect API', zendesk: 'Zendesk', whitelabel: 'white-label platform' };
 const FRESHDESK = 'Freshdesk';
@@ -73,5 +83,7 @@ export function banner(input: BannerInput): string {
   } else {
     lines.push('      npx ticket-bridge list');
   }
+  const pageWidth = Math.max(...READ_ON.map(([page]) => page.length)) + 2;
+  lines.push('', '  Read on, in this directory:', ...READ_ON.map(([page, what]) => `    ${page.padEnd(pageWidth)}${what}`));
   return `${lines.join('\n')}\n\n`;
 }

@@ -3,7 +3,7 @@
  * others simulated only in sandbox mode (SANDBOX=1 with some real: a mixed setup), and a banner
  * that says which is which and offers only the tour sections it can play.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConnectSource } from '../../src/adapters/connect';
@@ -12,7 +12,7 @@ import { createLogger } from '../../src/observability/logger';
 import { banner } from '../../src/runtime/banner';
 import { provideRemotes, sideModes } from '../../src/runtime/remotes';
 import { tourSections } from '../../src/sandbox/tour';
-import { TEST_CODEC_AUTH_TOKEN, TEST_PAYLOAD_KEYS } from '../support/npm-start';
+import { ROOT, TEST_CODEC_AUTH_TOKEN, TEST_PAYLOAD_KEYS } from '../support/npm-start';
 
 const CONNECT = { CONNECT_API_URL: 'https://connect.example', CONNECT_API_KEY: 'connect-key', CONNECT_WEBHOOK_TOKEN: 'connect-webhook-token-0123' };
 const PRODUCTION = { OPS_API_TOKEN: 'ops-token-0123456789abcdef', PAYLOAD_KEYS: TEST_PAYLOAD_KEYS, CODEC_AUTH_TOKEN: TEST_CODEC_AUTH_TOKEN };
@@ -49,6 +49,12 @@ describe('remotes', () => {
       // A token from the environment is never printed; the line says where it comes from.
       expect(text).toContain('export OPS_API_URL=http://127.0.0.1:3000    # and OPS_API_TOKEN: the token this bridge was started with');
       expect(text).not.toContain(PRODUCTION.OPS_API_TOKEN);
+      // Where to read on once the tour is done: running it, and connecting the real remotes.
+      expect(text).toMatch(/^ {4}docs\/operating\.md +the Temporal UI, the CLI, the ops API/m);
+      expect(text).toMatch(/^ {4}docs\/configuration\.md +every variable, and connecting/m);
+      const pages = text.match(/docs\/[\w-]+\.md/g) ?? [];
+      expect(pages.length).toBeGreaterThan(0);
+      for (const page of pages) expect({ page, exists: existsSync(join(ROOT, page)) }).toEqual({ page, exists: true });
     } finally {
       await remotes.sandbox?.stop();
     }
