@@ -1,8 +1,7 @@
 /**
  * Reads environment variables one by one, collecting every problem instead of stopping at the
  * first (see ./errors.ts). Each concern's module reads its own variables through one shared
- * reader, and `loadConfig` (./index.ts) calls them in the documented order, so the error lists
- * the variables in that order too.
+ * reader, and `loadConfig` (./index.ts) calls them in a fixed order: the order of the issues.
  */
 import type { z } from 'zod';
 import type { ConfigIssue } from './errors';

@@ -5,8 +5,9 @@
  * ./temporal-connection.ts), the remotes (./sides.ts, ./connect.ts, ./zendesk.ts,
  * ./whitelabel.ts, ./freshdesk.ts), sandbox or deployment (./sandbox.ts), the API (./api.ts),
  * payload encryption (./codec.ts), the worker (./worker.ts), sync rules (./sync.ts), attachments
- * (./attachments.ts), logs (./logging.ts). This module only composes them, in the documented
- * order (docs/configuration.md), so the `ConfigError` lists every problem in that order.
+ * (./attachments.ts), logs (./logging.ts). This module only composes them, in a fixed order
+ * close to docs/configuration.md's; the `ConfigError` lists every problem in that order, so
+ * changing it changes the messages a deployment sees.
  *
  * What `loadConfig` returns (`Config`) and throws (`ConfigError`) are re-exported here: they are
  * its signature, and most callers need nothing else. Every other name is imported from the
@@ -55,7 +56,7 @@ export function loadConfig(env: Env = process.env, options: LoadConfigOptions = 
   // Real tickets flow as soon as any remote is real.
   const realTickets = configured.length > 0 || freshdeskSet;
 
-  // Read in the documented order (the statements below, then the literal's fields in turn).
+  // The reading order is the order of the issues (the statements below, then the literal's fields).
   const port = readPort(r);
   const dataDir = readDataDir(r);
   const inbox = readInbox(r, dataDir);

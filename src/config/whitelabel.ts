@@ -1,8 +1,8 @@
 /**
  * The white-label platform: a ticket source (its REST API for write-back, and the events it
- * signs with HMAC). Read in two steps because the documented order puts the signing settings
- * after the helpdesk's variables: the side first (`readWhitelabelSide`), its events later
- * (`readWhitelabelEvents`).
+ * signs with HMAC). Read in two steps, the side (`readWhitelabelSide`) and later its events
+ * (`readWhitelabelEvents`), because `loadConfig` reads the helpdesk's variables between them
+ * and its reading order is the order of the issues.
  */
 import { z } from 'zod';
 import { whitelabelAssigneesSchema, type AssigneeMap } from '../adapters/whitelabel/assignees';
