@@ -7,7 +7,7 @@ import { parseFreshdeskStatusMap, type FreshdeskStatusMap } from '../adapters/fr
 import type { EnvReader } from './env-reader';
 import { inboundSecret } from './inbound-secrets';
 import { sideVariables } from './sides';
-import { credential, hostPatternList, httpUrl } from './values';
+import { credential, hostPatternList, httpUrl, parsedWith } from './values';
 
 /** The helpdesks the bridge can write tickets to (`CRM`). */
 export const CRM_KINDS = ['zendesk', 'freshdesk'] as const;
@@ -46,14 +46,10 @@ const freshdeskUrl = httpUrl.refine((u) => u.endsWith('/api/v2'), {
 /** A custom ticket field's API name: `cf_` and lower-case letters, digits, underscores. */
 const customFieldName = z.string().regex(/^cf_[a-z0-9_]{1,60}$/, { error: 'must be a custom field name like cf_ticket_bridge_id (as the Freshdesk API names it)' });
 
-const freshdeskStatusMap = z.string().transform((text, ctx) => {
-  const map = parseFreshdeskStatusMap(text);
-  if (map === null) {
-    ctx.addIssue({ code: 'custom', message: 'must be number=status pairs like 6=hold,7=pending (status one of new, open, pending, hold, solved, closed), comma-separated' });
-    return z.NEVER;
-  }
-  return map;
-});
+const freshdeskStatusMap = parsedWith(
+  parseFreshdeskStatusMap,
+  'must be number=status pairs like 6=hold,7=pending (status one of new, open, pending, hold, solved, closed), comma-separated',
+);
 
 /**
  * `CRM` and, when it is Freshdesk, its variables: all or nothing, like every side. The other

@@ -41,6 +41,18 @@ export const credential = z.string().min(1, { error: 'must not be empty' });
 
 export const boolean = z.enum(['true', 'false'], { error: 'must be true or false' }).transform((v) => v === 'true');
 
+/** A value `parse` makes of the text, or `message` when it makes nothing of it (null). */
+export function parsedWith<T>(parse: (text: string) => T | null, message: string) {
+  return z.string().transform((text, ctx) => {
+    const value = parse(text);
+    if (value === null) {
+      ctx.addIssue({ code: 'custom', message });
+      return z.NEVER;
+    }
+    return value;
+  });
+}
+
 const DURATION_UNITS_MS = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 
 /** `72h`, `30m`, `2d`, `45s`, `1500ms` or a bare number of milliseconds. */
@@ -51,14 +63,7 @@ export function parseDurationMs(text: string): number | null {
   return Number.isSafeInteger(ms) && ms > 0 ? ms : null;
 }
 
-export const duration = z.string().transform((text, ctx) => {
-  const ms = parseDurationMs(text);
-  if (ms === null) {
-    ctx.addIssue({ code: 'custom', message: 'must be a positive duration like 72h, 30m, 2d, 45s or milliseconds' });
-    return z.NEVER;
-  }
-  return ms;
-});
+export const duration = parsedWith(parseDurationMs, 'must be a positive duration like 72h, 30m, 2d, 45s or milliseconds');
 
 const BYTE_UNITS = { b: 1, kb: 1024, mb: 1024 ** 2 } as const;
 
@@ -70,14 +75,7 @@ export function parseByteSize(text: string): number | null {
   return Number.isSafeInteger(bytes) && bytes > 0 ? bytes : null;
 }
 
-export const byteSize = z.string().transform((text, ctx) => {
-  const bytes = parseByteSize(text);
-  if (bytes === null) {
-    ctx.addIssue({ code: 'custom', message: 'must be a size like 100kb, 1mb or a number of bytes' });
-    return z.NEVER;
-  }
-  return bytes;
-});
+export const byteSize = parsedWith(parseByteSize, 'must be a size like 100kb, 1mb or a number of bytes');
 
 /** `files.example.com,*.cdn.example.com,10.0.0.5:8443`: hosts as a URL spells them (attachment hosts). */
 export const hostPatternList = z.string().transform((text, ctx) => {
