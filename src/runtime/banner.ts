@@ -29,11 +29,12 @@ export interface BannerInput {
 
 /**
  * The pages a first run needs next (the README's "Read on" has them all): running the bridge,
- * and turning simulated sides into real ones.
+ * and turning simulated sides into real ones. Worded for any helpdesk: a Freshdesk bridge's
+ * banner names no Zendesk (test/runtime/npm-start-configs.test.ts).
  */
 const READ_ON: ReadonlyArray<readonly [page: string, what: string]> = [
   ['docs/operating.md', 'the Temporal UI, the CLI, the ops API, metrics and logs'],
-  ['docs/configuration.md', 'every variable, and connecting the real Connect API, Zendesk and white-label platform'],
+  ['docs/configuration.md', 'every variable, and connecting each remote (its URL and credentials)'],
 ];
 
 const SIDE_NAMES: Record<Side, string> = { connect: 'Connect API', zendesk: 'Zendesk', whitelabel: 'white-label platform' };
