@@ -153,9 +153,12 @@ export interface Config {
    * Zendesk. Only one is used; the other's variables must be unset.
    */
   crm: CrmKind;
-  /** null unless `crm` is freshdesk (the sandbox simulates Zendesk only). */
+  /** null unless `crm` is freshdesk and `FRESHDESK_URL` is set; `CRM=freshdesk` in a sandbox without it: simulated. */
   freshdesk: FreshdeskConfig | null;
-  /** `FRESHDESK_WEBHOOK_TOKEN`: the secret in the automation webhook's URL; null without Freshdesk. */
+  /**
+   * `FRESHDESK_WEBHOOK_TOKEN`: the secret in the automation webhook's URL; null without Freshdesk
+   * (generated, like the other inbound secrets, for a sandbox's simulated Freshdesk).
+   */
   freshdeskWebhookToken: string | null;
   /** Inbound secrets: the Connect `auth_token`, the Zendesk and white-label signing secrets, the ops bearer token. */
   connectWebhookToken: string;
@@ -220,7 +223,7 @@ export interface Config {
   webhookRoutes: WebhookRoutes;
 }
 
-export type SecretVariable = 'CONNECT_WEBHOOK_TOKEN' | 'ZENDESK_WEBHOOK_SECRET' | 'WHITELABEL_WEBHOOK_SECRET' | 'OPS_API_TOKEN';
+export type SecretVariable = 'CONNECT_WEBHOOK_TOKEN' | 'ZENDESK_WEBHOOK_SECRET' | 'WHITELABEL_WEBHOOK_SECRET' | 'FRESHDESK_WEBHOOK_TOKEN' | 'OPS_API_TOKEN';
 
 export interface ConfigIssue {
   variable: string;
@@ -659,7 +662,7 @@ export function loadConfig(env: Env = process.env, options: LoadConfigOptions = 
   const whitelabelUrl = url('whitelabel', httpUrl);
   const whitelabelApiKey = r.requiredIf(whitelabelSet, 'WHITELABEL_API_KEY', credential, whenWhitelabel);
   const whitelabelWebhookSecret = inbound('WHITELABEL_WEBHOOK_SECRET', whitelabelSet, whenWhitelabel);
-  const crmSide = readCrmChoice(r, zendeskSet, sandbox);
+  const crmSide = readCrmChoice(r, zendeskSet, sandbox, () => inbound('FRESHDESK_WEBHOOK_TOKEN', false, ''));
   if (!sandbox) requireWorkingDeployment(r, configured, sandboxFlag === false, crmSide.crm, freshdeskSet);
   const whitelabelSignatureHeader = r.withDefault('WHITELABEL_SIGNATURE_HEADER', headerName, DEFAULT_WHITELABEL_SIGNATURE_HEADER);
   const whitelabelSignedPayload = r.withDefault('WHITELABEL_SIGNED_PAYLOAD', signedPayload, 'timestamp.body');
@@ -822,10 +825,16 @@ function readAttachmentCaps(r: EnvReader): Omit<Required<AttachmentSettings>, 'm
 
 /**
  * `CRM` and, when it is Freshdesk, its variables: all or nothing, like every side. The other
- * helpdesk's variables set anyway are an error (they would be silently ignored). The sandbox
- * simulates Zendesk only, so `CRM=freshdesk` needs a real (or separately run) Freshdesk.
+ * helpdesk's variables set anyway are an error (they would be silently ignored). In a sandbox,
+ * `CRM=freshdesk` without any of Freshdesk's variables simulates Freshdesk (`npm start` runs
+ * the simulator instead of Zendesk's), with a generated webhook token.
  */
-function readCrmChoice(r: EnvReader, zendeskSet: boolean, sandbox: boolean): Pick<Config, 'crm' | 'freshdesk' | 'freshdeskWebhookToken'> {
+function readCrmChoice(
+  r: EnvReader,
+  zendeskSet: boolean,
+  sandbox: boolean,
+  generatedToken: () => string | undefined,
+): Pick<Config, 'crm' | 'freshdesk' | 'freshdeskWebhookToken'> {
   const freshdeskSet = r.isSet('FRESHDESK_URL');
   const chosen = r.optional('CRM', crmKind);
   const crm: CrmKind = chosen ?? (freshdeskSet && !zendeskSet ? 'freshdesk' : 'zendesk');
@@ -842,17 +851,17 @@ function readCrmChoice(r: EnvReader, zendeskSet: boolean, sandbox: boolean): Pic
   const when = 'when FRESHDESK_URL is set';
   if (!freshdeskSet && freshdeskVars.length > 0) {
     r.issues.push({ variable: 'FRESHDESK_URL', message: `is required when ${freshdeskVars.join(' or ')} is set (a side is configured completely or not at all)` });
-  } else if (!freshdeskSet && sandbox) {
-    r.issues.push({ variable: 'FRESHDESK_URL', message: 'is required when CRM=freshdesk: the sandbox simulates Zendesk only' });
   }
   const apiUrl = r.optional('FRESHDESK_URL', freshdeskUrl);
   const apiKey = r.requiredIf(freshdeskSet, 'FRESHDESK_API_KEY', credential, when);
-  const token = r.requiredIf(freshdeskSet, 'FRESHDESK_WEBHOOK_TOKEN', inboundSecret, when);
+  // A sandbox with none of Freshdesk's variables simulates it; the automation's token is generated.
+  const simulated = sandbox && !freshdeskSet && freshdeskVars.length === 0;
+  const webhookToken = simulated ? generatedToken() : r.requiredIf(freshdeskSet, 'FRESHDESK_WEBHOOK_TOKEN', inboundSecret, when);
   const externalIdField = r.requiredIf(freshdeskSet, 'FRESHDESK_EXTERNAL_ID_FIELD', customFieldName, `${when} (the custom ticket field the bridge's id goes in)`);
   const statuses = r.optional('FRESHDESK_STATUS_MAP', freshdeskStatusMap) ?? null;
   const attachmentHosts = r.optional('FRESHDESK_ATTACHMENT_HOSTS', hostPatternList) ?? [];
   const freshdesk = apiUrl !== undefined && apiKey !== undefined && externalIdField !== undefined ? { apiUrl, apiKey, externalIdField, statuses, attachmentHosts } : null;
-  return { crm, freshdesk, freshdeskWebhookToken: token ?? null };
+  return { crm, freshdesk, freshdeskWebhookToken: webhookToken ?? null };
 }
 
 const SIMULATE_HINT = 'SANDBOX=1 simulates the sides not configured';
@@ -946,7 +955,7 @@ function readHttpDoors(r: EnvReader, configured: readonly Side[], sandbox: boole
   }
   const mounted = (side: Side) => sandbox || configured.includes(side);
   const http = { headersTimeoutMs, requestTimeoutMs, keepAliveTimeoutMs, maxConnections: connections, bodyBytesInFlight };
-  const webhookRoutes = { connect: mounted('connect'), zendesk: crm === 'zendesk' && mounted('zendesk'), whitelabel: mounted('whitelabel'), freshdesk: crm === 'freshdesk' && r.isSet('FRESHDESK_URL') };
+  const webhookRoutes = { connect: mounted('connect'), zendesk: crm === 'zendesk' && mounted('zendesk'), whitelabel: mounted('whitelabel'), freshdesk: crm === 'freshdesk' && (sandbox || r.isSet('FRESHDESK_URL')) };
   return { http, webhookRoutes };
 }
 
