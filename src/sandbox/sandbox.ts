@@ -27,7 +27,7 @@ import { FreshdeskSimulator } from '../simulators/freshdesk';
 import type { WhitelabelSimulator } from '../simulators/whitelabel';
 import { ZendeskSimulator } from '../simulators/zendesk';
 import { freshdeskHelpdesk, zendeskHelpdesk, type SandboxHelpdesk } from './helpdesk';
-import { loadSandboxState, sandboxState, SandboxStateWriter, type StateLogger } from './state';
+import { assertSameHelpdesk, loadSandboxState, sandboxState, SandboxStateWriter, type StateLogger } from './state';
 import {
   nextPlatformTicketId,
   SANDBOX_TEAMMATE_ID,
@@ -85,8 +85,8 @@ export interface SandboxOptions {
   /** The sides to play (their routes are mounted); default all. All three simulators run regardless, to keep one state file. */
   simulate?: TourSides;
   /**
-   * The helpdesk to simulate: Zendesk (default) or Freshdesk. The Freshdesk simulator keeps no
-   * state file: its tickets live as long as the process (the Zendesk one's are kept regardless).
+   * The helpdesk to simulate: Zendesk (default) or Freshdesk, its state in the file with the
+   * others'. A file whose other helpdesk has tickets refuses the start (`assertSameHelpdesk`).
    */
   helpdesk?: CrmKind;
   /** How long a play route waits for the bridge's part (see ./play.ts). */
@@ -100,6 +100,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const simulated = options.simulate ?? { connect: true, helpdesk: true, whitelabel: true };
   const waitMs = options.waitMs ?? DEFAULT_PLAY_WAIT_MS;
   const saved = stateFile ? await loadSandboxState(stateFile, logger) : null;
+  if (stateFile) assertSameHelpdesk(saved, options.helpdesk ?? 'zendesk', stateFile);
   // Created once all three run, as it reads them; what changes while they start (the Zendesk
   // account's first users) is in its first write. Not in the file: URLs, API keys and webhook
   // secrets, which the worker's ports and `connectWebhooks` take from the running simulators.
@@ -108,12 +109,12 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const connect = await ConnectSimulator.start({ snapshot: saved?.connect, onChange });
   const zendesk = await ZendeskSimulator.start({ bridgeEmail: BRIDGE_EMAIL, snapshot: saved?.zendesk, onChange });
   const whitelabel = await startWhitelabelSimulator({ snapshot: saved?.whitelabel, onChange });
+  const freshdesk = options.helpdesk === 'freshdesk' ? await FreshdeskSimulator.start({ snapshot: saved?.freshdesk, onChange }) : null;
   if (stateFile) {
-    writer = new SandboxStateWriter(stateFile, () => sandboxState({ connect, zendesk, whitelabel }), logger);
+    writer = new SandboxStateWriter(stateFile, () => sandboxState({ connect, zendesk, whitelabel, freshdesk, savedFreshdesk: saved?.freshdesk }), logger);
     // The file exists (and holds this start's state) from the start.
     writer.changed();
   }
-  const freshdesk = options.helpdesk === 'freshdesk' ? await FreshdeskSimulator.start() : null;
   const helpdesk = freshdesk ? freshdeskHelpdesk(freshdesk) : zendeskHelpdesk(zendesk);
   const crm = freshdesk
     ? new FreshdeskCrm({ baseUrl: freshdesk.apiUrl, apiKey: freshdesk.apiKey, externalIdField: freshdesk.externalIdField })
