@@ -47,6 +47,7 @@ import { TicketSourceKey, TicketStatusKey } from '../src/workflows/search-attrib
 import { bundleWorkflows, eventually } from '../test/harness';
 import { CLAIMS_ENV, namespacePool, POOL_ENV } from '../test/harness/namespaces';
 import { startBridgeRig, type BridgeRig } from '../test/support/bridge-rig';
+import { freshdeskDriver, zendeskDriver, type HelpdeskDriver } from './helpdesks';
 import { allRuns } from './histories';
 import type { BenchWorkerSpec } from './worker-process';
 
@@ -244,14 +245,17 @@ async function openTicket(rig: BridgeRig, id: string) {
   return rig.zendeskTicketFor(id);
 }
 
-async function standardLifecycle(rig: BridgeRig) {
+/** The standard lifecycle, its agent in `desk` (Zendesk by default); `crmHttp` counts that helpdesk's requests. */
+async function standardLifecycle(rig: BridgeRig, desk: HelpdeskDriver = zendeskDriver(rig)) {
   const id = newId('std');
   const wf = ticketWorkflowId('connect', id);
   const mark = markHttp(rig);
-  const zd = await openTicket(rig, id);
+  const crmMark = desk.requests().length;
+  await rig.connect.userCreatesTicket({ id, title: 'Meter reading looks wrong', description: 'My reading doubled overnight.' });
+  const crmId = await desk.ticketFor(id);
   await quiescent(rig.env.client, wf);
   const agentReply = async (body: string) => {
-    await rig.zendesk.agentReplies(zd.id, body);
+    await desk.agentReplies(crmId, body);
     await eventually(() => {
       if (!rig.connect.ticket(id)!.comments.some((c) => c.message === body)) throw new Error('reply not in Connect yet');
     });
@@ -260,7 +264,7 @@ async function standardLifecycle(rig: BridgeRig) {
   const userReply = async (body: string) => {
     await rig.connect.userComments(id, body);
     await eventually(() => {
-      if (rig.zendesk.comments(zd.id).at(-1)?.body !== body) throw new Error('comment not in Zendesk yet');
+      if (desk.lastText(crmId) !== body) throw new Error(`comment not in ${desk.name} yet`);
     });
     await quiescent(rig.env.client, wf);
   };
@@ -268,7 +272,7 @@ async function standardLifecycle(rig: BridgeRig) {
   await userReply('Here it is: 10432 kWh');
   await agentReply('Thanks, we are checking the billing run.');
   await userReply('Any news?');
-  await rig.zendesk.agentSetsStatus(zd.id, 'solved');
+  await desk.agentSolves(crmId);
   // Confirm as soon as the app shows SOLVED (the rig's SOLVED timer is short, for the timer lifecycle).
   await eventually(() => {
     if (rig.connect.ticket(id)!.status !== 'SOLVED') throw new Error('not SOLVED in Connect yet');
@@ -277,7 +281,30 @@ async function standardLifecycle(rig: BridgeRig) {
   const final = await rig.result(id);
   await sleep(1_000); // late echoes of the final writes reach the API, which finds the workflow completed
   const histories = await allRuns(rig.env.client, wf);
-  return { id, wf, counts: countHistories(histories), http: httpSince(rig, mark), histories, final: final.status };
+  const crmRequests = desk.requests().slice(crmMark);
+  return {
+    id,
+    wf,
+    counts: countHistories(histories),
+    http: httpSince(rig, mark),
+    crmHttp: { requests: crmRequests.length, gets: crmRequests.filter((e) => e.method === 'GET').length },
+    histories,
+    final: final.status,
+  };
+}
+
+/** P2 on Freshdesk: the same standard lifecycle on a `CRM=freshdesk` rig of its own. */
+async function freshdeskRow(row: (area: string, figure: string, measured: string, target: string) => void): Promise<void> {
+  const rig = await startBridgeRig({ crm: 'freshdesk', workflowSettings: { solvedAutoCloseAfterMs: SOLVED_AUTO_CLOSE_MS } });
+  try {
+    log('P2: standard lifecycle on Freshdesk');
+    const fd = await standardLifecycle(rig, freshdeskDriver(rig));
+    const s = fd.counts;
+    row('P2 standard', 'Freshdesk requests (GETs), the same lifecycle with CRM=freshdesk', `${fd.crmHttp.requests} (${fd.crmHttp.gets} GET), ended ${fd.final}`, '—');
+    row('P2 standard', 'on Freshdesk: history events / activities (reads / writes) / Connect requests', `${s.events} / ${s.activities} (${s.reads} / ${s.writes}) / ${fd.http.connect}`, '—');
+  } finally {
+    await rig.teardown();
+  }
 }
 
 async function duplicateNotification(rig: BridgeRig) {
@@ -584,6 +611,7 @@ async function main(): Promise<void> {
     } finally {
       await rig.teardown();
     }
+    await freshdeskRow(row);
 
     const mib = (b: number) => `${(b / 2 ** 20).toFixed(0)} MiB`;
     const p4 = await idleWorkerMemory(IDLE_STEPS, IDLE_BUDGET_MS);

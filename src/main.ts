@@ -3,7 +3,8 @@
  *  - Temporal: TEMPORAL_ADDRESS, else the official dev server (`temporal server start-dev`), its
  *    SQLite file in the data directory (durable across restarts) and the Temporal UI beside it.
  *  - The remotes: every configured one for real; simulators for the others when none is
- *    configured, or with SANDBOX=1 (see src/config/sandbox.ts and ./runtime/remotes.ts).
+ *    configured, or with SANDBOX=1 (see src/config/sandbox.ts and ./runtime/remotes.ts); the
+ *    simulated helpdesk is Zendesk's, or Freshdesk's with CRM=freshdesk.
  * Production runs the two halves apart: `npm run worker` and `npm run api`.
  */
 import { join, resolve } from 'node:path';
@@ -95,13 +96,13 @@ async function main(): Promise<void> {
       apiUrl: api.url.replace('//0.0.0.0:', '//127.0.0.1:'),
       sides: remotes.sides,
       realUrls: { connect: config.connect?.apiUrl, zendesk: config.zendesk?.apiUrl, whitelabel: config.whitelabel?.apiUrl },
-      freshdeskUrl: config.freshdesk?.apiUrl,
+      ...(remotes.helpdesk.kind === 'freshdesk' && remotes.helpdesk.mode !== 'absent' && { freshdesk: { mode: remotes.helpdesk.mode, url: config.freshdesk?.apiUrl } }),
       temporal: { description: temporal.description, uiUrl: temporal.uiUrl, namespace: temporal.namespace },
       // A token this process generated may be shown (it is how the player gets it); one from the
       // environment is a secret someone chose: refer to it, never print it.
       generatedOpsToken: config.generatedSecrets.includes('OPS_API_TOKEN') ? config.opsApiToken : null,
       sandboxFiles: sandbox ? { state: join(config.dataDir, 'sandbox.json'), secrets: join(config.dataDir, SANDBOX_SECRETS_FILE) } : undefined,
-      tour: sandbox ? tourSections(sandbox.tourIds(), sandbox.simulated) : [],
+      tour: sandbox ? tourSections(sandbox.tourIds(), sandbox.simulated, sandbox.helpdesk) : [],
     }),
   );
 

@@ -82,7 +82,7 @@ export function readHttpDoors(r: EnvReader, configured: readonly Side[], sandbox
   }
   const mounted = (side: Side) => sandbox || configured.includes(side);
   const http = { headersTimeoutMs, requestTimeoutMs, keepAliveTimeoutMs, maxConnections, bodyBytesInFlight };
-  const webhookRoutes = { connect: mounted('connect'), zendesk: crm === 'zendesk' && mounted('zendesk'), whitelabel: mounted('whitelabel'), freshdesk: crm === 'freshdesk' && r.isSet('FRESHDESK_URL') };
+  const webhookRoutes = { connect: mounted('connect'), zendesk: crm === 'zendesk' && mounted('zendesk'), whitelabel: mounted('whitelabel'), freshdesk: crm === 'freshdesk' && (sandbox || r.isSet('FRESHDESK_URL')) };
   return { http, webhookRoutes };
 }
 

@@ -28,9 +28,12 @@ export interface FreshdeskConfig {
 /** The helpdesk chosen, and Freshdesk's settings when it is the one. */
 export interface HelpdeskChoice {
   crm: CrmKind;
-  /** null unless `crm` is freshdesk. */
+  /** null unless `crm` is freshdesk and `FRESHDESK_URL` is set; `CRM=freshdesk` in a sandbox without it: simulated. */
   freshdesk: FreshdeskConfig | null;
-  /** `FRESHDESK_WEBHOOK_TOKEN`: the secret in the automation webhook's URL; null without Freshdesk. */
+  /**
+   * `FRESHDESK_WEBHOOK_TOKEN`: the secret in the automation webhook's URL; null without Freshdesk
+   * (generated, like the other inbound secrets, for a sandbox's simulated Freshdesk).
+   */
   freshdeskWebhookToken: string | null;
 }
 
@@ -53,10 +56,11 @@ const freshdeskStatusMap = parsedWith(
 
 /**
  * `CRM` and, when it is Freshdesk, its variables: all or nothing, like every side. The other
- * helpdesk's variables set anyway are an error (they would be silently ignored). The sandbox
- * simulates Zendesk only, so `CRM=freshdesk` needs a real (or separately run) Freshdesk.
+ * helpdesk's variables set anyway are an error (they would be silently ignored). In a sandbox,
+ * `CRM=freshdesk` without any of Freshdesk's variables simulates Freshdesk (`npm start` runs
+ * the simulator instead of Zendesk's), with a generated webhook token.
  */
-export function readCrmChoice(r: EnvReader, zendeskSet: boolean, sandbox: boolean): HelpdeskChoice {
+export function readCrmChoice(r: EnvReader, zendeskSet: boolean, sandbox: boolean, generatedToken: () => string | undefined): HelpdeskChoice {
   const freshdeskSet = r.isSet('FRESHDESK_URL');
   const chosen = r.optional('CRM', crmKind);
   const crm: CrmKind = chosen ?? (freshdeskSet && !zendeskSet ? 'freshdesk' : 'zendesk');
@@ -73,15 +77,15 @@ export function readCrmChoice(r: EnvReader, zendeskSet: boolean, sandbox: boolea
   const when = 'when FRESHDESK_URL is set';
   if (!freshdeskSet && freshdeskVars.length > 0) {
     r.issues.push({ variable: 'FRESHDESK_URL', message: `is required when ${freshdeskVars.join(' or ')} is set (a side is configured completely or not at all)` });
-  } else if (!freshdeskSet && sandbox) {
-    r.issues.push({ variable: 'FRESHDESK_URL', message: 'is required when CRM=freshdesk: the sandbox simulates Zendesk only' });
   }
   const apiUrl = r.optional('FRESHDESK_URL', freshdeskUrl);
   const apiKey = r.requiredIf(freshdeskSet, 'FRESHDESK_API_KEY', credential, when);
-  const token = r.requiredIf(freshdeskSet, 'FRESHDESK_WEBHOOK_TOKEN', inboundSecret, when);
+  // A sandbox with none of Freshdesk's variables simulates it; the automation's token is generated.
+  const simulated = sandbox && !freshdeskSet && freshdeskVars.length === 0;
+  const webhookToken = simulated ? generatedToken() : r.requiredIf(freshdeskSet, 'FRESHDESK_WEBHOOK_TOKEN', inboundSecret, when);
   const externalIdField = r.requiredIf(freshdeskSet, 'FRESHDESK_EXTERNAL_ID_FIELD', customFieldName, `${when} (the custom ticket field the bridge's id goes in)`);
   const statuses = r.optional('FRESHDESK_STATUS_MAP', freshdeskStatusMap) ?? null;
   const attachmentHosts = r.optional('FRESHDESK_ATTACHMENT_HOSTS', hostPatternList) ?? [];
   const freshdesk = apiUrl !== undefined && apiKey !== undefined && externalIdField !== undefined ? { apiUrl, apiKey, externalIdField, statuses, attachmentHosts } : null;
-  return { crm, freshdesk, freshdeskWebhookToken: token ?? null };
+  return { crm, freshdesk, freshdeskWebhookToken: webhookToken ?? null };
 }

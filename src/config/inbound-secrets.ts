@@ -8,11 +8,11 @@ import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import type { EnvReader } from './env-reader';
 
-export type SecretVariable = 'CONNECT_WEBHOOK_TOKEN' | 'ZENDESK_WEBHOOK_SECRET' | 'WHITELABEL_WEBHOOK_SECRET' | 'OPS_API_TOKEN';
+export type SecretVariable = 'CONNECT_WEBHOOK_TOKEN' | 'ZENDESK_WEBHOOK_SECRET' | 'WHITELABEL_WEBHOOK_SECRET' | 'FRESHDESK_WEBHOOK_TOKEN' | 'OPS_API_TOKEN';
 
 const MIN_SECRET_LENGTH = 16;
 
-/** Any secret callers present (the inbound ones above, and the Freshdesk, codec and metrics tokens). */
+/** Any secret callers present (the inbound ones above, and the codec and metrics tokens). */
 export const inboundSecret = z
   .string()
   .min(MIN_SECRET_LENGTH, { error: `must be at least ${MIN_SECRET_LENGTH} characters (it authenticates callers)` });

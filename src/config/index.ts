@@ -65,7 +65,7 @@ export function loadConfig(env: Env = process.env, options: LoadConfigOptions = 
   const { connect, connectWebhookToken } = readConnect(r, secrets, configured.includes('connect'));
   const { zendesk, zendeskWebhookSecret } = readZendesk(r, secrets, configured.includes('zendesk'));
   const { side: whitelabelSide, whitelabelWebhookSecret } = readWhitelabelSide(r, secrets, configured.includes('whitelabel'));
-  const helpdesk = readCrmChoice(r, configured.includes('zendesk'), sandbox);
+  const helpdesk = readCrmChoice(r, configured.includes('zendesk'), sandbox, () => secrets.read('FRESHDESK_WEBHOOK_TOKEN', false, ''));
   if (!sandbox) requireWorkingDeployment(r, configured, sandboxOff, helpdesk.crm, freshdeskSet);
   const { whitelabel, whitelabelWebhook } = readWhitelabelEvents(r, whitelabelSide);
   const opsApiToken = readOpsApiToken(secrets, realTickets);

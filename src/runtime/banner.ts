@@ -14,8 +14,8 @@ export interface BannerInput {
   sides: Record<Side, SideMode>;
   /** The real remotes' URLs (not secrets), shown beside them. */
   realUrls: Partial<Record<Side, string>>;
-  /** `CRM=freshdesk`: its row stands where Zendesk's would. */
-  freshdeskUrl?: string;
+  /** `CRM=freshdesk`: its row stands where Zendesk's would, real (with its URL) or simulated. */
+  freshdesk?: { mode: Exclude<SideMode, 'absent'>; url?: string };
   temporal: { description: string; uiUrl?: string; namespace: string };
   /**
    * The ops token when this process generated it (a sandbox's: shown, that is how the player
@@ -54,22 +54,23 @@ export function banner(input: BannerInput): string {
   const { apiUrl, sides, temporal } = input;
   const width = Math.max(...Object.values(SIDE_NAMES).map((n) => n.length), 'Temporal'.length) + 2;
   const row = (name: string, what: string) => `    ${name.padEnd(width)}${what}`;
-  const mode = (side: Side) => {
-    switch (sides[side]) {
+  const describe = (sideMode: SideMode, url: string | undefined) => {
+    switch (sideMode) {
       case 'real':
-        return `real: ${input.realUrls[side] ?? ''}`.trimEnd();
+        return `real: ${url ?? ''}`.trimEnd();
       case 'simulated':
         return 'simulated in this process (sandbox)';
       case 'absent':
         return 'not configured';
     }
   };
+  const mode = (side: Side) => describe(sides[side], input.realUrls[side]);
   const lines = [
     '',
     `  ticket-bridge is running: its API on ${apiUrl}`,
     '',
     ...(['connect', 'whitelabel'] as const).map((side) => row(SIDE_NAMES[side], mode(side))),
-    input.freshdeskUrl ? row(FRESHDESK, `real: ${input.freshdeskUrl}`) : row(SIDE_NAMES.zendesk, mode('zendesk')),
+    input.freshdesk ? row(FRESHDESK, describe(input.freshdesk.mode, input.freshdesk.url)) : row(SIDE_NAMES.zendesk, mode('zendesk')),
     row('Temporal', temporal.description),
     ...(input.sandboxFiles ? [row('', `sandbox state in ${input.sandboxFiles.state}, its secrets in ${input.sandboxFiles.secrets}`)] : []),
     '',

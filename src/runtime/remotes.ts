@@ -5,6 +5,7 @@
 import { join } from 'node:path';
 import type { ActivityDeps } from '../activities';
 import type { Config } from '../config';
+import type { CrmKind } from '../config/freshdesk';
 import { SIDES, type Side } from '../config/sides';
 import type { Logger } from '../observability/logger';
 import { realPorts, withMapping } from './ports';
@@ -18,6 +19,8 @@ export interface Remotes {
   /** The simulators, when any side is simulated. */
   sandbox: Sandbox | null;
   sides: Record<Side, SideMode>;
+  /** The helpdesk tickets go to (`CRM`), and whether it is real or simulated. */
+  helpdesk: { kind: CrmKind; mode: SideMode };
 }
 
 /** With `CRM=freshdesk` Zendesk is not used at all: never simulated. */
@@ -26,27 +29,35 @@ export function sideModes(config: Pick<Config, 'sandbox' | Side> & Partial<Pick<
   return Object.fromEntries(SIDES.map((side) => [side, config[side] ? 'real' : config.sandbox && used(side) ? 'simulated' : 'absent'])) as Record<Side, SideMode>;
 }
 
+/** The helpdesk in use: Zendesk as its side says; Freshdesk real when configured, else simulated in a sandbox. */
+export function helpdeskMode(config: Pick<Config, 'sandbox' | Side | 'crm' | 'freshdesk'>): Remotes['helpdesk'] {
+  if (config.crm === 'zendesk') return { kind: 'zendesk', mode: sideModes(config).zendesk };
+  return { kind: 'freshdesk', mode: config.freshdesk ? 'real' : config.sandbox ? 'simulated' : 'absent' };
+}
+
 export async function provideRemotes(config: Config, logger: Logger): Promise<Remotes> {
   const sides = sideModes(config);
+  const helpdesk = helpdeskMode(config);
   const real = realPorts(config);
   if (!config.sandbox) {
     // loadConfig refuses a production configuration without its helpdesk.
-    return { ports: { sources: real.sources, crm: real.crm!, assignees: real.assignees, attachments: config.attachments, ...withMapping(config) }, sandbox: null, sides };
+    return { ports: { sources: real.sources, crm: real.crm!, assignees: real.assignees, attachments: config.attachments, ...withMapping(config) }, sandbox: null, sides, helpdesk };
   }
-  const simulate = { connect: sides.connect === 'simulated', zendesk: sides.zendesk === 'simulated', whitelabel: sides.whitelabel === 'simulated' };
-  const sandbox = await startSandbox({ stateFile: join(config.dataDir, 'sandbox.json'), logger, simulate });
+  const simulate = { connect: sides.connect === 'simulated', helpdesk: helpdesk.mode === 'simulated', whitelabel: sides.whitelabel === 'simulated' };
+  const sandbox = await startSandbox({ stateFile: join(config.dataDir, 'sandbox.json'), logger, simulate, helpdesk: helpdesk.kind });
   const sim = sandbox.ports;
   return {
     ports: {
       sources: { connect: real.sources.connect ?? sim.sources.connect, whitelabel: real.sources.whitelabel ?? sim.sources.whitelabel },
       crm: real.crm ?? sim.crm,
-      // The sandbox's teammate maps to the simulated Zendesk's agent: only when both are simulated.
-      assignees: config.whitelabel ? real.assignees : simulate.zendesk ? (sim.assignees ?? {}) : {},
+      // The sandbox's teammate maps to the simulated helpdesk's agent: only when both are simulated.
+      assignees: config.whitelabel ? real.assignees : simulate.helpdesk ? (sim.assignees ?? {}) : {},
       attachments: config.attachments,
       // The sandbox's example mapping names the simulated Zendesk's ids: only for that one.
-      ...withMapping({ mapping: config.mapping ?? (simulate.zendesk ? sandboxMapping() : null) }),
+      ...withMapping({ mapping: config.mapping ?? (simulate.helpdesk && helpdesk.kind === 'zendesk' ? sandboxMapping() : null) }),
     },
     sandbox,
     sides,
+    helpdesk,
   };
 }

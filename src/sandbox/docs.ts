@@ -4,7 +4,8 @@
  */
 import { z } from 'zod';
 import { errorBody, type ResponseDoc, type RouteDoc } from '../api/docs/route-docs';
-import { agentReply, agentStatus, agentTicketParams } from './agent';
+import { agentSchemas } from './agent';
+import type { HelpdeskTerms } from './helpdesk';
 import type { TourSides } from './tour';
 import { newUserTicket, resolution, userComment } from './user';
 import { assignment, newPlatformTicket, platformReply } from './whitelabel';
@@ -18,7 +19,7 @@ const platformTicket = z.object({ ticketId: z.guid().meta({ description: 'The wh
 
 const route = (doc: Omit<RouteDoc, 'tags'>): RouteDoc => ({ ...doc, tags: ['sandbox'] });
 
-const USER_DOCS: RouteDoc[] = [
+const userDocs = (helpdesk: string): RouteDoc[] => [
   route({
     method: 'post',
     path: '/sandbox/user/tickets',
@@ -50,7 +51,7 @@ const USER_DOCS: RouteDoc[] = [
     method: 'delete',
     path: '/sandbox/user/tickets/:ticketId',
     operationId: 'sandboxUserDeletesTicket',
-    summary: 'The end user deletes the ticket (Connect sends DELETE); Zendesk keeps its side.',
+    summary: `The end user deletes the ticket (Connect sends DELETE); ${helpdesk} keeps its side.`,
     params: appTicket,
     responses: { 200: ok('Deleted.'), 404: error('No such ticket.') },
   }),
@@ -58,36 +59,40 @@ const USER_DOCS: RouteDoc[] = [
     method: 'get',
     path: '/sandbox/tickets/:ticketId',
     operationId: 'sandboxBothSides',
-    summary: 'Both sides of an app ticket: the app (or `deleted`) and its Zendesk ticket (null until the bridge created it).',
+    summary: `Both sides of an app ticket: the app (or \`deleted\`) and its ${helpdesk} ticket (null until the bridge created it).`,
     params: appTicket,
     responses: { 200: ok('Both sides.'), 404: error('Neither side knows the ticket.') },
   }),
 ];
 
-const AGENT_DOCS: RouteDoc[] = [
-  route({
-    method: 'post',
-    path: '/sandbox/agent/tickets/:ticketId/replies',
-    operationId: 'sandboxAgentReplies',
-    summary: 'The agent replies in Zendesk (`public: false`: an internal note).',
-    description: 'By a source ticket id, waits up to 15 s for the bridge to have created the Zendesk ticket.',
-    params: agentTicketParams,
-    body: { schema: agentReply },
-    responses: { 200: ok('The comment.'), 400: invalid, 404: error('No such ticket (yet).'), 409: error('The Zendesk ticket is closed.') },
-  }),
-  route({
-    method: 'post',
-    path: '/sandbox/agent/tickets/:ticketId/status',
-    operationId: 'sandboxAgentSetsStatus',
-    summary: 'The agent sets the Zendesk status (solving assigns the ticket to the agent, as the agent UI does).',
-    description: 'When the ticket already has that status, waits up to 15 s for the bridge to move it first (e.g. reopen it after a "not resolved").',
-    params: agentTicketParams,
-    body: { schema: agentStatus },
-    responses: { 200: ok('The new status.'), 400: invalid, 404: error('No such ticket (yet).'), 409: error('Closed, or already that status.') },
-  }),
-];
+function agentDocs(helpdesk: HelpdeskTerms): RouteDoc[] {
+  const { name } = helpdesk;
+  const schemas = agentSchemas(helpdesk);
+  return [
+    route({
+      method: 'post',
+      path: '/sandbox/agent/tickets/:ticketId/replies',
+      operationId: 'sandboxAgentReplies',
+      summary: `The agent replies in ${name} (\`public: false\`: an internal note).`,
+      description: `By a source ticket id, waits up to 15 s for the bridge to have created the ${name} ticket.`,
+      params: schemas.params,
+      body: { schema: schemas.reply },
+      responses: { 200: ok('The comment.'), 400: invalid, 404: error('No such ticket (yet).'), 409: error(`The ${name} ticket is closed.`) },
+    }),
+    route({
+      method: 'post',
+      path: '/sandbox/agent/tickets/:ticketId/status',
+      operationId: 'sandboxAgentSetsStatus',
+      summary: `The agent sets the ${name} status (\`${helpdesk.solvedStatus}\` solves it).`,
+      description: 'When the ticket already has that status, waits up to 15 s for the bridge to move it first (e.g. reopen it after a "not resolved").',
+      params: schemas.params,
+      body: { schema: schemas.status },
+      responses: { 200: ok('The new status.'), 400: invalid, 404: error('No such ticket (yet).'), 409: error('Closed, or already that status.') },
+    }),
+  ];
+}
 
-const PLATFORM_DOCS: RouteDoc[] = [
+const platformDocs = (helpdesk: string): RouteDoc[] => [
   route({
     method: 'post',
     path: '/sandbox/whitelabel/seed',
@@ -118,7 +123,7 @@ const PLATFORM_DOCS: RouteDoc[] = [
     method: 'post',
     path: '/sandbox/whitelabel/tickets/:ticketId/assign',
     operationId: 'sandboxPlatformAssigns',
-    summary: 'The ticket is assigned to a teammate (the bridge assigns the Zendesk ticket to the mapped agent).',
+    summary: `The ticket is assigned to a teammate (the bridge assigns the ${helpdesk} ticket to the mapped agent).`,
     params: platformTicket,
     body: { schema: assignment, required: false },
     responses: { 200: ok('The webhook answers.'), 400: invalid, 404: error('No such ticket.') },
@@ -135,13 +140,14 @@ const PLATFORM_DOCS: RouteDoc[] = [
     method: 'get',
     path: '/sandbox/whitelabel/tickets/:ticketId',
     operationId: 'sandboxPlatformBothSides',
-    summary: 'Both sides of a white-label ticket: the platform and its Zendesk ticket.',
+    summary: `Both sides of a white-label ticket: the platform and its ${helpdesk} ticket.`,
     params: platformTicket,
     responses: { 200: ok('Both sides.'), 404: error('No such ticket.') },
   }),
 ];
 
 /** The docs of the routes a sandbox with these simulated sides mounts (see `startSandbox`). */
-export function sandboxRouteDocs(sides: TourSides): RouteDoc[] {
-  return [...(sides.connect ? USER_DOCS : []), ...(sides.zendesk ? AGENT_DOCS : []), ...(sides.whitelabel ? PLATFORM_DOCS : [])];
+export function sandboxRouteDocs(sides: TourSides, helpdesk: HelpdeskTerms): RouteDoc[] {
+  const { name } = helpdesk;
+  return [...(sides.connect ? userDocs(name) : []), ...(sides.helpdesk ? agentDocs(helpdesk) : []), ...(sides.whitelabel ? platformDocs(name) : [])];
 }

@@ -1,9 +1,10 @@
 /**
  * The sandbox: when no remote is configured (or `SANDBOX=1`), `npm start` runs the Connect,
- * Zendesk and white-label simulators in-process and wires their webhooks to the bridge, so a
- * person can play the end user (or the white-label client and teammate) and the agent over plain
- * HTTP (`/sandbox/...`) and watch the bridge keep them in step. With some remotes real, only the
- * others are played: their routes alone are mounted (`simulate`).
+ * helpdesk (Zendesk, or Freshdesk with `CRM=freshdesk`) and white-label simulators in-process
+ * and wires their webhooks to the bridge, so a person can play the end user (or the white-label
+ * client and teammate) and the agent over plain HTTP (`/sandbox/...`) and watch the bridge keep
+ * them in step. With some remotes real, only the others are played: their routes alone are
+ * mounted (`simulate`).
  */
 import express, { type Router } from 'express';
 import type { RouteDoc } from '../api/docs/route-docs';
@@ -16,14 +17,18 @@ import type { TourIds, TourSides } from './tour';
 import { userPlayRouter } from './user';
 import { ConnectSource } from '../adapters/connect';
 import { assigneeResolver, WhitelabelSource } from '../adapters/whitelabel';
+import { FreshdeskCrm } from '../adapters/freshdesk';
 import { ZendeskCrm } from '../adapters/zendesk';
 import type { ActivityDeps } from '../activities';
+import type { CrmKind } from '../config/freshdesk';
 import type { WhitelabelWebhookConfig } from '../config/whitelabel';
 import { createLogger } from '../observability/logger';
 import { ConnectSimulator } from '../simulators/connect';
+import { FreshdeskSimulator } from '../simulators/freshdesk';
 import type { WhitelabelSimulator } from '../simulators/whitelabel';
 import { ZendeskSimulator } from '../simulators/zendesk';
-import { loadSandboxState, sandboxState, SandboxStateWriter, type StateLogger } from './state';
+import { freshdeskHelpdesk, zendeskHelpdesk, type SandboxHelpdesk } from './helpdesk';
+import { assertSameHelpdesk, loadSandboxState, sandboxState, SandboxStateWriter, type StateLogger } from './state';
 import {
   nextPlatformTicketId,
   SANDBOX_TEAMMATE_ID,
@@ -34,8 +39,13 @@ import {
 
 export interface Sandbox {
   connect: ConnectSimulator;
+  /** Runs whichever the helpdesk (it keeps its tickets in the state file). */
   zendesk: ZendeskSimulator;
+  /** With `helpdesk: 'freshdesk'` only. */
+  freshdesk: FreshdeskSimulator | null;
   whitelabel: WhitelabelSimulator;
+  /** The helpdesk the bridge writes to and the agent plays in. */
+  helpdesk: SandboxHelpdesk;
   /** The ports the worker uses: the simulators, over real HTTP. */
   ports: ActivityDeps;
   /** Points the simulators' webhooks at the running API. */
@@ -46,6 +56,8 @@ export interface Sandbox {
       zendeskWebhookSecret: string;
       whitelabelWebhookSecret: string;
       whitelabelWebhook: WhitelabelWebhookConfig;
+      /** With a simulated Freshdesk (`CRM=freshdesk`). */
+      freshdeskWebhookToken: string | null;
     },
   ): void;
   /** Lets the "both sides" routes wait for the ticket's workflow (see ./settle.ts). */
@@ -73,6 +85,11 @@ export interface SandboxOptions {
   logger?: StateLogger;
   /** The sides to play (their routes are mounted); default all. All three simulators run regardless, to keep one state file. */
   simulate?: TourSides;
+  /**
+   * The helpdesk to simulate: Zendesk (default) or Freshdesk, its state in the file with the
+   * others'. A file whose other helpdesk has tickets refuses the start (`assertSameHelpdesk`).
+   */
+  helpdesk?: CrmKind;
   /** How long a play route waits for the bridge's part (see ./play.ts). */
   waitMs?: number;
 }
@@ -81,9 +98,10 @@ const BRIDGE_EMAIL = 'bridge@sandbox.test';
 
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
   const { stateFile, logger = createLogger({ base: { service: 'ticket-bridge', component: 'sandbox' } }) } = options;
-  const simulated = options.simulate ?? { connect: true, zendesk: true, whitelabel: true };
+  const simulated = options.simulate ?? { connect: true, helpdesk: true, whitelabel: true };
   const waitMs = options.waitMs ?? DEFAULT_PLAY_WAIT_MS;
   const saved = stateFile ? await loadSandboxState(stateFile, logger) : null;
+  if (stateFile) assertSameHelpdesk(saved, options.helpdesk ?? 'zendesk', stateFile);
   // Created once all three run, as it reads them; what changes while they start (the Zendesk
   // account's first users) is in its first write. Not in the file: URLs, API keys and webhook
   // secrets, which the worker's ports and `connectWebhooks` take from the running simulators.
@@ -92,37 +110,46 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const connect = await ConnectSimulator.start({ snapshot: saved?.connect, onChange });
   const zendesk = await ZendeskSimulator.start({ bridgeEmail: BRIDGE_EMAIL, snapshot: saved?.zendesk, onChange });
   const whitelabel = await startWhitelabelSimulator({ snapshot: saved?.whitelabel, onChange });
+  const freshdesk = options.helpdesk === 'freshdesk' ? await FreshdeskSimulator.start({ snapshot: saved?.freshdesk, onChange }) : null;
   if (stateFile) {
-    writer = new SandboxStateWriter(stateFile, () => sandboxState({ connect, zendesk, whitelabel }), logger);
+    writer = new SandboxStateWriter(stateFile, () => sandboxState({ connect, zendesk, whitelabel, freshdesk, savedFreshdesk: saved?.freshdesk }), logger);
     // The file exists (and holds this start's state) from the start.
     writer.changed();
   }
-  const settling = new BridgeSettling([connect.webhooks, zendesk.webhooks, whitelabel.webhooks]);
+  const helpdesk = freshdesk ? freshdeskHelpdesk(freshdesk) : zendeskHelpdesk(zendesk);
+  const crm = freshdesk
+    ? new FreshdeskCrm({ baseUrl: freshdesk.apiUrl, apiKey: freshdesk.apiKey, externalIdField: freshdesk.externalIdField })
+    : new ZendeskCrm({ baseUrl: zendesk.apiUrl, email: BRIDGE_EMAIL, apiToken: zendesk.apiToken });
+  const settling = new BridgeSettling([connect.webhooks, helpdesk.webhooks, whitelabel.webhooks]);
   return {
     connect,
     zendesk,
+    freshdesk,
     whitelabel,
+    helpdesk,
     ports: {
       sources: {
         connect: new ConnectSource({ baseUrl: connect.url, apiKey: connect.apiKey }),
         whitelabel: new WhitelabelSource({ baseUrl: whitelabel.url, apiKey: whitelabel.apiKey }),
       },
-      crm: new ZendeskCrm({ baseUrl: zendesk.apiUrl, email: BRIDGE_EMAIL, apiToken: zendesk.apiToken }),
-      // The seed's teammate is the simulated Zendesk agent; any other teammate is unmapped.
-      assignees: { whitelabel: assigneeResolver({ [SANDBOX_TEAMMATE_ID]: String(zendesk.agent.id) }) },
+      crm,
+      // The seed's teammate is the simulated helpdesk's agent; any other teammate is unmapped.
+      assignees: { whitelabel: assigneeResolver({ [SANDBOX_TEAMMATE_ID]: String(helpdesk.agentId) }) },
     },
     connectWebhooks(apiUrl, secrets) {
       // A side that is real sends its own webhooks; its idle simulator stays silent.
       if (simulated.connect) connect.webhookUrl = `${apiUrl}/webhooks/connect?auth_token=${encodeURIComponent(secrets.connectWebhookToken)}`;
-      if (simulated.zendesk) {
+      if (simulated.helpdesk && freshdesk) {
+        freshdesk.webhookUrl = `${apiUrl}/webhooks/freshdesk?token=${encodeURIComponent(secrets.freshdeskWebhookToken ?? '')}`;
+      } else if (simulated.helpdesk) {
         zendesk.webhookUrl = `${apiUrl}/webhooks/zendesk`;
         zendesk.webhookSecret = secrets.zendeskWebhookSecret;
       }
       if (simulated.whitelabel) wireWhitelabelSimulator(whitelabel, apiUrl, secrets);
     },
     followBridge: (idle) => settling.follow(idle),
-    router: playRouter({ connect, zendesk, whitelabel }, simulated, { waitMs, settling }),
-    routeDocs: sandboxRouteDocs(simulated),
+    router: playRouter({ connect, helpdesk, whitelabel }, simulated, { waitMs, settling }),
+    routeDocs: sandboxRouteDocs(simulated, helpdesk),
     simulated,
     tourIds: () => {
       // The tour creates the closed ticket second: it gets the id after the first's.
@@ -133,6 +160,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     stop: async () => {
       await connect.stop();
       await zendesk.stop();
+      await freshdesk?.stop();
       await whitelabel.stop();
       await writer?.close();
     },
@@ -144,16 +172,16 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
  * `curl -d '{…}'` sends form encoding); the request lines are logged at debug (see request-log).
  */
 function playRouter(
-  sims: { connect: ConnectSimulator; zendesk: ZendeskSimulator; whitelabel: WhitelabelSimulator },
+  sims: { connect: ConnectSimulator; helpdesk: SandboxHelpdesk; whitelabel: WhitelabelSimulator },
   simulated: TourSides,
   { waitMs, settling }: { waitMs: number; settling: BridgeSettling },
 ): Router {
-  const { connect, zendesk, whitelabel } = sims;
+  const { connect, helpdesk, whitelabel } = sims;
   const settled = (workflowId: string) => settling.settled(workflowId, waitMs);
   const router = express.Router();
   router.use('/sandbox', quietRequestLog, express.json({ limit: '20kb', type: () => true }));
-  if (simulated.connect) router.use(userPlayRouter(connect, zendesk, { waitMs, settled }));
-  if (simulated.zendesk) {
+  if (simulated.connect) router.use(userPlayRouter(connect, helpdesk, { waitMs, settled }));
+  if (simulated.helpdesk) {
     // What the user wrote: the app ticket's description and USER comments, the client's replies.
     const userMessages = (source: 'connect' | 'whitelabel', id: string): string[] | null => {
       if (source === 'connect') {
@@ -163,8 +191,8 @@ function playRouter(
       const t = whitelabel.ticket(id);
       return t ? t.replies.filter((r) => r.is_client_reply).map((r) => r.text) : null;
     };
-    router.use(agentPlayRouter(zendesk, userMessages, waitMs));
+    router.use(agentPlayRouter(helpdesk, userMessages, waitMs));
   }
-  if (simulated.whitelabel) router.use(whitelabelPlayRouter(whitelabel, zendesk, settled));
+  if (simulated.whitelabel) router.use(whitelabelPlayRouter(whitelabel, helpdesk, settled));
   return router;
 }

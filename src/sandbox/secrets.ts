@@ -18,7 +18,7 @@ export const SANDBOX_SECRETS_FILE = 'sandbox-secrets.json';
 
 const secretsFileSchema = z.object({
   version: z.literal(1),
-  secrets: z.partialRecord(z.enum(['CONNECT_WEBHOOK_TOKEN', 'ZENDESK_WEBHOOK_SECRET', 'WHITELABEL_WEBHOOK_SECRET', 'OPS_API_TOKEN']), z.string().min(16)),
+  secrets: z.partialRecord(z.enum(['CONNECT_WEBHOOK_TOKEN', 'ZENDESK_WEBHOOK_SECRET', 'WHITELABEL_WEBHOOK_SECRET', 'FRESHDESK_WEBHOOK_TOKEN', 'OPS_API_TOKEN']), z.string().min(16)),
 });
 type SavedSecrets = NonNullable<LoadConfigOptions['savedSecrets']>;
 

@@ -1,15 +1,17 @@
 /**
  * The sandbox's simulated remotes on disk. `npm start` keeps its ticket workflows in a durable
- * Temporal; they remember Connect, Zendesk and white-label ids, so the simulators must still
- * hold those tickets after a restart, and hand out no id twice. One JSON file holds the three
- * simulators' snapshots; it is rewritten shortly after every change, atomically.
+ * Temporal; they remember Connect, Zendesk (or Freshdesk) and white-label ids, so the simulators
+ * must still hold those tickets after a restart, and hand out no id twice. One JSON file holds
+ * the simulators' snapshots; it is rewritten shortly after every change, atomically.
  */
 import { mkdir, open, readFile, rename } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { z } from 'zod';
+import type { CrmKind } from '../config/freshdesk';
 import { StartupError } from '../runtime/startup-errors';
 import type { Logger } from '../observability/logger';
 import { connectSnapshotSchema, type ConnectSimulator } from '../simulators/connect';
+import { freshdeskSnapshotSchema, type FreshdeskSnapshot, type FreshdeskSimulator } from '../simulators/freshdesk';
 import { whitelabelSnapshotSchema, type WhitelabelSimulator } from '../simulators/whitelabel';
 import { zendeskSnapshotSchema, type ZendeskSimulator } from '../simulators/zendesk';
 
@@ -18,13 +20,32 @@ export const sandboxStateSchema = z.object({
   connect: connectSnapshotSchema,
   zendesk: zendeskSnapshotSchema,
   whitelabel: whitelabelSnapshotSchema,
+  /** Once a sandbox ran with `CRM=freshdesk` (files from before have none). */
+  freshdesk: freshdeskSnapshotSchema.optional(),
 });
 export type SandboxState = z.infer<typeof sandboxStateSchema>;
 
 export type StateLogger = Pick<Logger, 'warn' | 'error'>;
 
-export function sandboxState(sims: { connect: ConnectSimulator; zendesk: ZendeskSimulator; whitelabel: WhitelabelSimulator }): SandboxState {
-  return { version: 1, connect: sims.connect.toSnapshot(), zendesk: sims.zendesk.toSnapshot(), whitelabel: sims.whitelabel.toSnapshot() };
+/**
+ * The simulators' state. A Freshdesk that does not run this time keeps what it had
+ * (`savedFreshdesk`: at most its agents, see `assertSameHelpdesk`).
+ */
+export function sandboxState(sims: {
+  connect: ConnectSimulator;
+  zendesk: ZendeskSimulator;
+  whitelabel: WhitelabelSimulator;
+  freshdesk?: FreshdeskSimulator | null;
+  savedFreshdesk?: FreshdeskSnapshot;
+}): SandboxState {
+  const freshdesk = sims.freshdesk?.toSnapshot() ?? sims.savedFreshdesk;
+  return {
+    version: 1,
+    connect: sims.connect.toSnapshot(),
+    zendesk: sims.zendesk.toSnapshot(),
+    whitelabel: sims.whitelabel.toSnapshot(),
+    ...(freshdesk && { freshdesk }),
+  };
 }
 
 /**
@@ -62,6 +83,22 @@ export async function loadSandboxState(file: string, logger: StateLogger, now: (
       'ticket workflows from before will find their tickets gone',
   );
   return null;
+}
+
+/**
+ * A sandbox's ticket workflows keep the helpdesk ticket ids of the helpdesk they were started
+ * on; started again on the other helpdesk, they would write to whatever ticket has that id
+ * there. So a state file whose other helpdesk holds tickets refuses the start, saying what to do.
+ */
+export function assertSameHelpdesk(saved: SandboxState | null, helpdesk: CrmKind, file: string): void {
+  const other: CrmKind = helpdesk === 'freshdesk' ? 'zendesk' : 'freshdesk';
+  const tickets = (other === 'zendesk' ? saved?.zendesk.store.tickets : saved?.freshdesk?.store.tickets) ?? [];
+  if (tickets.length === 0) return;
+  const name = (kind: CrmKind) => (kind === 'zendesk' ? 'Zendesk' : 'Freshdesk');
+  throw new StartupError(
+    `the sandbox in ${file} ran on ${name(other)} (CRM=${other}) and its ticket workflows write there; ` +
+      `start it with CRM=${other} again, or give ${name(helpdesk)} a DATA_DIR of its own (or delete this one)`,
+  );
 }
 
 /** Why not, when not: naming fields, never values (tickets hold personal data). */

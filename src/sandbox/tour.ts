@@ -7,6 +7,8 @@
  * real `npm start` and checks the README against `renderTour`.
  */
 
+import { HELPDESK_TERMS, type HelpdeskTerms } from './helpdesk';
+
 /** The ids the tour's tickets will get: the simulators' next ones (they hand them out in order). */
 export interface TourIds {
   /** The app ticket that is reopened ("no, not resolved"), then deleted: T-1001 in a new sandbox. */
@@ -20,7 +22,8 @@ export interface TourIds {
 /** Which sides are simulated: a tour section plays only sides that are. */
 export interface TourSides {
   connect: boolean;
-  zendesk: boolean;
+  /** The helpdesk (Zendesk or Freshdesk). */
+  helpdesk: boolean;
   whitelabel: boolean;
 }
 
@@ -41,24 +44,30 @@ const api = (path: string) => `"$OPS_API_URL${path}"`;
 const post = (path: string, body?: unknown) => `curl -s -XPOST ${api(path)}${body === undefined ? '' : ` -d '${JSON.stringify(body)}'`}`;
 const get = (path: string) => `curl -s ${api(path)}`;
 
-export function tourSections(ids: TourIds, sides: TourSides): TourSection[] {
+/**
+ * The tour of a sandbox with these sides simulated, its agent in `helpdesk` (Zendesk by default:
+ * the README's; on Freshdesk the same actions in its words, without the Zendesk example mapping).
+ */
+export function tourSections(ids: TourIds, sides: TourSides, helpdesk: HelpdeskTerms = HELPDESK_TERMS.zendesk): TourSection[] {
   const { connectTicket: t, closedTicket: d, platformTicket: w } = ids;
+  const { name, solvedStatus: solved } = helpdesk;
+  const mapped = helpdesk.kind === 'zendesk' ? ", routed by the sandbox's example mapping (its tenant's brand, group, tags and custom fields: see both sides below)" : '';
   const sections: TourSection[] = [];
-  if (sides.connect && sides.zendesk) {
+  if (sides.connect && sides.helpdesk) {
     sections.push(
       {
-        title: `The end user opens ticket ${t} in the app (Connect) and comments; the bridge opens it in Zendesk, routed by the sandbox's example mapping (its tenant's brand, group, tags and custom fields: see both sides below).`,
+        title: `The end user opens ticket ${t} in the app (Connect) and comments; the bridge opens it in ${name}${mapped}.`,
         commands: [
           post('/sandbox/user/tickets', { title: 'Meter reading looks wrong', description: 'My reading doubled overnight.' }),
           post(`/sandbox/user/tickets/${t}/comments`, { message: 'Here is a photo of the meter.' }),
         ],
       },
       {
-        title: 'The agent, in Zendesk (a ticket goes by its app id too): a reply reaches the app, an internal note never does; then solves it.',
+        title: `The agent, in ${name} (a ticket goes by its app id too): a reply reaches the app, an internal note never does; then solves it.`,
         commands: [
           post(`/sandbox/agent/tickets/${t}/replies`, { body: 'Thanks, we are checking it.' }),
           post(`/sandbox/agent/tickets/${t}/replies`, { body: 'Meter swap ordered.', public: false }),
-          post(`/sandbox/agent/tickets/${t}/status`, { status: 'solved' }),
+          post(`/sandbox/agent/tickets/${t}/status`, { status: solved }),
         ],
       },
       {
@@ -70,29 +79,29 @@ export function tourSections(ids: TourIds, sides: TourSides): TourSection[] {
         commands: [
           post('/sandbox/user/tickets', { title: 'Wrong address', description: 'Please update my address.' }),
           post(`/sandbox/agent/tickets/${d}/replies`, { body: 'Done: your new address is on file.' }),
-          post(`/sandbox/agent/tickets/${d}/status`, { status: 'solved' }),
+          post(`/sandbox/agent/tickets/${d}/status`, { status: solved }),
           post(`/sandbox/user/tickets/${d}/resolution`, { resolved: true }),
         ],
       },
       {
-        title: `The user deletes ticket ${t}: Zendesk keeps it, solved, with an internal note. Both sides of each ticket:`,
+        title: `The user deletes ticket ${t}: ${name} keeps it, ${solved}, with an internal note. Both sides of each ticket:`,
         commands: [`curl -s -XDELETE ${api(`/sandbox/user/tickets/${t}`)}`, get(`/sandbox/tickets/${t}`), get(`/sandbox/tickets/${d}`)],
       },
     );
   }
-  if (sides.whitelabel && sides.zendesk) {
+  if (sides.whitelabel && sides.helpdesk) {
     sections.push(
       {
         title:
           `The white-label platform: its client opens ticket ${w} and adds to it; it is assigned to a teammate ` +
-          '(the sandbox maps them to the Zendesk agent), who answers in the platform; the agent answers in Zendesk and solves it.',
+          `(the sandbox maps them to the ${name} agent), who answers in the platform; the agent answers in ${name} and solves it.`,
         commands: [
           post('/sandbox/whitelabel/tickets', { title: 'Billing', text: 'My invoice is wrong.' }),
           post(`/sandbox/whitelabel/tickets/${w}/replies`, { text: 'It is the March invoice.' }),
           post(`/sandbox/whitelabel/tickets/${w}/assign`, {}),
           post(`/sandbox/whitelabel/tickets/${w}/teammate-replies`, { text: 'Looking into it.' }),
           post(`/sandbox/agent/tickets/${w}/replies`, { body: 'A corrected invoice is on its way.' }),
-          post(`/sandbox/agent/tickets/${w}/status`, { status: 'solved' }),
+          post(`/sandbox/agent/tickets/${w}/status`, { status: solved }),
           get(`/sandbox/whitelabel/tickets/${w}`),
         ],
       },
@@ -100,8 +109,8 @@ export function tourSections(ids: TourIds, sides: TourSides): TourSection[] {
     );
   }
   const shown = [
-    ...(sides.connect && sides.zendesk ? [`connect ${t}`] : []),
-    ...(sides.whitelabel && sides.zendesk ? [`whitelabel ${w}`] : []),
+    ...(sides.connect && sides.helpdesk ? [`connect ${t}`] : []),
+    ...(sides.whitelabel && sides.helpdesk ? [`whitelabel ${w}`] : []),
   ];
   if (shown.length > 0) {
     const workflowId = `ticket/${shown[0]!.replace(' ', '/')}`;

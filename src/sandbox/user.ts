@@ -5,10 +5,9 @@
 import express, { type Router } from 'express';
 import { z } from 'zod';
 import type { ConnectSimulator } from '../simulators/connect';
-import type { ZendeskSimulator } from '../simulators/zendesk';
 import { conflict, notFound, play, sendJson, waitFor } from './play';
 import type { Settled } from './settle';
-import { zendeskView } from './views';
+import type { SandboxHelpdesk } from './helpdesk';
 import { ticketWorkflowId } from '../domain/ticket';
 
 export const newUserTicket = z.strictObject({
@@ -27,7 +26,7 @@ const RESOLUTION_HINTS = { message: 'is not a field here: what is still wrong go
 
 export function userPlayRouter(
   connect: ConnectSimulator,
-  zendesk: ZendeskSimulator,
+  helpdesk: SandboxHelpdesk,
   { waitMs, settled }: { waitMs: number; settled: Settled },
 ): Router {
   const router = express.Router();
@@ -70,17 +69,17 @@ export function userPlayRouter(
     // What the bridge is still doing for this ticket first: the tour's comment describes the end.
     await settled(ticketWorkflowId('connect', ticketId));
     const app = connect.ticket(ticketId);
-    const zd = zendesk.ticketByExternalId(`connect:${ticketId}`);
-    if (!app && !zd) {
-      sendJson(res, 404, { error: 'not_found', message: `no ticket ${ticketId} in the app, nor in Zendesk` });
+    const bridged = helpdesk.ticketIdByExternalId(`connect:${ticketId}`);
+    if (!app && bridged === undefined) {
+      sendJson(res, 404, { error: 'not_found', message: `no ticket ${ticketId} in the app, nor in ${helpdesk.name}` });
       return;
     }
     sendJson(res, 200, {
-      // The sandbox's app loses a ticket only when its user deletes it; Zendesk keeps its side.
+      // The sandbox's app loses a ticket only when its user deletes it; the helpdesk keeps its side.
       app: app
         ? { id: app.id, status: app.status, comments: app.comments.map((c) => ({ author: c.author, message: c.message })) }
         : { id: ticketId, deleted: true },
-      zendesk: zd ? zendeskView(zendesk, zd) : null,
+      [helpdesk.kind]: bridged === undefined ? null : helpdesk.view(bridged),
     });
   });
   return router;

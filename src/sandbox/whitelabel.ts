@@ -7,13 +7,12 @@ import express, { type Router } from 'express';
 import { z } from 'zod';
 import { notFound, play, sendJson } from './play';
 import type { Settled } from './settle';
-import { zendeskView } from './views';
+import type { SandboxHelpdesk } from './helpdesk';
 import { ticketWorkflowId } from '../domain/ticket';
 import type { WhitelabelWebhookConfig } from '../config/whitelabel';
 import { SEED_EVENTS, WhitelabelSimulator, type WhitelabelSimulatorOptions } from '../simulators/whitelabel';
-import type { ZendeskSimulator } from '../simulators/zendesk';
 
-/** The seed's teammate (`whitelabel_ticket_assigned`); the sandbox maps it to the simulated Zendesk agent. */
+/** The seed's teammate (`whitelabel_ticket_assigned`); the sandbox maps it to the simulated helpdesk's agent. */
 export const SANDBOX_TEAMMATE_ID = 'b3a1e4db-8d71-4f2e-8c14-1038bab6e3ac';
 
 /** Starts unsigned and unwired: `wireWhitelabelSimulator` points it at the API once that listens. */
@@ -44,7 +43,7 @@ export const newPlatformTicket = z.strictObject({
 export const platformReply = z.strictObject({ text: z.string().min(1).max(5000).meta({ example: 'It is the March invoice.' }) });
 export const assignment = z.strictObject({
   teammateId: z.guid().nullable().default(SANDBOX_TEAMMATE_ID).meta({
-    description: `The teammate (default ${SANDBOX_TEAMMATE_ID}, whom the sandbox maps to the Zendesk agent); null unassigns.`,
+    description: `The teammate (default ${SANDBOX_TEAMMATE_ID}, whom the sandbox maps to the helpdesk's agent); null unassigns.`,
   }),
 });
 
@@ -62,7 +61,7 @@ export function nextPlatformTicketId(sim: WhitelabelSimulator): string {
 
 const statuses = (deliveries: { status: number | null }[]) => deliveries.map((d) => d.status);
 
-export function whitelabelPlayRouter(sim: WhitelabelSimulator, zendesk: ZendeskSimulator, settled: Settled): Router {
+export function whitelabelPlayRouter(sim: WhitelabelSimulator, helpdesk: SandboxHelpdesk, settled: Settled): Router {
   const router = express.Router();
   const none = z.strictObject({});
   const known = (id: string) => {
@@ -106,7 +105,7 @@ export function whitelabelPlayRouter(sim: WhitelabelSimulator, zendesk: ZendeskS
       sendJson(res, 404, { error: 'not_found', message: `no ticket ${ticketId} on the platform` });
       return;
     }
-    const zd = zendesk.ticketByExternalId(`whitelabel:${ticket.id}`);
+    const bridged = helpdesk.ticketIdByExternalId(`whitelabel:${ticket.id}`);
     sendJson(res, 200, {
       platform: {
         id: ticket.id,
@@ -114,7 +113,7 @@ export function whitelabelPlayRouter(sim: WhitelabelSimulator, zendesk: ZendeskS
         teammateId: ticket.teammate_id,
         replies: ticket.replies.map((r) => ({ client: r.is_client_reply, text: r.text })),
       },
-      zendesk: zd ? zendeskView(zendesk, zd) : null,
+      [helpdesk.kind]: bridged === undefined ? null : helpdesk.view(bridged),
     });
   });
   return router;

@@ -81,10 +81,13 @@ describe('loadConfig: the helpdesk', () => {
     expect([...config.freshdesk!.statuses!]).toEqual([[2, 'open'], [3, 'pending'], [4, 'solved'], [5, 'closed'], [6, 'hold'], [7, 'pending']]);
   });
 
-  it('the sandbox simulates Zendesk only: CRM=freshdesk there needs a real FRESHDESK_URL', () => {
-    expect(configError({ CRM: 'freshdesk' }).issues).toEqual([
-      { variable: 'FRESHDESK_URL', message: 'is required when CRM=freshdesk: the sandbox simulates Zendesk only' },
-    ]);
+  it('a sandbox with CRM=freshdesk and none of its variables simulates Freshdesk: its door mounted, its token generated', () => {
+    const config = loadConfig({ CRM: 'freshdesk' });
+    expect(config).toMatchObject({ sandbox: true, crm: 'freshdesk', freshdesk: null, webhookRoutes: { freshdesk: true, zendesk: false } });
+    expect(config.generatedSecrets).toContain('FRESHDESK_WEBHOOK_TOKEN');
+    expect(config.freshdeskWebhookToken).toMatch(/^[\w-]{32}$/);
+    // Half of Freshdesk's variables is still an error, sandbox or not.
+    expect(configError({ CRM: 'freshdesk', FRESHDESK_API_KEY: 'key' }).issues.map((i) => i.variable)).toEqual(['FRESHDESK_URL']);
   });
 
   it('never shows the API key or the webhook token', () => {

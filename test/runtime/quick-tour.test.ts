@@ -1,13 +1,16 @@
 /**
  * The banner of a new sandbox is a working quick tour: every command it prints, pasted in order
  * into one shell in the project's directory, succeeds (curl gets a 2xx, the CLI exits 0), and the
- * bridge does its part meanwhile. The README shows the same tour.
+ * bridge does its part meanwhile. The README shows the same tour (Zendesk's). The same tour, in
+ * Freshdesk's words, runs on a sandbox started with `CRM=freshdesk`.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../../src/runtime/dev-server';
+import type { CrmKind } from '../../src/config/freshdesk';
+import { HELPDESK_TERMS } from '../../src/sandbox/helpdesk';
 import { README_TOUR_IDS, renderTour, tourSections } from '../../src/sandbox/tour';
 import { SANDBOX_TEAMMATE_ID } from '../../src/sandbox/whitelabel';
 import { eventually } from '../harness';
@@ -15,7 +18,21 @@ import { BANNER_PRINTED, bannerCommands, devServerPort, npmStart, ROOT, stop, ty
 
 jest.setTimeout(240_000);
 
-const ALL_SIMULATED = { connect: true, zendesk: true, whitelabel: true };
+const ALL_SIMULATED = { connect: true, helpdesk: true, whitelabel: true };
+
+/**
+ * What differs between the helpdesks, as a person reading the check lines sees it: the start's
+ * environment, the banner's row, and the helpdesk side of the "both sides" views.
+ */
+const HELPDESKS: Array<{ kind: CrmKind; env: Record<string, string>; row: RegExp; messages: (side: any) => Array<{ author: string; public: boolean; body: string }> }> = [
+  { kind: 'zendesk', env: {}, row: /Zendesk\s+simulated in this process \(sandbox\)/, messages: (side) => side.comments },
+  {
+    kind: 'freshdesk',
+    env: { CRM: 'freshdesk' },
+    row: /Freshdesk\s+simulated in this process \(sandbox\)/,
+    messages: (side) => [{ ...side.description, public: true }, ...side.conversations],
+  },
+];
 
 /** Runs `commands` one after the other in one bash, as pasted; each one's exit code and output. */
 function paste(commands: readonly string[]): Promise<Array<{ command: string; code: number; output: string }>> {
@@ -38,7 +55,8 @@ function paste(commands: readonly string[]): Promise<Array<{ command: string; co
   });
 }
 
-describe('the quick tour', () => {
+describe.each(HELPDESKS)('the quick tour on $kind', ({ kind, env, row, messages }) => {
+  const helpdesk = HELPDESK_TERMS[kind];
   const dataDir = mkdtempSync(join(tmpdir(), 'ticket-bridge-tour-'));
   let started: Started | undefined;
   let api = '';
@@ -48,7 +66,7 @@ describe('the quick tour', () => {
   beforeAll(async () => {
     const port = await freePort();
     api = `http://127.0.0.1:${port}`;
-    started = npmStart({ PORT: String(port), DATA_DIR: dataDir, TEMPORAL_DEV_PORT: String(await devServerPort()) });
+    started = npmStart({ ...env, PORT: String(port), DATA_DIR: dataDir, TEMPORAL_DEV_PORT: String(await devServerPort()) });
     await eventually(() => expect(started!.stdout()).toMatch(BANNER_PRINTED), { timeoutMs: 120_000, intervalMs: 200 });
   });
   afterAll(async () => {
@@ -56,17 +74,19 @@ describe('the quick tour', () => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it('is in the banner as in the README, and every sandbox action is in it', () => {
-    const tour = renderTour(tourSections(README_TOUR_IDS, ALL_SIMULATED));
+  it('is in the banner (as in the README, for Zendesk), and every sandbox action is in it', () => {
+    const tour = renderTour(tourSections(README_TOUR_IDS, ALL_SIMULATED, helpdesk));
     // A new sandbox hands out the README's ids.
     expect(started!.stdout()).toContain(tour.split('\n').map((l) => (l ? `    ${l}` : '')).join('\n'));
-    expect(readFileSync(join(ROOT, 'README.md'), 'utf8')).toContain(tour);
+    if (kind === 'zendesk') expect(readFileSync(join(ROOT, 'README.md'), 'utf8')).toContain(tour);
+    // The README says how to run it on Freshdesk.
+    else expect(readFileSync(join(ROOT, 'README.md'), 'utf8')).toContain(`${Object.entries(env).map(([k, v]) => `${k}=${v}`).join(' ')} npm start`);
     for (const action of [
       '/sandbox/user/tickets"',
       '/comments"',
       '/replies" -d \'{"body"',
       '"public":false',
-      '{"status":"solved"}',
+      `{"status":"${helpdesk.solvedStatus}"}`,
       '"resolved":false,"details"',
       '"resolved":true',
       '-XDELETE',
@@ -82,6 +102,7 @@ describe('the quick tour', () => {
     expect(started!.stdout()).toMatch(/Temporal UI \(every ticket is a workflow\):\n\s+http:\/\/127\.0\.0\.1:\d+\/namespaces\/default\/workflows\?query=/);
     expect(started!.stdout()).toMatch(new RegExp(`^ {6}export OPS_API_URL=${api.replace(/\./g, '\\.')} OPS_API_TOKEN=[\\w-]{16,}$`, 'm'));
     expect(started!.stdout()).toMatch(/Connect API\s+simulated in this process \(sandbox\)/);
+    expect(started!.stdout()).toMatch(row);
   });
 
   it('works pasted, command after command: every curl gets a 2xx, every CLI call exits 0', async () => {
@@ -122,13 +143,13 @@ describe('the quick tour', () => {
 
     // "The user deletes ticket T-1001: Zendesk keeps it, solved, with an internal note."
     const deleted = output(`/sandbox/tickets/${t}`);
-    await expectPromised({ app: deleted.app, zendesk: deleted.zendesk.status }, { app: { id: t, deleted: true }, zendesk: 'solved' }, `connect/${t}`);
-    const bridgeNotes = deleted.zendesk.comments.filter((c: any) => c.author === 'bridge' && !c.public);
-    expect(bridgeNotes.map((c: any) => c.body).join('\n')).toMatch(/deleted/i);
+    await expectPromised({ app: deleted.app, [kind]: deleted[kind].status }, { app: { id: t, deleted: true }, [kind]: helpdesk.solvedStatus }, `connect/${t}`);
+    const bridgeNotes = messages(deleted[kind]).filter((c) => c.author === 'bridge' && !c.public);
+    expect(bridgeNotes.map((c) => c.body).join('\n')).toMatch(/deleted/i);
 
     // "Ticket T-1002: ... closed on both sides."
     const closed = output(`/sandbox/tickets/${d}`);
-    await expectPromised({ app: closed.app.status, zendesk: closed.zendesk.status }, { app: 'CLOSED', zendesk: 'closed' }, `connect/${d}`);
+    await expectPromised({ app: closed.app.status, [kind]: closed[kind].status }, { app: 'CLOSED', [kind]: 'closed' }, `connect/${d}`);
 
     // "... assigned to a teammate, who answers in the platform; the agent answers in Zendesk and solves it."
     const platform = output(`/sandbox/whitelabel/tickets/${w}`);
@@ -136,7 +157,7 @@ describe('the quick tour', () => {
     expect(platform.platform.replies.map((r: any) => r.text)).toEqual(
       expect.arrayContaining(['It is the March invoice.', 'Looking into it.', expect.stringContaining('A corrected invoice is on its way.')]),
     );
-    await expectPromised({ zendesk: platform.zendesk.status, open: platform.platform.isOpen }, { zendesk: 'solved', open: false }, `whitelabel/${w}`);
+    await expectPromised({ [kind]: platform[kind].status, open: platform.platform.isOpen }, { [kind]: helpdesk.solvedStatus, open: false }, `whitelabel/${w}`);
 
     // The bridge's side says what became of each: a deletion is not a resolution.
     const cli = (command: string) => runs.find((r) => r.command === command)!.output;

@@ -7,6 +7,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConnectSource } from '../../src/adapters/connect';
+import { FreshdeskCrm } from '../../src/adapters/freshdesk';
 import { loadConfig } from '../../src/config';
 import { createLogger } from '../../src/observability/logger';
 import { banner } from '../../src/runtime/banner';
@@ -55,6 +56,34 @@ describe('remotes', () => {
       const pages = text.match(/docs\/[\w-]+\.md/g) ?? [];
       expect(pages.length).toBeGreaterThan(0);
       for (const page of pages) expect({ page, exists: existsSync(join(ROOT, page)) }).toEqual({ page, exists: true });
+    } finally {
+      await remotes.sandbox?.stop();
+    }
+  });
+
+  it('CRM=freshdesk without its variables: a sandbox on the Freshdesk simulator, named in the banner, the routes and the tour', async () => {
+    const config = loadConfig({ CRM: 'freshdesk', DATA_DIR: dataDir });
+    const remotes = await provideRemotes(config, createLogger({ level: 'silent' }));
+    try {
+      expect(remotes.helpdesk).toEqual({ kind: 'freshdesk', mode: 'simulated' });
+      expect(remotes.ports.crm).toBeInstanceOf(FreshdeskCrm);
+      // Zendesk's example mapping names the simulated Zendesk's ids: not applied to Freshdesk.
+      expect(remotes.ports.mapping).toBeUndefined();
+      const agentDocs = remotes.sandbox!.routeDocs.filter((d) => d.path.startsWith('/sandbox/agent/'));
+      expect(agentDocs.map((d) => d.summary).join(' ')).toContain('Freshdesk');
+      expect(agentDocs.map((d) => d.summary).join(' ')).not.toContain('Zendesk');
+      const text = banner({
+        apiUrl: 'http://127.0.0.1:3000',
+        sides: remotes.sides,
+        realUrls: {},
+        freshdesk: { mode: 'simulated' },
+        temporal: { description: 'Temporal', namespace: 'default' },
+        generatedOpsToken: null,
+        tour: tourSections(remotes.sandbox!.tourIds(), remotes.sandbox!.simulated, remotes.sandbox!.helpdesk),
+      });
+      expect(text).toMatch(/Freshdesk\s+simulated in this process \(sandbox\)\n/);
+      expect(text).not.toContain('Zendesk');
+      expect(text).toContain(`-d '{"status":"resolved"}'`);
     } finally {
       await remotes.sandbox?.stop();
     }

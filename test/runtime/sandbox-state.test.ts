@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setImmediate as tick } from 'node:timers/promises';
 import express from 'express';
+import type { CrmKind } from '../../src/config/freshdesk';
 import type { NewCrmTicket } from '../../src/ports/crm';
 import { createLogger } from '../../src/observability/logger';
 import { startSandbox, type Sandbox } from '../../src/sandbox/sandbox';
@@ -40,9 +41,9 @@ describe('the sandbox state file', () => {
   });
 
   /** A sandbox on `file`, its play routes served on loopback as `npm start` serves them. */
-  async function start(): Promise<Running> {
+  async function start(helpdesk: CrmKind = 'zendesk'): Promise<Running> {
     const logger = createLogger({ level: 'warn', destination: { write: (line: string) => void logLines.push(line) } });
-    const sandbox = await startSandbox({ stateFile: file, logger });
+    const sandbox = await startSandbox({ stateFile: file, logger, helpdesk });
     const server: Server = express().use(sandbox.router).listen(0, '127.0.0.1');
     await once(server, 'listening');
     const r: Running = {
@@ -139,6 +140,49 @@ describe('the sandbox state file', () => {
     expect(logLines).toEqual([]);
   });
 
+  it('on Freshdesk (CRM=freshdesk) too: its tickets, conversations, files and agents come back; Zendesk may not take over its workflows', async () => {
+    const first = await start('freshdesk');
+    const { ports } = first.sandbox;
+    const { ticketId } = await post(first, '/sandbox/user/tickets', { title: 'Meter reading looks wrong', description: 'My reading doubled overnight.' });
+    const photo = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.alloc(2048, 7)]);
+    const fd = await ports.crm.createTicket({ ...zendeskTicket(ticketId, 'create-1'), requester: { externalId: 'user-1', name: 'App user', email: 'user@example.test' } });
+    await first.sandbox.freshdesk!.requesterReplies(fd.id, 'Here is a photo');
+    await first.sandbox.freshdesk!.agentReplies(fd.id, 'Thanks, the photo helps.', { attachments: [{ name: 'meter.png', contentType: 'image/png', bytes: photo }] });
+    await post(first, `/sandbox/agent/tickets/${fd.id}/status`, { status: 'pending' });
+    const before = {
+      crm: await ports.crm.getTicket(fd.id),
+      view: await get(first, `/sandbox/tickets/${ticketId}`),
+      bridgeUserId: await ports.crm.bridgeUserId(),
+      agentId: first.sandbox.freshdesk!.agent.id,
+    };
+    expect(before.view.freshdesk).toMatchObject({ id: Number(fd.id), status: 'pending' });
+    expect(before.crm!.comments).toHaveLength(3);
+    await first.stop();
+
+    // Its workflows hold Freshdesk ids: a start on Zendesk is refused, saying what to do, and changes nothing.
+    const saved = await readFile(file, 'utf8');
+    await expect(start()).rejects.toThrow(
+      `the sandbox in ${file} ran on Freshdesk (CRM=freshdesk) and its ticket workflows write there; start it with CRM=freshdesk again, or give Zendesk a DATA_DIR of its own (or delete this one)`,
+    );
+    expect(await readFile(file, 'utf8')).toBe(saved);
+
+    const second = await start('freshdesk');
+    const again = second.sandbox.ports;
+    expect(await get(second, `/sandbox/tickets/${ticketId}`)).toEqual(before.view);
+    expect(await again.crm.getTicket(fd.id)).toEqual(before.crm);
+    expect(await again.crm.bridgeUserId()).toBe(before.bridgeUserId);
+    expect(second.sandbox.freshdesk!.agent.id).toBe(before.agentId);
+    const [attached] = second.sandbox.freshdesk!.conversations(fd.id).at(-1)!.attachments;
+    expect(second.sandbox.freshdesk!.file(attached!.id)!.bytes.equals(photo)).toBe(true);
+    // The lost-answer check still finds the ticket: no second one for the same source ticket.
+    expect((await again.crm.createTicket({ ...zendeskTicket(ticketId, 'create-1'), requester: { externalId: 'user-1', name: 'App user', email: 'user@example.test' } })).id).toBe(fd.id);
+    // New ids continue after the old ones.
+    const next = await again.crm.createTicket({ ...zendeskTicket('T-2000', 'create-2'), requester: { externalId: 'user-2', name: 'Someone else', email: 'else@example.test' } });
+    expect(Number(next.id)).toBeGreaterThan(Number(fd.id));
+    expect(Number(next.requesterId)).toBeGreaterThan(Math.max(Number(before.bridgeUserId), before.agentId, Number(before.crm!.requesterId)));
+    expect(logLines).toEqual([]);
+  });
+
   it('keeps the file current while the sandbox runs, so a crash loses at most the last moment', async () => {
     const r = await start();
     await post(r, '/sandbox/user/tickets', { title: 'Meter', description: 'Doubled.' });
@@ -219,6 +263,19 @@ describe('the sandbox state file', () => {
       await r.stop();
       expect((await readState()).connect.store.tickets).toEqual([]);
     });
+  });
+
+  it('a sandbox that ran on Zendesk refuses a start on Freshdesk, and a Zendesk run keeps an unused Freshdesk as it was', async () => {
+    const idle = await start('freshdesk');
+    await idle.stop();
+    const freshdeskBefore = (await readState()).freshdesk;
+    expect(freshdeskBefore?.store.tickets).toEqual([]);
+    const zendesk = await start();
+    await post(zendesk, '/sandbox/user/tickets', { title: 'Meter', description: 'Doubled.' });
+    await zendesk.sandbox.ports.crm.createTicket(zendeskTicket('T-1001', 'create-1'));
+    await zendesk.stop();
+    expect((await readState()).freshdesk).toEqual(freshdeskBefore);
+    await expect(start('freshdesk')).rejects.toThrow(`the sandbox in ${file} ran on Zendesk (CRM=zendesk)`);
   });
 
   it('refuses to start on a file it cannot read, naming it', async () => {

@@ -1,8 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { Faults, matches, type FaultHandle, type FaultSpec } from '../common/faults';
+import type { OnChange } from '../common/snapshot';
 import { SimServer, type RequestLogEntry, type SimResponse } from '../common/sim-server';
 import { WebhookOutbox, type WebhookDelivery } from '../common/webhooks';
 import { freshdeskErrorBody, freshdeskRoutes, presentConversation, presentTicket, type FreshdeskRouteContext } from './routes';
+import type { FreshdeskSnapshot } from './snapshot';
 import { FreshdeskStore, type FdTicket, type FdUser, type NewFile } from './store';
 
 /**
@@ -36,6 +38,10 @@ export interface FreshdeskSimulatorOptions {
   /** How long an `attachment_url` stays valid. Default 5 minutes. */
   attachmentUrlTtlMs?: number;
   now?: () => Date;
+  /** Start from the state of an earlier run (`toSnapshot()`), its API agent and agent included. */
+  snapshot?: FreshdeskSnapshot;
+  /** Called after every change to the state (the sandbox saves it). */
+  onChange?: OnChange;
 }
 
 type Delivered = WebhookDelivery<FreshdeskWebhookBody>[];
@@ -78,10 +84,17 @@ export class FreshdeskSimulator {
     this.searchLagMs = options.searchLagMs ?? 0;
     this.attachmentUrlTtlMs = options.attachmentUrlTtlMs ?? 5 * 60_000;
     this.faults = new Faults(() => this.now().getTime());
-    this.store = new FreshdeskStore(this.now);
+    const { snapshot, onChange } = options;
+    this.store = new FreshdeskStore(this.now, { snapshot: snapshot?.store, onChange });
     for (const status of options.customStatuses ?? []) this.store.statuses.add(status);
-    this.apiAgent = this.store.addUser({ name: 'Ticket Bridge', email: 'bridge@example.test', unique_external_id: null, role: 'agent' });
-    this.agent = this.store.addUser({ name: 'Agent Smith', email: 'agent@example.test', unique_external_id: null, role: 'agent' });
+    if (snapshot) {
+      // The schema checked that both are agents of the snapshot.
+      this.apiAgent = this.store.users.get(snapshot.apiAgentId)!;
+      this.agent = this.store.users.get(snapshot.agentId)!;
+    } else {
+      this.apiAgent = this.store.addUser({ name: 'Ticket Bridge', email: 'bridge@example.test', unique_external_id: null, role: 'agent' });
+      this.agent = this.store.addUser({ name: 'Agent Smith', email: 'agent@example.test', unique_external_id: null, role: 'agent' });
+    }
     this.webhooks = new WebhookOutbox<FreshdeskWebhookBody>((body) => (this.webhookUrl ? { url: this.webhookUrl, headers: {}, body: JSON.stringify(body) } : null), this.now);
     this.context = {
       store: this.store,
@@ -200,6 +213,11 @@ export class FreshdeskSimulator {
   user(id: number | string): FdUser | undefined {
     const u = this.store.users.get(Number(id));
     return u && structuredClone(u);
+  }
+
+  /** Everything needed to start again where this one is (see `FreshdeskSimulatorOptions.snapshot`). */
+  toSnapshot(): FreshdeskSnapshot {
+    return { version: 1, store: this.store.toSnapshot(), apiAgentId: this.apiAgent.id, agentId: this.agent.id };
   }
 
   requests(match = '*'): RequestLogEntry[] {

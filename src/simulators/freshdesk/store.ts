@@ -1,8 +1,11 @@
 /**
  * The simulated Freshdesk account's state and its rules (freshdesk-api.md): contacts and agents,
  * tickets with numeric statuses, conversations (`incoming`, `private`, `user_id`), files within
- * 20 MB per ticket, `updated_at` to the second. No persistence: the sandbox starts it afresh.
+ * 20 MB per ticket, `updated_at` to the second. As plain data (`toSnapshot`, ./snapshot.ts) the
+ * sandbox keeps it across restarts, as it keeps the Zendesk simulator's.
  */
+import { unwatched, type OnChange } from '../common/snapshot';
+
 
 export const FD_STATUSES = [2, 3, 4, 5] as const;
 /** All of a ticket's attachments together. */
@@ -91,6 +94,23 @@ export function htmlToText(html: string): string {
     .trim();
 }
 
+/** A file as the snapshot keeps it: its bytes as base64 (a ticket's files are at most 20 MB). */
+export type FdFileSnapshot = Omit<FdAttachment, 'bytes'> & { base64: string };
+
+/**
+ * Everything the store holds, as plain data: what `toSnapshot` gives and the constructor takes
+ * back (./snapshot.ts validates a saved one). Tickets and conversations name their files by id.
+ */
+export interface FreshdeskStoreSnapshot {
+  users: FdUser[];
+  tickets: Array<{
+    ticket: Omit<FdTicket, 'attachments'> & { attachments: number[] };
+    conversations: Array<Omit<FdConversation, 'attachments'> & { attachments: number[] }>;
+  }>;
+  files: FdFileSnapshot[];
+  next: { user: number; ticket: number; conversation: number; file: number };
+}
+
 export class FreshdeskStore {
   readonly users = new Map<number, FdUser>();
   private readonly tickets = new Map<number, FdTicket>();
@@ -100,15 +120,45 @@ export class FreshdeskStore {
   private nextTicket = 1;
   private nextConversation = 5_000_000_001;
   private nextFile = 7_000_001;
+  private readonly changed: OnChange;
 
   /** Statuses the account has: 2 to 5, and its custom ones. */
   readonly statuses = new Set<number>(FD_STATUSES);
 
-  constructor(private readonly now: () => Date) {}
+  constructor(
+    private readonly now: () => Date,
+    options: { snapshot?: FreshdeskStoreSnapshot; onChange?: OnChange } = {},
+  ) {
+    this.changed = options.onChange ?? unwatched;
+    const snapshot = options.snapshot && structuredClone(options.snapshot);
+    if (!snapshot) return;
+    for (const u of snapshot.users) this.users.set(u.id, u);
+    for (const { base64, ...file } of snapshot.files) this.files.set(file.id, { ...file, bytes: Buffer.from(base64, 'base64') });
+    const filesOf = (ids: number[]) => ids.map((id) => this.files.get(id)!);
+    for (const { ticket, conversations } of snapshot.tickets) {
+      this.tickets.set(ticket.id, { ...ticket, attachments: filesOf(ticket.attachments) });
+      this.conversations.set(ticket.id, conversations.map((c) => ({ ...c, attachments: filesOf(c.attachments) })));
+    }
+    ({ user: this.nextUser, ticket: this.nextTicket, conversation: this.nextConversation, file: this.nextFile } = snapshot.next);
+  }
+
+  toSnapshot(): FreshdeskStoreSnapshot {
+    const ids = (files: FdAttachment[]) => files.map((f) => f.id);
+    return structuredClone({
+      users: [...this.users.values()],
+      tickets: [...this.tickets.values()].map((t) => ({
+        ticket: { ...t, attachments: ids(t.attachments) },
+        conversations: this.conversationsOf(t.id).map((c) => ({ ...c, attachments: ids(c.attachments) })),
+      })),
+      files: [...this.files.values()].map(({ bytes, ...file }) => ({ ...file, base64: bytes.toString('base64') })),
+      next: { user: this.nextUser, ticket: this.nextTicket, conversation: this.nextConversation, file: this.nextFile },
+    });
+  }
 
   addUser(user: Omit<FdUser, 'id'>): FdUser {
     const created = { ...user, id: this.nextUser++ };
     this.users.set(created.id, created);
+    this.changed();
     return created;
   }
 
@@ -173,6 +223,7 @@ export class FreshdeskStore {
     };
     this.tickets.set(ticket.id, ticket);
     this.conversations.set(ticket.id, []);
+    this.changed();
     return ticket;
   }
 
@@ -185,6 +236,7 @@ export class FreshdeskStore {
     if (change.tags !== undefined) t.tags = change.tags;
     if (change.custom_fields !== undefined) t.custom_fields = { ...t.custom_fields, ...change.custom_fields };
     t.updated_at = stamp(this.now());
+    this.changed();
     return t;
   }
 
@@ -208,11 +260,13 @@ export class FreshdeskStore {
     };
     this.conversations.get(ticketId)!.push(conversation);
     t.updated_at = at;
+    this.changed();
     return conversation;
   }
 
   deleteTicket(id: number): void {
     this.mustGet(id).deleted = true;
+    this.changed();
   }
 
   private attachedBytes(t: FdTicket): number {
