@@ -399,11 +399,17 @@ wait_for_frontend() {
 
 # The same steps as docker-compose.yml's `temporal-setup` service.
 setup_namespace() {
+  local out
   if temporal_cli operator namespace describe --namespace "$NAMESPACE" >/dev/null 2>&1; then
     :
-  else
-    temporal_cli operator namespace create --namespace "$NAMESPACE" --retention "$RETENTION" >/dev/null
+  elif out=$(temporal_cli operator namespace create --namespace "$NAMESPACE" --retention "$RETENTION" 2>&1); then
     say "namespace $NAMESPACE created"
+  elif [[ $out == *"already exists"* ]]; then
+    # The describe failed for another reason: a frontend that has just come back (a soak's
+    # cluster restart, PostgreSQL a moment ago) can fail it while the namespace is there.
+    :
+  else
+    die "creating namespace $NAMESPACE failed: $out"
   fi
   local existing="" missing=() name
   # A new namespace reaches the frontend's cache within seconds; listing fails until then.
