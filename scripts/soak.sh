@@ -20,8 +20,10 @@ set -euo pipefail
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 SOAK_DIR=$(mktemp -d "${TMPDIR:-/tmp}/ticket-bridge-soak-XXXXXX")
 export TICKET_BRIDGE_CLUSTER_DIR=$SOAK_DIR/cluster
+# Under /tmp whatever TMPDIR says: when this runs as root, PostgreSQL runs as `postgres`, which
+# must be able to reach its data directory (cluster.sh makes it the owner of this one).
 export TICKET_BRIDGE_CLUSTER_PG_DIR
-TICKET_BRIDGE_CLUSTER_PG_DIR=$(mktemp -d "${TMPDIR:-/tmp}/ticket-bridge-soak-pg-XXXXXX")
+TICKET_BRIDGE_CLUSTER_PG_DIR=$(mktemp -d /tmp/ticket-bridge-soak-pg-XXXXXX)
 export CLUSTER_PORT_BASE=${SOAK_PORT_BASE:-18200}
 # The load's run directory (process logs, report, verdicts) goes inside SOAK_DIR too.
 export TMPDIR=$SOAK_DIR
