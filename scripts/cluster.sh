@@ -370,6 +370,18 @@ stop_service() {
   say "$service stopped"
 }
 
+# On a fresh database every service writes the cluster's metadata record at start, and two doing
+# it at once fail one of them ("failed to initialize current cluster metadata"): one in four soak
+# runs lost its frontend that way. So the first service starts alone until the record exists.
+wait_for_cluster_metadata() {
+  for _ in $(seq 1 60); do
+    psql_admin -d temporal -tAc "SELECT 1 FROM cluster_metadata_info LIMIT 1" 2>/dev/null | grep -q 1 && return 0
+    live_pid "${SERVICES[0]}" >/dev/null || die "${SERVICES[0]} exited; see $CLUSTER_DIR/logs/${SERVICES[0]}.log"
+    sleep 1
+  done
+  die "${SERVICES[0]} did not write the cluster metadata within 60 s; see $CLUSTER_DIR/logs/${SERVICES[0]}.log"
+}
+
 temporal_cli() {
   local tls=$CLUSTER_DIR/tls
   "$(find_temporal_cli)" --address "127.0.0.1:$FRONTEND_PORT" --tls-cert-path "$tls/client.pem" --tls-key-path "$tls/client.key" \
@@ -387,11 +399,17 @@ wait_for_frontend() {
 
 # The same steps as docker-compose.yml's `temporal-setup` service.
 setup_namespace() {
+  local out
   if temporal_cli operator namespace describe --namespace "$NAMESPACE" >/dev/null 2>&1; then
     :
-  else
-    temporal_cli operator namespace create --namespace "$NAMESPACE" --retention "$RETENTION" >/dev/null
+  elif out=$(temporal_cli operator namespace create --namespace "$NAMESPACE" --retention "$RETENTION" 2>&1); then
     say "namespace $NAMESPACE created"
+  elif [[ $out == *"already exists"* ]]; then
+    # The describe failed for another reason: a frontend that has just come back (a soak's
+    # cluster restart, PostgreSQL a moment ago) can fail it while the namespace is there.
+    :
+  else
+    die "creating namespace $NAMESPACE failed: $out"
   fi
   local existing="" missing=() name
   # A new namespace reaches the frontend's cache within seconds; listing fails until then.
@@ -436,7 +454,9 @@ up() {
   write_dynamic_config
   local service
   for service in "${SERVICES[@]}"; do write_config "$service"; done
-  for service in "${SERVICES[@]}"; do start_service "$service"; done
+  start_service "${SERVICES[0]}"
+  wait_for_cluster_metadata
+  for service in "${SERVICES[@]:1}"; do start_service "$service"; done
   wait_for_frontend
   setup_namespace
   say "up: frontend on 127.0.0.1:$FRONTEND_PORT (mTLS); connect the bridge with: eval \"\$(scripts/cluster.sh env)\""

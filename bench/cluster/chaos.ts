@@ -34,13 +34,24 @@ export interface ChaosOptions {
   /** The load; events stop when it is over. */
   until: Promise<unknown>;
   log(line: string): void;
-  /** Pause between events. Default 40 s. */
+  /** Pause before the first event and between events. Default 40 s. */
   gapMs?: number;
+  /** The events to run, in the plan's order. Default: all of them. */
+  only?: readonly ChaosEventName[];
+  /** How long PostgreSQL stays down (an API is SIGKILLed halfway). Default 30 s. */
+  outageMs?: number;
+  /** Told once the last event has run (or been skipped), before the load is over. */
+  onPlanDone?(): void;
 }
+
+/** Every event of the plan, in the order they run. */
+export const CHAOS_EVENTS = ['deploy', 'kill-worker', 'restart-history', 'restart-frontend', 'kill-api', 'stop-postgresql', 'restart-cluster'] as const;
+export type ChaosEventName = (typeof CHAOS_EVENTS)[number];
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-export async function runChaos(options: ChaosOptions): Promise<ChaosEvent[]> {
+/** The events that ran, with their effect, and those skipped because the load was over first. */
+export async function runChaos(options: ChaosOptions): Promise<{ events: ChaosEvent[]; skipped: string[] }> {
   const { workers, log } = options;
   let over = false;
   void options.until.then(() => (over = true));
@@ -56,24 +67,27 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosEvent[]> {
     await old.kill();
     await options.startApi(0);
   };
-  const plan: [string, () => Promise<void>][] = [
-    ['deploy, 1 of 2: SIGTERM the oldest worker, start a new one', () => replaceWorker('SIGTERM')],
-    ['deploy, 2 of 2: SIGTERM the other old worker, start a new one', () => replaceWorker('SIGTERM')],
-    ['SIGKILL a worker, start a replacement', () => replaceWorker('SIGKILL')],
-    ['restart Temporal history', async () => void (await options.cluster('restart', 'history'))],
-    ['restart Temporal frontend', async () => void (await options.cluster('restart', 'frontend'))],
-    ['SIGKILL an API, start it again (same inbox)', restartApi],
+  const outageMs = options.outageMs ?? 30_000;
+  const plan: [ChaosEventName, string, () => Promise<void>][] = [
+    ['deploy', 'deploy, 1 of 2: SIGTERM the oldest worker, start a new one', () => replaceWorker('SIGTERM')],
+    ['deploy', 'deploy, 2 of 2: SIGTERM the other old worker, start a new one', () => replaceWorker('SIGTERM')],
+    ['kill-worker', 'SIGKILL a worker, start a replacement', () => replaceWorker('SIGKILL')],
+    ['restart-history', 'restart Temporal history', async () => void (await options.cluster('restart', 'history'))],
+    ['restart-frontend', 'restart Temporal frontend', async () => void (await options.cluster('restart', 'frontend'))],
+    ['kill-api', 'SIGKILL an API, start it again (same inbox)', restartApi],
     [
-      'stop PostgreSQL for 30 s; 15 s in, SIGKILL an API (webhooks queued in its inbox) and start it again',
+      'stop-postgresql',
+      `stop PostgreSQL for ${outageMs / 1000} s; ${outageMs / 2000} s in, SIGKILL an API (webhooks queued in its inbox) and start it again`,
       async () => {
         await options.cluster('stop', 'postgresql');
-        await sleep(15_000);
+        await sleep(outageMs / 2);
         await restartApi();
-        await sleep(15_000);
+        await sleep(outageMs / 2);
         await options.cluster('up');
       },
     ],
     [
+      'restart-cluster',
       'stop the whole cluster (Temporal and PostgreSQL) and start it again',
       async () => {
         await options.cluster('down');
@@ -83,11 +97,14 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosEvent[]> {
   ];
 
   const events: Omit<ChaosEvent, 'pauseMs' | 'slowestInFlightMs'>[] = [];
+  const skipped: string[] = [];
   // Let the load reach a steady state first.
   await sleep(options.gapMs ?? 40_000);
-  for (const [what, act] of plan) {
+  for (const [name, what, act] of plan) {
+    if (options.only && !options.only.includes(name)) continue;
     if (over) {
       log(`chaos: load over, skipped: ${what}`);
+      skipped.push(what);
       continue;
     }
     log(`chaos: ${what}`);
@@ -97,8 +114,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosEvent[]> {
     log(`chaos: done in ${Math.round((Date.now() - at) / 1000)} s`);
     await Promise.race([sleep(options.gapMs ?? 40_000), options.until]);
   }
+  options.onPlanDone?.();
   await options.until;
-  return events.map((e) => ({ ...e, ...effectOf(e.at, e.at + e.tookMs, options.lifecycles) }));
+  return { events: events.map((e) => ({ ...e, ...effectOf(e.at, e.at + e.tookMs, options.lifecycles) })), skipped };
 }
 
 function effectOf(start: number, end: number, lifecycles: readonly Lifecycle[]): Pick<ChaosEvent, 'pauseMs' | 'slowestInFlightMs'> {

@@ -44,11 +44,16 @@ async function until(check: () => boolean, timeoutMs: number): Promise<boolean> 
   return true;
 }
 
-export async function runLifecycle(options: Remotes & { id: string; stepTimeoutMs: number }): Promise<Lifecycle> {
+/**
+ * `thinkMs`: how long the person waits before each step after the first (reading, then acting);
+ * 0 acts the moment the previous step showed. Timing a step starts with its action.
+ */
+export async function runLifecycle(options: Remotes & { id: string; stepTimeoutMs: number; thinkMs?: number }): Promise<Lifecycle> {
   const { connect, zendesk, id } = options;
   const texts = { agentReply: `Could you send a photo of the meter? (${id})`, userReply: `Here it is: 10432 kWh (${id})` };
   const lc: Lifecycle = { id, zendeskId: null, steps: [], completed: false, texts };
   const step = async (name: string, act: () => Promise<unknown>, shows: () => boolean): Promise<boolean> => {
+    if (lc.steps.length > 0 && options.thinkMs) await sleep(options.thinkMs);
     const at = Date.now();
     await act();
     if (!(await until(shows, options.stepTimeoutMs))) {
