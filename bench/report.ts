@@ -20,7 +20,7 @@
  *        (empty cache) next to the same ticket cached.
  */
 import { fork } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InterceptingCall, type Interceptor } from '@grpc/grpc-js';
@@ -68,6 +68,9 @@ const IDLE_STEPS = (process.argv.find((a) => a.startsWith('--idle='))?.split('='
   .sort((a, b) => a - b);
 const IDLE_BUDGET_MS = arg('idle-budget-s', 900) * 1000;
 const SOLVED_AUTO_CLOSE_MS = 4_000;
+const ZENDESK_EVENT_DELAY_MS = arg('zendesk-event-delay-ms', 0);
+/** `--parts=P2,P3`: only those parts (P2, P3 and P5 share one rig); all by default. */
+const PARTS = new Set((process.argv.find((a) => a.startsWith('--parts='))?.split('=')[1] ?? 'P1,P2,P3,P4,P5').split(','));
 
 const log = (msg: string) => process.stderr.write(`[bench] ${msg}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -224,6 +227,17 @@ function countHistories(histories: History[], fromEvent = 0): Counts {
   };
 }
 
+/** How many events of each type: where a lifecycle's history goes. */
+function eventTypes(histories: History[]): Record<string, number> {
+  const by: Record<string, number> = {};
+  for (const e of histories.flatMap((h) => h.events ?? [])) {
+    const type = String(temporal.api.enums.v1.EventType[e.eventType ?? 0] ?? e.eventType).replace('EVENT_TYPE_', '');
+    const name = type === 'MARKER_RECORDED' ? `${type}:${e.markerRecordedEventAttributes?.markerName}` : type;
+    by[name] = (by[name] ?? 0) + 1;
+  }
+  return by;
+}
+
 interface Http {
   zendesk: number;
   zendeskGets: number;
@@ -247,6 +261,8 @@ async function openTicket(rig: BridgeRig, id: string) {
 
 /** The standard lifecycle, its agent in `desk` (Zendesk by default); `crmHttp` counts that helpdesk's requests. */
 async function standardLifecycle(rig: BridgeRig, desk: HelpdeskDriver = zendeskDriver(rig)) {
+  // Zendesk sends its events a little after the change (`--zendesk-event-delay-ms`; 0: at once).
+  if (ZENDESK_EVENT_DELAY_MS > 0) rig.zendesk.webhooks.options = { delayMs: ZENDESK_EVENT_DELAY_MS };
   const id = newId('std');
   const wf = ticketWorkflowId('connect', id);
   const mark = markHttp(rig);
@@ -282,6 +298,10 @@ async function standardLifecycle(rig: BridgeRig, desk: HelpdeskDriver = zendeskD
   await sleep(1_000); // late echoes of the final writes reach the API, which finds the workflow completed
   const histories = await allRuns(rig.env.client, wf);
   const crmRequests = desk.requests().slice(crmMark);
+  // How long the API took to answer each of Zendesk's events about this ticket.
+  const zendeskWebhookMs = rig.zendesk.webhooks.deliveries
+    .filter((d) => d.ms !== undefined && String((d.payload as { detail?: { id?: unknown } }).detail?.id) === String(crmId))
+    .map((d) => d.ms!);
   return {
     id,
     wf,
@@ -290,6 +310,7 @@ async function standardLifecycle(rig: BridgeRig, desk: HelpdeskDriver = zendeskD
     crmHttp: { requests: crmRequests.length, gets: crmRequests.filter((e) => e.method === 'GET').length },
     histories,
     final: final.status,
+    zendeskWebhookMs,
   };
 }
 
@@ -540,8 +561,8 @@ async function main(): Promise<void> {
 
   try {
     // P1: its own rig (own namespace), with no worker at all: nothing polls while it is measured.
-    const ingestRig = await startBridgeRig({ inProcessWorker: false });
-    try {
+    const ingestRig = PARTS.has('P1') ? await startBridgeRig({ inProcessWorker: false }) : null;
+    if (ingestRig) try {
       const p1 = await measureIngestion(ingestRig);
       const { webhook: w, raw: r } = p1;
       row('P1', `ingestion throughput, webhook→202 vs raw (${w.count} each, concurrency ${CONCURRENCY})`,
@@ -552,18 +573,21 @@ async function main(): Promise<void> {
       await ingestRig.teardown();
     }
 
-    const rig = await startBridgeRig({ workflowSettings: { solvedAutoCloseAfterMs: SOLVED_AUTO_CLOSE_MS } });
-    try {
+    const rig = !PARTS.has('P2') ? null : await startBridgeRig({ workflowSettings: { solvedAutoCloseAfterMs: SOLVED_AUTO_CLOSE_MS } });
+    if (rig) try {
       log('P2: standard lifecycle');
       lifecycle = await standardLifecycle(rig);
       const s = lifecycle.counts;
       const causes = (c: Counts) => (c.failedCauses.length ? ` (${c.failedCauses.join(', ')})` : '');
-      row('P2 standard', 'history events (all runs)', `${s.events} (${s.runs} run${s.runs > 1 ? 's' : ''}), ended ${lifecycle.final}`, '≤ 80');
+      const delay = ZENDESK_EVENT_DELAY_MS > 0 ? `, Zendesk events ${ZENDESK_EVENT_DELAY_MS} ms after the change` : '';
+      row('P2 standard', `history events (all runs${delay})`, `${s.events} (${s.runs} run${s.runs > 1 ? 's' : ''}), ended ${lifecycle.final}`, '≤ 80');
       row('P2 standard', 'workflow tasks', `${s.workflowTasks}`, '—');
       row('P2 standard', 'failed workflow tasks', `${s.failedTasks}${causes(s)}`, '0');
       row('P2 standard', 'activities (reads / writes)', `${s.activities} (${s.reads} / ${s.writes}), local activities ${s.localActivities}`, '—');
       row('P2 standard', 'Zendesk requests (GETs)', `${lifecycle.http.zendesk} (${lifecycle.http.zendeskGets} GET)`, '≤ 12');
       row('P2 standard', 'Connect requests', `${lifecycle.http.connect}`, '—');
+      const webhookMs = [...lifecycle.zendeskWebhookMs].sort((a, b) => a - b);
+      row('P2 standard', `Zendesk events answered by the API (${webhookMs.length}): p50 / max`, webhookMs.length ? `${percentile(webhookMs, 50).toFixed(1)} ms / ${webhookMs.at(-1)!.toFixed(1)} ms` : '—', '—');
 
       log('P2: duplicate notification');
       const dup = await duplicateNotification(rig);
@@ -582,11 +606,14 @@ async function main(): Promise<void> {
       row('P2 SOLVED timer', 'activities (reads / writes)', `${t.activities} (${t.reads} / ${t.writes})`, '—');
       row('P2 SOLVED timer', 'requests: Zendesk (GETs) / Connect', `${timer.http.zendesk} (${timer.http.zendeskGets} GET) / ${timer.http.connect}`, '—');
 
+      log(`events by type, standard lifecycle: ${JSON.stringify(eventTypes(lifecycle.histories))}`);
+      if (process.env.BENCH_DUMP_HISTORY) writeFileSync(process.env.BENCH_DUMP_HISTORY, JSON.stringify(lifecycle.histories.map((h) => temporal.api.history.v1.History.toObject(h as temporal.api.history.v1.History, { longs: String, enums: String }))));
       log('P3: replay');
       const replay = await replayTime(lifecycle.histories, s.workflowTasks);
       row('P3', 'replay of the standard lifecycle (median of 5, incl. replay-worker start)',
         `${replay.ms.toFixed(0)} ms; per extra history in the same replay worker ${replay.marginal.toFixed(0)} ms (${replay.perActivation.toFixed(2)} ms per workflow task)`, '—');
 
+      if (PARTS.has('P5')) {
       const p5 = await reconcilerRound(rig, OPEN_TICKETS);
       const checked = p5.summary.checked || 1;
       const perTicket = (x: number) => (x / checked).toFixed(2);
@@ -596,6 +623,8 @@ async function main(): Promise<void> {
       row('P5', 'Connect requests per ticket', `${perTicket(p5.http.connect)} (${p5.http.connect} total)`, '—');
       row('P5', 'Temporal calls per ticket', `${perTicket(Object.values(p5.grpcCalls).reduce((a, b) => a + b, 0))} (${temporalCalls})`, 'no per-ticket query');
       row('P5', 'round duration', `${p5.ms.toFixed(0)} ms`, '—');
+      log(`reconciler summary: ${JSON.stringify(p5.summary)}`);
+      }
 
       const routes = (entries: RequestLogEntry[]) => {
         const by: Record<string, number> = {};
@@ -607,13 +636,13 @@ async function main(): Promise<void> {
       log(`activities, standard lifecycle: ${JSON.stringify(s.activityNames)}`);
       log(`activities, duplicate: ${JSON.stringify(d.activityNames)}`);
       log(`activities, SOLVED timer: ${JSON.stringify(t.activityNames)}`);
-      log(`reconciler summary: ${JSON.stringify(p5.summary)}`);
     } finally {
       await rig.teardown();
     }
-    await freshdeskRow(row);
+    if (PARTS.has('P2')) await freshdeskRow(row);
 
     const mib = (b: number) => `${(b / 2 ** 20).toFixed(0)} MiB`;
+    if (PARTS.has('P4')) {
     const p4 = await idleWorkerMemory(IDLE_STEPS, IDLE_BUDGET_MS);
     for (const step of p4.measured) {
       row('P4', `worker process (production worker half, WORKER_MAX_CACHED_WORKFLOWS=${DEFAULT_WORKER_MAX_CACHED_WORKFLOWS}) with ${step.mirrored} open idle tickets`,
@@ -625,6 +654,7 @@ async function main(): Promise<void> {
     const among = p4.measured.at(-1)?.mirrored ?? 0;
     row('P4', `notification→sync latency, ticket not in the cache (fresh worker, user comment → Zendesk), among ${among} open`,
       `${p4.uncachedMs.toFixed(0)} ms (same ticket, cached: ${p4.cachedMs.toFixed(0)} ms)`, '≤ 1 s');
+    }
   } finally {
     await server.stop();
   }

@@ -3,7 +3,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { recoverMirror } from '../domain/adoption';
 import { compareComments, inlineText, LOOKBACK_MS, newAgentReplies, newSourceComments, PREVIEW_BYTES } from '../domain/comments';
 import { crmFingerprint, sourceFingerprint } from '../domain/fingerprints';
-import { parseCrmExternalId, type CrmTicket, type SourceKind, type SourceTicket, type TicketStatus } from '../domain/ticket';
+import { parseCrmExternalId, type CrmStatus, type CrmTicket, type SourceKind, type SourceTicket, type TicketStatus } from '../domain/ticket';
 import { applyMapping, type TicketMapping } from '../mapping';
 import type { CrmPort, CrmTicketFields, NewCrmTicket } from '../ports/crm';
 import type { TicketSourcePort } from '../ports/ticket-source';
@@ -13,7 +13,7 @@ import { IntegrationError } from '../ports/errors';
 import type { TransferLogger } from './attachment-transfer';
 import { copyToSourceComment, DEFAULT_ATTACHMENT_SETTINGS, planForSource, uploadsForCrm, withHeartbeat, type AttachmentSettings, type FileOutcome } from './comment-files';
 import { mapFailures } from './failures';
-import type { CommentDedupe, FullText, ReadWindow, SourceWriteCondition, TicketActivities } from './types';
+import type { CommentDedupe, FullText, ReadWindow, StatusWriteOutcome, SourceWriteCondition, TicketActivities } from './types';
 
 /** Maps a source's assignee reference to a CRM user id (e.g. `WHITELABEL_ASSIGNEES`). */
 export type AssigneeResolver = (assigneeRef: string | null) => { crmAssigneeId: string | null; mapped: boolean };
@@ -107,6 +107,96 @@ export function createActivities({ sources, crm, assignees = {}, attachments = D
     return comment ? `${fullText.prefix}${comment.body}` : given;
   };
 
+  /** The comment of `postSourceComment`; `fresh`, the ticket as read just before it (when it was). */
+  const postComment = async (
+    { source: kind, ticketId, body: given, fullText, unlessClosed: _checkedByCaller, thenStatus: _writtenAfter, files = [], ...dedupe }: Parameters<TicketActivities['postSourceComment']>[0],
+    fresh: SourceTicket | null,
+  ) => {
+    const port = source(kind);
+    const body = await wholeText(fullText, given);
+    const byMessage = files.length > 0;
+    const window = { ...dedupeFor(dedupe), ...(byMessage && { byMessage }) };
+    // The files the listing rules out are said in the comment itself.
+    const plan = byMessage ? planForSource(files, port.files, attachments, SIDE_NAMES[kind]) : null;
+    const text = plan ? mirroredBody(body, files.length, plan.lines) : body;
+    let posted: { commentId: string; alreadyPresent: boolean; attachments?: string[] };
+    if (fresh?.status === 'CLOSED') {
+      // An earlier attempt may have landed the reply before the user closed: then it was
+      // delivered, and it is the bridge's own comment (never a note, never an echo).
+      const landed = window.check
+        ? findLandedComment(fresh.comments, (c) => c.author === 'SUPPORT' && sameBody(c.body, text, byMessage), window)
+        : undefined;
+      if (!landed) {
+        throw new IntegrationError('write-conflict', kind, 'POST /tickets/{id}/comments', `${kind}: the user closed the ticket since it was read`, 409);
+      }
+      posted = { commentId: landed.id, alreadyPresent: true, attachments: landed.attachments };
+    } else {
+      posted = await port.postSupportComment(ticketId, text, window);
+    }
+    const result = { commentId: posted.commentId, alreadyPresent: posted.alreadyPresent };
+    if (!plan) return result;
+    const sink = port.files?.sinkFor ? { ...port.files, sinkFor: port.files.sinkFor.bind(port.files) } : null;
+    if (plan.toCopy.length === 0 || !sink || !crm.files) return { ...result, files: plan.files };
+    const crmFiles = crm.files;
+    const copied = await copyToSourceComment(plan.toCopy, crmFiles, sink, posted.commentId, posted.attachments ?? [], copy());
+    const outcomes: FileOutcome[] = [...plan.files, ...copied.files];
+    if (copied.lines.length === 0) return { ...result, files: outcomes };
+    // The comment cannot be edited: what failed after it was written is said right after it, once.
+    const followUp = await port.postSupportComment(ticketId, copied.lines.join('\n'), {
+      check: true,
+      afterCommentId: posted.commentId,
+      excludeIds: [],
+    });
+    return { ...result, files: outcomes, followUpId: followUp.commentId };
+  };
+
+  /**
+   * The status of the same decision, written after its comment by the same activity (rules 1.2),
+   * checked against the read the comment was: nothing but the comment just posted happened since
+   * unnoticed, as a separate status write's re-read would see. A 4xx (a conflict included) is
+   * the workflow's to handle, the comment having landed; anything else fails the activity, whose
+   * retry finds the comment's landed copy.
+   */
+  const statusAfterComment = async (
+    port: TicketSourcePort,
+    { source: kind, ticketId, thenStatus }: Parameters<TicketActivities['postSourceComment']>[0],
+    fresh: SourceTicket | null,
+  ): Promise<StatusWriteOutcome> => {
+    try {
+      const ticket = fresh ?? (await port.fetchTicket(ticketId));
+      if (ticket === null) throw new IntegrationError('not-found', kind, 'GET /tickets/{id}', `${kind}: ticket not found`, 404);
+      const acted = userActedSince(ticket, thenStatus!.status, thenStatus!.condition);
+      if (acted) throw new IntegrationError('write-conflict', kind, 'PUT /tickets/{id}', `${kind}: ${acted} since the ticket was read`, 409);
+      await port.setStatus(ticketId, thenStatus!.status);
+      return 'written';
+    } catch (err) {
+      if (err instanceof IntegrationError && !err.retryable) return { refused: err.kind };
+      throw err;
+    }
+  };
+
+  /** The comment of `addCrmComment`, with the status its write may carry (`CrmPort.addComment`). */
+  const addCrmComment = async (
+    { crmTicketId, body: given, fullText, public: isPublic, author, condition, files, ...dedupe }: Omit<Parameters<TicketActivities['addCrmComment']>[0], 'thenStatus'>,
+    status: CrmStatus | undefined,
+  ): Promise<Awaited<ReturnType<TicketActivities['addCrmComment']>>> => {
+    const body = await wholeText(fullText, given);
+    const withStatus = status !== undefined ? { status } : {};
+    if (!files || files.urls.length === 0) return crm.addComment(crmTicketId, { body, public: isPublic, author, ...withStatus }, dedupeFor(dedupe), condition);
+    let outcomes: FileOutcome[] | undefined;
+    const from = sources[files.source]?.files;
+    const upload = async () => {
+      const uploaded = await uploadsForCrm(files.urls, from, crm.files, copy());
+      outcomes = uploaded.files;
+      return uploaded;
+    };
+    const text = mirroredBody(body, files.urls.length, []);
+    const written = await withHeartbeat(() =>
+      crm.addComment(crmTicketId, { body: text, public: isPublic, author, ...withStatus, files: upload }, dedupeFor(dedupe), condition),
+    );
+    return { ...written, ...(outcomes && { files: outcomes }) };
+  };
+
   return {
     readSourceTicket: ({ source: kind, ticketId, window }) =>
       mapFailures(async () => {
@@ -126,46 +216,13 @@ export function createActivities({ sources, crm, assignees = {}, attachments = D
         };
       }),
 
-    postSourceComment: ({ source: kind, ticketId, body: given, fullText, unlessClosed, files = [], ...dedupe }) =>
+    postSourceComment: (input) =>
       // With files, the heartbeat runs from the start: their options time a silent attempt out.
-      mapFailures(() => (files.length > 0 ? withHeartbeat : now)(async () => {
-        const port = source(kind);
-        const body = await wholeText(fullText, given);
-        const byMessage = files.length > 0;
-        const window = { ...dedupeFor(dedupe), ...(byMessage && { byMessage }) };
-        // The files the listing rules out are said in the comment itself.
-        const plan = byMessage ? planForSource(files, port.files, attachments, SIDE_NAMES[kind]) : null;
-        const text = plan ? mirroredBody(body, files.length, plan.lines) : body;
-        const fresh = unlessClosed ? await port.fetchTicket(ticketId) : null;
-        let posted: { commentId: string; alreadyPresent: boolean; attachments?: string[] };
-        if (fresh?.status === 'CLOSED') {
-          // An earlier attempt may have landed the reply before the user closed: then it was
-          // delivered, and it is the bridge's own comment (never a note, never an echo).
-          const landed = window.check
-            ? findLandedComment(fresh.comments, (c) => c.author === 'SUPPORT' && sameBody(c.body, text, byMessage), window)
-            : undefined;
-          if (!landed) {
-            throw new IntegrationError('write-conflict', kind, 'POST /tickets/{id}/comments', `${kind}: the user closed the ticket since it was read`, 409);
-          }
-          posted = { commentId: landed.id, alreadyPresent: true, attachments: landed.attachments };
-        } else {
-          posted = await port.postSupportComment(ticketId, text, window);
-        }
-        const result = { commentId: posted.commentId, alreadyPresent: posted.alreadyPresent };
-        if (!plan) return result;
-        const sink = port.files?.sinkFor ? { ...port.files, sinkFor: port.files.sinkFor.bind(port.files) } : null;
-        if (plan.toCopy.length === 0 || !sink || !crm.files) return { ...result, files: plan.files };
-        const crmFiles = crm.files;
-        const copied = await copyToSourceComment(plan.toCopy, crmFiles, sink, posted.commentId, posted.attachments ?? [], copy());
-        const outcomes: FileOutcome[] = [...plan.files, ...copied.files];
-        if (copied.lines.length === 0) return { ...result, files: outcomes };
-        // The comment cannot be edited: what failed after it was written is said right after it, once.
-        const followUp = await port.postSupportComment(ticketId, copied.lines.join('\n'), {
-          check: true,
-          afterCommentId: posted.commentId,
-          excludeIds: [],
-        });
-        return { ...result, files: outcomes, followUpId: followUp.commentId };
+      mapFailures(() => ((input.files ?? []).length > 0 ? withHeartbeat : now)(async () => {
+        const port = source(input.source);
+        const fresh = input.unlessClosed || input.thenStatus ? await port.fetchTicket(input.ticketId) : null;
+        const posted = await postComment(input, fresh);
+        return input.thenStatus ? { ...posted, statusWrite: await statusAfterComment(port, input, fresh) } : posted;
       })),
 
     setSourceStatus: ({ source: kind, ticketId, status, condition }) =>
@@ -230,22 +287,19 @@ export function createActivities({ sources, crm, assignees = {}, attachments = D
         };
       }),
 
-    addCrmComment: ({ crmTicketId, body: given, fullText, public: isPublic, author, condition, files, ...dedupe }) =>
+    addCrmComment: ({ thenStatus, ...input }) =>
       mapFailures(async () => {
-        const body = await wholeText(fullText, given);
-        if (!files || files.urls.length === 0) return crm.addComment(crmTicketId, { body, public: isPublic, author }, dedupeFor(dedupe), condition);
-        let outcomes: FileOutcome[] | undefined;
-        const from = sources[files.source]?.files;
-        const upload = async () => {
-          const uploaded = await uploadsForCrm(files.urls, from, crm.files, copy());
-          outcomes = uploaded.files;
-          return uploaded;
-        };
-        const text = mirroredBody(body, files.urls.length, []);
-        const written = await withHeartbeat(() =>
-          crm.addComment(crmTicketId, { body: text, public: isPublic, author, files: upload }, dedupeFor(dedupe), condition),
-        );
-        return { ...written, ...(outcomes && { files: outcomes }) };
+        const written = await addCrmComment(input, thenStatus?.status);
+        if (!thenStatus) return written;
+        if (written.status === thenStatus.status && written.version) return { ...written, statusWrite: 'written' as const };
+        // Not in the comment's own write (a landed copy, a CRM that writes one thing at a time): now.
+        try {
+          const { version } = await crm.setStatus(input.crmTicketId, thenStatus.status, { ...thenStatus.condition, version: written.version ?? null });
+          return { ...written, version, status: thenStatus.status, statusWrite: 'written' as const };
+        } catch (err) {
+          if (err instanceof IntegrationError && !err.retryable) return { ...written, statusWrite: { refused: err.kind } };
+          throw err;
+        }
       }),
 
     setCrmStatus: ({ crmTicketId, status, condition }) => mapFailures(() => crm.setStatus(crmTicketId, status, condition)),

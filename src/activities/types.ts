@@ -2,6 +2,7 @@ import type { AdoptedMirror } from '../domain/adoption';
 import type { CommentCursor, CrmParticipants, RecentComments } from '../domain/comments';
 import type { CrmAttachment, CrmComment, CrmStatus, CrmTicket, SourceComment, SourceKind, SourceTicket, TicketStatus } from '../domain/ticket';
 import type { CommentAuthor, CrmWriteCondition, NewCrmTicket } from '../ports/crm';
+import type { IntegrationErrorKind } from '../ports/errors';
 import type { FileOutcome } from './comment-files';
 
 export type { FileOutcome } from './comment-files';
@@ -62,6 +63,9 @@ export interface SourceWriteCondition {
   excludeIds: string[];
 }
 
+/** A status written after a comment in the same activity: written, or refused for good (a conflict included). */
+export type StatusWriteOutcome = 'written' | { refused: IntegrationErrorKind };
+
 /** The CRM's counterpart of `SourceRead`: status, the agents' new public replies, the window. */
 export interface CrmRead {
   status: CrmStatus;
@@ -77,6 +81,8 @@ export interface CrmRead {
   assigned?: boolean;
   /** The ticket's requester now (a merged requester has a new id): replies by it are the user's, comments are authored as it. */
   requesterId?: string;
+  /** Not a read: the workflow's last knowledge of the ticket, checked by conditional writes (rules 1.2). */
+  remembered?: boolean;
 }
 
 /**
@@ -106,9 +112,21 @@ export interface TicketActivities {
    * same activity (see comment-files.ts). A file that failed only after the comment was written
    * gets its line in a follow-up comment: `followUpId`, the bridge's own comment too.
    */
+  /**
+   * `thenStatus` (rules 1.2): the same decision's status, written after the comment by this
+   * activity; `statusWrite` in the result says how that went (a 4xx is an answer: the comment landed).
+   */
   postSourceComment(
-    input: { source: SourceKind; ticketId: string; body: string; fullText?: FullText; unlessClosed?: boolean; files?: CrmAttachment[] } & CommentDedupe,
-  ): Promise<{ commentId: string; alreadyPresent: boolean; files?: FileOutcome[]; followUpId?: string }>;
+    input: {
+      source: SourceKind;
+      ticketId: string;
+      body: string;
+      fullText?: FullText;
+      unlessClosed?: boolean;
+      files?: CrmAttachment[];
+      thenStatus?: { status: TicketStatus; condition: SourceWriteCondition };
+    } & CommentDedupe,
+  ): Promise<{ commentId: string; alreadyPresent: boolean; files?: FileOutcome[]; followUpId?: string; statusWrite?: StatusWriteOutcome }>;
   /** With a `condition`, a 'write-conflict' failure when the user acted since the decision's read. */
   setSourceStatus(input: { source: SourceKind; ticketId: string; status: TicketStatus; condition?: SourceWriteCondition }): Promise<void>;
 
@@ -127,6 +145,8 @@ export interface TicketActivities {
    * `files` (v3): the source comment's attachment URLs, streamed to the CRM and bound to this
    * comment in the same write (see comment-files.ts). `files` in the result: what became of each
    * (absent when a landed copy was found: its files landed with it).
+   * `thenStatus` (rules 1.2): the same decision's status, in the comment's write where the CRM
+   * takes both at once, else right after it; `version` and `status` are then the ticket after both.
    */
   addCrmComment(
     input: {
@@ -137,8 +157,16 @@ export interface TicketActivities {
       author: CommentAuthor;
       condition?: { version: string };
       files?: { source: SourceKind; urls: string[] };
+      thenStatus?: { status: CrmStatus; condition: CrmWriteCondition };
     } & CommentDedupe,
-  ): Promise<{ commentId: string; alreadyPresent: boolean; version?: string | null; status?: CrmStatus | null; files?: FileOutcome[] }>;
+  ): Promise<{
+    commentId: string;
+    alreadyPresent: boolean;
+    version?: string | null;
+    status?: CrmStatus | null;
+    files?: FileOutcome[];
+    statusWrite?: StatusWriteOutcome;
+  }>;
   /** With a `condition`, a conditional write (see `CrmWriteCondition`); returns the version after it. */
   setCrmStatus(input: { crmTicketId: string; status: CrmStatus; condition?: CrmWriteCondition }): Promise<{ version: string | null } | void>;
   /**

@@ -22,8 +22,9 @@ export type CrmNotifyResult =
   /**
    * `no-workflow`: no workflow owns this CRM ticket (not one the bridge created).
    * `not-running`: its workflow is not running (the ticket was closed or deleted).
+   * `known`: its workflow knows this event already (the echo of its own write, a redelivery).
    */
-  | { outcome: 'ignored'; reason: 'no-workflow' | 'not-running' }
+  | { outcome: 'ignored'; reason: 'no-workflow' | 'not-running' | 'known' }
   /**
    * Temporal could not take it now: it is in the API's inbox and will be delivered. The workflow
    * id when the external id named it (else visibility finds it at delivery).

@@ -18,13 +18,17 @@ import {
   WorkflowNotFoundError,
   WorkflowUpdateFailedError,
   WorkflowUpdateRPCTimeoutOrCancelledError,
+  WorkflowUpdateStage,
 } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
 import type { Config } from '../config';
 import { parseCrmExternalId, type SourceKind, ticketWorkflowId } from '../domain/ticket';
 import {
   type CrmNotification,
   crmChangedSignal,
+  crmEventUpdate,
   DEFAULT_WORKFLOW_SETTINGS,
+  KNOWN_CRM_EVENT,
   type SourceNotification,
   sourceChangedSignal,
   TICKET_WORKFLOW_TYPE,
@@ -60,6 +64,12 @@ export interface TemporalGatewayOptions {
   updateResultTimeoutMs?: number;
   /** Told of every Temporal call that failed (metrics): `unavailable` (503) or `error` (anything unexpected). */
   onCallError?: (operation: string, reason: 'unavailable' | 'error') => void;
+  /**
+   * How long a helpdesk event with its facts waits for the workflow to tell whether it knows it
+   * already (`crmEventUpdate`) before it is signalled instead (default 2 s: a cached workflow
+   * answers in milliseconds; a stopped worker must not hold the sender). 0: always signal.
+   */
+  tellKnownEventsMs?: number;
 }
 
 /** The deployment's workflow settings (SOLVED_AUTO_CLOSE_AFTER, SOLVED_REOPEN_SOURCE_STATUS). */
@@ -69,8 +79,28 @@ export function workflowSettingsFrom(
   return { solvedAutoCloseAfterMs: config.solvedAutoCloseAfterMs, reopenSourceStatus: config.solvedReopenSourceStatus };
 }
 
-export function createTemporalGateway(options: TemporalGatewayOptions): TicketWorkflowGateway {
+/** The gateway, and what its owner waits for before closing the connection. */
+export interface TemporalGateway extends TicketWorkflowGateway {
+  /**
+   * Resolves once no call is in flight. The client's retry of a call (e.g. an update aborted by
+   * the workflow's closing) sleeps its back-off on a timer of its own: closing the connection
+   * under it would crash the process when that timer fires ("Channel has been shut down").
+   */
+  drain(): Promise<void>;
+}
+
+export function createTemporalGateway(options: TemporalGatewayOptions): TemporalGateway {
   const { client, taskQueue, workflowSettings, rpcTimeoutMs = 5_000, readyTimeoutMs = 2_000, onCallError } = options;
+  const inFlight = new Set<Promise<unknown>>();
+  /** `p`, counted in flight until it settles (see `drain`). */
+  function tracked<T>(p: Promise<T>): Promise<T> {
+    inFlight.add(p);
+    void p.then(
+      () => inFlight.delete(p),
+      () => inFlight.delete(p),
+    );
+    return p;
+  }
 
   /**
    * Run `fn` under a deadline; transport and server failures become `TemporalUnavailableError`.
@@ -81,7 +111,7 @@ export function createTemporalGateway(options: TemporalGatewayOptions): TicketWo
    */
   async function call<T>(operation: string, fn: () => Promise<T>, timeoutMs = rpcTimeoutMs): Promise<T> {
     try {
-      return await client.connection.withDeadline(Date.now() + timeoutMs, fn);
+      return await tracked(client.connection.withDeadline(Date.now() + timeoutMs, fn));
     } catch (err) {
       if (isUnavailable(err)) {
         onCallError?.(operation, 'unavailable');
@@ -89,6 +119,36 @@ export function createTemporalGateway(options: TemporalGatewayOptions): TicketWo
       }
       if (!isExpectedOutcome(err)) onCallError?.(operation, 'error');
       throw err;
+    }
+  }
+
+  const tellKnownEventsMs = options.tellKnownEventsMs ?? 2_000;
+
+  /**
+   * Rules 1.2: a helpdesk event that carries its facts is offered as `crmEventUpdate`, whose
+   * validator refuses, leaving nothing in history, an event the workflow knows already (the echo
+   * of its own write, a redelivery). `delivered`: accepted, as a signal would have been.
+   * `not-told`: no answer in time, a worker without the update, Temporal busy: signal instead
+   * (should the update still arrive later, the workflow takes its event id as a redelivery).
+   */
+  async function tellCrmEvent(workflowId: string, notification: CrmNotification): Promise<'known' | 'delivered' | 'not-told'> {
+    if (tellKnownEventsMs <= 0 || !notification.change) return 'not-told';
+    const handle = client.workflow.getHandle(workflowId);
+    try {
+      await tracked(
+        client.connection.withDeadline(Date.now() + tellKnownEventsMs, () =>
+          handle.startUpdate(crmEventUpdate, {
+            args: [notification],
+            waitForStage: WorkflowUpdateStage.ACCEPTED,
+            ...(notification.eventId !== null && { updateId: `crm-event/${notification.eventId}` }),
+          }),
+        ),
+      );
+      return 'delivered';
+    } catch (err) {
+      if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure && err.cause.type === KNOWN_CRM_EVENT) return 'known';
+      // Completed: the signal below says so, as it always did.
+      return 'not-told';
     }
   }
 
@@ -107,7 +167,11 @@ export function createTemporalGateway(options: TemporalGatewayOptions): TicketWo
     return null;
   }
 
-  const gateway: TicketWorkflowGateway = {
+  const gateway: TemporalGateway = {
+    async drain(): Promise<void> {
+      while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
+    },
+
     async notifySource(source: SourceKind, sourceTicketId: string, notification: SourceNotification): Promise<SourceNotifyResult> {
       const workflowId = ticketWorkflowId(source, sourceTicketId);
       // The full settings, not just the deployment's overrides: see DEFAULT_WORKFLOW_SETTINGS.
@@ -156,6 +220,9 @@ export function createTemporalGateway(options: TemporalGatewayOptions): TicketWo
       const workflowId = await call('findWorkflow', () => findWorkflowForCrmTicket(notification.crmTicketId, externalId));
       if (workflowId === null) return { outcome: 'ignored', reason: 'no-workflow' };
       try {
+        const told = await tellCrmEvent(workflowId, notification);
+        if (told === 'known') return { outcome: 'ignored', reason: 'known' };
+        if (told === 'delivered') return { outcome: 'signalled', workflowId };
         await call('signal', () => client.workflow.getHandle(workflowId).signal(crmChangedSignal, notification));
         return { outcome: 'signalled', workflowId };
       } catch (err) {

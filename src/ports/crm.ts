@@ -113,10 +113,15 @@ export interface CrmPort {
    * it uploads them and says which uploads to bind (`uploads`, Zendesk tokens) and which lines to
    * append for the files that did not travel. A landed copy is then known by its message alone
    * (`messageOf`): its files were bound with it, in the same write.
+   *
+   * `status`: the status the same decision wants after the comment, which an adapter whose API
+   * writes both at once (Zendesk's one `PUT`, atomically) sends with it; the answer's `status`
+   * says whether it did (callers write it on its own otherwise). Never one that needs more than
+   * the write (Zendesk solves only an assigned ticket).
    */
   addComment(
     crmTicketId: string,
-    comment: { body: string; public: boolean; author: CommentAuthor; files?: () => Promise<{ uploads: string[]; lines: string[] }> },
+    comment: { body: string; public: boolean; author: CommentAuthor; status?: CrmStatus; files?: () => Promise<{ uploads: string[]; lines: string[] }> },
     dedupe: { check: boolean; afterCommentId: string | null; excludeIds: readonly string[] },
     condition?: { version: string },
   ): Promise<{ commentId: string; alreadyPresent: boolean; version?: string | null; status?: CrmStatus | null }>;

@@ -168,6 +168,8 @@ export async function startApiHalf(options: ApiHalfOptions): Promise<RunningApiH
       });
       await codec?.close();
       await inbox.stop();
+      // The handlers cut off above may still wait on Temporal: let them end before the connection does.
+      await gateway.drain();
     },
   };
 }

@@ -16,6 +16,13 @@ export const PATCHES = {
   ownEchoById: 'rules-1.1-own-echo-by-id',
   /** 1.1: a CRM fingerprint taken from a write's answer is marked unverified (the reconciler reads that ticket once). */
   unverifiedWriteFingerprints: 'rules-1.1-unverified-write-fingerprints',
+  /**
+   * 1.2: a lean ticket (issue 18). A source's notification decides from the CRM ticket as the
+   * bridge last knew it when every CRM write of the decision is conditional on that version (no
+   * read first); a side's comment and status are written by one activity; search attributes
+   * change once per sync.
+   */
+  leanSync: 'rules-1.2-lean-sync',
 } as const;
 
 /** Behaviour a deployment may tune. Fixed per run: a change reaches running tickets at their next continue-as-new. */
@@ -107,6 +114,18 @@ export interface CrmChange {
 
 export const sourceChangedSignal = defineSignal<[SourceNotification]>('sourceChanged');
 export const crmChangedSignal = defineSignal<[CrmNotification]>('crmChanged');
+
+/**
+ * Rules 1.2: the same notification as an update, which the API tries first. Its validator
+ * refuses an event the workflow already knows (a redelivery, the echo of the bridge's own
+ * write) with `KNOWN_CRM_EVENT`: a refused update leaves nothing in history, so such an event
+ * costs the ticket no event and no workflow task. Anything else is accepted and taken as the
+ * signal would be. Older workers do not have it: the API then signals.
+ */
+export const crmEventUpdate = defineUpdate<void, [CrmNotification]>('crmEvent');
+
+/** The failure type of `crmEventUpdate`'s refusal of a known event. */
+export const KNOWN_CRM_EVENT = 'KnownCrmEvent';
 
 /** What `temporal workflow query --type state` and the ops API show. No personal data. */
 export interface TicketStateView {

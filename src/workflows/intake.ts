@@ -25,13 +25,51 @@ export function onSourceNotification(memory: TicketMemory, notification: SourceN
 /**
  * The CRM said its ticket changed: `redelivery` for an event id already seen, `own-echo` for the
  * event of the bridge's own write (recognised when `recogniseEchoes`), else `news` (a read is due).
+ * `tellLater` (rules 1.2): an event with its facts is told apart when the sync starts (`later`,
+ * see `PendingWork.crmChanges`), when the answers of the writes it may echo are in.
  */
-export function onCrmNotification(memory: TicketMemory, notification: CrmNotification, recogniseEchoes: boolean): 'news' | 'redelivery' | 'own-echo' {
+export function onCrmNotification(
+  memory: TicketMemory,
+  notification: CrmNotification,
+  recogniseEchoes: boolean,
+  tellLater = false,
+): 'news' | 'redelivery' | 'own-echo' | 'later' {
   if (!rememberEvent(memory, notification.eventId)) return 'redelivery';
   memory.counts.notifications++;
+  if (tellLater && notification.change) {
+    memory.pending = mergeWork(memory.pending, { ...NO_WORK, crmChanges: [notification.change] });
+    return 'later';
+  }
   if (recogniseEchoes && notification.change && isOwnEcho(memory, notification.change)) return 'own-echo';
   memory.pending = mergeWork(memory.pending, { ...NO_WORK, crm: true });
   return 'news';
+}
+
+/**
+ * An event the workflow needs no news from: one it has seen (a redelivery), or, when
+ * `recogniseEchoes`, the echo of a write of its own whose answer it has taken in. What it cannot
+ * tell yet (an event that overtook its write's answer) is not known.
+ */
+export function isKnownCrmEvent(memory: TicketMemory, notification: CrmNotification, recogniseEchoes: boolean): boolean {
+  if (notification.eventId !== null && memory.seenEventIds.includes(notification.eventId)) return true;
+  return recogniseEchoes && notification.change != null && isOwnEcho(memory, notification.change);
+}
+
+/**
+ * Rules 1.2: the pending Zendesk events told apart (see `PendingWork.crmChanges`): news among
+ * them makes `crm` work; the bridge's own echoes ask for nothing. `echoes`: how many were its own.
+ */
+export function tellCrmChanges(memory: TicketMemory, work: PendingWork): { work: PendingWork; echoes: CrmChange[]; news: number } {
+  const changes = work.crmChanges ?? [];
+  if (changes.length === 0) return { work, echoes: [], news: 0 };
+  const echoes = changes.filter((change) => isOwnEcho(memory, change));
+  const news = changes.length - echoes.length;
+  return { work: { ...work, crm: work.crm || news > 0, crmChanges: [] }, echoes, news };
+}
+
+/** The timeline's line for the event of one of the bridge's own writes. */
+export function ownEchoLine(change: CrmChange | null | undefined): string {
+  return `Zendesk: the event of the bridge's own write${change?.commentId ? ` (comment ${change.commentId})` : ''}, nothing to read`;
 }
 
 /**

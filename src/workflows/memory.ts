@@ -5,7 +5,7 @@
 import type { CommentCursor, RecentComments } from '../domain/comments';
 import { INITIAL_LIFECYCLE_STATE, type Effect, type LifecycleState } from '../domain/lifecycle';
 import type { SourceTicket } from '../domain/ticket';
-import type { TicketStateView, TicketWorkflowInput } from './definitions';
+import type { CrmChange, TicketStateView, TicketWorkflowInput } from './definitions';
 
 /** How many ids of each kind are remembered (own comments, seen event ids, notes). */
 export const MEMORY_BOUNDS = { ownIds: 100, eventIds: 200, notes: 20, timeline: 50, refused: 10, parked: 20 } as const;
@@ -20,7 +20,16 @@ export interface PendingWork {
   closeReason: string | null;
   /** The SOLVED timer fired: read both sides, then close if the ticket is still unconfirmed. */
   solvedTimer?: boolean;
+  /**
+   * Rules 1.2: Zendesk events not yet told apart, the bridge's own echoes from news. Told when the
+   * sync starts, once the answers of the writes they may echo have been taken in (an event often
+   * overtakes its write's answer); news among them makes `crm` work.
+   */
+  crmChanges?: CrmChange[];
 }
+
+/** Events waiting to be told apart (`crmChanges`) beyond which the CRM is simply read. */
+const MAX_PENDING_CRM_CHANGES = 20;
 
 export const NO_WORK: PendingWork = { source: false, crm: false, deleted: false, snapshot: null, closeReason: null, solvedTimer: false };
 
@@ -37,12 +46,24 @@ export function mergeWork(a: PendingWork, b: PendingWork): PendingWork {
   }
   return {
     source: a.source || b.source || readBack,
-    crm: a.crm || b.crm,
+    crm: a.crm || b.crm || tooManyCrmChanges(a, b),
     deleted: a.deleted || b.deleted,
     snapshot,
     closeReason: a.closeReason ?? b.closeReason,
     solvedTimer: Boolean(a.solvedTimer || b.solvedTimer),
+    ...crmChangesOf(a, b),
   };
+}
+
+/** Too many events to tell apart: the CRM is read (what the read finds counts, not the events). */
+function tooManyCrmChanges(a: PendingWork, b: PendingWork): boolean {
+  return (a.crmChanges?.length ?? 0) + (b.crmChanges?.length ?? 0) > MAX_PENDING_CRM_CHANGES;
+}
+
+/** Both lists of events to tell apart; absent when there are none (work as rules 1.1 knew it). */
+function crmChangesOf(a: PendingWork, b: PendingWork): Pick<PendingWork, 'crmChanges'> {
+  const changes = [...(a.crmChanges ?? []), ...(b.crmChanges ?? [])];
+  return changes.length === 0 || tooManyCrmChanges(a, b) ? {} : { crmChanges: changes };
 }
 
 /**
@@ -151,7 +172,15 @@ export function initialMemory(): TicketMemory {
 }
 
 export function hasWork(work: PendingWork): boolean {
-  return work.source || work.crm || work.deleted || work.snapshot !== null || work.closeReason !== null || Boolean(work.solvedTimer);
+  return (
+    work.source ||
+    work.crm ||
+    work.deleted ||
+    work.snapshot !== null ||
+    work.closeReason !== null ||
+    Boolean(work.solvedTimer) ||
+    (work.crmChanges?.length ?? 0) > 0
+  );
 }
 
 export function toStateView(input: TicketWorkflowInput, memory: TicketMemory): TicketStateView {

@@ -11,11 +11,17 @@ export interface SyncRules {
   recogniseEchoes: boolean;
   /** 1.1: a CRM fingerprint taken from a write's answer is marked unverified, so the reconciler still reads. */
   unverifiedWriteFingerprints: boolean;
+  /** 1.2: no CRM read before a conditional CRM write, one write activity per side, attributes once per sync. */
+  lean: boolean;
 }
 
 export function syncRules(): SyncRules {
+  // 1.2 keeps every rule of 1.1: a run that starts on it records one marker (each marker is two
+  // events: it upserts `TemporalChangeVersion` too), and a run of 1.1 replays as it was.
+  if (patched(PATCHES.leanSync)) return { recogniseEchoes: true, unverifiedWriteFingerprints: true, lean: true };
   return {
     recogniseEchoes: patched(PATCHES.ownEchoById),
     unverifiedWriteFingerprints: patched(PATCHES.unverifiedWriteFingerprints),
+    lean: false,
   };
 }

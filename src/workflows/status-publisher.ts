@@ -1,4 +1,4 @@
-import { upsertMemo, upsertSearchAttributes } from '@temporalio/workflow';
+import { upsertMemo, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { TicketWorkflowInput } from './definitions';
 import type { TicketMemory } from './memory';
 import { CrmTicketIdKey, TicketSourceKey, TicketStatusKey } from './search-attributes';
@@ -25,7 +25,19 @@ export class StatusPublisher {
   private publishedAttributes: string | null = null;
   private publishedMemo: string | null = null;
 
-  constructor(private readonly input: TicketWorkflowInput) {}
+  /**
+   * `lean` (rules 1.2): search attributes change once per sync, like the memo, and not at all
+   * when the run started with them as they are (the API starts a ticket with its source and NEW).
+   */
+  constructor(
+    private readonly input: TicketWorkflowInput,
+    private readonly lean = false,
+  ) {
+    if (!lean) return;
+    const started = workflowInfo().typedSearchAttributes;
+    const [source, status] = [started.get(TicketSourceKey), started.get(TicketStatusKey)];
+    if (source === input.source && status !== undefined) this.publishedAttributes = attributesKey(status, started.get(CrmTicketIdKey) ?? null);
+  }
 
   /**
    * After every lifecycle step. The memo waits for `endOfSync`: one memo change per sync at
@@ -33,7 +45,7 @@ export class StatusPublisher {
    */
   publish(memory: TicketMemory, endOfSync = false): void {
     const crmTicketId = memory.crm?.ticketId ?? null;
-    const attributes = `${memory.lifecycle.status}/${crmTicketId}`;
+    const attributes = attributesKey(memory.lifecycle.status, crmTicketId);
     const memo: TicketMemo = {
       ticket: `${this.input.source} ticket ${this.input.sourceTicketId}`,
       crmTicket: crmTicketId ? `zendesk ticket ${crmTicketId}` : 'not created yet',
@@ -41,7 +53,7 @@ export class StatusPublisher {
       fingerprints: { ...memory.fingerprints },
       parked: memory.refused.length + memory.parked.length + (memory.sourceMissing ? 1 : 0) + (memory.crmMissing ? 1 : 0),
     };
-    if (attributes !== this.publishedAttributes) {
+    if (attributes !== this.publishedAttributes && (endOfSync || !this.lean)) {
       this.publishedAttributes = attributes;
       upsertSearchAttributes([
         { key: TicketSourceKey, value: this.input.source },
@@ -55,4 +67,8 @@ export class StatusPublisher {
       upsertMemo({ ...memo });
     }
   }
+}
+
+function attributesKey(status: string, crmTicketId: string | null): string {
+  return `${status}/${crmTicketId}`;
 }

@@ -16,7 +16,7 @@ import {
   TICKET_LOCAL_READ_OPTIONS,
   TICKET_WRITE_OPTIONS,
 } from '../activities/retry-policy';
-import type { CrmRead, FileOutcome, FullText, SourceRead, TicketActivities } from '../activities/types';
+import type { CrmRead, FileOutcome, FullText, SourceRead, StatusWriteOutcome, TicketActivities } from '../activities/types';
 import { boundedIds, compareComments, type CommentCursor } from '../domain/comments';
 import { matchesDigest, textDigest } from '../domain/digest';
 import { crmFingerprint, unverifiedFingerprint } from '../domain/fingerprints';
@@ -24,7 +24,8 @@ import { decide, type Effect, type LifecycleState, type Observation } from '../d
 import { crmBodyForSupportNote, crmBodyForUserComment, sourceBodyForAgentReply, SUPPORT_NOTE_PREFIX } from '../domain/messages';
 import { CRM_BRIDGE_TAG, crmExternalId, type CrmStatus, type SourceComment, type SourceTicket } from '../domain/ticket';
 import type { TicketWorkflowInput, TicketWorkflowSettings } from './definitions';
-import { describeKey, MEMORY_BOUNDS, mergeWork, NO_WORK, type CommentMemory, type PendingWork, type TicketMemory } from './memory';
+import { ownEchoLine, tellCrmChanges } from './intake';
+import { describeKey, hasWork, MEMORY_BOUNDS, mergeWork, NO_WORK, type CommentMemory, type PendingWork, type TicketMemory } from './memory';
 import { intentKey, isRefusal, noteRefusal, refusalKind, refusalsDue, type Refusals } from './refusals';
 import type { SyncRules } from './rules';
 import { addNote, describeAssignment, describeEffect, describeFiles, record, sideName } from './timeline';
@@ -37,6 +38,13 @@ const writeActivities = proxyActivities<TicketActivities>(TICKET_WRITE_OPTIONS);
 const fileWriteActivities = proxyActivities<TicketActivities>(TICKET_FILE_WRITE_OPTIONS);
 /** Reads, first as local activities (see TICKET_LOCAL_READ_OPTIONS). */
 const localReads = proxyLocalActivities<Pick<TicketActivities, 'readSourceTicket' | 'readCrmTicket'>>(TICKET_LOCAL_READ_OPTIONS);
+
+type SourceStatusEffect = Extract<Effect, { type: 'set-source-status' }>;
+type CrmStatusEffect = Extract<Effect, { type: 'set-crm-status' }>;
+type StatusEffect = SourceStatusEffect | CrmStatusEffect;
+
+/** Statuses Zendesk takes in a comment's write without more (solving needs an assignee, closing a solve). */
+const WITH_COMMENT_CRM_STATUSES: ReadonlySet<CrmStatus> = new Set(['new', 'open', 'pending', 'hold']);
 
 /** Which side's notification a sync answers: that side is read first, and may be the only one read. */
 export type NotifiedSide = 'source' | 'crm' | 'both';
@@ -64,7 +72,26 @@ interface Observed {
   crmStatus: CrmRead['status'];
   crmCursor: CommentCursor | null;
   crmAssigned: boolean;
+  /** The CRM side is the bridge's last knowledge of it, not a read (rules 1.2, `rememberedCrm`). */
+  crmRemembered: boolean;
 }
+
+/**
+ * Zendesk's `updated_at` has one-second resolution: a change later in the same second carries the
+ * same version. How far the workflow's clock and Zendesk's may be apart (NTP keeps them closer).
+ */
+const CLOCK_SKEW_MS = 500;
+
+/** No change can carry `version` any more: its second is over (by the workflow's clock, give or take the skew). */
+function settled(version: string, now: number): boolean {
+  return Math.floor(Date.parse(version) / 1000) * 1000 + 1000 + CLOCK_SKEW_MS <= now;
+}
+
+/** Effects written to the CRM conditionally, on the version the decision was made from. */
+const CONDITIONAL_CRM_WRITES: ReadonlySet<Effect['type']> = new Set(['crm-user-comment', 'crm-support-note', 'crm-internal-note', 'set-crm-status']);
+
+/** A CRM write made from the bridge's last knowledge was refused: read the CRM and decide again. */
+class StaleCrmKnowledge extends Error {}
 
 /** How the bridge learns that a side's ticket is gone (404): confirmed by re-reads, never at once. */
 export const MISSING_REREAD = { firstMs: 2_000, maxMs: 5 * 60_000 } as const;
@@ -88,11 +115,15 @@ export class TicketSync {
    * answer): what Zendesk did with it (e.g. reopened the ticket) is read once more.
    */
   private crmAnswerUnknown = false;
+  /** How the status written with a comment went (rules 1.2): null when written. */
+  private statusAfterComment: ActivityFailure | null = null;
 
   /** One sync. false when it failed for good (an outage past the write window, a read refused). */
-  async run(work: PendingWork): Promise<boolean> {
+  async run(pending: PendingWork): Promise<boolean> {
     const memory = this.memory;
     memory.counts.syncs++;
+    const work = this.heardFromCrm(pending);
+    if (!hasWork(work)) return true;
     try {
       if (work.closeReason !== null) {
         // What is still to mirror travels first; the close then reads nothing new.
@@ -118,6 +149,18 @@ export class TicketSync {
       memory.deferred = mergeWork(memory.deferred, work);
       return false;
     }
+  }
+
+  /**
+   * Rules 1.2: Zendesk's events told apart now that the answers of the writes they may echo are
+   * in (see `PendingWork.crmChanges`); only news among them has the CRM read.
+   */
+  private heardFromCrm(pending: PendingWork): PendingWork {
+    const { work, echoes, news } = tellCrmChanges(this.memory, pending);
+    const ticket = this.memory.crm?.ticketId ?? '?';
+    if (news > 0) record(this.memory, 'received', `Zendesk: ticket ${ticket} changed`);
+    for (const echo of echoes) record(this.memory, 'received', ownEchoLine(echo));
+    return work;
   }
 
   /** A side read as 404 and not yet readable again: the sync waits for it (`rereadAt`). */
@@ -163,6 +206,7 @@ export class TicketSync {
         continue;
       }
       if (first === 'source' && memory.lifecycle.linked && !this.sourceHasNews(source)) return this.nothingNew(source, null);
+      if (crm === undefined && first === 'source') crm = this.rememberedCrm(source);
       if (crm === undefined) crm = await this.readCrmWindow();
       if (crm === null) return this.onCrmMissing(source);
       if (crm.status === 'closed' && wroteAgain(source)) {
@@ -178,6 +222,11 @@ export class TicketSync {
         }
         if (!memory.lifecycle.completed) await this.syncAssignee(memory.crm.ticketId, source.ticket.assigneeRef);
       } catch (err) {
+        if (err instanceof StaleCrmKnowledge) {
+          // Not a conflict of this sync's reads: the CRM is read now, once, and decided from.
+          record(memory, 'received', `Zendesk ticket ${memory.crm.ticketId} changed since the bridge last saw it: reading it`);
+          continue;
+        }
         if (!isWriteConflict(err) || ++conflicts > MAX_CONFLICTS_PER_SYNC) throw err;
         record(memory, 'received', `${writeConflictSide(err, this.input.source)} changed since it was read: reading both sides again`);
         continue;
@@ -185,6 +234,48 @@ export class TicketSync {
       if (memory.lifecycle.completed) return;
       if (!source.more && !crm.more) return;
     }
+  }
+
+  /**
+   * Rules 1.2: the CRM ticket as the bridge last knew it, standing in for a read of it when a
+   * source's news is decided, if Zendesk itself will check that knowledge: the decision's first
+   * effect is a CRM write, and every CRM write carries `safe_update` on the version known, so a
+   * ticket changed since refuses it (409), which is the news that has it read. Never while that
+   * version's second may not be over, for a solved or closed ticket (whose next write may be a
+   * close or a follow-up), while a reply's landed copy is looked for, or when unknown.
+   * undefined: read it.
+   */
+  private rememberedCrm(source: SourceRead): CrmRead | undefined {
+    const { memory } = this;
+    const { crmVersion: version } = memory;
+    const status = memory.lifecycle.crmStatus;
+    if (!this.rules.lean || memory.crm === null || version === null || status === null || memory.crmMissing !== null) return undefined;
+    if (status === 'solved' || status === 'closed' || !settled(version, Date.now())) return undefined;
+    if (memory.intents.some((i) => i.key.startsWith('source:') && i.landedAs === undefined)) return undefined;
+    const remembered: CrmRead = {
+      status,
+      version,
+      newAgentReplies: [],
+      cursor: memory.crmComments.cursor,
+      ownIds: memory.crmComments.ownIds,
+      more: false,
+      recent: memory.crmComments.recent ?? null,
+      fingerprint: memory.fingerprints.crm ?? '',
+      requesterId: memory.crm.requesterId,
+      remembered: true,
+    };
+    const [first] = decide(memory.lifecycle, this.bothRead(source, remembered), this.lifecycleSettings()).effects;
+    return first !== undefined && CONDITIONAL_CRM_WRITES.has(first.type) ? remembered : undefined;
+  }
+
+  /** The observation of a decision from both sides. */
+  private bothRead(source: SourceRead, crm: CrmRead): Observation {
+    return {
+      type: 'both-read',
+      source: { ticket: source.ticket, newComments: source.newComments },
+      crm: { status: crm.status, newAgentReplies: crm.newAgentReplies, updatedAt: crm.version ?? new Date(0).toISOString() },
+      now: Date.now(),
+    };
   }
 
   /** The source shows something the lifecycle has not decided on: a comment, a status, an assignee. */
@@ -283,20 +374,15 @@ export class TicketSync {
     const memory = this.memory;
     const source = this.claimLanded(read);
     const before = { source: new Set(memory.sourceComments.ownIds), crm: new Set(memory.crmComments.ownIds) };
-    const observation: Observation = {
-      type: 'both-read',
-      source: { ticket: source.ticket, newComments: source.newComments },
-      crm: { status: crm.status, newAgentReplies: crm.newAgentReplies, updatedAt: crm.version ?? new Date(0).toISOString() },
-      now: Date.now(),
-    };
     this.observed = {
       sourceStatus: source.ticket.status,
       sourceCursor: source.cursor,
       crmStatus: crm.status,
       crmCursor: crm.cursor,
       crmAssigned: crm.assigned === true,
+      crmRemembered: crm.remembered === true,
     };
-    const decision = decide(memory.lifecycle, observation, this.lifecycleSettings());
+    const decision = decide(memory.lifecycle, this.bothRead(source, crm), this.lifecycleSettings());
     if (crm.status === 'closed' && source.newComments.some((c) => c.author === 'USER')) {
       const ids = source.newComments.filter((c) => c.author === 'USER').map((c) => c.id);
       addNote(memory, `Zendesk ticket ${memory.crm!.ticketId} is closed: user comment(s) ${ids.join(', ')} could not reach it.`);
@@ -306,10 +392,15 @@ export class TicketSync {
       // On a failure or a conflict, the lifecycle stays where it was before this decision (plus
       // the status writes that landed, see perform): what the decision read as news is news
       // again on the next read, and a CLOSED is decided again, not taken as done.
-      for (const effect of decision.effects) {
-        const refused = await this.performOrKeep(effect, source.ticket);
-        if (refused === 'set-crm-status') refusedStatus.crm = true;
-        if (refused === 'set-source-status') refusedStatus.source = true;
+      const effects = decision.effects;
+      for (let i = 0; i < effects.length; i++) {
+        const effect = effects[i]!;
+        const withStatus = this.statusWithComment(effect, effects[i + 1]);
+        if (withStatus) i++;
+        for (const refused of await this.performOrKeep(effect, source.ticket, withStatus)) {
+          if (refused === 'set-crm-status') refusedStatus.crm = true;
+          if (refused === 'set-source-status') refusedStatus.source = true;
+        }
       }
     } finally {
       this.observed = null;
@@ -334,19 +425,48 @@ export class TicketSync {
   }
 
   /**
-   * One effect; a refusal for good (a 4xx other than a conflict) is recorded instead of failing
-   * the decision. Returns the refused effect's type, or null when it was written.
+   * Rules 1.2: the status that follows a comment to the same side in a decision is written by
+   * the comment's activity (one write per side): with an agent's reply, right after it; with a
+   * message to Zendesk, in the same `PUT`. Not for a reply whose landed copy was found (nothing
+   * to write but the status), nor a Zendesk status that needs more than the write.
    */
-  private async performOrKeep(effect: Effect, ticket: SourceTicket | null): Promise<Effect['type'] | null> {
+  private statusWithComment(effect: Effect, next: Effect | undefined): StatusEffect | undefined {
+    if (!this.rules.lean) return undefined;
+    if (effect.type === 'source-agent-reply' && next?.type === 'set-source-status') {
+      const key = `source:${effect.comment.id}`;
+      return this.memory.intents.some((i) => i.key === key && i.landedAs !== undefined) ? undefined : next;
+    }
+    const toCrm = effect.type === 'crm-user-comment' || effect.type === 'crm-support-note';
+    return toCrm && next?.type === 'set-crm-status' && WITH_COMMENT_CRM_STATUSES.has(next.status) ? next : undefined;
+  }
+
+  /**
+   * One effect (an agent's reply with the status after it: both); a refusal for good (a 4xx
+   * other than a conflict) is recorded instead of failing the decision. Returns the types of the
+   * refused effects.
+   */
+  private async performOrKeep(effect: Effect, ticket: SourceTicket | null, withStatus?: StatusEffect): Promise<Effect['type'][]> {
     try {
-      const written = await this.perform(effect, ticket);
+      const written = await this.perform(effect, ticket, { withStatus });
       record(this.memory, 'synced', describeEffect(effect, this.input.source, written));
-      return null;
     } catch (err) {
       if (!isRefusal(err)) throw err;
+      // Refused from the bridge's last knowledge (the ticket was closed or deleted since): read it first.
+      if (this.observed?.crmRemembered && CONDITIONAL_CRM_WRITES.has(effect.type)) throw new StaleCrmKnowledge();
       await this.keepRefused(effect, err);
-      return effect.type;
+      // The reply did not go: its status is written on its own.
+      return withStatus ? [effect.type, ...(await this.performOrKeep(withStatus, ticket))] : [effect.type];
     }
+    if (!withStatus) return [];
+    const statusFailure = this.statusAfterComment;
+    this.statusAfterComment = null;
+    if (statusFailure === null) {
+      record(this.memory, 'synced', describeEffect(withStatus, this.input.source));
+      return [];
+    }
+    if (!isRefusal(statusFailure)) throw statusFailure; // a conflict: news, read both sides again
+    await this.keepRefused(withStatus, statusFailure);
+    return [withStatus.type];
   }
 
   /** A refused write: kept to try again later (comments), or left for the next decision (statuses). */
@@ -453,6 +573,11 @@ export class TicketSync {
     }
     memory.crm = link;
     memory.crmVersion = created.updatedAt ?? null;
+    // Rules 1.2: the create's own events are known by what its answer says, like a write's.
+    if (this.rules.lean) {
+      memory.crmComments.ownIds = boundedIds([...memory.crmComments.ownIds, ...created.comments.map((c) => c.id)], MEMORY_BOUNDS.ownIds);
+      if (created.updatedAt) memory.crmOwnWrite = { version: created.updatedAt, status: created.status };
+    }
     // The ticket as created: what the reconciler compares, until the next write or read moves it.
     memory.fingerprints.crm = crmFingerprint(created);
     memory.crmComments.cursor = firstCursor(created.comments) ?? memory.crmComments.cursor;
@@ -579,7 +704,7 @@ export class TicketSync {
     const unsent = source.newComments.filter((c) => c.author === 'USER').map((c) => c.id);
     if (unsent.length > 0) addNote(memory, `user comment(s) ${unsent.join(', ')} could not reach Zendesk: its ticket was deleted.`);
     // Closed as this read saw the source: a user who writes meanwhile makes it a conflict, decided again.
-    this.observed = { sourceStatus: source.ticket.status, sourceCursor: source.cursor, crmStatus: 'closed', crmCursor: null, crmAssigned: false };
+    this.observed = { sourceStatus: source.ticket.status, sourceCursor: source.cursor, crmStatus: 'closed', crmCursor: null, crmAssigned: false, crmRemembered: false };
     try {
       await this.apply({ type: 'crm-deleted', now });
     } finally {
@@ -619,7 +744,11 @@ export class TicketSync {
    * then recognised as the bridge's own), and a retried write first looks for a copy of itself
    * that landed. `retry`: a refused write tried again later, which moves no cursor.
    */
-  private async perform(effect: Effect, ticket: SourceTicket | null, { retry = false } = {}): Promise<string | undefined> {
+  private async perform(
+    effect: Effect,
+    ticket: SourceTicket | null,
+    { retry = false, withStatus }: { retry?: boolean; withStatus?: StatusEffect } = {},
+  ): Promise<string | undefined> {
     const { input, memory } = this;
     switch (effect.type) {
       case 'create-crm-ticket':
@@ -628,7 +757,7 @@ export class TicketSync {
       case 'crm-user-comment': {
         const body = crmBodyForUserComment(effect.comment, true);
         const fullText = this.sourceCommentText(effect.comment, '');
-        const commentId = await this.addCrmComment(body, true, 'requester', `crm:${effect.comment.id}`, effect.comment.attachments, !retry, fullText);
+        const commentId = await this.addCrmComment(body, true, 'requester', `crm:${effect.comment.id}`, effect.comment.attachments, !retry, fullText, withStatus);
         if (!retry) memory.sourceComments = passed(memory.sourceComments, effect.comment);
         memory.counts.userCommentsToCrm++;
         return commentId;
@@ -636,7 +765,7 @@ export class TicketSync {
       case 'crm-support-note': {
         const body = crmBodyForSupportNote(effect.comment, true);
         const fullText = this.sourceCommentText(effect.comment, SUPPORT_NOTE_PREFIX);
-        const commentId = await this.addCrmComment(body, false, 'bridge', `crm:${effect.comment.id}`, effect.comment.attachments, !retry, fullText);
+        const commentId = await this.addCrmComment(body, false, 'bridge', `crm:${effect.comment.id}`, effect.comment.attachments, !retry, fullText, withStatus);
         if (!retry) memory.sourceComments = passed(memory.sourceComments, effect.comment);
         return commentId;
       }
@@ -650,14 +779,7 @@ export class TicketSync {
           const result = await writeActivities.setCrmStatus({
             crmTicketId: memory.crm!.ticketId,
             status: effect.status,
-            condition: {
-              version: memory.crmVersion,
-              status: this.observed?.crmStatus ?? memory.lifecycle.crmStatus ?? effect.status,
-              afterCommentId: (this.observed?.crmCursor ?? memory.crmComments.cursor)?.id ?? null,
-              excludeIds: memory.crmComments.ownIds,
-              // Only the bridge's conditional writes moved the version since that read: still assigned.
-              assigned: this.observed?.crmAssigned === true,
-            },
+            condition: this.crmStatusCondition(effect.status),
           });
           memory.crmVersion = result ? result.version : null;
           if (!result?.version) this.crmAnswerUnknown = true;
@@ -665,8 +787,7 @@ export class TicketSync {
           if (result?.version) memory.fingerprints.crm = this.writtenFingerprint({ status: effect.status, updatedAt: result.version });
           memory.crmOwnWrite = result?.version ? { version: result.version, status: effect.status } : null;
         }
-        memory.lifecycle = { ...memory.lifecycle, crmStatus: effect.status };
-        memory.counts.statusChangesToCrm++;
+        this.crmStatusWritten(effect.status);
         break;
       case 'source-agent-reply': {
         const key = `source:${effect.comment.id}`;
@@ -682,7 +803,7 @@ export class TicketSync {
         // A public reply's files travel with it (an internal note is never a reply).
         const files = effect.comment.public ? (effect.comment.attachments ?? []) : [];
         const writes = files.length > 0 ? fileWriteActivities : writeActivities;
-        const { commentId, files: outcomes, followUpId } = await this.openWrite(key, body, memory.sourceComments.cursor?.id ?? null, (dedupe) =>
+        const { commentId, files: outcomes, followUpId, statusWrite } = await this.openWrite(key, body, memory.sourceComments.cursor?.id ?? null, (dedupe) =>
           writes.postSourceComment({
             source: input.source,
             ticketId: input.sourceTicketId,
@@ -690,10 +811,12 @@ export class TicketSync {
             ...(effect.comment.truncated && { fullText: { of: 'crm-comment' as const, crmTicketId: memory.crm!.ticketId, commentId: effect.comment.id } }),
             unlessClosed: true,
             ...(files.length > 0 && { files }),
+            ...(withStatus?.type === 'set-source-status' && { thenStatus: { status: withStatus.status, condition: this.sourceStatusCondition(withStatus.status) } }),
             excludeIds: memory.sourceComments.ownIds,
             ...dedupe,
           }),
         );
+        if (withStatus) this.statusAfterComment = this.statusWriteFailure(withStatus, statusWrite);
         // A follow-up comment (files that failed after the reply was written) is the bridge's own too.
         const own = followUpId ? [commentId, followUpId] : [commentId];
         memory.sourceComments.ownIds = boundedIds([...memory.sourceComments.ownIds, ...own], MEMORY_BOUNDS.ownIds);
@@ -707,17 +830,62 @@ export class TicketSync {
           source: input.source,
           ticketId: input.sourceTicketId,
           status: effect.status,
-          condition: {
-            status: this.observed?.sourceStatus ?? memory.lifecycle.sourceStatus ?? effect.status,
-            cursor: this.observed?.sourceCursor ?? memory.sourceComments.cursor,
-            excludeIds: memory.sourceComments.ownIds,
-          },
+          condition: this.sourceStatusCondition(effect.status),
         });
-        memory.lifecycle = { ...memory.lifecycle, sourceStatus: effect.status };
-        memory.counts.statusChangesToSource++;
+        this.sourceStatusWritten(effect.status);
         break;
     }
     return undefined;
+  }
+
+  /** What a CRM status write expects to still be true: the ticket as the decision saw it. */
+  private crmStatusCondition(status: CrmStatus) {
+    const { memory } = this;
+    return {
+      version: memory.crmVersion,
+      status: this.observed?.crmStatus ?? memory.lifecycle.crmStatus ?? status,
+      afterCommentId: (this.observed?.crmCursor ?? memory.crmComments.cursor)?.id ?? null,
+      excludeIds: memory.crmComments.ownIds,
+      // Only the bridge's conditional writes moved the version since that read: still assigned.
+      assigned: this.observed?.crmAssigned === true,
+    };
+  }
+
+  private crmStatusWritten(status: CrmStatus): void {
+    this.memory.lifecycle = { ...this.memory.lifecycle, crmStatus: status };
+    this.memory.counts.statusChangesToCrm++;
+  }
+
+  /** What a source status write expects to still be true: the source as the decision saw it. */
+  private sourceStatusCondition(status: SourceTicket['status']) {
+    const { memory } = this;
+    return {
+      status: this.observed?.sourceStatus ?? memory.lifecycle.sourceStatus ?? status,
+      cursor: this.observed?.sourceCursor ?? memory.sourceComments.cursor,
+      excludeIds: memory.sourceComments.ownIds,
+    };
+  }
+
+  private sourceStatusWritten(status: SourceTicket['status']): void {
+    this.memory.lifecycle = { ...this.memory.lifecycle, sourceStatus: status };
+    this.memory.counts.statusChangesToSource++;
+  }
+
+  /**
+   * The outcome of a status written with a comment, as the failure a status write of its own
+   * would have thrown (null: written): a refusal is kept, a conflict is news, as for that write.
+   */
+  private statusWriteFailure(effect: StatusEffect, outcome: StatusWriteOutcome | undefined): ActivityFailure | null {
+    const toCrm = effect.type === 'set-crm-status';
+    if (outcome === 'written') {
+      if (toCrm) this.crmStatusWritten(effect.status);
+      else this.sourceStatusWritten(effect.status);
+      return null;
+    }
+    const kind = outcome?.refused ?? 'unprocessable';
+    const cause = ApplicationFailure.create({ type: kind, message: `the status write was refused (${kind})`, nonRetryable: true });
+    const [activity, by] = toCrm ? ['setCrmStatus', 'addCrmComment'] : ['setSourceStatus', 'postSourceComment'];
+    return new ActivityFailure(cause.message, activity, undefined, 'NON_RETRYABLE_FAILURE', by, cause);
   }
 
   /**
@@ -733,12 +901,14 @@ export class TicketSync {
     attachments: readonly string[] = [],
     conditional = true,
     fullText?: FullText,
+    withStatus?: StatusEffect,
   ): Promise<string> {
     const memory = this.memory;
     const condition = conditional && this.observed && memory.crmVersion !== null ? { version: memory.crmVersion } : undefined;
     const urls = [...attachments];
     const writes = urls.length > 0 ? fileWriteActivities : writeActivities;
-    const { commentId, version, status, files } = await this.openWrite(key, body, memory.crmComments.cursor?.id ?? null, (dedupe) =>
+    const thenStatus = withStatus?.type === 'set-crm-status' ? { status: withStatus.status, condition: this.crmStatusCondition(withStatus.status) } : undefined;
+    const { commentId, version, status, files, statusWrite } = await this.openWrite(key, body, memory.crmComments.cursor?.id ?? null, (dedupe) =>
       writes.addCrmComment({
         crmTicketId: memory.crm!.ticketId,
         body,
@@ -749,9 +919,11 @@ export class TicketSync {
         author: as === 'requester' ? { as, id: memory.crm!.requesterId } : { as },
         excludeIds: memory.crmComments.ownIds,
         ...(condition && { condition }),
+        ...(thenStatus && { thenStatus }),
         ...dedupe,
       }),
     );
+    if (withStatus) this.statusAfterComment = this.statusWriteFailure(withStatus, statusWrite);
     memory.crmComments.ownIds = boundedIds([...memory.crmComments.ownIds, commentId], MEMORY_BOUNDS.ownIds);
     memory.crmVersion = version ?? null;
     if (!version) this.crmAnswerUnknown = true;

@@ -4,11 +4,14 @@
  * and duplicates or reordering do no harm: every sync reads the source (and the CRM) back and
  * lets the pure lifecycle decide what to write (see ./ticket-sync).
  */
-import { allHandlersFinished, condition, continueAsNew, setHandler, workflowInfo } from '@temporalio/workflow';
+import { allHandlersFinished, ApplicationFailure, condition, continueAsNew, setHandler, workflowInfo } from '@temporalio/workflow';
 import {
   closeUpdate,
   DEFAULT_WORKFLOW_SETTINGS,
   crmChangedSignal,
+  crmEventUpdate,
+  KNOWN_CRM_EVENT,
+  type CrmNotification,
   resyncUpdate,
   sourceChangedSignal,
   stateQuery,
@@ -16,7 +19,7 @@ import {
   type TicketWorkflowInput,
   type TicketWorkflowSettings,
 } from './definitions';
-import { onCrmNotification, onSourceNotification, validateOperatorRequest } from './intake';
+import { isKnownCrmEvent, onCrmNotification, onSourceNotification, ownEchoLine, validateOperatorRequest } from './intake';
 import { hasWork, initialMemory, mergeWork, NO_WORK, toStateView, upgradeMemory, type PendingWork, type TicketMemory } from './memory';
 import { nextRefusalRetryAt } from './refusals';
 import { syncRules } from './rules';
@@ -34,7 +37,7 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<Ticket
   const settings: TicketWorkflowSettings = { ...DEFAULT_WORKFLOW_SETTINGS, ...input.settings };
   const memory: TicketMemory = input.carried ? upgradeMemory(input.carried as Partial<TicketMemory>) : initialMemory();
   const rules = syncRules();
-  const publisher = new StatusPublisher(input);
+  const publisher = new StatusPublisher(input, rules.lean);
   const syncer = new TicketSync(input, settings, memory, () => publisher.publish(memory), rules);
   let retrySyncAt: number | null = hasWork(memory.deferred) ? Date.now() : null;
   /** History is long enough for a new run; it starts once no update handler is mid-flight. */
@@ -58,15 +61,20 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<Ticket
     },
     { description: 'The source (app) says the ticket changed: read it back and sync.' },
   );
-  setHandler(
-    crmChangedSignal,
-    (notification) => {
-      const heard = onCrmNotification(memory, notification, rules.recogniseEchoes);
-      if (heard === 'news') record(memory, 'received', `Zendesk: ticket ${notification.crmTicketId} changed`);
-      if (heard === 'own-echo') record(memory, 'received', `Zendesk: the event of the bridge's own write${notification.change?.commentId ? ` (comment ${notification.change.commentId})` : ''}, nothing to read`);
+  const onCrmEvent = (notification: CrmNotification) => {
+    const heard = onCrmNotification(memory, notification, rules.recogniseEchoes, rules.lean);
+    if (heard === 'news') record(memory, 'received', `Zendesk: ticket ${notification.crmTicketId} changed`);
+    if (heard === 'own-echo') record(memory, 'received', ownEchoLine(notification.change));
+  };
+  setHandler(crmChangedSignal, onCrmEvent, { description: 'The CRM (Zendesk) says its ticket changed: read it back and sync.' });
+  setHandler(crmEventUpdate, onCrmEvent, {
+    validator: (notification) => {
+      if (isKnownCrmEvent(memory, notification, rules.recogniseEchoes)) {
+        throw ApplicationFailure.create({ type: KNOWN_CRM_EVENT, message: 'known already: a redelivery, or the event of the bridge\'s own write', nonRetryable: true });
+      }
     },
-    { description: 'The CRM (Zendesk) says its ticket changed: read it back and sync.' },
-  );
+    description: 'The CRM (Zendesk) says its ticket changed, as an update: refused, leaving no trace, when the ticket knows it already (a redelivery, its own write).',
+  });
   setHandler(stateQuery, () => toStateView(input, memory), {
     description: 'Status on each side, CRM ticket, SOLVED deadline, parked writes, last error, counts and timeline. No personal data.',
   });

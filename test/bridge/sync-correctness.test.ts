@@ -303,8 +303,9 @@ describe('issue 10: continue-as-new with updates in flight', () => {
 
   test('6. a resync arriving during the last sync before continue-as-new completes, and the ticket carries on', async () => {
     const { id, zd, handle } = await openTicket(rig());
-    // A slow Zendesk read keeps the next sync busy while the update arrives.
-    rig().zendesk.fault({ kind: 'latency', delayMs: 2_000, match: 'GET /tickets/:id.json', times: 1 });
+    // A slow Zendesk write keeps the next sync busy while the update arrives (rules 1.2 decide a
+    // user's message without reading Zendesk first: its write is the request to slow down).
+    rig().zendesk.fault({ kind: 'latency', delayMs: 2_000, match: 'PUT /tickets/:id.json', times: 1 });
     await rig().connect.userComments(id, 'Still nothing.');
     await rig().env.sleep(500);
     const update = handle.executeUpdate(resyncUpdate, { args: [{ reason: 'during a sync' }] });

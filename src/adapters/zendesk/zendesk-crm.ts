@@ -135,7 +135,7 @@ export class ZendeskCrm implements CrmPort {
 
   async addComment(
     crmTicketId: string,
-    comment: { body: string; public: boolean; author: CommentAuthor; files?: () => Promise<{ uploads: string[]; lines: string[] }> },
+    comment: { body: string; public: boolean; author: CommentAuthor; status?: CrmStatus; files?: () => Promise<{ uploads: string[]; lines: string[] }> },
     dedupe: { check: boolean } & DedupeWindow,
     condition?: { version: string },
   ): Promise<{ commentId: string; alreadyPresent: boolean; version: string | null; status: CrmStatus | null }> {
@@ -157,6 +157,7 @@ export class ZendeskCrm implements CrmPort {
     try {
       res = await this.update(crmTicketId, {
         comment: { body, public: comment.public, author_id: Number(authorId), ...(files.uploads.length > 0 && { uploads: files.uploads }) },
+        ...(comment.status !== undefined && { status: comment.status }),
         ...(condition && { safe_update: true, updated_stamp: condition.version }),
       });
     } catch (err) {

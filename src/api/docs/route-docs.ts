@@ -75,7 +75,7 @@ const zendeskAccepted = z.object({
   accepted: z.literal(true),
   outcome: z.enum(['signalled', 'queued', 'ignored']),
   workflowId: z.string().optional(),
-  reason: z.enum(['no-workflow', 'not-running']).optional(),
+  reason: z.enum(['no-workflow', 'not-running', 'known']).optional(),
 });
 
 const ticketParams = ticketPathParams;

@@ -19,6 +19,8 @@ export interface WebhookDelivery<P> {
   status: number | null;
   error?: string;
   at: string;
+  /** How long the receiver took to answer (ms). */
+  ms?: number;
 }
 
 /** Turns a payload into the HTTP request the platform sends. */
@@ -116,6 +118,7 @@ async function post<P>(
   now: () => Date,
 ): Promise<WebhookDelivery<P>> {
   const at = now().toISOString();
+  const started = performance.now();
   try {
     const res = await fetch(req.url, {
       method: 'POST',
@@ -125,7 +128,7 @@ async function post<P>(
       signal: AbortSignal.timeout(10_000),
     });
     await res.arrayBuffer();
-    return { payload, status: res.status, at };
+    return { payload, status: res.status, at, ms: performance.now() - started };
   } catch (err) {
     const e = err as { name?: string; cause?: { code?: string } };
     return { payload, status: null, error: e.cause?.code ?? e.name ?? 'error', at };
