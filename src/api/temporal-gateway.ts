@@ -18,7 +18,6 @@ import {
   WorkflowNotFoundError,
   WorkflowUpdateFailedError,
   WorkflowUpdateRPCTimeoutOrCancelledError,
-  WorkflowUpdateStage,
 } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Config } from '../config';
@@ -137,9 +136,10 @@ export function createTemporalGateway(options: TemporalGatewayOptions): Temporal
     try {
       await tracked(
         client.connection.withDeadline(Date.now() + tellKnownEventsMs, () =>
-          handle.startUpdate(crmEventUpdate, {
+          // To completion, not acceptance: a refusal is thrown only by the result, and the
+          // handler completes in the task that accepts it (it only records the event).
+          handle.executeUpdate(crmEventUpdate, {
             args: [notification],
-            waitForStage: WorkflowUpdateStage.ACCEPTED,
             ...(notification.eventId !== null && { updateId: `crm-event/${notification.eventId}` }),
           }),
         ),

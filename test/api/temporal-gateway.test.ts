@@ -138,6 +138,50 @@ describe('TemporalGateway against the test harness', () => {
     await eventually(async () => expect(await signalNames(workflowId)).toEqual(['crmChanged']));
   });
 
+  describe('an event with its facts is offered as the crmEvent update first (rules 1.2)', () => {
+    const change = { updatedAt: '2026-01-01T00:00:05Z', status: 'open', commentId: '7001' };
+    const event = (eventId: string) => ({ crmTicketId: '35436', eventId, receivedAt: new Date().toISOString(), change });
+    const updateNames = async (workflowId: string) =>
+      ((await env.client.workflow.getHandle(workflowId).fetchHistory()).events ?? []).flatMap((e) =>
+        e.workflowExecutionUpdateAcceptedEventAttributes ? [e.workflowExecutionUpdateAcceptedEventAttributes.acceptedRequest?.input?.name] : [],
+      );
+
+    it('accepted: delivered as the update, no signal', async () => {
+      const id = ticketId();
+      const { workflowId } = await gateway.notifySource('connect', id, notification('created'));
+      await expect(gateway.notifyCrm(event(`new-${id}`), `connect:${id}`)).resolves.toEqual({ outcome: 'signalled', workflowId });
+      expect(await updateNames(workflowId)).toEqual(['crmEvent']);
+      expect(await signalNames(workflowId)).toEqual(['sourceChanged']);
+    });
+
+    it('known to the workflow: answered without a trace in its history', async () => {
+      const id = ticketId();
+      const { workflowId } = await gateway.notifySource('connect', id, notification('created'));
+      // Once its first task is done: the history stands still.
+      const history = () => env.client.workflow.getHandle(workflowId).fetchHistory();
+      await eventually(async () => expect((await history()).events!.at(-1)!.workflowTaskCompletedEventAttributes).toBeTruthy());
+      const before = (await history()).events!.length;
+      await expect(gateway.notifyCrm(event(`known-${id}`), `connect:${id}`)).resolves.toEqual({ outcome: 'ignored', reason: 'known' });
+      expect((await history()).events!.length).toBe(before);
+    });
+
+    it('refused for any other reason: signalled, never lost', async () => {
+      const id = ticketId();
+      const { workflowId } = await gateway.notifySource('connect', id, notification('created'));
+      await expect(gateway.notifyCrm(event(`odd-${id}`), `connect:${id}`)).resolves.toEqual({ outcome: 'signalled', workflowId });
+      await eventually(async () => expect(await signalNames(workflowId)).toEqual(['sourceChanged', 'crmChanged']));
+      expect(await updateNames(workflowId)).toEqual([]);
+    });
+
+    it('with the update turned off (tellKnownEventsMs 0): signalled', async () => {
+      const plain = createTemporalGateway({ client: env.client, taskQueue: worker.taskQueue, tellKnownEventsMs: 0 });
+      const id = ticketId();
+      const { workflowId } = await plain.notifySource('connect', id, notification('created'));
+      await expect(plain.notifyCrm(event(`known-${id}`), `connect:${id}`)).resolves.toEqual({ outcome: 'signalled', workflowId });
+      await eventually(async () => expect(await signalNames(workflowId)).toEqual(['sourceChanged', 'crmChanged']));
+    });
+  });
+
   it('notifyCrm ignores a CRM ticket no workflow owns', async () => {
     await expect(gateway.notifyCrm({ crmTicketId: '999999999', eventId: null, receivedAt: '' }, null)).resolves.toEqual({
       outcome: 'ignored',
