@@ -168,6 +168,10 @@ describe('ops routes', () => {
       const notJson = await post('/tickets/connect/42/resync', '{"reason":');
       expect(notJson.status).toBe(400);
       expect(await notJson.json()).toEqual({ error: 'invalid_json' });
+      // Only an empty body is no body (a bare curl); blanks are not JSON (found by the hostile suite).
+      const blanks = await post('/tickets/connect/42/resync', ' \n');
+      expect(blanks.status).toBe(400);
+      expect(await blanks.json()).toEqual({ error: 'invalid_json' });
       expect(gateway.updateCalls).toHaveLength(0);
     });
 

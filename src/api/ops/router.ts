@@ -35,9 +35,9 @@ const LIST_PARAMETERS = Object.keys(listTicketsQuery.shape);
 
 const NOT_JSON = Symbol('not JSON');
 
-/** The body read as text, as JSON; none is `{}`. */
+/** The body read as text, as JSON; none (empty) is `{}`. Blanks are not JSON, nor nothing. */
 function jsonBody(text: unknown): unknown {
-  if (typeof text !== 'string' || text.trim() === '') return {};
+  if (typeof text !== 'string' || text === '') return {};
   try {
     return JSON.parse(text) as unknown;
   } catch {
