@@ -21,6 +21,7 @@ import {
 } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Config } from '../config';
+import { CRM_NAMES } from '../config/freshdesk';
 import { parseCrmExternalId, type SourceKind, ticketWorkflowId } from '../domain/ticket';
 import {
   type CrmNotification,
@@ -71,11 +72,11 @@ export interface TemporalGatewayOptions {
   tellKnownEventsMs?: number;
 }
 
-/** The deployment's workflow settings (SOLVED_AUTO_CLOSE_AFTER, SOLVED_REOPEN_SOURCE_STATUS). */
+/** The deployment's workflow settings (SOLVED_AUTO_CLOSE_AFTER, SOLVED_REOPEN_SOURCE_STATUS, and the helpdesk's name from CRM). */
 export function workflowSettingsFrom(
-  config: Pick<Config, 'solvedAutoCloseAfterMs' | 'solvedReopenSourceStatus'>,
+  config: Pick<Config, 'solvedAutoCloseAfterMs' | 'solvedReopenSourceStatus' | 'crm'>,
 ): Partial<TicketWorkflowSettings> {
-  return { solvedAutoCloseAfterMs: config.solvedAutoCloseAfterMs, reopenSourceStatus: config.solvedReopenSourceStatus };
+  return { solvedAutoCloseAfterMs: config.solvedAutoCloseAfterMs, reopenSourceStatus: config.solvedReopenSourceStatus, crmName: CRM_NAMES[config.crm] };
 }
 
 /** The gateway, and what its owner waits for before closing the connection. */

@@ -1,6 +1,7 @@
 /** Readable output of the CLI: aligned tables and a ticket sheet. `--json` bypasses all of this. */
 import type { TicketDetails, TicketListItem } from '../api/gateway';
 import { deletedByUser, statusLabel } from '../api/ops/ticket-closure';
+import { CRM_NAMES } from '../config/freshdesk';
 import type { TicketStateView } from '../workflows/definitions';
 
 /** Columns padded to their widest cell; the last column is not padded. */
@@ -34,7 +35,7 @@ const SOURCE_NAMES: Record<string, string> = { connect: 'connect', whitelabel: '
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
 /** How the helpdesk is named (the API says which it is; an older API says nothing: Zendesk). */
-const HELPDESK_NAMES: Record<string, string> = { zendesk: 'Zendesk', freshdesk: 'Freshdesk' };
+const HELPDESK_NAMES: Readonly<Record<string, string>> = CRM_NAMES;
 
 function stateLines(state: TicketStateView, helpdesk = 'zendesk'): string[] {
   const c = state.counts;

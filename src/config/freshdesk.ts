@@ -12,6 +12,8 @@ import { credential, hostPatternList, httpUrl, parsedWith } from './values';
 /** The helpdesks the bridge can write tickets to (`CRM`). */
 export const CRM_KINDS = ['zendesk', 'freshdesk'] as const;
 export type CrmKind = (typeof CRM_KINDS)[number];
+/** Each helpdesk's name as people read it (the workflow's `crmName`, the CLI, the banner). */
+export const CRM_NAMES: Readonly<Record<CrmKind, string>> = { zendesk: 'Zendesk', freshdesk: 'Freshdesk' };
 
 export interface FreshdeskConfig {
   /** `https://{domain}.freshdesk.com/api/v2`, without a trailing slash. */

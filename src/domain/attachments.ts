@@ -54,7 +54,7 @@ export interface AttachmentSettings {
 }
 
 export const DEFAULT_ATTACHMENT_MAX_FILES = 10;
-/** 50 MB: Zendesk's limit for one file. */
+/** 50 MB (the first helpdesk's per-file limit); each adapter enforces its own limits as well. */
 export const DEFAULT_ATTACHMENT_MAX_COMMENT_BYTES = 50 * 1024 * 1024;
 export const DEFAULT_ATTACHMENT_FILE_TIMEOUT_MS = 2 * 60_000;
 /** Half the 10 minutes a comment-writing activity with files may run: room for the comment itself. */
@@ -184,7 +184,7 @@ const PASTED_URLS = /\n\nAttachments:\n(?:- [^\n]*\n?)+$/;
 
 /**
  * A mirrored comment's body: the message, then a blank line and one line per file that did not
- * travel. A message without text but with files gets a stand-in: Zendesk takes no empty comment.
+ * travel. A message without text but with files gets a stand-in: a helpdesk may take no empty comment.
  */
 export function mirroredBody(body: string, fileCount: number, lines: readonly string[]): string {
   const text = body.trim() === '' && fileCount > 0 ? `(${fileCount} attachment${fileCount === 1 ? '' : 's'})` : body;

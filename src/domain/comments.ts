@@ -12,7 +12,7 @@ export interface CommentCursor {
   id: string;
 }
 
-/** Ids compare numerically when both are numbers (Connect, Zendesk), else as text. */
+/** Ids compare numerically when both are numbers (Connect, the helpdesks), else as text. */
 export function compareIds(a: string, b: string): number {
   const numeric = /^\d+$/;
   if (numeric.test(a) && numeric.test(b)) {

@@ -1,6 +1,6 @@
 /**
  * File names as the bridge passes them on: a name comes from a URL or a remote's listing, i.e.
- * from whoever attached the file, and ends up in Zendesk's upload, the app's upload URL and the
+ * from whoever attached the file, and ends up in the helpdesk's upload, the app's upload URL and the
  * line a ticket's people read. So it is reduced to a plain basename: no directories (also when
  * percent-encoded), no `..`, no control characters, no bidirectional overrides (U+202E turns
  * `photo\u202Egnp.exe` into what reads as `photoexe.png`), bounded in bytes, and with an

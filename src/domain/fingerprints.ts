@@ -15,8 +15,9 @@ export function sourceFingerprint(ticket: SourceTicket): string {
 }
 
 /**
- * The CRM's is its status and version (Zendesk `updated_at`, which every change moves): known
- * without reading the comments, so many tickets are compared with one request (`show_many`).
+ * The CRM's is its status and version (the helpdesk's `updated_at`, which every change moves):
+ * known without reading the comments, so many tickets are compared with one batch read where the
+ * helpdesk has one.
  */
 export function crmFingerprint(ticket: Pick<CrmTicket, 'status' | 'updatedAt'>): string {
   return [ticket.status, ticket.updatedAt ?? '-'].join('|');

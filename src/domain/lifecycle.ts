@@ -65,7 +65,7 @@ export type Observation =
   | { type: 'source-deleted'; now: number }
   /** The CRM ticket was read back: its status and the agents' new public replies. */
   | { type: 'crm-read'; status: CrmStatus; newAgentReplies: CrmComment[]; now: number }
-  /** The CRM ticket is gone (a Zendesk admin deleted it; confirmed by reads over minutes). */
+  /** The CRM ticket is gone (a helpdesk admin deleted it; confirmed by reads over minutes). */
   | { type: 'crm-deleted'; now: number }
   /** The SOLVED timer fired. */
   | { type: 'solved-timer-fired'; now: number }
@@ -188,7 +188,7 @@ class Plan {
   }
 
   crmStatus(status: CrmStatus): void {
-    // A closed CRM ticket is read-only (Zendesk answers 422): never write to it.
+    // A closed CRM ticket is read-only (the helpdesk refuses a write, e.g. 422): never write to it.
     if (this.state.crmStatus === status || this.state.crmStatus === 'closed') return;
     this.effects.push({ type: 'set-crm-status', status });
     this.set({ crmStatus: status });
@@ -277,7 +277,7 @@ function onSourceRead(
  *
  * - The user's CLOSED is final: their new comments still reach the CRM, an agent's new reply
  *   becomes an internal note saying it was not delivered, and the CRM ticket is closed.
- * - A CRM ticket closed meanwhile (read-only in Zendesk) closes the source, after the agents'
+ * - A CRM ticket closed meanwhile (read-only in the helpdesk) closes the source, after the agents'
  *   replies have reached it.
  * - When only one side has news for the status (a status change; a user's or an agent's reply),
  *   that side decides it, exactly as a read of that side alone would.
@@ -428,7 +428,7 @@ function onSolvedTimerFired(state: LifecycleState, now: number): Decision {
 }
 
 /**
- * The CRM ticket was deleted (by a Zendesk admin): nobody is there to answer, so the source
+ * The CRM ticket was deleted (by a helpdesk admin): nobody is there to answer, so the source
  * ticket is closed rather than left waiting. A later message from the user starts anew.
  */
 function onCrmDeleted(state: LifecycleState): Decision {

@@ -57,18 +57,18 @@ export interface SourceTicket {
   updatedAt: string;
 }
 
-/** Zendesk's status model (and the model any CRM adapter maps onto). */
+/** The helpdesk status model every CRM adapter maps onto (the first helpdesk's own). */
 export const CRM_STATUSES = ['new', 'open', 'pending', 'hold', 'solved', 'closed'] as const;
 export type CrmStatus = (typeof CRM_STATUSES)[number];
 
 /**
- * A file on a CRM comment, as the CRM lists it (Zendesk: `attachments[]`). The name is personal
+ * A file on a CRM comment, as the CRM lists it (a comment's `attachments[]`). The name is personal
  * data: it may go into a mirrored comment, never into logs or the timeline.
  */
 export interface CrmAttachment {
   id: string;
   name: string;
-  /** Where the CRM serves it (Zendesk `content_url`). */
+  /** Where the CRM serves it (e.g. a `content_url`). */
   url: string;
   contentType: string | null;
   size: number;
@@ -94,7 +94,7 @@ export interface CrmTicket {
   requesterId: string;
   assigneeId: string | null;
   comments: CrmComment[];
-  /** The CRM's version of the ticket (Zendesk `updated_at`), for conditional writes; null if unknown. */
+  /** The CRM's version of the ticket (its `updated_at`), for conditional writes; null if unknown. */
   updatedAt?: string | null;
 }
 

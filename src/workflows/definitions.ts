@@ -12,7 +12,7 @@ export const TICKET_WORKFLOW_TYPE = 'ticketWorkflow';
  * An id is never reused, and what it means never changes.
  */
 export const PATCHES = {
-  /** 1.1: Zendesk's events of the bridge's own writes are recognised by comment id and version (the door no longer drops by actor). */
+  /** 1.1: the helpdesk's events of the bridge's own writes are recognised by comment id and version (the door no longer drops by actor). */
   ownEchoById: 'rules-1.1-own-echo-by-id',
   /** 1.1: a CRM fingerprint taken from a write's answer is marked unverified (the reconciler reads that ticket once). */
   unverifiedWriteFingerprints: 'rules-1.1-unverified-write-fingerprints',
@@ -38,13 +38,19 @@ export interface TicketWorkflowSettings {
   /**
    * How long a side may answer 404 before the bridge acts on it. A source ticket is then parked
    * (a note for the agents; read again every few minutes; it resumes by itself), never ended:
-   * only an explicit DELETE or an operator ends it. A Zendesk ticket is then taken as deleted by
+   * only an explicit DELETE or an operator ends it. A helpdesk ticket is then taken as deleted by
    * an admin, and the source ticket is closed. Default 10 minutes: a misrouted load balancer or a
    * wrong tenant key for a few minutes must not touch a live ticket.
    */
   sourceGoneAfterMs: number;
   /** First wait before a comment write a side refused (a 4xx) is tried again; doubles, 5 tries in all. */
   refusedWriteRetryMs: number;
+  /**
+   * The helpdesk's name as people read it, for the timeline, the notes, the internal notes the
+   * bridge posts and the memo (in lower case). A run started without it (before it existed) takes
+   * the default, the first and then only helpdesk: the same lines as before, so nothing to patch.
+   */
+  crmName: string;
 }
 
 /**
@@ -59,6 +65,7 @@ export const DEFAULT_WORKFLOW_SETTINGS: TicketWorkflowSettings = {
   failedSyncRetryMs: 60_000,
   sourceGoneAfterMs: 10 * 60_000,
   refusedWriteRetryMs: 5 * 60_000,
+  crmName: 'Zendesk',
 };
 
 export interface TicketWorkflowInput {
@@ -89,7 +96,7 @@ export interface SourceNotification {
   snapshot: SourceTicket | null;
 }
 
-/** The CRM said its ticket changed (Zendesk webhook). The workflow reads the ticket back. */
+/** The CRM said its ticket changed (the helpdesk's webhook). The workflow reads the ticket back. */
 export interface CrmNotification {
   crmTicketId: string;
   eventId: string | null;
@@ -104,7 +111,7 @@ export interface CrmNotification {
  * gave) without a read. Ids, a time and a status only: no personal data.
  */
 export interface CrmChange {
-  /** The ticket's version (Zendesk `updated_at`) after the change. */
+  /** The ticket's version (the helpdesk's `updated_at`) after the change. */
   updatedAt: string;
   /** The ticket's status after the change, in the CRM's words (lower case). */
   status: string;
@@ -170,7 +177,7 @@ export interface TicketStateView {
 export interface TimelineEntry {
   at: string;
   kind: 'received' | 'synced' | 'failed' | 'timer' | 'operator';
-  /** Short, free of personal data: e.g. "agent reply → app (comment 312)", "Zendesk status → open". */
+  /** Short, free of personal data: e.g. "agent reply → app (comment 312)", "<crmName> status → open". */
   detail: string;
 }
 

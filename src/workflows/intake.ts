@@ -56,7 +56,7 @@ export function isKnownCrmEvent(memory: TicketMemory, notification: CrmNotificat
 }
 
 /**
- * Rules 1.2: the pending Zendesk events told apart (see `PendingWork.crmChanges`): news among
+ * Rules 1.2: the pending helpdesk events told apart (see `PendingWork.crmChanges`): news among
  * them makes `crm` work; the bridge's own echoes ask for nothing. `echoes`: how many were its own.
  */
 export function tellCrmChanges(memory: TicketMemory, work: PendingWork): { work: PendingWork; echoes: CrmChange[]; news: number } {
@@ -67,14 +67,14 @@ export function tellCrmChanges(memory: TicketMemory, work: PendingWork): { work:
   return { work: { ...work, crm: work.crm || news > 0, crmChanges: [] }, echoes, news };
 }
 
-/** The timeline's line for the event of one of the bridge's own writes. */
-export function ownEchoLine(change: CrmChange | null | undefined): string {
-  return `Zendesk: the event of the bridge's own write${change?.commentId ? ` (comment ${change.commentId})` : ''}, nothing to read`;
+/** The timeline's line for the event of one of the bridge's own writes; `crm`: the helpdesk's name. */
+export function ownEchoLine(crm: string, change: CrmChange | null | undefined): string {
+  return `${crm}: the event of the bridge's own write${change?.commentId ? ` (comment ${change.commentId})` : ''}, nothing to read`;
 }
 
 /**
  * The echo of a write the bridge made, recognised by what it knows it wrote, never by who the
- * actor is (a person may work in Zendesk with the bridge's account): a comment whose id the
+ * actor is (a person may work in the helpdesk with the bridge's account): a comment whose id the
  * bridge's write answered, or a change that left the ticket exactly at the version and status
  * the answer of the bridge's last conditional write gave. A person's change in the same second
  * tells another status, or adds a comment of another id: news. What is not recognised (an event

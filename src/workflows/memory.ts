@@ -21,7 +21,7 @@ export interface PendingWork {
   /** The SOLVED timer fired: read both sides, then close if the ticket is still unconfirmed. */
   solvedTimer?: boolean;
   /**
-   * Rules 1.2: Zendesk events not yet told apart, the bridge's own echoes from news. Told when the
+   * Rules 1.2: helpdesk events not yet told apart, the bridge's own echoes from news. Told when the
    * sync starts, once the answers of the writes they may echo have been taken in (an event often
    * overtakes its write's answer); news among them makes `crm` work.
    */
@@ -118,7 +118,7 @@ export interface TicketMemory {
    */
   intents: Intent[];
   /**
-   * The CRM ticket's version (Zendesk `updated_at`) from the last read or write, for conditional
+   * The CRM ticket's version (the helpdesk's `updated_at`) from the last read or write, for conditional
    * writes (v3); null when unknown (a write's answer was lost, or an assignment changed it).
    */
   crmVersion: string | null;

@@ -7,7 +7,7 @@ import { patched } from '@temporalio/workflow';
 import { PATCHES } from './definitions';
 
 export interface SyncRules {
-  /** 1.1: Zendesk's events of the bridge's own writes are recognised by comment id and version (no read). */
+  /** 1.1: the helpdesk's events of the bridge's own writes are recognised by comment id and version (no read). */
   recogniseEchoes: boolean;
   /** 1.1: a CRM fingerprint taken from a write's answer is marked unverified, so the reconciler still reads. */
   unverifiedWriteFingerprints: boolean;

@@ -26,11 +26,13 @@ export class StatusPublisher {
   private publishedMemo: string | null = null;
 
   /**
+   * `crmName`: the helpdesk's name, in lower case in the memo (`<name> ticket 7`).
    * `lean` (rules 1.2): search attributes change once per sync, like the memo, and not at all
    * when the run started with them as they are (the API starts a ticket with its source and NEW).
    */
   constructor(
     private readonly input: TicketWorkflowInput,
+    private readonly crmName: string,
     private readonly lean = false,
   ) {
     if (!lean) return;
@@ -48,7 +50,7 @@ export class StatusPublisher {
     const attributes = attributesKey(memory.lifecycle.status, crmTicketId);
     const memo: TicketMemo = {
       ticket: `${this.input.source} ticket ${this.input.sourceTicketId}`,
-      crmTicket: crmTicketId ? `zendesk ticket ${crmTicketId}` : 'not created yet',
+      crmTicket: crmTicketId ? `${this.crmName.toLowerCase()} ticket ${crmTicketId}` : 'not created yet',
       status: memory.lifecycle.status,
       fingerprints: { ...memory.fingerprints },
       parked: memory.refused.length + memory.parked.length + (memory.sourceMissing ? 1 : 0) + (memory.crmMissing ? 1 : 0),

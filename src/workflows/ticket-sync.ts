@@ -28,7 +28,7 @@ import { ownEchoLine, tellCrmChanges } from './intake';
 import { describeKey, hasWork, MEMORY_BOUNDS, mergeWork, NO_WORK, type CommentMemory, type PendingWork, type TicketMemory } from './memory';
 import { intentKey, isRefusal, noteRefusal, refusalKind, refusalsDue, type Refusals } from './refusals';
 import type { SyncRules } from './rules';
-import { addNote, describeAssignment, describeEffect, describeFiles, record, sideName } from './timeline';
+import { addNote, describeAssignment, describeEffect, describeFiles, record, sideName, type SideNames } from './timeline';
 
 /** Retried until the remote is back (see TICKET_ACTIVITY_OPTIONS for why these numbers). */
 const activities = proxyActivities<TicketActivities>(TICKET_ACTIVITY_OPTIONS);
@@ -43,7 +43,7 @@ type SourceStatusEffect = Extract<Effect, { type: 'set-source-status' }>;
 type CrmStatusEffect = Extract<Effect, { type: 'set-crm-status' }>;
 type StatusEffect = SourceStatusEffect | CrmStatusEffect;
 
-/** Statuses Zendesk takes in a comment's write without more (solving needs an assignee, closing a solve). */
+/** Statuses the helpdesk takes in a comment's write without more (solving needs an assignee, closing a solve). */
 const WITH_COMMENT_CRM_STATUSES: ReadonlySet<CrmStatus> = new Set(['new', 'open', 'pending', 'hold']);
 
 /** Which side's notification a sync answers: that side is read first, and may be the only one read. */
@@ -77,8 +77,9 @@ interface Observed {
 }
 
 /**
- * Zendesk's `updated_at` has one-second resolution: a change later in the same second carries the
- * same version. How far the workflow's clock and Zendesk's may be apart (NTP keeps them closer).
+ * A helpdesk's `updated_at` may have one-second resolution: a change later in the same second
+ * carries the same version. How far the workflow's clock and the helpdesk's may be apart (NTP
+ * keeps them closer).
  */
 const CLOCK_SKEW_MS = 500;
 
@@ -106,13 +107,22 @@ export class TicketSync {
     private readonly rules: SyncRules,
   ) {}
 
+  /** The helpdesk as the timeline and the notes name it (`crmName`). */
+  private get crm(): string {
+    return this.settings.crmName;
+  }
+
+  private get names(): SideNames {
+    return { source: this.input.source, crm: this.crm };
+  }
+
   /** Set while a decision's effects are performed. */
   private observed: Observed | null = null;
   /** The CRM ticket as the bridge's last conditional comment write left it (its answer). */
   private crmAfterOwnComment: { version: string; status: CrmStatus } | null = null;
   /**
    * A write to the CRM in this decision whose answer is unknown (a landed copy found after a lost
-   * answer): what Zendesk did with it (e.g. reopened the ticket) is read once more.
+   * answer): what the helpdesk did with it (e.g. reopened the ticket) is read once more.
    */
   private crmAnswerUnknown = false;
   /** How the status written with a comment went (rules 1.2): null when written. */
@@ -152,14 +162,14 @@ export class TicketSync {
   }
 
   /**
-   * Rules 1.2: Zendesk's events told apart now that the answers of the writes they may echo are
+   * Rules 1.2: the helpdesk's events told apart now that the answers of the writes they may echo are
    * in (see `PendingWork.crmChanges`); only news among them has the CRM read.
    */
   private heardFromCrm(pending: PendingWork): PendingWork {
     const { work, echoes, news } = tellCrmChanges(this.memory, pending);
     const ticket = this.memory.crm?.ticketId ?? '?';
-    if (news > 0) record(this.memory, 'received', `Zendesk: ticket ${ticket} changed`);
-    for (const echo of echoes) record(this.memory, 'received', ownEchoLine(echo));
+    if (news > 0) record(this.memory, 'received', `${this.crm}: ticket ${ticket} changed`);
+    for (const echo of echoes) record(this.memory, 'received', ownEchoLine(this.crm, echo));
     return work;
   }
 
@@ -173,7 +183,7 @@ export class TicketSync {
     const decision = decide(this.memory.lifecycle, observation, this.lifecycleSettings());
     for (const effect of decision.effects) {
       const written = await this.perform(effect, null);
-      record(this.memory, 'synced', describeEffect(effect, this.input.source, written));
+      record(this.memory, 'synced', describeEffect(effect, this.names, written));
     }
     this.memory.lifecycle = decision.state;
     this.onStep();
@@ -210,7 +220,7 @@ export class TicketSync {
       if (crm === undefined) crm = await this.readCrmWindow();
       if (crm === null) return this.onCrmMissing(source);
       if (crm.status === 'closed' && wroteAgain(source)) {
-        // A closed Zendesk ticket takes no more comments: the user's message opens a follow-up.
+        // A closed helpdesk ticket takes no more comments: the user's message opens a follow-up.
         await this.openFollowUp(source);
         continue;
       }
@@ -224,11 +234,11 @@ export class TicketSync {
       } catch (err) {
         if (err instanceof StaleCrmKnowledge) {
           // Not a conflict of this sync's reads: the CRM is read now, once, and decided from.
-          record(memory, 'received', `Zendesk ticket ${memory.crm.ticketId} changed since the bridge last saw it: reading it`);
+          record(memory, 'received', `${this.crm} ticket ${memory.crm.ticketId} changed since the bridge last saw it: reading it`);
           continue;
         }
         if (!isWriteConflict(err) || ++conflicts > MAX_CONFLICTS_PER_SYNC) throw err;
-        record(memory, 'received', `${writeConflictSide(err, this.input.source)} changed since it was read: reading both sides again`);
+        record(memory, 'received', `${writeConflictSide(err, this.names)} changed since it was read: reading both sides again`);
         continue;
       }
       if (memory.lifecycle.completed) return;
@@ -238,9 +248,9 @@ export class TicketSync {
 
   /**
    * Rules 1.2: the CRM ticket as the bridge last knew it, standing in for a read of it when a
-   * source's news is decided, if Zendesk itself will check that knowledge: the decision's first
-   * effect is a CRM write, and every CRM write carries `safe_update` on the version known, so a
-   * ticket changed since refuses it (409), which is the news that has it read. Never while that
+   * source's news is decided, if the helpdesk itself will check that knowledge: the decision's first
+   * effect is a CRM write, and every CRM write is conditional on the version known, so a ticket
+   * changed since refuses it (409), which is the news that has it read. Never while that
    * version's second may not be over, for a solved or closed ticket (whose next write may be a
    * close or a follow-up), while a reply's landed copy is looked for, or when unknown.
    * undefined: read it.
@@ -331,14 +341,14 @@ export class TicketSync {
         return await this.apply({ type: 'solved-timer-fired', now });
       } catch (err) {
         if (!isWriteConflict(err) || ++conflicts > MAX_CONFLICTS_PER_SYNC) throw err;
-        record(this.memory, 'received', `${writeConflictSide(err, this.input.source)} changed since it was read: reading both sides again`);
+        record(this.memory, 'received', `${writeConflictSide(err, this.names)} changed since it was read: reading both sides again`);
         await this.syncBoth();
         if (this.sideMissing()) return;
       }
     }
   }
 
-  /** The CRM ticket's news since the cursor; null when Zendesk says 404. */
+  /** The CRM ticket's news since the cursor; null when the helpdesk says 404. */
   private async readCrmWindow(): Promise<CrmRead | null> {
     const linked = this.memory.crm!;
     const request = {
@@ -352,10 +362,10 @@ export class TicketSync {
       () => activities.readCrmTicket(request),
     );
     if (read === null) return null;
-    if (this.memory.crmMissing) record(this.memory, 'received', `Zendesk ticket ${linked.ticketId} readable again`);
+    if (this.memory.crmMissing) record(this.memory, 'received', `${this.crm} ticket ${linked.ticketId} readable again`);
     this.memory.crmMissing = null;
     if (this.memory.sourceMissing === null) this.memory.rereadAt = null;
-    // The requester is whoever Zendesk says now (a merged requester has a new id).
+    // The requester is whoever the helpdesk says now (a merged requester has a new id).
     if (read.requesterId && read.requesterId !== linked.requesterId) this.memory.crm = { ...linked, requesterId: read.requesterId };
     this.memory.fingerprints.crm = read.fingerprint;
     this.memory.crmVersion = read.version;
@@ -385,7 +395,7 @@ export class TicketSync {
     const decision = decide(memory.lifecycle, this.bothRead(source, crm), this.lifecycleSettings());
     if (crm.status === 'closed' && source.newComments.some((c) => c.author === 'USER')) {
       const ids = source.newComments.filter((c) => c.author === 'USER').map((c) => c.id);
-      addNote(memory, `Zendesk ticket ${memory.crm!.ticketId} is closed: user comment(s) ${ids.join(', ')} could not reach it.`);
+      addNote(memory, `${this.crm} ticket ${memory.crm!.ticketId} is closed: user comment(s) ${ids.join(', ')} could not reach it.`);
     }
     const refusedStatus = { crm: false, source: false };
     try {
@@ -427,8 +437,9 @@ export class TicketSync {
   /**
    * Rules 1.2: the status that follows a comment to the same side in a decision is written by
    * the comment's activity (one write per side): with an agent's reply, right after it; with a
-   * message to Zendesk, in the same `PUT`. Not for a reply whose landed copy was found (nothing
-   * to write but the status), nor a Zendesk status that needs more than the write.
+   * message to the helpdesk, in the same write (see the adapter). Not for a reply whose landed
+   * copy was found (nothing to write but the status), nor a helpdesk status that needs more than
+   * the write.
    */
   private statusWithComment(effect: Effect, next: Effect | undefined): StatusEffect | undefined {
     if (!this.rules.lean) return undefined;
@@ -448,7 +459,7 @@ export class TicketSync {
   private async performOrKeep(effect: Effect, ticket: SourceTicket | null, withStatus?: StatusEffect): Promise<Effect['type'][]> {
     try {
       const written = await this.perform(effect, ticket, { withStatus });
-      record(this.memory, 'synced', describeEffect(effect, this.input.source, written));
+      record(this.memory, 'synced', describeEffect(effect, this.names, written));
     } catch (err) {
       if (!isRefusal(err)) throw err;
       // Refused from the bridge's last knowledge (the ticket was closed or deleted since): read it first.
@@ -461,7 +472,7 @@ export class TicketSync {
     const statusFailure = this.statusAfterComment;
     this.statusAfterComment = null;
     if (statusFailure === null) {
-      record(this.memory, 'synced', describeEffect(withStatus, this.input.source));
+      record(this.memory, 'synced', describeEffect(withStatus, this.names));
       return [];
     }
     if (!isRefusal(statusFailure)) throw statusFailure; // a conflict: news, read both sides again
@@ -477,10 +488,10 @@ export class TicketSync {
     const key = intentKey(effect);
     const outcome: Refusals = noteRefusal(memory, effect, key, kind, Date.now(), this.settings.refusedWriteRetryMs);
     const next = { kept: 'kept, tried again later', parked: 'parked', 'next-decision': 'decided again with the next sync', dropped: 'dropped' }[outcome];
-    record(memory, 'failed', `${describeEffect(effect, this.input.source)} refused (${kind}): ${next}`);
+    record(memory, 'failed', `${describeEffect(effect, this.names)} refused (${kind}): ${next}`);
     if (outcome === 'parked' && key !== null) {
       // Said where the agents work; the note is best-effort (the CRM ticket may be what refuses).
-      const note: Effect = { type: 'crm-internal-note', body: parkedWriteNote(effect, kind) };
+      const note: Effect = { type: 'crm-internal-note', body: parkedWriteNote(effect, kind, this.crm) };
       try {
         await this.perform(note, null);
       } catch (err) {
@@ -495,14 +506,14 @@ export class TicketSync {
       try {
         const written = await this.perform(entry.effect, null, { retry: true });
         this.memory.refused = this.memory.refused.filter((r) => r.key !== entry.key);
-        record(this.memory, 'synced', `${describeEffect(entry.effect, this.input.source, written)} (after ${entry.refusals} refusal(s))`);
+        record(this.memory, 'synced', `${describeEffect(entry.effect, this.names, written)} (after ${entry.refusals} refusal(s))`);
       } catch (err) {
         if (isWriteConflict(err)) {
           // The user closed the ticket meanwhile: the reply can no longer reach them, and waits no more.
           this.memory.refused = this.memory.refused.filter((r) => r.key !== entry.key);
           this.memory.intents = this.memory.intents.filter((i) => i.key !== entry.key);
           park(this.memory, describeKey(entry.key), 'not delivered: the ticket was closed meanwhile');
-          record(this.memory, 'failed', `${describeEffect(entry.effect, this.input.source)}: not delivered, the ticket was closed meanwhile`);
+          record(this.memory, 'failed', `${describeEffect(entry.effect, this.names)}: not delivered, the ticket was closed meanwhile`);
           continue;
         }
         if (!isRefusal(err)) throw err;
@@ -512,15 +523,16 @@ export class TicketSync {
   }
 
   /**
-   * Zendesk reopens a ticket when the requester's comment lands, also when the bridge writes an
-   * older comment after the agent's newer `pending` (the decision keeps the agent's status). The
-   * answer of that write says so, and Zendesk's event of it is dropped at the door as an echo: the
-   * lifecycle takes the status from the answer, unless a later write of this decision moved on.
+   * A helpdesk may reopen a ticket when the requester's comment lands (a rule of its own), also
+   * when the bridge writes an older comment after the agent's newer `pending` (the decision keeps
+   * the agent's status). The answer of that write says so, and the helpdesk's event of it is
+   * dropped at the door as an echo: the lifecycle takes the status from the answer, unless a
+   * later write of this decision moved on.
    */
   private withOwnWriteStatus(state: LifecycleState): LifecycleState {
     const after = this.crmAfterOwnComment;
     if (after === null || after.version !== this.memory.crmVersion || after.status === state.crmStatus) return state;
-    record(this.memory, 'received', `Zendesk status ${after.status} after the bridge's comment (Zendesk's own rule)`);
+    record(this.memory, 'received', `${this.crm} status ${after.status} after the bridge's comment (${this.crm}'s own rule)`);
     return { ...state, crmStatus: after.status };
   }
 
@@ -542,7 +554,7 @@ export class TicketSync {
     const afterEnd = this.input.afterEnd;
     const found = afterEnd ? await activities.findCrmTicket({ externalId: ticket.externalId }) : null;
     if (afterEnd && found === null && !wroteSince(source, afterEnd.endedAt)) {
-      record(memory, 'received', `nothing new since the ticket ended${afterEnd.endedAt ? ` (${afterEnd.endedAt})` : ''}, and no Zendesk ticket to adopt: nothing to do`);
+      record(memory, 'received', `nothing new since the ticket ended${afterEnd.endedAt ? ` (${afterEnd.endedAt})` : ''}, and no ${this.crm} ticket to adopt: nothing to do`);
       memory.lifecycle = { ...memory.lifecycle, status: 'CLOSED', completed: true };
       this.onStep();
       return false;
@@ -566,7 +578,7 @@ export class TicketSync {
       record(
         memory,
         'synced',
-        `adopted Zendesk ticket ${created.id}: ${adopted.mirrored.toCrm} comment(s) already in Zendesk, ${adopted.mirrored.toSource} already in the ${sideName(this.input.source)}`,
+        `adopted ${this.crm} ticket ${created.id}: ${adopted.mirrored.toCrm} comment(s) already in ${this.crm}, ${adopted.mirrored.toSource} already in the ${sideName(this.input.source)}`,
       );
       this.onStep();
       return true;
@@ -581,8 +593,8 @@ export class TicketSync {
     // The ticket as created: what the reconciler compares, until the next write or read moves it.
     memory.fingerprints.crm = crmFingerprint(created);
     memory.crmComments.cursor = firstCursor(created.comments) ?? memory.crmComments.cursor;
-    record(memory, 'synced', describeEffect(create, this.input.source, created.id));
-    if (created.files) this.recordFiles(created.files, 'the opening message', 'Zendesk');
+    record(memory, 'synced', describeEffect(create, this.names, created.id));
+    if (created.files) this.recordFiles(created.files, 'the opening message', this.crm);
     memory.lifecycle = { ...memory.lifecycle, linked: true, crmStatus: created.status };
     for (const effect of rest) await this.performOrKeep(effect, source.ticket);
     memory.sourceComments = { cursor: source.cursor, ownIds: source.ownIds, recent: source.recent };
@@ -593,9 +605,9 @@ export class TicketSync {
   }
 
   /**
-   * The user wrote again after the Zendesk ticket was closed (a late message, or one that crossed
-   * the agent's close): a follow-up ticket (Zendesk `via_followup_source_id`, linked both ways
-   * there) takes the conversation on, and the next read mirrors the message into it.
+   * The user wrote again after the helpdesk ticket was closed (a late message, or one that crossed
+   * the agent's close): a follow-up ticket (linked to the closed one as the helpdesk allows, see
+   * the adapter) takes the conversation on, and the next read mirrors the message into it.
    */
   private async openFollowUp(source: SourceRead): Promise<void> {
     const memory = this.memory;
@@ -613,7 +625,7 @@ export class TicketSync {
     // Its description is the bridge's own: not news for the source.
     memory.crmComments = { cursor: firstCursor(created.comments), ownIds: created.comments.map((c) => c.id) };
     memory.lifecycle = { ...memory.lifecycle, status: 'OPEN', crmStatus: created.status, solvedTimerDeadline: null, completed: false };
-    addNote(memory, `Zendesk ticket ${closedId} is closed and the user wrote again: follow-up Zendesk ticket ${created.id} created for it.`);
+    addNote(memory, `${this.crm} ticket ${closedId} is closed and the user wrote again: follow-up ${this.crm} ticket ${created.id} created for it.`);
     this.onStep();
   }
 
@@ -628,7 +640,7 @@ export class TicketSync {
       status,
       tags: [CRM_BRIDGE_TAG, `source-${input.source}`],
       // Per chain of runs (continue-as-new keeps it): a run started after the end must not get the
-      // answer Zendesk keeps for 2 hours of an earlier run's create (a ticket an admin deleted).
+      // answer the helpdesk keeps for an earlier run's create (a ticket an admin deleted).
       idempotencyKey: `${workflowInfo().workflowId}/${workflowInfo().firstExecutionRunId}/create`,
     };
   }
@@ -684,10 +696,10 @@ export class TicketSync {
   }
 
   /**
-   * A 404 from Zendesk, confirmed like the source's (re-read within seconds, then less often).
+   * A 404 from the helpdesk, confirmed like the source's (re-read within seconds, then less often).
    * Once it has lasted `sourceGoneAfterMs`, an admin deleted the ticket: the agents' side of the
    * conversation is over, so the source ticket is closed and the workflow completes. A message
-   * the user writes later starts a new run, with a new Zendesk ticket.
+   * the user writes later starts a new run, with a new helpdesk ticket.
    */
   private async onCrmMissing(source: SourceRead): Promise<void> {
     const { memory, settings } = this;
@@ -697,12 +709,12 @@ export class TicketSync {
     memory.rereadAt = now + rereadDelayMs(missing.reads);
     const crmTicketId = memory.crm!.ticketId;
     if (now - missing.since < settings.sourceGoneAfterMs) {
-      record(memory, 'received', `Zendesk ticket ${crmTicketId} read as 404 (${missing.reads}): read again in ${Math.round((memory.rereadAt - now) / 1000)} s`);
+      record(memory, 'received', `${this.crm} ticket ${crmTicketId} read as 404 (${missing.reads}): read again in ${Math.round((memory.rereadAt - now) / 1000)} s`);
       return;
     }
-    addNote(memory, `Zendesk ticket ${crmTicketId} was deleted in Zendesk (404 for ${Math.round((now - missing.since) / 60_000)} min): the ${sideName(this.input.source)} ticket is closed.`);
+    addNote(memory, `${this.crm} ticket ${crmTicketId} was deleted in ${this.crm} (404 for ${Math.round((now - missing.since) / 60_000)} min): the ${sideName(this.input.source)} ticket is closed.`);
     const unsent = source.newComments.filter((c) => c.author === 'USER').map((c) => c.id);
-    if (unsent.length > 0) addNote(memory, `user comment(s) ${unsent.join(', ')} could not reach Zendesk: its ticket was deleted.`);
+    if (unsent.length > 0) addNote(memory, `user comment(s) ${unsent.join(', ')} could not reach ${this.crm}: its ticket was deleted.`);
     // Closed as this read saw the source: a user who writes meanwhile makes it a conflict, decided again.
     this.observed = { sourceStatus: source.ticket.status, sourceCursor: source.cursor, crmStatus: 'closed', crmCursor: null, crmAssigned: false, crmRemembered: false };
     try {
@@ -725,14 +737,14 @@ export class TicketSync {
     } catch (err) {
       if (!isRefusal(err)) throw err;
       // Left for the next decision (the assignee is still news then), and said.
-      record(this.memory, 'failed', `assignee → Zendesk refused (${refusalKind(err)}): tried again with the next sync`);
+      record(this.memory, 'failed', `assignee → ${this.crm} refused (${refusalKind(err)}): tried again with the next sync`);
       return;
     }
     this.memory.sourceAssigneeRef = assigneeRef;
     // The assignment changed the CRM ticket: its version is unknown until the next read.
     this.memory.crmVersion = null;
     this.memory.crmOwnWrite = null;
-    record(this.memory, 'synced', describeAssignment(this.input.source, assigneeRef, result.crmAssigneeId));
+    record(this.memory, 'synced', describeAssignment(this.names, assigneeRef, result.crmAssigneeId));
     if (!result.mapped) {
       addNote(this.memory, `Assignee ${assigneeRef} has no CRM user in the assignee mapping: the CRM ticket was left unassigned.`);
     }
@@ -773,8 +785,8 @@ export class TicketSync {
         return this.addCrmComment(effect.body, false, 'bridge', 'crm:internal-note');
       case 'set-crm-status':
         if (this.alreadyThere(effect.status)) {
-          // The bridge's own comment left the ticket there already (Zendesk reopens a ticket on
-          // the requester's reply), and nothing has changed it since: no write to make.
+          // The bridge's own comment left the ticket there already (a helpdesk may reopen a
+          // ticket on the requester's reply), and nothing has changed it since: no write to make.
         } else {
           const result = await writeActivities.setCrmStatus({
             crmTicketId: memory.crm!.ticketId,
@@ -934,7 +946,7 @@ export class TicketSync {
     }
     // Only a conditional write's answer is the ticket as this write alone left it.
     memory.crmOwnWrite = condition && version && status ? { version, status } : null;
-    if (urls.length > 0) this.recordFiles(files, `comment ${key.slice('crm:'.length)}`, 'Zendesk');
+    if (urls.length > 0) this.recordFiles(files, `comment ${key.slice('crm:'.length)}`, this.crm);
     return commentId;
   }
 
@@ -945,8 +957,8 @@ export class TicketSync {
   }
 
   /**
-   * What the reconciler compares, from a conditional write's answer. Zendesk's version has
-   * one-second resolution, so a person's change in the second of the read can pass inside that
+   * What the reconciler compares, from a conditional write's answer. The helpdesk's version
+   * may have one-second resolution, so a person's change in the second of the read can pass inside that
    * answer; marked unverified (rules 1.1), it never equals a fresh read's, and the reconciler's
    * next round has the ticket read once.
    */
@@ -1057,13 +1069,13 @@ function sourceUnreadableNote(app: string): string {
 }
 
 /** The internal note for agents when a write is given up on: which message, never its text. */
-function parkedWriteNote(effect: Effect, kind: string): string {
+function parkedWriteNote(effect: Effect, kind: string, crm: string): string {
   switch (effect.type) {
     case 'source-agent-reply':
       return `ticket-bridge could not deliver the reply in comment ${effect.comment.id} to the user: it was refused (${kind}) after several attempts. Please reach the user another way if it matters.`;
     case 'crm-user-comment':
     case 'crm-support-note':
-      return `ticket-bridge could not add a message from the app (its comment ${effect.comment.id}) to this ticket: Zendesk refused it (${kind}) after several attempts. Read it in the app.`;
+      return `ticket-bridge could not add a message from the app (its comment ${effect.comment.id}) to this ticket: ${crm} refused it (${kind}) after several attempts. Read it in the app.`;
     default:
       return `ticket-bridge gave up on a write refused (${kind}) after several attempts.`;
   }
@@ -1143,7 +1155,7 @@ function isWriteConflict(err: unknown): boolean {
   return err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && err.cause.type === 'write-conflict';
 }
 
-function writeConflictSide(err: unknown, source: string): string {
+function writeConflictSide(err: unknown, names: SideNames): string {
   const crmWrites = ['setCrmStatus', 'addCrmComment'];
-  return err instanceof ActivityFailure && crmWrites.includes(err.activityType) ? 'Zendesk' : sideName(source);
+  return err instanceof ActivityFailure && crmWrites.includes(err.activityType) ? names.crm : sideName(names.source);
 }

@@ -37,7 +37,7 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<Ticket
   const settings: TicketWorkflowSettings = { ...DEFAULT_WORKFLOW_SETTINGS, ...input.settings };
   const memory: TicketMemory = input.carried ? upgradeMemory(input.carried as Partial<TicketMemory>) : initialMemory();
   const rules = syncRules();
-  const publisher = new StatusPublisher(input, rules.lean);
+  const publisher = new StatusPublisher(input, settings.crmName, rules.lean);
   const syncer = new TicketSync(input, settings, memory, () => publisher.publish(memory), rules);
   let retrySyncAt: number | null = hasWork(memory.deferred) ? Date.now() : null;
   /** History is long enough for a new run; it starts once no update handler is mid-flight. */
@@ -63,17 +63,17 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<Ticket
   );
   const onCrmEvent = (notification: CrmNotification) => {
     const heard = onCrmNotification(memory, notification, rules.recogniseEchoes, rules.lean);
-    if (heard === 'news') record(memory, 'received', `Zendesk: ticket ${notification.crmTicketId} changed`);
-    if (heard === 'own-echo') record(memory, 'received', ownEchoLine(notification.change));
+    if (heard === 'news') record(memory, 'received', `${settings.crmName}: ticket ${notification.crmTicketId} changed`);
+    if (heard === 'own-echo') record(memory, 'received', ownEchoLine(settings.crmName, notification.change));
   };
-  setHandler(crmChangedSignal, onCrmEvent, { description: 'The CRM (Zendesk) says its ticket changed: read it back and sync.' });
+  setHandler(crmChangedSignal, onCrmEvent, { description: 'The helpdesk says its ticket changed: read it back and sync.' });
   setHandler(crmEventUpdate, onCrmEvent, {
     validator: (notification) => {
       if (isKnownCrmEvent(memory, notification, rules.recogniseEchoes)) {
         throw ApplicationFailure.create({ type: KNOWN_CRM_EVENT, message: 'known already: a redelivery, or the event of the bridge\'s own write', nonRetryable: true });
       }
     },
-    description: 'The CRM (Zendesk) says its ticket changed, as an update: refused, leaving no trace, when the ticket knows it already (a redelivery, its own write).',
+    description: 'The helpdesk says its ticket changed, as an update: refused, leaving no trace, when the ticket knows it already (a redelivery, its own write).',
   });
   setHandler(stateQuery, () => toStateView(input, memory), {
     description: 'Status on each side, CRM ticket, SOLVED deadline, parked writes, last error, counts and timeline. No personal data.',

@@ -20,26 +20,33 @@ export function addNote(memory: TicketMemory, note: string): void {
   memory.notes = boundedIds([...memory.notes, `${new Date(Date.now()).toISOString()} ${note}`], MEMORY_BOUNDS.notes);
 }
 
-/** What an operator calls each side: the app (Connect), the white-label platform, Zendesk. */
+/** What an operator calls a source: the app (Connect), the white-label platform. */
 export function sideName(source: string): string {
   return source === 'connect' ? 'app' : source === 'whitelabel' ? 'white-label' : source;
 }
 
+/** Who a timeline line names: the source's kind, and the helpdesk by its name (`crmName`). */
+export interface SideNames {
+  source: string;
+  crm: string;
+}
+
 /** A timeline line for a write, with the id of what was written: never the text itself. */
-export function describeEffect(effect: Effect, source: string, writtenId?: string): string {
+export function describeEffect(effect: Effect, names: SideNames, writtenId?: string): string {
+  const { source, crm } = names;
   const app = sideName(source);
   const id = (what: string) => (writtenId ? ` (${what} ${writtenId})` : '');
   switch (effect.type) {
     case 'create-crm-ticket':
-      return `Zendesk ticket${writtenId ? ` ${writtenId}` : ''} created (${effect.status})`;
+      return `${crm} ticket${writtenId ? ` ${writtenId}` : ''} created (${effect.status})`;
     case 'crm-user-comment':
-      return `user comment → Zendesk${id('comment')}`;
+      return `user comment → ${crm}${id('comment')}`;
     case 'crm-support-note':
-      return `support comment on ${app} → Zendesk internal note${id('comment')}`;
+      return `support comment on ${app} → ${crm} internal note${id('comment')}`;
     case 'crm-internal-note':
-      return `internal note → Zendesk${id('comment')}`;
+      return `internal note → ${crm}${id('comment')}`;
     case 'set-crm-status':
-      return `Zendesk status → ${effect.status}`;
+      return `${crm} status → ${effect.status}`;
     case 'source-agent-reply':
       return `agent reply → ${app}${id(source === 'whitelabel' ? 'reply' : 'comment')}`;
     case 'set-source-status':
@@ -48,10 +55,11 @@ export function describeEffect(effect: Effect, source: string, writtenId?: strin
 }
 
 /** An assignee mirrored to the CRM: ids only, never names (personal data). */
-export function describeAssignment(source: string, assigneeRef: string | null, crmAssigneeId: string | null): string {
+export function describeAssignment(names: SideNames, assigneeRef: string | null, crmAssigneeId: string | null): string {
+  const app = sideName(names.source);
   if (assigneeRef === null) return 'assignee → none';
-  if (crmAssigneeId === null) return `assignee → none (${sideName(source)} assignee ${assigneeRef} has no mapping)`;
-  return `assignee → Zendesk user ${crmAssigneeId} (${sideName(source)} assignee ${assigneeRef})`;
+  if (crmAssigneeId === null) return `assignee → none (${app} assignee ${assigneeRef} has no mapping)`;
+  return `assignee → ${names.crm} user ${crmAssigneeId} (${app} assignee ${assigneeRef})`;
 }
 
 /** What became of a comment's files, for the timeline: counts, sizes, types, hash prefixes; never a name. */

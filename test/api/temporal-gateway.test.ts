@@ -32,7 +32,7 @@ describe('TemporalGateway against the test harness', () => {
     gateway = createTemporalGateway({
       client: env.client,
       taskQueue: worker.taskQueue,
-      workflowSettings: workflowSettingsFrom({ solvedAutoCloseAfterMs: 60_000, solvedReopenSourceStatus: 'OPEN' }),
+      workflowSettings: workflowSettingsFrom({ solvedAutoCloseAfterMs: 60_000, solvedReopenSourceStatus: 'OPEN', crm: 'freshdesk' }),
     });
   });
   afterAll(async () => {
@@ -73,7 +73,7 @@ describe('TemporalGateway against the test harness', () => {
     expect(await env.client.workflow.getHandle(workflowId).query(inputQuery)).toEqual({
       source: 'connect',
       sourceTicketId: id,
-      settings: { ...DEFAULT_WORKFLOW_SETTINGS, solvedAutoCloseAfterMs: 60_000, reopenSourceStatus: 'OPEN' },
+      settings: { ...DEFAULT_WORKFLOW_SETTINGS, solvedAutoCloseAfterMs: 60_000, reopenSourceStatus: 'OPEN', crmName: 'Freshdesk' },
     });
   });
 

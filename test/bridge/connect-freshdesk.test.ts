@@ -5,8 +5,11 @@
  * adapter made from a configuration, as production makes it.
  */
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { ticketWorkflowId } from '../../src/domain/ticket';
+import { closeUpdate } from '../../src/workflows/definitions';
 import { eventually } from '../harness';
 import { startBridgeRig, type BridgeRig } from '../support/bridge-rig';
+import { recordHistory } from '../support/histories';
 
 jest.setTimeout(120_000);
 
@@ -107,6 +110,36 @@ describe('Connect ⇄ Freshdesk through one workflow per ticket', () => {
     expect(attempts.filter((r) => r.outcome !== 'completed' && r.failureType !== 'write-conflict')).toEqual([]);
     // Every automation webhook was taken (echoes of the bridge's own writes included).
     expect(freshdesk().webhooks.deliveries.every((d) => d.status === 202)).toBe(true);
+  });
+
+  test('the timeline, the notes, the internal note and the memo name Freshdesk, and nothing names Zendesk', async () => {
+    const { id, fd } = await openTicket();
+    const handle = rig.client.workflow.getHandle(ticketWorkflowId('connect', id));
+    await rig.connect.userComments(id, 'The meter is in the basement.');
+    await eventually(() => expect(freshdesk().conversations(fd.id).map((c) => c.body_text)).toContain('The meter is in the basement.'));
+    await freshdesk().agentReplies(fd.id, 'Thanks, a technician comes on Monday.');
+    await eventually(() => expect(connectComments(id)).toContainEqual(['SUPPORT', 'Thanks, a technician comes on Monday.']));
+    await eventually(async () => expect((await handle.describe()).memo).toMatchObject({ crmTicket: `freshdesk ticket ${fd.id}` }));
+
+    // An operator's close: an internal note with the reason, then the status, on Freshdesk.
+    await handle.executeUpdate(closeUpdate, { args: [{ reason: 'end of the scenario' }] });
+    const final = await rig.result(id);
+    expect(final).toMatchObject({ status: 'CLOSED', completed: true });
+    const lines = final.timeline.map((entry) => entry.detail);
+    expect(lines).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(new RegExp(`^Freshdesk ticket ${fd.id} created \\(\\w+\\)$`)),
+        expect.stringMatching(/^user comment → Freshdesk \(comment \d+\)$/),
+        expect.stringMatching(/^internal note → Freshdesk \(comment \d+\)$/),
+        'Freshdesk status → closed',
+      ]),
+    );
+    expect([...lines, ...final.notes].filter((line) => /zendesk/i.test(line))).toEqual([]);
+    expect(freshdesk().conversations(fd.id).filter((c) => c.private).map((c) => c.body_text)).toEqual([expect.stringContaining('end of the scenario')]);
+    const memo = (await handle.describe()).memo;
+    expect(memo).toMatchObject({ crmTicket: `freshdesk ticket ${fd.id}`, status: 'CLOSED' });
+    expect(JSON.stringify(memo)).not.toMatch(/zendesk/i);
+    await recordHistory('freshdesk-names-the-helpdesk', handle);
   });
 
   test('a create whose answer was lost, while search lags, still makes one Freshdesk ticket', async () => {

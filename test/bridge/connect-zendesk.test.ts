@@ -4,6 +4,8 @@
  * simulators back over HTTP. Each test plays the end user and the agent and checks both sides.
  */
 import { randomUUID } from 'node:crypto';
+import { ticketWorkflowId } from '../../src/domain/ticket';
+import { DEFAULT_WORKFLOW_SETTINGS, TICKET_WORKFLOW_TYPE, type TicketWorkflowInput } from '../../src/workflows/definitions';
 import { eventually } from '../harness';
 import { startBridgeRig, type BridgeRig } from '../support/bridge-rig';
 import { activityTypesIn, recordHistory } from '../support/histories';
@@ -245,5 +247,27 @@ describe('Connect ⇄ Zendesk through one workflow per ticket', () => {
     const added = (await handle.fetchHistory()).events!.slice(settled);
     expect(added.filter((e) => e.activityTaskScheduledEventAttributes)).toEqual([]);
     expect(added.filter((e) => e.markerRecordedEventAttributes).length).toBe(1);
+  });
+
+  test('a run started without `crmName` (by an API from before it) names Zendesk, as it always did', async () => {
+    const id = `t-${randomUUID().slice(0, 8)}`;
+    // The input an older API wrote: the full settings of the day, which had no `crmName`.
+    const { crmName, ...settingsBefore } = DEFAULT_WORKFLOW_SETTINGS;
+    expect(crmName).toBe('Zendesk');
+    const input: TicketWorkflowInput = { source: 'connect', sourceTicketId: id, settings: { ...settingsBefore, solvedAutoCloseAfterMs } };
+    const handle = await rig.client.workflow.start(TICKET_WORKFLOW_TYPE, { workflowId: ticketWorkflowId('connect', id), taskQueue: rig.taskQueue, args: [input] });
+    // The API's webhook now signals that run, which keeps its input.
+    await rig.connect.userCreatesTicket({ id, title: 'Meter reading looks wrong', description: 'My reading doubled overnight.' });
+    const zd = await eventually(() => {
+      const ticket = rig.zendesk.ticketByExternalId(`connect:${id}`);
+      if (!ticket) throw new Error('no Zendesk ticket yet');
+      return ticket;
+    });
+    await rig.connect.userComments(id, 'first');
+    await eventually(async () => {
+      const lines = (await rig.state(id)).timeline.map((entry) => entry.detail);
+      expect(lines).toEqual(expect.arrayContaining([`Zendesk ticket ${zd.id} created (new)`, expect.stringMatching(/^user comment → Zendesk \(comment \d+\)$/)]));
+    });
+    await eventually(async () => expect((await handle.describe()).memo).toMatchObject({ crmTicket: `zendesk ticket ${zd.id}` }));
   });
 });

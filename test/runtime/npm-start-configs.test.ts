@@ -228,6 +228,9 @@ describe('a production configuration uses every configured remote, for real', ()
       const shown = await runBin(['show', 'connect', ticket.id], { OPS_API_URL: api, OPS_API_TOKEN: OPS_TOKEN });
       expect(shown).toMatchObject({ code: 0, stdout: expect.stringMatching(/^Freshdesk: +ticket \d+$/m) });
       expect(shown.stdout).toMatch(/^Copied: +\d+ user comments? → Freshdesk, 1 agent reply → connect$/m);
+      // The timeline names the helpdesk in use (the workflow's crmName, from CRM), never another.
+      expect(shown.stdout).toMatch(new RegExp(`Freshdesk ticket ${fd.id} created`));
+      expect(shown.stdout).not.toMatch(/zendesk/i);
     } finally {
       await connect.stop();
       await freshdesk.stop();

@@ -14,7 +14,7 @@ import type { AttachmentSettings } from '../../src/activities/comment-files';
 import { ConnectSource } from '../../src/adapters/connect';
 import { assigneeResolver, WhitelabelSource, type AssigneeMap } from '../../src/adapters/whitelabel';
 import { ZendeskCrm } from '../../src/adapters/zendesk';
-import type { CrmKind } from '../../src/config/freshdesk';
+import { CRM_NAMES, type CrmKind } from '../../src/config/freshdesk';
 import { crmFromConfig } from '../../src/runtime/ports';
 import { FreshdeskSimulator } from '../../src/simulators/freshdesk';
 import type { ApiConfig } from '../../src/api/app';
@@ -182,7 +182,8 @@ export async function startBridgeRig(options: BridgeRigOptions = {}): Promise<Br
     client,
     taskQueue,
     config: apiConfig,
-    workflowSettings: options.workflowSettings ?? {},
+    // As `workflowSettingsFrom` writes it: the helpdesk in use names itself in the timeline and the memo.
+    workflowSettings: { crmName: CRM_NAMES[options.crm ?? 'zendesk'], ...options.workflowSettings },
     logger,
     port: 0,
     inbox: { dir: options.inboxDir ?? ownInboxDir!, maxEntries: 10_000 },
