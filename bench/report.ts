@@ -544,6 +544,16 @@ async function reconcilerRound(rig: BridgeRig, openCount: number) {
 
 // ---------------------------------------------------------------------------------------------
 
+/** A bridge rig for one part of the report, torn down whatever happens. */
+async function withRig(options: Parameters<typeof startBridgeRig>[0], part: (rig: BridgeRig) => Promise<void>): Promise<void> {
+  const rig = await startBridgeRig(options);
+  try {
+    await part(rig);
+  } finally {
+    await rig.teardown();
+  }
+}
+
 async function main(): Promise<void> {
   const started = Date.now();
   // One dev server for the whole run, a pool of namespaces (one per rig), as test/harness/global-setup.ts.
@@ -561,20 +571,16 @@ async function main(): Promise<void> {
 
   try {
     // P1: its own rig (own namespace), with no worker at all: nothing polls while it is measured.
-    const ingestRig = PARTS.has('P1') ? await startBridgeRig({ inProcessWorker: false }) : null;
-    if (ingestRig) try {
+    if (PARTS.has('P1')) await withRig({ inProcessWorker: false }, async (ingestRig) => {
       const p1 = await measureIngestion(ingestRig);
       const { webhook: w, raw: r } = p1;
       row('P1', `ingestion throughput, webhook→202 vs raw (${w.count} each, concurrency ${CONCURRENCY})`,
         `${ratio(w.perSecond / r.perSecond)} (${w.perSecond.toFixed(0)}/s vs ${r.perSecond.toFixed(0)}/s)`, '≥ 0.8×');
       row('P1', 'ingestion p50 latency vs raw', `${ratio(w.p50 / r.p50)} (${w.p50.toFixed(1)} ms vs ${r.p50.toFixed(1)} ms)`, '≤ 1.5×');
       row('P1', 'ingestion p99 latency vs raw', `${ratio(w.p99 / r.p99)} (${w.p99.toFixed(1)} ms vs ${r.p99.toFixed(1)} ms)`, '—');
-    } finally {
-      await ingestRig.teardown();
-    }
+    });
 
-    const rig = !PARTS.has('P2') ? null : await startBridgeRig({ workflowSettings: { solvedAutoCloseAfterMs: SOLVED_AUTO_CLOSE_MS } });
-    if (rig) try {
+    if (PARTS.has('P2')) await withRig({ workflowSettings: { solvedAutoCloseAfterMs: SOLVED_AUTO_CLOSE_MS } }, async (rig) => {
       log('P2: standard lifecycle');
       lifecycle = await standardLifecycle(rig);
       const s = lifecycle.counts;
@@ -636,9 +642,7 @@ async function main(): Promise<void> {
       log(`activities, standard lifecycle: ${JSON.stringify(s.activityNames)}`);
       log(`activities, duplicate: ${JSON.stringify(d.activityNames)}`);
       log(`activities, SOLVED timer: ${JSON.stringify(t.activityNames)}`);
-    } finally {
-      await rig.teardown();
-    }
+    });
     if (PARTS.has('P2')) await freshdeskRow(row);
 
     const mib = (b: number) => `${(b / 2 ** 20).toFixed(0)} MiB`;
