@@ -152,10 +152,10 @@ export function createActivities({ sources, crm, assignees = {}, attachments = D
 
   /**
    * The status of the same decision, written after its comment by the same activity (rules 1.2),
-   * checked against the read the comment was: nothing but the comment just posted happened since
-   * unnoticed, as a separate status write's re-read would see. A 4xx (a conflict included) is
-   * the workflow's to handle, the comment having landed; anything else fails the activity, whose
-   * retry finds the comment's landed copy.
+   * checked against `fresh`, the read the comment was checked against when nothing but the
+   * comment's POST came since (else the ticket is read again here), as a separate status write's
+   * re-read would see. A 4xx (a conflict included) is the workflow's to handle, the comment having
+   * landed; anything else fails the activity, whose retry finds the comment's landed copy.
    */
   const statusAfterComment = async (
     port: TicketSourcePort,
@@ -222,7 +222,12 @@ export function createActivities({ sources, crm, assignees = {}, attachments = D
         const port = source(input.source);
         const fresh = input.unlessClosed || input.thenStatus ? await port.fetchTicket(input.ticketId) : null;
         const posted = await postComment(input, fresh);
-        return input.thenStatus ? { ...posted, statusWrite: await statusAfterComment(port, input, fresh) } : posted;
+        if (!input.thenStatus) return posted;
+        // The read before the comment still stands only if nothing but the comment's POST came
+        // after it: files are copied after the comment, for as long as they take, and the user
+        // may act meanwhile.
+        const stillFresh = (input.files ?? []).length > 0 ? null : fresh;
+        return { ...posted, statusWrite: await statusAfterComment(port, input, stillFresh) };
       })),
 
     setSourceStatus: ({ source: kind, ticketId, status, condition }) =>

@@ -211,6 +211,26 @@ describe('attachments between Connect and Zendesk', () => {
     await finishAndRecord(id, 'attachments-to-the-app-after-a-dropped-upload');
   });
 
+  test("the user closes the ticket while an agent's solving reply's file is still on its way: the user's CLOSED stands, never overwritten by SOLVED", async () => {
+    const { id, zd } = await openTicket();
+    await rig.zendesk.agentAssigns(zd.id, rig.zendesk.agent.id);
+    // The file's way to the app takes 3 s: the reply is in the app before it, the status after it.
+    rig.connect.fault({ match: 'PUT /uploads/:commentId/:fileName', kind: 'latency', delayMs: 3_000, times: 1 });
+    await rig.zendesk.agentReplies(zd.id, 'Fixed: the new meter guide is attached.', {
+      status: 'solved',
+      attachments: [{ fileName: 'guide.pdf', contentType: 'application/pdf', bytes: pdf(20_000) }],
+    });
+    await eventually(() => expect(rig.connect.ticket(id)!.comments.map((c) => c.message)).toContain('Fixed: the new meter guide is attached.'), { timeoutMs: 20_000 });
+    await rig.connect.userSetsStatus(id, 'CLOSED');
+
+    // The reply's status is checked against the app as it is after the file, not as it was before
+    // the reply (1.2 as first built wrote SOLVED over the user's CLOSED, and the ticket waited).
+    await rig.env.sleep(5_000); // past the file's way and the status write after it
+    expect(rig.connect.ticket(id)!.status).toBe('CLOSED');
+    await eventually(() => expect(rig.zendesk.ticket(zd.id)!.status).toBe('closed'), { timeoutMs: 20_000 });
+    expect(await rig.result(id)).toMatchObject({ status: 'CLOSED', completed: true });
+  });
+
   test("an app upload URL that expired before the bytes arrived is asked for again: the agent's file still arrives once", async () => {
     const { id, zd } = await openTicket();
     const guide = pdf(300_000);
