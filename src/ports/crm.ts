@@ -133,7 +133,9 @@ export interface CrmPort {
    * Set the status. Solving an unassigned ticket assigns it to the bridge user first (Zendesk
    * requires an assignee). With a `condition`, nothing is written unless the ticket is still as
    * the decision saw it: an `IntegrationError` of kind 'write-conflict' says it changed. Resolves
-   * the ticket's version after the write (null if the CRM has none).
+   * the ticket's version after the write; null if the CRM has none, or when the status was found
+   * there already (a retry whose first write landed): a version read then may carry others'
+   * changes since, so the caller reads the ticket rather than take it as its own write's.
    */
   setStatus(crmTicketId: string, status: CrmStatus, condition?: CrmWriteCondition): Promise<{ version: string | null }>;
 

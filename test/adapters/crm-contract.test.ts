@@ -17,8 +17,8 @@ interface Helpdesk {
   crm: CrmPort;
   agentReplies(ticketId: string, body: string): Promise<void>;
   agentSolves(ticketId: string): Promise<void>;
-  /** A fault on the create or on the write of a requester's comment. */
-  fault(on: 'create' | 'comment', kind: FaultSpec['kind']): void;
+  /** A fault on the create, on the write of a requester's comment, or on a status write. */
+  fault(on: 'create' | 'comment' | 'status', kind: FaultSpec['kind']): void;
   ticketsWith(externalId: string): number;
   /** Lets the helpdesk's clock move past the version just read (Freshdesk's is to the second). */
   tick(): void;
@@ -30,7 +30,7 @@ const HELPDESKS: Array<[string, () => Promise<Helpdesk>]> = [
     'Zendesk',
     async () => {
       const sim = await ZendeskSimulator.start({ apiToken: 'zd-token', echoApiWrites: false });
-      const routes = { create: 'POST /tickets.json', comment: 'PUT /tickets/:id.json' };
+      const routes = { create: 'POST /tickets.json', comment: 'PUT /tickets/:id.json', status: 'PUT /tickets/:id.json' };
       return {
         crm: new ZendeskCrm({ baseUrl: sim.apiUrl, email: 'bridge@example.test', apiToken: 'zd-token', timeoutMs: 1000 }),
         agentReplies: async (id, body) => void (await sim.agentReplies(id, body)),
@@ -48,7 +48,7 @@ const HELPDESKS: Array<[string, () => Promise<Helpdesk>]> = [
       const clock = { ms: Date.now() };
       // Search lags a minute: the port's promises must not lean on it.
       const sim = await FreshdeskSimulator.start({ apiKey: 'fd-key', echoApiWrites: false, searchLagMs: 60_000, now: () => new Date(clock.ms) });
-      const routes = { create: 'POST /tickets', comment: 'POST /tickets/:id/notes' };
+      const routes = { create: 'POST /tickets', comment: 'POST /tickets/:id/notes', status: 'PUT /tickets/:id' };
       return {
         crm: new FreshdeskCrm({ baseUrl: sim.apiUrl, apiKey: 'fd-key', externalIdField: sim.externalIdField, timeoutMs: 1000 }),
         agentReplies: async (id, body) => void (await sim.agentReplies(id, body)),
@@ -149,6 +149,22 @@ describe.each(HELPDESKS)('the CRM port on %s', (_name, start) => {
     await crm.setStatus(created.id, 'solved', { version: created.updatedAt!, status: created.status, afterCommentId: null, excludeIds: [] });
     await crm.setStatus(created.id, 'closed');
     expect((await crm.getTicket(created.id))!.status).toBe('closed');
+  });
+
+  it('answers no version for a status found already there: the version read is not its own write', async () => {
+    // A status write whose answer was lost is retried and finds its status landed. The ticket's
+    // version then may carry changes made after that write (an agent's reply in the meantime):
+    // taken as the write's own answer, they would be known without ever being read.
+    const created = await crm.createTicket(ticket());
+    const condition = { version: created.updatedAt!, status: created.status, afterCommentId: created.comments[0]!.id, excludeIds: [] };
+    desk.tick();
+    desk.fault('status', 'drop-after-write');
+    await expect(crm.setStatus(created.id, 'pending', condition)).rejects.toBeInstanceOf(IntegrationError);
+    desk.tick();
+    await desk.agentReplies(created.id, 'Meanwhile');
+    // The activity's retry: the same write, on the same condition.
+    expect(await crm.setStatus(created.id, 'pending', condition)).toEqual({ version: null });
+    expect((await crm.getTicket(created.id))!.status).toBe('pending');
   });
 
   it('answers null for a ticket it does not have, and leaves it out of the versions', async () => {

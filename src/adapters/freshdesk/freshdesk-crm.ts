@@ -224,7 +224,8 @@ export class FreshdeskCrm implements CrmPort {
   async setStatus(crmTicketId: string, status: CrmStatus, condition?: CrmWriteCondition): Promise<{ version: string | null }> {
     const ticket = await this.readTicket(crmTicketId);
     if (ticket === null) throw notFound('GET /tickets/{id}');
-    if (this.statuses.read(ticket.status) === status) return { version: ticket.version };
+    // No version: the one read may carry others' changes since, which the caller must read.
+    if (this.statuses.read(ticket.status) === status) return { version: null };
     if (condition) {
       if (condition.version !== null && !sameStamp(ticket.updated_at, condition.version)) throw writeConflict('the ticket changed since it was read');
       if (condition.version === null) await this.checkUnchanged(ticket, status, condition);

@@ -183,7 +183,8 @@ export class ZendeskCrm implements CrmPort {
       if (ticket === null) throw notFound('GET /tickets/{id}.json');
       // Already there (e.g. a retry after the first attempt landed): done, whatever the stamp
       // says — writing again to a closed ticket would be a 422, and it is the bridge's own write.
-      if (ticket.status === status) return { version: ticket.updated_at ?? null };
+      // No version: the one read may carry others' changes since, which the caller must read.
+      if (ticket.status === status) return { version: null };
       if (condition) {
         if (stamp !== null && !sameStamp(ticket.updated_at, stamp)) throw writeConflict('the ticket changed since it was read');
         if (stamp === null) await this.checkUnchanged(ticket, status, condition);
@@ -200,7 +201,7 @@ export class ZendeskCrm implements CrmPort {
       if (condition && err instanceof IntegrationError && err.kind === 'conflict') {
         // A retry whose first attempt landed (its answer lost) carries the stamp from before it.
         const now = await this.readTicket(crmTicketId);
-        if (now?.status === status) return { version: now.updated_at ?? null };
+        if (now?.status === status) return { version: null };
         throw writeConflict('Zendesk refused the safe update');
       }
       throw err;
