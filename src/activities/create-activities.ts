@@ -294,12 +294,19 @@ export function createActivities({ sources, crm, assignees = {}, attachments = D
 
     addCrmComment: ({ thenStatus, ...input }) =>
       mapFailures(async () => {
-        const written = await addCrmComment(input, thenStatus?.status);
+        // Only a write conditional on the version the decision saw may carry its status: without
+        // one, the status would be written over whatever changed since (an agent's status).
+        const written = await addCrmComment(input, input.condition ? thenStatus?.status : undefined);
         if (!thenStatus) return written;
-        if (written.status === thenStatus.status && written.version) return { ...written, statusWrite: 'written' as const };
-        // Not in the comment's own write (a landed copy, a CRM that writes one thing at a time): now.
+        if (written.status === thenStatus.status && written.version && input.condition) return { ...written, statusWrite: 'written' as const };
+        // Not in the comment's own write (no version known, a landed copy, a CRM that writes one
+        // thing at a time): now, checked against the decision's read by the version the comment's
+        // conditional write answered, else by a re-read (the comment just written is the bridge's).
+        const condition = input.condition
+          ? { ...thenStatus.condition, version: written.version ?? null }
+          : { ...thenStatus.condition, version: null, excludeIds: [...thenStatus.condition.excludeIds, written.commentId] };
         try {
-          const { version } = await crm.setStatus(input.crmTicketId, thenStatus.status, { ...thenStatus.condition, version: written.version ?? null });
+          const { version } = await crm.setStatus(input.crmTicketId, thenStatus.status, condition);
           return { ...written, version, status: thenStatus.status, statusWrite: 'written' as const };
         } catch (err) {
           if (err instanceof IntegrationError && !err.retryable) return { ...written, statusWrite: { refused: err.kind } };

@@ -206,6 +206,33 @@ describe('activities over the real adapters and simulators', () => {
     expect(zendesk.tickets()).toHaveLength(1);
   });
 
+  it("a message's status is not carried by a write that has no version: an agent's status since the read stands", async () => {
+    // K3: without a known version the comment is written unconditionally; a status merged into
+    // that write would be unconditional too and overwrite the agent's change.
+    const ticket = await activities.ensureCrmTicket({
+      externalId: 'connect:T-2',
+      subject: 's',
+      description: 'd',
+      requester: { externalId: 'u', name: null, email: null },
+      status: 'new',
+      tags: [],
+      idempotencyKey: 'k2',
+    });
+    await zendesk.agentSetsStatus(ticket.id, 'hold');
+    const written = await run(1, activities.addCrmComment, {
+      crmTicketId: ticket.id,
+      body: 'Support note',
+      public: false,
+      author: { as: 'bridge' },
+      afterCommentId: null,
+      excludeIds: [],
+      thenStatus: { status: 'open', condition: { version: null, status: 'new', afterCommentId: null, excludeIds: [] } },
+    });
+    expect(written.statusWrite).toEqual({ refused: 'write-conflict' });
+    expect(zendesk.ticket(ticket.id)).toMatchObject({ status: 'hold' });
+    expect(zendesk.comments(ticket.id).map((c) => c.body)).toContain('Support note');
+  });
+
   it('a 404 on a write is a non-retryable not-found', async () => {
     const failure = await rejection(run(1, activities.setSourceStatus, { source: 'connect', ticketId: 'nope', status: 'OPEN' }));
     expect(failure).toMatchObject({ type: 'not-found', nonRetryable: true });
