@@ -23,6 +23,13 @@ export const PATCHES = {
    * change once per sync.
    */
   leanSync: 'rules-1.2-lean-sync',
+  /**
+   * Helpdesk events still waiting to be told apart when a run continues as new are handed over
+   * as a read of the helpdesk (`crm` work), not as events: a worker rolled back to code from
+   * before rules 1.2 would not know them, and would wait for the reconciler. Asked only when a
+   * run hands such events over.
+   */
+  foldCrmEventsAtNewRun: 'fold-crm-events-at-new-run-1',
 } as const;
 
 /** Behaviour a deployment may tune. Fixed per run: a change reaches running tickets at their next continue-as-new. */

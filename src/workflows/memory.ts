@@ -171,6 +171,15 @@ export function initialMemory(): TicketMemory {
   };
 }
 
+/**
+ * The work handed to the next run with events not yet told apart taken as a read of the helpdesk:
+ * what any worker, whatever its rules, does with `crm` work. Costs that run one read.
+ */
+export function withCrmChangesAsRead(work: PendingWork): PendingWork {
+  const { crmChanges, ...rest } = work;
+  return (crmChanges?.length ?? 0) > 0 ? { ...rest, crm: true } : work;
+}
+
 export function hasWork(work: PendingWork): boolean {
   return (
     work.source ||

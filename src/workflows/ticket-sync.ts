@@ -250,7 +250,9 @@ export class TicketSync {
    * Rules 1.2: the CRM ticket as the bridge last knew it, standing in for a read of it when a
    * source's news is decided, if the helpdesk itself will check that knowledge: the decision's first
    * effect is a CRM write, and every CRM write is conditional on the version known, so a ticket
-   * changed since refuses it (409), which is the news that has it read. Never while that
+   * changed since refuses it (409), which is the news that has it read (within the version's
+   * resolution: a change in the same second as the version shares it, see docs/sync-rules.md,
+   * "Limits"). Never while that
    * version's second may not be over, for a solved or closed ticket (whose next write may be a
    * close or a follow-up), while a reply's landed copy is looked for, or when unknown.
    * undefined: read it.

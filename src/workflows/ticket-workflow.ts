@@ -4,7 +4,7 @@
  * and duplicates or reordering do no harm: every sync reads the source (and the CRM) back and
  * lets the pure lifecycle decide what to write (see ./ticket-sync).
  */
-import { allHandlersFinished, ApplicationFailure, condition, continueAsNew, setHandler, workflowInfo } from '@temporalio/workflow';
+import { allHandlersFinished, ApplicationFailure, condition, continueAsNew, patched, setHandler, workflowInfo } from '@temporalio/workflow';
 import {
   closeUpdate,
   DEFAULT_WORKFLOW_SETTINGS,
@@ -12,6 +12,7 @@ import {
   crmEventUpdate,
   KNOWN_CRM_EVENT,
   type CrmNotification,
+  PATCHES,
   resyncUpdate,
   sourceChangedSignal,
   stateQuery,
@@ -20,7 +21,7 @@ import {
   type TicketWorkflowSettings,
 } from './definitions';
 import { isKnownCrmEvent, onCrmNotification, onSourceNotification, ownEchoLine, validateOperatorRequest } from './intake';
-import { hasWork, initialMemory, mergeWork, NO_WORK, toStateView, upgradeMemory, type PendingWork, type TicketMemory } from './memory';
+import { hasWork, initialMemory, mergeWork, NO_WORK, toStateView, upgradeMemory, withCrmChangesAsRead, type PendingWork, type TicketMemory } from './memory';
 import { nextRefusalRetryAt } from './refusals';
 import { syncRules } from './rules';
 import { StatusPublisher } from './status-publisher';
@@ -108,7 +109,7 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<Ticket
     const ready = () => hasWork(memory.pending) || (newRunDue && allHandlersFinished());
     const woken = wake === null ? (await condition(ready), true) : await condition(ready, Math.max(1, wake.at - Date.now()), { summary: wake.summary });
     if (newRunDue && allHandlersFinished() && !hasWork(memory.pending)) {
-      await continueAsNew<typeof ticketWorkflow>({ ...input, carried: memory });
+      await continueAsNew<typeof ticketWorkflow>({ ...input, carried: handedOver(memory) });
     }
 
     if (!woken && wake !== null) {
@@ -144,11 +145,18 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<Ticket
     // arrived during this sync waits for the next one: run that first (waiting here for the
     // handler, while the handler waited for a sync, was a deadlock).
     if (newRunDue && allHandlersFinished()) {
-      await continueAsNew<typeof ticketWorkflow>({ ...input, carried: memory });
+      await continueAsNew<typeof ticketWorkflow>({ ...input, carried: handedOver(memory) });
     }
   }
   await condition(allHandlersFinished);
   return toStateView(input, memory);
+}
+
+/** The memory the next run starts from (`PATCHES.foldCrmEventsAtNewRun`). */
+function handedOver(memory: TicketMemory): TicketMemory {
+  const events = memory.pending.crmChanges?.length ?? 0;
+  if (events === 0 || !patched(PATCHES.foldCrmEventsAtNewRun)) return memory;
+  return { ...memory, pending: withCrmChangesAsRead(memory.pending) };
 }
 
 /**
