@@ -200,6 +200,10 @@ describe('a mapped source field that changes later (mapped-field-changes-1)', ()
       updated_stamp: expect.any(String),
     });
     await eventually(async () => expect((await rig.state(id)).timeline.map((t) => t.detail)).toContain('mapped fields → Zendesk: priority, group, brand, tags'));
+    // Logged like the create's mapping: the personal rule's value never.
+    const logs = rig.workerLogLines.join('\n');
+    expect(logs).toContain('mapped fields updated');
+    expect(logs).not.toContain('user-private-7731');
 
     // A notification that changes nothing the mapping reads: read, and nothing written.
     const { notifications } = (await rig.state(id)).counts;
