@@ -348,7 +348,8 @@ export function createActivities({ sources, crm, assignees = {}, attachments = D
           throw new IntegrationError('unprocessable', crm.kind, 'mapped fields', `${crm.kind}: no mapped fields to write for ${kind} tickets`);
         }
         const fields = await source(kind).fetchFields?.(ticketId);
-        if (!fields) throw new IntegrationError('not-found', kind, 'GET /tickets/{id}', `${kind}: ticket not found`, 404);
+        // Unreadable just after the sync read it (a blip): nothing written, the digests kept, so the next sync tries again.
+        if (!fields) return { mapped: known, written: [], version };
         const applied = applyMapping(rules, kind, ticketId, fields);
         const next = mappedDigest(applied.fields);
         const diff = diffMapped(known, next, applied.fields);
