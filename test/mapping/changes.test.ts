@@ -3,17 +3,12 @@
  * (no value in them), and the write that follows it: only the targets that changed, tags added
  * and taken off one by one, nothing at all when nothing changed.
  */
-import { applyMapping, parseMapping, type TicketMapping } from '../../src/mapping';
+import { applyMapping } from '../../src/mapping';
 import { diffMapped, mappedDigest, tagDigest } from '../../src/mapping/changes';
 import type { SourceFields } from '../../src/ports/ticket-source';
+import { checkedMapping } from '../support/mapping';
 
-function mappingOf(file: unknown): TicketMapping {
-  const parsed = parseMapping(JSON.stringify(file));
-  if (!parsed.ok) throw new Error(JSON.stringify(parsed.issues));
-  return parsed.mapping;
-}
-
-const mapping = mappingOf({
+const mapping = checkedMapping({
   version: 1,
   connect: {
     customFields: [
