@@ -5,6 +5,7 @@ import { compareComments, inlineText, LOOKBACK_MS, newAgentReplies, newSourceCom
 import { crmFingerprint, sourceFingerprint } from '../domain/fingerprints';
 import { parseCrmExternalId, type CrmStatus, type CrmTicket, type SourceKind, type SourceTicket, type TicketStatus } from '../domain/ticket';
 import { applyMapping, type TicketMapping } from '../mapping';
+import { diffMapped, mappedDigest } from '../mapping/changes';
 import type { CrmPort, CrmTicketFields, NewCrmTicket } from '../ports/crm';
 import type { TicketSourcePort } from '../ports/ticket-source';
 import { findLandedComment, sameBody } from '../adapters/comment-dedupe';
@@ -13,7 +14,7 @@ import { IntegrationError } from '../ports/errors';
 import type { TransferLogger } from './attachment-transfer';
 import { copyToSourceComment, DEFAULT_ATTACHMENT_SETTINGS, planForSource, uploadsForCrm, withHeartbeat, type AttachmentSettings, type FileOutcome } from './comment-files';
 import { mapFailures } from './failures';
-import type { CommentDedupe, FullText, ReadWindow, StatusWriteOutcome, SourceWriteCondition, TicketActivities } from './types';
+import type { CommentDedupe, FullText, MappedDigest, ReadWindow, StatusWriteOutcome, SourceWriteCondition, TicketActivities } from './types';
 
 /** Maps a source's assignee reference to a CRM user id (e.g. `WHITELABEL_ASSIGNEES`). */
 export type AssigneeResolver = (assigneeRef: string | null) => { crmAssigneeId: string | null; mapped: boolean };
@@ -75,16 +76,34 @@ export function createActivities({ sources, crm, assignees = {}, attachments = D
    * better than never created. Under a key of its own, as Zendesk would take the same key with
    * another body for a reuse; a retried attempt finds the ticket by its external id first.
    */
-  const createMapped = async (ticket: NewCrmTicket): Promise<CrmTicket> => {
-    if (!ticket.fields) return crm.createTicket(ticket);
+  const createMapped = async (ticket: NewCrmTicket): Promise<{ created: CrmTicket; withFields: boolean }> => {
+    if (!ticket.fields) return { created: await crm.createTicket(ticket), withFields: false };
     try {
-      return await crm.createTicket(ticket);
+      return { created: await crm.createTicket(ticket), withFields: true };
     } catch (err) {
       if (!(err instanceof IntegrationError && err.kind === 'unprocessable')) throw err;
       logger?.warn({ externalId: ticket.externalId, status: err.status }, 'mapping refused by Zendesk: the ticket is created without its mapped fields');
       const { fields: _refused, ...plain } = ticket;
-      return crm.createTicket({ ...plain, idempotencyKey: `${ticket.idempotencyKey}:unmapped` });
+      return { created: await crm.createTicket({ ...plain, idempotencyKey: `${ticket.idempotencyKey}:unmapped` }), withFields: false };
     }
+  };
+
+  /** The mapping, where later changes of a source's mapped fields are followed: rules for it, and a helpdesk that takes them. */
+  const followed = (kind: SourceKind): TicketMapping | undefined => (mapping?.[kind] && crm.updateFields ? mapping : undefined);
+
+  /**
+   * The source ticket, and the digests of what the mapping yields for it now, from the same read
+   * (no extra request). No digests without a followed mapping.
+   */
+  const readWithMapped = async (kind: SourceKind, ticketId: string): Promise<{ ticket: SourceTicket; mapped?: MappedDigest } | null> => {
+    const port = source(kind);
+    const rules = followed(kind);
+    if (!rules || !port.fetchTicketAndFields) {
+      const ticket = await port.fetchTicket(ticketId);
+      return ticket && { ticket };
+    }
+    const read = await port.fetchTicketAndFields(ticketId);
+    return read && { ticket: read.ticket, mapped: mappedDigest(applyMapping(rules, kind, ticketId, read.fields).fields) };
   };
 
   const source = (kind: SourceKind): TicketSourcePort => {
@@ -200,19 +219,21 @@ export function createActivities({ sources, crm, assignees = {}, attachments = D
   return {
     readSourceTicket: ({ source: kind, ticketId, window }) =>
       mapFailures(async () => {
-        const ticket = await source(kind).fetchTicket(ticketId);
-        if (ticket === null) return null;
-        const read = newSourceComments(ticket.comments, window.cursor, window.ownIds, window.maxBytes, window.recent ?? null);
+        const read = await readWithMapped(kind, ticketId);
+        if (read === null) return null;
+        const { ticket, mapped } = read;
+        const fresh = newSourceComments(ticket.comments, window.cursor, window.ownIds, window.maxBytes, window.recent ?? null);
         // The description travels in every read: over the budget, only its start (the create reads the whole).
         const description = inlineText(ticket.description, window.maxBytes);
         return {
           ticket: { ...ticket, comments: [], description: description.text, ...(description.truncated && { descriptionTruncated: true }) },
-          newComments: read.fresh,
-          cursor: read.cursor,
-          ownIds: read.ownIds,
-          more: read.more,
-          recent: read.recent,
+          newComments: fresh.fresh,
+          cursor: fresh.cursor,
+          ownIds: fresh.ownIds,
+          more: fresh.more,
+          recent: fresh.recent,
           fingerprint: sourceFingerprint(ticket),
+          ...(mapped && { mapped }),
         };
       }),
 
@@ -252,8 +273,9 @@ export function createActivities({ sources, crm, assignees = {}, attachments = D
         // A follow-up is a new ticket: the closed one it follows is not it (a retried create finds the follow-up).
         const existing = found !== null && ticket.followUpOf !== undefined && found.id === ticket.followUpOf ? null : found;
         let outcomes: FileOutcome[] | undefined;
+        let fields: CrmTicketFields | undefined;
         const create = async () => {
-          const fields = await mappedFields(ticket.externalId);
+          fields = await mappedFields(ticket.externalId);
           const mapped = fields ? { ...ticket, fields } : ticket;
           if (!files || files.urls.length === 0) return createMapped(mapped);
           const uploaded = await uploadsForCrm(files.urls, sources[files.source]?.files, crm.files, copy());
@@ -261,8 +283,11 @@ export function createActivities({ sources, crm, assignees = {}, attachments = D
           const description = mirroredBody(ticket.description, files.urls.length, uploaded.lines);
           return createMapped({ ...mapped, description, uploads: uploaded.uploads });
         };
-        const ensured = existing ?? (await create());
-        return { ...withFirstComment(ensured), found: existing !== null, ...(outcomes && { files: outcomes }) };
+        if (existing) return { ...withFirstComment(existing), found: true };
+        const { created, withFields } = await create();
+        // What a later change of a mapped field is told from (only where the helpdesk takes such changes).
+        const mapped = withFields && fields && crm.updateFields ? { mapped: mappedDigest(fields) } : {};
+        return { ...withFirstComment(created), found: false, ...(outcomes && { files: outcomes }), ...mapped };
       })),
 
     findCrmTicket: ({ externalId }) =>
@@ -321,6 +346,24 @@ export function createActivities({ sources, crm, assignees = {}, attachments = D
         const resolution = (assignees[kind] ?? UNMAPPED)(assigneeRef);
         await crm.setAssignee(crmTicketId, resolution.crmAssigneeId);
         return resolution;
+      }),
+
+    updateCrmMappedFields: ({ source: kind, ticketId, crmTicketId, known, version }) =>
+      mapFailures(async () => {
+        const rules = followed(kind);
+        if (!rules || !crm.updateFields) {
+          throw new IntegrationError('unprocessable', crm.kind, 'mapped fields', `${crm.kind}: no mapped fields to write for ${kind} tickets`);
+        }
+        const fields = await source(kind).fetchFields?.(ticketId);
+        // Unreadable just after the sync read it (a blip): nothing written, the digests kept, so the next sync tries again.
+        if (!fields) return { mapped: known, written: [], version };
+        const applied = applyMapping(rules, kind, ticketId, fields);
+        const next = mappedDigest(applied.fields);
+        const diff = diffMapped(known, next, applied.fields);
+        if (diff === null) return { mapped: next, written: [], version };
+        const written = await crm.updateFields(crmTicketId, diff.change, version);
+        logger?.info({ source: kind, sourceTicketId: ticketId, written: diff.targets, mapped: applied.logView }, 'mapped fields updated');
+        return { mapped: next, written: diff.targets, version: written.version };
       }),
 
     adoptCrmTicket: ({ source: kind, ticketId, crmTicketId, requesterId }) =>

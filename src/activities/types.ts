@@ -46,6 +46,20 @@ export interface SourceRead {
   more: boolean;
   recent: RecentComments | null;
   fingerprint: string;
+  /** What the deployment's mapping yields for the ticket now, as digests; absent without rules for its source. */
+  mapped?: MappedDigest;
+}
+
+/**
+ * What a mapping (`MAPPING_FILE`) yields for a ticket, as digests only (no value: mapped values
+ * may be personal): `digest` of everything, one per target (`customField:<id>`, `priority`,
+ * `groupId`, `brandId`, `formId`) and one per mapped tag. Another `digest` than the one last
+ * written means a source field changed (see src/mapping/changes.ts).
+ */
+export interface MappedDigest {
+  digest: string;
+  targets: Record<string, string>;
+  tags: string[];
 }
 
 /**
@@ -135,7 +149,10 @@ export interface TicketActivities {
    * `files` (v3): the opening message's attachment URLs (`descriptionAttachments`), uploaded and
    * bound to the description only when the ticket is created now (a found ticket has them).
    */
-  ensureCrmTicket(input: NewCrmTicket & { files?: { source: SourceKind; urls: string[] }; fullText?: FullText }): Promise<CrmTicket & { found?: boolean; files?: FileOutcome[] }>;
+  /** `mapped`: the digests of the mapped fields the ticket was created with (absent: found, or created without them). */
+  ensureCrmTicket(
+    input: NewCrmTicket & { files?: { source: SourceKind; urls: string[] }; fullText?: FullText },
+  ): Promise<CrmTicket & { found?: boolean; files?: FileOutcome[]; mapped?: MappedDigest }>;
   /** The bridge's CRM ticket for an external id (its first comment only), or null when there is none: never creates. */
   findCrmTicket(input: { externalId: string }): Promise<(CrmTicket & { found: true }) | null>;
   /** What is new in the CRM since `window`; null when the CRM says 404. */
@@ -178,6 +195,19 @@ export interface TicketActivities {
     source: SourceKind;
     assigneeRef: string | null;
   }): Promise<{ crmAssigneeId: string | null; mapped: boolean }>;
+  /**
+   * A ticket's mapped source fields changed since `known` (the digests last written): the source
+   * is read again, the mapping applied, and only what changed written, conditionally on
+   * `version` ('write-conflict' when the ticket moved past it). `mapped`: the digests now
+   * known; `written`: the targets written, by name (none: nothing to write after all).
+   */
+  updateCrmMappedFields(input: {
+    source: SourceKind;
+    ticketId: string;
+    crmTicketId: string;
+    known: MappedDigest;
+    version: string | null;
+  }): Promise<{ mapped: MappedDigest; written: string[]; version: string | null }>;
   /**
    * A CRM ticket found already there by a run with empty memory: what was mirrored already,
    * recovered from both whole conversations (read here, never passed through history), as the

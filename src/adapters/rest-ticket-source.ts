@@ -34,6 +34,11 @@ export abstract class RestTicketSource<S extends z.ZodType> implements TicketSou
     return ticket && this.toSourceFields(ticket);
   }
 
+  async fetchTicketAndFields(ticketId: string): Promise<{ ticket: SourceTicket; fields: SourceFields } | null> {
+    const ticket = await this.read(ticketId);
+    return ticket && { ticket: this.toSourceTicket(ticket), fields: this.toSourceFields(ticket) };
+  }
+
   postSupportComment(
     ticketId: string,
     body: string,

@@ -39,6 +39,24 @@ export interface CrmTicketFields {
   assigneeId?: number;
 }
 
+/**
+ * A later change of a ticket's mapped fields (src/mapping/changes.ts): `set` is overwritten,
+ * `addTags` added, and the ticket's tags for which `removeTags` says true taken off (the
+ * bridge knows its mapped tags by digest only, so the adapter reads the ticket's tags first).
+ * Tags anyone else added stay. A custom field set to null is emptied.
+ */
+export interface CrmFieldsChange {
+  set: {
+    customFields?: Array<{ id: number; value: string | number | boolean | null }>;
+    priority?: CrmTicketFields['priority'];
+    groupId?: number;
+    brandId?: number;
+    formId?: number;
+  };
+  addTags: string[];
+  removeTags?: (tag: string) => boolean;
+}
+
 /** What a conditional CRM write expects to still be true. */
 export interface CrmWriteCondition {
   /** The ticket's version as last read or written (Zendesk `updated_at`); null when unknown. */
@@ -141,4 +159,12 @@ export interface CrmPort {
 
   /** Set (or clear, with null) the assignee. */
   setAssignee(crmTicketId: string, assigneeId: string | null): Promise<void>;
+
+  /**
+   * Write a change of the ticket's mapped fields in one write, conditionally: only if the ticket
+   * is still at `version` (else a 'write-conflict'); with `version` null, on the version a read
+   * made just before finds. Resolves the version after the write (null if the CRM has none).
+   * Absent: this CRM takes no mapped fields (the mapping's ids are Zendesk's).
+   */
+  updateFields?(crmTicketId: string, change: CrmFieldsChange, version: string | null): Promise<{ version: string | null }>;
 }

@@ -20,6 +20,9 @@ export interface TicketSourcePort {
   /** The ticket's mappable fields (see src/mapping); null on 404. Absent: the source has none. */
   fetchFields?(ticketId: string): Promise<SourceFields | null>;
 
+  /** The ticket and its mappable fields from one read (a sync's read of a mapped ticket); null on 404. */
+  fetchTicketAndFields?(ticketId: string): Promise<{ ticket: SourceTicket; fields: SourceFields } | null>;
+
   /**
    * Post a support comment (an agent's public reply) to the ticket.
    * Comment creation is not idempotent, so `dedupe` lets a retried attempt find a comment that

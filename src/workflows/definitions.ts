@@ -30,6 +30,12 @@ export const PATCHES = {
    * run hands such events over.
    */
   foldCrmEventsAtNewRun: 'fold-crm-events-at-new-run-1',
+  /**
+   * A linked ticket whose mapped source fields changed (another digest in the source's read) has
+   * what changed written to the helpdesk, once (docs/mapping.md). Asked only when a read carries
+   * other digests than the memory's, so a ticket without a mapping records no marker.
+   */
+  mappedFieldChanges: 'mapped-field-changes-1',
 } as const;
 
 /** Behaviour a deployment may tune. Fixed per run: a change reaches running tickets at their next continue-as-new. */

@@ -2,6 +2,7 @@
  * Everything a ticket workflow remembers between syncs. Small and bounded on purpose: it is
  * carried whole across continue-as-new, and every id list is capped.
  */
+import type { MappedDigest } from '../activities/types';
 import type { CommentCursor, RecentComments } from '../domain/comments';
 import { INITIAL_LIFECYCLE_STATE, type Effect, type LifecycleState } from '../domain/lifecycle';
 import type { SourceTicket } from '../domain/ticket';
@@ -127,6 +128,11 @@ export interface TicketMemory {
    * status): an event that tells exactly this is the echo of that write (see `isOwnEcho`).
    */
   crmOwnWrite?: { version: string; status: string } | null;
+  /**
+   * The digests of the mapped fields last written to the CRM ticket (`mapped-field-changes-1`);
+   * undefined: not known (a ticket linked before, adopted, or created without its mapped fields).
+   */
+  mappedFields?: MappedDigest;
 }
 
 /** Memory carried from a run of older code, with what that version lacked filled in. */

@@ -25,6 +25,7 @@ import { crmBodyForSupportNote, crmBodyForUserComment, sourceBodyForAgentReply, 
 import { CRM_BRIDGE_TAG, crmExternalId, type CrmStatus, type SourceComment, type SourceTicket } from '../domain/ticket';
 import type { TicketWorkflowInput, TicketWorkflowSettings } from './definitions';
 import { ownEchoLine, tellCrmChanges } from './intake';
+import { mappedFieldsDue, writeMappedFields } from './mapped-fields';
 import { describeKey, hasWork, MEMORY_BOUNDS, mergeWork, NO_WORK, type CommentMemory, type PendingWork, type TicketMemory } from './memory';
 import { intentKey, isRefusal, noteRefusal, refusalKind, refusalsDue, type Refusals } from './refusals';
 import type { SyncRules } from './rules';
@@ -215,7 +216,9 @@ export class TicketSync {
         if (memory.lifecycle.completed || (!adopted && !source.more)) return;
         continue;
       }
-      if (first === 'source' && memory.lifecycle.linked && !this.sourceHasNews(source)) return this.nothingNew(source, null);
+      if (first === 'source' && memory.lifecycle.linked && !this.sourceHasNews(source) && !mappedFieldsDue(memory, source, this.crm)) {
+        return this.nothingNew(source, null);
+      }
       if (crm === undefined && first === 'source') crm = this.rememberedCrm(source);
       if (crm === undefined) crm = await this.readCrmWindow();
       if (crm === null) return this.onCrmMissing(source);
@@ -231,6 +234,7 @@ export class TicketSync {
           memory.pending = mergeWork(memory.pending, { ...NO_WORK, crm: true });
         }
         if (!memory.lifecycle.completed) await this.syncAssignee(memory.crm.ticketId, source.ticket.assigneeRef);
+        await writeMappedFields(memory, this.input, source, this.crm);
       } catch (err) {
         if (err instanceof StaleCrmKnowledge) {
           // Not a conflict of this sync's reads: the CRM is read now, once, and decided from.
@@ -587,6 +591,7 @@ export class TicketSync {
     }
     memory.crm = link;
     memory.crmVersion = created.updatedAt ?? null;
+    if (created.mapped) memory.mappedFields = created.mapped;
     // Rules 1.2: the create's own events are known by what its answer says, like a write's.
     if (this.rules.lean) {
       memory.crmComments.ownIds = boundedIds([...memory.crmComments.ownIds, ...created.comments.map((c) => c.id)], MEMORY_BOUNDS.ownIds);
@@ -623,6 +628,7 @@ export class TicketSync {
     });
     memory.crm = { ticketId: created.id, requesterId: created.requesterId };
     memory.crmVersion = created.updatedAt ?? null;
+    if (created.mapped) memory.mappedFields = created.mapped;
     memory.fingerprints.crm = crmFingerprint(created);
     // Its description is the bridge's own: not news for the source.
     memory.crmComments = { cursor: firstCursor(created.comments), ownIds: created.comments.map((c) => c.id) };

@@ -350,6 +350,61 @@ describe('ZendeskCrm', () => {
     });
   });
 
+  describe('updateFields (later changes of mapped fields)', () => {
+    const mappedTicket = () =>
+      crm.createTicket(newTicket({ fields: { tags: ['tenant_north'], brandId: 101, groupId: 201, customFields: [{ id: 5001, value: 'house-12' }, { id: 5002, value: 'c-1' }] } }));
+
+    it('one conditional PUT: fields overwritten, a custom field emptied, tags added and taken off, anyone else\'s tags kept', async () => {
+      const t = await mappedTicket();
+      await sim.agentAddsTags(t.id, ['vip']);
+      const read = sim.ticket(t.id)!.updated_at;
+      const { version } = await crm.updateFields(
+        t.id,
+        { set: { brandId: 102, customFields: [{ id: 5002, value: null }] }, addTags: ['tenant_south'], removeTags: (tag) => tag === 'tenant_north' || tag === 'tenant_south' },
+        read,
+      );
+      expect(sim.requests('PUT /tickets/:id.json').map((r) => r.body)).toEqual([
+        // The tags to take off come from a read; a tag being added is never taken off.
+        { ticket: { brand_id: 102, custom_fields: [{ id: 5002, value: null }], additional_tags: ['tenant_south'], remove_tags: ['tenant_north'], safe_update: true, updated_stamp: read } },
+      ]);
+      expect(sim.ticket(t.id)).toMatchObject({
+        brand_id: 102,
+        group_id: 201,
+        custom_fields: [{ id: 5001, value: 'house-12' }],
+        tags: ['ticket-bridge', 'source-connect', 'vip', 'tenant_south'],
+        updated_at: version,
+      });
+    });
+
+    it('nothing to take off and a known version: no read first', async () => {
+      const t = await mappedTicket();
+      const reads = sim.requests('GET /tickets/:id.json').length;
+      await crm.updateFields(t.id, { set: { priority: 'urgent' }, addTags: [] }, sim.ticket(t.id)!.updated_at);
+      expect(sim.requests('GET /tickets/:id.json')).toHaveLength(reads);
+      expect(sim.ticket(t.id)?.priority).toBe('urgent');
+    });
+
+    it('a ticket changed after the version: a write-conflict, nothing written', async () => {
+      const t = await mappedTicket();
+      const read = sim.ticket(t.id)!.updated_at;
+      await new Promise((r) => setTimeout(r, 5));
+      await sim.agentAddsTags(t.id, ['vip']);
+      const plain = await failure(crm.updateFields(t.id, { set: { groupId: 202 }, addTags: [] }, read));
+      expect(plain).toMatchObject({ kind: 'write-conflict', status: 409 });
+      // With tags to take off, the read before the write finds the change already.
+      const withTags = await failure(crm.updateFields(t.id, { set: { groupId: 202 }, addTags: [], removeTags: () => true }, read));
+      expect(withTags).toMatchObject({ kind: 'write-conflict' });
+      expect(sim.ticket(t.id)?.group_id).toBe(201);
+    });
+
+    it('without a known version, writes on the version a read finds', async () => {
+      const t = await mappedTicket();
+      const read = sim.ticket(t.id)!.updated_at;
+      await crm.updateFields(t.id, { set: { formId: 301 }, addTags: [] }, null);
+      expect(sim.requests('PUT /tickets/:id.json').at(-1)?.body).toEqual({ ticket: { ticket_form_id: 301, safe_update: true, updated_stamp: read } });
+    });
+  });
+
   describe('conditional status writes (safe_update)', () => {
     const conditionFor = (t: { status: string }, version: string | null, afterCommentId: string | null = null) =>
       ({ version, status: t.status, afterCommentId, excludeIds: [] }) as Parameters<ZendeskCrm['setStatus']>[2] & object;

@@ -6,10 +6,14 @@
  * exactly what it always was.
  */
 import { randomUUID } from 'node:crypto';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { parseMapping, type TicketMapping } from '../../src/mapping';
 import type { ZendeskSimulator } from '../../src/simulators/zendesk';
+import { ticketWorkflowId } from '../../src/domain/ticket';
+import { closeUpdate, resyncUpdate } from '../../src/workflows/definitions';
 import { eventually } from '../harness';
 import { startBridgeRig, type BridgeRig } from '../support/bridge-rig';
+import { recordHistory } from '../support/histories';
 
 jest.setTimeout(120_000);
 
@@ -17,6 +21,16 @@ function checked(file: unknown): TicketMapping {
   const parsed = parseMapping(JSON.stringify(file));
   if (!parsed.ok) throw new Error(JSON.stringify(parsed.issues));
   return parsed.mapping;
+}
+
+/** Every payload of a history (its JSON form, payloads in base64) as text. */
+function payloadTexts(historyJson: string): string {
+  const texts: string[] = [];
+  JSON.parse(historyJson, (key, value: unknown) => {
+    if (key === 'data' && typeof value === 'string') texts.push(Buffer.from(value, 'base64').toString('utf8'));
+    return value;
+  });
+  return texts.join('\n');
 }
 
 /** Two tenants, each with its own brand, group and pool of agents (the simulator's). */
@@ -133,6 +147,121 @@ describe('a mapping applied when the bridge creates the Zendesk ticket', () => {
     ]);
     expect(zd).toMatchObject({ group_id: 210, tags: ['ticket-bridge', 'source-whitelabel', 'cat_billing'] });
     expect(zd.brand_id).toBeUndefined();
+  });
+});
+
+describe('a mapped source field that changes later (mapped-field-changes-1)', () => {
+  let rig: BridgeRig;
+  let north: number[];
+  beforeAll(async () => {
+    rig = await startBridgeRig({
+      mapping: (zendesk) => {
+        const mapping = twoTenants(zendesk);
+        north = mapping.connect!.assignee!.table!.north as number[];
+        return mapping;
+      },
+    });
+  });
+  afterAll(() => rig?.teardown());
+
+  /** The bridge's writes to one Zendesk ticket after its create (comments, statuses and fields are all PUTs; agents act in the simulator, not over HTTP). */
+  const writesTo = (zdId: number) => rig.zendesk.requests('PUT /tickets/:id.json').filter((r) => r.path.endsWith(`/tickets/${zdId}.json`));
+
+  test("a ticket moved to another tenant, with an alert raised: its brand, group, priority and tenant tag follow in one conditional write; the agents' tag, the assignee and the other fields stay; a notification without a change writes nothing", async () => {
+    const id = `map-${randomUUID().slice(0, 8)}`;
+    await rig.connect.userCreatesTicket({ id, title: 'Heat pump alarm', description: 'It beeps.', tenantId: 'north', userId: 'user-private-7731', houseId: 'house-12' });
+    const zd = await rig.zendeskTicketFor(id);
+    expect(zd).toMatchObject({ brand_id: 101, group_id: 201, priority: 'normal', tags: ['ticket-bridge', 'source-connect', 'from_app', 'tenant_north'] });
+    const assignee = zd.assignee_id;
+    expect(north).toContain(assignee);
+    await eventually(async () => expect((await rig.state(id)).crmTicketId).toBe(String(zd.id)));
+    const handle = rig.client.workflow.getHandle(ticketWorkflowId('connect', id));
+    // An agent tags the ticket by hand (Zendesk sends no event for it: the bridge does not know).
+    await rig.zendesk.agentAddsTags(zd.id, ['vip']);
+    const before = writesTo(zd.id).length;
+
+    await rig.connect.platformChangesFields(id, { tenantId: 'south', alertId: 'alert-9' });
+    await eventually(() => expect(rig.zendesk.ticket(zd.id)).toMatchObject({ brand_id: 102, group_id: 202, priority: 'urgent' }));
+    const after = rig.zendesk.ticket(zd.id)!;
+    expect(after.tags).toEqual(['ticket-bridge', 'source-connect', 'from_app', 'vip', 'tenant_south']);
+    expect(after.assignee_id).toBe(assignee);
+    expect(after.custom_fields).toEqual(zd.custom_fields);
+    const writes = writesTo(zd.id).slice(before);
+    expect(writes).toHaveLength(1);
+    const sent = (writes[0]!.body as { ticket: Record<string, unknown> }).ticket;
+    // Only what changed, tags one by one, conditional on the version the bridge had just read.
+    expect(sent).toEqual({
+      priority: 'urgent',
+      group_id: 202,
+      brand_id: 102,
+      additional_tags: ['tenant_south'],
+      remove_tags: ['tenant_north'],
+      safe_update: true,
+      updated_stamp: expect.any(String),
+    });
+    await eventually(async () => expect((await rig.state(id)).timeline.map((t) => t.detail)).toContain('mapped fields → Zendesk: priority, group, brand, tags'));
+    // Logged like the create's mapping: the personal rule's value never.
+    const logs = rig.workerLogLines.join('\n');
+    expect(logs).toContain('mapped fields updated');
+    expect(logs).not.toContain('user-private-7731');
+
+    // A notification that changes nothing the mapping reads: read, and nothing written.
+    const { notifications } = (await rig.state(id)).counts;
+    await rig.connect.platformChangesFields(id, { equipmentId: 'eq-4' });
+    await rig.connect.sendWebhook({ type: 'UPDATE', ticketId: id });
+    await eventually(async () => expect((await rig.state(id)).counts.notifications).toBe(notifications + 2));
+    // The update answers after a sync that started after it: the notifications' work is done by then.
+    const state = await handle.executeUpdate(resyncUpdate, { args: [{ reason: 'the notifications are through' }] });
+    expect(state.lastError).toBeNull();
+    expect(writesTo(zd.id).slice(before)).toHaveLength(1);
+    expect(rig.zendesk.ticket(zd.id)!.tags).toEqual(['ticket-bridge', 'source-connect', 'from_app', 'vip', 'tenant_south']);
+    // No mapped value in the workflow's history: digests only. (The Connect user id is there as
+    // the requester's id, as it always was; the mapped values are not.)
+    const payloads = payloadTexts(historyToJSON(await handle.fetchHistory()));
+    expect(payloads).toContain('"mapped":{"digest":');
+    for (const value of ['house-12', 'tenant_south', 'tenant_north', '"south"', 'alert-9']) expect(payloads).not.toContain(value);
+
+    await handle.executeUpdate(closeUpdate, { args: [{ reason: 'end of the scenario' }] });
+    expect(await handle.result()).toMatchObject({ status: 'CLOSED', completed: true });
+    await recordHistory('mapped-field-changed-once', handle);
+  });
+
+  test("an agent's change between the bridge's read and its field write is news, not an error: Zendesk refuses the stale write, the bridge reads again and writes once more, the agent's change kept", async () => {
+    const id = `map-${randomUUID().slice(0, 8)}`;
+    await rig.connect.userCreatesTicket({ id, title: 'Meter', description: 'No reading.', tenantId: 'north' });
+    const zd = await rig.zendeskTicketFor(id);
+    await eventually(async () => expect((await rig.state(id)).crmTicketId).toBe(String(zd.id)));
+    const before = writesTo(zd.id).length;
+    // The bridge's field write is held on its way in; meanwhile an agent tags the ticket.
+    const held = rig.zendesk.fault({ match: 'PUT /tickets/:id.json', kind: 'latency', delayMs: 1_500, times: 1 });
+    await rig.connect.platformChangesFields(id, { tenantId: 'south' });
+    await eventually(() => expect(held.hits).toBe(1));
+    await rig.zendesk.agentAddsTags(zd.id, ['escalated']);
+    await eventually(() => expect(writesTo(zd.id).slice(before).map((w) => w.status)).toEqual([409, 200]));
+    expect(rig.zendesk.ticket(zd.id)).toMatchObject({ brand_id: 102, group_id: 202, tags: ['ticket-bridge', 'source-connect', 'from_app', 'escalated', 'tenant_south'] });
+    const state = await rig.state(id);
+    expect(state.lastError).toBeNull();
+    expect(state.timeline.map((t) => t.detail)).toEqual(expect.arrayContaining([expect.stringMatching(/changed since it was read: reading both sides again/), 'mapped fields → Zendesk: group, brand, tags']));
+  });
+
+  test('a ticket whose mapped fields the bridge does not know (adopted, or linked before the patch) is not rewritten by its first sync; the next change is written', async () => {
+    const id = `map-${randomUUID().slice(0, 8)}`;
+    await rig.connect.userCreatesTicket({ id, title: 'Meter', description: 'No reading.', tenantId: 'north', houseId: 'house-12' });
+    const zd = await rig.zendeskTicketFor(id);
+    await eventually(async () => expect((await rig.state(id)).crmTicketId).toBe(String(zd.id)));
+    // A new run with empty memory adopts the Zendesk ticket: what it was mapped with is not known.
+    await rig.client.workflow.getHandle(ticketWorkflowId('connect', id)).terminate('a run without the digests');
+    const before = writesTo(zd.id).length;
+    await rig.connect.platformChangesFields(id, { tenantId: 'south' });
+    await eventually(async () => expect((await rig.state(id)).timeline.map((t) => t.detail)).toContain('mapped fields taken as Zendesk has them (not known before)'));
+    expect(rig.zendesk.ticket(zd.id)).toMatchObject({ brand_id: 101, group_id: 201, priority: 'normal' });
+    expect(writesTo(zd.id).slice(before)).toHaveLength(0);
+
+    // From there on, a change is followed: only what it changes.
+    await rig.connect.platformChangesFields(id, { alertId: 'alert-2' });
+    await eventually(() => expect(rig.zendesk.ticket(zd.id)).toMatchObject({ brand_id: 101, group_id: 201, priority: 'urgent' }));
+    const writes = writesTo(zd.id).slice(before);
+    expect(writes.map((w) => Object.keys((w.body as { ticket: object }).ticket))).toEqual([['priority', 'safe_update', 'updated_stamp']]);
   });
 });
 

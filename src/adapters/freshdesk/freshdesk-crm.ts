@@ -25,6 +25,10 @@
  *   someone else wrote in between, so the next conditional write re-reads instead.
  * - Files go as multipart parts of the write, within 20 MB for all of a ticket's files (./attachments).
  * - No batch read by ids: `getTicketVersions` costs one `GET /tickets/{id}` per ticket.
+ * - No mapped fields (`MAPPING_FILE`): the mapping names Zendesk's ids (custom field ids, brands,
+ *   forms), which Freshdesk does not have (its custom fields go by name, it has no brands, and a
+ *   `PUT` replaces all tags). A create ignores them, and there is no `updateFields`: the bridge
+ *   then reads no mapping digests and follows no later field changes for this helpdesk.
  */
 import { compareIds } from '../../domain/comments';
 import { CRM_BRIDGE_TAG, parseCrmExternalId, type CrmAttachment, type CrmComment, type CrmStatus, type CrmTicket, type Requester } from '../../domain/ticket';

@@ -1,5 +1,5 @@
 import { CRM_BRIDGE_TAG, type CrmComment, type CrmStatus, type CrmTicket, type Requester } from '../../domain/ticket';
-import type { CommentAuthor, CrmPort, CrmTicketFields, CrmTicketVersion, CrmWriteCondition, NewCrmTicket } from '../../ports/crm';
+import type { CommentAuthor, CrmFieldsChange, CrmPort, CrmTicketFields, CrmTicketVersion, CrmWriteCondition, NewCrmTicket } from '../../ports/crm';
 import { IntegrationError } from '../../ports/errors';
 import { compareIds } from '../../domain/comments';
 import { findLandedComment, sameBody, type DedupeWindow } from '../comment-dedupe';
@@ -223,6 +223,37 @@ export class ZendeskCrm implements CrmPort {
     await this.update(crmTicketId, { assignee_id: assigneeId === null ? null : Number(assigneeId) });
   }
 
+  /**
+   * One `PUT` with `safe_update` on `version` (or on the version of a read made first, when it is
+   * unknown or tags are to be taken off: the read names the ticket's tags). Tags go as
+   * `additional_tags` / `remove_tags`, which leave every other tag as it is.
+   */
+  async updateFields(crmTicketId: string, change: CrmFieldsChange, version: string | null): Promise<{ version: string | null }> {
+    let stamp = version;
+    let removeTags: string[] = [];
+    if (stamp === null || change.removeTags) {
+      const ticket = await this.readTicket(crmTicketId);
+      if (ticket === null) throw notFound('GET /tickets/{id}.json');
+      if (stamp !== null && !sameStamp(ticket.updated_at, stamp)) throw writeConflict('the ticket changed since it was read');
+      stamp = ticket.updated_at ?? null;
+      const remove = change.removeTags;
+      removeTags = remove ? (ticket.tags ?? []).filter((t) => remove(t) && !change.addTags.includes(t)) : [];
+    }
+    const body = {
+      ...zendeskFields(change.set),
+      ...(change.addTags.length > 0 && { additional_tags: change.addTags }),
+      ...(removeTags.length > 0 && { remove_tags: removeTags }),
+      ...(stamp !== null && { safe_update: true, updated_stamp: stamp }),
+    };
+    try {
+      const res = await this.update(crmTicketId, body);
+      return { version: res.ticket.updated_at ?? null };
+    } catch (err) {
+      if (err instanceof IntegrationError && err.kind === 'conflict') throw writeConflict('Zendesk refused the safe update');
+      throw err;
+    }
+  }
+
   private async authorId(crmTicketId: string, author: CommentAuthor): Promise<string> {
     if (author.as === 'bridge') return this.bridgeUserId();
     if (author.id !== undefined) return author.id;
@@ -315,7 +346,7 @@ function invalid(operation: string, detail: string): IntegrationError {
 }
 
 /** A mapping's fields in Zendesk's ticket shape; only those the mapping set (see `CrmTicketFields`). */
-function zendeskFields(fields: CrmTicketFields) {
+function zendeskFields(fields: Omit<CrmTicketFields, 'customFields'> & CrmFieldsChange['set']) {
   return {
     ...(fields.customFields && { custom_fields: fields.customFields }),
     ...(fields.priority !== undefined && { priority: fields.priority }),

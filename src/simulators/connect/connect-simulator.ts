@@ -8,6 +8,7 @@ import type { ConnectSnapshot } from './snapshot';
 import {
   ConnectStore,
   type ConnectCommentRecord,
+  type ConnectFieldChange,
   type ConnectStatus,
   type ConnectTicketRecord,
   type NewConnectTicket,
@@ -171,6 +172,12 @@ export class ConnectSimulator {
   /** "No, not resolved" plus details on a SOLVED ticket: the guide says the status becomes PENDING. */
   userRejectsResolution(ticketId: string, details: string): Promise<{ comment: ConnectCommentRecord; webhooks: Delivered }> {
     return this.userComments(ticketId, details, { status: 'PENDING' });
+  }
+
+  /** The platform changes the ticket's fields (moved to another tenant, an alert raised or cleared), and notifies. */
+  async platformChangesFields(ticketId: string, change: ConnectFieldChange): Promise<{ webhooks: Delivered }> {
+    this.store.setFields(this.mustGet(ticketId), change);
+    return { webhooks: await this.notify('UPDATE', ticketId) };
   }
 
   async userDeletesTicket(ticketId: string): Promise<{ webhooks: Delivered }> {

@@ -45,6 +45,10 @@ export interface ConnectStoreSnapshot {
   files: Array<{ commentId: number; name: string; contentType: string; base64: string }>;
 }
 
+/** The fields the platform may change on a ticket after it was opened (a ticket moved to another tenant, an alert raised); null clears one. */
+export type ConnectFieldChange = Partial<Pick<ConnectTicketRecord, 'tenantId'>> &
+  Partial<Record<'userId' | 'houseId' | 'contractId' | 'equipmentId' | 'alertId', string | null>>;
+
 export type NewConnectTicket = Pick<ConnectTicketRecord, 'title' | 'description'> &
   Partial<Pick<ConnectTicketRecord, 'id' | 'tenantId' | 'userId' | 'houseId' | 'contractId' | 'equipmentId' | 'alertId'>>;
 
@@ -159,6 +163,17 @@ export class ConnectStore {
 
   setStatus(ticket: ConnectTicketRecord, status: ConnectStatus): void {
     ticket.status = status;
+    ticket.updatedAt = this.now().toISOString();
+    this.changed();
+  }
+
+  setFields(ticket: ConnectTicketRecord, change: ConnectFieldChange): void {
+    const { tenantId, ...optional } = change;
+    if (tenantId !== undefined) ticket.tenantId = tenantId;
+    for (const [key, value] of Object.entries(optional) as [Exclude<keyof ConnectFieldChange, 'tenantId'>, string | null | undefined][]) {
+      if (value === null) delete ticket[key];
+      else if (value !== undefined) ticket[key] = value;
+    }
     ticket.updatedAt = this.now().toISOString();
     this.changed();
   }

@@ -77,6 +77,13 @@ const updateBody = z.object({
     comment: z
       .object({ body: z.string(), public: z.boolean().optional(), author_id: id.optional(), uploads: z.array(z.string()).optional() })
       .optional(),
+    priority: z.enum(ZD_PRIORITIES).optional(),
+    group_id: id.optional(),
+    brand_id: id.optional(),
+    ticket_form_id: id.optional(),
+    custom_fields: z.array(z.object({ id, value: z.union([z.string(), z.number(), z.boolean()]).nullable() })).optional(),
+    additional_tags: z.array(z.string()).optional(),
+    remove_tags: z.array(z.string()).optional(),
     // Update collisions: with `safe_update`, a ticket changed after `updated_stamp` is not written.
     safe_update: z.boolean().optional(),
     updated_stamp: z.string().optional(),

@@ -151,6 +151,15 @@ export interface ZdTicketChange {
   status?: ZdStatus;
   assignee_id?: number | null;
   comment?: NewZdComment & { author_id?: number };
+  /** Routing and custom fields: overwritten; a custom field set to null is emptied. */
+  priority?: ZdPriority;
+  group_id?: number;
+  brand_id?: number;
+  ticket_form_id?: number;
+  custom_fields?: ZdCustomField[];
+  /** Zendesk's tag edits that leave other tags as they are (`tags` would replace them all). */
+  additional_tags?: string[];
+  remove_tags?: string[];
 }
 
 /** What one write did: enough for the response, the audit, and the webhooks. */
@@ -378,6 +387,7 @@ export class ZendeskStore {
     }
     ticket.status = status;
     ticket.assignee_id = assigneeId;
+    applyFieldChange(ticket, change);
     ticket.updated_at = audit.created_at;
     this.changed();
     return { ticket, audit, actorId, comment, statusChange: status !== previous ? { previous, current: status } : null };
@@ -452,6 +462,23 @@ function needsAssignee(): ZendeskRuleError {
 
 function escapeHtml(s: string): string {
   return s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
+}
+
+/** An update's routing, custom field and tag edits (see `ZdTicketChange`). */
+function applyFieldChange(ticket: ZdTicket, change: ZdTicketChange): void {
+  Object.assign(ticket, {
+    ...(change.priority !== undefined && { priority: change.priority }),
+    ...(change.group_id !== undefined && { group_id: change.group_id }),
+    ...(change.brand_id !== undefined && { brand_id: change.brand_id }),
+    ...(change.ticket_form_id !== undefined && { ticket_form_id: change.ticket_form_id }),
+  });
+  for (const field of change.custom_fields ?? []) {
+    const kept = (ticket.custom_fields ?? []).filter((f) => f.id !== field.id);
+    ticket.custom_fields = field.value === null ? kept : [...kept, { ...field }].sort((a, b) => a.id - b.id);
+  }
+  const removed = new Set(change.remove_tags ?? []);
+  const added = (change.additional_tags ?? []).filter((t) => !ticket.tags.includes(t));
+  if (removed.size > 0 || added.length > 0) ticket.tags = [...ticket.tags.filter((t) => !removed.has(t)), ...added];
 }
 
 /** The routing and custom fields a create gave, and only those (a ticket without them looks as it always did). */

@@ -211,6 +211,12 @@ export class ZendeskSimulator {
     return { webhooks };
   }
 
+  /** An agent tags the ticket by hand (Zendesk's `additional_tags`: the other tags stay). */
+  async agentAddsTags(ticketId: number | string, tags: string[], opts: { agentId?: number } = {}): Promise<{ webhooks: Delivered }> {
+    const { webhooks } = await this.write(ticketId, { additional_tags: tags }, opts.agentId ?? this.agent.id, 'web');
+    return { webhooks };
+  }
+
   /** The requester answers by e-mail (reopens a pending/solved/hold ticket). */
   async requesterReplies(ticketId: number | string, body: string): Promise<{ comment: ZdCommentView; webhooks: Delivered }> {
     const requesterId = this.mustGet(ticketId).requester_id;
