@@ -88,6 +88,7 @@ export function httpBackend(baseUrl: string, token: string | undefined, fetchImp
   return {
     description: `the ops API at ${base}`,
     async list(filter) {
+      if (filter.query !== undefined) throw new CliError('the ops API takes no visibility query: use --temporal, or --status/--source', EXIT.usage);
       const query = new URLSearchParams();
       if (filter.statuses?.length) query.set('status', filter.statuses.join(','));
       if (filter.sources?.length) query.set('source', filter.sources.join(','));
