@@ -13,8 +13,6 @@
  * resume's sync may change `TicketStatus`), which would move tickets between the pages of a
  * listing still being read.
  */
-import { status as grpcStatus } from '@grpc/grpc-js';
-import { isGrpcServiceError } from '@temporalio/client';
 import type { TicketListFilter, TicketUpdate } from '../api/gateway';
 import { MAX_PAGE_SIZE } from '../api/ops/schemas';
 import type { SourceKind } from '../domain/ticket';
@@ -59,12 +57,7 @@ export async function listSelection(backend: OpsBackend, selection: BulkRequest[
 export async function runBulkUpdate(backend: OpsBackend, request: BulkRequest, io: BulkIo): Promise<number> {
   const { name } = request.update;
   const doneLabel = name === 'pause' ? 'paused' : 'resumed';
-  const tickets = await listSelection(backend, request.selection).catch((err: unknown) => {
-    if (err instanceof CliError) throw err;
-    // A query Temporal cannot parse is the operator's input: its message says what is wrong.
-    const invalid = isGrpcServiceError(err) && err.code === grpcStatus.INVALID_ARGUMENT;
-    throw new CliError(`listing the selection failed: ${err instanceof Error ? err.message : String(err)}`, invalid ? EXIT.usage : EXIT.failure);
-  });
+  const tickets = await listSelection(backend, request.selection);
   const counts: Record<Outcome, number> = { done: 0, refused: 0, gone: 0, failed: 0 };
   const countsLine = () =>
     (Object.keys(LABELS) as Outcome[]).map((o) => `${o === 'done' ? (request.dryRun ? `would be ${doneLabel}` : doneLabel) : LABELS[o]} ${counts[o]}`).join(', ');

@@ -67,10 +67,11 @@ export class StatusPublisher {
    */
   publishPause(memory: TicketMemory): void {
     upsertSearchAttributes([{ key: TicketPausedKey, value: memory.pause ? 'true' : 'false' }]);
-    this.publishMemo(memory);
+    this.publishMemo(memory, true);
   }
 
-  private publishMemo(memory: TicketMemory): void {
+  /** `pauseChanged`: written even if unchanged otherwise, and a resume removes `paused` (an upsert merges keys; null removes one). */
+  private publishMemo(memory: TicketMemory, pauseChanged = false): void {
     const crmTicketId = memory.crm?.ticketId ?? null;
     const memo: TicketMemo = {
       ticket: `${this.input.source} ticket ${this.input.sourceTicketId}`,
@@ -81,9 +82,9 @@ export class StatusPublisher {
       ...(memory.pause && { paused: { ...memory.pause } }),
     };
     const memoKey = JSON.stringify(memo);
-    if (memoKey === this.publishedMemo) return;
+    if (memoKey === this.publishedMemo && !pauseChanged) return;
     this.publishedMemo = memoKey;
-    upsertMemo({ ...memo });
+    upsertMemo({ ...memo, ...(pauseChanged && !memory.pause && { paused: null }) });
   }
 }
 
