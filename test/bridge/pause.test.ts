@@ -4,8 +4,10 @@
  * arrives once. Through the workflow's updates, the ops API over HTTP and the CLI as a process,
  * on the real Temporal dev server with the Connect and Zendesk simulators.
  */
+import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
+import { findTemporalCli } from '../../src/runtime/temporal-cli';
 import type { RequestLogEntry } from '../../src/simulators/common/sim-server';
 import { closeUpdate, pauseUpdate, resumeUpdate, resyncUpdate, type TicketStateView } from '../../src/workflows/definitions';
 import { TicketPausedKey } from '../../src/workflows/search-attributes';
@@ -292,6 +294,27 @@ describe('pause and resume', () => {
       expect(resumed.counts.userCommentsToCrm).toBe(1);
       expect(small.zendesk.comments(zd.id).map((c) => c.body)).toEqual(['The heating is off since Monday.', 'Still cold.']);
     });
+  });
+
+  test('the temporal CLI alone: `temporal workflow update execute --name pause` and `--name resume`', async () => {
+    const { id, handle } = await openTicket();
+    const { path } = await findTemporalCli();
+    const temporal = (...args: string[]) =>
+      new Promise<{ code: number; stdout: string; stderr: string }>((done) => {
+        execFile(path, [...args, '--address', rig.env.address, '--namespace', rig.env.namespace], { timeout: 30_000 }, (err, stdout, stderr) =>
+          done({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr }),
+        );
+      });
+    const update = (name: string, input: string) => temporal('workflow', 'update', 'execute', '--workflow-id', handle.workflowId, '--name', name, '--input', input, '-o', 'json');
+    const paused = await update('pause', '{"reason":"from the temporal CLI"}');
+    expect(paused.code).toBe(0);
+    expect((await rig.state(id)).paused).toMatchObject({ reason: 'from the temporal CLI' });
+    // The validator's refusal reaches the CLI with its message.
+    const again = await update('pause', '{"reason":"again"}');
+    expect(again.code).not.toBe(0);
+    expect(again.stderr).toContain('the ticket is already paused');
+    expect((await update('resume', '{}')).code).toBe(0);
+    expect((await rig.state(id)).paused).toBeUndefined();
   });
 
   describe('the CLI', () => {
