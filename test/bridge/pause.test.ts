@@ -150,6 +150,15 @@ describe('pause and resume', () => {
       return name && name !== 'crmEvent' ? [name] : [];
     });
     expect(operatorUpdates).toEqual(['pause', 'resume', 'close']);
+    // A completed ticket cannot be paused: the ops API says so (409, JSON).
+    await handle.result();
+    const completed = await fetch(`${rig.api.url}/tickets/connect/${handle.workflowId.split('/')[2]}/pause`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${rig.apiConfig.opsApiToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ reason: 'too late' }),
+    });
+    expect(completed.status).toBe(409);
+    expect(await completed.json()).toEqual({ error: 'rejected', message: "the ticket's workflow is completed: nothing left to update" });
   });
 
   test('a SOLVED timer that fires during the pause waits for the resume, whose sync reads both sides and closes', async () => {
