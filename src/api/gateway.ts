@@ -4,7 +4,7 @@
  * (`./temporal-gateway.ts`).
  */
 import type { SourceKind, TicketStatus } from '../domain/ticket';
-import type { CloseRequest, CrmNotification, ResyncRequest, SourceNotification, TicketStateView } from '../workflows/definitions';
+import type { CloseRequest, CrmNotification, PauseRequest, ResumeRequest, ResyncRequest, SourceNotification, TicketStateView } from '../workflows/definitions';
 import type { TicketDetails, TicketPage } from './ops/schemas';
 
 export type { TicketDetails, TicketListItem, TicketPage, PendingActivityView } from './ops/schemas';
@@ -61,11 +61,21 @@ export interface TicketListFilter {
   statuses?: readonly TicketStatus[];
   /** Any of these sources (`TicketSource`); all when absent. */
   sources?: readonly SourceKind[];
+  /**
+   * An operator's own visibility query (`TicketStatus = "OPEN"`), ANDed with the rest. Only the
+   * CLI's `--temporal` mode passes one, with the operator's own Temporal access: the ops API
+   * never does (its filters are closed lists).
+   */
+  query?: string;
   pageSize: number;
   pageToken?: string;
 }
 
-export type TicketUpdate = { name: 'resync'; request: ResyncRequest } | { name: 'close'; request: CloseRequest };
+export type TicketUpdate =
+  | { name: 'resync'; request: ResyncRequest }
+  | { name: 'close'; request: CloseRequest }
+  | { name: 'pause'; request: PauseRequest }
+  | { name: 'resume'; request: ResumeRequest };
 
 export type TicketUpdateResult =
   /** The workflow ran the update; its result. */

@@ -4,7 +4,8 @@
  * settings) through the same gateway the API uses. Both give the same shapes (the ops API's), so
  * the printing does not care which.
  */
-import { Connection } from '@temporalio/client';
+import { status as grpcStatus } from '@grpc/grpc-js';
+import { Connection, isGrpcServiceError } from '@temporalio/client';
 import type { TicketDetails, TicketListFilter, TicketPage, TicketUpdate, TicketUpdateResult } from '../api/gateway';
 import { TemporalUnavailableError } from '../api/gateway';
 import { createTemporalGateway } from '../api/temporal-gateway';
@@ -88,6 +89,7 @@ export function httpBackend(baseUrl: string, token: string | undefined, fetchImp
   return {
     description: `the ops API at ${base}`,
     async list(filter) {
+      if (filter.query !== undefined) throw new CliError('the ops API takes no visibility query: use --temporal, or --status/--source', EXIT.usage);
       const query = new URLSearchParams();
       if (filter.statuses?.length) query.set('status', filter.statuses.join(','));
       if (filter.sources?.length) query.set('source', filter.sources.join(','));
@@ -142,6 +144,11 @@ export async function temporalBackend(options: {
   // No task queue: the CLI never starts workflows.
   const gateway = createTemporalGateway({ client, taskQueue: '', rpcTimeoutMs: 10_000 });
   const unavailable = (err: unknown): never => {
+    // The gateway counts every gRPC failure as "try again later"; one that refuses what was asked
+    // (an operator's visibility query Temporal cannot parse) is the operator's input instead.
+    if (err instanceof TemporalUnavailableError && isGrpcServiceError(err.cause) && err.cause.code === grpcStatus.INVALID_ARGUMENT) {
+      throw new CliError(`Temporal refused the request: ${err.cause.details || err.cause.message}`, EXIT.usage);
+    }
     if (err instanceof TemporalUnavailableError) {
       throw new CliError(`Temporal at ${options.address} (namespace ${options.namespace}) did not answer: ${err.cause instanceof Error ? err.cause.message : err.message}`, EXIT.failure);
     }

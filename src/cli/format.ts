@@ -44,6 +44,7 @@ function stateLines(state: TicketStateView, helpdesk = 'zendesk'): string[] {
   return [
     `Status:        ${statusLabel(state.status, deletedByUser(state))} (${source} ${state.sourceStatus ?? '-'}, ${crm} ${state.crmStatus ?? '-'})${state.completed ? ', workflow completed' : ''}`,
     `${`${crm}:`.padEnd(15)}${state.crmTicketId ? `ticket ${state.crmTicketId}` : 'no ticket yet'}`,
+    ...(state.paused ? [`Paused:        since ${time(state.paused.since)}: ${state.paused.reason} (nothing is synced until resume)`] : []),
     `Last sync:     ${time(state.lastSyncAt)}`,
     `SOLVED timer:  ${state.solvedTimerDeadline ? `fires ${time(state.solvedTimerDeadline)}` : '-'}`,
     `Last error:    ${state.lastError ? `${time(state.lastError.at)} ${state.lastError.operation}: ${state.lastError.type}: ${state.lastError.message}` : '-'}`,

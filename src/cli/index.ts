@@ -5,6 +5,8 @@
  *   show   <source> <ticketId>
  *   resync <source> <ticketId> [--reason TEXT]
  *   close  <source> <ticketId> --reason TEXT
+ *   pause  <source> <ticketId> --reason TEXT      resume <source> <ticketId> [--reason TEXT]
+ *   pause|resume (--query Q | --status S --source S) [--reason TEXT] [--rate N] [--dry-run]
  *   mapping check <file>
  *   backfill --source S (--file F | -) [--rate N] [--dry-run]
  *
@@ -22,7 +24,8 @@ import type { z } from 'zod';
 import { ConfigError } from '../config';
 import { loadTemporalConnection, type TemporalConnection } from '../config/temporal-connection';
 import type { TicketListFilter, TicketPage, TicketUpdate } from '../api/gateway';
-import { closeBody, DEFAULT_PAGE_SIZE, listTicketsQuery, resyncBody, ticketPathParams } from '../api/ops/schemas';
+import { closeBody, DEFAULT_PAGE_SIZE, listTicketsQuery, pauseBody, resumeBody, resyncBody, ticketPathParams } from '../api/ops/schemas';
+import { DEFAULT_BULK_RATE, runBulkUpdate, type BulkRequest } from './bulk-update';
 import { parsePayloadKeys } from '../security/codec/keyring';
 import type { PayloadEncryption } from '../security/codec/data-converter';
 import { CliError, EXIT, httpBackend, type OpsBackend, temporalBackend } from './backends';
@@ -42,6 +45,14 @@ Commands:
                                  sync both sides now (the workflow's resync update)
   close <source> <ticketId> --reason TEXT
                                  close the ticket on both sides now (the workflow's close update)
+  pause <source> <ticketId> --reason TEXT
+                                 stop syncing the ticket until resume (notifications are kept)
+  resume <source> <ticketId> [--reason TEXT]
+                                 sync again: one sync reads both sides
+  pause|resume (--query Q | [--status S[,S...]] [--source S[,S...]]) [--reason TEXT] [--rate N] [--dry-run]
+                                 every running ticket the listing selects, at most N a second (default
+                                 ${DEFAULT_BULK_RATE}); --query is a visibility query (e.g. 'TicketStatus="OPEN"') and
+                                 needs --temporal; progress on stderr, a summary on stdout
   mapping check <file>           check a MAPPING_FILE as the bridge does at start-up (docs/mapping.md)
   backfill --source S (--file F | -) [--rate N] [--dry-run]
                                  bridge existing tickets by id (one a line; - reads stdin), at most N
@@ -85,6 +96,7 @@ const OPTIONS = {
   file: { type: 'string' },
   rate: { type: 'string' },
   'dry-run': { type: 'boolean' },
+  query: { type: 'string' },
 } as const;
 
 /** `--temporal`: host:port, or [IPv6]:port. */
@@ -152,6 +164,42 @@ function backfillRequest(values: { source?: string; file?: string; rate?: string
   };
 }
 
+/** `pause|resume` over a selection: its options, checked before anything is connected. */
+function bulkRequest(
+  name: BulkRequest['update']['name'],
+  values: { query?: string; status?: string; source?: string; reason?: string; rate?: string; 'dry-run'?: boolean; json?: boolean; temporal?: string },
+): BulkRequest {
+  const query = values.query?.trim();
+  if (query !== undefined && (values.status !== undefined || values.source !== undefined)) throw usageError(`${name}: --query, or --status/--source, not both`);
+  if (query === undefined && values.status === undefined && values.source === undefined) {
+    throw usageError(`${name} takes <source> <ticketId>, or a selection: --query Q (with --temporal), or --status/--source`);
+  }
+  if (query === '') throw usageError('--query: must not be empty');
+  // The ops API lists by closed lists of statuses and sources only; a free query goes to Temporal
+  // with the operator's own access.
+  if (query !== undefined && values.temporal === undefined) throw usageError('--query needs --temporal HOST:PORT (through the ops API, select with --status and --source)');
+  const filter = listTicketsQuery.safeParse({
+    ...(values.status !== undefined && { status: values.status }),
+    ...(values.source !== undefined && { source: values.source }),
+  });
+  if (!filter.success) throw usageError(firstIssue(filter.error, { status: '--status', source: '--source' }));
+  const body = (name === 'pause' ? pauseBody : resumeBody).safeParse(values.reason !== undefined ? { reason: values.reason } : {});
+  if (!body.success) throw usageError(firstIssue(body.error, { reason: '--reason' }));
+  const rate = values.rate === undefined ? DEFAULT_BULK_RATE : Number(values.rate);
+  if (!Number.isFinite(rate) || rate <= 0 || rate > 100) throw usageError('--rate: must be a number of tickets a second, above 0 and at most 100');
+  return {
+    update: { name, request: body.data } as BulkRequest['update'],
+    selection: {
+      ...(query !== undefined && { query }),
+      ...(filter.data.status && { statuses: filter.data.status }),
+      ...(filter.data.source && { sources: filter.data.source }),
+    },
+    ratePerSecond: rate,
+    dryRun: values['dry-run'] === true,
+    json: values.json === true,
+  };
+}
+
 async function defaultBackend(choice: BackendChoice): Promise<OpsBackend> {
   return choice.kind === 'http' ? httpBackend(choice.url, choice.token) : temporalBackend(choice);
 }
@@ -173,7 +221,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       return EXIT.ok;
     }
     if (command === undefined) throw usageError('a command is required', true);
-    if (!['list', 'show', 'resync', 'close', 'mapping', 'backfill'].includes(command)) throw usageError(`unknown command: ${command}`, true);
+    if (!['list', 'show', 'resync', 'close', 'pause', 'resume', 'mapping', 'backfill'].includes(command)) throw usageError(`unknown command: ${command}`, true);
     if (command === 'mapping') {
       if (rest[0] !== 'check' || rest.length !== 2) throw usageError('mapping takes: check <file>');
       return runMappingCheck(rest[1]!, io);
@@ -189,9 +237,12 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     const onlyFor = (names: Array<keyof typeof OPTIONS>, allowed: boolean) => {
       for (const name of names) if (values[name] !== undefined && !allowed) throw usageError(`--${name} does not go with ${command}`);
     };
-    onlyFor(['status', 'source', 'page-size', 'page-token', 'all'], command === 'list');
-    onlyFor(['file', 'rate', 'dry-run'], false);
-    onlyFor(['reason'], command === 'resync' || command === 'close');
+    const bulk = (command === 'pause' || command === 'resume') && rest.length === 0;
+    onlyFor(['status', 'source'], command === 'list' || bulk);
+    onlyFor(['page-size', 'page-token', 'all'], command === 'list');
+    onlyFor(['query', 'rate', 'dry-run'], bulk);
+    onlyFor(['file'], false);
+    onlyFor(['reason'], ['resync', 'close', 'pause', 'resume'].includes(command));
 
     // Validate everything before connecting anywhere.
     let run: (b: OpsBackend) => Promise<number>;
@@ -232,9 +283,13 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         io.stdout(values.json ? `${JSON.stringify(details, null, 2)}\n` : `${ticketSheet(details)}\n`);
         return EXIT.ok;
       };
+    } else if (bulk) {
+      const request = bulkRequest(command as BulkRequest['update']['name'], values);
+      run = (b) => runBulkUpdate(b, request, io);
     } else {
       const { source, ticketId } = ticketArgs();
-      const body = (command === 'resync' ? resyncBody : closeBody).safeParse(values.reason !== undefined ? { reason: values.reason } : {});
+      const bodies = { resync: resyncBody, close: closeBody, pause: pauseBody, resume: resumeBody };
+      const body = bodies[command as keyof typeof bodies].safeParse(values.reason !== undefined ? { reason: values.reason } : {});
       if (!body.success) throw usageError(firstIssue(body.error, { reason: '--reason' }));
       const update = { name: command, request: body.data } as TicketUpdate;
       run = async (b) => {

@@ -36,6 +36,11 @@ export const PATCHES = {
    * other digests than the memory's, so a ticket without a mapping records no marker.
    */
   mappedFieldChanges: 'mapped-field-changes-1',
+  /**
+   * Pause and resume (issue 22): `pause`/`resume` updates; while paused, notifications are kept as
+   * pending work and nothing is synced. Asked in the handlers, when first used (src/workflows/pause.ts).
+   */
+  pauseResume: 'pause-resume-1',
 } as const;
 
 /** Behaviour a deployment may tune. Fixed per run: a change reaches running tickets at their next continue-as-new. */
@@ -184,6 +189,8 @@ export interface TicketStateView {
    * nothing does: no ticket is stuck without saying why here.
    */
   parked: { what: string; reason: string; since: string }[];
+  /** Present while an operator has paused the ticket: since when and why (no personal data). */
+  paused?: { since: string; reason: string };
   completed: boolean;
 }
 
@@ -205,7 +212,22 @@ export interface CloseRequest {
   reason: string;
 }
 
+/**
+ * Ops: stop syncing the ticket until `resume` (a remote misbehaves, a migration). Notifications
+ * are still taken in as pending work; nothing is written to either side while paused.
+ */
+export interface PauseRequest {
+  reason: string;
+}
+
+/** Ops: sync again: one sync reads both sides, so what was said during the pause arrives once. */
+export interface ResumeRequest {
+  reason?: string;
+}
+
 export const resyncUpdate = defineUpdate<TicketStateView, [ResyncRequest]>('resync');
 export const closeUpdate = defineUpdate<TicketStateView, [CloseRequest]>('close');
+export const pauseUpdate = defineUpdate<TicketStateView, [PauseRequest]>('pause');
+export const resumeUpdate = defineUpdate<TicketStateView, [ResumeRequest]>('resume');
 
 export const stateQuery = defineQuery<TicketStateView>('state');

@@ -133,6 +133,12 @@ export interface TicketMemory {
    * undefined: not known (a ticket linked before, adopted, or created without its mapped fields).
    */
   mappedFields?: MappedDigest;
+  /**
+   * Set while an operator has paused the ticket (src/workflows/pause.ts). Optional, and absent on a
+   * ticket never paused: memory carried from older code has none, and a run that is never paused
+   * carries exactly what it carried before.
+   */
+  pause?: { since: string; reason: string } | null;
 }
 
 /** Memory carried from a run of older code, with what that version lacked filled in. */
@@ -215,6 +221,7 @@ export function toStateView(input: TicketWorkflowInput, memory: TicketMemory): T
     timeline: [...memory.timeline],
     fingerprints: { ...memory.fingerprints },
     parked: parkedView(memory),
+    ...(memory.pause && { paused: { ...memory.pause } }),
     completed: lifecycle.completed,
   };
 }

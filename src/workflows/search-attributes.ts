@@ -7,5 +7,11 @@ import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/commo
 export const TicketStatusKey = defineSearchAttributeKey('TicketStatus', SearchAttributeType.KEYWORD);
 export const TicketSourceKey = defineSearchAttributeKey('TicketSource', SearchAttributeType.KEYWORD);
 export const CrmTicketIdKey = defineSearchAttributeKey('CrmTicketId', SearchAttributeType.KEYWORD);
+/**
+ * `true` while an operator has paused the ticket, `false` once resumed; absent on a ticket never
+ * paused (set only when it changes, so other tickets' histories gain nothing). A Keyword like the
+ * others, so every place that registers them stays one loop: query it as `TicketPaused = "true"`.
+ */
+export const TicketPausedKey = defineSearchAttributeKey('TicketPaused', SearchAttributeType.KEYWORD);
 
-export const TICKET_SEARCH_ATTRIBUTES = [TicketStatusKey, TicketSourceKey, CrmTicketIdKey] as const;
+export const TICKET_SEARCH_ATTRIBUTES = [TicketStatusKey, TicketSourceKey, CrmTicketIdKey, TicketPausedKey] as const;

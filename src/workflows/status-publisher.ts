@@ -1,7 +1,7 @@
 import { upsertMemo, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { TicketWorkflowInput } from './definitions';
 import type { TicketMemory } from './memory';
-import { CrmTicketIdKey, TicketSourceKey, TicketStatusKey } from './search-attributes';
+import { CrmTicketIdKey, TicketPausedKey, TicketSourceKey, TicketStatusKey } from './search-attributes';
 
 /**
  * What a ticket workflow's memo tells whoever lists it (the reconciler, the Temporal UI): no
@@ -15,6 +15,8 @@ export interface TicketMemo {
   fingerprints?: TicketMemory['fingerprints'];
   /** How many things wait on a person or a remote (the state's `parked`): 0 for a healthy ticket. */
   parked?: number;
+  /** Present while paused: since when and the operator's reason (the state's `paused`). */
+  paused?: { since: string; reason: string };
 }
 
 /**
@@ -48,13 +50,6 @@ export class StatusPublisher {
   publish(memory: TicketMemory, endOfSync = false): void {
     const crmTicketId = memory.crm?.ticketId ?? null;
     const attributes = attributesKey(memory.lifecycle.status, crmTicketId);
-    const memo: TicketMemo = {
-      ticket: `${this.input.source} ticket ${this.input.sourceTicketId}`,
-      crmTicket: crmTicketId ? `${this.crmName.toLowerCase()} ticket ${crmTicketId}` : 'not created yet',
-      status: memory.lifecycle.status,
-      fingerprints: { ...memory.fingerprints },
-      parked: memory.refused.length + memory.parked.length + (memory.sourceMissing ? 1 : 0) + (memory.crmMissing ? 1 : 0),
-    };
     if (attributes !== this.publishedAttributes && (endOfSync || !this.lean)) {
       this.publishedAttributes = attributes;
       upsertSearchAttributes([
@@ -63,11 +58,33 @@ export class StatusPublisher {
         ...(crmTicketId ? [{ key: CrmTicketIdKey, value: crmTicketId }] : []),
       ]);
     }
+    if (endOfSync) this.publishMemo(memory);
+  }
+
+  /**
+   * A pause or a resume, at once (no sync follows a pause): `TicketPaused` and the memo. Only a
+   * ticket an operator pauses ever gets the attribute, so no other history changes.
+   */
+  publishPause(memory: TicketMemory): void {
+    upsertSearchAttributes([{ key: TicketPausedKey, value: memory.pause ? 'true' : 'false' }]);
+    this.publishMemo(memory, true);
+  }
+
+  /** `pauseChanged`: written even if unchanged otherwise, and a resume removes `paused` (an upsert merges keys; null removes one). */
+  private publishMemo(memory: TicketMemory, pauseChanged = false): void {
+    const crmTicketId = memory.crm?.ticketId ?? null;
+    const memo: TicketMemo = {
+      ticket: `${this.input.source} ticket ${this.input.sourceTicketId}`,
+      crmTicket: crmTicketId ? `${this.crmName.toLowerCase()} ticket ${crmTicketId}` : 'not created yet',
+      status: memory.lifecycle.status,
+      fingerprints: { ...memory.fingerprints },
+      parked: memory.refused.length + memory.parked.length + (memory.sourceMissing ? 1 : 0) + (memory.crmMissing ? 1 : 0),
+      ...(memory.pause && { paused: { ...memory.pause } }),
+    };
     const memoKey = JSON.stringify(memo);
-    if (memoKey !== this.publishedMemo && endOfSync) {
-      this.publishedMemo = memoKey;
-      upsertMemo({ ...memo });
-    }
+    if (memoKey === this.publishedMemo && !pauseChanged) return;
+    this.publishedMemo = memoKey;
+    upsertMemo({ ...memo, ...(pauseChanged && !memory.pause && { paused: null }) });
   }
 }
 

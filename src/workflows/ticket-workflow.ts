@@ -11,6 +11,8 @@ import {
   crmChangedSignal,
   crmEventUpdate,
   KNOWN_CRM_EVENT,
+  pauseUpdate,
+  resumeUpdate,
   type CrmNotification,
   PATCHES,
   resyncUpdate,
@@ -22,6 +24,7 @@ import {
 } from './definitions';
 import { isKnownCrmEvent, onCrmNotification, onSourceNotification, ownEchoLine, validateOperatorRequest } from './intake';
 import { hasWork, initialMemory, mergeWork, NO_WORK, toStateView, upgradeMemory, withCrmChangesAsRead, type PendingWork, type TicketMemory } from './memory';
+import { pauseTicket, refuseWhilePaused, resumeTicket, validatePause, validateResume } from './pause';
 import { nextRefusalRetryAt } from './refusals';
 import { syncRules } from './rules';
 import { StatusPublisher } from './status-publisher';
@@ -46,6 +49,8 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<Ticket
 
   /** Syncs finished; an update waits for the first sync that starts after it arrived. */
   let finishedSyncs = memory.counts.syncs;
+  /** A sync is running: a `pause` answers once it has ended (nothing is written after that answer). */
+  let syncing = false;
   const runSoon = async (work: Partial<PendingWork>): Promise<TicketStateView> => {
     const target = memory.counts.syncs + 1;
     memory.pending = mergeWork(memory.pending, { ...NO_WORK, ...work });
@@ -86,7 +91,10 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<Ticket
       return runSoon({ source: true, crm: true });
     },
     {
-      validator: (request) => validateOperatorRequest(memory, request.reason, false),
+      validator: (request) => {
+        validateOperatorRequest(memory, request.reason, false);
+        refuseWhilePaused(memory, 'resync');
+      },
       description: 'Read both sides and sync now (a webhook was lost, a remote was fixed); returns the state after it.',
     },
   );
@@ -97,20 +105,56 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<Ticket
       return runSoon({ closeReason: request.reason });
     },
     {
-      validator: (request) => validateOperatorRequest(memory, request.reason, true),
+      validator: (request) => {
+        validateOperatorRequest(memory, request.reason, true);
+        refuseWhilePaused(memory, 'close');
+      },
       description: 'Close the ticket on both sides now, with an internal note giving the reason.',
+    },
+  );
+  setHandler(
+    pauseUpdate,
+    async (request) => {
+      pauseTicket(memory, request.reason);
+      publisher.publishPause(memory);
+      // A sync in flight finishes (its writes are one decision); the answer comes after it.
+      await condition(() => !syncing);
+      return toStateView(input, memory);
+    },
+    {
+      validator: (request) => validatePause(memory, request.reason),
+      description: 'Stop syncing until resume: notifications are kept as pending work, nothing is written. Returns once no sync is running.',
+    },
+  );
+  setHandler(
+    resumeUpdate,
+    (request) => {
+      resumeTicket(memory, request.reason);
+      publisher.publishPause(memory);
+      return runSoon({ source: true, crm: true });
+    },
+    {
+      validator: (request) => validateResume(memory, request.reason),
+      description: 'Sync again: one sync reads both sides, so what was said during the pause arrives once; returns the state after it.',
     },
   );
   publisher.publish(memory);
 
   while (!memory.lifecycle.completed) {
+    if (memory.pause) {
+      // Paused (PATCHES.pauseResume): only the SOLVED timer is kept, as pending work for the resume.
+      if (await waitWhilePaused(memory, settings, syncer.sideMissing())) await continueAsNew<typeof ticketWorkflow>({ ...input, carried: handedOver(memory) });
+      continue;
+    }
     const wake = nextWake(memory, retrySyncAt, syncer.sideMissing());
-    // Also wake to continue-as-new once an update that held it back has finished.
-    const ready = () => hasWork(memory.pending) || (newRunDue && allHandlersFinished());
+    // Also wake to continue-as-new once an update that held it back has finished, and on a pause.
+    const ready = () => hasWork(memory.pending) || (newRunDue && allHandlersFinished()) || Boolean(memory.pause);
     const woken = wake === null ? (await condition(ready), true) : await condition(ready, Math.max(1, wake.at - Date.now()), { summary: wake.summary });
     if (newRunDue && allHandlersFinished() && !hasWork(memory.pending)) {
       await continueAsNew<typeof ticketWorkflow>({ ...input, carried: handedOver(memory) });
     }
+    // Paused while waiting: what woke the loop stays pending (a deadline now past is met at resume).
+    if (memory.pause) continue;
 
     if (!woken && wake !== null) {
       // The timer that fired was armed for `wake.at`, so whatever is due by then is due now,
@@ -132,7 +176,9 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<Ticket
     // Whatever failed before is retried with this sync, whether the back-off ran out or news arrived.
     const work = mergeWork(memory.pending, memory.deferred);
     memory.pending = memory.deferred = NO_WORK;
+    syncing = true;
     const ok = await syncer.run(work);
+    syncing = false;
     finishedSyncs = memory.counts.syncs;
     // What each side looked like at the end of this sync, for the reconciler (in the memo).
     publisher.publish(memory, true);
@@ -157,6 +203,32 @@ function handedOver(memory: TicketMemory): TicketMemory {
   const events = memory.pending.crmChanges?.length ?? 0;
   if (events === 0 || !patched(PATCHES.foldCrmEventsAtNewRun)) return memory;
   return { ...memory, pending: withCrmChangesAsRead(memory.pending) };
+}
+
+/**
+ * The loop's wait while paused (PATCHES.pauseResume). Notifications go on being recorded as
+ * pending work by the handlers; no sync runs. The SOLVED timer alone stays armed: when it fires,
+ * it becomes pending work (a timeline line says so), which the resume's sync takes with the rest:
+ * it reads both sides and closes only if the user has still not answered. Re-reads of a missing
+ * side and retries of refused writes wait for the resume, whose sync reads both sides and retries
+ * whatever is due. True when history is long enough for a new run (it carries the pause).
+ */
+async function waitWhilePaused(memory: TicketMemory, settings: TicketWorkflowSettings, sideMissing: boolean): Promise<boolean> {
+  const deadline = memory.lifecycle.solvedTimerDeadline;
+  const timerArmed = deadline !== null && !sideMissing && !memory.pending.solvedTimer;
+  const newRunDue = () => {
+    const info = workflowInfo();
+    return allHandlersFinished() && (info.continueAsNewSuggested || info.historyLength > settings.continueAsNewAfterEvents);
+  };
+  const ready = () => !memory.pause || newRunDue();
+  const woken = timerArmed
+    ? await condition(ready, Math.max(1, deadline - Date.now()), { summary: 'SOLVED auto-close (paused: kept for the resume)' })
+    : (await condition(ready), true);
+  if (!woken && memory.pause) {
+    record(memory, 'timer', 'SOLVED timer fired while paused: kept for the resume, which reads both sides before closing');
+    memory.pending = mergeWork(memory.pending, { ...NO_WORK, solvedTimer: true });
+  }
+  return Boolean(memory.pause) && newRunDue();
 }
 
 /**

@@ -130,6 +130,53 @@ describe('ticket-bridge CLI as a process, against the ops API', () => {
     expect(refused.stderr).toContain('resync refused by ticket/connect/42: the ticket is closed');
   });
 
+  it('pause and resume one ticket: the update with its reason; a refusal is exit 4 with the workflow\'s message', async () => {
+    gateway.onUpdateTicket = async () => ({ outcome: 'completed', workflowId: 'ticket/connect/42', updateId: 'u', state: { ...sampleState, paused: { since: '2026-01-01T10:00:00.000Z', reason: 'migration' } } });
+    const paused = await runBin(['pause', 'connect', '42', '--reason', 'migration'], env);
+    expect(paused.code).toBe(0);
+    expect(paused.stdout).toMatch(/^Paused:\s+since 2026-01-01 10:00:00Z: migration \(nothing is synced until resume\)$/m);
+    gateway.onUpdateTicket = async () => ({ outcome: 'rejected', workflowId: 'ticket/connect/42', message: 'the ticket is not paused' });
+    const refused = await runBin(['resume', 'connect', '42'], env);
+    expect(refused).toMatchObject({ code: 4, stderr: 'ticket-bridge: resume refused by ticket/connect/42: the ticket is not paused\n' });
+    expect(gateway.updateCalls.map((c) => c.update)).toEqual<TicketUpdate[]>([
+      { name: 'pause', request: { reason: 'migration' } },
+      { name: 'resume', request: {} },
+    ]);
+    // A pause needs a reason; a resume takes one.
+    expect(await runBin(['pause', 'connect', '42'], env)).toMatchObject({ code: 2, stderr: expect.stringContaining('--reason: is required') });
+  });
+
+  it('pause over a selection through the ops API: running tickets only, paced, a line each and a summary', async () => {
+    gateway.onListTickets = async () => page;
+    gateway.onUpdateTicket = async (_source, id) =>
+      id === '42' ? { outcome: 'completed', workflowId: 'ticket/connect/42', updateId: 'u', state: sampleState } : { outcome: 'rejected', workflowId: `ticket/connect/${id}`, message: 'x' };
+    const run = await runBin(['pause', '--status', 'OPEN,CLOSED', '--source', 'connect', '--reason', 'OPS-31'], env);
+    expect(run).toMatchObject({ code: 0, stdout: 'pause: 1 ticket(s): paused 1, refused 0, no longer running 0, failed 0\n' });
+    expect(run.stderr).toContain('[1/1] ticket/connect/42: paused');
+    expect(gateway.listCalls).toEqual([{ statuses: ['OPEN', 'CLOSED'], sources: ['connect'], pageSize: 200 }]);
+    expect(gateway.updateCalls.map((c) => c.update)).toEqual([{ name: 'pause', request: { reason: 'OPS-31' } }]);
+
+    const dry = await runBin(['resume', '--status', 'OPEN', '--dry-run', '--json'], env);
+    expect(JSON.parse(dry.stdout)).toMatchObject({ update: 'resume', dryRun: true, selected: 1, done: 1, tickets: [{ workflowId: 'ticket/connect/42', outcome: 'done' }] });
+    expect(gateway.updateCalls).toHaveLength(1);
+  });
+
+  it('pause over a selection: bad combinations are refused before anything is asked', async () => {
+    for (const [args, message] of [
+      [['pause', '--reason', 'x'], 'pause takes <source> <ticketId>, or a selection'],
+      [['pause', '--query', 'TicketStatus="OPEN"', '--reason', 'x'], '--query needs --temporal'],
+      [['pause', '--query', 'a', '--status', 'OPEN', '--reason', 'x'], '--query, or --status/--source, not both'],
+      [['pause', '--status', 'OPEN', '--reason', 'x', '--rate', '0'], '--rate: must be a number'],
+      [['pause', '--status', 'BOGUS', '--reason', 'x'], '--status: must be one or more of'],
+      [['pause', 'connect', '42', '--reason', 'x', '--dry-run'], '--dry-run does not go with pause'],
+      [['resync', 'connect', '42', '--query', 'a'], '--query does not go with resync'],
+    ] as const) {
+      expect(await runBin([...args], env)).toMatchObject({ code: 2, stderr: expect.stringContaining(message) });
+    }
+    expect(gateway.listCalls).toEqual([]);
+    expect(gateway.updateCalls).toEqual([]);
+  });
+
   it('exit 1 with a hint when the token is wrong or missing', async () => {
     const run = await runBin(['list'], { OPS_API_URL: api.url });
     expect(run.code).toBe(1);

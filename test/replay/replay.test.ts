@@ -86,8 +86,8 @@ test('the guard sees the workflow code: the bundle entry, the sync, the lifecycl
   expect(sources).not.toContain('src/activities/create-activities.ts');
 });
 
-test('every path has a recording: timer, updates, continue-as-new, white-label, delete, "not resolved", assignee, adoption, refusals, 404s', () => {
-  for (const path of ['solved-timer', 'after-an-update', 'continue-as-new', 'whitelabel', 'deleted', 'not-resolved', 'assignee', 'adopted', 'refused', '404']) {
+test('every path has a recording: timer, updates, continue-as-new, white-label, delete, "not resolved", assignee, adoption, refusals, 404s, pause', () => {
+  for (const path of ['solved-timer', 'after-an-update', 'continue-as-new', 'whitelabel', 'deleted', 'not-resolved', 'assignee', 'adopted', 'refused', '404', 'paused']) {
     expect(files.filter((f) => f.includes(path))).not.toEqual([]);
   }
 });

@@ -11,7 +11,9 @@ import {
   closeBody,
   idempotencyKey,
   listTicketsQuery,
+  pauseBody,
   rejectedError,
+  resumeBody,
   resyncBody,
   ticketDetails,
   ticketPage,
@@ -27,6 +29,24 @@ import { freshdeskWebhookBody } from '../webhooks/freshdesk';
 import type { ResponseDoc, RouteDoc } from './route-doc';
 
 export { type ResponseDoc, type RouteDoc, SECURITY_SCHEMES, type SecuritySchemeName } from './route-doc';
+
+/** The operator's workflow updates behind `POST /tickets/{source}/{ticketId}/<name>`. */
+const OPERATOR_UPDATES = {
+  resync: {
+    summary: 'Sync both sides now (a webhook was lost, a remote was fixed): the `resync` workflow update.',
+    body: { schema: resyncBody, required: false },
+  },
+  close: { summary: 'Close the ticket on both sides now: the `close` workflow update.', body: { schema: closeBody } },
+  pause: {
+    summary:
+      'Stop syncing the ticket until `resume`: the `pause` workflow update. Notifications are kept as pending work, nothing is written to either side; it answers once no sync is running.',
+    body: { schema: pauseBody },
+  },
+  resume: {
+    summary: 'Sync a paused ticket again: the `resume` workflow update. One sync reads both sides, so what was said during the pause arrives once; it answers with the state after it.',
+    body: { schema: resumeBody, required: false },
+  },
+} as const;
 
 // --- shared response schemas ----------------------------------------------------------------
 
@@ -205,15 +225,12 @@ export const API_ROUTE_DOCS: readonly RouteDoc[] = [
       503: common[503],
     },
   },
-  ...(['resync', 'close'] as const).map(
+  ...(Object.keys(OPERATOR_UPDATES) as (keyof typeof OPERATOR_UPDATES)[]).map(
     (name): RouteDoc => ({
       method: 'post',
       path: OPS_PATHS[name],
       operationId: `${name}Ticket`,
-      summary:
-        name === 'resync'
-          ? 'Sync both sides now (a webhook was lost, a remote was fixed): the `resync` workflow update.'
-          : 'Close the ticket on both sides now: the `close` workflow update.',
+      summary: OPERATOR_UPDATES[name].summary,
       description:
         "The body is read as JSON whatever its Content-Type. An unknown ticket is a 404 whatever the body; an unknown field is a 400 naming it. The workflow's validator refuses a bad request (409) before it touches history. 200 carries the update's result.",
       tags: ['ops'],
@@ -222,14 +239,14 @@ export const API_ROUTE_DOCS: readonly RouteDoc[] = [
       headers: z.object({
         'Idempotency-Key': idempotencyKey.optional().meta({ description: 'Retries with the same key are one update.' }),
       }),
-      body: name === 'resync' ? { schema: resyncBody, required: false } : { schema: closeBody },
+      body: OPERATOR_UPDATES[name].body,
       responses: {
         200: { description: "The update's result: the ticket's state.", schema: ticketStateView },
         202: { description: 'Accepted; still running when the API stopped waiting.', schema: updateAccepted },
         400: common[400],
         401: common[401],
         404: error('No workflow for this ticket.'),
-        409: { description: 'Refused by the workflow (e.g. the ticket already completed).', schema: rejectedError },
+        409: { description: 'Refused by the workflow (e.g. the ticket already completed; for pause, already paused; for resume, not paused).', schema: rejectedError },
         503: common[503],
       },
     }),

@@ -12,6 +12,8 @@
  *    body without a Content-Type is read as JSON (an operator's bare curl); one declared as
  *    anything but JSON is a 415 that names application/json (a form or text/plain body is what a
  *    browser sends cross-site unasked). An unknown ticket is a 404 whatever the body says.
+ *  - `POST /tickets/:source/:ticketId/pause` `{reason}` and `…/resume` `{reason?}` — the `pause` /
+ *    `resume` updates, the same way (409 when the ticket is already paused, not paused, completed).
  *
  * No personal data in or out: ids, statuses, counts, and the operator's reason.
  */
@@ -21,7 +23,7 @@ import { requireBearer } from '../auth';
 import type { AppDeps } from '../deps';
 import { sendError, sendValidationError } from '../errors';
 import { InvalidPageTokenError, type TicketUpdate } from '../gateway';
-import { closeBody, DEFAULT_PAGE_SIZE, idempotencyKey, listTicketsQuery, resyncBody, ticketPathParams } from './schemas';
+import { closeBody, DEFAULT_PAGE_SIZE, idempotencyKey, listTicketsQuery, pauseBody, resumeBody, resyncBody, ticketPathParams } from './schemas';
 import { setLogFields } from '../request-log';
 
 export const OPS_PATHS = {
@@ -29,6 +31,8 @@ export const OPS_PATHS = {
   ticket: '/tickets/:source/:ticketId',
   resync: '/tickets/:source/:ticketId/resync',
   close: '/tickets/:source/:ticketId/close',
+  pause: '/tickets/:source/:ticketId/pause',
+  resume: '/tickets/:source/:ticketId/resume',
 } as const;
 
 const LIST_PARAMETERS = Object.keys(listTicketsQuery.shape);
@@ -148,5 +152,7 @@ export function opsRouter({ config, gateway }: AppDeps): Router {
 
   router.post(OPS_PATHS.resync, auth, text, update('resync', resyncBody));
   router.post(OPS_PATHS.close, auth, text, update('close', closeBody));
+  router.post(OPS_PATHS.pause, auth, text, update('pause', pauseBody));
+  router.post(OPS_PATHS.resume, auth, text, update('resume', resumeBody));
   return router;
 }

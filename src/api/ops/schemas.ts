@@ -62,6 +62,8 @@ const reason = z
 const jsonObject = (what: string) => ({ error: (issue: { code: string }) => (issue.code === 'invalid_type' ? what : undefined) });
 export const resyncBody = z.strictObject({ reason: reason.optional() }, jsonObject('must be a JSON object'));
 export const closeBody = z.strictObject({ reason }, jsonObject('must be a JSON object with a reason'));
+export const pauseBody = z.strictObject({ reason }, jsonObject('must be a JSON object with a reason'));
+export const resumeBody = z.strictObject({ reason: reason.optional() }, jsonObject('must be a JSON object'));
 
 /** Optional `Idempotency-Key` header of resync/close: becomes the update id, so a retried request is one update. */
 export const idempotencyKey = z
@@ -137,6 +139,10 @@ export const ticketStateView = z.object({
     .array(z.object({ what: z.string(), reason: z.string(), since: isoTime }))
     .default([])
     .meta({ description: 'What waits on a person or a remote, with the reason: refused writes retried or given up on, a side that reads as 404. Empty for a healthy ticket.' }),
+  paused: z
+    .object({ since: isoTime, reason: z.string() })
+    .optional()
+    .meta({ description: "Present while an operator has paused the ticket: since when, and the operator's reason. Nothing is synced until `resume`." }),
   completed: z.boolean(),
 }).meta({ id: 'TicketState', description: "The ticket workflow's `state` query." });
 

@@ -11,6 +11,7 @@ import {
   QueryNotRegisteredError,
   QueryRejectedError,
   WorkflowNotFoundError,
+  type WorkflowHandle,
   WorkflowUpdateFailedError,
   type WorkflowUpdateHandle,
   WorkflowUpdateRPCTimeoutOrCancelledError,
@@ -22,7 +23,7 @@ import { decodeOptionalFailureToOptionalError } from '@temporalio/common/lib/int
 import { optionalTsToDate } from '@temporalio/common/lib/time';
 import { temporal } from '@temporalio/proto';
 import { SOURCE_KINDS, type SourceKind, TICKET_STATUSES, type TicketStatus, ticketWorkflowId } from '../../domain/ticket';
-import { closeUpdate, resyncUpdate, stateQuery, TICKET_WORKFLOW_TYPE, type TicketStateView } from '../../workflows/definitions';
+import { closeUpdate, pauseUpdate, resumeUpdate, resyncUpdate, stateQuery, TICKET_WORKFLOW_TYPE, type TicketStateView } from '../../workflows/definitions';
 import { CrmTicketIdKey, TicketSourceKey, TicketStatusKey } from '../../workflows/search-attributes';
 import {
   InvalidPageTokenError,
@@ -129,11 +130,7 @@ export function createOpsCalls({ client, call, updateResultTimeoutMs, onCallErro
       //    and leaves no trace in history.
       let updateHandle: WorkflowUpdateHandle<TicketStateView>;
       try {
-        updateHandle = await call(operation, () =>
-          update.name === 'resync'
-            ? handle.startUpdate(resyncUpdate, { ...startOptions, args: [update.request] })
-            : handle.startUpdate(closeUpdate, { ...startOptions, args: [update.request] }),
-        );
+        updateHandle = await call(operation, () => startTicketUpdate(handle, update, startOptions));
       } catch (err) {
         if (err instanceof WorkflowUpdateFailedError) return { outcome: 'rejected', workflowId, message: updateFailureMessage(err) };
         if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) {
@@ -190,6 +187,22 @@ export function createOpsCalls({ client, call, updateResultTimeoutMs, onCallErro
   }
 }
 
+type StartOptions = { waitForStage: typeof WorkflowUpdateStage.ACCEPTED; updateId?: string };
+
+/** Starts the named update with its own definition (so its argument is type-checked). */
+function startTicketUpdate(handle: WorkflowHandle, update: TicketUpdate, options: StartOptions): Promise<WorkflowUpdateHandle<TicketStateView>> {
+  switch (update.name) {
+    case 'resync':
+      return handle.startUpdate(resyncUpdate, { ...options, args: [update.request] });
+    case 'close':
+      return handle.startUpdate(closeUpdate, { ...options, args: [update.request] });
+    case 'pause':
+      return handle.startUpdate(pauseUpdate, { ...options, args: [update.request] });
+    case 'resume':
+      return handle.startUpdate(resumeUpdate, { ...options, args: [update.request] });
+  }
+}
+
 // --- visibility -----------------------------------------------------------------------------
 
 /** Only vetted values reach the query: enum members, re-checked here for callers other than the API. */
@@ -201,10 +214,12 @@ function clause(attribute: string, values: readonly string[]): string {
 }
 
 /** The visibility query of a listing, e.g. `WorkflowType = "ticketWorkflow" AND TicketStatus IN ("NEW", "OPEN")`. */
-export function ticketListQuery(filter: Pick<TicketListFilter, 'statuses' | 'sources'>): string {
+export function ticketListQuery(filter: Pick<TicketListFilter, 'statuses' | 'sources' | 'query'>): string {
   const clauses = [clause('WorkflowType', [TICKET_WORKFLOW_TYPE])];
   if (filter.statuses && filter.statuses.length > 0) clauses.push(clause(TicketStatusKey.name, filter.statuses));
   if (filter.sources && filter.sources.length > 0) clauses.push(clause(TicketSourceKey.name, filter.sources));
+  // The operator's own query (CLI --temporal only), in parentheses so its ORs stay inside it.
+  if (filter.query !== undefined && filter.query.trim() !== '') clauses.push(`(${filter.query.trim()})`);
   return clauses.join(' AND ');
 }
 
