@@ -1,0 +1,97 @@
+/**
+ * The deploy of new workflow code in the cluster load (bench/cluster/builds.ts, deploy-check.ts):
+ * the old build is a real commit of this repository written outside the work tree, and the
+ * history check finds a new patch's marker, an old worker's task after it, an activity of the new
+ * code on an old worker and a failed workflow task in a real sealed history.
+ */
+import { existsSync, readFileSync, realpathSync } from 'node:fs';
+import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
+import { commitBeforeNewestPatch, materialiseOldBuild, patchIds } from '../../bench/cluster/builds';
+import { checkRun, type Build } from '../../bench/cluster/deploy-check';
+import type { History } from '../../bench/histories';
+import { historyPath, REPO_ROOT } from '../support/workflow-code';
+
+const DEFINITIONS = 'src/workflows/definitions.ts';
+const git = (...args: string[]) => execFileSync('git', ['-C', REPO_ROOT, ...args], { encoding: 'utf8' }).trim();
+
+describe('the old build of a deploy', () => {
+  const current = patchIds(readFileSync(join(REPO_ROOT, DEFINITIONS), 'utf8'));
+
+  it('is by default the commit before the newest patch id appeared', () => {
+    const commit = commitBeforeNewestPatch(REPO_ROOT);
+    const before = patchIds(git('show', `${commit}:${DEFINITIONS}`));
+    // Its children (a merge may have several): one of them brought the patch.
+    const children = git('rev-list', '--parents', '--ancestry-path', `${commit}..HEAD`)
+      .split('\n')
+      .map((line) => line.split(' '))
+      .filter(([, ...parents]) => parents.includes(commit))
+      .map(([child]) => child!);
+    expect(current.length).toBeGreaterThan(0);
+    expect(before).not.toContain(current.at(-1));
+    expect(children.some((child) => patchIds(git('show', `${child}:${DEFINITIONS}`)).includes(current.at(-1)!))).toBe(true);
+  });
+
+  it('is that commit’s tree outside the work tree, with the dependencies linked, and is removed afterwards', () => {
+    const commit = commitBeforeNewestPatch(REPO_ROOT);
+    const build = materialiseOldBuild(REPO_ROOT, commit);
+    try {
+      expect(build.dir.startsWith(realpathSync(REPO_ROOT))).toBe(false);
+      expect(readFileSync(join(build.dir, DEFINITIONS), 'utf8')).toBe(git('show', `${commit}:${DEFINITIONS}`) + '\n');
+      expect(realpathSync(join(build.dir, 'node_modules'))).toBe(realpathSync(join(REPO_ROOT, 'node_modules')));
+      expect(build.newPatches).toContain(current.at(-1));
+      expect(build.newPatches).not.toContain(current[0]);
+    } finally {
+      build.remove();
+    }
+    expect(existsSync(build.dir)).toBe(false);
+    // The repository's own dependencies are untouched by the removal.
+    expect(existsSync(join(REPO_ROOT, 'node_modules', '@temporalio', 'worker'))).toBe(true);
+  });
+
+  it('is refused when its workflow code has every patch of the current tree (no behaviour change to deploy)', () => {
+    expect(() => materialiseOldBuild(REPO_ROOT, 'HEAD')).toThrow(/every patch of the current tree/);
+  });
+});
+
+describe('the history check of a deploy', () => {
+  // A real run of the current code: one worker ran every task, and it recorded rules 1.2's marker.
+  const sealed = (): History => historyFromJSON(JSON.parse(readFileSync(historyPath('lean-one-write-per-side.json'), 'utf8')));
+  const identities = (h: History) => [...new Set((h.events ?? []).map((e) => e.workflowTaskStartedEventAttributes?.identity).filter((i): i is string => !!i))];
+  const newPatches = ['rules-1.2-lean-sync'];
+
+  it('sees the new patch marker, and nothing wrong when the new build ran every task', () => {
+    const history = sealed();
+    const [identity] = identities(history);
+    const found = checkRun(history, (i) => (i === identity ? 'new' : undefined), newPatches);
+    expect(found.newMarker).toBe(true);
+    expect([...found.builds]).toEqual(['new']);
+    expect(found.oldAfterMarker).toBe(false);
+    expect(found.newActivitiesOnOld).toEqual([]);
+    expect(found.failed).toEqual([]);
+    // A patch the history does not carry is not found.
+    expect(checkRun(history, () => 'new', ['rules-9-not-there']).newMarker).toBe(false);
+  });
+
+  it('finds an old worker’s workflow task and activity after the new code marked the run, and a failed workflow task', () => {
+    const history = sealed();
+    const events = history.events!;
+    const marker = events.findIndex((e) => e.markerRecordedEventAttributes?.markerName === 'core_patch');
+    const laterTask = events.findIndex((e, i) => i > marker && e.workflowTaskStartedEventAttributes);
+    const laterActivity = events.findIndex((e, i) => i > marker && e.activityTaskStartedEventAttributes);
+    expect(Math.min(marker, laterTask, laterActivity)).toBeGreaterThanOrEqual(0);
+    events[laterTask]!.workflowTaskStartedEventAttributes!.identity = 'old-worker';
+    events[laterActivity]!.activityTaskStartedEventAttributes!.identity = 'old-worker';
+    events.push({ workflowTaskFailedEventAttributes: { cause: 24, identity: 'old-worker', failure: { message: '[TMPRL1100] Nondeterminism error' } } });
+    const buildOf = (i: string): Build | undefined => (i === 'old-worker' ? 'old' : 'new');
+    const found = checkRun(history, buildOf, newPatches);
+    expect(found.oldAfterMarker).toBe(true);
+    expect([...found.builds].sort()).toEqual(['new', 'old']);
+    const scheduledId = Number(events[laterActivity]!.activityTaskStartedEventAttributes!.scheduledEventId);
+    const activityType = events.find((e) => Number(e.eventId) === scheduledId)?.activityTaskScheduledEventAttributes?.activityType?.name;
+    expect(activityType).toEqual(expect.any(String));
+    expect(found.newActivitiesOnOld).toEqual([activityType]);
+    expect(found.failed).toEqual([expect.stringMatching(/^24 on old worker: \[TMPRL1100\] Nondeterminism/)]);
+  });
+});
