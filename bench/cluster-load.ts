@@ -396,7 +396,7 @@ async function main(): Promise<void> {
       ? deployReportRows(deploy, {
           from: oldBuild!.title.split(' ')[0]!,
           newPatches: oldBuild!.newPatches,
-          inFlight: inFlightAcross(lifecycles, deployEvents[0]!.at, deployEvents.at(-1)!.at + deployEvents.at(-1)!.tookMs),
+          inFlight: inFlightAcross(lifecycles, deployEvents),
           overlapS: OVERLAP_S,
         })
       : []),

@@ -16,6 +16,7 @@
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import type { Client } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
 import { allRuns, type History } from '../histories';
 import type { Lifecycle } from './lifecycle';
 
@@ -31,8 +32,13 @@ export interface DeployCheck {
   oldTaskAfterNewMarker: number;
   /** Activities scheduled by a new worker's workflow task and run by an old worker, and in how many tickets. */
   newActivitiesOnOldWorkers: { activities: number; tickets: number; types: string[] };
-  /** Every WorkflowTaskFailed event: how many, in how many tickets, and the distinct causes. */
+  /**
+   * WorkflowTaskFailed events that are replay failures (nondeterminism, a worker's unhandled
+   * failure, anything not in `SERVER_RACES`): how many, in how many tickets, the distinct causes.
+   */
   failedWorkflowTasks: { events: number; tickets: number; causes: string[] };
+  /** WorkflowTaskFailed events of `SERVER_RACES`: the server's answer to a race, retried at once. */
+  raceRejections: { events: number; tickets: number };
   /** Worker log lines that speak of nondeterminism (TMPRL1100). */
   nondeterminismLogLines: number;
 }
@@ -40,11 +46,20 @@ export interface DeployCheck {
 /** The identity a worker process polls with (the SDK's default: nothing in src/ sets another). */
 export const workerIdentity = (pid: number) => `${pid}@${hostname()}`;
 
+const Cause = temporal.api.enums.v1.WorkflowTaskFailedCause;
+/**
+ * Causes the server gives a task it refuses for news, not the worker: UNHANDLED_COMMAND is a
+ * signal (a webhook) that arrived while the task completed the workflow, which the worker then
+ * runs again with the signal. Any workflow that completes while signals arrive sees it, deploy or
+ * not; it says nothing about replay.
+ */
+const SERVER_RACES: ReadonlySet<number> = new Set([Cause.WORKFLOW_TASK_FAILED_CAUSE_UNHANDLED_COMMAND, Cause.WORKFLOW_TASK_FAILED_CAUSE_UNHANDLED_UPDATE]);
+
 const decoded = (data: Uint8Array | null | undefined) => (data ? Buffer.from(data).toString('utf8') : '');
 
 /** The findings for one run's history; `buildOf` maps a worker identity to its build. */
 export function checkRun(history: History, buildOf: (identity: string) => Build | undefined, newPatches: readonly string[]) {
-  const found = { builds: new Set<Build>(), newMarker: false, oldAfterMarker: false, newActivitiesOnOld: [] as string[], failed: [] as string[] };
+  const found = { builds: new Set<Build>(), newMarker: false, oldAfterMarker: false, newActivitiesOnOld: [] as string[], failed: [] as string[], races: 0 };
   const taskBuild = new Map<number, Build | undefined>(); // WorkflowTaskCompleted event id → build
   const scheduled = new Map<number, { type: string; by: Build | undefined }>(); // ActivityTaskScheduled event id → …
   let markerSeen = false;
@@ -68,7 +83,9 @@ export function checkRun(history: History, buildOf: (identity: string) => Build 
       if (s?.by === 'new' && buildOf(a.identity ?? '') === 'old') found.newActivitiesOnOld.push(s.type);
     } else if (e.workflowTaskFailedEventAttributes) {
       const f = e.workflowTaskFailedEventAttributes;
-      found.failed.push(`${String(f.cause)} on ${buildOf(f.identity ?? '') ?? 'an unknown'} worker: ${(f.failure?.message ?? '').slice(0, 160)}`);
+      const cause = Number(f.cause ?? 0);
+      if (SERVER_RACES.has(cause)) found.races++;
+      else found.failed.push(`${(Cause[cause] ?? String(cause)).replace('WORKFLOW_TASK_FAILED_CAUSE_', '')} on ${buildOf(f.identity ?? '') ?? 'an unknown'} worker: ${(f.failure?.message ?? '').slice(0, 160)}`);
     }
   }
   return found;
@@ -91,6 +108,7 @@ export async function checkDeploy(options: {
     oldTaskAfterNewMarker: 0,
     newActivitiesOnOldWorkers: { activities: 0, tickets: 0, types: [] },
     failedWorkflowTasks: { events: 0, tickets: 0, causes: [] },
+    raceRejections: { events: 0, tickets: 0 },
     nondeterminismLogLines: 0,
   };
   const activityTypes = new Set<string>();
@@ -108,6 +126,9 @@ export async function checkDeploy(options: {
     if (failed.length > 0) result.failedWorkflowTasks.tickets++;
     result.failedWorkflowTasks.events += failed.length;
     failed.forEach((c) => causes.add(c));
+    const races = runs.reduce((n, r) => n + r.races, 0);
+    if (races > 0) result.raceRejections.tickets++;
+    result.raceRejections.events += races;
   }
   result.newActivitiesOnOldWorkers.types = [...activityTypes].sort();
   result.failedWorkflowTasks.causes = [...causes];
@@ -119,24 +140,40 @@ export async function checkDeploy(options: {
   return result;
 }
 
-/** Lifecycles begun before `start` and whose last step showed after `end`: in flight through the whole deploy. */
-export function inFlightAcross(lifecycles: readonly Lifecycle[], start: number, end: number): number {
-  return lifecycles.filter((lc) => {
-    const first = lc.steps[0];
-    const last = lc.steps.at(-1);
-    return first !== undefined && last !== undefined && first.at < start && last.at + last.ms > end;
-  }).length;
+/** Lifecycles begun before `start` and whose last step showed after `end`. */
+function spanning(lifecycles: readonly Lifecycle[], start: number, end: number): Set<string> {
+  return new Set(
+    lifecycles
+      .filter((lc) => {
+        const first = lc.steps[0];
+        const last = lc.steps.at(-1);
+        return first !== undefined && last !== undefined && first.at < start && last.at + last.ms > end;
+      })
+      .map((lc) => lc.id),
+  );
+}
+
+/**
+ * Tickets in flight through the whole deploy, and through at least one of its worker
+ * replacements (begun before the new worker started, last step after the old one exited).
+ */
+export function inFlightAcross(lifecycles: readonly Lifecycle[], steps: readonly { at: number; tookMs: number }[]): { whole: number; aStep: number } {
+  if (steps.length === 0) return { whole: 0, aStep: 0 };
+  const aStep = new Set(steps.flatMap((s) => [...spanning(lifecycles, s.at, s.at + s.tookMs)]));
+  return { whole: spanning(lifecycles, steps[0]!.at, steps.at(-1)!.at + steps.at(-1)!.tookMs).size, aStep: aStep.size };
 }
 
 /** The report's rows for the deploy (markdown table rows, as the rest of the report). */
-export function deployReportRows(check: DeployCheck, deploy: { from: string; newPatches: readonly string[]; inFlight: number; overlapS: number }): string[] {
+export function deployReportRows(check: DeployCheck, deploy: { from: string; newPatches: readonly string[]; inFlight: { whole: number; aStep: number }; overlapS: number }): string[] {
   const f = check.failedWorkflowTasks;
   const a = check.newActivitiesOnOldWorkers;
   return [
     `| deploy of new workflow code: from ${deploy.from} to this tree (new patches: ${deploy.newPatches.join(', ')}), old and new workers overlapping ${deploy.overlapS} s per worker | ${check.tickets} tickets checked |`,
-    `| … tickets in flight through the whole deploy (begun before, last step after) / run by both builds / with a new patch's marker | ${deploy.inFlight} / ${check.onBothBuilds} / ${check.withNewPatch} |`,
+    `| … tickets in flight through the whole deploy / through one worker replacement (begun before, last step after) | ${deploy.inFlight.whole} / ${deploy.inFlight.aStep} |`,
+    `| … tickets run by both builds / with a new patch's marker | ${check.onBothBuilds} / ${check.withNewPatch} |`,
     `| … tickets with a workflow task on an OLD worker after a NEW worker's patch marker | ${check.oldTaskAfterNewMarker} |`,
     `| … activities scheduled by the new code, run by an old worker (tickets) | ${a.activities} (${a.tickets})${a.types.length > 0 ? `: ${a.types.join(', ')}` : ''} |`,
-    `| … failed workflow tasks (tickets) / worker log lines about nondeterminism | ${f.events > 0 ? `**${f.events}**` : 0} (${f.tickets}) / ${check.nondeterminismLogLines} |`,
+    `| … failed workflow tasks: replay failures (tickets) / worker log lines about nondeterminism | ${f.events > 0 ? `**${f.events}** (${f.tickets}): ${f.causes.join('; ')}` : '0 (0)'} / ${check.nondeterminismLogLines} |`,
+    `| … failed workflow tasks: a signal arriving as the workflow completed (UnhandledCommand, run again at once; not replay) (tickets) | ${check.raceRejections.events} (${check.raceRejections.tickets}) |`,
   ];
 }

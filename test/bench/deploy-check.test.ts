@@ -92,6 +92,15 @@ describe('the history check of a deploy', () => {
     const activityType = events.find((e) => Number(e.eventId) === scheduledId)?.activityTaskScheduledEventAttributes?.activityType?.name;
     expect(activityType).toEqual(expect.any(String));
     expect(found.newActivitiesOnOld).toEqual([activityType]);
-    expect(found.failed).toEqual([expect.stringMatching(/^24 on old worker: \[TMPRL1100\] Nondeterminism/)]);
+    expect(found.failed).toEqual([expect.stringMatching(/^NON_DETERMINISTIC_ERROR on old worker: \[TMPRL1100\] Nondeterminism/)]);
+    expect(found.races).toBe(0);
+  });
+
+  it('tells a task refused for a signal that arrived as the workflow completed (UnhandledCommand) from a replay failure', () => {
+    const history = sealed();
+    history.events!.push({ workflowTaskFailedEventAttributes: { cause: 1, identity: 'old-worker', failure: { message: 'UnhandledCommand' } } });
+    const found = checkRun(history, (i) => (i === 'old-worker' ? 'old' : 'new'), newPatches);
+    expect(found.races).toBe(1);
+    expect(found.failed).toEqual([]);
   });
 });
