@@ -4,10 +4,14 @@
  * history check finds a new patch's marker, an old worker's task after it, an activity of the new
  * code on an old worker and a failed workflow task in a real sealed history.
  */
-import { existsSync, readFileSync, realpathSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
+import { DeterminismViolationError } from '@temporalio/workflow';
+import { Worker } from '@temporalio/worker';
+import { WORKFLOWS_PATH } from '../../src/worker';
+import { bundleWorkflows } from '../harness';
 import { commitBeforeNewestPatch, materialiseOldBuild, patchIds } from '../../bench/cluster/builds';
 import { checkRun, type Build } from '../../bench/cluster/deploy-check';
 import type { History } from '../../bench/histories';
@@ -103,4 +107,42 @@ describe('the history check of a deploy', () => {
     expect(found.races).toBe(1);
     expect(found.failed).toEqual([]);
   });
+});
+
+/**
+ * What an old worker does with a task of a run the new code has marked (the hazard of old and
+ * new workers overlapping): it replays the history with the old code, which does not know the
+ * marker, and fails the workflow task as nondeterministic. Temporal retries the task (the bridge
+ * fails tasks, never workflows, on nondeterminism), so it is lost to nobody once a new worker
+ * takes it; but it fails every time an old worker does.
+ */
+describe('a history the new code marked, replayed by the old build', () => {
+  const commit = commitBeforeNewestPatch(REPO_ROOT);
+  let build: ReturnType<typeof materialiseOldBuild>;
+  beforeAll(() => {
+    build = materialiseOldBuild(REPO_ROOT, commit);
+  });
+  afterAll(() => build.remove());
+
+  const replay = async (workflowsPath: string, file: string) => {
+    const history = historyFromJSON(JSON.parse(readFileSync(file, 'utf8')));
+    const results = [];
+    for await (const r of Worker.runReplayHistories({ workflowBundle: await bundleWorkflows(workflowsPath) }, [{ workflowId: file, history }])) results.push(r);
+    return results[0]!;
+  };
+
+  it('fails as nondeterministic on the new patch’s marker, while the old build replays its own histories', async () => {
+    const oldWorkflows = join(build.dir, 'src', 'workflows', 'index.ts');
+    // Control: the old bundle works (its own sealed histories replay), so the failure below is the marker's.
+    const own = readdirSync(join(build.dir, 'test', 'replay', 'histories')).filter((f) => f.endsWith('.json') && f !== 'manifest.json');
+    expect(own.length).toBeGreaterThan(0);
+    expect((await replay(oldWorkflows, join(build.dir, 'test', 'replay', 'histories', own[0]!))).error).toBeUndefined();
+
+    const marked = historyPath('lean-one-write-per-side.json');
+    expect(readFileSync(marked, 'utf8')).toContain(Buffer.from(JSON.stringify({ id: build.newPatches.at(-1), deprecated: false })).toString('base64'));
+    const result = await replay(oldWorkflows, marked);
+    expect(result.error).toBeInstanceOf(DeterminismViolationError);
+    // And the new code replays it (the replay guard checks every sealed history the same way).
+    expect((await replay(WORKFLOWS_PATH, marked)).error).toBeUndefined();
+  }, 180_000);
 });
