@@ -15,7 +15,7 @@ import { bundleWorkflows } from '../harness';
 import { commitBeforeNewestPatch, materialiseOldBuild, patchIds } from '../../bench/cluster/builds';
 import { checkRun, type Build } from '../../bench/cluster/deploy-check';
 import type { History } from '../../bench/histories';
-import { historyPath, REPO_ROOT } from '../support/workflow-code';
+import { historyFiles, historyPath, REPO_ROOT } from '../support/workflow-code';
 
 const DEFINITIONS = 'src/workflows/definitions.ts';
 const git = (...args: string[]) => execFileSync('git', ['-C', REPO_ROOT, ...args], { encoding: 'utf8' }).trim();
@@ -138,8 +138,12 @@ describe('a history the new code marked, replayed by the old build', () => {
     expect(own.length).toBeGreaterThan(0);
     expect((await replay(oldWorkflows, join(build.dir, 'test', 'replay', 'histories', own[0]!))).error).toBeUndefined();
 
-    const marked = historyPath('lean-one-write-per-side.json');
-    expect(readFileSync(marked, 'utf8')).toContain(Buffer.from(JSON.stringify({ id: build.newPatches.at(-1), deprecated: false })).toString('base64'));
+    // A sealed history the new code recorded with its newest patch (the marker's payload, as stored).
+    const marker = Buffer.from(JSON.stringify({ id: build.newPatches.at(-1), deprecated: false })).toString('base64');
+    const marked = historyFiles()
+      .map(historyPath)
+      .find((file) => readFileSync(file, 'utf8').includes(marker));
+    if (marked === undefined) throw new Error(`no sealed history carries the marker of ${build.newPatches.at(-1)}`);
     const result = await replay(oldWorkflows, marked);
     expect(result.error).toBeInstanceOf(DeterminismViolationError);
     // And the new code replays it (the replay guard checks every sealed history the same way).
