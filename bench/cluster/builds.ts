@@ -1,9 +1,9 @@
 /**
  * An older build of the bridge, for a deploy of workflow code with tickets in flight: the tree of
  * a given commit, written outside the work tree (`git archive | tar -x`, so no `git worktree`
- * entry is left behind if the run dies), with `node_modules` a symlink to the repository's (the
- * dependencies have not changed between the builds a deploy compares; the worker checks it at
- * start by bundling the workflow code). Removed by `remove()`.
+ * entry is left behind if the run dies), with `node_modules` a symlink to the repository's: right
+ * only while the two builds' package-lock.json agree (they do from d54178f on), so the build is
+ * refused when they do not. Removed by `remove()`.
  *
  * The default is the commit just before the newest patch id of src/workflows/definitions.ts
  * appeared: the newest real behaviour change of the workflow code, the one a deploy ships.
@@ -48,6 +48,7 @@ export function commitBeforeNewestPatch(repo: string): string {
  */
 export function materialiseOldBuild(repo: string, commit: string): OldBuild {
   const full = git(repo, 'rev-parse', '--verify', `${commit}^{commit}`);
+  if (git(repo, 'diff', '--stat', full, '--', 'package-lock.json') !== '') throw new Error(`--old-build=${commit}: its package-lock.json differs from this tree's, and the build would run on this tree's node_modules`);
   const oldPatches = patchIds(git(repo, 'show', `${full}:${DEFINITIONS}`));
   const newPatches = patchIds(readFileSync(join(repo, DEFINITIONS), 'utf8')).filter((id) => !oldPatches.includes(id));
   if (newPatches.length === 0) throw new Error(`--old-build=${commit}: its workflow code has every patch of the current tree; pick a commit before the newest patch`);

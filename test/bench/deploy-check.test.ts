@@ -54,6 +54,11 @@ describe('the old build of a deploy', () => {
     expect(existsSync(join(REPO_ROOT, 'node_modules', '@temporalio', 'worker'))).toBe(true);
   });
 
+  it('is refused when its dependencies are not this tree’s (it would run on this tree’s node_modules)', () => {
+    const lockChange = git('log', '--format=%H', '-1', '--', 'package-lock.json');
+    expect(() => materialiseOldBuild(REPO_ROOT, `${lockChange}^`)).toThrow(/package-lock.json differs/);
+  });
+
   it('is refused when its workflow code has every patch of the current tree (no behaviour change to deploy)', () => {
     expect(() => materialiseOldBuild(REPO_ROOT, 'HEAD')).toThrow(/every patch of the current tree/);
   });
