@@ -44,7 +44,8 @@ export function commitBeforeNewestPatch(repo: string): string {
 
 /**
  * Writes `commit`'s tree to a temporary directory. Refuses a commit whose patch ids are the
- * current tree's: a deploy from it would not change workflow behaviour, and prove nothing.
+ * current tree's (a deploy from it would not change workflow behaviour, and prove nothing), or
+ * whose package-lock.json is not this tree's.
  */
 export function materialiseOldBuild(repo: string, commit: string): OldBuild {
   const full = git(repo, 'rev-parse', '--verify', `${commit}^{commit}`);
