@@ -21,6 +21,12 @@
  * `--chaos=kill-worker,stop-postgresql,…` runs only those events (`CHAOS_EVENTS`), `--gap-s` is
  * the pause between them (40), `--outage-s` how long PostgreSQL stays down (30).
  *
+ * `--chaos=versioned-deploy`: a deploy of new workflow code (docs/deploying.md). The workers start
+ * from an older build, `--old-build=<commit>` (default: the commit before the newest patch id),
+ * and are replaced one at a time by workers of this tree, each new one polling `--overlap-s` (30)
+ * beside the old ones first; every ticket's history is then read for failed workflow tasks and
+ * for work of the new code done by old workers (bench/cluster/deploy-check.ts).
+ *
  * Bounds and remotes: `--max-tickets` keeps starting lifecycles past `--tickets` while chaos
  * events are still to come (so every event meets tickets in flight), up to that many; no
  * lifecycle starts after `--max-minutes`; a step not mirrored within `--step-timeout-s` (300,
@@ -36,7 +42,8 @@
  * Afterwards every ticket is checked on both simulators and in Temporal: one Zendesk ticket,
  * each comment exactly once on the other side, nothing echoed back, both sides closed, the
  * workflow completed. The exit code is 1 when any ticket was lost, duplicated, echoed or stuck,
- * a remote exceeded its budget, or a chaos event asked for did not run.
+ * a remote exceeded its budget, a chaos event asked for did not run, or a workflow task failed in
+ * a versioned deploy.
  */
 import { execFile, execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -58,6 +65,8 @@ import { CHAOS_EVENTS, runChaos, type ChaosEvent, type ChaosEventName } from './
 import { clusterCpu, cpuBetween } from './cluster/cluster-cpu';
 import { allRuns } from './histories';
 import { spawnBridgeProcess, type BridgeProcess } from './cluster/processes';
+import { commitBeforeNewestPatch, materialiseOldBuild } from './cluster/builds';
+import { checkDeploy, deployReportRows, inFlightAcross, type Build } from './cluster/deploy-check';
 import { checkTicket, type Lifecycle, runLifecycle, type TicketVerdict } from './cluster/lifecycle';
 
 /**
@@ -131,6 +140,8 @@ const BUDGETS: Map<string, number> = new Map(
     }),
 );
 const REPO = join(__dirname, '..');
+const VERSIONED_DEPLOY = CHAOS_ONLY?.includes('versioned-deploy') ?? false;
+const OVERLAP_S = arg('overlap-s', 30);
 
 const log = (msg: string) => process.stderr.write(`[cluster-load] ${new Date().toISOString().slice(11, 19)} ${msg}\n`);
 
@@ -173,6 +184,11 @@ async function main(): Promise<void> {
   const temporalEnv = clusterEnv();
   const runId = `cl${Date.now().toString(36)}`;
   const runDir = mkdtempSync(join(tmpdir(), `ticket-bridge-${runId}-`));
+  const oldBuild = VERSIONED_DEPLOY ? materialiseOldBuild(REPO, rawArg('old-build') || commitBeforeNewestPatch(REPO)) : undefined;
+  if (oldBuild) {
+    process.once('exit', oldBuild.remove);
+    log(`workers start from ${oldBuild.title} (in ${oldBuild.dir}); the deploy brings ${oldBuild.newPatches.join(', ')}`);
+  }
   log(`run ${runId}: ${TICKETS}${MAX_TICKETS > TICKETS ? `–${MAX_TICKETS}` : ''} tickets, ${CONCURRENCY} at a time${CHAOS ? `, with chaos (${CHAOS_ONLY!.join(', ')})` : ''}; logs in ${runDir}`);
 
   const secrets = {
@@ -219,12 +235,16 @@ async function main(): Promise<void> {
   let workerSeq = 0;
   const workers: BridgeProcess[] = [];
   const everyWorker: BridgeProcess[] = [];
+  const workerBuilds = new Map<number, Build>();
+  // The old build until the versioned deploy starts its first worker of this tree.
+  let workerRoot = oldBuild?.dir;
   const startWorker = async (): Promise<BridgeProcess> => {
     const name = `worker${++workerSeq}`;
-    const w = await spawnBridgeProcess({ name, role: 'worker', env: { ...baseEnv, DATA_DIR: runDir }, logFile: join(runDir, `${name}.log`) });
+    const w = await spawnBridgeProcess({ name, role: 'worker', env: { ...baseEnv, DATA_DIR: runDir }, logFile: join(runDir, `${name}.log`), root: workerRoot });
     workers.push(w);
     everyWorker.push(w);
-    log(`${name} ready (pid ${w.pid})`);
+    workerBuilds.set(w.pid, workerRoot === undefined ? 'new' : 'old');
+    log(`${name} ready (pid ${w.pid}${oldBuild ? `, ${workerRoot === undefined ? 'new' : 'old'} build` : ''})`);
     return w;
   };
   const apis: BridgeProcess[] = [];
@@ -276,6 +296,13 @@ async function main(): Promise<void> {
     ? await runChaos({
         workers,
         startWorker,
+        ...(oldBuild && {
+          startNewBuildWorker: () => {
+            workerRoot = undefined;
+            return startWorker();
+          },
+        }),
+        overlapMs: OVERLAP_S * 1000,
         apis,
         startApi,
         cluster: (...args) => promisify(execFile)('bash', [clusterScript, ...args]),
@@ -310,6 +337,17 @@ async function main(): Promise<void> {
   const sample = lifecycles.filter((lc) => lc.completed).slice(0, 20);
   const events: number[] = [];
   for (const lc of sample) events.push((await allRuns(client, ticketWorkflowId('connect', lc.id))).reduce((n, h) => n + (h.events?.length ?? 0), 0));
+  const deployEvents = chaosEvents.filter((e) => e.name === 'versioned-deploy');
+  const deploy =
+    oldBuild && deployEvents.length > 0
+      ? await checkDeploy({
+          client,
+          workflowIds: lifecycles.map((lc) => ticketWorkflowId('connect', lc.id)),
+          builds: workerBuilds,
+          newPatches: oldBuild.newPatches,
+          workerLogs: everyWorker.map((w) => join(runDir, `${w.name}.log`)),
+        })
+      : undefined;
   const zendeskRequests = zendesk.requests().length - zendeskBefore;
   const connectRequests = connect.requests().length - connectBefore;
   const remotes = { zendesk: zendesk.requests().slice(zendeskBefore), connect: connect.requests().slice(connectBefore) };
@@ -354,6 +392,14 @@ async function main(): Promise<void> {
         `| ${p.remote} requests, busiest 60 s${p.budget === undefined ? '' : ' / budget per minute'} (429s answered) | ${p.peak}${p.budget === undefined ? '' : ` / ${p.budget}${p.over ? ' **OVER**' : ''}`} (${p.limited}) |`,
     ),
     `| end state: lost / duplicated / echoed / stuck | ${count('lost')} / ${count('duplicated')} / ${count('echoed')} / ${count('stuck')} |`,
+    ...(deploy
+      ? deployReportRows(deploy, {
+          from: oldBuild!.title.split(' ')[0]!,
+          newPatches: oldBuild!.newPatches,
+          inFlight: inFlightAcross(lifecycles, deployEvents),
+          overlapS: OVERLAP_S,
+        })
+      : []),
     ...(chaos.skipped.length > 0 ? [`| chaos events asked for that did not run (the load ended first) | **${chaos.skipped.length}**: ${chaos.skipped.join('; ')} |`] : []),
   ];
   if (chaosEvents.length > 0) {
@@ -372,7 +418,8 @@ async function main(): Promise<void> {
   await connect.stop();
   await zendesk.stop();
   log(`done; logs and report in ${runDir}`);
-  const failed = bad.length > 0 || peaks.some((p) => p.over) || chaos.skipped.length > 0;
+  oldBuild?.remove();
+  const failed = bad.length > 0 || peaks.some((p) => p.over) || chaos.skipped.length > 0 || (deploy?.failedWorkflowTasks.events ?? 0) > 0;
   if (failed) log('FAILED: see the report above');
   process.exit(failed ? 1 : 0);
 }

@@ -1,6 +1,8 @@
 /**
  * What goes wrong in production, done to the running bridge and cluster while tickets flow, one
- * event at a time with a pause between: a deploy that replaces the workers one by one, a worker
+ * event at a time with a pause between: a deploy that replaces the workers one by one, a deploy
+ * of new workflow code that replaces workers of an older build by the current one, old and new
+ * overlapping (`versioned-deploy`: the load starts the workers from the old build), a worker
  * SIGKILLed, Temporal's history and frontend services restarted, an API SIGKILLed and
  * restarted, PostgreSQL stopped for 30 s (an API killed meanwhile, its inbox holding webhooks),
  * and the whole cluster stopped and started again. Each event is timed, and once the load is
@@ -11,6 +13,7 @@ import type { Lifecycle } from './lifecycle';
 import type { BridgeProcess } from './processes';
 
 export interface ChaosEvent {
+  name: ChaosEventName;
   what: string;
   /** When it began and how long the action took (e.g. until the new worker was ready). */
   at: number;
@@ -25,6 +28,10 @@ export interface ChaosOptions {
   /** The running workers (the array is kept current: a replaced worker leaves it). */
   workers: BridgeProcess[];
   startWorker(): Promise<BridgeProcess>;
+  /** A worker of the current tree, for `versioned-deploy` (the others run an older build). */
+  startNewBuildWorker?(): Promise<BridgeProcess>;
+  /** How long an old and a new worker both poll in `versioned-deploy` before the old one stops. Default 30 s. */
+  overlapMs?: number;
   apis: BridgeProcess[];
   startApi(index: number): Promise<BridgeProcess>;
   /** scripts/cluster.sh with these arguments (without blocking: the simulators live in this process). */
@@ -45,7 +52,7 @@ export interface ChaosOptions {
 }
 
 /** Every event of the plan, in the order they run. */
-export const CHAOS_EVENTS = ['deploy', 'kill-worker', 'restart-history', 'restart-frontend', 'kill-api', 'stop-postgresql', 'restart-cluster'] as const;
+export const CHAOS_EVENTS = ['deploy', 'versioned-deploy', 'kill-worker', 'restart-history', 'restart-frontend', 'kill-api', 'stop-postgresql', 'restart-cluster'] as const;
 export type ChaosEventName = (typeof CHAOS_EVENTS)[number];
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -62,6 +69,17 @@ export async function runChaos(options: ChaosOptions): Promise<{ events: ChaosEv
     log(`${old.name} exited (${exit}); starting its replacement`);
     await options.startWorker();
   };
+  // New first, then the old one drains: both builds poll the queue meanwhile, as in a rolling deploy.
+  const overlapMs = options.overlapMs ?? 30_000;
+  const upgradeWorker = async () => {
+    if (!options.startNewBuildWorker) throw new Error('versioned-deploy: the load started no worker of an older build');
+    const old = workers[0]!;
+    const next = await options.startNewBuildWorker();
+    log(`${next.name} (new build) ready beside ${old.name} (old build); both poll for ${overlapMs / 1000} s`);
+    await sleep(overlapMs);
+    workers.splice(workers.indexOf(old), 1);
+    log(`${old.name} exited (${await old.stop()})`);
+  };
   const restartApi = async () => {
     const old = options.apis[0]!;
     await old.kill();
@@ -71,6 +89,8 @@ export async function runChaos(options: ChaosOptions): Promise<{ events: ChaosEv
   const plan: [ChaosEventName, string, () => Promise<void>][] = [
     ['deploy', 'deploy, 1 of 2: SIGTERM the oldest worker, start a new one', () => replaceWorker('SIGTERM')],
     ['deploy', 'deploy, 2 of 2: SIGTERM the other old worker, start a new one', () => replaceWorker('SIGTERM')],
+    ['versioned-deploy', `deploy of new workflow code, 1 of 2: a new-build worker, ${overlapMs / 1000} s beside the old ones, then SIGTERM the oldest`, upgradeWorker],
+    ['versioned-deploy', `deploy of new workflow code, 2 of 2: a new-build worker, ${overlapMs / 1000} s beside the old one, then SIGTERM it`, upgradeWorker],
     ['kill-worker', 'SIGKILL a worker, start a replacement', () => replaceWorker('SIGKILL')],
     ['restart-history', 'restart Temporal history', async () => void (await options.cluster('restart', 'history'))],
     ['restart-frontend', 'restart Temporal frontend', async () => void (await options.cluster('restart', 'frontend'))],
@@ -110,7 +130,7 @@ export async function runChaos(options: ChaosOptions): Promise<{ events: ChaosEv
     log(`chaos: ${what}`);
     const at = Date.now();
     await act();
-    events.push({ what, at, tookMs: Date.now() - at });
+    events.push({ name, what, at, tookMs: Date.now() - at });
     log(`chaos: done in ${Math.round((Date.now() - at) / 1000)} s`);
     await Promise.race([sleep(options.gapMs ?? 40_000), options.until]);
   }

@@ -38,14 +38,17 @@ export interface SpawnOptions {
   role: BridgeRole;
   env: NodeJS.ProcessEnv;
   logFile: string;
+  /** The tree whose entry point runs (an older build for a deploy, bench/cluster/builds.ts). Default: this repository. */
+  root?: string;
   /** How long to wait for the ready line. Default 180 s (a worker bundles its workflows first). */
   readyTimeoutMs?: number;
 }
 
 export async function spawnBridgeProcess(options: SpawnOptions): Promise<BridgeProcess> {
-  const entry = join(REPO, 'src', options.role === 'worker' ? 'worker-main.ts' : 'api-main.ts');
+  const root = options.root ?? REPO;
+  const entry = join(root, 'src', options.role === 'worker' ? 'worker-main.ts' : 'api-main.ts');
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', entry], {
-    cwd: REPO,
+    cwd: root,
     env: { ...options.env, LOG_FORMAT: 'json' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
