@@ -52,6 +52,8 @@ export interface BridgeRigOptions {
    * that stands still makes every change fall in the same second, deterministically.
    */
   zendeskNow?: () => Date;
+  /** Freshdesk's clock (its `updated_at`s and `created_at`s, also to the second), with `crm: 'freshdesk'`. */
+  freshdeskNow?: () => Date;
   /** Run the reconciler with this interval (off by default: tests that want it say so). */
   reconcileIntervalMs?: number;
   /**
@@ -143,7 +145,7 @@ export async function startBridgeRig(options: BridgeRigOptions = {}): Promise<Br
       recipe: apiConfig.whitelabelWebhook.signedPayload,
     },
   });
-  const freshdesk = options.crm === 'freshdesk' ? await FreshdeskSimulator.start() : null;
+  const freshdesk = options.crm === 'freshdesk' ? await FreshdeskSimulator.start({ ...(options.freshdeskNow && { now: options.freshdeskNow }) }) : null;
   const assignees = typeof options.whitelabelAssignees === 'function' ? options.whitelabelAssignees(zendesk, freshdesk) : (options.whitelabelAssignees ?? {});
   const ports = {
     sources: {

@@ -26,7 +26,7 @@ export interface HelpdeskFile {
   contentType: string;
   size: number;
   bytes: Buffer;
-  /** Part of the path the helpdesk serves it at: a download request for this file contains it. */
+  /** The last segment of the path the helpdesk serves it at (its token, its id). */
   downloadKey: string;
 }
 
@@ -89,6 +89,8 @@ export interface Helpdesk {
   /** A fault on every request of these kinds (one fault per route, however many kinds share it). */
   fault(kinds: readonly HelpdeskRequest[], spec: Omit<FaultSpec, 'match'>): FaultHandle;
   requests(kind?: HelpdeskRequest): RequestLogEntry[];
+  /** The requests that downloaded this file. */
+  downloadsOf(file: HelpdeskFile): RequestLogEntry[];
 }
 
 /** The helpdesk a rig runs on: Freshdesk when it has one, else Zendesk. */
@@ -147,7 +149,7 @@ function zendeskHelpdesk(zendesk: ZendeskSimulator): Helpdesk {
         contentType: a.content_type,
         size: a.size,
         bytes: zendesk.attachment(a.id)!.bytes,
-        downloadKey: new URL(a.content_url).pathname.split('/').filter(Boolean).at(-1)!,
+        downloadKey: lastSegment(new URL(a.content_url).pathname),
       })),
     }));
   };
@@ -187,6 +189,7 @@ function zendeskHelpdesk(zendesk: ZendeskSimulator): Helpdesk {
     },
     fault: (kinds, spec) => faultOn((s) => zendesk.fault(s), ZENDESK_ROUTES, kinds, spec),
     requests: (kind) => zendesk.requests(kind ? ZENDESK_ROUTES[kind] : '*'),
+    downloadsOf: (file) => zendesk.requests(ZENDESK_ROUTES['file download']).filter((r) => lastSegment(r.path) === file.downloadKey),
   };
 }
 
@@ -208,7 +211,7 @@ function freshdeskHelpdesk(freshdesk: FreshdeskSimulator): Helpdesk {
     contentType: a.content_type,
     size: a.size,
     bytes: freshdesk.file(a.id)!.bytes,
-    downloadKey: `/files/${a.id}`,
+    downloadKey: String(a.id),
   });
   // The description (and its files) is the opening message; conversations are rendered from HTML.
   const messages = (id: number): HelpdeskMessage[] => {
@@ -256,7 +259,9 @@ function freshdeskHelpdesk(freshdesk: FreshdeskSimulator): Helpdesk {
     },
     fault: (kinds, spec) => faultOn((s) => freshdesk.fault(s), FRESHDESK_ROUTES, kinds, spec),
     requests: (kind) => freshdesk.requests(kind ? FRESHDESK_ROUTES[kind] : '*'),
+    downloadsOf: (file) => freshdesk.requests(FRESHDESK_ROUTES['file download']).filter((r) => lastSegment(r.path) === file.downloadKey),
   };
 }
 
 const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const lastSegment = (path: string) => path.split('/').filter(Boolean).at(-1) ?? '';
