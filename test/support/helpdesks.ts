@@ -116,6 +116,16 @@ const FRESHDESK_ROUTES: Record<HelpdeskRequest, string> = {
   'file download': 'GET /files/:id',
 };
 
+/** `ticketFor` of a helpdesk that finds its tickets by the bridge's id (`connect:42`). */
+function waitForTicket(byExternalId: (externalId: string) => { id: number } | undefined): Helpdesk['ticketFor'] {
+  return (sourceTicketId, source = 'connect') =>
+    eventually(() => {
+      const ticket = byExternalId(crmExternalId(source, sourceTicketId));
+      if (!ticket) throw new Error(`no helpdesk ticket for ${source} ticket ${sourceTicketId} yet`);
+      return ticket.id;
+    });
+}
+
 /** One handle over faults on several routes: its hits are theirs together. */
 function faultOn(add: (spec: FaultSpec) => FaultHandle, routes: Record<HelpdeskRequest, string>, kinds: readonly HelpdeskRequest[], spec: Omit<FaultSpec, 'match'>): FaultHandle {
   const handles = [...new Set(kinds.map((k) => routes[k]))].map((match) => add({ ...spec, match }));
@@ -159,12 +169,7 @@ function zendeskHelpdesk(zendesk: ZendeskSimulator): Helpdesk {
     name: CRM_NAMES.zendesk,
     agentId: zendesk.agent.id,
     bridgeUserId: zendesk.bridgeUser.id,
-    ticketFor: (sourceTicketId, source = 'connect') =>
-      eventually(() => {
-        const t = zendesk.ticketByExternalId(crmExternalId(source, sourceTicketId));
-        if (!t) throw new Error(`no Zendesk ticket for ${source} ticket ${sourceTicketId} yet`);
-        return t.id;
-      }),
+    ticketFor: waitForTicket((externalId) => zendesk.ticketByExternalId(externalId)),
     status: (id) => ticket(id).status,
     assignee: (id) => ticket(id).assignee_id,
     newSourceFingerprints: ['NEW|0|-|-'],
@@ -228,12 +233,7 @@ function freshdeskHelpdesk(freshdesk: FreshdeskSimulator): Helpdesk {
     name: CRM_NAMES.freshdesk,
     agentId: freshdesk.agent.id,
     bridgeUserId: freshdesk.apiAgent.id,
-    ticketFor: (sourceTicketId, source = 'connect') =>
-      eventually(() => {
-        const t = freshdesk.ticketByExternalId(crmExternalId(source, sourceTicketId));
-        if (!t) throw new Error(`no Freshdesk ticket for ${source} ticket ${sourceTicketId} yet`);
-        return t.id;
-      }),
+    ticketFor: waitForTicket((externalId) => freshdesk.ticketByExternalId(externalId)),
     status: (id) => DEFAULT_FRESHDESK_STATUSES.get(ticket(id).status) ?? 'hold',
     assignee: (id) => ticket(id).responder_id,
     newSourceFingerprints: ['NEW|0|-|-', 'OPEN|0|-|-'],
