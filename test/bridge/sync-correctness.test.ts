@@ -139,7 +139,9 @@ describe.each(HELPDESKS)('issue 10: read both sides, decide once, write only wha
     await solved(rig(), id, ticketId);
     const refused = rig().connect.fault({ kind: 'error', status: 400, match: 'PUT /tickets/:id', times: 1 });
     await eventually(() => expect(refused.hits).toBe(1), { timeoutMs: 20_000 });
-    expect((await handle.describe()).status.name).toBe('RUNNING');
+    // Not failed: still running, or already completed (an event, such as the helpdesk's webhook for
+    // the close, may bring the next sync before the back-off ends: seen on Freshdesk).
+    expect(['RUNNING', 'COMPLETED']).toContain((await handle.describe()).status.name);
     const final = await handle.result();
     expect(final).toMatchObject({ status: 'CLOSED', completed: true });
     expect(rig().connect.ticket(id)!.status).toBe('CLOSED');
