@@ -60,9 +60,8 @@ export interface Helpdesk {
   readonly kind: CrmKind;
   /** As the bridge's timeline and notes name it. */
   readonly name: string;
-  /** The agent scenarios act as, and the bridge's own API user. */
+  /** The agent scenarios act as. */
   readonly agentId: number;
-  readonly bridgeUserId: number;
   /** Waits for the ticket the bridge creates for a source ticket; its id. */
   ticketFor(sourceTicketId: string, source?: SourceKind): Promise<number>;
   /**
@@ -168,7 +167,6 @@ function zendeskHelpdesk(zendesk: ZendeskSimulator): Helpdesk {
     kind: 'zendesk',
     name: CRM_NAMES.zendesk,
     agentId: zendesk.agent.id,
-    bridgeUserId: zendesk.bridgeUser.id,
     ticketFor: waitForTicket((externalId) => zendesk.ticketByExternalId(externalId)),
     status: (id) => ticket(id).status,
     assignee: (id) => ticket(id).assignee_id,
@@ -232,7 +230,6 @@ function freshdeskHelpdesk(freshdesk: FreshdeskSimulator): Helpdesk {
     kind: 'freshdesk',
     name: CRM_NAMES.freshdesk,
     agentId: freshdesk.agent.id,
-    bridgeUserId: freshdesk.apiAgent.id,
     ticketFor: waitForTicket((externalId) => freshdesk.ticketByExternalId(externalId)),
     status: (id) => DEFAULT_FRESHDESK_STATUSES.get(ticket(id).status) ?? 'hold',
     assignee: (id) => ticket(id).responder_id,
