@@ -21,11 +21,10 @@
  * Knobs: FAULT_FD_TICKETS (default 12). About 3 minutes here at the default.
  */
 import { randomUUID } from 'node:crypto';
-import { DEFAULT_FRESHDESK_STATUSES } from '../../src/adapters/freshdesk/statuses';
 import type { FreshdeskSimulator } from '../../src/simulators/freshdesk';
 import type { FreshdeskWebhookBody } from '../../src/simulators/freshdesk/freshdesk-simulator';
 import { startBridgeRig, type BridgeRig } from '../support/bridge-rig';
-import { emptyTally, verifyTicket, type HelpdeskMessage, type TicketScript } from './verify';
+import { emptyTally, verifyTicket, type TicketScript } from './verify';
 import { WebhookShuffler } from './webhook-shuffler';
 
 const TICKETS = Number(process.env.FAULT_FD_TICKETS ?? 12);
@@ -201,23 +200,19 @@ describe(`fault suite, Freshdesk track: ${TICKETS} tickets through lost create a
     await shuffler.drain();
 
     // ── The verdict: the same rules as the Zendesk tracks.
+    // The helpdesk read as the end-to-end suites read it (test/support/helpdesks.ts): its
+    // statuses in the bridge's words, its messages (the description first) with their authors.
     const tally = emptyTally();
-    const author = (fd: NonNullable<ReturnType<FreshdeskSimulator['ticket']>>, userId: number): HelpdeskMessage['author'] =>
-      userId === fd.requester_id ? 'requester' : userId === freshdesk.apiAgent.id ? 'bridge' : freshdesk.user(userId)?.role === 'agent' ? 'agent' : 'other';
     for (const p of plans) {
       const copies = freshdesk.tickets().filter((t) => t.custom_fields[freshdesk.externalIdField] === `connect:${p.id}`);
-      const fd = freshdesk.ticket(p.fdId!)!;
       const state = await rig.state(p.id);
       verifyTicket(
         p,
         {
           helpdesk: {
             copies: copies.length,
-            status: DEFAULT_FRESHDESK_STATUSES.get(fd.status),
-            messages: [
-              { author: author(fd, fd.requester_id), public: true, text: fd.description_text },
-              ...freshdesk.conversations(fd.id).map((c) => ({ author: author(fd, c.user_id), public: !c.private, text: c.body_text })),
-            ],
+            status: rig.helpdesk.status(p.fdId!),
+            messages: rig.helpdesk.messages(p.fdId!),
           },
           app: { status: rig.connect.ticket(p.id)?.status, comments: appComments(p) },
           workflow: { completed: state.completed, parked: state.parked.length },

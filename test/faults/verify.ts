@@ -6,12 +6,10 @@
  * apply to Zendesk's comments and Freshdesk's description and conversations.
  */
 
-/** One message on the helpdesk ticket, the opening one included, with who wrote it. */
-export interface HelpdeskMessage {
-  author: 'requester' | 'bridge' | 'agent' | 'other';
-  public: boolean;
-  text: string;
-}
+import type { HelpdeskMessage as ReadMessage } from '../support/helpdesks';
+
+/** One message on the helpdesk ticket, the opening one included, with who wrote it (as `Helpdesk.messages` reads it). */
+export type HelpdeskMessage = Pick<ReadMessage, 'author' | 'public' | 'text'>;
 
 /** The helpdesk's side of one source ticket. */
 export interface HelpdeskSide {

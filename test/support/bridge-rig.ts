@@ -29,6 +29,7 @@ import { ZendeskSimulator, type ZdTicket } from '../../src/simulators/zendesk';
 import { WORKFLOWS_PATH } from '../../src/worker';
 import { stateQuery, type TicketStateView, type TicketWorkflowSettings } from '../../src/workflows/definitions';
 import { bundleWorkflows, createTestEnv, eventually, uniqueTaskQueue, type TestEnv } from '../harness';
+import { helpdeskOf, type Helpdesk } from './helpdesks';
 import { capturingLogger } from './log-capture';
 
 export interface BridgeRigOptions {
@@ -51,6 +52,8 @@ export interface BridgeRigOptions {
    * that stands still makes every change fall in the same second, deterministically.
    */
   zendeskNow?: () => Date;
+  /** Freshdesk's clock (its `updated_at`s and `created_at`s, also to the second), with `crm: 'freshdesk'`. */
+  freshdeskNow?: () => Date;
   /** Run the reconciler with this interval (off by default: tests that want it say so). */
   reconcileIntervalMs?: number;
   /**
@@ -85,6 +88,8 @@ export interface BridgeRig {
   zendesk: ZendeskSimulator;
   /** The Freshdesk simulator, with `crm: 'freshdesk'` (else null). */
   freshdesk: FreshdeskSimulator | null;
+  /** The helpdesk tickets go to (`crm`), as scenarios shared by both play it (./helpdesks.ts). */
+  helpdesk: Helpdesk;
   /** The white-label platform; like the real one, it also sends events for the bridge's own API writes. */
   whitelabel: WhitelabelSimulator;
   api: RunningApiHalf;
@@ -140,7 +145,7 @@ export async function startBridgeRig(options: BridgeRigOptions = {}): Promise<Br
       recipe: apiConfig.whitelabelWebhook.signedPayload,
     },
   });
-  const freshdesk = options.crm === 'freshdesk' ? await FreshdeskSimulator.start() : null;
+  const freshdesk = options.crm === 'freshdesk' ? await FreshdeskSimulator.start({ ...(options.freshdeskNow && { now: options.freshdeskNow }) }) : null;
   const assignees = typeof options.whitelabelAssignees === 'function' ? options.whitelabelAssignees(zendesk, freshdesk) : (options.whitelabelAssignees ?? {});
   const ports = {
     sources: {
@@ -200,6 +205,7 @@ export async function startBridgeRig(options: BridgeRigOptions = {}): Promise<Br
     connect,
     zendesk,
     freshdesk,
+    helpdesk: helpdeskOf({ zendesk, freshdesk }),
     whitelabel,
     api,
     get worker() {
@@ -269,11 +275,17 @@ export function rigPerSuite(options: BridgeRigOptions = {}): () => BridgeRig {
   return () => rig;
 }
 
-/** A Connect ticket its user opened, once its workflow has linked it to its Zendesk ticket. */
-export async function openConnectTicket(rig: BridgeRig, idPrefix: string) {
+/** A Connect ticket its user opened, once its workflow has linked it to its helpdesk ticket (`ticketId`). */
+export async function openTicket(rig: BridgeRig, idPrefix: string) {
   const id = `${idPrefix}-${randomUUID().slice(0, 8)}`;
   await rig.connect.userCreatesTicket({ id, title: 'Heating off', description: 'No heat since Sunday.' });
-  const zd = await rig.zendeskTicketFor(id);
-  await eventually(async () => expect((await rig.state(id)).crmTicketId).toBe(String(zd.id)));
-  return { id, zd, handle: rig.env.client.workflow.getHandle(`ticket/connect/${id}`) };
+  const ticketId = await rig.helpdesk.ticketFor(id);
+  await eventually(async () => expect((await rig.state(id)).crmTicketId).toBe(String(ticketId)));
+  return { id, ticketId, handle: rig.env.client.workflow.getHandle(`ticket/connect/${id}`) };
+}
+
+/** `openTicket` on Zendesk, with the Zendesk ticket as it was once linked. */
+export async function openConnectTicket(rig: BridgeRig, idPrefix: string) {
+  const opened = await openTicket(rig, idPrefix);
+  return { ...opened, zd: rig.zendesk.ticket(opened.ticketId)! };
 }

@@ -5,7 +5,7 @@ import { SimServer, type RequestLogEntry, type SimResponse } from '../common/sim
 import { WebhookOutbox, type WebhookDelivery } from '../common/webhooks';
 import { freshdeskErrorBody, freshdeskRoutes, presentConversation, presentTicket, type FreshdeskRouteContext } from './routes';
 import type { FreshdeskSnapshot } from './snapshot';
-import { FreshdeskStore, type FdTicket, type FdUser, type NewFile } from './store';
+import { FreshdeskRuleError, FreshdeskStore, type FdTicket, type FdUser, type NewFile } from './store';
 
 /**
  * What the automation rule's "Trigger webhook" action sends (docs/freshdesk.md has the rule):
@@ -143,9 +143,15 @@ export class FreshdeskSimulator {
     return structuredClone(this.store.addUser({ name, email, unique_external_id: null, role: 'agent' }));
   }
 
-  /** A public reply by an agent (or, `private: true`, a private note), with files as the agent UI attaches them. */
-  async agentReplies(ticketId: number | string, body: string, opts: { private?: boolean; agentId?: number; attachments?: readonly NewFile[] } = {}) {
+  /**
+   * A public reply by an agent (or, `private: true`, a private note), with files as the agent UI
+   * attaches them; with `status`, the UI's "send and set as": the reply and the status in one
+   * action, one automation webhook.
+   */
+  async agentReplies(ticketId: number | string, body: string, opts: { private?: boolean; agentId?: number; status?: number; attachments?: readonly NewFile[] } = {}) {
     const isPrivate = opts.private ?? false;
+    // Refused before anything is written, as the UI refuses a status the account does not have.
+    if (opts.status !== undefined && !this.store.statuses.has(opts.status)) throw new FreshdeskRuleError('status', `no status ${opts.status} in this account`);
     const c = this.store.addConversation(Number(ticketId), {
       body,
       incoming: false,
@@ -154,6 +160,7 @@ export class FreshdeskSimulator {
       source: isPrivate ? 2 : 0,
       files: opts.attachments ?? [],
     });
+    if (opts.status !== undefined) this.store.update(Number(ticketId), { status: opts.status });
     const webhooks = await this.notify(Number(ticketId), opts.agentId ?? this.agent.id);
     return { conversation: presentConversation(this.context, c), webhooks };
   }
