@@ -54,7 +54,7 @@ const escape = (text: string) => text.replace(/[&<>"]/g, (c) => ({ '&': '&amp;',
 /** A value as Grafana's unit formatting would show it (the units this dashboard uses). */
 export function formatValue(value: number, unit: string | undefined): string {
   if (!Number.isFinite(value)) return '–';
-  const round = (v: number) => (Number.isInteger(v) ? String(v) : Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v) >= 10 ? v.toFixed(1) : v.toFixed(2).replace(/\.?0+$/, '') || '0');
+  const round = (v: number) => (Math.abs(v - Math.round(v)) < 1e-9 ? String(Math.round(v)) : Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v) >= 10 ? v.toFixed(1) : v.toFixed(2).replace(/\.?0+$/, '') || '0');
   switch (unit) {
     case 's':
       if (value === 0) return '0 s';

@@ -28,6 +28,7 @@ import { chromium } from 'playwright-core';
 import { createLogger } from '../src/observability/logger';
 import { installTemporalRuntime } from '../src/observability/temporal-runtime';
 import { freePort } from '../src/runtime/dev-server';
+import type { FaultHandle } from '../src/simulators/common/faults';
 import { eventually } from '../test/harness';
 import { startBridgeRig, type BridgeRig } from '../test/support/bridge-rig';
 import { dashboardHtml, type PanelJson, type Series } from './dashboard-html';
@@ -140,6 +141,7 @@ async function traffic(rig: BridgeRig, minutes: number): Promise<void> {
     { when: at(0.5), what: 'Connect answers 503 four times', run: () => rig.connect.fault({ kind: 'error', status: 503, match: '*', times: 4 }) },
     { when: at(0.65), what: 'Zendesk answers 1.5 s late for 40 s', run: () => rig.zendesk.fault({ kind: 'latency', delayMs: 1_500, match: '*', forMs: 40_000 }) },
   ];
+  const injected: Array<{ what: string; handle: FaultHandle }> = [];
   let n = 0;
   let nextBad = start + 15_000;
   while (Date.now() < end) {
@@ -153,7 +155,7 @@ async function traffic(rig: BridgeRig, minutes: number): Promise<void> {
     }
     for (const fault of faults.filter((f) => f.when <= Date.now())) {
       say(fault.what);
-      fault.run();
+      injected.push({ what: fault.what, handle: fault.run() });
       faults.splice(faults.indexOf(fault), 1);
     }
     if (Date.now() >= nextBad) {
@@ -164,6 +166,8 @@ async function traffic(rig: BridgeRig, minutes: number): Promise<void> {
   }
   await Promise.all(lives);
   say(`${n} tickets, ${failures} lives that failed`);
+  // What the faults really did: the picture should show no more than this.
+  for (const { what, handle } of injected) say(`${what}: ${handle.hits} requests hit`);
 }
 
 async function queryRange(prometheus: string, expr: string, from: number, to: number, step: number): Promise<Array<{ metric: Record<string, string>; values: Array<[number, string]> }>> {
