@@ -34,6 +34,8 @@ export type ApiConfig = Pick<
   Partial<Pick<Config, 'payloadEncryption' | 'codecAuthToken' | 'codecCorsOrigins' | 'codecListen'>> &
   /** `METRICS_TOKEN`: a bearer token that reads `/metrics` only (the ops token works too). */
   Partial<Pick<Config, 'metricsToken'>> &
+  /** `TICKET_COUNTS_INTERVAL`: absent or null, tickets are not counted (`startApiHalf`). */
+  Partial<Pick<Config, 'ticketCountsIntervalMs'>> &
   /** `FRESHDESK_WEBHOOK_TOKEN`: with `webhookRoutes.freshdesk`, the Freshdesk door is mounted. `CRM`: named to operators. */
   Partial<Pick<Config, 'freshdeskWebhookToken' | 'crm'>>;
 

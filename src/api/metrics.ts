@@ -16,6 +16,10 @@
  *    API: `operation="signalWithStart"` is a webhook Temporal did not take directly (then queued
  *    in the inbox, or refused); `reason` is
  *    `unavailable` (unreachable, deadline) or `error` (anything unexpected).
+ *  - `ticket_bridge_tickets{status}` — running ticket workflows by `TicketStatus`, refreshed every
+ *    `TICKET_COUNTS_INTERVAL` from Temporal visibility (./ticket-counts.ts); no series when that
+ *    is off, and the last value stays when a count fails (counted as a Temporal call error,
+ *    `operation="count"`).
  *  - the Node.js process metrics of prom-client (`process_*`, `nodejs_*`) in the running bridge.
  *
  * Access: `Authorization: Bearer <METRICS_TOKEN>` when that variable is set, so a scraper gets a
@@ -28,6 +32,7 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 import { bearerToken, safeEqual } from './auth';
 import { ageSeconds, type InboxStats } from './inbox/store';
 import type { Config } from '../config';
+import type { TicketStatus } from '../domain/ticket';
 import { sendError } from './errors';
 import { getLogFields } from './request-log';
 
@@ -45,6 +50,8 @@ export interface ApiMetrics {
   observeInbox(stats: () => InboxStats): void;
   /** For the inbox drainer: one queued webhook delivered to Temporal. */
   inboxDelivered(): void;
+  /** For the ticket counter (./ticket-counts.ts): `count` running tickets are in `status`. */
+  ticketsCounted(status: TicketStatus, count: number): void;
 }
 
 interface Instruments extends ApiMetrics {
@@ -116,6 +123,13 @@ export function createApiMetrics(options: ApiMetricsOptions = {}): ApiMetrics {
     help: 'Queued webhooks the inbox delivered to Temporal.',
     registers: [registry],
   });
+  // No series until a count succeeds: absent means counting is off (or Temporal never answered).
+  const tickets = new Gauge({
+    name: 'ticket_bridge_tickets',
+    help: 'Running ticket workflows by TicketStatus, as Temporal visibility last counted them (TICKET_COUNTS_INTERVAL).',
+    labelNames: ['status'] as const,
+    registers: [registry],
+  });
   if (options.processMetrics) collectDefaultMetrics({ register: registry });
 
   const metrics: Instruments = {
@@ -127,6 +141,7 @@ export function createApiMetrics(options: ApiMetricsOptions = {}): ApiMetrics {
       inboxStats = stats;
     },
     inboxDelivered: () => inboxDelivered.inc(),
+    ticketsCounted: (status, count) => tickets.labels(status).set(count),
   };
   instruments.set(metrics, metrics);
   return metrics;

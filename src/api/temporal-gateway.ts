@@ -22,7 +22,7 @@ import {
 import { ApplicationFailure } from '@temporalio/common';
 import type { Config } from '../config';
 import { CRM_NAMES } from '../config/freshdesk';
-import { parseCrmExternalId, type SourceKind, ticketWorkflowId } from '../domain/ticket';
+import { parseCrmExternalId, type SourceKind, type TicketStatus, ticketWorkflowId } from '../domain/ticket';
 import {
   type CrmNotification,
   crmChangedSignal,
@@ -43,7 +43,7 @@ import {
   TemporalUnavailableError,
   type TicketWorkflowGateway,
 } from './gateway';
-import { createOpsCalls } from './ops/temporal-ops';
+import { createOpsCalls, ticketCountQuery } from './ops/temporal-ops';
 
 export interface TemporalGatewayOptions {
   client: Client;
@@ -87,6 +87,8 @@ export interface TemporalGateway extends TicketWorkflowGateway {
    * under it would crash the process when that timer fires ("Channel has been shut down").
    */
   drain(): Promise<void>;
+  /** Running ticket workflows whose `TicketStatus` is `status` (one visibility count; the metrics' `ticket_bridge_tickets`). */
+  countTickets(status: TicketStatus): Promise<number>;
 }
 
 export function createTemporalGateway(options: TemporalGatewayOptions): TemporalGateway {
@@ -171,6 +173,11 @@ export function createTemporalGateway(options: TemporalGatewayOptions): Temporal
   const gateway: TemporalGateway = {
     async drain(): Promise<void> {
       while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
+    },
+
+    async countTickets(status: TicketStatus): Promise<number> {
+      const { count } = await call('count', () => client.workflow.count(ticketCountQuery(status)));
+      return count;
     },
 
     async notifySource(source: SourceKind, sourceTicketId: string, notification: SourceNotification): Promise<SourceNotifyResult> {

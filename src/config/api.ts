@@ -7,12 +7,13 @@
  * bytes buffered at once across all requests are capped too.
  */
 import { join } from 'node:path';
+import { z } from 'zod';
 import type { EnvReader, Unchecked } from './env-reader';
 import type { CrmKind } from './freshdesk';
 import { inboundSecret, type InboundSecrets } from './inbound-secrets';
 import { WHEN_REAL_TICKETS } from './sandbox';
 import type { Side } from './sides';
-import { byteSize, countUpTo, directory, duration, port } from './values';
+import { byteSize, countUpTo, directory, duration, parseDurationMs, port } from './values';
 
 export interface InboxConfig {
   /** `INBOX_DIR` (default `$DATA_DIR/inbox`): one per API instance, on persistent storage. */
@@ -64,6 +65,21 @@ export const readOpsApiToken = (secrets: InboundSecrets, realTickets: boolean): 
 
 /** `BODY_LIMIT`: the largest JSON body of the webhook doors and the ops API (white-label events have their own). */
 export const readBodyLimit = (r: EnvReader): number | undefined => r.withDefault('BODY_LIMIT', byteSize, '100kb');
+
+export const DEFAULT_TICKET_COUNTS_INTERVAL = '60s';
+
+/** A duration, or `off` (null). */
+const durationOrOff = z.string().transform((text, ctx) => {
+  if (text === 'off') return null;
+  const ms = parseDurationMs(text);
+  if (ms !== null) return ms;
+  ctx.addIssue({ code: 'custom', message: 'must be a duration like 60s or 2m, or off' });
+  return z.NEVER;
+});
+
+/** `TICKET_COUNTS_INTERVAL`: how often the API counts tickets by status for its metrics (./ticket-counts.ts); null: never. */
+export const readTicketCountsInterval = (r: EnvReader): number | null | undefined =>
+  r.withDefault('TICKET_COUNTS_INTERVAL', durationOrOff, DEFAULT_TICKET_COUNTS_INTERVAL);
 
 /** `METRICS_TOKEN`: a bearer token for `GET /metrics` only (the ops token is accepted too). */
 export const readMetricsToken = (r: EnvReader): string | null => r.optional('METRICS_TOKEN', inboundSecret) ?? null;

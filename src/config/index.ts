@@ -13,7 +13,7 @@
  * its signature, and most callers need nothing else. Every other name is imported from the
  * module of its concern.
  */
-import { readBodyLimit, readHttpDoors, readInbox, readMetricsToken, readOpsApiToken, readPort, requireBodiesFitBudget } from './api';
+import { readBodyLimit, readHttpDoors, readInbox, readMetricsToken, readOpsApiToken, readPort, readTicketCountsInterval, requireBodiesFitBudget } from './api';
 import { readAttachments, readOutbound } from './attachments';
 import { readCodecCorsOrigins, readCodecSettings, readPayloadEncryption } from './codec';
 import { readConnect } from './connect';
@@ -95,6 +95,7 @@ export function loadConfig(env: Env = process.env, options: LoadConfigOptions = 
     ...readCodecSettings(r, readPayloadEncryption(r, realTickets), opsApiToken, realTickets),
     codecCorsOrigins: readCodecCorsOrigins(r),
     metricsToken: readMetricsToken(r),
+    ticketCountsIntervalMs: readTicketCountsInterval(r),
     ...readWorker(r),
     ...readHttpDoors(r, configured, sandbox, helpdesk.crm),
   };

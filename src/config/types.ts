@@ -68,6 +68,11 @@ export interface Config extends HelpdeskChoice, CodecSettings, WorkerSettings {
   codecCorsOrigins: string[];
   /** `METRICS_TOKEN`: a bearer token for `GET /metrics` only (the ops token is accepted too); null: none. */
   metricsToken: string | null;
+  /**
+   * `TICKET_COUNTS_INTERVAL` (default 60s, `off`): how often the API counts running tickets by
+   * status in Temporal visibility for `ticket_bridge_tickets` (src/api/ticket-counts.ts); null: never.
+   */
+  ticketCountsIntervalMs: number | null;
   /** The API's HTTP server: timeouts, connection cap, body bytes in flight (./api.ts). */
   http: HttpLimits;
   /** Which webhook routes the API mounts: those of the sides that are configured or simulated. */

@@ -8,11 +8,13 @@
  *    and workflow task execution latencies and failures, sticky cache, ...) in Prometheus format
  *    on their own HTTP server, `http://<WORKER_METRICS_ADDRESS>/metrics` (default
  *    127.0.0.1:9464; `off` disables it). Counters end in `_total` and durations are in seconds,
- *    as Prometheus conventions want. No auth on that port: bind it to loopback or a private
+ *    as Prometheus conventions want. The bridge's own worker-side metrics are served there too
+ *    (./remote-metrics.ts: 429s by remote). No auth on that port: bind it to loopback or a private
  *    network, as for any exporter.
  */
 import { Runtime } from '@temporalio/worker';
 import type { Logger } from './logger';
+import { exportRemoteMetrics } from './remote-metrics';
 import { sdkLoggerFor, type SdkLoggerOptions } from './temporal-logger';
 
 export interface TemporalRuntimeOptions extends SdkLoggerOptions {
@@ -43,6 +45,7 @@ function install(options: TemporalRuntimeOptions, metricsAddress: string | null)
       }),
     },
   });
+  if (metricsAddress) exportRemoteMetrics(Runtime.instance().metricMeter);
 }
 
 export function installTemporalRuntime(options: TemporalRuntimeOptions): InstalledRuntime {

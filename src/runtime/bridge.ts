@@ -17,6 +17,7 @@ import { createApiServer } from '../api/client-error';
 import { createApiMetrics } from '../api/metrics';
 import type { RouteDoc } from '../api/docs/route-docs';
 import { openWebhookInbox, type RunningWebhookInbox, type WebhookInboxOptions } from '../api/inbox';
+import { startTicketCounts } from '../api/ticket-counts';
 import { activityAttemptLogger } from '../observability/activity-log';
 import type { Logger } from '../observability/logger';
 import { dataConverterFrom, type PayloadEncryption } from '../security/codec/data-converter';
@@ -155,6 +156,9 @@ export async function startApiHalf(options: ApiHalfOptions): Promise<RunningApiH
     await inbox.stop();
     throw err;
   }
+  // Tickets by status for the metrics (TICKET_COUNTS_INTERVAL), once the API is up.
+  const countsEvery = options.config.ticketCountsIntervalMs;
+  const ticketCounts = countsEvery ? startTicketCounts({ count: gateway.countTickets, counted: metrics.ticketsCounted, intervalMs: countsEvery, logger: options.logger }) : null;
   const { port } = server.address() as AddressInfo;
   return {
     server,
@@ -168,6 +172,7 @@ export async function startApiHalf(options: ApiHalfOptions): Promise<RunningApiH
       });
       await codec?.close();
       await inbox.stop();
+      await ticketCounts?.stop();
       // The handlers cut off above may still wait on Temporal: let them end before the connection does.
       await gateway.drain();
     },

@@ -1,7 +1,10 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
+import { Readable } from 'node:stream';
 import { HttpClient, nullIfNotFound, parseRetryAfter } from '../../src/adapters/http';
+import { onRateLimited } from '../../src/adapters/http/rate-limit-hits';
+import { StreamingHttp } from '../../src/adapters/http/streaming';
 import { IntegrationError } from '../../src/ports/errors';
 
 /**
@@ -106,6 +109,28 @@ describe('HttpClient', () => {
     script = reply(503, {}, { 'retry-after': 'Tue, 01 Jan 2030 00:01:30 GMT' });
     const err = await failure(client().request('GET /x', thing));
     expect(err).toMatchObject({ kind: 'server-error', retryAfterMs: 90_000 });
+  });
+
+  it('reports every 429 by remote for the metrics (the JSON client and the streaming uploads), and no other failure', async () => {
+    const reported: string[] = [];
+    const stop = onRateLimited((remote) => reported.push(remote));
+    try {
+      script = reply(429, {}, { 'retry-after': '1' });
+      await failure(client().request('GET /x', thing));
+      const uploads = new StreamingHttp({ service: 'uploads' });
+      await failure(uploads.upload('POST /uploads', `${base}/uploads`, 'POST', {}, Readable.from([Buffer.from('file')])));
+      for (const status of [503, 409, 408]) {
+        script = reply(status, {});
+        await failure(client().request('GET /x', thing));
+      }
+      expect(reported).toEqual(['remote', 'uploads']);
+    } finally {
+      stop();
+    }
+    // Stopped: no longer told.
+    script = reply(429, {});
+    await failure(client().request('GET /x', thing));
+    expect(reported).toEqual(['remote', 'uploads']);
   });
 
   it('parses Retry-After defensively', () => {

@@ -113,6 +113,7 @@ describe('loadConfig', () => {
       codecListen: null,
       codecCorsOrigins: [],
       metricsToken: null,
+      ticketCountsIntervalMs: 60_000,
       workerMetricsAddress: '127.0.0.1:9464',
       workerMaxCachedWorkflows: 1000,
       http: { headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, keepAliveTimeoutMs: 5_000, maxConnections: 1000, bodyBytesInFlight: 8 * 1024 * 1024 },

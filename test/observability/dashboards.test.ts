@@ -1,9 +1,9 @@
 /**
  * The Grafana dashboard and the Prometheus alert rules in ops/ read only what the bridge
  * exports: every metric name in their queries is looked up in real scrapes, of the API's
- * `GET /metrics` (the API half as production assembles it, after a webhook) and of a worker's
- * SDK metrics (the bridge's Temporal runtime, after an activity failed once and a workflow
- * failed). The dashboard's shape is checked too (the subset of Grafana's model it uses), and
+ * `GET /metrics` (the API half as production assembles it, after a webhook, counting tickets by
+ * status) and of a worker's metrics (the bridge's Temporal runtime, after an activity failed once
+ * on a remote's 429 and a workflow failed). The dashboard's shape is checked too (the subset of Grafana's model it uses), and
  * the rules' (each alert has its expression, severity and summary); `promtool check rules` runs
  * in CI (.ci/run).
  */
@@ -103,8 +103,8 @@ describe('ops/: the dashboard and the alert rules', () => {
 
     beforeAll(async () => {
       worker = await startReadyChild(resolve(__dirname, 'fixtures/metrics-child.ts'), [`127.0.0.1:${await freePort()}`]);
-      rig = await startBridgeRig();
-      // One webhook, so the request histogram has series.
+      rig = await startBridgeRig({ ticketCountsIntervalMs: 500 });
+      // One webhook, so the request histogram has series and there is a ticket to count.
       await rig.connect.userCreatesTicket({ id: `dash-${Date.now()}`, title: 'Dashboards', description: 'Scrape me' });
       const scrapeApi = async () => {
         const res = await fetch(`${rig.api.url}/metrics`, { headers: { authorization: `Bearer ${rig.apiConfig.opsApiToken}` } });
@@ -114,10 +114,17 @@ describe('ops/: the dashboard and the alert rules', () => {
       const api = await eventually(async () => {
         const scrape = await scrapeApi();
         expect(scrape.find('ticket_bridge_http_request_duration_seconds_bucket', { route: '/webhooks/connect' }).length).toBeGreaterThan(0);
+        // The running ticket, counted in visibility (eventually consistent, hence eventually).
+        const tickets = scrape.find('ticket_bridge_tickets');
+        expect(tickets.map((t) => t.labels.status).sort()).toEqual(['CLOSED', 'NEW', 'OPEN', 'PENDING', 'SOLVED']);
+        expect(tickets.reduce((sum, t) => sum + t.value, 0)).toBe(1);
         return scrape;
       });
       const workerScrape = parsePrometheus(await (await fetch(worker.ready.metricsUrl)).text());
       expect(workerScrape.find('temporal_activity_execution_failed_total', { activity_type: 'greet' }).length).toBeGreaterThan(0);
+      // The one 429 the flaky activity met, by remote; the other remotes' series exist at 0.
+      expect(workerScrape.value('ticket_bridge_remote_rate_limited_total', { remote: 'zendesk' })).toBe(1);
+      expect(workerScrape.value('ticket_bridge_remote_rate_limited_total', { remote: 'connect' })).toBe(0);
       exported = new Set([...api.samples, ...workerScrape.samples].map((s) => s.name));
     });
     afterAll(async () => {

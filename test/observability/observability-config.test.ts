@@ -1,5 +1,5 @@
 /**
- * The observability settings (METRICS_TOKEN, WORKER_METRICS_ADDRESS) and the SDK logger adapter
+ * The observability settings (METRICS_TOKEN, WORKER_METRICS_ADDRESS, TICKET_COUNTS_INTERVAL) and the SDK logger adapter
  * (Temporal's Logger interface onto pino): levels, the SDK's own chatter filtered, metadata kept,
  * personal data and error messages out.
  */
@@ -44,6 +44,20 @@ describe('METRICS_TOKEN and WORKER_METRICS_ADDRESS', () => {
       { variable: 'METRICS_TOKEN', message: expect.stringMatching(/at least 16 characters/) },
       { variable: 'WORKER_METRICS_ADDRESS', message: 'must be host:port (e.g. 0.0.0.0:9464) or off' },
     ]);
+  });
+});
+
+describe('TICKET_COUNTS_INTERVAL', () => {
+  it('counts every 60 s by default; takes a duration, or off', () => {
+    expect(loadConfig({}).ticketCountsIntervalMs).toBe(60_000);
+    expect(loadConfig({ TICKET_COUNTS_INTERVAL: '2m' }).ticketCountsIntervalMs).toBe(120_000);
+    expect(loadConfig({ TICKET_COUNTS_INTERVAL: 'off' }).ticketCountsIntervalMs).toBeNull();
+  });
+
+  it('names a bad value', () => {
+    expect(() => loadConfig({ TICKET_COUNTS_INTERVAL: 'often' })).toThrow(
+      expect.objectContaining({ issues: [{ variable: 'TICKET_COUNTS_INTERVAL', message: 'must be a duration like 60s or 2m, or off' }] }),
+    );
   });
 });
 

@@ -33,6 +33,8 @@ import { helpdeskOf, type Helpdesk } from './helpdesks';
 import { capturingLogger } from './log-capture';
 
 export interface BridgeRigOptions {
+  /** `TICKET_COUNTS_INTERVAL` of the API half (the `ticket_bridge_tickets` gauge); off when absent. */
+  ticketCountsIntervalMs?: number;
   workflowSettings?: Partial<TicketWorkflowSettings>;
   workerOverrides?: Partial<WorkerOptions>;
   /** The Connect simulator also notifies on the bridge's own writes (echo storms). */
@@ -131,7 +133,11 @@ export function rigApiConfig(payloadEncryption: PayloadEncryption = { mode: 'off
 
 export async function startBridgeRig(options: BridgeRigOptions = {}): Promise<BridgeRig> {
   const env = await createTestEnv();
-  const apiConfig: ApiConfig = { ...rigApiConfig(options.payloadEncryption), ...(options.crm && { crm: options.crm }) };
+  const apiConfig: ApiConfig = {
+    ...rigApiConfig(options.payloadEncryption),
+    ...(options.crm && { crm: options.crm }),
+    ...(options.ticketCountsIntervalMs && { ticketCountsIntervalMs: options.ticketCountsIntervalMs }),
+  };
   const encryption = { payloadEncryption: apiConfig.payloadEncryption! };
   // The bridge's own client: same data converter as its worker (`env.client` stays plain).
   const client = createClient(env.connection, env.namespace, encryption);

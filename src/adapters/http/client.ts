@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import { IntegrationError } from '../../ports/errors';
 import { classifyFetchError, kindForStatus, remoteErrorCode } from './classify';
+import { reportRateLimited } from './rate-limit-hits';
 import { parseRetryAfter } from './retry-after';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -158,6 +159,7 @@ export class HttpClient {
       // Error bodies are optional; the status alone classifies the failure.
     }
     const kind = kindForStatus(response.status);
+    if (kind === 'rate-limited') reportRateLimited(this.options.service);
     const code = remoteErrorCode(body);
     const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'), this.now());
     const detail = `HTTP ${response.status}${code ? ` (remote code ${code})` : ''}`;

@@ -15,6 +15,7 @@ import { OutboundRefusedError } from '../../ports/attachments';
 import { IntegrationError, type IntegrationErrorKind } from '../../ports/errors';
 import { classifyFetchError, kindForStatus, remoteErrorCode } from './classify';
 import { PolicyRefusal, type OutboundGuard } from './outbound-policy';
+import { reportRateLimited } from './rate-limit-hits';
 import { parseRetryAfter } from './retry-after';
 
 export interface StreamingHttpOptions {
@@ -288,10 +289,12 @@ export class StreamingHttp {
     } catch {
       // Error bodies are optional (and storage answers XML); the status classifies.
     }
+    const kind = kindForStatus(status);
+    if (kind === 'rate-limited') reportRateLimited(this.service);
     const code = remoteErrorCode(body);
     const retryAfterMs = parseRetryAfter(retryAfter, this.now());
     const detail = `HTTP ${status}${code ? ` (remote code ${code})` : ''}`;
-    return this.error(kindForStatus(status), operation, detail, status, retryAfterMs);
+    return this.error(kind, operation, detail, status, retryAfterMs);
   }
 
   /** A failed download as an `IntegrationError`: the policy's refusals and the clocks first. */

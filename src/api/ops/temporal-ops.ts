@@ -224,6 +224,14 @@ export function ticketListQuery(filter: Pick<TicketListFilter, 'statuses' | 'sou
 }
 
 /**
+ * The tickets the bridge still works on in `status`: running workflows only, so the count
+ * does not grow with the closed tickets kept for the namespace's retention.
+ */
+export function ticketCountQuery(status: TicketStatus): string {
+  return `${ticketListQuery({ statuses: [status] })} AND ${clause('ExecutionStatus', ['Running'])}`;
+}
+
+/**
  * Page tokens are opaque to clients and bound to their query: a token from one listing given to
  * another would page through the wrong result (or make the server fail), so it is refused.
  */
