@@ -43,13 +43,29 @@ export function commitBeforeNewestPatch(repo: string): string {
 }
 
 /**
+ * The packages an old build's package-lock.json pins that this tree's does not have at the same
+ * version: the old build runs on this tree's node_modules, so each would be a different package
+ * than the one it was built with. Packages this tree added (a new devDependency) do not count.
+ */
+export function lockDifferences(oldLock: string, currentLock: string): string[] {
+  type Lock = { packages?: Record<string, { version?: string }> };
+  const current = (JSON.parse(currentLock) as Lock).packages ?? {};
+  return Object.entries((JSON.parse(oldLock) as Lock).packages ?? {})
+    .filter(([path, pkg]) => path !== '' && current[path]?.version !== pkg.version)
+    .map(([path, pkg]) => `${path.replace(/^node_modules\//, '')}@${pkg.version ?? '?'}`);
+}
+
+/**
  * Writes `commit`'s tree to a temporary directory. Refuses a commit whose patch ids are the
  * current tree's (a deploy from it would not change workflow behaviour, and prove nothing), or
- * whose package-lock.json is not this tree's.
+ * whose package-lock.json pins a package this tree's does not have (`lockDifferences`).
  */
 export function materialiseOldBuild(repo: string, commit: string): OldBuild {
   const full = git(repo, 'rev-parse', '--verify', `${commit}^{commit}`);
-  if (git(repo, 'diff', '--stat', full, '--', 'package-lock.json') !== '') throw new Error(`--old-build=${commit}: its package-lock.json differs from this tree's, and the build would run on this tree's node_modules`);
+  const differences = lockDifferences(git(repo, 'show', `${full}:package-lock.json`), readFileSync(join(repo, 'package-lock.json'), 'utf8'));
+  if (differences.length > 0) {
+    throw new Error(`--old-build=${commit}: its package-lock.json differs from this tree's (${differences.slice(0, 3).join(', ')}${differences.length > 3 ? ', …' : ''}), and the build would run on this tree's node_modules`);
+  }
   const oldPatches = patchIds(git(repo, 'show', `${full}:${DEFINITIONS}`));
   const newPatches = patchIds(readFileSync(join(repo, DEFINITIONS), 'utf8')).filter((id) => !oldPatches.includes(id));
   if (newPatches.length === 0) throw new Error(`--old-build=${commit}: its workflow code has every patch of the current tree; pick a commit before the newest patch`);

@@ -12,7 +12,7 @@ import { DeterminismViolationError } from '@temporalio/workflow';
 import { Worker } from '@temporalio/worker';
 import { WORKFLOWS_PATH } from '../../src/worker';
 import { bundleWorkflows } from '../harness';
-import { commitBeforeNewestPatch, materialiseOldBuild, patchIds } from '../../bench/cluster/builds';
+import { commitBeforeNewestPatch, lockDifferences, materialiseOldBuild, patchIds } from '../../bench/cluster/builds';
 import { checkRun, type Build } from '../../bench/cluster/deploy-check';
 import type { History } from '../../bench/histories';
 import { historyFiles, historyPath, REPO_ROOT } from '../support/workflow-code';
@@ -54,9 +54,25 @@ describe('the old build of a deploy', () => {
     expect(existsSync(join(REPO_ROOT, 'node_modules', '@temporalio', 'worker'))).toBe(true);
   });
 
-  it('is refused when its dependencies are not this tree’s (it would run on this tree’s node_modules)', () => {
-    const lockChange = git('log', '--format=%H', '-1', '--', 'package-lock.json');
-    expect(() => materialiseOldBuild(REPO_ROOT, `${lockChange}^`)).toThrow(/package-lock.json differs/);
+  it('is refused when its dependencies are not this tree’s (it would run on this tree’s node_modules), not when this tree only added some', () => {
+    const lock = (packages: Record<string, string>) =>
+      JSON.stringify({ packages: { '': { name: 'ticket-bridge' }, ...Object.fromEntries(Object.entries(packages).map(([p, v]) => [`node_modules/${p}`, { version: v }])) } });
+    const old = lock({ express: '5.1.0', zod: '4.6.7' });
+    expect(lockDifferences(old, lock({ express: '5.1.0', zod: '4.6.7', '@grafana/schema': '13.2.3' }))).toEqual([]);
+    expect(lockDifferences(old, lock({ express: '5.2.0', zod: '4.6.7' }))).toEqual(['express@5.1.0']);
+    expect(lockDifferences(old, lock({ zod: '4.6.7' }))).toEqual(['express@5.1.0']);
+    // A real commit whose lock pinned another version of something is refused the same way.
+    const lockChanges = git('log', '--format=%H', '--', 'package-lock.json').split('\n');
+    const current = readFileSync(join(REPO_ROOT, 'package-lock.json'), 'utf8');
+    const differing = lockChanges.map((c) => `${c}^`).find((c) => {
+      try {
+        return lockDifferences(git('show', `${c}:package-lock.json`), current).length > 0;
+      } catch {
+        return false; // the first commit has no parent, or no lock
+      }
+    });
+    expect(differing).toBeDefined();
+    expect(() => materialiseOldBuild(REPO_ROOT, differing!)).toThrow(/package-lock.json differs/);
   });
 
   it('is refused when its workflow code has every patch of the current tree (no behaviour change to deploy)', () => {
