@@ -26,6 +26,13 @@ export interface LifecycleSettings {
    * ticket. Off only for ticket workflows that started before this rule (replay safety).
    */
   linkedNewIsNoChange: boolean;
+  /**
+   * News from both sides in the same second goes to the helpdesk: a helpdesk tells time to the
+   * second, so its agent's action stamped in the user's second may well be the later one (it
+   * answered the message the bridge had already copied there), and nothing tells them apart
+   * finer. Off: the finer time wins, as before (`sameSecondDecides` says when it matters).
+   */
+  sameSecondToCrm?: boolean;
 }
 
 export const DEFAULT_LIFECYCLE_SETTINGS: LifecycleSettings = {
@@ -292,8 +299,7 @@ function onBothRead(state: LifecycleState, source: SourceSide, crm: CrmSide, now
   // null: a linked ticket read as NEW while nothing is remembered of it (adopted): no news.
   const effective = effectiveSourceStatus(state, source.ticket.status, settings);
   const observedSource = effective ?? source.ticket.status;
-  const sourceNews = (effective !== null && effective !== state.sourceStatus) || source.newComments.some((c) => c.author === 'USER');
-  const crmNews = crm.status !== state.crmStatus || crm.newAgentReplies.length > 0;
+  const { sourceNews, crmNews } = newsOf(state, source, crm, settings);
 
   if (observedSource === 'CLOSED' || crm.status === 'closed') {
     const plan = new Plan({ ...state, sourceStatus: observedSource, crmStatus: crm.status });
@@ -312,8 +318,7 @@ function onBothRead(state: LifecycleState, source: SourceSide, crm: CrmSide, now
   const fromSource = onSourceRead(state, source.ticket, source.newComments, now, settings);
   const fromCrm = onCrmRead(state, crm.status, crm.newAgentReplies, now, settings);
   const comments = [...fromSource.effects, ...fromCrm.effects].filter((e) => !isStatusWrite(e));
-  const at = humanActionAt(state, source, crm);
-  const crmWins = sourceNews && crmNews ? at.crm >= at.source : crmNews;
+  const crmWins = sourceNews && crmNews ? crmActedLater(humanActionAt(state, source, crm), settings.sameSecondToCrm === true) : crmNews;
   const winner = crmWins ? fromCrm : fromSource;
 
   // Where each side should end up: what the winner wrote there, else (when both had news) the
@@ -335,6 +340,34 @@ function onBothRead(state: LifecycleState, source: SourceSide, crm: CrmSide, now
   plan.crmStatus(crmTarget);
   plan.sourceStatus(sourceTarget);
   return plan.done();
+}
+
+/** Whether each side shows something the lifecycle has not decided on. */
+function newsOf(state: LifecycleState, source: SourceSide, crm: CrmSide, settings: LifecycleSettings): { sourceNews: boolean; crmNews: boolean } {
+  const effective = effectiveSourceStatus(state, source.ticket.status, settings);
+  return {
+    sourceNews: (effective !== null && effective !== state.sourceStatus) || source.newComments.some((c) => c.author === 'USER'),
+    crmNews: crm.status !== state.crmStatus || crm.newAgentReplies.length > 0,
+  };
+}
+
+/** The helpdesk's news is the later (ties go to it; with `sameSecond`, ties to the second too). */
+function crmActedLater(at: { source: number; crm: number }, sameSecond: boolean): boolean {
+  return at.crm >= at.source || (sameSecond && Math.floor(at.crm / 1000) === Math.floor(at.source / 1000));
+}
+
+/**
+ * Whether `sameSecondToCrm` changes the decision on this observation: news from both sides, the
+ * helpdesk's stamped earlier than the source's but in the same second. Lets the workflow ask for
+ * the rule only when it matters.
+ */
+export function sameSecondDecides(state: LifecycleState, observation: Observation, settings: LifecycleSettings = DEFAULT_LIFECYCLE_SETTINGS): boolean {
+  if (observation.type !== 'both-read' || state.completed || !state.linked) return false;
+  const { source, crm } = observation;
+  const { sourceNews, crmNews } = newsOf(state, source, crm, settings);
+  if (!sourceNews || !crmNews) return false;
+  const at = humanActionAt(state, source, crm);
+  return crmActedLater(at, true) !== crmActedLater(at, false);
 }
 
 /**

@@ -41,6 +41,12 @@ export const PATCHES = {
    * pending work and nothing is synced. Asked in the handlers, when first used (src/workflows/pause.ts).
    */
   pauseResume: 'pause-resume-1',
+  /**
+   * News from both sides in the same second goes to the helpdesk (`sameSecondToCrm` in
+   * src/domain/lifecycle.ts), as a tie to the millisecond always did. Asked only by a decision it
+   * changes (`sameSecondDecides`).
+   */
+  sameSecondToCrm: 'same-second-to-helpdesk-1',
 } as const;
 
 /** Behaviour a deployment may tune. Fixed per run: a change reaches running tickets at their next continue-as-new. */

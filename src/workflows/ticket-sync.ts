@@ -8,7 +8,7 @@
  * this code does gets a `patched()` id of its own and a new recorded replay history
  * (test/replay); the meaning of an existing patch id never changes.
  */
-import { ActivityFailure, ApplicationFailure, CancelledFailure, proxyActivities, proxyLocalActivities, TemporalFailure, workflowInfo } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, CancelledFailure, patched, proxyActivities, proxyLocalActivities, TemporalFailure, workflowInfo } from '@temporalio/workflow';
 import {
   NON_RETRYABLE_FAILURE_TYPES,
   TICKET_ACTIVITY_OPTIONS,
@@ -20,10 +20,10 @@ import type { CrmRead, FileOutcome, FullText, SourceRead, StatusWriteOutcome, Ti
 import { boundedIds, compareComments, type CommentCursor } from '../domain/comments';
 import { matchesDigest, textDigest } from '../domain/digest';
 import { crmFingerprint, unverifiedFingerprint } from '../domain/fingerprints';
-import { decide, type Effect, type LifecycleState, type Observation } from '../domain/lifecycle';
+import { decide, sameSecondDecides, type Effect, type LifecycleSettings, type LifecycleState, type Observation } from '../domain/lifecycle';
 import { crmBodyForSupportNote, crmBodyForUserComment, sourceBodyForAgentReply, SUPPORT_NOTE_PREFIX } from '../domain/messages';
 import { CRM_BRIDGE_TAG, crmExternalId, type CrmStatus, type SourceComment, type SourceTicket } from '../domain/ticket';
-import type { TicketWorkflowInput, TicketWorkflowSettings } from './definitions';
+import { PATCHES, type TicketWorkflowInput, type TicketWorkflowSettings } from './definitions';
 import { ownEchoLine, tellCrmChanges } from './intake';
 import { mappedFieldsDue, writeMappedFields } from './mapped-fields';
 import { describeKey, hasWork, MEMORY_BOUNDS, mergeWork, NO_WORK, type CommentMemory, type PendingWork, type TicketMemory } from './memory';
@@ -280,7 +280,8 @@ export class TicketSync {
       requesterId: memory.crm.requesterId,
       remembered: true,
     };
-    const [first] = decide(memory.lifecycle, this.bothRead(source, remembered), this.lifecycleSettings()).effects;
+    const observation = this.bothRead(source, remembered);
+    const [first] = decide(memory.lifecycle, observation, this.lifecycleSettings(observation)).effects;
     return first !== undefined && CONDITIONAL_CRM_WRITES.has(first.type) ? remembered : undefined;
   }
 
@@ -398,7 +399,8 @@ export class TicketSync {
       crmAssigned: crm.assigned === true,
       crmRemembered: crm.remembered === true,
     };
-    const decision = decide(memory.lifecycle, this.bothRead(source, crm), this.lifecycleSettings());
+    const observation = this.bothRead(source, crm);
+    const decision = decide(memory.lifecycle, observation, this.lifecycleSettings(observation));
     if (crm.status === 'closed' && source.newComments.some((c) => c.author === 'USER')) {
       const ids = source.newComments.filter((c) => c.author === 'USER').map((c) => c.id);
       addNote(memory, `${this.crm} ticket ${memory.crm!.ticketId} is closed: user comment(s) ${ids.join(', ')} could not reach it.`);
@@ -653,8 +655,11 @@ export class TicketSync {
     };
   }
 
-  private lifecycleSettings() {
-    return { ...this.settings, linkedNewIsNoChange: true };
+  /** `observation`: the decision's, when it may need a rule asked only where it changes one. */
+  private lifecycleSettings(observation?: Observation): LifecycleSettings {
+    const settings: LifecycleSettings = { ...this.settings, linkedNewIsNoChange: true };
+    if (observation && sameSecondDecides(this.memory.lifecycle, observation, settings) && patched(PATCHES.sameSecondToCrm)) settings.sameSecondToCrm = true;
+    return settings;
   }
 
   private sourceReadable(fingerprint: string): void {

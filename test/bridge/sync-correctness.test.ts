@@ -351,18 +351,18 @@ describe.each(HELPDESKS)('issue 10: a late status write, on %s', (crm) => {
     await recordOn(rig(), 'agent-change-wins-over-a-late-status-write', handle);
   });
 
-  // Fails on Freshdesk (issue 20): its note and its status are two writes, so the reopen the
-  // user's comment asks for has not landed when the agent solves; the conflict is seen and both
-  // sides read again, but then the user's comment (its time in ms, from the app) is taken as later
-  // than the agent's reply (Freshdesk's time, to the second) in the same second, and the reopen is
-  // written over the agent's solve. The decision (humanActionAt in src/domain/lifecycle.ts) is
-  // workflow code. Zendesk writes the comment and the reopen in one conditional PUT.
-  (crm === 'freshdesk' ? test.failing : test)("8. …and when the agent answers in the same second (as the helpdesk tells time) as the user's comment", async () => {
+  // Freshdesk's note and its status are two writes, so the reopen the user's comment asks for has
+  // not landed when the agent solves; the conflict is seen and both sides are read again. The
+  // user's comment (its time in ms, from the app) and the agent's reply (the helpdesk's, to the
+  // second) then fall in one second: the helpdesk wins that tie (same-second-to-helpdesk-1).
+  // Zendesk writes the comment and the reopen in one conditional PUT.
+  test("8. …and when the agent answers in the same second (as the helpdesk tells time) as the user's comment", async () => {
     const { id, ticketId, handle } = await lateStatusWrite(rig(), { agentInTheUsersSecond: true });
     await rig().env.sleep(5_000);
     expect(rig().helpdesk.status(ticketId)).toBe('solved');
     expect(rig().connect.ticket(id)!.status).toBe('SOLVED');
     await handle.executeUpdate(closeUpdate, { args: [{ reason: 'end of the scenario' }] });
+    if (crm === 'freshdesk') await recordHistory('same-second-goes-to-the-helpdesk', handle);
   });
 });
 

@@ -7,6 +7,7 @@ import {
   decide,
   DEFAULT_LIFECYCLE_SETTINGS,
   INITIAL_LIFECYCLE_STATE,
+  sameSecondDecides,
   undeliveredReplyNote,
   type CrmSide,
   type Effect,
@@ -274,3 +275,45 @@ describe('invariants over every pair of remembered and observed statuses', () =>
 function agree(source: TicketStatus, crm: CrmStatus): boolean {
   return crmStatusFor(source, true) === crm || (source === 'OPEN' && crm === 'hold') || (source === 'PENDING' && crm === 'open');
 }
+
+describe('both sides changed in the same second (a helpdesk tells time to the second)', () => {
+  // The user said "not resolved" at 11:00:00.600 (the app's time, to the millisecond); the agent
+  // answered and solved in that second, stamped 11:00:00 by the helpdesk.
+  const userAt = '2026-03-01T11:00:00.600Z';
+  const agentAt = '2026-03-01T11:00:00Z';
+  const observation = (settings = DEFAULT_LIFECYCLE_SETTINGS) => {
+    const state = linked('SOLVED');
+    const read = {
+      type: 'both-read' as const,
+      source: { ticket: ticket('OPEN', userAt), newComments: [{ ...userComment, createdAt: userAt }] },
+      crm: { status: 'solved' as const, newAgentReplies: [{ ...agentReply, createdAt: agentAt }], updatedAt: agentAt },
+      now: NOW,
+    };
+    return { state, read, decision: decide(state, read, settings) };
+  };
+
+  test('without the rule the finer time wins: back to the agents', () => {
+    const { decision } = observation();
+    expect(decision.state.status).toBe('OPEN');
+  });
+
+  test('with it the helpdesk wins the tie: SOLVED, as when its time is later', () => {
+    const { decision } = observation({ ...DEFAULT_LIFECYCLE_SETTINGS, sameSecondToCrm: true });
+    expect(decision.state).toMatchObject({ status: 'SOLVED', sourceStatus: 'SOLVED', crmStatus: 'solved' });
+    expect(statusWrites(decision.effects)).toEqual([{ type: 'set-source-status', status: 'SOLVED' }]);
+  });
+
+  test('sameSecondDecides says so only where the rule changes the decision', () => {
+    const { state, read } = observation();
+    expect(sameSecondDecides(state, read)).toBe(true);
+    // A second apart: the times decide, the rule changes nothing.
+    const nextSecond = { ...read, source: { ...read.source, newComments: [{ ...userComment, createdAt: '2026-03-01T11:00:01.200Z' }], ticket: ticket('OPEN', '2026-03-01T11:00:01.200Z') } };
+    expect(sameSecondDecides(state, nextSecond)).toBe(false);
+    // The helpdesk's time is the later already (a tie to the millisecond goes to it anyway).
+    const crmLater = { ...read, crm: { ...read.crm, newAgentReplies: [{ ...agentReply, createdAt: '2026-03-01T11:00:00.900Z' }] } };
+    expect(sameSecondDecides(state, crmLater)).toBe(false);
+    // News on one side only: no tie to break.
+    expect(sameSecondDecides(state, { ...read, crm: { ...read.crm, status: 'solved', newAgentReplies: [] } })).toBe(false);
+    expect(sameSecondDecides(state, { type: 'source-read', ticket: read.source.ticket, newComments: read.source.newComments, now: NOW })).toBe(false);
+  });
+});
