@@ -21,7 +21,7 @@ export interface HttpClientOptions {
   headers?: Record<string, string>;
   /** Per request, covering connect, headers and body. Default 10 s. */
   timeoutMs?: number;
-  /** Injectable for tests; defaults to the global (undici) fetch. */
+  /** Defaults to the global (undici) fetch; a worker's is its rate budget's (./budgeted-fetch.ts). */
   fetch?: typeof fetch;
   /** Clock for `Retry-After` HTTP dates. */
   now?: () => number;
@@ -91,8 +91,8 @@ export class HttpClient {
       });
       text = await response.text();
     } catch (err) {
-      const { kind, detail } = classifyFetchError(err);
-      throw this.error(kind, operation, detail, null);
+      const { kind, detail, retryAfterMs } = classifyFetchError(err);
+      throw this.error(kind, operation, detail, null, retryAfterMs);
     }
 
     if (response.status >= 300 && response.status < 400) {

@@ -273,8 +273,8 @@ export class StreamingHttp {
 
   private fetchError(operation: string, err: unknown): IntegrationError {
     if (err instanceof IntegrationError) return err;
-    const { kind, detail } = classifyFetchError(err);
-    return this.error(kind, operation, detail);
+    const { kind, detail, retryAfterMs } = classifyFetchError(err);
+    return this.error(kind, operation, detail, null, retryAfterMs);
   }
 
   private async statusError(operation: string, response: Response, text?: string): Promise<IntegrationError> {
