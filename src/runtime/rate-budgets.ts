@@ -44,43 +44,52 @@ export interface WorkerBudgetObserver extends BudgetObserver {
 }
 
 export class WorkerRateBudgets {
-  readonly budgets: ReadonlyMap<BudgetedRemote, RateBudget>;
+  /** The budgets of the remotes this worker talks to: made when their adapters ask (`fetchFor`). */
+  private readonly made = new Map<BudgetedRemote, RateBudget>();
   private processes: number;
 
   constructor(
-    settings: RateBudgetSettings,
+    private readonly settings: RateBudgetSettings,
     private readonly observer?: WorkerBudgetObserver,
     private readonly waitBound: () => WaitBound = activityWaitBound,
   ) {
     this.processes = settings.workerReplicas;
-    const entries = Object.entries(settings.rateBudgets).filter((e): e is [BudgetedRemote, number] => e[1] !== null);
-    this.budgets = new Map(entries.map(([remote, perMinute]) => [remote, new RateBudget(remote, shareOf(perMinute, this.processes))]));
-    this.reportShares();
+  }
+
+  get budgets(): ReadonlyMap<BudgetedRemote, RateBudget> {
+    return this.made;
   }
 
   /** The `fetch` for `remote`'s adapters (undefined: no budget, the global fetch). */
   fetchFor(remote: BudgetedRemote, apiUrl: string): typeof fetch | undefined {
-    const budget = this.budgets.get(remote);
-    return budget && budgetedFetch({ budget, apiUrl, waitBound: this.waitBound, ...(this.observer && { observer: this.observer }) });
+    const perMinute = this.settings.rateBudgets[remote];
+    if (perMinute === null) return undefined;
+    let budget = this.made.get(remote);
+    if (!budget) {
+      budget = new RateBudget(remote, shareOf(perMinute, this.processes));
+      this.made.set(remote, budget);
+      this.observer?.shared(remote, budget.share.perMinute);
+    }
+    return budgetedFetch({ budget, apiUrl, waitBound: this.waitBound, ...(this.observer && { observer: this.observer }) });
   }
 
   /** The number of workers sharing the budgets changed: every share follows. */
   setProcesses(processes: number): boolean {
     if (processes === this.processes) return false;
     this.processes = processes;
-    for (const budget of this.budgets.values()) budget.reshare(shareOf(budget.share.budgetPerMinute, processes));
+    for (const budget of this.made.values()) budget.reshare(shareOf(budget.share.budgetPerMinute, processes));
     this.reportShares();
     return true;
   }
 
   private reportShares(): void {
-    for (const { remote, share } of this.budgets.values()) this.observer?.shared(remote, share.perMinute);
+    for (const { remote, share } of this.made.values()) this.observer?.shared(remote, share.perMinute);
   }
 
   /** For the start-up line: `zendesk 200/min ÷ 2 workers → 90/min (bursts of 10)`. */
   describe(): string {
-    if (this.budgets.size === 0) return 'no rate budgets';
-    return [...this.budgets.values()]
+    if (this.made.size === 0) return 'no rate budgets';
+    return [...this.made.values()]
       .map(({ remote, share }) => `${remote} ${share.budgetPerMinute}/min ÷ ${share.processes} worker${share.processes === 1 ? '' : 's'} → ${round(share.perMinute)}/min (bursts of ${share.burst})`)
       .join(', ');
   }

@@ -52,6 +52,9 @@ describe('the workers sharing a rate budget, as Temporal counts them', () => {
   it('halves each share when a second worker polls', async () => {
     const taskQueue = uniqueTaskQueue('budget');
     const budgets = new WorkerRateBudgets(settings);
+    // The adapters of the remotes this worker talks to ask for their fetch.
+    budgets.fetchFor('zendesk', 'https://acme.zendesk.com/api/v2');
+    budgets.fetchFor('connect', 'https://connect.example');
     const count = () => countPollingWorkers(env.connection, env.namespace, taskQueue, 'worker-1');
     await startWorker(taskQueue, 'worker-1');
     const follow = followWorkerCount({ budgets, count, logger: createLogger({ level: 'silent' }), intervalMs: 200 });
@@ -71,6 +74,9 @@ describe('the workers sharing a rate budget, as Temporal counts them', () => {
 
   it('keeps WORKER_REPLICAS when Temporal cannot be asked', async () => {
     const budgets = new WorkerRateBudgets({ ...settings, workerReplicas: 3 });
+    budgets.fetchFor('zendesk', 'https://acme.zendesk.com/api/v2');
+    // A remote without a budget (off) keeps the global fetch.
+    expect(budgets.fetchFor('freshdesk', 'https://acme.freshdesk.com/api/v2')).toBeUndefined();
     const follow = followWorkerCount({ budgets, count: async () => null, logger: createLogger({ level: 'silent' }) });
     await follow.first;
     follow.stop();
