@@ -1,4 +1,5 @@
 import { RateBudget, shareOf, type BudgetShare } from '../../src/adapters/http/rate-budget';
+import { busiestMinute } from '../support/busiest-minute';
 
 /**
  * The bucket on a hand-moved clock: every figure below is exact, no timer runs. The property that
@@ -23,16 +24,6 @@ describe('RateBudget', () => {
       sent.push(now);
     }
     return sent;
-  }
-
-  /** The most sends in any 60 s window [t, t + 60 s). */
-  function busiestMinute(times: number[]): number {
-    let peak = 0;
-    for (let first = 0, last = 0; last < times.length; last++) {
-      while (times[last]! - times[first]! >= 60_000) first++;
-      peak = Math.max(peak, last - first + 1);
-    }
-    return peak;
   }
 
   it('shares a budget so that every share at full tilt adds up to no more than the budget', () => {
