@@ -54,6 +54,7 @@ import { temporalConnectionOptions } from '../src/runtime/temporal-connection';
 import { ConnectSimulator } from '../src/simulators/connect';
 import { ZendeskSimulator } from '../src/simulators/zendesk';
 import { startBalancer } from './cluster/balancer';
+import { budgetUse } from './cluster/budget-metrics';
 import { CHAOS_EVENTS, runChaos, type ChaosEvent, type ChaosEventName } from './cluster/chaos';
 import { clusterCpu, cpuBetween } from './cluster/cluster-cpu';
 import { allRuns } from './histories';
@@ -222,9 +223,13 @@ async function main(): Promise<void> {
   let workerSeq = 0;
   const workers: BridgeProcess[] = [];
   const everyWorker: BridgeProcess[] = [];
+  // Each worker's metrics, for what its rate budgets did (read at the end).
+  const workerMetrics = new Map<BridgeProcess, string>();
   const startWorker = async (): Promise<BridgeProcess> => {
     const name = `worker${++workerSeq}`;
-    const w = await spawnBridgeProcess({ name, role: 'worker', env: { ...baseEnv, DATA_DIR: runDir }, logFile: join(runDir, `${name}.log`) });
+    const metricsAddress = `127.0.0.1:${await freePort()}`;
+    const w = await spawnBridgeProcess({ name, role: 'worker', env: { ...baseEnv, DATA_DIR: runDir, WORKER_METRICS_ADDRESS: metricsAddress }, logFile: join(runDir, `${name}.log`) });
+    workerMetrics.set(w, `http://${metricsAddress}/metrics`);
     workers.push(w);
     everyWorker.push(w);
     log(`${name} ready (pid ${w.pid})`);
@@ -316,6 +321,7 @@ async function main(): Promise<void> {
   const zendeskRequests = zendesk.requests().length - zendeskBefore;
   const connectRequests = connect.requests().length - connectBefore;
   const remotes = { zendesk: zendesk.requests().slice(zendeskBefore), connect: connect.requests().slice(connectBefore) };
+  const budgetsUsed = await budgetUse(workers.map((w) => workerMetrics.get(w)!));
   const peaks = Object.entries(remotes).map(([remote, requests]) => {
     const peak = busiestMinute(requests.map((r) => Date.parse(r.at)));
     const budget = BUDGETS.get(remote);
@@ -355,6 +361,10 @@ async function main(): Promise<void> {
     ...peaks.map(
       (p) =>
         `| ${p.remote} requests, busiest 60 s${p.budget === undefined ? '' : ' / budget per minute'} (429s answered) | ${p.peak}${p.budget === undefined ? '' : ` / ${p.budget}${p.over ? ' **OVER**' : ''}`} (${p.limited}) |`,
+    ),
+    ...[...budgetsUsed].map(
+      ([remote, u]) =>
+        `| ${remote} budget in the ${u.shares.length} workers running at the end: share per minute each; requests sent / waited for a slot in all / refused (retried later) | ${u.shares.map((n) => Math.round(n)).join(' / ')}; ${u.requests} / ${Math.round(u.waitSeconds)} s / ${u.refused} |`,
     ),
     `| end state: lost / duplicated / echoed / stuck | ${count('lost')} / ${count('duplicated')} / ${count('echoed')} / ${count('stuck')} |`,
     ...(chaos.skipped.length > 0 ? [`| chaos events asked for that did not run (the load ended first) | **${chaos.skipped.length}**: ${chaos.skipped.join('; ')} |`] : []),
