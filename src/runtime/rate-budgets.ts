@@ -23,6 +23,15 @@ const REQUEST_ALLOWANCE_MS = 10_000;
 /** How often the workers polling the task queue are counted. */
 export const WORKER_COUNT_INTERVAL_MS = 30_000;
 
+/**
+ * When each attempt began, as this worker saw it: the first request it made. Not the attempt's
+ * `currentAttemptScheduledTimestampMs`: a retry's is when the retry was scheduled, before its
+ * back-off (the `Retry-After` a refusal asked for), so "time left" counted from it is soon
+ * negative, and every later attempt was refused at once, in a loop (the soak found three
+ * tickets stuck so, at their 300th attempt).
+ */
+const attemptsBegun = new WeakMap<Context, number>();
+
 /** In an activity: its attempt's time left (and its cancellation); elsewhere the default bound. */
 export function activityWaitBound(now: () => number = Date.now): WaitBound {
   let ctx: Context;
@@ -31,8 +40,10 @@ export function activityWaitBound(now: () => number = Date.now): WaitBound {
   } catch {
     return { maxWaitMs: DEFAULT_MAX_WAIT_MS };
   }
-  const { currentAttemptScheduledTimestampMs: started, startToCloseTimeoutMs, heartbeatTimeoutMs } = ctx.info;
-  const attemptLeft = started + startToCloseTimeoutMs - now() - REQUEST_ALLOWANCE_MS;
+  const begun = attemptsBegun.get(ctx) ?? now();
+  attemptsBegun.set(ctx, begun);
+  const { startToCloseTimeoutMs, heartbeatTimeoutMs } = ctx.info;
+  const attemptLeft = begun + startToCloseTimeoutMs - now() - REQUEST_ALLOWANCE_MS;
   // A wait is silence: it must not outlast the heartbeat timeout either (the file writes have one).
   const heartbeatLeft = heartbeatTimeoutMs ? heartbeatTimeoutMs / 2 : Infinity;
   return { maxWaitMs: Math.max(0, Math.min(attemptLeft, heartbeatLeft)), signal: ctx.cancellationSignal };
