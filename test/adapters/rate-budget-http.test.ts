@@ -77,6 +77,16 @@ describe('a rate budget shared by two workers, over real HTTP', () => {
     expect(sim.requests()).toHaveLength(sent);
   });
 
+  it("starts a request's timeout after its slot: a wait longer than the timeout is not the remote timing out", async () => {
+    // One request every 500 ms, no burst, on the wall clock; the request timeout is 100 ms.
+    const budget = new RateBudget('freshdesk', { budgetPerMinute: 120, processes: 1, perMinute: 120, burst: 1 });
+    const fetch = budgetedFetch({ budget, apiUrl: sim.apiUrl, waitBound: () => ({ maxWaitMs: 5_000 }) });
+    const auth = `Basic ${Buffer.from(`${sim.apiKey}:X`).toString('base64')}`;
+    const http = new HttpClient({ service: 'freshdesk', baseUrl: sim.apiUrl, headers: { authorization: auth }, timeoutMs: 100, fetch });
+    const answers = await Promise.all([1, 2, 3].map(() => http.request('GET /agents/me', agent).then((res) => res.status)));
+    expect(answers).toEqual([200, 200, 200]);
+  });
+
   it("pauses the worker's budget for a 429's Retry-After, and the 429 still fails the request as before", async () => {
     const { http, budget } = worker();
     sim.faults.add({ match: '*', kind: 'rate-limit', retryAfter: 30, times: 1 });

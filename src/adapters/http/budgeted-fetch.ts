@@ -1,9 +1,11 @@
 /**
- * A `fetch` that spends a remote's `RateBudget`: every request to the remote's API origin waits
- * for its slot first, and a `429` with `Retry-After` pauses the budget for everyone in this
- * process. Adapters take a `fetch` (`HttpClient`, `StreamingHttp`), so one wrapper covers every
- * request they make, reads and writes, pagination and uploads alike. Requests elsewhere (signed
- * storage URLs) are not the API's and pass untouched.
+ * A remote's `RateBudget` in the HTTP client layer. Adapters take a `fetch` (`HttpClient`,
+ * `StreamingHttp`); `budgetedFetch` makes the one of a budgeted remote, and those two clients ask
+ * `slotFor` it before every request, so each request to the remote's API origin waits for its
+ * slot first: reads and writes, pagination and uploads alike. The wait comes before the
+ * request's own timeout starts (waiting is not the remote being slow). Requests elsewhere (signed
+ * storage URLs) are not the API's and pass untouched. A `429` with `Retry-After` pauses the
+ * budget for every request of this process.
  *
  * A request never waits without bound: `waitBound` says how long the caller can afford (in an
  * activity, what is left of its attempt; see src/runtime/rate-budgets.ts). Past it, the request
@@ -47,13 +49,25 @@ export class RateBudgetExhausted extends Error {
   }
 }
 
+/** The slot each budgeted fetch asks for, by fetch: `slotFor` looks them up. */
+const SLOTS = new WeakMap<typeof fetch, (url: string) => Promise<void>>();
+
+/**
+ * Waits for the slot of the request to `url` when `fetchImpl` spends a rate budget (else at
+ * once); throws `RateBudgetExhausted` when it would not come in time. The HTTP clients call it
+ * before they start a request's timeout.
+ */
+export function slotFor(fetchImpl: typeof fetch, url: URL | string): Promise<void> {
+  return SLOTS.get(fetchImpl)?.(String(url)) ?? Promise.resolve();
+}
+
 export function budgetedFetch(options: BudgetedFetchOptions): typeof fetch {
   const { budget, waitBound, observer } = options;
   const origin = new URL(options.apiUrl).origin;
   const fetchImpl = options.fetch ?? fetch;
   const sleep = options.sleep ?? abortableSleep;
-  return async (input, init) => {
-    if (originOf(input) !== origin) return fetchImpl(input, init);
+  const slot = async (url: string) => {
+    if (originOf(url) !== origin) return;
     const bound = waitBound();
     const wait = budget.reserve(bound.maxWaitMs);
     if (wait === null) {
@@ -62,13 +76,17 @@ export function budgetedFetch(options: BudgetedFetchOptions): typeof fetch {
     }
     if (wait > 0) await sleep(wait, bound.signal);
     observer?.waited(budget.remote, wait);
+  };
+  const budgeted: typeof fetch = async (input, init) => {
     const response = await fetchImpl(input, init);
-    if (response.status === 429) {
+    if (response.status === 429 && originOf(input) === origin) {
       const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'));
       if (retryAfterMs !== null && retryAfterMs > 0) budget.pauseFor(retryAfterMs);
     }
     return response;
   };
+  SLOTS.set(budgeted, slot);
+  return budgeted;
 }
 
 function originOf(input: Parameters<typeof fetch>[0]): string | null {

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { IntegrationError } from '../../ports/errors';
+import { slotFor } from './budgeted-fetch';
 import { classifyFetchError, kindForStatus, remoteErrorCode } from './classify';
 import { parseRetryAfter } from './retry-after';
 
@@ -78,6 +79,8 @@ export class HttpClient {
     let response: Response;
     let text: string;
     try {
+      // The remote's rate budget first: the timeout below is the remote's, not the wait's.
+      await slotFor(this.fetchImpl, url);
       // One signal for the whole exchange: a server that sends headers and then stalls the body
       // must time out too.
       response = await this.fetchImpl(url, {
