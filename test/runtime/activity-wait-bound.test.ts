@@ -35,6 +35,11 @@ describe('activityWaitBound', () => {
     expect(bound.signal).toBe(env.context.cancellationSignal);
   });
 
+  it('waits at most 5 s in a local activity (the sync reads): longer, its workflow task times out', async () => {
+    const env = new MockActivityEnvironment({ isLocal: true, startToCloseTimeoutMs: 30_000 });
+    expect((await env.run(async (): Promise<WaitBound> => activityWaitBound(clock))).maxWaitMs).toBe(5_000);
+  });
+
   it('outside an activity (the backfill CLI): a minute', () => {
     expect(activityWaitBound(clock)).toEqual({ maxWaitMs: 60_000 });
   });
