@@ -55,6 +55,7 @@ import { ConnectSimulator } from '../src/simulators/connect';
 import { ZendeskSimulator } from '../src/simulators/zendesk';
 import { startBalancer } from './cluster/balancer';
 import { budgetUse } from './cluster/budget-metrics';
+import { busiestMinute } from '../test/support/busiest-minute';
 import { CHAOS_EVENTS, runChaos, type ChaosEvent, type ChaosEventName } from './cluster/chaos';
 import { clusterCpu, cpuBetween } from './cluster/cluster-cpu';
 import { allRuns } from './histories';
@@ -388,17 +389,6 @@ async function main(): Promise<void> {
   const failed = bad.length > 0 || peaks.some((p) => p.over) || chaos.skipped.length > 0;
   if (failed) log('FAILED: see the report above');
   process.exit(failed ? 1 : 0);
-}
-
-/** The most requests in any 60 s window, from their timestamps (epoch ms). */
-function busiestMinute(times: number[]): number {
-  const sorted = [...times].sort((a, b) => a - b);
-  let peak = 0;
-  for (let first = 0, last = 0; last < sorted.length; last++) {
-    while (sorted[last]! - sorted[first]! >= 60_000) first++;
-    peak = Math.max(peak, last - first + 1);
-  }
-  return peak;
 }
 
 main().catch((err) => {
