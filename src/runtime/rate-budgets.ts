@@ -21,14 +21,12 @@ const DEFAULT_MAX_WAIT_MS = 60_000;
 /** The HTTP clients' own request timeout: a request that got its slot must still fit the attempt. */
 const REQUEST_ALLOWANCE_MS = 10_000;
 /**
- * The longest any activity's request waits for its slot: a short queue that every request joins
- * on equal terms. The sync's reads (local activities) cannot wait longer: they run inside their
- * workflow task, and one that waited past the task's 10 s timeout was cancelled, its slot wasted,
- * again and again; and when other activities could wait 20 s, they kept the queue longer than
- * the reads' bound, and a read was refused at every attempt for minutes (the short soak at 150
- * requests a minute). A request refused is retried when its slot would have come.
+ * A local activity (the sync's reads) runs inside its workflow task: waiting there past the
+ * task's timeout (10 s) got the attempt cancelled, its slot wasted, again and again (the soak at
+ * 150 a minute). It waits less; refused, it is retried, and after a minute the read falls back to
+ * the regular activity, which may wait its full bound.
  */
-const MAX_WAIT_MS = 5_000;
+const LOCAL_ACTIVITY_MAX_WAIT_MS = 5_000;
 /** How often the workers polling the task queue are counted. */
 export const WORKER_COUNT_INTERVAL_MS = 30_000;
 
@@ -51,11 +49,12 @@ export function activityWaitBound(now: () => number = Date.now): WaitBound {
   }
   const begun = attemptsBegun.get(ctx) ?? now();
   attemptsBegun.set(ctx, begun);
-  const { startToCloseTimeoutMs, heartbeatTimeoutMs } = ctx.info;
+  const { startToCloseTimeoutMs, heartbeatTimeoutMs, isLocal } = ctx.info;
   const attemptLeft = begun + startToCloseTimeoutMs - now() - REQUEST_ALLOWANCE_MS;
   // A wait is silence: it must not outlast the heartbeat timeout either (the file writes have one).
   const heartbeatLeft = heartbeatTimeoutMs ? heartbeatTimeoutMs / 2 : Infinity;
-  return { maxWaitMs: Math.max(0, Math.min(attemptLeft, heartbeatLeft, MAX_WAIT_MS)), signal: ctx.cancellationSignal };
+  const kindLeft = isLocal ? LOCAL_ACTIVITY_MAX_WAIT_MS : Infinity;
+  return { maxWaitMs: Math.max(0, Math.min(attemptLeft, heartbeatLeft, kindLeft)), signal: ctx.cancellationSignal };
 }
 
 /** What the budgets did (./budgeted-fetch.ts), and each share as it is set. */
