@@ -33,8 +33,8 @@
  * 600 with chaos) is lost. `--think-ms` is how long each person waits before acting (default 0:
  * at once, the most load `--concurrency` can make). `--latency-ms` delays every request to each
  * simulator (a remote's round trip). `--budget=zendesk:700,connect:700` is each remote's
- * requests per minute: the report shows the busiest 60 s of each, and a remote above its budget
- * fails the run.
+ * requests per minute, given to the workers to share (`ZENDESK_REQUESTS_PER_MINUTE`, …): the
+ * report shows the busiest 60 s of each, and a remote above its budget fails the run.
  *
  * `--profile=soak` (`npm run soak`, scripts/soak.sh, in CI) is the short version: a few minutes,
  * a few hundred tickets at most, the chaos events that fit (`SOAK_PROFILE` below).
@@ -61,6 +61,8 @@ import { temporalConnectionOptions } from '../src/runtime/temporal-connection';
 import { ConnectSimulator } from '../src/simulators/connect';
 import { ZendeskSimulator } from '../src/simulators/zendesk';
 import { startBalancer } from './cluster/balancer';
+import { budgetUse } from './cluster/budget-metrics';
+import { busiestMinute } from '../test/support/busiest-minute';
 import { CHAOS_EVENTS, runChaos, type ChaosEvent, type ChaosEventName } from './cluster/chaos';
 import { clusterCpu, cpuBetween } from './cluster/cluster-cpu';
 import { allRuns } from './histories';
@@ -75,13 +77,12 @@ import { checkTicket, type Lifecycle, runLifecycle, type TicketVerdict } from '.
  * started. The deploy and the frontend restart are left to the full run (a deploy is two more
  * worker starts, each bundling the workflow code: a minute or more on a loaded machine).
  *
- * Budgets: Zendesk Enterprise's 700 requests a minute; Connect publishes none, the same is used.
- * Nothing in the bridge shares a budget across workers yet (docs/operating.md, "One rate budget
- * per remote"), so the load is paced to fit by construction, whatever the machine's speed: 10
- * people, each waiting 5 s before acting, make a lifecycle last at least 20 s, so at most 30
- * lifecycles a minute × 15–18 Zendesk (10–12 Connect) requests each ≤ 550 a minute. A remote above
- * its budget therefore means the bridge sent more per ticket than it should (retry storms,
- * re-reads), or flushed a backlog all at once after an outage.
+ * Budgets: 300 requests a minute for each remote, below what the load asks for, so the workers'
+ * shared budget is what holds it (docs/operating.md, "One rate budget per remote"): 10 people,
+ * each waiting 5 s before acting, would make up to 30 lifecycles a minute × 15–18 Zendesk (10–12
+ * Connect) requests each, about 500 a minute. The workers get the budgets as
+ * `ZENDESK_REQUESTS_PER_MINUTE` / `CONNECT_REQUESTS_PER_MINUTE` and take their shares; the
+ * simulators count what arrives. A remote above its budget in any 60 s fails the run.
  */
 const SOAK_PROFILE = {
   tickets: 40,
@@ -96,7 +97,7 @@ const SOAK_PROFILE = {
   'latency-ms': 150,
   // A step still not mirrored after this is lost (the full run waits 10 minutes).
   'step-timeout-s': 150,
-  budget: 'zendesk:700,connect:700',
+  budget: 'zendesk:300,connect:300',
 } as const;
 const PROFILE: Partial<Record<string, string | number | readonly string[]>> = process.argv.includes('--profile=soak') ? SOAK_PROFILE : {};
 
@@ -223,6 +224,10 @@ async function main(): Promise<void> {
     RECONCILE_INTERVAL: '1m',
     WORKER_METRICS_ADDRESS: 'off',
     LOG_LEVEL: 'info',
+    // Each remote's budget for the workers to share (none given: no budget, as `off`).
+    ZENDESK_REQUESTS_PER_MINUTE: String(BUDGETS.get('zendesk') ?? 'off'),
+    CONNECT_REQUESTS_PER_MINUTE: String(BUDGETS.get('connect') ?? 'off'),
+    WORKER_REPLICAS: '2',
   };
 
   // --- the bridge: two APIs behind the balancer, two workers --------------------------------
@@ -238,9 +243,13 @@ async function main(): Promise<void> {
   const workerBuilds = new Map<number, Build>();
   // The old build until the versioned deploy starts its first worker of this tree.
   let workerRoot = oldBuild?.dir;
+  // Each worker's metrics, for what its rate budgets did (read at the end).
+  const workerMetrics = new Map<BridgeProcess, string>();
   const startWorker = async (): Promise<BridgeProcess> => {
     const name = `worker${++workerSeq}`;
-    const w = await spawnBridgeProcess({ name, role: 'worker', env: { ...baseEnv, DATA_DIR: runDir }, logFile: join(runDir, `${name}.log`), root: workerRoot });
+    const metricsAddress = `127.0.0.1:${await freePort()}`;
+    const w = await spawnBridgeProcess({ name, role: 'worker', env: { ...baseEnv, DATA_DIR: runDir, WORKER_METRICS_ADDRESS: metricsAddress }, logFile: join(runDir, `${name}.log`), root: workerRoot });
+    workerMetrics.set(w, `http://${metricsAddress}/metrics`);
     workers.push(w);
     everyWorker.push(w);
     workerBuilds.set(w.pid, workerRoot === undefined ? 'new' : 'old');
@@ -351,6 +360,7 @@ async function main(): Promise<void> {
   const zendeskRequests = zendesk.requests().length - zendeskBefore;
   const connectRequests = connect.requests().length - connectBefore;
   const remotes = { zendesk: zendesk.requests().slice(zendeskBefore), connect: connect.requests().slice(connectBefore) };
+  const budgetsUsed = await budgetUse(workers.map((w) => workerMetrics.get(w)!));
   const peaks = Object.entries(remotes).map(([remote, requests]) => {
     const peak = busiestMinute(requests.map((r) => Date.parse(r.at)));
     const budget = BUDGETS.get(remote);
@@ -391,6 +401,10 @@ async function main(): Promise<void> {
       (p) =>
         `| ${p.remote} requests, busiest 60 s${p.budget === undefined ? '' : ' / budget per minute'} (429s answered) | ${p.peak}${p.budget === undefined ? '' : ` / ${p.budget}${p.over ? ' **OVER**' : ''}`} (${p.limited}) |`,
     ),
+    ...[...budgetsUsed].map(
+      ([remote, u]) =>
+        `| ${remote} budget in the ${u.shares.length} workers running at the end: share per minute each; requests sent / waited for a slot in all / refused (retried later) | ${u.shares.map((n) => Math.round(n)).join(' / ')}; ${u.requests} / ${Math.round(u.waitSeconds)} s / ${u.refused} |`,
+    ),
     `| end state: lost / duplicated / echoed / stuck | ${count('lost')} / ${count('duplicated')} / ${count('echoed')} / ${count('stuck')} |`,
     ...(deploy
       ? deployReportRows(deploy, {
@@ -422,17 +436,6 @@ async function main(): Promise<void> {
   const failed = bad.length > 0 || peaks.some((p) => p.over) || chaos.skipped.length > 0 || (deploy?.failedWorkflowTasks.events ?? 0) > 0;
   if (failed) log('FAILED: see the report above');
   process.exit(failed ? 1 : 0);
-}
-
-/** The most requests in any 60 s window, from their timestamps (epoch ms). */
-function busiestMinute(times: number[]): number {
-  const sorted = [...times].sort((a, b) => a - b);
-  let peak = 0;
-  for (let first = 0, last = 0; last < sorted.length; last++) {
-    while (sorted[last]! - sorted[first]! >= 60_000) first++;
-    peak = Math.max(peak, last - first + 1);
-  }
-  return peak;
 }
 
 main().catch((err) => {

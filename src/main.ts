@@ -20,6 +20,7 @@ import { createClient } from './runtime/client';
 import { lockDataDir } from './runtime/data-dir-lock';
 import { assertAddressFree, assertPortFree } from './runtime/dev-server';
 import { provideRemotes } from './runtime/remotes';
+import { countPollingWorkers, followWorkerCount, runtimeBudgetObserver, WorkerRateBudgets } from './runtime/rate-budgets';
 import { loadStartConfig, SANDBOX_SECRETS_FILE } from './sandbox/secrets';
 import { workflowIdleProbe } from './sandbox/settle';
 import { tourSections } from './sandbox/tour';
@@ -55,7 +56,9 @@ async function main(): Promise<void> {
   });
   logger.info({ temporal: temporal.kind, address: temporal.address }, `Temporal: ${temporal.description}`);
 
-  const remotes = await provideRemotes(config, logger);
+  // The real remotes' rate budgets: this process's share, as for `npm run worker`.
+  const budgets = new WorkerRateBudgets(config, runtimeBudgetObserver());
+  const remotes = await provideRemotes(config, logger, (remote, apiUrl) => budgets.fetchFor(remote, apiUrl));
   const { sandbox } = remotes;
 
   const connectionOptions = { ...temporalConnectionOptions(config.temporal), address: temporal.address };
@@ -87,6 +90,13 @@ async function main(): Promise<void> {
     inbox: config.inbox,
   });
   logger.info({ url: api.url }, `ticket-bridge API listening on ${api.url}`);
+  const workerCount = followWorkerCount({
+    budgets,
+    count: () => countPollingWorkers(connection, temporal.namespace, config.temporal.taskQueue, worker.worker.options.identity),
+    logger,
+  });
+  await workerCount.first;
+  logger.info(`rate budgets: ${budgets.describe()}`);
 
   sandbox?.connectWebhooks(api.url, config);
   sandbox?.followBridge(workflowIdleProbe(client, api.inbox));
@@ -107,6 +117,7 @@ async function main(): Promise<void> {
   );
 
   onShutdown(logger, async () => {
+    workerCount.stop();
     await api.stop();
     await worker.stop();
     await connection.close();

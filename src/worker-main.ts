@@ -8,6 +8,7 @@ import { startWorkerHalf } from './runtime/bridge';
 import { createClient } from './runtime/client';
 import { logPayloadEncryption } from './security/codec/data-converter';
 import { portsFromConfig } from './runtime/ports';
+import { countPollingWorkers, followWorkerCount, runtimeBudgetObserver, WorkerRateBudgets } from './runtime/rate-budgets';
 import { assertAddressFree } from './runtime/dev-server';
 import { onShutdown } from './runtime/shutdown';
 import { describeStartupFailure, temporalUnreachable } from './runtime/startup-errors';
@@ -18,12 +19,12 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger({ level: config.logLevel, base: { service: 'ticket-bridge-worker' }, format: logFormatFor(config.logFormat) });
   logPayloadEncryption(logger, config);
-  const ports = portsFromConfig(config);
-  if (!config.temporal.address || !ports) {
+  // Checked before anything starts; the adapters are made again below, on the worker's rate budgets.
+  if (!config.temporal.address || !portsFromConfig(config)) {
     throw new ConfigError([
       ...(config.temporal.address ? [] : [{ variable: 'TEMPORAL_ADDRESS', message: 'is required for `npm run worker` (use `npm start` to try it out)' }]),
       // Null only in sandbox mode: without SANDBOX, loadConfig already required Zendesk and a source.
-      ...(ports ? [] : [noSimulators()]),
+      ...(portsFromConfig(config) ? [] : [noSimulators()]),
     ]);
   }
   // Before any native connection: logs through pino, worker metrics on WORKER_METRICS_ADDRESS
@@ -37,6 +38,9 @@ async function main(): Promise<void> {
     metricsRequired,
   });
   if (runtime.metricsUrl) logger.info({ url: runtime.metricsUrl }, `worker metrics on ${runtime.metricsUrl}`);
+  // Each remote's budget, this worker's share of it on the runtime's metrics (installed above).
+  const budgets = new WorkerRateBudgets(config, runtimeBudgetObserver());
+  const ports = portsFromConfig(config, (remote, apiUrl) => budgets.fetchFor(remote, apiUrl))!;
   const address = config.temporal.address;
   const nativeConnection = await NativeConnection.connect(temporalConnectionOptions(config.temporal)).catch((err: unknown) => {
     throw temporalUnreachable(address, err);
@@ -59,8 +63,13 @@ async function main(): Promise<void> {
     maxCachedWorkflows: config.workerMaxCachedWorkflows,
     ...(workflowBundle && { overrides: { workflowBundle } }),
   });
-  logger.info({ taskQueue: config.temporal.taskQueue }, 'worker running');
+  // The workers polling the task queue, this one included now that it runs: the budgets' divisor.
+  const workerCount = followWorkerCount({ budgets, count: () => countPollingWorkers(connection, config.temporal.namespace, config.temporal.taskQueue, worker.worker.options.identity), logger });
+  await workerCount.first;
+  // The message stays 'worker running' (deploy scripts and the bench wait for it); the shares beside it.
+  logger.info({ taskQueue: config.temporal.taskQueue, rateBudgets: budgets.describe() }, 'worker running');
   onShutdown(logger, async () => {
+    workerCount.stop();
     await worker.stop();
     await connection.close();
     await nativeConnection.close();

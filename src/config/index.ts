@@ -4,7 +4,8 @@
  * Each concern reads its own variables in its own module: the Temporal server (./temporal.ts,
  * ./temporal-connection.ts), the remotes (./sides.ts, ./connect.ts, ./zendesk.ts,
  * ./whitelabel.ts, ./freshdesk.ts), sandbox or deployment (./sandbox.ts), the API (./api.ts),
- * payload encryption (./codec.ts), the worker (./worker.ts), sync rules (./sync.ts), attachments
+ * payload encryption (./codec.ts), the worker (./worker.ts), the remotes' rate budgets
+ * (./rate-budgets.ts), sync rules (./sync.ts), attachments
  * (./attachments.ts), logs (./logging.ts). This module only composes them, in a fixed order
  * close to docs/configuration.md's; the `ConfigError` lists every problem in that order, so
  * changing it changes the messages a deployment sees.
@@ -23,6 +24,7 @@ import { readCrmChoice } from './freshdesk';
 import { InboundSecrets, type SecretVariable } from './inbound-secrets';
 import { readLogging } from './logging';
 import { protectConfig } from './redacted-config';
+import { readRateBudgets } from './rate-budgets';
 import { readDataDir, readSandbox, requireWorkingDeployment } from './sandbox';
 import { configuredSides } from './sides';
 import { readMapping, readSyncRules } from './sync';
@@ -97,6 +99,7 @@ export function loadConfig(env: Env = process.env, options: LoadConfigOptions = 
     metricsToken: readMetricsToken(r),
     ticketCountsIntervalMs: readTicketCountsInterval(r),
     ...readWorker(r),
+    ...readRateBudgets(r),
     ...readHttpDoors(r, configured, sandbox, helpdesk.crm),
   };
   requireBodiesFitBudget(r, config);

@@ -13,13 +13,14 @@ import type { HelpdeskChoice } from './freshdesk';
 import type { SecretVariable } from './inbound-secrets';
 import type { LogLevel } from './logging';
 import type { OutboundConfig } from './attachments';
+import type { RateBudgetSettings } from './rate-budgets';
 import type { ReopenSourceStatus } from './sync';
 import type { TemporalConfig } from './temporal';
 import type { WhitelabelConfig, WhitelabelWebhookConfig } from './whitelabel';
 import type { WorkerSettings } from './worker';
 import type { ZendeskConfig } from './zendesk';
 
-export interface Config extends HelpdeskChoice, CodecSettings, WorkerSettings {
+export interface Config extends HelpdeskChoice, CodecSettings, WorkerSettings, RateBudgetSettings {
   port: number;
   /** `DATA_DIR`: where `npm start` keeps the dev server's SQLite file and the sandbox's state. */
   dataDir: string;

@@ -8,7 +8,7 @@ import type { Config } from '../config';
 import type { CrmKind } from '../config/freshdesk';
 import { SIDES, type Side } from '../config/sides';
 import type { Logger } from '../observability/logger';
-import { realPorts, withMapping } from './ports';
+import { realPorts, withMapping, type RemoteFetch } from './ports';
 import { startSandbox, type Sandbox } from '../sandbox/sandbox';
 import { sandboxMapping } from '../sandbox/mapping';
 
@@ -35,10 +35,11 @@ export function helpdeskMode(config: Pick<Config, 'sandbox' | Side | 'crm' | 'fr
   return { kind: 'freshdesk', mode: config.freshdesk ? 'real' : config.sandbox ? 'simulated' : 'absent' };
 }
 
-export async function provideRemotes(config: Config, logger: Logger): Promise<Remotes> {
+/** `fetchFor`: the real remotes' requests through the worker's rate budgets (./rate-budgets.ts). */
+export async function provideRemotes(config: Config, logger: Logger, fetchFor?: RemoteFetch): Promise<Remotes> {
   const sides = sideModes(config);
   const helpdesk = helpdeskMode(config);
-  const real = realPorts(config);
+  const real = realPorts(config, fetchFor);
   if (!config.sandbox) {
     // loadConfig refuses a production configuration without its helpdesk.
     return { ports: { sources: real.sources, crm: real.crm!, assignees: real.assignees, attachments: config.attachments, ...withMapping(config) }, sandbox: null, sides, helpdesk };

@@ -116,6 +116,9 @@ describe('loadConfig', () => {
       ticketCountsIntervalMs: 60_000,
       workerMetricsAddress: '127.0.0.1:9464',
       workerMaxCachedWorkflows: 1000,
+      // The helpdesks' smallest plan; the sources publish no limit.
+      rateBudgets: { zendesk: 200, freshdesk: 200, connect: null, whitelabel: null },
+      workerReplicas: 1,
       http: { headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, keepAliveTimeoutMs: 5_000, maxConnections: 1000, bodyBytesInFlight: 8 * 1024 * 1024 },
       webhookRoutes: { connect: true, zendesk: true, whitelabel: true, freshdesk: false },
     });
@@ -363,6 +366,8 @@ describe('loadConfig', () => {
       CODEC_AUTH_TOKEN: 'short',
       CODEC_CORS_ORIGIN: 'https://temporal-ui.example/namespaces',
       WORKER_MAX_CACHED_WORKFLOWS: '0',
+      ZENDESK_REQUESTS_PER_MINUTE: '700/min',
+      WORKER_REPLICAS: '0',
     });
     expect(err.issues).toEqual([
       { variable: 'PORT', message: 'must be an integer port number' },
@@ -412,8 +417,23 @@ describe('loadConfig', () => {
         message: 'must be origins like https://temporal-ui.example.com:8080 (scheme, host, port; no path, no *), comma-separated',
       },
       { variable: 'WORKER_MAX_CACHED_WORKFLOWS', message: 'must be between 1 and 1000000' },
+      { variable: 'ZENDESK_REQUESTS_PER_MINUTE', message: 'must be requests per minute (a whole number from 1 to 1000000) or off' },
+      { variable: 'WORKER_REPLICAS', message: 'must be between 1 and 1000' },
     ]);
     expect(err.message.split('\n')).toEqual(['Invalid configuration:', ...err.issues.map((i) => `  ${i.variable}: ${i.message}`)]);
+  });
+
+  it("reads each remote's rate budget (or off) and the worker replicas", () => {
+    const config = loadConfig({
+      ...PRODUCTION,
+      ZENDESK_REQUESTS_PER_MINUTE: '700',
+      CONNECT_REQUESTS_PER_MINUTE: '300',
+      WHITELABEL_REQUESTS_PER_MINUTE: 'off',
+      FRESHDESK_REQUESTS_PER_MINUTE: 'off',
+      WORKER_REPLICAS: '3',
+    });
+    expect(config.rateBudgets).toEqual({ zendesk: 700, freshdesk: null, connect: 300, whitelabel: null });
+    expect(config.workerReplicas).toBe(3);
   });
 
   it('requires each credential of a group once its URL is set', () => {

@@ -1,4 +1,5 @@
 import type { IntegrationErrorKind } from '../../ports/errors';
+import { RateBudgetExhausted } from './budgeted-fetch';
 
 /**
  * How an HTTP status becomes an `IntegrationErrorKind`. The split that matters is retryable or
@@ -34,11 +35,16 @@ export function kindForStatus(status: number): IntegrationErrorKind {
 const NETWORK_CODE = /^[A-Z][A-Z0-9_]{2,40}$/;
 
 /**
- * A `fetch` rejection: our `AbortSignal.timeout` fired ('timeout'), or the connection was refused,
- * reset or dropped ('network'; undici wraps those as `TypeError('fetch failed')` with a `cause`).
- * Returns a short detail that names the failure without echoing hosts, URLs or bodies.
+ * A `fetch` rejection: our `AbortSignal.timeout` fired ('timeout'), the connection was refused,
+ * reset or dropped ('network'; undici wraps those as `TypeError('fetch failed')` with a `cause`),
+ * or this process's share of the remote's rate budget had no slot in time ('rate-limited', to be
+ * retried when the slot comes: `retryAfterMs`). Returns a short detail that names the failure
+ * without echoing hosts, URLs or bodies.
  */
-export function classifyFetchError(err: unknown): { kind: IntegrationErrorKind; detail: string } {
+export function classifyFetchError(err: unknown): { kind: IntegrationErrorKind; detail: string; retryAfterMs?: number } {
+  if (err instanceof RateBudgetExhausted) {
+    return { kind: 'rate-limited', detail: "not sent: no slot in this worker's share of the rate budget in time", retryAfterMs: err.retryAfterMs };
+  }
   const e = err as { name?: unknown; code?: unknown; cause?: { code?: unknown; name?: unknown } } | null;
   if (e?.name === 'TimeoutError') return { kind: 'timeout', detail: 'no response within the request timeout' };
   const code = e?.cause?.code ?? e?.code;

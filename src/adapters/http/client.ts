@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { IntegrationError } from '../../ports/errors';
+import { slotFor } from './budgeted-fetch';
 import { classifyFetchError, kindForStatus, remoteErrorCode } from './classify';
 import { reportRateLimited } from './rate-limit-hits';
 import { parseRetryAfter } from './retry-after';
@@ -22,7 +23,7 @@ export interface HttpClientOptions {
   headers?: Record<string, string>;
   /** Per request, covering connect, headers and body. Default 10 s. */
   timeoutMs?: number;
-  /** Injectable for tests; defaults to the global (undici) fetch. */
+  /** Defaults to the global (undici) fetch; a worker's is its rate budget's (./budgeted-fetch.ts). */
   fetch?: typeof fetch;
   /** Clock for `Retry-After` HTTP dates. */
   now?: () => number;
@@ -79,6 +80,8 @@ export class HttpClient {
     let response: Response;
     let text: string;
     try {
+      // The remote's rate budget first: the timeout below is the remote's, not the wait's.
+      await slotFor(this.fetchImpl, url);
       // One signal for the whole exchange: a server that sends headers and then stalls the body
       // must time out too.
       response = await this.fetchImpl(url, {
@@ -92,8 +95,8 @@ export class HttpClient {
       });
       text = await response.text();
     } catch (err) {
-      const { kind, detail } = classifyFetchError(err);
-      throw this.error(kind, operation, detail, null);
+      const { kind, detail, retryAfterMs } = classifyFetchError(err);
+      throw this.error(kind, operation, detail, null, retryAfterMs);
     }
 
     if (response.status >= 300 && response.status < 400) {

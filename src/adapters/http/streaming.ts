@@ -13,6 +13,7 @@ import https from 'node:https';
 import { Readable } from 'node:stream';
 import { OutboundRefusedError } from '../../ports/attachments';
 import { IntegrationError, type IntegrationErrorKind } from '../../ports/errors';
+import { slotFor } from './budgeted-fetch';
 import { classifyFetchError, kindForStatus, remoteErrorCode } from './classify';
 import { PolicyRefusal, type OutboundGuard } from './outbound-policy';
 import { reportRateLimited } from './rate-limit-hits';
@@ -243,6 +244,8 @@ export class StreamingHttp {
     const source = { error: null as unknown };
     const pulled = pullWithStallTimer(body, stall, source);
     try {
+      // The remote's rate budget first (its wait is ours, not the remote's stall).
+      await slotFor(this.fetchImpl, url);
       const response = await this.fetchImpl(url, {
         method,
         headers,
@@ -274,8 +277,8 @@ export class StreamingHttp {
 
   private fetchError(operation: string, err: unknown): IntegrationError {
     if (err instanceof IntegrationError) return err;
-    const { kind, detail } = classifyFetchError(err);
-    return this.error(kind, operation, detail);
+    const { kind, detail, retryAfterMs } = classifyFetchError(err);
+    return this.error(kind, operation, detail, null, retryAfterMs);
   }
 
   private async statusError(operation: string, response: Response, text?: string): Promise<IntegrationError> {
