@@ -18,10 +18,13 @@ export const BUDGET_VARIABLES: Record<BudgetedRemote, string> = {
 };
 
 /**
- * The helpdesks' smallest plans allow 200 a minute (Zendesk 200 to 2,500; Freshdesk about 200,
- * 400, 700): a default that cannot be over any plan. The sources publish no limit: none unless set.
+ * None unless set. Set each helpdesk's to its plan's limit (Zendesk 200 to 2,500 a minute;
+ * Freshdesk about 200, 400, 700). Not on by default while a load above the budget for long makes
+ * attempts whose second request finds no slot retry without end (docs/operating.md, "One rate
+ * budget per remote", Limits): a budget below what an account really allows would turn a busy
+ * hour into that; without one, the helpdesk's 429s pace the bridge, as before.
  */
-export const DEFAULT_BUDGETS: Record<BudgetedRemote, string> = { zendesk: '200', freshdesk: '200', connect: 'off', whitelabel: 'off' };
+export const DEFAULT_BUDGETS: Record<BudgetedRemote, string> = { zendesk: 'off', freshdesk: 'off', connect: 'off', whitelabel: 'off' };
 export const DEFAULT_WORKER_REPLICAS = 1;
 
 export interface RateBudgetSettings {

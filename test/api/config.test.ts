@@ -117,7 +117,7 @@ describe('loadConfig', () => {
       workerMetricsAddress: '127.0.0.1:9464',
       workerMaxCachedWorkflows: 1000,
       // The helpdesks' smallest plan; the sources publish no limit.
-      rateBudgets: { zendesk: 200, freshdesk: 200, connect: null, whitelabel: null },
+      rateBudgets: { zendesk: null, freshdesk: null, connect: null, whitelabel: null },
       workerReplicas: 1,
       http: { headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, keepAliveTimeoutMs: 5_000, maxConnections: 1000, bodyBytesInFlight: 8 * 1024 * 1024 },
       webhookRoutes: { connect: true, zendesk: true, whitelabel: true, freshdesk: false },
