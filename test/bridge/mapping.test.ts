@@ -65,17 +65,24 @@ function twoTenants(zendesk: ZendeskSimulator): TicketMapping {
   });
 }
 
+/** A rig on the two-tenant mapping; `north` is the north tenant's assignee pool. */
+async function startTwoTenantRig(): Promise<{ rig: BridgeRig; north: number[] }> {
+  let north: number[] = [];
+  const rig = await startBridgeRig({
+    mapping: (zendesk) => {
+      const mapping = twoTenants(zendesk);
+      north = mapping.connect!.assignee!.table!.north as number[];
+      return mapping;
+    },
+  });
+  return { rig, north };
+}
+
 describe('a mapping applied when the bridge creates the Zendesk ticket', () => {
   let rig: BridgeRig;
   let north: number[];
   beforeAll(async () => {
-    rig = await startBridgeRig({
-      mapping: (zendesk) => {
-        const mapping = twoTenants(zendesk);
-        north = mapping.connect!.assignee!.table!.north as number[];
-        return mapping;
-      },
-    });
+    ({ rig, north } = await startTwoTenantRig());
   });
   afterAll(() => rig?.teardown());
 
@@ -154,13 +161,7 @@ describe('a mapped source field that changes later (mapped-field-changes-1)', ()
   let rig: BridgeRig;
   let north: number[];
   beforeAll(async () => {
-    rig = await startBridgeRig({
-      mapping: (zendesk) => {
-        const mapping = twoTenants(zendesk);
-        north = mapping.connect!.assignee!.table!.north as number[];
-        return mapping;
-      },
-    });
+    ({ rig, north } = await startTwoTenantRig());
   });
   afterAll(() => rig?.teardown());
 
