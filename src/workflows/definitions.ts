@@ -47,6 +47,12 @@ export const PATCHES = {
    * changes (`sameSecondDecides`).
    */
   sameSecondToCrm: 'same-second-to-helpdesk-1',
+  /**
+   * The lifecycle remembers the status the helpdesk gave the ticket it created (Freshdesk has no
+   * "new": open), not the one asked for, so the first read after the create does not take it for
+   * an agent's move. Asked only when the two differ.
+   */
+  createdStatusKept: 'created-status-kept-1',
 } as const;
 
 /** Behaviour a deployment may tune. Fixed per run: a change reaches running tickets at their next continue-as-new. */

@@ -607,7 +607,7 @@ export class TicketSync {
     memory.lifecycle = { ...memory.lifecycle, linked: true, crmStatus: created.status };
     for (const effect of rest) await this.performOrKeep(effect, source.ticket);
     memory.sourceComments = { cursor: source.cursor, ownIds: source.ownIds, recent: source.recent };
-    memory.lifecycle = decision.state;
+    memory.lifecycle = { ...decision.state, crmStatus: createdStatus(decision.state.crmStatus, create.status, created.status) };
     this.onStep();
     if (!memory.lifecycle.completed) await this.syncAssignee(created.id, source.ticket.assigneeRef);
     return false;
@@ -1058,6 +1058,17 @@ function wroteSince(source: SourceRead, endedAt: string | null): boolean {
 /** New words from the user that a closed CRM ticket cannot take: the source itself is not closed. */
 function wroteAgain(source: SourceRead): boolean {
   return source.ticket.status !== 'CLOSED' && source.newComments.some((c) => c.author === 'USER');
+}
+
+/**
+ * The CRM status the lifecycle remembers after a create: the one the helpdesk gave the ticket when
+ * it differs from the one asked for (Freshdesk has no "new") and the decision wrote no other since;
+ * else the decision's (created-status-kept-1; before it, the decision's always, and the first read
+ * after a create on Freshdesk took its open for an agent's move).
+ */
+function createdStatus(decided: CrmStatus | null, asked: CrmStatus, created: CrmStatus): CrmStatus | null {
+  if (decided !== asked || created === asked) return decided;
+  return patched(PATCHES.createdStatusKept) ? created : decided;
 }
 
 function followUpDescription(closedId: string, app: string): string {

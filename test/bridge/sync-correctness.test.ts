@@ -162,6 +162,23 @@ describe.each(HELPDESKS)('issue 10: read both sides, decide once, write only wha
     expect(rig().helpdesk.texts(ticketId).filter((text) => text === 'Meter photo attached.')).toHaveLength(1);
   });
 
+  // Found by CI (the operator-updates timeline on Freshdesk, 2 runs in 3): Freshdesk has no "new",
+  // so the ticket the bridge creates as new is open there. When the first read after the create
+  // already carried the agent's reply (the create's own webhook came late, or was lost), that
+  // open read as an agent's move and the app went to OPEN, not to PENDING as for any other reply.
+  test("13. an agent's first reply, read together with what the helpdesk made of the create, leaves the app PENDING", async () => {
+    const helpdeskSim = rig().freshdesk ?? rig().zendesk;
+    const url = helpdeskSim.webhookUrl;
+    helpdeskSim.webhookUrl = undefined; // the create's own webhook is lost
+    const { id, ticketId, handle } = await openTicket(rig()).finally(() => (helpdeskSim.webhookUrl = url));
+    await rig().helpdesk.agentReplies(ticketId, 'Refund issued today.');
+    await eventually(() => expect(rig().connect.ticket(id)!.comments.map((c) => c.message)).toContain('Refund issued today.'));
+    await eventually(() => expect(rig().connect.ticket(id)!.status).toBe('PENDING'));
+    expect((await rig().state(id)).status).toBe('PENDING');
+    await handle.executeUpdate(closeUpdate, { args: [{ reason: 'end of the scenario' }] });
+    if (crm === 'freshdesk') await recordHistory('created-status-kept', handle);
+  });
+
   test('12. a 3 MB conversation syncs to the end: no read result nears the 2 MB payload limit', async () => {
     const { id, ticketId, handle } = await openTicket(rig());
     // 48 messages of 64 KB (Zendesk's comment size) arrive while the webhooks are lost (no

@@ -64,14 +64,6 @@ export interface Helpdesk {
   readonly agentId: number;
   /** Waits for the ticket the bridge creates for a source ticket; its id. */
   ticketFor(sourceTicketId: string, source?: SourceKind): Promise<number>;
-  /**
-   * The source fingerprints (status, comments, newest, assignee) the bridge may have recorded
-   * from its last read of a new app ticket that saw no comment yet. Zendesk makes tickets `new`:
-   * the app stays NEW. Freshdesk has no "new": the bridge writes OPEN to the app after the create,
-   * and whether its last read came before or after that write depends on when the create's own
-   * automation webhook arrived.
-   */
-  readonly newSourceFingerprints: readonly string[];
   /** Its status in the bridge's words; its assignee. */
   status(ticketId: number): CrmStatus;
   assignee(ticketId: number): number | null;
@@ -170,7 +162,6 @@ function zendeskHelpdesk(zendesk: ZendeskSimulator): Helpdesk {
     ticketFor: waitForTicket((externalId) => zendesk.ticketByExternalId(externalId)),
     status: (id) => ticket(id).status,
     assignee: (id) => ticket(id).assignee_id,
-    newSourceFingerprints: ['NEW|0|-|-'],
     versionPattern: (id) => escapeRegExp(ticket(id).updated_at),
     messages,
     texts: (id) => messages(id).map((m) => m.text),
@@ -233,7 +224,6 @@ function freshdeskHelpdesk(freshdesk: FreshdeskSimulator): Helpdesk {
     ticketFor: waitForTicket((externalId) => freshdesk.ticketByExternalId(externalId)),
     status: (id) => DEFAULT_FRESHDESK_STATUSES.get(ticket(id).status) ?? 'hold',
     assignee: (id) => ticket(id).responder_id,
-    newSourceFingerprints: ['NEW|0|-|-', 'OPEN|0|-|-'],
     // `updated_at`'s second, settled (.000) or provisional (.999): see `withVersion` in the adapter.
     versionPattern: (id) => `${escapeRegExp(ticket(id).updated_at.replace(/Z$/, ''))}\\.(000|999)Z`,
     messages,
