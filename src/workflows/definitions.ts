@@ -53,6 +53,11 @@ export const PATCHES = {
    * an agent's move. Asked only when the two differ.
    */
   createdStatusKept: 'created-status-kept-1',
+  /**
+   * A pause accepted during the sync that completed the ticket is taken back once that sync ends
+   * (no `TicketPaused="true"` on a completed workflow). Asked only then (src/workflows/pause.ts).
+   */
+  pauseEndsWithTheTicket: 'pause-ends-with-the-ticket-1',
 } as const;
 
 /** Behaviour a deployment may tune. Fixed per run: a change reaches running tickets at their next continue-as-new. */

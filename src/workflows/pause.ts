@@ -11,10 +11,16 @@ import { validateOperatorRequest } from './intake';
 import type { TicketMemory } from './memory';
 import { record } from './timeline';
 
-/** `pause` validator: refuses before anything reaches history. */
-export function validatePause(memory: TicketMemory, reason: string): void {
+/**
+ * `pause` validator: refuses before anything reaches history. `awaitingSync`: updates accepted and
+ * waiting for a sync (a resync, close or resume); a pause now would hold them until the next
+ * resume, so it is refused until they have answered. Only a validator: a refused update leaves no
+ * event, and replay runs no validators, so this needs no patch.
+ */
+export function validatePause(memory: TicketMemory, reason: string, awaitingSync: number): void {
   validateOperatorRequest(memory, reason, true);
   if (memory.pause) throw new Error(`the ticket is already paused (since ${memory.pause.since}: ${memory.pause.reason})`);
+  if (awaitingSync > 0) throw new Error('a resync, close or resume is waiting for its sync: pause once it has answered');
 }
 
 /** `resume` validator. */
@@ -44,6 +50,18 @@ export function pauseTicket(memory: TicketMemory, reason: string): void {
   const trimmed = reason.trim();
   memory.pause = { since: new Date(Date.now()).toISOString(), reason: trimmed };
   record(memory, 'operator', `paused: ${trimmed}`);
+}
+
+/**
+ * After an accepted `pause` waited for the sync in flight: when that sync completed the ticket
+ * there is nothing left to pause, and the pause is taken back (PATCHES.pauseEndsWithTheTicket,
+ * asked only then), so a completed workflow does not show `TicketPaused="true"`. True when it did.
+ */
+export function dropPauseOfCompletedTicket(memory: TicketMemory): boolean {
+  if (!memory.pause || !memory.lifecycle.completed || !patched(PATCHES.pauseEndsWithTheTicket)) return false;
+  memory.pause = null;
+  record(memory, 'operator', 'pause not applied: the ticket completed in the sync it waited for');
+  return true;
 }
 
 /** Applies an accepted `resume`: the caller then asks for the one sync that reads both sides. */

@@ -24,7 +24,7 @@ import {
 } from './definitions';
 import { isKnownCrmEvent, onCrmNotification, onSourceNotification, ownEchoLine, validateOperatorRequest } from './intake';
 import { hasWork, initialMemory, mergeWork, NO_WORK, toStateView, upgradeMemory, withCrmChangesAsRead, type PendingWork, type TicketMemory } from './memory';
-import { pauseTicket, refuseWhilePaused, resumeTicket, validatePause, validateResume } from './pause';
+import { dropPauseOfCompletedTicket, pauseTicket, refuseWhilePaused, resumeTicket, validatePause, validateResume } from './pause';
 import { nextRefusalRetryAt } from './refusals';
 import { syncRules } from './rules';
 import { StatusPublisher } from './status-publisher';
@@ -51,11 +51,18 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<Ticket
   let finishedSyncs = memory.counts.syncs;
   /** A sync is running: a `pause` answers once it has ended (nothing is written after that answer). */
   let syncing = false;
+  /** Updates accepted and waiting for their sync: a `pause` is refused meanwhile (it would hold them). */
+  let awaitingSync = 0;
   const runSoon = async (work: Partial<PendingWork>): Promise<TicketStateView> => {
     const target = memory.counts.syncs + 1;
     memory.pending = mergeWork(memory.pending, { ...NO_WORK, ...work });
-    // The ticket may complete before that sync starts (the user confirmed meanwhile): answer then too.
-    await condition(() => finishedSyncs >= target || memory.lifecycle.completed);
+    awaitingSync++;
+    try {
+      // The ticket may complete before that sync starts (the user confirmed meanwhile): answer then too.
+      await condition(() => finishedSyncs >= target || memory.lifecycle.completed);
+    } finally {
+      awaitingSync--;
+    }
     return toStateView(input, memory);
   };
 
@@ -119,10 +126,11 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<Ticket
       publisher.publishPause(memory);
       // A sync in flight finishes (its writes are one decision); the answer comes after it.
       await condition(() => !syncing);
+      if (dropPauseOfCompletedTicket(memory)) publisher.publishPause(memory);
       return toStateView(input, memory);
     },
     {
-      validator: (request) => validatePause(memory, request.reason),
+      validator: (request) => validatePause(memory, request.reason, awaitingSync),
       description: 'Stop syncing until resume: notifications are kept as pending work, nothing is written. Returns once no sync is running.',
     },
   );

@@ -6,7 +6,7 @@
  */
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
+import { WorkflowUpdateFailedError, WorkflowUpdateStage, type WorkflowHandle } from '@temporalio/client';
 import { findTemporalCli } from '../../src/runtime/temporal-cli';
 import type { RequestLogEntry } from '../../src/simulators/common/sim-server';
 import { closeUpdate, pauseUpdate, resumeUpdate, resyncUpdate, type TicketStateView } from '../../src/workflows/definitions';
@@ -213,6 +213,55 @@ describe('pause and resume', () => {
     } finally {
       slow.remove();
     }
+  });
+
+  // Found by an independent review (a known limit until then): a resync, close or resume accepted
+  // just before a pause waited for a sync the paused ticket never runs, so its caller had no
+  // answer until the next resume.
+  test('a pause asked while a resync waits for its sync is refused, saying why; the resync answers, then a pause is taken', async () => {
+    const { id, zd, handle } = await openTicket();
+    const slow = rig.zendesk.fault({ kind: 'latency', match: 'PUT /tickets/:id.json', times: 1, delayMs: 2_000 });
+    try {
+      await rig.connect.userComments(id, 'Is anyone there?');
+      await eventually(() => expect(slow.hits).toBe(1));
+      // Accepted during the sync in flight: it waits for the next one.
+      const resync = await handle.startUpdate(resyncUpdate, { args: [{ reason: 'webhook lost' }], waitForStage: WorkflowUpdateStage.ACCEPTED });
+      const err = await handle.executeUpdate(pauseUpdate, { args: [{ reason: 'migration' }] }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(WorkflowUpdateFailedError);
+      expect((err as WorkflowUpdateFailedError).cause?.message).toBe('a resync, close or resume is waiting for its sync: pause once it has answered');
+      const answered = await Promise.race([resync.result().then((s) => s), rig.env.sleep(20_000).then(() => 'no answer')]);
+      expect(answered).toMatchObject({ counts: { userCommentsToCrm: 1 } });
+      expect((answered as TicketStateView).paused).toBeUndefined();
+      expect(zendeskBodies(zd.id)).toEqual(['The heating is off since Monday.', 'Is anyone there?']);
+    } finally {
+      slow.remove();
+    }
+    expect((await handle.executeUpdate(pauseUpdate, { args: [{ reason: 'migration' }] })).paused).toMatchObject({ reason: 'migration' });
+    await handle.executeUpdate(resumeUpdate, { args: [{}] });
+  });
+
+  // Found by the same review: a pause accepted during the sync that completed the ticket left
+  // `TicketPaused="true"` on the completed workflow, and its answer said paused.
+  test('a pause accepted during the sync that completes the ticket answers that it completed, and leaves no pause behind', async () => {
+    const { id, zd, handle } = await openTicket();
+    await rig.zendesk.agentAssigns(zd.id, rig.zendesk.agent.id); // Zendesk: solving needs an assignee
+    await rig.zendesk.agentReplies(zd.id, 'Fixed on our side.', { status: 'solved' });
+    await eventually(async () => expect((await rig.state(id)).status).toBe('SOLVED'));
+    const slow = rig.zendesk.fault({ kind: 'latency', match: 'PUT /tickets/:id.json', times: 1, delayMs: 2_000 });
+    try {
+      await rig.connect.userConfirmsResolved(id);
+      await eventually(() => expect(slow.hits).toBe(1));
+      const answer = await handle.executeUpdate(pauseUpdate, { args: [{ reason: 'too late' }] });
+      expect(answer).toMatchObject({ status: 'CLOSED', completed: true });
+      expect(answer.paused).toBeUndefined();
+      expect(answer.timeline.at(-1)?.detail).toBe('pause not applied: the ticket completed in the sync it waited for');
+    } finally {
+      slow.remove();
+    }
+    expect((await handle.result()).status).toBe('CLOSED');
+    expect((await handle.describe()).typedSearchAttributes.get(TicketPausedKey)).toBe('false');
+    expect(await (await handle.describe()).memo).not.toHaveProperty('paused');
+    await recordHistory('pause-during-the-closing-sync', handle);
   });
 
   describe('the ops API over HTTP', () => {
