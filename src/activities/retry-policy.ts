@@ -71,6 +71,21 @@ export const TICKET_LOCAL_READ_OPTIONS: LocalActivityOptions = {
 };
 
 /**
+ * Writes without files (local-writes-1) run first as local activities, as the reads do: one marker
+ * event instead of an activity's three plus a workflow task of their own. A local activity is run
+ * again from the start (as attempt 1) when its worker dies before the workflow task completes, so
+ * each such write either looks for its landed copy first or is conditional, and then looks for it
+ * when the remote refuses (`dedupeFor` in src/activities/create-activities.ts). Bounded to a
+ * minute, like the reads: a write that still fails after it falls back to the regular write
+ * activity (its own window, its attempts visible to an operator), told to look for a landed copy.
+ */
+export const TICKET_LOCAL_WRITE_OPTIONS: LocalActivityOptions = {
+  startToCloseTimeout: '30s',
+  scheduleToCloseTimeout: '1m',
+  retry: { ...TICKET_ACTIVITY_RETRY_POLICY, maximumInterval: '10s' },
+};
+
+/**
  * Writes that carry files (v3: a comment and its attachments, streamed in the same activity): an
  * attempt may move 50 MB, so it gets minutes, and heartbeats (every 5 s while bytes flow) tell a
  * dead worker from a slow file within 30 s. A remote that stalls mid-file is cut off by the

@@ -58,6 +58,12 @@ export const PATCHES = {
    * (no `TicketPaused="true"` on a completed workflow). Asked only then (src/workflows/pause.ts).
    */
   pauseEndsWithTheTicket: 'pause-ends-with-the-ticket-1',
+  /**
+   * Writes without files (a comment, a status; each side's of a decision) run first as local
+   * activities (issue 18): a marker each instead of an activity's events and a workflow task.
+   * Asked at a run's first such write.
+   */
+  localWrites: 'local-writes-1',
 } as const;
 
 /** Behaviour a deployment may tune. Fixed per run: a change reaches running tickets at their next continue-as-new. */

@@ -159,6 +159,7 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<Ticket
     const ready = () => hasWork(memory.pending) || (newRunDue && allHandlersFinished()) || Boolean(memory.pause);
     const woken = wake === null ? (await condition(ready), true) : await condition(ready, Math.max(1, wake.at - Date.now()), { summary: wake.summary });
     if (newRunDue && allHandlersFinished() && !hasWork(memory.pending)) {
+      await syncer.beforeLastWord();
       await continueAsNew<typeof ticketWorkflow>({ ...input, carried: handedOver(memory) });
     }
     // Paused while waiting: what woke the loop stays pending (a deadline now past is met at resume).
@@ -199,9 +200,11 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<Ticket
     // arrived during this sync waits for the next one: run that first (waiting here for the
     // handler, while the handler waited for a sync, was a deadlock).
     if (newRunDue && allHandlersFinished()) {
+      await syncer.beforeLastWord();
       await continueAsNew<typeof ticketWorkflow>({ ...input, carried: handedOver(memory) });
     }
   }
+  await syncer.beforeLastWord();
   await condition(allHandlersFinished);
   return toStateView(input, memory);
 }
