@@ -14,7 +14,7 @@ import { quantile, runOverloadModel, type BudgetedFetchFactory } from '../test/s
 const share = shareOf(200, 2);
 const minutes = 15;
 const budgeted: BudgetedFetchFactory = (clock, waitBound, remote) =>
-  budgetedFetch({ budget: new RateBudget('zendesk', share, clock.now, clock.timers), apiUrl: 'https://remote.test/api/v2', waitBound, fetch: remote, sleep: clock.sleep });
+  budgetedFetch({ budget: new RateBudget('zendesk', share, clock.now, clock.timers), apiUrl: 'https://remote.test/api/v2', waitBound, fetch: remote });
 
 async function main(): Promise<void> {
   const capacity = (share.perMinute * minutes) / 2.5;

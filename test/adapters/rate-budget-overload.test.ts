@@ -15,7 +15,7 @@ describe('a rate budget under a load above it for long', () => {
   const share = shareOf(200, 2); // 90 a minute, bursts of 10
   const minutes = 15;
   const budgeted: BudgetedFetchFactory = (clock, waitBound, remote) =>
-    budgetedFetch({ budget: new RateBudget('zendesk', share, clock.now, clock.timers), apiUrl: 'https://remote.test/api/v2', waitBound, fetch: remote, sleep: clock.sleep });
+    budgetedFetch({ budget: new RateBudget('zendesk', share, clock.now, clock.timers), apiUrl: 'https://remote.test/api/v2', waitBound, fetch: remote });
 
   it.each([1.1, 1.5])('at %s× the share, completes activities at the share and wastes no slot', async (load) => {
     const model = await runOverloadModel({ share, load, minutes }, budgeted);
