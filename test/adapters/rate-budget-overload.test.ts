@@ -6,7 +6,8 @@ import { runOverloadModel, type BudgetedFetchFactory } from '../support/overload
 /**
  * A load above the budget for long (docs/operating.md, "One rate budget per remote"): activities
  * of 2 and 3 requests arriving at 1.1× and 1.5× one worker's share for 15 simulated minutes
- * (../support/overload-model.ts). An attempt that got a slot must be able to finish: its later
+ * (../support/overload-model.ts), the reads as regular activities (20 s of waiting an attempt) or
+ * as local ones (5 s), as the sync's are. An attempt that got a slot must be able to finish: its later
  * requests go before the first requests of attempts that have none, so the share is spent on
  * activities that complete, and a first request that cannot be served in time is refused having
  * sent nothing.
@@ -17,8 +18,13 @@ describe('a rate budget under a load above it for long', () => {
   const budgeted: BudgetedFetchFactory = (clock, waitBound, remote) =>
     budgetedFetch({ budget: new RateBudget('zendesk', share, clock.now, clock.timers), apiUrl: 'https://remote.test/api/v2', waitBound, fetch: remote });
 
-  it.each([1.1, 1.5])('at %s× the share, completes activities at the share and wastes no slot', async (load) => {
-    const model = await runOverloadModel({ share, load, minutes }, budgeted);
+  it.each([
+    [1.1, false],
+    [1.5, false],
+    [1.1, true],
+    [1.5, true],
+  ])('at %s× the share (reads as local activities: %s), completes activities at the share and wastes no slot', async (load, localReads) => {
+    const model = await runOverloadModel({ share, load, minutes, localReads }, budgeted);
     // What the share can carry: 90 requests a minute ÷ 2.5 requests an activity, for 15 minutes.
     const capacity = (share.perMinute * minutes) / 2.5;
     expect(model.arrived).toBeGreaterThan(capacity);

@@ -105,7 +105,7 @@ describe('RateBudget', () => {
     expect(next.answer).toEqual({ granted: true, lane: 'first', waitedMs: 1000 });
   });
 
-  it("serves an attempt's later requests before other attempts' first requests, each lane in order", async () => {
+  it("serves an attempt's later requests before other attempts' first requests, each lane in the order asked (equal bounds)", async () => {
     const budget = budgetOf(perSecond());
     const a = {};
     const b = {};
@@ -132,6 +132,25 @@ describe('RateBudget', () => {
     expect(outside.answer).toMatchObject({ granted: true, lane: 'first' });
   });
 
+  it('serves a lane by deadline: a request that may wait less goes ahead of one that may wait more', async () => {
+    const budget = budgetOf(perSecond());
+    await budget.take({ maxWaitMs: 0 });
+    const patient = ask(budget, { maxWaitMs: 20_000 });
+    const patient2 = ask(budget, { maxWaitMs: 20_000 });
+    await clock.advance(100);
+    // A local activity's read: 5 s in all, 2.5 s for its first request. Arrival order would put
+    // its slot at 3 s and refuse it; by deadline it is next (1 s) and the others still fit.
+    const hurried = ask(budget, { maxWaitMs: 5_000, attempt: {} });
+    await clock.advance(900);
+    expect(hurried.answer).toEqual({ granted: true, lane: 'first', waitedMs: 900 });
+    expect(patient.answer).toBeUndefined();
+    await clock.advance(2000);
+    expect([patient.answer, patient2.answer]).toEqual([
+      { granted: true, lane: 'first', waitedMs: 2000 },
+      { granted: true, lane: 'first', waitedMs: 3000 },
+    ]);
+  });
+
   it('refuses a first request, having sent nothing, as soon as later requests push its slot past its deadline', async () => {
     const budget = budgetOf(perSecond(3));
     // Three attempts take the burst: the next slot is 1 s away.
@@ -152,16 +171,17 @@ describe('RateBudget', () => {
   it(`lets a first request wait ${FIRST_REQUEST_SHARE * 100}% of what its attempt has left (the rest is for its later requests), a lone request all of it`, async () => {
     const budget = budgetOf(perSecond());
     await budget.take({ maxWaitMs: 0 });
-    for (let i = 0; i < 3; i++) ask(budget, { maxWaitMs: Infinity });
+    for (let i = 0; i < 3; i++) ask(budget, { maxWaitMs: 3000 });
     await clock.advance(0);
-    // The next free slot is 4 s away.
+    // The next free slot is 4 s away: past the 3 s of a first request whose attempt has 6 s left.
     expect(await budget.take({ maxWaitMs: 6000, attempt: {} })).toEqual({ granted: false, lane: 'first', retryAfterMs: 4000 });
     const lone = ask(budget, { maxWaitMs: 6000 });
     const attempt = {};
     const inAttempt = ask(budget, { maxWaitMs: 10_000, attempt });
     await clock.advance(5000);
-    expect(lone.answer).toEqual({ granted: true, lane: 'first', waitedMs: 4000 });
-    expect(inAttempt.answer).toEqual({ granted: true, lane: 'first', waitedMs: 5000 });
+    // The attempt's first request may wait 5 s: its deadline is the earlier, so it goes first.
+    expect(inAttempt.answer).toEqual({ granted: true, lane: 'first', waitedMs: 4000 });
+    expect(lone.answer).toEqual({ granted: true, lane: 'first', waitedMs: 5000 });
     // Its later request may wait all that is left.
     const later = ask(budget, { maxWaitMs: 1000, attempt });
     await clock.advance(1000);
@@ -202,7 +222,7 @@ describe('RateBudget', () => {
     // 180 a minute (one every 333 ms), bursts of 20: spend the burst.
     const budget = budgetOf(shareOf(200, 1));
     while ((await budget.take({ maxWaitMs: 0 })).granted);
-    // Slots at 333 and 667 ms.
+    // Slots at 333 (the one that may wait 1 s: its deadline is the earlier) and 667 ms.
     const waiting = ask(budget, { maxWaitMs: Infinity });
     const tooShort = ask(budget, { maxWaitMs: 1_000 });
     await clock.advance(0);
@@ -210,8 +230,9 @@ describe('RateBudget', () => {
     budget.reshare(shareOf(200, 4));
     expect(budget.share.processes).toBe(4);
     await clock.advance(0);
-    // 45 a minute (one every 1333 ms), bursts of 5: its slot is now 2667 ms away, past what it may wait.
-    expect(tooShort.answer).toEqual({ granted: false, lane: 'first', retryAfterMs: expect.closeTo(2666.67, 1) });
+    // 45 a minute (one every 1333 ms), bursts of 5: the next slot (its, by deadline) is now 1333 ms
+    // away, past what it may wait.
+    expect(tooShort.answer).toEqual({ granted: false, lane: 'first', retryAfterMs: expect.closeTo(1333.33, 1) });
     await clock.advance(1334);
     expect(waiting.answer).toMatchObject({ granted: true, waitedMs: expect.closeTo(1333.33, 1) });
     const granted = await sendGreedily(budget, 5 * 60_000);

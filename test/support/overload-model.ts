@@ -20,6 +20,12 @@ export interface OverloadModelOptions {
   minutes: number;
   /** How long the remote takes to answer one request. */
   latencyMs?: number;
+  /**
+   * The reads (2 requests) run as local activities, as the sync's do: their requests may wait
+   * 5 s in all. (The workflow's fallback to a regular read after a minute is not modelled: a read
+   * keeps being retried as a local activity.)
+   */
+  localReads?: boolean;
 }
 
 /** Makes the budgeted fetch under test: its budget on `clock`, sending through `remote`. */
@@ -67,7 +73,8 @@ export async function runOverloadModel(options: OverloadModelOptions, makeFetch:
 
   /** One attempt: its requests in turn; the requests sent, or the refusal. */
   const attempt = async (requests: number, attemptNo: number): Promise<{ sent: number; refused?: RateBudgetExhausted }> => {
-    const env = new MockActivityEnvironment({ attempt: attemptNo, startToCloseTimeoutMs: START_TO_CLOSE_MS });
+    const isLocal = options.localReads === true && requests === 2;
+    const env = new MockActivityEnvironment({ attempt: attemptNo, startToCloseTimeoutMs: START_TO_CLOSE_MS, isLocal });
     return env.run(async () => {
       let sent = 0;
       for (let i = 0; i < requests; i++) {
