@@ -132,6 +132,20 @@ describe('RateBudget', () => {
     expect(outside.answer).toMatchObject({ granted: true, lane: 'first' });
   });
 
+  it("counts a slot from another remote's budget: the attempt continues there", async () => {
+    const source = new RateBudget('connect', perSecond(), clock.now, clock.timers);
+    const helpdesk = budgetOf(perSecond());
+    await helpdesk.take({ maxWaitMs: 0 });
+    const newcomer = ask(helpdesk, { maxWaitMs: 20_000, attempt: {} });
+    // An attempt that read the source ticket, now writing the helpdesk: ahead of the newcomer.
+    const attempt = {};
+    expect(await source.take({ maxWaitMs: 20_000, attempt })).toMatchObject({ granted: true, lane: 'first' });
+    const write = ask(helpdesk, { maxWaitMs: 20_000, attempt });
+    await clock.advance(1000);
+    expect(write.answer).toEqual({ granted: true, lane: 'continuing', waitedMs: 1000 });
+    expect(newcomer.answer).toBeUndefined();
+  });
+
   it('serves a lane by deadline: a request that may wait less goes ahead of one that may wait more', async () => {
     const budget = budgetOf(perSecond());
     await budget.take({ maxWaitMs: 0 });

@@ -13,27 +13,30 @@
  * the budget.
  *
  * **Who gets a free slot.** Requests wait in two lanes: the *continuing* lane, for requests of an
- * attempt (an activity attempt, `SlotAsk.attempt`) that already got a slot from this budget, and
- * the *first* lane for the others; the continuing lane is served first, each lane by deadline
- * (earliest first; among equal bounds, that is the order they asked in). An attempt that has spent
- * a slot is then never starved by newcomers: under a
- * load above the budget for long, a plain FIFO queue filled up to the longest wait an attempt
- * accepts, so an attempt's second request (a ticket's comments after the ticket; a PUT after its
- * check) found nothing left of its attempt and was refused after the first had spent a slot, and
- * the retries kept the queue full (docs/operating.md: 36 of 540 activities completed at 1.5× the
- * share). A first request may also wait only `FIRST_REQUEST_SHARE` of what its attempt has left,
- * so the rest of the attempt keeps time for its later requests: with the lane alone, a first
- * request that waited the attempt's whole 20 s left its second request nothing (the model still
- * completed only 70 of 540 at 1.5×). Deadline order rather than arrival order: slots come one at a
- * time at known times, so if any order serves every waiter in time, earliest-deadline-first does;
- * it lets a local activity's read (5 s) in ahead of writes that may wait 20 s, where arrival order
- * refused it again and again behind them.
+ * attempt (an activity attempt, `SlotAsk.attempt`) that already got a slot, from this budget or
+ * another remote's (a create reads the source, then writes the helpdesk: a refusal there wastes
+ * the source's slot as surely), and the *first* lane for the others. The continuing lane is served
+ * first, each lane by deadline (earliest first; among equal bounds, in the order they asked).
  *
- * **Refusals cost nothing.** Every waiter has a deadline (now + what it may wait). The slot each
- * waiter will get is known from its place in the lanes (the bucket's schedule is fixed), so a
- * waiter whose slot would come after its deadline is refused at once, having sent nothing: a first
- * request when the queue ahead of it is already longer than it may wait, or later, when continuing
- * requests overtake it. Its refusal says when a slot would have come (`retryAfterMs`).
+ * Why: under a load above the budget for long, a plain FIFO queue filled up to the longest wait
+ * an attempt accepts, so an attempt's second request (a ticket's comments after the ticket; a PUT
+ * after its check) found nothing left of its attempt and was refused after the first had spent a
+ * slot, and the retries kept the queue full (docs/operating.md: 36 of 540 activities completed at
+ * 1.5× the share). The lane alone is not enough: a first request that waited the attempt's whole
+ * 20 s still left its second request nothing (70 of 540), so a first request may wait only
+ * `FIRST_REQUEST_SHARE` of what its attempt has left, and the rest keeps time for its later
+ * requests. Deadline order rather than arrival order: slots come one at a time at known times, so
+ * if any order serves every waiter in time, earliest-deadline-first does; it lets a local
+ * activity's read (5 s) in ahead of writes that may wait 20 s, where arrival order refused it again
+ * and again behind them.
+ *
+ * **Refused early, having sent nothing.** Every waiter has a deadline (now + what it may wait).
+ * The slot each waiter will get is known from its place in the lanes (the bucket's schedule is
+ * fixed), so a waiter whose slot would come after its deadline is refused as soon as that is
+ * known: a first request when the queue ahead of it is already longer than it may wait, or later,
+ * when continuing requests overtake it, a `429` pauses the bucket or a smaller share slows it. A
+ * refused first request cost the remote nothing; its refusal says when a slot would have come
+ * (`retryAfterMs`).
  */
 
 /** This process's part of one remote's budget. */
@@ -75,7 +78,7 @@ export function shareOf(budgetPerMinute: number, processes: number, margin: numb
 /** Floating-point sums of intervals are off by this much at most, over any realistic run. */
 const ROUNDING_MS = 1e-6;
 
-/** `continuing`: the request's attempt already got a slot from this budget; `first`: it has not. */
+/** `continuing`: the request's attempt already got a slot (from any budget); `first`: it has not. */
 export type Lane = 'continuing' | 'first';
 
 /** What a request asks of the budget. */
@@ -113,6 +116,12 @@ export interface Timers {
   clear(handle: unknown): void;
 }
 
+/**
+ * The attempts that got a slot from any budget of this process: their next requests continue.
+ * Weak: an attempt ends unseen, and its `Context` goes with it.
+ */
+const ATTEMPTS_SERVED = new WeakSet<object>();
+
 /** Not unref'd: a request waiting for its slot keeps the process (the backfill CLI) alive. */
 const realTimers: Timers = {
   set: (fn, ms) => setTimeout(fn, ms),
@@ -136,8 +145,6 @@ export class RateBudget {
   private toleranceMs = 0;
   private current: BudgetShare;
   private readonly lanes: Record<Lane, Waiter[]> = { continuing: [], first: [] };
-  /** The attempts that got a slot: their next requests continue. Weak: an attempt ends unseen. */
-  private readonly slotted = new WeakSet<object>();
   private wakeUp: { handle: unknown; at: number } | null = null;
 
   constructor(
@@ -178,7 +185,7 @@ export class RateBudget {
    */
   take(ask: SlotAsk): Promise<SlotAnswer> {
     const { attempt, signal } = ask;
-    const lane: Lane = attempt && this.slotted.has(attempt) ? 'continuing' : 'first';
+    const lane: Lane = attempt && ATTEMPTS_SERVED.has(attempt) ? 'continuing' : 'first';
     if (signal?.aborted) return Promise.reject(signal.reason);
     // A request on its own (no attempt) has no later requests to keep time for.
     const mayWait = lane === 'first' && attempt ? ask.maxWaitMs * FIRST_REQUEST_SHARE : ask.maxWaitMs;
@@ -264,7 +271,7 @@ export class RateBudget {
     const conformed = Math.min(now, Math.max(waiter.askedAt, this.tat - this.toleranceMs));
     this.tat = Math.max(this.tat, now) + this.intervalMs;
     this.remove(waiter);
-    if (waiter.attempt) this.slotted.add(waiter.attempt);
+    if (waiter.attempt) ATTEMPTS_SERVED.add(waiter.attempt);
     waiter.answer({ granted: true, lane: waiter.lane, waitedMs: conformed - waiter.askedAt });
   }
 
