@@ -403,7 +403,7 @@ async function main(): Promise<void> {
     ),
     ...[...budgetsUsed].map(
       ([remote, u]) =>
-        `| ${remote} budget in the ${u.shares.length} workers running at the end: share per minute each; requests sent / waited for a slot in all / refused (retried later) | ${u.shares.map((n) => Math.round(n)).join(' / ')}; ${u.requests} / ${Math.round(u.waitSeconds)} s / ${u.refused} |`,
+        `| ${remote} budget in the ${u.shares.length} workers running at the end: share per minute each; requests sent / waited for a slot in all / refused (retried later; of them after a slot of their attempt) | ${u.shares.map((n) => Math.round(n)).join(' / ')}; ${u.requests} / ${Math.round(u.waitSeconds)} s / ${u.refused} (${u.refusedContinuing}) |`,
     ),
     `| end state: lost / duplicated / echoed / stuck | ${count('lost')} / ${count('duplicated')} / ${count('echoed')} / ${count('stuck')} |`,
     ...(deploy

@@ -19,10 +19,10 @@ export const BUDGET_VARIABLES: Record<BudgetedRemote, string> = {
 
 /**
  * None unless set. Set each helpdesk's to its plan's limit (Zendesk 200 to 2,500 a minute;
- * Freshdesk about 200, 400, 700). Not on by default while a load above the budget for long makes
- * attempts whose second request finds no slot retry without end (docs/operating.md, "One rate
- * budget per remote", Limits): a budget below what an account really allows would turn a busy
- * hour into that; without one, the helpdesk's 429s pace the bridge, as before.
+ * Freshdesk about 200, 400, 700). Not on by default: the bridge cannot know the plan, and a budget
+ * below what the account really allows would slow a busy hour for nothing; without one, the
+ * helpdesk's 429s pace the bridge, as before (docs/operating.md, "One rate budget per remote",
+ * Above the budget for long).
  */
 export const DEFAULT_BUDGETS: Record<BudgetedRemote, string> = { zendesk: 'off', freshdesk: 'off', connect: 'off', whitelabel: 'off' };
 export const DEFAULT_WORKER_REPLICAS = 1;

@@ -23,8 +23,9 @@ const REQUEST_ALLOWANCE_MS = 10_000;
 /**
  * A local activity (the sync's reads) runs inside its workflow task: waiting there past the
  * task's timeout (10 s) got the attempt cancelled, its slot wasted, again and again (the soak at
- * 150 a minute). It waits less; refused, it is retried, and after a minute the read falls back to
- * the regular activity, which may wait its full bound.
+ * 150 a minute). Its requests wait less, 5 s in all, counted from the attempt's first request (not
+ * 5 s each: a read of three requests could otherwise wait 15 s); refused, it is retried, and after
+ * a minute the read falls back to the regular activity, which may wait its full bound.
  */
 const LOCAL_ACTIVITY_MAX_WAIT_MS = 5_000;
 /** How often the workers polling the task queue are counted. */
@@ -39,7 +40,11 @@ export const WORKER_COUNT_INTERVAL_MS = 30_000;
  */
 const attemptsBegun = new WeakMap<Context, number>();
 
-/** In an activity: its attempt's time left (and its cancellation); elsewhere the default bound. */
+/**
+ * In an activity: its attempt's time left, the attempt (its `Context`: the budget lets the
+ * requests of an attempt that already got a slot go first) and its cancellation; elsewhere the
+ * default bound, each request on its own.
+ */
 export function activityWaitBound(now: () => number = Date.now): WaitBound {
   let ctx: Context;
   try {
@@ -53,8 +58,8 @@ export function activityWaitBound(now: () => number = Date.now): WaitBound {
   const attemptLeft = begun + startToCloseTimeoutMs - now() - REQUEST_ALLOWANCE_MS;
   // A wait is silence: it must not outlast the heartbeat timeout either (the file writes have one).
   const heartbeatLeft = heartbeatTimeoutMs ? heartbeatTimeoutMs / 2 : Infinity;
-  const kindLeft = isLocal ? LOCAL_ACTIVITY_MAX_WAIT_MS : Infinity;
-  return { maxWaitMs: Math.max(0, Math.min(attemptLeft, heartbeatLeft, kindLeft)), signal: ctx.cancellationSignal };
+  const kindLeft = isLocal ? begun + LOCAL_ACTIVITY_MAX_WAIT_MS - now() : Infinity;
+  return { maxWaitMs: Math.max(0, Math.min(attemptLeft, heartbeatLeft, kindLeft)), attempt: ctx, signal: ctx.cancellationSignal };
 }
 
 /** What the budgets did (./budgeted-fetch.ts), and each share as it is set. */
@@ -165,7 +170,8 @@ export function followWorkerCount(options: FollowWorkerCountOptions): { first: P
  * The budgets on the worker's Prometheus metrics (the SDK runtime's meter, next to its own):
  * `ticket_bridge_rate_budget_wait_seconds` (a histogram: every request sent through a budget, by
  * remote; its `_sum` is the time spent waiting for slots), `ticket_bridge_rate_budget_refused_total`
- * (no slot within the attempt: it failed 'rate-limited' and is retried) and
+ * (no slot within the attempt: it failed 'rate-limited' and is retried; by remote and `lane`:
+ * `first` cost nothing, `continuing` means an earlier request of the attempt spent a slot in vain) and
  * `ticket_bridge_rate_budget_share_per_minute` (this worker's steady rate).
  */
 export function runtimeBudgetObserver(): WorkerBudgetObserver {
@@ -175,7 +181,7 @@ export function runtimeBudgetObserver(): WorkerBudgetObserver {
   const share = meter.createGauge('ticket_bridge_rate_budget_share_per_minute', 'float', '1', "This worker's steady share of the remote's requests per minute");
   return {
     waited: (remote, waitedMs) => wait.record(waitedMs / 1000, { remote }),
-    refused: (remote) => refused.add(1, { remote }),
+    refused: (remote, lane) => refused.add(1, { remote, lane }),
     shared: (remote, perMinute) => share.set(perMinute, { remote }),
   };
 }

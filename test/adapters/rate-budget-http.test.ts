@@ -1,9 +1,10 @@
-import { setTimeout as sleep } from 'node:timers/promises';
+import { MockActivityEnvironment } from '@temporalio/testing';
 import { z } from 'zod';
 import { budgetedFetch, type BudgetObserver } from '../../src/adapters/http/budgeted-fetch';
 import { HttpClient } from '../../src/adapters/http';
-import { RateBudget, shareOf } from '../../src/adapters/http/rate-budget';
+import { RateBudget, shareOf, type Timers } from '../../src/adapters/http/rate-budget';
 import { IntegrationError } from '../../src/ports/errors';
+import { activityWaitBound } from '../../src/runtime/rate-budgets';
 import { FreshdeskSimulator } from '../../src/simulators/freshdesk';
 import { busiestMinute } from '../support/busiest-minute';
 
@@ -22,7 +23,7 @@ describe('a rate budget shared by two workers, over real HTTP', () => {
   let sim: FreshdeskSimulator;
   let origin0: number;
   const clock = () => origin0 + (Date.now() - origin0) * SPEED;
-  const fastSleep = (ms: number) => sleep(ms / SPEED);
+  const fastTimers: Timers = { set: (fn, ms) => setTimeout(fn, ms / SPEED), clear: (handle) => clearTimeout(handle as NodeJS.Timeout) };
 
   beforeEach(async () => {
     origin0 = Date.now();
@@ -33,8 +34,8 @@ describe('a rate budget shared by two workers, over real HTTP', () => {
   });
 
   function worker(observer?: BudgetObserver, maxWaitMs = Infinity) {
-    const budget = new RateBudget('freshdesk', shareOf(BUDGET, 2), clock);
-    const fetch = budgetedFetch({ budget, apiUrl: sim.apiUrl, waitBound: () => ({ maxWaitMs }), sleep: fastSleep, ...(observer && { observer }) });
+    const budget = new RateBudget('freshdesk', shareOf(BUDGET, 2), clock, fastTimers);
+    const fetch = budgetedFetch({ budget, apiUrl: sim.apiUrl, waitBound: () => ({ maxWaitMs }), ...(observer && { observer }) });
     const auth = `Basic ${Buffer.from(`${sim.apiKey}:X`).toString('base64')}`;
     return { budget, http: new HttpClient({ service: 'freshdesk', baseUrl: sim.apiUrl, headers: { authorization: auth }, fetch }) };
   }
@@ -85,6 +86,30 @@ describe('a rate budget shared by two workers, over real HTTP', () => {
     const http = new HttpClient({ service: 'freshdesk', baseUrl: sim.apiUrl, headers: { authorization: auth }, timeoutMs: 100, fetch });
     const answers = await Promise.all([1, 2, 3].map(() => http.request('GET /agents/me', agent).then((res) => res.status)));
     expect(answers).toEqual([200, 200, 200]);
+  });
+
+  it("lets an activity attempt's second request go before other attempts' first requests, which are refused having sent nothing", async () => {
+    // One slot every 3 s of the clock (300 ms of the wall clock), bursts of 4.
+    const budget = new RateBudget('freshdesk', { budgetPerMinute: 20, processes: 1, perMinute: 20, burst: 4 }, clock, fastTimers);
+    const fetch = budgetedFetch({ budget, apiUrl: sim.apiUrl, waitBound: () => activityWaitBound(clock) });
+    const auth = `Basic ${Buffer.from(`${sim.apiKey}:X`).toString('base64')}`;
+    const http = new HttpClient({ service: 'freshdesk', baseUrl: sim.apiUrl, headers: { authorization: auth }, fetch });
+    // Eight attempts of two requests at once, each with 30 s (of the clock) to run.
+    const attempts = Array.from({ length: 8 }, (_, i) =>
+      new MockActivityEnvironment({ startToCloseTimeoutMs: 30_000 }).run(async () => {
+        for (const step of ['1', '2']) await http.request('GET /agents/me', agent, { query: { attempt: String(i), step } });
+        return 'done';
+      }).catch((err: unknown) => err),
+    );
+    const outcomes = await Promise.all(attempts);
+    // The burst's four finish: their second requests take the next slots (3 to 12 s), ahead of
+    // the four attempts queued before them, whose first requests cannot come within their 10 s
+    // (half the attempt's 20 s; the rest is for their later requests): refused before being sent.
+    expect(outcomes.slice(0, 4)).toEqual(Array(4).fill('done'));
+    for (const refused of outcomes.slice(4)) expect(refused).toMatchObject({ kind: 'rate-limited', status: null });
+    const received = sim.requests().map((r) => `${r.query.attempt}.${r.query.step}`);
+    expect(received.slice(0, 4).sort()).toEqual(['0.1', '1.1', '2.1', '3.1']);
+    expect(received.slice(4).sort()).toEqual(['0.2', '1.2', '2.2', '3.2']);
   });
 
   it("pauses the worker's budget for a 429's Retry-After, and the 429 still fails the request as before", async () => {

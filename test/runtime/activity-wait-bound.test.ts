@@ -35,9 +35,28 @@ describe('activityWaitBound', () => {
     expect(bound.signal).toBe(env.context.cancellationSignal);
   });
 
-  it('waits at most 5 s in a local activity (the sync reads): longer, its workflow task times out', async () => {
+  it('waits at most 5 s in all in a local activity (the sync reads), from its first request: longer, its workflow task times out', async () => {
     const env = new MockActivityEnvironment({ isLocal: true, startToCloseTimeoutMs: 30_000 });
-    expect((await env.run(async (): Promise<WaitBound> => activityWaitBound(clock))).maxWaitMs).toBe(5_000);
+    const bounds = await env.run(async () => {
+      const first = activityWaitBound(clock).maxWaitMs;
+      now += 3_000;
+      const second = activityWaitBound(clock).maxWaitMs;
+      now += 2_500;
+      const third = activityWaitBound(clock).maxWaitMs;
+      return [first, second, third];
+    });
+    expect(bounds).toEqual([5_000, 2_000, 0]);
+  });
+
+  it("names the attempt (its Context), so the budget lets the attempt's later requests go first", async () => {
+    const env = new MockActivityEnvironment({ startToCloseTimeoutMs: 30_000 });
+    const [first, later] = await env.run(async (): Promise<WaitBound[]> => [activityWaitBound(clock), activityWaitBound(clock)]);
+    expect(first!.attempt).toBe(env.context);
+    expect(later!.attempt).toBe(first!.attempt);
+    // Another attempt (a retry runs in a new Context) is another key.
+    const retry = new MockActivityEnvironment({ attempt: 2, startToCloseTimeoutMs: 30_000 });
+    expect((await retry.run(async (): Promise<WaitBound> => activityWaitBound(clock))).attempt).toBe(retry.context);
+    expect(retry.context).not.toBe(env.context);
   });
 
   it('outside an activity (the backfill CLI): a minute', () => {

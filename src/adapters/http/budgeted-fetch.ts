@@ -8,23 +8,24 @@
  * budget for every request of this process.
  *
  * A request never waits without bound: `waitBound` says how long the caller can afford (in an
- * activity, what is left of its attempt; see src/runtime/rate-budgets.ts). Past it, the request
- * fails with `RateBudgetExhausted` before anything is sent, which the HTTP clients turn into a
- * retryable 'rate-limited' failure whose retry comes when the slot would have.
+ * activity, what is left of its attempt, and the attempt itself, so that its later requests go
+ * before other attempts' first ones; see src/runtime/rate-budgets.ts and ./rate-budget.ts). Past
+ * it, the request fails with `RateBudgetExhausted` before anything is sent, which the HTTP
+ * clients turn into a retryable 'rate-limited' failure whose retry comes when the slot would have.
  */
 import { parseRetryAfter } from './retry-after';
-import type { RateBudget } from './rate-budget';
+import type { Lane, RateBudget, SlotAsk } from './rate-budget';
 
-/** What the caller can afford to wait, and what cancels the wait (the activity's cancellation). */
-export interface WaitBound {
-  maxWaitMs: number;
-  signal?: AbortSignal;
-}
+/** What the caller can afford to wait, for which attempt, and what cancels the wait. */
+export type WaitBound = SlotAsk;
 
-/** What the budget did, for metrics: `waitedMs` for every request sent, `refused` for one not sent. */
+/**
+ * What the budget did, for metrics: `waitedMs` for every request sent, `refused` for one not
+ * sent (`lane`: whether its attempt had already got a slot, i.e. a slot was spent in vain).
+ */
 export interface BudgetObserver {
   waited(remote: string, waitedMs: number): void;
-  refused(remote: string): void;
+  refused(remote: string, lane: Lane): void;
 }
 
 export interface BudgetedFetchOptions {
@@ -34,8 +35,6 @@ export interface BudgetedFetchOptions {
   waitBound: () => WaitBound;
   observer?: BudgetObserver;
   fetch?: typeof fetch;
-  /** Waits `ms` (or rejects when `signal` aborts); injectable for tests. */
-  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
 
 /** No slot within the time the caller had: retry when `retryAfterMs` has passed. */
@@ -65,17 +64,14 @@ export function budgetedFetch(options: BudgetedFetchOptions): typeof fetch {
   const { budget, waitBound, observer } = options;
   const origin = new URL(options.apiUrl).origin;
   const fetchImpl = options.fetch ?? fetch;
-  const sleep = options.sleep ?? abortableSleep;
   const slot = async (url: string) => {
     if (originOf(url) !== origin) return;
-    const bound = waitBound();
-    const wait = budget.reserve(bound.maxWaitMs);
-    if (wait === null) {
-      observer?.refused(budget.remote);
-      throw new RateBudgetExhausted(budget.remote, budget.waitMs());
+    const answer = await budget.take(waitBound());
+    if (!answer.granted) {
+      observer?.refused(budget.remote, answer.lane);
+      throw new RateBudgetExhausted(budget.remote, answer.retryAfterMs);
     }
-    if (wait > 0) await sleep(wait, bound.signal);
-    observer?.waited(budget.remote, wait);
+    observer?.waited(budget.remote, answer.waitedMs);
   };
   const budgeted: typeof fetch = async (input, init) => {
     const response = await fetchImpl(input, init);
@@ -94,17 +90,3 @@ function originOf(input: Parameters<typeof fetch>[0]): string | null {
   return URL.canParse(href) ? new URL(href).origin : null;
 }
 
-function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal!.reason);
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
