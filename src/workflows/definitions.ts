@@ -60,8 +60,10 @@ export const PATCHES = {
   pauseEndsWithTheTicket: 'pause-ends-with-the-ticket-1',
   /**
    * Writes without files (a comment, a status; each side's of a decision) run first as local
-   * activities (issue 18): a marker each instead of an activity's events and a workflow task.
-   * Asked at a run's first such write.
+   * activities (issue 18): a marker each instead of an activity's events and a workflow task; local
+   * reads and writes give up after a bounded number of attempts (then the regular activity), and a
+   * run's last command comes in a task of its own after local writes. Asked at a run's first read
+   * or write, and kept for the run.
    */
   localWrites: 'local-writes-1',
 } as const;

@@ -13,6 +13,7 @@ import {
   NON_RETRYABLE_FAILURE_TYPES,
   TICKET_ACTIVITY_OPTIONS,
   TICKET_FILE_WRITE_OPTIONS,
+  TICKET_BOUNDED_LOCAL_READ_OPTIONS,
   TICKET_LOCAL_READ_OPTIONS,
   TICKET_LOCAL_WRITE_OPTIONS,
   TICKET_WRITE_OPTIONS,
@@ -39,22 +40,23 @@ const writeActivities = proxyActivities<TicketActivities>(TICKET_WRITE_OPTIONS);
 /** Writes that carry files, streamed in the activity (see TICKET_FILE_WRITE_OPTIONS). */
 const fileWriteActivities = proxyActivities<TicketActivities>(TICKET_FILE_WRITE_OPTIONS);
 /** Reads, first as local activities (see TICKET_LOCAL_READ_OPTIONS). */
-const localReads = proxyLocalActivities<Pick<TicketActivities, 'readSourceTicket' | 'readCrmTicket'>>(TICKET_LOCAL_READ_OPTIONS);
+type LocalRead = 'readSourceTicket' | 'readCrmTicket';
+const localReads = proxyLocalActivities<Pick<TicketActivities, LocalRead>>(TICKET_LOCAL_READ_OPTIONS);
+/** The same, giving up after a bounded number of attempts (local-writes-1, TICKET_BOUNDED_LOCAL_READ_OPTIONS). */
+const boundedLocalReads = proxyLocalActivities<Pick<TicketActivities, LocalRead>>(TICKET_BOUNDED_LOCAL_READ_OPTIONS);
 /** The writes that run first as local activities, without files (local-writes-1, TICKET_LOCAL_WRITE_OPTIONS). */
 type LocalWrite = 'postSourceComment' | 'addCrmComment' | 'setSourceStatus' | 'setCrmStatus';
 const localWrites = proxyLocalActivities<Pick<TicketActivities, LocalWrite>>(TICKET_LOCAL_WRITE_OPTIONS);
 
 /**
- * A write without files: under local-writes-1 a local activity first, then, if it keeps failing
- * past its minute, the regular write with `fallback`'s input (a comment's is told to look for a
- * landed copy: a local run may have landed it); before it, the regular write alone. `onLocal`:
- * told when the local path is taken (see `TicketSync.beforeLastWord`).
+ * A write without files: with `local` (local-writes-1) a local activity first, then, if it keeps
+ * failing past its attempts, the regular write with `fallback`'s input (a comment's is told to look
+ * for a landed copy: a local run may have landed it); without, the regular write alone.
  */
-function write<K extends LocalWrite>(name: K, input: Parameters<TicketActivities[K]>[0], fallback = input, onLocal?: () => void): Promise<Awaited<ReturnType<TicketActivities[K]>>> {
+function write<K extends LocalWrite>(name: K, input: Parameters<TicketActivities[K]>[0], fallback: typeof input, local: boolean): Promise<Awaited<ReturnType<TicketActivities[K]>>> {
   type Write = (given: typeof input) => Promise<Awaited<ReturnType<TicketActivities[K]>>>;
   const call = (proxy: Pick<TicketActivities, LocalWrite>, given: typeof input) => (proxy[name] as unknown as Write)(given);
-  if (!patched(PATCHES.localWrites)) return call(writeActivities, input);
-  onLocal?.();
+  if (!local) return call(writeActivities, input);
   return localFirst(name, () => call(localWrites, input), () => call(writeActivities, fallback));
 }
 
@@ -149,9 +151,26 @@ export class TicketSync {
   /** The history length of the workflow task that last ran a local write (local-writes-1). */
   private localWriteTask: number | null = null;
 
-  /** `write`, noting the workflow task of a local write. */
+  /**
+   * local-writes-1, asked once per run at its first read or write and kept for the run: a run that
+   * began before it (its first read replayed without the marker) keeps its ways to its end.
+   */
+  private localRules: boolean | null = null;
+
+  private get local(): boolean {
+    return (this.localRules ??= patched(PATCHES.localWrites));
+  }
+
+  /** `write`, local under local-writes-1, noting the workflow task of a local write. */
   private write<K extends LocalWrite>(name: K, input: Parameters<TicketActivities[K]>[0], fallback = input) {
-    return write(name, input, fallback, () => (this.localWriteTask = workflowInfo().historyLength));
+    const local = this.local;
+    if (local) this.localWriteTask = workflowInfo().historyLength;
+    return write(name, input, fallback, local);
+  }
+
+  /** The local read activities of this run (bounded attempts under local-writes-1). */
+  private get reads(): Pick<TicketActivities, LocalRead> {
+    return this.local ? boundedLocalReads : localReads;
   }
 
   /**
@@ -357,7 +376,7 @@ export class TicketSync {
     const request = { source: input.source, ticketId: input.sourceTicketId, window: { ...memory.sourceComments, maxBytes: READ_WINDOW_BYTES } };
     return localFirst(
       'readSourceTicket',
-      () => localReads.readSourceTicket(request),
+      () => this.reads.readSourceTicket(request),
       () => activities.readSourceTicket(request),
     );
   }
@@ -403,7 +422,7 @@ export class TicketSync {
     };
     const read = await localFirst(
       'readCrmTicket',
-      () => localReads.readCrmTicket(request),
+      () => this.reads.readCrmTicket(request),
       () => activities.readCrmTicket(request),
     );
     if (read === null) return null;
