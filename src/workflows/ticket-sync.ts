@@ -178,12 +178,15 @@ export class TicketSync {
    * ran local writes, a fresh task first. The remotes tell of those writes at once, while the task
    * still runs, and Temporal refuses a run's last command from a task during which events arrived
    * (UnhandledCommand): the task fails, an update it answered fails with it (an operator's close),
-   * and its local activities run again. A 1 ms timer ends the task; the last word comes in a short one.
+   * and its local activities run again. A 1 ms timer ends the task; the last word comes in a short
+   * one. Always true: a condition to chain, after which the caller asks again whether the run may
+   * end (an update may have arrived with the new task, and waits for a sync of this run).
    */
-  async beforeLastWord(): Promise<void> {
-    if (this.localWriteTask === null || this.localWriteTask !== workflowInfo().historyLength) return;
+  async beforeLastWord(): Promise<true> {
+    if (this.localWriteTask === null || this.localWriteTask !== workflowInfo().historyLength) return true;
     this.localWriteTask = null;
     await sleep(1);
+    return true;
   }
 
   /** One sync. false when it failed for good (an outage past the write window, a read refused). */
