@@ -48,9 +48,9 @@ export const PATCHES = {
    */
   sameSecondToCrm: 'same-second-to-helpdesk-1',
   /**
-   * The lifecycle remembers the status the helpdesk gave the ticket it created (Freshdesk has no
-   * "new": open), not the one asked for, so the first read after the create does not take it for
-   * an agent's move. Asked only when the two differ.
+   * The lifecycle remembers the status the helpdesk gave the ticket it created (a helpdesk without
+   * a "new" status makes it open), not the one asked for, so the first read after the create does
+   * not take it for an agent's move. Asked only when the two differ.
    */
   createdStatusKept: 'created-status-kept-1',
   /**

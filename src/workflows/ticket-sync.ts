@@ -1123,9 +1123,9 @@ function wroteAgain(source: SourceRead): boolean {
 
 /**
  * The CRM status the lifecycle remembers after a create: the one the helpdesk gave the ticket when
- * it differs from the one asked for (Freshdesk has no "new") and the decision wrote no other since;
- * else the decision's (created-status-kept-1; before it, the decision's always, and the first read
- * after a create on Freshdesk took its open for an agent's move).
+ * it differs from the one asked for (a helpdesk without a "new" status) and the decision wrote no
+ * other since; else the decision's (created-status-kept-1; before it, the decision's always, and
+ * the first read after such a create took its open for an agent's move).
  */
 function createdStatus(decided: CrmStatus | null, asked: CrmStatus, created: CrmStatus): CrmStatus | null {
   if (decided !== asked || created === asked) return decided;

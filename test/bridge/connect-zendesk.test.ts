@@ -132,7 +132,7 @@ describe('Connect ⇄ Zendesk through one workflow per ticket', () => {
     expect(delivered).toHaveLength(zendeskHooks.filter((r) => r.outcome === 'signalled').length);
     expect(history.events!.at(-1)!.workflowExecutionCompletedEventAttributes).toBeTruthy();
     // `RECORD_HISTORIES=1 npx jest test/bridge/connect-zendesk -t "whole flow"` refreshes the replay fixture.
-    await recordHistory('connect-guide-flow', rig.env.client.workflow.getHandle(`ticket/connect/${id}`));
+    await recordHistory('connect-guide-flow-local-writes', rig.env.client.workflow.getHandle(`ticket/connect/${id}`));
   });
 
   test('the SOLVED timer closes an unconfirmed ticket on both sides', async () => {
