@@ -41,38 +41,12 @@ const SIDE_NAMES: Record<SourceKind, string> = { connect: 'the app', whitelabel:
 const UNMAPPED: AssigneeResolver = (ref) => ({ crmAssigneeId: null, mapped: ref === null });
 
 /**
- * A local write that begins this long after its workflow task did is taken for a possible re-run:
- * a first run begins within the task, after the sync's reads (well under a second, a few seconds
- * when a rate budget makes them wait), while a re-run comes only once the dead worker's task timed
- * out (10 s, Temporal's default workflow task timeout, which the bridge keeps).
- */
-const RERUN_SUSPECT_AFTER_MS = 8_000;
-/** The HTTP clients' own request timeout (10 s), and a second: by then a dead run's request has ended. */
-const IN_FLIGHT_MAX_MS = 11_000;
-
-/**
  * A retried attempt (the previous one failed, timed out, or its worker was killed), or a write
  * the workflow began in an earlier activity (`landedCheck`), may follow a write that landed
- * without us hearing back: only then is the extra read for dedupe worth it. So may a local
- * activity's first attempt: when its worker dies before the workflow task that ran it completes,
- * the next worker runs it again from the start, as attempt 1 (no marker of it is in history).
- * `conflictTells`: a conditional write, which the remote refuses if the first run landed, and
- * which then looks for its landed copy (`CrmPort.addComment`): no read first.
- *
- * A re-run may also begin while the dead run's request is still in flight (its worker died a
- * moment after sending it), and look before that request lands: a local write that begins long
- * after the workflow asked for it (`askedAt`) waits out the longest a request can take first.
+ * without us hearing back: only then is the extra read for dedupe worth it.
  */
-function dedupeFor({ afterCommentId, excludeIds, landedCheck }: CommentDedupe, { conflictTells = false } = {}) {
-  const { attempt, isLocal } = Context.current().info;
-  return { check: landedCheck === true || attempt > 1 || (isLocal && !conflictTells), afterCommentId, excludeIds };
-}
-
-/** The wait of a possible re-run (see `dedupeFor`), before the activity reads or writes anything. */
-async function waitOutDeadRun({ askedAt }: CommentDedupe): Promise<void> {
-  const ctx = Context.current();
-  const { attempt, isLocal } = ctx.info;
-  if (isLocal && attempt === 1 && askedAt !== undefined && Date.now() - askedAt > RERUN_SUSPECT_AFTER_MS) await ctx.sleep(IN_FLIGHT_MAX_MS);
+function dedupeFor({ afterCommentId, excludeIds, landedCheck }: CommentDedupe) {
+  return { check: landedCheck === true || Context.current().info.attempt > 1, afterCommentId, excludeIds };
 }
 
 export function createActivities({ sources, crm, assignees = {}, attachments = DEFAULT_ATTACHMENT_SETTINGS, logger, mapping }: ActivityDeps): TicketActivities {
@@ -165,19 +139,16 @@ export function createActivities({ sources, crm, assignees = {}, attachments = D
     const plan = byMessage ? planForSource(files, port.files, attachments, SIDE_NAMES[kind]) : null;
     const text = plan ? mirroredBody(body, files.length, plan.lines) : body;
     let posted: { commentId: string; alreadyPresent: boolean; attachments?: string[] };
-    // The read just made tells as well as the port's own would whether an earlier run landed it.
-    const landedIn = (ticket: SourceTicket) => findLandedComment(ticket.comments, (c) => c.author === 'SUPPORT' && sameBody(c.body, text, byMessage), window);
     if (fresh?.status === 'CLOSED') {
       // An earlier attempt may have landed the reply before the user closed: then it was
       // delivered, and it is the bridge's own comment (never a note, never an echo).
-      const landed = window.check ? landedIn(fresh) : undefined;
+      const landed = window.check
+        ? findLandedComment(fresh.comments, (c) => c.author === 'SUPPORT' && sameBody(c.body, text, byMessage), window)
+        : undefined;
       if (!landed) {
         throw new IntegrationError('write-conflict', kind, 'POST /tickets/{id}/comments', `${kind}: the user closed the ticket since it was read`, 409);
       }
       posted = { commentId: landed.id, alreadyPresent: true, attachments: landed.attachments };
-    } else if (fresh && window.check) {
-      const landed = landedIn(fresh);
-      posted = landed ? { commentId: landed.id, alreadyPresent: true, attachments: landed.attachments } : await port.postSupportComment(ticketId, text, { ...window, check: false });
     } else {
       posted = await port.postSupportComment(ticketId, text, window);
     }
@@ -230,8 +201,7 @@ export function createActivities({ sources, crm, assignees = {}, attachments = D
   ): Promise<Awaited<ReturnType<TicketActivities['addCrmComment']>>> => {
     const body = await wholeText(fullText, given);
     const withStatus = status !== undefined ? { status } : {};
-    const window = dedupeFor(dedupe, { conflictTells: condition !== undefined });
-    if (!files || files.urls.length === 0) return crm.addComment(crmTicketId, { body, public: isPublic, author, ...withStatus }, window, condition);
+    if (!files || files.urls.length === 0) return crm.addComment(crmTicketId, { body, public: isPublic, author, ...withStatus }, dedupeFor(dedupe), condition);
     let outcomes: FileOutcome[] | undefined;
     const from = sources[files.source]?.files;
     const upload = async () => {
@@ -241,7 +211,7 @@ export function createActivities({ sources, crm, assignees = {}, attachments = D
     };
     const text = mirroredBody(body, files.urls.length, []);
     const written = await withHeartbeat(() =>
-      crm.addComment(crmTicketId, { body: text, public: isPublic, author, ...withStatus, files: upload }, window, condition),
+      crm.addComment(crmTicketId, { body: text, public: isPublic, author, ...withStatus, files: upload }, dedupeFor(dedupe), condition),
     );
     return { ...written, ...(outcomes && { files: outcomes }) };
   };
@@ -270,7 +240,6 @@ export function createActivities({ sources, crm, assignees = {}, attachments = D
     postSourceComment: (input) =>
       // With files, the heartbeat runs from the start: their options time a silent attempt out.
       mapFailures(() => ((input.files ?? []).length > 0 ? withHeartbeat : now)(async () => {
-        await waitOutDeadRun(input);
         const port = source(input.source);
         const fresh = input.unlessClosed || input.thenStatus ? await port.fetchTicket(input.ticketId) : null;
         const posted = await postComment(input, fresh);
@@ -350,7 +319,6 @@ export function createActivities({ sources, crm, assignees = {}, attachments = D
 
     addCrmComment: ({ thenStatus, ...input }) =>
       mapFailures(async () => {
-        await waitOutDeadRun(input);
         // Only a write conditional on the version the decision saw may carry its status: without
         // one, the status would be written over whatever changed since (an agent's status).
         const written = await addCrmComment(input, input.condition ? thenStatus?.status : undefined);

@@ -60,8 +60,7 @@ export const TICKET_WRITE_OPTIONS: ActivityOptions = {
  * Reads (v3 sync rules) run first as local activities: in the worker, inside the workflow task,
  * recorded as one marker event instead of an activity's three events plus a workflow task of
  * their own. Reads are idempotent, so re-running one on replay after a crash costs a request,
- * never a double write (writes without files are local ones too since local-writes-1, each safe to
- * run twice: see TICKET_LOCAL_WRITE_OPTIONS). Bounded to a minute:
+ * never a double write (writes stay regular activities for that reason). Bounded to a minute:
  * a read that still fails after it falls back to the regular, unbounded read activity, which an
  * operator sees as a pending activity with its attempt and last failure (`tickets show`).
  */
@@ -69,37 +68,6 @@ export const TICKET_LOCAL_READ_OPTIONS: LocalActivityOptions = {
   startToCloseTimeout: '30s',
   scheduleToCloseTimeout: '1m',
   retry: { ...TICKET_ACTIVITY_RETRY_POLICY, maximumInterval: '10s' },
-};
-
-/**
- * The local reads' options under local-writes-1: the same, giving up after 8 attempts (about a
- * minute of back-off, 1 s doubling to 10 s). A local activity's `scheduleToCloseTimeout` is not
- * enforced across its attempts by the SDK's core (each retry counts it from its own start: found
- * by test/bridge/operate.test.ts), so a read kept failing for as long as the remote was down, inside
- * the workflow task, which the worker kept alive with a task completion every 8 s: 3 history events
- * each, over 1,000 an hour. A bounded number of attempts makes the fallback to the regular read
- * activity (its own back-off up to 5 minutes, no history while it waits) real.
- */
-export const TICKET_BOUNDED_LOCAL_READ_OPTIONS: LocalActivityOptions = {
-  ...TICKET_LOCAL_READ_OPTIONS,
-  retry: { ...TICKET_LOCAL_READ_OPTIONS.retry, maximumAttempts: 8 },
-};
-
-/**
- * Writes without files (local-writes-1) run first as local activities, as the reads do: one marker
- * event instead of an activity's three plus a workflow task of their own. A local activity is run
- * again from the start (as attempt 1) when its worker dies before the workflow task completes, so
- * each such write either looks for its landed copy first or is conditional, and then looks for it
- * when the remote refuses (`dedupeFor` in src/activities/create-activities.ts). Five attempts
- * (1 s doubling: about 15 s, a blip's worth): a write that still fails then falls back to the
- * regular write activity (its own window, its attempts visible to an operator as a pending
- * activity, as an outage should be soon), told to look for a landed copy. Attempts, not
- * `scheduleToCloseTimeout`: see TICKET_BOUNDED_LOCAL_READ_OPTIONS.
- */
-export const TICKET_LOCAL_WRITE_OPTIONS: LocalActivityOptions = {
-  startToCloseTimeout: '30s',
-  scheduleToCloseTimeout: '1m',
-  retry: { ...TICKET_ACTIVITY_RETRY_POLICY, maximumInterval: '10s', maximumAttempts: 5 },
 };
 
 /**

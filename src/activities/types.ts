@@ -18,12 +18,6 @@ export interface CommentDedupe {
    * attempt. (A retried attempt always looks.)
    */
   landedCheck?: boolean;
-  /**
-   * The workflow's clock when it asked for the write (epoch ms): its workflow task's time, the
-   * same when a worker runs it again after another's death. A local write that begins long after
-   * it may be such a re-run (see `dedupeFor` in ./create-activities.ts).
-   */
-  askedAt?: number;
 }
 
 /** Where the workflow's last read of one side ended. */

@@ -126,9 +126,6 @@ export interface CrmPort {
    * With a `condition`, written only if the ticket is still at that version (else a
    * 'write-conflict'): then the version and status it answers are exactly the ticket after this
    * write, nobody else's change in between. Both are null when unknown (a landed copy was found).
-   * A conditional write that found the ticket changed, without `dedupe.check`, looks for a landed
-   * copy before it answers 'write-conflict': the change may be this very comment, written by an
-   * earlier run whose answer was lost (so a caller may skip the check before a conditional write).
    *
    * With `files`, the comment carries attachments: called only once no landed copy was found,
    * it uploads them and says which uploads to bind (`uploads`, Zendesk tokens) and which lines to

@@ -58,14 +58,6 @@ export const PATCHES = {
    * (no `TicketPaused="true"` on a completed workflow). Asked only then (src/workflows/pause.ts).
    */
   pauseEndsWithTheTicket: 'pause-ends-with-the-ticket-1',
-  /**
-   * Writes without files (a comment, a status; each side's of a decision) run first as local
-   * activities (issue 18): a marker each instead of an activity's events and a workflow task; local
-   * reads and writes give up after a bounded number of attempts (then the regular activity), and a
-   * run's last command comes in a task of its own after local writes. Asked at a run's first read
-   * or write, and kept for the run.
-   */
-  localWrites: 'local-writes-1',
 } as const;
 
 /** Behaviour a deployment may tune. Fixed per run: a change reaches running tickets at their next continue-as-new. */

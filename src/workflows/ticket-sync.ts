@@ -8,14 +8,12 @@
  * this code does gets a `patched()` id of its own and a new recorded replay history
  * (test/replay); the meaning of an existing patch id never changes.
  */
-import { ActivityFailure, ApplicationFailure, CancelledFailure, patched, proxyActivities, proxyLocalActivities, sleep, TemporalFailure, workflowInfo } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, CancelledFailure, patched, proxyActivities, proxyLocalActivities, TemporalFailure, workflowInfo } from '@temporalio/workflow';
 import {
   NON_RETRYABLE_FAILURE_TYPES,
   TICKET_ACTIVITY_OPTIONS,
   TICKET_FILE_WRITE_OPTIONS,
-  TICKET_BOUNDED_LOCAL_READ_OPTIONS,
   TICKET_LOCAL_READ_OPTIONS,
-  TICKET_LOCAL_WRITE_OPTIONS,
   TICKET_WRITE_OPTIONS,
 } from '../activities/retry-policy';
 import type { CrmRead, FileOutcome, FullText, SourceRead, StatusWriteOutcome, TicketActivities } from '../activities/types';
@@ -40,25 +38,7 @@ const writeActivities = proxyActivities<TicketActivities>(TICKET_WRITE_OPTIONS);
 /** Writes that carry files, streamed in the activity (see TICKET_FILE_WRITE_OPTIONS). */
 const fileWriteActivities = proxyActivities<TicketActivities>(TICKET_FILE_WRITE_OPTIONS);
 /** Reads, first as local activities (see TICKET_LOCAL_READ_OPTIONS). */
-type LocalRead = 'readSourceTicket' | 'readCrmTicket';
-const localReads = proxyLocalActivities<Pick<TicketActivities, LocalRead>>(TICKET_LOCAL_READ_OPTIONS);
-/** The same, giving up after a bounded number of attempts (local-writes-1, TICKET_BOUNDED_LOCAL_READ_OPTIONS). */
-const boundedLocalReads = proxyLocalActivities<Pick<TicketActivities, LocalRead>>(TICKET_BOUNDED_LOCAL_READ_OPTIONS);
-/** The writes that run first as local activities, without files (local-writes-1, TICKET_LOCAL_WRITE_OPTIONS). */
-type LocalWrite = 'postSourceComment' | 'addCrmComment' | 'setSourceStatus' | 'setCrmStatus';
-const localWrites = proxyLocalActivities<Pick<TicketActivities, LocalWrite>>(TICKET_LOCAL_WRITE_OPTIONS);
-
-/**
- * A write without files: with `local` (local-writes-1) a local activity first, then, if it keeps
- * failing past its attempts, the regular write with `fallback`'s input (a comment's is told to look
- * for a landed copy: a local run may have landed it); without, the regular write alone.
- */
-function write<K extends LocalWrite>(name: K, input: Parameters<TicketActivities[K]>[0], fallback: typeof input, local: boolean): Promise<Awaited<ReturnType<TicketActivities[K]>>> {
-  type Write = (given: typeof input) => Promise<Awaited<ReturnType<TicketActivities[K]>>>;
-  const call = (proxy: Pick<TicketActivities, LocalWrite>, given: typeof input) => (proxy[name] as unknown as Write)(given);
-  if (!local) return call(writeActivities, input);
-  return localFirst(name, () => call(localWrites, input), () => call(writeActivities, fallback));
-}
+const localReads = proxyLocalActivities<Pick<TicketActivities, 'readSourceTicket' | 'readCrmTicket'>>(TICKET_LOCAL_READ_OPTIONS);
 
 type SourceStatusEffect = Extract<Effect, { type: 'set-source-status' }>;
 type CrmStatusEffect = Extract<Effect, { type: 'set-crm-status' }>;
@@ -148,46 +128,6 @@ export class TicketSync {
   private crmAnswerUnknown = false;
   /** How the status written with a comment went (rules 1.2): null when written. */
   private statusAfterComment: ActivityFailure | null = null;
-  /** The history length of the workflow task that last ran a local write (local-writes-1). */
-  private localWriteTask: number | null = null;
-
-  /**
-   * local-writes-1, asked once per run at its first read or write and kept for the run: a run that
-   * began before it (its first read replayed without the marker) keeps its ways to its end.
-   */
-  private localRules: boolean | null = null;
-
-  private get local(): boolean {
-    return (this.localRules ??= patched(PATCHES.localWrites));
-  }
-
-  /** `write`, local under local-writes-1, noting the workflow task of a local write. */
-  private write<K extends LocalWrite>(name: K, input: Parameters<TicketActivities[K]>[0], fallback = input) {
-    const local = this.local;
-    if (local) this.localWriteTask = workflowInfo().historyLength;
-    return write(name, input, fallback, local);
-  }
-
-  /** The local read activities of this run (bounded attempts under local-writes-1). */
-  private get reads(): Pick<TicketActivities, LocalRead> {
-    return this.local ? boundedLocalReads : localReads;
-  }
-
-  /**
-   * Before the run's last command (its completion, or continue-as-new): when this workflow task
-   * ran local writes, a fresh task first. The remotes tell of those writes at once, while the task
-   * still runs, and Temporal refuses a run's last command from a task during which events arrived
-   * (UnhandledCommand): the task fails, an update it answered fails with it (an operator's close),
-   * and its local activities run again. A 1 ms timer ends the task; the last word comes in a short
-   * one. Always true: a condition to chain, after which the caller asks again whether the run may
-   * end (an update may have arrived with the new task, and waits for a sync of this run).
-   */
-  async beforeLastWord(): Promise<true> {
-    if (this.localWriteTask === null || this.localWriteTask !== workflowInfo().historyLength) return true;
-    this.localWriteTask = null;
-    await sleep(1);
-    return true;
-  }
 
   /** One sync. false when it failed for good (an outage past the write window, a read refused). */
   async run(pending: PendingWork): Promise<boolean> {
@@ -379,7 +319,7 @@ export class TicketSync {
     const request = { source: input.source, ticketId: input.sourceTicketId, window: { ...memory.sourceComments, maxBytes: READ_WINDOW_BYTES } };
     return localFirst(
       'readSourceTicket',
-      () => this.reads.readSourceTicket(request),
+      () => localReads.readSourceTicket(request),
       () => activities.readSourceTicket(request),
     );
   }
@@ -425,7 +365,7 @@ export class TicketSync {
     };
     const read = await localFirst(
       'readCrmTicket',
-      () => this.reads.readCrmTicket(request),
+      () => localReads.readCrmTicket(request),
       () => activities.readCrmTicket(request),
     );
     if (read === null) return null;
@@ -861,7 +801,7 @@ export class TicketSync {
           // The bridge's own comment left the ticket there already (a helpdesk may reopen a
           // ticket on the requester's reply), and nothing has changed it since: no write to make.
         } else {
-          const result = await this.write('setCrmStatus', {
+          const result = await writeActivities.setCrmStatus({
             crmTicketId: memory.crm!.ticketId,
             status: effect.status,
             condition: this.crmStatusCondition(effect.status),
@@ -887,8 +827,9 @@ export class TicketSync {
         }
         // A public reply's files travel with it (an internal note is never a reply).
         const files = effect.comment.public ? (effect.comment.attachments ?? []) : [];
-        const { commentId, files: outcomes, followUpId, statusWrite } = await this.openWrite(key, body, memory.sourceComments.cursor?.id ?? null, (dedupe) => {
-          const request = {
+        const writes = files.length > 0 ? fileWriteActivities : writeActivities;
+        const { commentId, files: outcomes, followUpId, statusWrite } = await this.openWrite(key, body, memory.sourceComments.cursor?.id ?? null, (dedupe) =>
+          writes.postSourceComment({
             source: input.source,
             ticketId: input.sourceTicketId,
             body,
@@ -898,9 +839,8 @@ export class TicketSync {
             ...(withStatus?.type === 'set-source-status' && { thenStatus: { status: withStatus.status, condition: this.sourceStatusCondition(withStatus.status) } }),
             excludeIds: memory.sourceComments.ownIds,
             ...dedupe,
-          };
-          return files.length > 0 ? fileWriteActivities.postSourceComment(request) : this.write('postSourceComment', request, { ...request, landedCheck: true });
-        });
+          }),
+        );
         if (withStatus) this.statusAfterComment = this.statusWriteFailure(withStatus, statusWrite);
         // A follow-up comment (files that failed after the reply was written) is the bridge's own too.
         const own = followUpId ? [commentId, followUpId] : [commentId];
@@ -911,7 +851,7 @@ export class TicketSync {
         return commentId;
       }
       case 'set-source-status':
-        await this.write('setSourceStatus', {
+        await writeActivities.setSourceStatus({
           source: input.source,
           ticketId: input.sourceTicketId,
           status: effect.status,
@@ -991,9 +931,10 @@ export class TicketSync {
     const memory = this.memory;
     const condition = conditional && this.observed && memory.crmVersion !== null ? { version: memory.crmVersion } : undefined;
     const urls = [...attachments];
+    const writes = urls.length > 0 ? fileWriteActivities : writeActivities;
     const thenStatus = withStatus?.type === 'set-crm-status' ? { status: withStatus.status, condition: this.crmStatusCondition(withStatus.status) } : undefined;
-    const { commentId, version, status, files, statusWrite } = await this.openWrite(key, body, memory.crmComments.cursor?.id ?? null, (dedupe) => {
-      const request = {
+    const { commentId, version, status, files, statusWrite } = await this.openWrite(key, body, memory.crmComments.cursor?.id ?? null, (dedupe) =>
+      writes.addCrmComment({
         crmTicketId: memory.crm!.ticketId,
         body,
         ...(fullText && { fullText }),
@@ -1005,9 +946,8 @@ export class TicketSync {
         ...(condition && { condition }),
         ...(thenStatus && { thenStatus }),
         ...dedupe,
-      };
-      return urls.length > 0 ? fileWriteActivities.addCrmComment(request) : this.write('addCrmComment', request, { ...request, landedCheck: true });
-    });
+      }),
+    );
     if (withStatus) this.statusAfterComment = this.statusWriteFailure(withStatus, statusWrite);
     memory.crmComments.ownIds = boundedIds([...memory.crmComments.ownIds, commentId], MEMORY_BOUNDS.ownIds);
     memory.crmVersion = version ?? null;
@@ -1072,13 +1012,12 @@ export class TicketSync {
     key: string,
     text: string,
     cursorId: string | null,
-    write: (dedupe: { afterCommentId: string | null; landedCheck?: boolean; askedAt: number }) => Promise<T>,
+    write: (dedupe: { afterCommentId: string | null; landedCheck?: boolean }) => Promise<T>,
   ): Promise<T> {
     const memory = this.memory;
     const open = memory.intents.find((i) => i.key === key);
     if (!open) memory.intents = [...memory.intents, { key, after: cursorId, digest: textDigest(text) }].slice(-MEMORY_BOUNDS.ownIds);
-    const askedAt = Date.now();
-    const result = await write(open ? { afterCommentId: open.after, landedCheck: true, askedAt } : { afterCommentId: cursorId, askedAt });
+    const result = await write(open ? { afterCommentId: open.after, landedCheck: true } : { afterCommentId: cursorId });
     memory.intents = memory.intents.filter((i) => i.key !== key);
     return result;
   }

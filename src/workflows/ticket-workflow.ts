@@ -158,7 +158,7 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<Ticket
     // Also wake to continue-as-new once an update that held it back has finished, and on a pause.
     const ready = () => hasWork(memory.pending) || (newRunDue && allHandlersFinished()) || Boolean(memory.pause);
     const woken = wake === null ? (await condition(ready), true) : await condition(ready, Math.max(1, wake.at - Date.now()), { summary: wake.summary });
-    if (newRunDue && allHandlersFinished() && !hasWork(memory.pending) && (await syncer.beforeLastWord()) && allHandlersFinished() && !hasWork(memory.pending)) {
+    if (newRunDue && allHandlersFinished() && !hasWork(memory.pending)) {
       await continueAsNew<typeof ticketWorkflow>({ ...input, carried: handedOver(memory) });
     }
     // Paused while waiting: what woke the loop stays pending (a deadline now past is met at resume).
@@ -198,11 +198,10 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<Ticket
     // Hand everything over, pending work included, once no handler is mid-flight. An update that
     // arrived during this sync waits for the next one: run that first (waiting here for the
     // handler, while the handler waited for a sync, was a deadlock).
-    if (newRunDue && allHandlersFinished() && (await syncer.beforeLastWord()) && allHandlersFinished()) {
+    if (newRunDue && allHandlersFinished()) {
       await continueAsNew<typeof ticketWorkflow>({ ...input, carried: handedOver(memory) });
     }
   }
-  await syncer.beforeLastWord();
   await condition(allHandlersFinished);
   return toStateView(input, memory);
 }

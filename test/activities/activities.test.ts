@@ -8,7 +8,6 @@ import type { CrmPort, NewCrmTicket } from '../../src/ports/crm';
 import { IntegrationError } from '../../src/ports/errors';
 import type { TicketSourcePort } from '../../src/ports/ticket-source';
 import { ConnectSimulator } from '../../src/simulators/connect';
-import { eventually } from '../harness';
 import { ZendeskSimulator } from '../../src/simulators/zendesk';
 
 const silent: Logger = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} };
@@ -232,62 +231,6 @@ describe('activities over the real adapters and simulators', () => {
     expect(written.statusWrite).toEqual({ refused: 'write-conflict' });
     expect(zendesk.ticket(ticket.id)).toMatchObject({ status: 'hold' });
     expect(zendesk.comments(ticket.id).map((c) => c.body)).toContain('Support note');
-  });
-
-  /** A local activity's attempt 1, as a worker runs it again after the one that ran it died. */
-  const runLocal = <A extends unknown[], R>(fn: (...args: A) => Promise<R>, ...args: A): Promise<R> =>
-    new MockActivityEnvironment({ attempt: 1, isLocal: true }, { logger: silent }).run(fn, ...args);
-
-  it('a local comment write looks for a landed copy in the read it makes anyway: one GET, one POST', async () => {
-    const { ticket } = await connect.userCreatesTicket({ title: 't', description: 'd' });
-    const before = connect.requests().length;
-    const input = { source: 'connect' as const, ticketId: ticket.id, body: 'We are on it', unlessClosed: true, afterCommentId: null, excludeIds: [], askedAt: Date.now() };
-    expect((await runLocal(activities.postSourceComment, input)).alreadyPresent).toBe(false);
-    expect(connect.requests().slice(before).map((r) => `${r.method} ${r.route}`)).toEqual(['GET GET /tickets/:id', 'POST POST /tickets/:id/comment']);
-  });
-
-  it("a local comment write run again after its worker died waits out the dead run's request still in flight, and finds its landed copy", async () => {
-    const { ticket } = await connect.userCreatesTicket({ title: 't', description: 'd' });
-    // The dead run's POST is held: it lands seconds after the re-run begins.
-    const held = connect.fault({ match: 'POST /tickets/:id/comment', kind: 'latency', delayMs: 3_000, times: 1 });
-    const input = { source: 'connect' as const, ticketId: ticket.id, body: 'We are on it', unlessClosed: true, afterCommentId: null, excludeIds: [] };
-    const deadRun = runLocal(activities.postSourceComment, { ...input, askedAt: Date.now() });
-    await eventually(() => expect(held.hits).toBe(1));
-    // The same write, asked in a workflow task 9 s old by now: a re-run comes only after that task timed out.
-    const rerun = await runLocal(activities.postSourceComment, { ...input, askedAt: Date.now() - 9_000 });
-    expect(rerun.alreadyPresent).toBe(true);
-    expect((await deadRun).alreadyPresent).toBe(false);
-    expect(connect.ticket(ticket.id)?.comments.map((c) => c.message)).toEqual(['We are on it']);
-  }, 30_000);
-
-  it('a conditional comment write run again after its first run landed is refused by Zendesk, and then finds its landed copy', async () => {
-    const created = await activities.ensureCrmTicket({
-      externalId: 'connect:T-3',
-      subject: 's',
-      description: 'd',
-      requester: { externalId: 'u', name: null, email: null },
-      status: 'new',
-      tags: [],
-      idempotencyKey: 'k3',
-    });
-    const input = {
-      crmTicketId: created.id,
-      body: 'Still cold',
-      public: true,
-      author: { as: 'requester' as const, id: created.requesterId },
-      afterCommentId: null,
-      excludeIds: [],
-      condition: { version: created.updatedAt! },
-      askedAt: Date.now(),
-    };
-    const first = await runLocal(activities.addCrmComment, input);
-    expect(first.alreadyPresent).toBe(false);
-    const before = zendesk.requests().length;
-    const again = await runLocal(activities.addCrmComment, input);
-    expect(again).toMatchObject({ commentId: first.commentId, alreadyPresent: true, version: null });
-    // No read before the write: the 409 told, and only then were the comments read.
-    expect(zendesk.requests().slice(before).map((r) => `${r.method} ${r.route}`)).toEqual(['PUT PUT /tickets/:id.json', 'GET GET /tickets/:id/comments.json']);
-    expect(zendesk.comments(created.id).filter((c) => c.body === 'Still cold')).toHaveLength(1);
   });
 
   it('a 404 on a write is a non-retryable not-found', async () => {

@@ -99,13 +99,10 @@ describe('issue 17: nothing stuck, nothing dropped at the edges', () => {
     const { id, zd, handle } = await openTicket(rig());
     // The write lands and its answer is lost; the retry's "did it land?" read is refused (403).
     const dropped = rig().connect.fault({ kind: 'drop-after-write', match: 'POST /tickets/:id/comment', times: 1 });
-    // Not awaited first: Zendesk's event is answered once the workflow task that takes it ends,
-    // and since local-writes-1 that task runs the write, its retry included.
-    const replied = rig().zendesk.agentReplies(zd.id, 'Landed once, answer lost.');
+    await rig().zendesk.agentReplies(zd.id, 'Landed once, answer lost.');
     await eventually(() => expect(dropped.hits).toBe(1), { intervalMs: 10 });
     // Armed before the activity's retry (1 s later): its first read is the landed-copy check.
     const refused = rig().connect.fault({ kind: 'error', status: 403, match: 'GET /tickets/:id', times: 1 });
-    await replied;
     await eventually(() => expect(refused.hits).toBe(1));
     // Later news makes the bridge read the source again: the landed copy is claimed, not news.
     await rig().connect.userComments(id, 'Got it, thanks.');

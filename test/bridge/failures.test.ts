@@ -61,13 +61,16 @@ describe('the bridge through failures', () => {
     await rig.connect.userComments(id, 'Any news?');
     await eventually(() => expect(zendeskBodies(zd.id)).toEqual(['Since Monday.', 'Any news?']), afterRetries);
 
-    // The write's retry (a local activity's attempt 2, local-writes-1) came no sooner than Retry-After.
-    const puts = rig.zendesk.requests('PUT /tickets/:id.json').filter((r) => r.path.endsWith(`/tickets/${zd.id}.json`));
-    const limited = puts.findIndex((r) => r.status === 429);
-    expect(limited).toBeGreaterThanOrEqual(0);
-    const retried = puts[limited + 1]!;
-    expect(retried.status).toBe(200);
-    expect(Date.parse(retried.at) - Date.parse(puts[limited]!.at)).toBeGreaterThanOrEqual(retryAfterSeconds * 1000);
+    // The history holds the successful attempt: attempt 2, started no sooner than Retry-After.
+    const history = await rig.env.client.workflow.getHandle(`ticket/connect/${id}`).fetchHistory();
+    const events = history.events!;
+    const scheduled = events.find(
+      (e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'addCrmComment',
+    )!;
+    const started = events.find((e) => e.activityTaskStartedEventAttributes?.scheduledEventId?.toString() === scheduled.eventId!.toString())!;
+    expect(started.activityTaskStartedEventAttributes!.attempt).toBe(2);
+    const waitedMs = eventMs(started) - eventMs(scheduled);
+    expect(waitedMs).toBeGreaterThanOrEqual(retryAfterSeconds * 1000);
   });
 
   test('a write that landed but whose response was lost is not written twice (both sides)', async () => {
@@ -148,3 +151,8 @@ describe('the bridge through failures', () => {
     expect(slow.hits).toBe(1);
   });
 });
+
+function eventMs(event: { eventTime?: { seconds?: unknown; nanos?: number | null } | null }): number {
+  const seconds = Number(event.eventTime!.seconds ?? 0);
+  return seconds * 1000 + Math.floor((event.eventTime!.nanos ?? 0) / 1e6);
+}

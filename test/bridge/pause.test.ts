@@ -41,9 +41,6 @@ describe('pause and resume', () => {
     return { id, zd, handle };
   }
 
-  /** A file on a user's message: its write is a regular activity, not a local one. */
-  const meterPhoto = { fileName: 'meter.png', contentType: 'image/png', bytes: Buffer.concat([Buffer.from('89504e470d0a1a0a', 'hex'), Buffer.alloc(2_000, 7)]) };
-
   /** Every request either simulator received about this ticket (reads and writes). */
   function requestsAbout(id: string, zdId: number): RequestLogEntry[] {
     const about = (pattern: RegExp) => (r: RequestLogEntry) => pattern.test(r.path);
@@ -223,11 +220,9 @@ describe('pause and resume', () => {
   // answer until the next resume.
   test('a pause asked while a resync waits for its sync is refused, saying why; the resync answers, then a pause is taken', async () => {
     const { id, zd, handle } = await openTicket();
-    // A write with a file is a regular activity (writes without files are local ones, inside the
-    // workflow task, which takes no update while it runs): the sync is in flight while it waits.
     const slow = rig.zendesk.fault({ kind: 'latency', match: 'PUT /tickets/:id.json', times: 1, delayMs: 2_000 });
     try {
-      await rig.connect.userComments(id, 'Is anyone there?', { attachments: [meterPhoto] });
+      await rig.connect.userComments(id, 'Is anyone there?');
       await eventually(() => expect(slow.hits).toBe(1));
       // Accepted during the sync in flight: it waits for the next one.
       const resync = await handle.startUpdate(resyncUpdate, { args: [{ reason: 'webhook lost' }], waitForStage: WorkflowUpdateStage.ACCEPTED });
@@ -252,11 +247,9 @@ describe('pause and resume', () => {
     await rig.zendesk.agentAssigns(zd.id, rig.zendesk.agent.id); // Zendesk: solving needs an assignee
     await rig.zendesk.agentReplies(zd.id, 'Fixed on our side.', { status: 'solved' });
     await eventually(async () => expect((await rig.state(id)).status).toBe('SOLVED'));
-    // The user's last message, with a file, closes the ticket: its write (with the file, a regular
-    // activity) is slow, and the pause comes while it waits.
     const slow = rig.zendesk.fault({ kind: 'latency', match: 'PUT /tickets/:id.json', times: 1, delayMs: 2_000 });
     try {
-      await rig.connect.userComments(id, 'All good now, closing.', { status: 'CLOSED', attachments: [meterPhoto] });
+      await rig.connect.userConfirmsResolved(id);
       await eventually(() => expect(slow.hits).toBe(1));
       const answer = await handle.executeUpdate(pauseUpdate, { args: [{ reason: 'too late' }] });
       expect(answer).toMatchObject({ status: 'CLOSED', completed: true });

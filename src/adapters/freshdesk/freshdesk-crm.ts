@@ -184,27 +184,17 @@ export class FreshdeskCrm implements CrmPort {
     const authorId = comment.author.as === 'bridge' ? await this.bridgeUserId() : (comment.author.id ?? ticket.requester_id);
     const withFiles = comment.files !== undefined;
     let comments: CrmComment[] | null = null;
-    const landedCopy = async () => {
+    if (dedupe.check) {
       comments = await this.listComments(ticket);
       const landed = findLandedComment(
         comments,
         (c) => c.authorId === authorId && c.public === comment.public && (sameWords(c.body, comment.body) || (withFiles && sameWords(messageOf(c.body), messageOf(comment.body)))),
         dedupe,
       );
-      return landed && { commentId: landed.id, alreadyPresent: true, version: null, status: null };
-    };
-    if (dedupe.check) {
-      const landed = await landedCopy();
-      if (landed) return landed;
+      if (landed) return { commentId: landed.id, alreadyPresent: true, version: null, status: null };
     }
     // The substitute for a conditional write: the ticket as the decision saw it, just before writing.
-    if (condition && !sameStamp(ticket.updated_at, condition.version)) {
-      // The change since the read may be this very comment, landed by an earlier run of the write
-      // whose answer was lost (a local activity run again after its workflow task was).
-      const landed = dedupe.check ? undefined : await landedCopy();
-      if (landed) return landed;
-      throw writeConflict('the ticket changed since it was read');
-    }
+    if (condition && !sameStamp(ticket.updated_at, condition.version)) throw writeConflict('the ticket changed since it was read');
     let uploads: string[] = [];
     let lines: string[] = [];
     if (comment.files) {

@@ -141,18 +141,14 @@ export class ZendeskCrm implements CrmPort {
   ): Promise<{ commentId: string; alreadyPresent: boolean; version: string | null; status: CrmStatus | null }> {
     const authorId = await this.authorId(crmTicketId, comment.author);
     const withFiles = comment.files !== undefined;
-    const landedCopy = async () => {
+    if (dedupe.check) {
       const landed = findLandedComment(
         await this.listComments(crmTicketId),
         (c) => c.authorId === authorId && c.public === comment.public && sameBody(c.body, comment.body, withFiles),
         dedupe,
       );
       // The version is unknown: others may have written after the landed comment.
-      return landed && { commentId: landed.id, alreadyPresent: true, version: null, status: null };
-    };
-    if (dedupe.check) {
-      const landed = await landedCopy();
-      if (landed) return landed;
+      if (landed) return { commentId: landed.id, alreadyPresent: true, version: null, status: null };
     }
     // Uploaded now, bound by this one write: the comment lands with its files or not at all.
     const files = comment.files ? await comment.files() : { uploads: [], lines: [] };
@@ -165,13 +161,7 @@ export class ZendeskCrm implements CrmPort {
         ...(condition && { safe_update: true, updated_stamp: condition.version }),
       });
     } catch (err) {
-      if (condition && err instanceof IntegrationError && err.kind === 'conflict') {
-        // The change since the read may be this very comment, landed by an earlier run of the
-        // write whose answer was lost (a local activity run again after its workflow task was).
-        const landed = dedupe.check ? undefined : await landedCopy();
-        if (landed) return landed;
-        throw writeConflict('the ticket changed since it was read');
-      }
+      if (condition && err instanceof IntegrationError && err.kind === 'conflict') throw writeConflict('the ticket changed since it was read');
       throw err;
     }
     const created = res.audit.events.find((e) => e.type === 'Comment');
