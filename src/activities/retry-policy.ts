@@ -60,9 +60,13 @@ export const TICKET_WRITE_OPTIONS: ActivityOptions = {
  * Reads (v3 sync rules) run first as local activities: in the worker, inside the workflow task,
  * recorded as one marker event instead of an activity's three events plus a workflow task of
  * their own. Reads are idempotent, so re-running one on replay after a crash costs a request,
- * never a double write (writes stay regular activities for that reason). Bounded to a minute:
- * a read that still fails after it falls back to the regular, unbounded read activity, which an
- * operator sees as a pending activity with its attempt and last failure (`tickets show`).
+ * never a double write (writes stay regular activities for that reason). Meant to be bounded to a
+ * minute, after which a read that still fails falls back to the regular, unbounded read activity,
+ * which an operator sees as a pending activity with its attempt and last failure (`tickets show`).
+ * Known issue (measured 2026-12-06, docs/performance.md): the SDK's core does not enforce a local
+ * activity's schedule-to-close across its attempts, so a read failing with 5xx keeps retrying
+ * locally for as long as the remote is down, and the task's keep-alives add history. The fix, a
+ * `maximumAttempts`, changes workflow behaviour and so needs its own patch id.
  */
 export const TICKET_LOCAL_READ_OPTIONS: LocalActivityOptions = {
   startToCloseTimeout: '30s',

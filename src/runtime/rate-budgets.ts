@@ -24,8 +24,9 @@ const REQUEST_ALLOWANCE_MS = 10_000;
  * A local activity (the sync's reads) runs inside its workflow task: waiting there past the
  * task's timeout (10 s) got the attempt cancelled, its slot wasted, again and again (the soak at
  * 150 a minute). Its requests wait less, 5 s in all, counted from the attempt's first request (not
- * 5 s each: a read of three requests could otherwise wait 15 s); refused, it is retried, and after
- * a minute the read falls back to the regular activity, which may wait its full bound.
+ * 5 s each: a read of three requests could otherwise wait 15 s); refused, it is retried (as a local
+ * activity again: see TICKET_LOCAL_READ_OPTIONS for why its fallback to the regular one, which may
+ * wait its full bound, rarely comes).
  */
 const LOCAL_ACTIVITY_MAX_WAIT_MS = 5_000;
 /** How often the workers polling the task queue are counted. */

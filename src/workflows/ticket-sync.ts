@@ -1157,8 +1157,9 @@ export function notifiedSide(work: PendingWork): NotifiedSide {
 }
 
 /**
- * A read as a local activity, and, when that keeps failing for its minute (an outage), as the
- * regular activity, retried until the remote is back. A 4xx is an answer, not an outage: thrown,
+ * A read as a local activity, and, when that fails for good but for a refusal, as the regular
+ * activity, retried until the remote is back (the local attempts' minute is not enforced across
+ * attempts by the SDK: see TICKET_LOCAL_READ_OPTIONS). A 4xx is an answer, not an outage: thrown,
  * as the `ActivityFailure` a regular activity's would be (a local one's arrives unwrapped).
  */
 async function localFirst<T>(activityType: string, local: () => Promise<T>, regular: () => Promise<T>): Promise<T> {
