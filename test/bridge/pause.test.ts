@@ -41,6 +41,21 @@ describe('pause and resume', () => {
     return { id, zd, handle };
   }
 
+  /**
+   * `act` makes the bridge write to Zendesk; that write is held `delayMs`, so the sync is in flight
+   * when `during` runs (once the write has reached Zendesk). `during`'s result.
+   */
+  async function whileZendeskWriteIsHeld<T>(act: () => Promise<unknown>, during: () => Promise<T>, delayMs = 2_000): Promise<T> {
+    const slow = rig.zendesk.fault({ kind: 'latency', match: 'PUT /tickets/:id.json', times: 1, delayMs });
+    try {
+      await act();
+      await eventually(() => expect(slow.hits).toBe(1));
+      return await during();
+    } finally {
+      slow.remove();
+    }
+  }
+
   /** Every request either simulator received about this ticket (reads and writes). */
   function requestsAbout(id: string, zdId: number): RequestLogEntry[] {
     const about = (pattern: RegExp) => (r: RequestLogEntry) => pattern.test(r.path);
@@ -194,25 +209,22 @@ describe('pause and resume', () => {
   test('a pause asked during a sync in flight takes effect after it: the pause answers once that sync has written', async () => {
     const { id, zd, handle } = await openTicket();
     // The bridge's write of the user's comment to Zendesk is slow: the sync is in flight while it waits.
-    const slow = rig.zendesk.fault({ kind: 'latency', match: 'PUT /tickets/:id.json', times: 1, delayMs: 1_500 });
-    try {
-      await rig.connect.userComments(id, 'Is anyone there?');
-      await eventually(() => expect(slow.hits).toBe(1));
-      const paused = await handle.executeUpdate(pauseUpdate, { args: [{ reason: 'during a sync' }] });
-      // The sync finished before the pause answered: its write landed, and it is the last one.
-      expect(paused.counts.userCommentsToCrm).toBe(1);
-      expect(zendeskBodies(zd.id)).toEqual(['The heating is off since Monday.', 'Is anyone there?']);
-      const requestsAtPause = requestsAbout(id, zd.id).length;
-      const heard = paused.counts.notifications;
-      await rig.connect.userComments(id, 'Hello again.');
-      await eventually(async () => expect((await rig.state(id)).counts.notifications).toBe(heard + 1));
-      expect(requestsAbout(id, zd.id)).toHaveLength(requestsAtPause);
-      const resumed = await handle.executeUpdate(resumeUpdate, { args: [{}] });
-      expect(resumed.counts.userCommentsToCrm).toBe(2);
-      expect(zendeskBodies(zd.id)).toEqual(['The heating is off since Monday.', 'Is anyone there?', 'Hello again.']);
-    } finally {
-      slow.remove();
-    }
+    const paused = await whileZendeskWriteIsHeld(
+      () => rig.connect.userComments(id, 'Is anyone there?'),
+      () => handle.executeUpdate(pauseUpdate, { args: [{ reason: 'during a sync' }] }),
+      1_500,
+    );
+    // The sync finished before the pause answered: its write landed, and it is the last one.
+    expect(paused.counts.userCommentsToCrm).toBe(1);
+    expect(zendeskBodies(zd.id)).toEqual(['The heating is off since Monday.', 'Is anyone there?']);
+    const requestsAtPause = requestsAbout(id, zd.id).length;
+    const heard = paused.counts.notifications;
+    await rig.connect.userComments(id, 'Hello again.');
+    await eventually(async () => expect((await rig.state(id)).counts.notifications).toBe(heard + 1));
+    expect(requestsAbout(id, zd.id)).toHaveLength(requestsAtPause);
+    const resumed = await handle.executeUpdate(resumeUpdate, { args: [{}] });
+    expect(resumed.counts.userCommentsToCrm).toBe(2);
+    expect(zendeskBodies(zd.id)).toEqual(['The heating is off since Monday.', 'Is anyone there?', 'Hello again.']);
   });
 
   // Found by an independent review (a known limit until then): a resync, close or resume accepted
@@ -220,22 +232,20 @@ describe('pause and resume', () => {
   // answer until the next resume.
   test('a pause asked while a resync waits for its sync is refused, saying why; the resync answers, then a pause is taken', async () => {
     const { id, zd, handle } = await openTicket();
-    const slow = rig.zendesk.fault({ kind: 'latency', match: 'PUT /tickets/:id.json', times: 1, delayMs: 2_000 });
-    try {
-      await rig.connect.userComments(id, 'Is anyone there?');
-      await eventually(() => expect(slow.hits).toBe(1));
-      // Accepted during the sync in flight: it waits for the next one.
-      const resync = await handle.startUpdate(resyncUpdate, { args: [{ reason: 'webhook lost' }], waitForStage: WorkflowUpdateStage.ACCEPTED });
-      const err = await handle.executeUpdate(pauseUpdate, { args: [{ reason: 'migration' }] }).catch((e: unknown) => e);
-      expect(err).toBeInstanceOf(WorkflowUpdateFailedError);
-      expect((err as WorkflowUpdateFailedError).cause?.message).toBe('a resync, close or resume is waiting for its sync: pause once it has answered');
-      const answered = await Promise.race([resync.result().then((s) => s), rig.env.sleep(20_000).then(() => 'no answer')]);
-      expect(answered).toMatchObject({ counts: { userCommentsToCrm: 1 } });
-      expect((answered as TicketStateView).paused).toBeUndefined();
-      expect(zendeskBodies(zd.id)).toEqual(['The heating is off since Monday.', 'Is anyone there?']);
-    } finally {
-      slow.remove();
-    }
+    await whileZendeskWriteIsHeld(
+      () => rig.connect.userComments(id, 'Is anyone there?'),
+      async () => {
+        // Accepted during the sync in flight: it waits for the next one.
+        const resync = await handle.startUpdate(resyncUpdate, { args: [{ reason: 'webhook lost' }], waitForStage: WorkflowUpdateStage.ACCEPTED });
+        const err = await handle.executeUpdate(pauseUpdate, { args: [{ reason: 'migration' }] }).catch((e: unknown) => e);
+        expect(err).toBeInstanceOf(WorkflowUpdateFailedError);
+        expect((err as WorkflowUpdateFailedError).cause?.message).toBe('a resync, close or resume is waiting for its sync: pause once it has answered');
+        const answered = await Promise.race([resync.result().then((s) => s), rig.env.sleep(20_000).then(() => 'no answer')]);
+        expect(answered).toMatchObject({ counts: { userCommentsToCrm: 1 } });
+        expect((answered as TicketStateView).paused).toBeUndefined();
+        expect(zendeskBodies(zd.id)).toEqual(['The heating is off since Monday.', 'Is anyone there?']);
+      },
+    );
     expect((await handle.executeUpdate(pauseUpdate, { args: [{ reason: 'migration' }] })).paused).toMatchObject({ reason: 'migration' });
     await handle.executeUpdate(resumeUpdate, { args: [{}] });
   });
@@ -247,17 +257,13 @@ describe('pause and resume', () => {
     await rig.zendesk.agentAssigns(zd.id, rig.zendesk.agent.id); // Zendesk: solving needs an assignee
     await rig.zendesk.agentReplies(zd.id, 'Fixed on our side.', { status: 'solved' });
     await eventually(async () => expect((await rig.state(id)).status).toBe('SOLVED'));
-    const slow = rig.zendesk.fault({ kind: 'latency', match: 'PUT /tickets/:id.json', times: 1, delayMs: 2_000 });
-    try {
-      await rig.connect.userConfirmsResolved(id);
-      await eventually(() => expect(slow.hits).toBe(1));
-      const answer = await handle.executeUpdate(pauseUpdate, { args: [{ reason: 'too late' }] });
-      expect(answer).toMatchObject({ status: 'CLOSED', completed: true });
-      expect(answer.paused).toBeUndefined();
-      expect(answer.timeline.at(-1)?.detail).toBe('pause not applied: the ticket completed in the sync it waited for');
-    } finally {
-      slow.remove();
-    }
+    const answer = await whileZendeskWriteIsHeld(
+      () => rig.connect.userConfirmsResolved(id),
+      () => handle.executeUpdate(pauseUpdate, { args: [{ reason: 'too late' }] }),
+    );
+    expect(answer).toMatchObject({ status: 'CLOSED', completed: true });
+    expect(answer.paused).toBeUndefined();
+    expect(answer.timeline.at(-1)?.detail).toBe('pause not applied: the ticket completed in the sync it waited for');
     expect((await handle.result()).status).toBe('CLOSED');
     expect((await handle.describe()).typedSearchAttributes.get(TicketPausedKey)).toBe('false');
     expect(await (await handle.describe()).memo).not.toHaveProperty('paused');
