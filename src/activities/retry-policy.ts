@@ -63,15 +63,29 @@ export const TICKET_WRITE_OPTIONS: ActivityOptions = {
  * never a double write (writes stay regular activities for that reason). Meant to be bounded to a
  * minute, after which a read that still fails falls back to the regular, unbounded read activity,
  * which an operator sees as a pending activity with its attempt and last failure (`tickets show`).
- * Known issue (measured 2026-12-06, docs/performance.md): the SDK's core does not enforce a local
- * activity's schedule-to-close across its attempts, so a read failing with 5xx keeps retrying
- * locally for as long as the remote is down, and the task's keep-alives add history. The fix, a
- * `maximumAttempts`, changes workflow behaviour and so needs its own patch id.
+ * The runs of sync rules up to 1.2 use these; the SDK's core does not enforce a local activity's
+ * schedule-to-close across its attempts, so their read kept retrying for as long as the remote was
+ * down: see TICKET_BOUNDED_LOCAL_READ_OPTIONS, which rules 1.3 use.
  */
 export const TICKET_LOCAL_READ_OPTIONS: LocalActivityOptions = {
   startToCloseTimeout: '30s',
   scheduleToCloseTimeout: '1m',
   retry: { ...TICKET_ACTIVITY_RETRY_POLICY, maximumInterval: '10s' },
+};
+
+/**
+ * The local reads' options under sync rules 1.3: the same, giving up after 8 attempts (about a
+ * minute of back-off, 1 s doubling to 10 s). The SDK's core counts a local activity's
+ * `scheduleToCloseTimeout` from each attempt's own start, not across attempts (measured by
+ * test/bridge/operate.test.ts), so without a bound on attempts a read kept failing for as long as
+ * the remote was down, inside the workflow task, which the worker kept alive with a task
+ * completion every 8 s: 3 history events each, over 1,000 an hour, and no pending activity for
+ * the operator to see. A bounded number of attempts makes the fallback to the regular read
+ * activity (its own back-off up to 5 minutes, no history while it waits) real.
+ */
+export const TICKET_BOUNDED_LOCAL_READ_OPTIONS: LocalActivityOptions = {
+  ...TICKET_LOCAL_READ_OPTIONS,
+  retry: { ...TICKET_LOCAL_READ_OPTIONS.retry, maximumAttempts: 8 },
 };
 
 /**

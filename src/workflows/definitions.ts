@@ -24,6 +24,13 @@ export const PATCHES = {
    */
   leanSync: 'rules-1.2-lean-sync',
   /**
+   * 1.3: rules 1.2, and a sync's read as a local activity gives up after 8 attempts (about a
+   * minute), then waits as the regular activity (`TICKET_BOUNDED_LOCAL_READ_OPTIONS`). Under 1.2
+   * it retried inside its workflow task for as long as the remote was down. Asked, as 1.2 was, at
+   * a run's start, in its place: a run on 1.3 records this one marker.
+   */
+  boundedLocalReads: 'rules-1.3-bounded-local-reads',
+  /**
    * Helpdesk events still waiting to be told apart when a run continues as new are handed over
    * as a read of the helpdesk (`crm` work), not as events: a worker rolled back to code from
    * before rules 1.2 would not know them, and would wait for the reconciler. Asked only when a

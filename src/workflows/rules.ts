@@ -13,15 +13,20 @@ export interface SyncRules {
   unverifiedWriteFingerprints: boolean;
   /** 1.2: no CRM read before a conditional CRM write, one write activity per side, attributes once per sync. */
   lean: boolean;
+  /** 1.3: a local read gives up after its attempts and continues as the regular activity. */
+  boundedLocalReads: boolean;
 }
 
 export function syncRules(): SyncRules {
-  // 1.2 keeps every rule of 1.1: a run that starts on it records one marker (each marker is two
-  // events: it upserts `TemporalChangeVersion` too), and a run of 1.1 replays as it was.
-  if (patched(PATCHES.leanSync)) return { recogniseEchoes: true, unverifiedWriteFingerprints: true, lean: true };
+  // Each version keeps every rule of the one before: a run that starts on it records one marker
+  // (each marker is two events: it upserts `TemporalChangeVersion` too), and a run of an older
+  // version replays as it was.
+  if (patched(PATCHES.boundedLocalReads)) return { recogniseEchoes: true, unverifiedWriteFingerprints: true, lean: true, boundedLocalReads: true };
+  if (patched(PATCHES.leanSync)) return { recogniseEchoes: true, unverifiedWriteFingerprints: true, lean: true, boundedLocalReads: false };
   return {
     recogniseEchoes: patched(PATCHES.ownEchoById),
     unverifiedWriteFingerprints: patched(PATCHES.unverifiedWriteFingerprints),
     lean: false,
+    boundedLocalReads: false,
   };
 }

@@ -13,6 +13,7 @@ import {
   NON_RETRYABLE_FAILURE_TYPES,
   TICKET_ACTIVITY_OPTIONS,
   TICKET_FILE_WRITE_OPTIONS,
+  TICKET_BOUNDED_LOCAL_READ_OPTIONS,
   TICKET_LOCAL_READ_OPTIONS,
   TICKET_WRITE_OPTIONS,
 } from '../activities/retry-policy';
@@ -37,8 +38,10 @@ const activities = proxyActivities<TicketActivities>(TICKET_ACTIVITY_OPTIONS);
 const writeActivities = proxyActivities<TicketActivities>(TICKET_WRITE_OPTIONS);
 /** Writes that carry files, streamed in the activity (see TICKET_FILE_WRITE_OPTIONS). */
 const fileWriteActivities = proxyActivities<TicketActivities>(TICKET_FILE_WRITE_OPTIONS);
-/** Reads, first as local activities (see TICKET_LOCAL_READ_OPTIONS). */
-const localReads = proxyLocalActivities<Pick<TicketActivities, 'readSourceTicket' | 'readCrmTicket'>>(TICKET_LOCAL_READ_OPTIONS);
+/** Reads, first as local activities (see TICKET_LOCAL_READ_OPTIONS): their attempts bounded since rules 1.3. */
+type LocalReads = Pick<TicketActivities, 'readSourceTicket' | 'readCrmTicket'>;
+const unboundedLocalReads = proxyLocalActivities<LocalReads>(TICKET_LOCAL_READ_OPTIONS);
+const boundedLocalReads = proxyLocalActivities<LocalReads>(TICKET_BOUNDED_LOCAL_READ_OPTIONS);
 
 type SourceStatusEffect = Extract<Effect, { type: 'set-source-status' }>;
 type CrmStatusEffect = Extract<Effect, { type: 'set-crm-status' }>;
@@ -107,6 +110,10 @@ export class TicketSync {
     private readonly onStep: () => void,
     private readonly rules: SyncRules,
   ) {}
+
+  private get localReads(): LocalReads {
+    return this.rules.boundedLocalReads ? boundedLocalReads : unboundedLocalReads;
+  }
 
   /** The helpdesk as the timeline and the notes name it (`crmName`). */
   private get crm(): string {
@@ -319,7 +326,7 @@ export class TicketSync {
     const request = { source: input.source, ticketId: input.sourceTicketId, window: { ...memory.sourceComments, maxBytes: READ_WINDOW_BYTES } };
     return localFirst(
       'readSourceTicket',
-      () => localReads.readSourceTicket(request),
+      () => this.localReads.readSourceTicket(request),
       () => activities.readSourceTicket(request),
     );
   }
@@ -365,7 +372,7 @@ export class TicketSync {
     };
     const read = await localFirst(
       'readCrmTicket',
-      () => localReads.readCrmTicket(request),
+      () => this.localReads.readCrmTicket(request),
       () => activities.readCrmTicket(request),
     );
     if (read === null) return null;
@@ -1158,8 +1165,8 @@ export function notifiedSide(work: PendingWork): NotifiedSide {
 
 /**
  * A read as a local activity, and, when that fails for good but for a refusal, as the regular
- * activity, retried until the remote is back (the local attempts' minute is not enforced across
- * attempts by the SDK: see TICKET_LOCAL_READ_OPTIONS). A 4xx is an answer, not an outage: thrown,
+ * activity, retried until the remote is back (since rules 1.3: before, the local attempts never
+ * ended in an outage, see TICKET_BOUNDED_LOCAL_READ_OPTIONS). A 4xx is an answer, not an outage: thrown,
  * as the `ActivityFailure` a regular activity's would be (a local one's arrives unwrapped).
  */
 async function localFirst<T>(activityType: string, local: () => Promise<T>, regular: () => Promise<T>): Promise<T> {

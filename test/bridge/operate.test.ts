@@ -12,6 +12,7 @@ import type { TicketDetails, TicketPage } from '../../src/api/gateway';
 import type { TicketStateView } from '../../src/workflows/definitions';
 import { eventually } from '../harness';
 import { runBin } from '../support/cli';
+import { activityTypesIn, recordHistory } from '../support/histories';
 import { startBridgeRig, type BridgeRig } from '../support/bridge-rig';
 import { parsePrometheus } from '../support/prometheus';
 
@@ -139,6 +140,39 @@ describe('operating the bridge', () => {
     expect(workerLog).not.toContain('Jane Doe');
     expect(workerLog).not.toContain('Still cold');
   });
+
+  // Rules 1.3 (a bug of 1.2): the SDK's core does not enforce a local activity's schedule-to-close
+  // across its attempts, so a read kept retrying inside the workflow task for as long as the remote
+  // was down, and the worker kept that task alive with a completion every 8 s: 3 history events
+  // each, and no pending activity for the operator to see.
+  test('a read stuck on an outage gives up locally after its attempts, then waits as a pending activity that grows no history', async () => {
+    const { id, zd, workflowId } = await openTicket('Radiator knocks');
+    const handle = rig.env.client.workflow.getHandle(workflowId);
+    await eventually(async () => expect((await get<TicketDetails>(`/tickets/connect/${id}`)).state?.crmTicketId).toBe(String(zd.id)));
+    const outage = rig.connect.fault({ kind: 'error', status: 503, match: 'GET /tickets/:id' });
+    try {
+      await rig.connect.userComments(id, 'It knocks at night.');
+      await eventually(
+        async () => expect((await get<TicketDetails>(`/tickets/connect/${id}`)).pendingActivities.map((a) => a.activityType)).toEqual(['readSourceTicket']),
+        { timeoutMs: 90_000, intervalMs: 1_000 },
+      );
+      const events = (await handle.fetchHistory()).events!.length;
+      await rig.env.sleep('20s');
+      expect((await handle.fetchHistory()).events!.length).toBe(events);
+    } finally {
+      outage.remove();
+    }
+    await eventually(() => expect(rig.zendesk.comments(zd.id).map((c) => c.body)).toContain('It knocks at night.'), { timeoutMs: 90_000, intervalMs: 1_000 });
+    const reads = activityTypesIn(await handle.fetchHistory()).filter((a) => a.type === 'readSourceTicket');
+    expect(reads.slice(-2)).toEqual([
+      { type: 'readSourceTicket', local: true },
+      { type: 'readSourceTicket', local: false },
+    ]);
+    // Closed, so the replay fixture is a whole run.
+    expect((await post(`/tickets/connect/${id}/close`, { reason: 'end of the scenario' })).status).toBe(200);
+    await rig.result(id);
+    await recordHistory('bounded-local-read-falls-back', handle);
+  }, 240_000);
 
   test('resync and close through the API and the CLI; a completed ticket refuses both', async () => {
     const { id, zd, workflowId } = await openTicket('Bill too high');
