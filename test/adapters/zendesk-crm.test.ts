@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { ZendeskCrm } from '../../src/adapters/zendesk';
 import type { NewCrmTicket } from '../../src/ports/crm';
@@ -64,6 +65,31 @@ describe('ZendeskCrm', () => {
         comments: [{ id: expect.stringMatching(/^\d+$/), authorId: String(sim.bridgeUser.id), body: 'Since 8am', public: true, createdAt: expect.any(String) }],
         updatedAt: stored.updated_at,
       });
+    });
+
+    it('costs one request: the description comes from the audit of the create, as a list of the comments would give it', async () => {
+      const created = await crm.createTicket(newTicket());
+      expect(sim.requests().map((r) => r.route)).toEqual(['POST /tickets.json']);
+      const listed = await crm.getTicket(created.id);
+      expect(created.comments).toEqual(listed!.comments);
+    });
+
+    it('lists the comments when the answer to the create carries no audit it can read', async () => {
+      for (const audit of [undefined, { created_at: 'yesterday', events: [] }, { created_at: new Date().toISOString(), events: [{ type: 'Create' }] }]) {
+        // The answer as another Zendesk (or a proxy) might shape it: the ticket, and this audit.
+        const reshaped: typeof fetch = async (input, init) => {
+          const res = await fetch(input, init);
+          if (init?.method !== 'POST' || !String(input).endsWith('/tickets.json')) return res;
+          const body = (await res.json()) as Record<string, unknown>;
+          return new Response(JSON.stringify({ ticket: body.ticket, ...(audit && { audit }) }), { status: res.status, headers: res.headers });
+        };
+        const other = new ZendeskCrm({ baseUrl: sim.apiUrl, email: 'bridge@example.test', apiToken: TOKEN, timeoutMs: 500, fetch: reshaped });
+        const key = `create/${randomUUID()}`;
+        const before = sim.requests('GET /tickets/:id/comments.json').length;
+        const created = await other.createTicket(newTicket({ externalId: `connect:${key}`, idempotencyKey: key }));
+        expect(sim.requests('GET /tickets/:id/comments.json')).toHaveLength(before + 1);
+        expect(created.comments).toEqual([expect.objectContaining({ body: 'Since 8am', authorId: String(sim.bridgeUser.id) })]);
+      }
     });
 
     it('sends the requester e-mail and name when the source has them', async () => {

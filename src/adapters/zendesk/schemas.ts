@@ -34,6 +34,21 @@ export const ticketResponse = z.object({ ticket: zendeskTicketSchema });
 export const ticketsPage = z.object({ tickets: z.array(zendeskTicketSchema), next_page: z.string().nullish() });
 export const commentsPage = z.object({ comments: z.array(zendeskCommentSchema), next_page: z.string().nullish() });
 
+/**
+ * `POST /tickets.json` answers with the ticket, and (as a PUT does) the audit it created, whose
+ * `Comment` event is the description. Read leniently: without a readable audit the adapter lists
+ * the comments instead, so an answer of another shape never fails a create that landed.
+ */
+export const createResponse = z.object({ ticket: zendeskTicketSchema, audit: z.unknown().optional() });
+
+/** The audit of a create, as far as its description goes (`createResponse`). */
+export const createAudit = z.object({
+  created_at: isoDateTime,
+  events: z.array(z.unknown()),
+});
+/** A `Comment` event of an audit: the comment it created, without its time (the audit's). */
+export const auditComment = zendeskCommentSchema.omit({ created_at: true }).extend({ type: z.literal('Comment') });
+
 /** `PUT /tickets/{id}.json` answers with the ticket and the audit it created. */
 export const updateResponse = z.object({
   ticket: zendeskTicketSchema,

@@ -10,7 +10,10 @@ import { HttpClient, nullIfNotFound, type HttpClientOptions, type Operation, typ
 import type { DownloadPolicyOptions } from '../http/outbound-policy';
 import { toCrmComment, toCrmTicket } from './mapping';
 import {
+  auditComment,
   commentsPage,
+  createAudit,
+  createResponse,
   meResponse,
   ticketResponse,
   ticketsPage,
@@ -96,7 +99,7 @@ export class ZendeskCrm implements CrmPort {
         : NEEDS_ASSIGNEE.has(ticket.status)
           ? { assignee_id: Number(await this.bridgeUserId()) }
           : {};
-    const res = await this.http.request('POST /tickets.json', ticketResponse, {
+    const res = await this.http.request('POST /tickets.json', createResponse, {
       // Zendesk replays the first response for the same key (2 h): a retried create is a no-op.
       headers: { 'Idempotency-Key': ticket.idempotencyKey },
       body: {
@@ -113,7 +116,8 @@ export class ZendeskCrm implements CrmPort {
         },
       },
     });
-    return this.withComments(res.data.ticket);
+    const description = describedBy(res.data.audit);
+    return description ? toCrmTicket(res.data.ticket, [description]) : this.withComments(res.data.ticket);
   }
 
   async getTicketVersions(crmTicketIds: readonly string[]): Promise<Map<string, CrmTicketVersion>> {
@@ -326,6 +330,21 @@ export class ZendeskCrm implements CrmPort {
 function zendeskRequester(r: Requester): { name: string; email?: string } {
   const name = r.name ?? (r.externalId ? `App user ${r.externalId}` : 'App user');
   return r.email ? { name, email: r.email } : { name };
+}
+
+/**
+ * The description a create's audit says it wrote: a new ticket's only comment, so the create
+ * costs one request, not a second to list its comments. null when the audit cannot say.
+ */
+function describedBy(audit: unknown): CrmComment | null {
+  const parsed = createAudit.safeParse(audit);
+  if (!parsed.success) return null;
+  const comments = parsed.data.events.flatMap((e) => {
+    const comment = auditComment.safeParse(e);
+    return comment.success ? [comment.data] : [];
+  });
+  const [only] = comments;
+  return comments.length === 1 && only ? toCrmComment({ ...only, created_at: parsed.data.created_at }) : null;
 }
 
 /** Versions compare as instants: `2026-01-01T00:00:00Z` and `…00.000Z` are the same stamp. */
