@@ -15,7 +15,7 @@ export interface HelpdeskDriver {
   /** The text of the ticket's last message (its description before any). */
   lastText(ticketId: number): string | undefined;
   /** Requests the helpdesk has served so far (its simulator's log). */
-  requests(): Array<{ method: string }>;
+  requests(): Array<{ method: string; route: string }>;
 }
 
 export function zendeskDriver(rig: BridgeRig): HelpdeskDriver {

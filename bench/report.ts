@@ -267,15 +267,25 @@ async function standardLifecycle(rig: BridgeRig, desk: HelpdeskDriver = zendeskD
   const wf = ticketWorkflowId('connect', id);
   const mark = markHttp(rig);
   const crmMark = desk.requests().length;
+  // The requests each step cost, by route, in order (logged on stderr: where a figure goes).
+  const steps: { step: string; crm: string[]; connect: string[] }[] = [];
+  let stepMark = { crm: crmMark, connect: rig.connect.requests().length };
+  const stepDone = (step: string) => {
+    const [crm, connect] = [desk.requests(), rig.connect.requests()];
+    steps.push({ step, crm: crm.slice(stepMark.crm).map((r) => r.route), connect: connect.slice(stepMark.connect).map((r) => r.route) });
+    stepMark = { crm: crm.length, connect: connect.length };
+  };
   await rig.connect.userCreatesTicket({ id, title: 'Meter reading looks wrong', description: 'My reading doubled overnight.' });
   const crmId = await desk.ticketFor(id);
   await quiescent(rig.env.client, wf);
+  stepDone('create');
   const agentReply = async (body: string) => {
     await desk.agentReplies(crmId, body);
     await eventually(() => {
       if (!rig.connect.ticket(id)!.comments.some((c) => c.message === body)) throw new Error('reply not in Connect yet');
     });
     await quiescent(rig.env.client, wf);
+    stepDone('agent reply');
   };
   const userReply = async (body: string) => {
     await rig.connect.userComments(id, body);
@@ -283,6 +293,7 @@ async function standardLifecycle(rig: BridgeRig, desk: HelpdeskDriver = zendeskD
       if (desk.lastText(crmId) !== body) throw new Error(`comment not in ${desk.name} yet`);
     });
     await quiescent(rig.env.client, wf);
+    stepDone('user reply');
   };
   await agentReply('Could you send a photo of the meter?');
   await userReply('Here it is: 10432 kWh');
@@ -293,9 +304,13 @@ async function standardLifecycle(rig: BridgeRig, desk: HelpdeskDriver = zendeskD
   await eventually(() => {
     if (rig.connect.ticket(id)!.status !== 'SOLVED') throw new Error('not SOLVED in Connect yet');
   });
+  await quiescent(rig.env.client, wf);
+  stepDone('agent solves');
   await rig.connect.userConfirmsResolved(id);
   const final = await rig.result(id);
   await sleep(1_000); // late echoes of the final writes reach the API, which finds the workflow completed
+  stepDone('user confirms');
+  log(`requests by step, standard lifecycle on ${desk.name}: ${JSON.stringify(steps)}`);
   const histories = await allRuns(rig.env.client, wf);
   const crmRequests = desk.requests().slice(crmMark);
   // How long the API took to answer each of Zendesk's events about this ticket.
