@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { ZendeskRuleError, ZendeskSimulator } from '../../src/simulators/zendesk';
 import { startReceiver, type Receiver } from './receiver';
+import { eventually } from '../harness';
 
 /** Raw HTTP against the simulator: it must behave as zendesk-api.md says. */
 describe('Zendesk simulator', () => {
@@ -277,6 +278,18 @@ describe('Zendesk simulator', () => {
       await expect(call('PUT', `/tickets/${t.id}.json`, { ticket: { comment: { body: 'landed' } } })).rejects.toThrow('fetch failed');
       expect(sim.comments(t.id).map((c) => c.body)).toEqual(['Since 8am', 'landed']);
       expect(sim.requests('PUT /tickets/:id.json')[0]?.status).toBe('dropped');
+    });
+
+    it('answers late after the write with latency afterWrite: the comment is there while the answer is still on its way', async () => {
+      sim.echoApiWrites = false;
+      const t = await create();
+      sim.fault({ match: 'PUT /tickets/:id.json', kind: 'latency', afterWrite: true, delayMs: 2_000, times: 1 });
+      const answer = call('PUT', `/tickets/${t.id}.json`, { ticket: { comment: { body: 'landed' } } });
+      let answered = false;
+      void answer.then(() => (answered = true));
+      await eventually(() => expect(sim.comments(t.id).map((c) => c.body)).toEqual(['Since 8am', 'landed']), { intervalMs: 10 });
+      expect(answered).toBe(false);
+      expect((await answer).status).toBe(200);
     });
 
     it('injects 403 and 429 with the Zendesk error bodies', async () => {

@@ -40,6 +40,11 @@ export interface FaultSpec {
   forMs?: number;
   /** latency: how long to wait. */
   delayMs?: number;
+  /**
+   * latency: wait after the request is applied (state changed, webhooks sent), before answering:
+   * the remote's events then overtake its answer. Default: before anything happens.
+   */
+  afterWrite?: boolean;
   /** error: the status (default 503). */
   status?: number;
   /** rate-limit: the `Retry-After` value (default 1 second). */
@@ -67,6 +72,8 @@ interface ActiveFault extends FaultHandle {
 /** The faults that apply to one request. */
 export interface FaultDecision {
   delayMs: number;
+  /** Latency after the request is applied, before its answer (`afterWrite`). */
+  delayAnswerMs: number;
   outcome: FaultSpec | null;
 }
 
@@ -106,17 +113,19 @@ export class Faults {
   take(routeKey: string): FaultDecision {
     this.expire();
     let delayMs = 0;
+    let delayAnswerMs = 0;
     let outcome: FaultSpec | null = null;
     for (const fault of this.active) {
       if (!matches(fault.spec.match ?? '*', routeKey)) continue;
-      if (fault.spec.kind === 'latency') delayMs += fault.spec.delayMs ?? 0;
+      if (fault.spec.kind === 'latency' && fault.spec.afterWrite) delayAnswerMs += fault.spec.delayMs ?? 0;
+      else if (fault.spec.kind === 'latency') delayMs += fault.spec.delayMs ?? 0;
       else if (outcome === null) outcome = fault.spec;
       else continue;
       fault.hits++;
       fault.remaining--;
     }
     this.expire();
-    return { delayMs, outcome };
+    return { delayMs, delayAnswerMs, outcome };
   }
 
   private expire(): void {

@@ -179,6 +179,7 @@ export class SimServer {
     }
 
     const response = await this.respond(found, method, path, url, req.headers, raw, stream);
+    if (fault.delayAnswerMs > 0) await sleep(fault.delayAnswerMs);
     if (outcome?.kind === 'drop-after-write') return void req.socket.destroy();
     this.send(res, entry, response);
   }
