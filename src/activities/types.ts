@@ -48,6 +48,8 @@ export interface SourceRead {
   fingerprint: string;
   /** What the deployment's mapping yields for the ticket now, as digests; absent without rules for its source. */
   mapped?: MappedDigest;
+  /** Not a read: the bridge's last knowledge of the ticket (rules 1.4, `rememberedSource`); never from an activity. */
+  remembered?: boolean;
 }
 
 /**

@@ -31,6 +31,13 @@ export const PATCHES = {
    */
   boundedLocalReads: 'rules-1.3-bounded-local-reads',
   /**
+   * 1.4: rules 1.3, and a helpdesk's news is decided from the source ticket as the bridge last
+   * knew it when the decision only writes to the source, whose write activities read it first and
+   * refuse what the user changed since (`rememberedSource` in src/workflows/ticket-sync.ts). Asked
+   * in 1.3's place at a run's start.
+   */
+  rememberedSource: 'rules-1.4-remembered-source',
+  /**
    * Helpdesk events still waiting to be told apart when a run continues as new are handed over
    * as a read of the helpdesk (`crm` work), not as events: a worker rolled back to code from
    * before rules 1.2 would not know them, and would wait for the reconciler. Asked only when a

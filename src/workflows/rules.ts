@@ -15,18 +15,23 @@ export interface SyncRules {
   lean: boolean;
   /** 1.3: a local read gives up after its attempts and continues as the regular activity. */
   boundedLocalReads: boolean;
+  /** 1.4: a helpdesk's news that only writes to the source is decided from the source as last known. */
+  rememberedSource: boolean;
 }
 
 export function syncRules(): SyncRules {
   // Each version keeps every rule of the one before: a run that starts on it records one marker
   // (each marker is two events: it upserts `TemporalChangeVersion` too), and a run of an older
   // version replays as it was.
-  if (patched(PATCHES.boundedLocalReads)) return { recogniseEchoes: true, unverifiedWriteFingerprints: true, lean: true, boundedLocalReads: true };
-  if (patched(PATCHES.leanSync)) return { recogniseEchoes: true, unverifiedWriteFingerprints: true, lean: true, boundedLocalReads: false };
+  const lean = { recogniseEchoes: true, unverifiedWriteFingerprints: true, lean: true };
+  if (patched(PATCHES.rememberedSource)) return { ...lean, boundedLocalReads: true, rememberedSource: true };
+  if (patched(PATCHES.boundedLocalReads)) return { ...lean, boundedLocalReads: true, rememberedSource: false };
+  if (patched(PATCHES.leanSync)) return { ...lean, boundedLocalReads: false, rememberedSource: false };
   return {
     recogniseEchoes: patched(PATCHES.ownEchoById),
     unverifiedWriteFingerprints: patched(PATCHES.unverifiedWriteFingerprints),
     lean: false,
     boundedLocalReads: false,
+    rememberedSource: false,
   };
 }

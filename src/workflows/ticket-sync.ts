@@ -78,6 +78,8 @@ interface Observed {
   crmAssigned: boolean;
   /** The CRM side is the bridge's last knowledge of it, not a read (rules 1.2, `rememberedCrm`). */
   crmRemembered: boolean;
+  /** The source side is the bridge's last knowledge of it, not a read (rules 1.4, `rememberedSource`). */
+  sourceRemembered: boolean;
 }
 
 /**
@@ -97,6 +99,15 @@ const CONDITIONAL_CRM_WRITES: ReadonlySet<Effect['type']> = new Set(['crm-user-c
 
 /** A CRM write made from the bridge's last knowledge was refused: read the CRM and decide again. */
 class StaleCrmKnowledge extends Error {}
+
+/** A source write made from the bridge's last knowledge was refused: read the source and decide again. */
+class StaleSourceKnowledge extends Error {}
+
+/** The writes to the source, each made by an activity that reads the ticket first (see `rememberedSource`). */
+const SOURCE_WRITES: ReadonlySet<Effect['type']> = new Set(['source-agent-reply', 'set-source-status']);
+
+/** The time of a remembered source ticket, which no decision from it may use (it has no news). */
+const NO_TIME = new Date(0).toISOString();
 
 /** How the bridge learns that a side's ticket is gone (404): confirmed by re-reads, never at once. */
 export const MISSING_REREAD = { firstMs: 2_000, maxMs: 5 * 60_000 } as const;
@@ -214,9 +225,10 @@ export class TicketSync {
       }
       let crm = first === 'crm' && memory.crm !== null && memory.lifecycle.linked ? await this.readCrmWindow() : undefined;
       if (crm && !this.crmHasNews(crm)) return this.nothingNew(null, crm);
-      const source = await this.readSourceWindow();
+      const remembered = first === 'crm' && crm ? this.rememberedSource(crm) : undefined;
+      const source = remembered ?? (await this.readSourceWindow());
       if (source === null) return this.onSourceMissing();
-      this.sourceReadable(source.fingerprint);
+      if (!remembered) this.sourceReadable(source.fingerprint);
       if (memory.crm === null) {
         // Not linked yet: create the CRM ticket from this read, or adopt the one already there.
         const adopted = await this.link(source);
@@ -240,12 +252,17 @@ export class TicketSync {
           this.crmAnswerUnknown = false;
           memory.pending = mergeWork(memory.pending, { ...NO_WORK, crm: true });
         }
-        if (!memory.lifecycle.completed) await this.syncAssignee(memory.crm.ticketId, source.ticket.assigneeRef);
-        await writeMappedFields(memory, this.input, source, this.crm);
+        // A remembered source has no assignee or mapped fields to tell: they are its reads' news.
+        if (!remembered && !memory.lifecycle.completed) await this.syncAssignee(memory.crm.ticketId, source.ticket.assigneeRef);
+        if (!remembered) await writeMappedFields(memory, this.input, source, this.crm);
       } catch (err) {
         if (err instanceof StaleCrmKnowledge) {
           // Not a conflict of this sync's reads: the CRM is read now, once, and decided from.
           record(memory, 'received', `${this.crm} ticket ${memory.crm.ticketId} changed since the bridge last saw it: reading it`);
+          continue;
+        }
+        if (err instanceof StaleSourceKnowledge) {
+          record(memory, 'received', `${sideName(this.input.source)} ticket changed since the bridge last saw it: reading it`);
           continue;
         }
         if (!isWriteConflict(err) || ++conflicts > MAX_CONFLICTS_PER_SYNC) throw err;
@@ -290,6 +307,48 @@ export class TicketSync {
     const observation = this.bothRead(source, remembered);
     const [first] = decide(memory.lifecycle, observation, this.lifecycleSettings(observation)).effects;
     return first !== undefined && CONDITIONAL_CRM_WRITES.has(first.type) ? remembered : undefined;
+  }
+
+  /**
+   * Rules 1.4: the source ticket as the bridge last knew it, standing in for a read of it when the
+   * helpdesk's news is decided, if the source's write activities will check that knowledge
+   * themselves: every effect of the decision is a write to the source (an agent's reply, a
+   * status), and each of those activities reads the ticket first and refuses (a conflict) when the
+   * user commented, answered or closed since what the decision saw (`userActedSince`,
+   * `unlessClosed`): the news that has both sides read and decided again. What a remembered source
+   * cannot show (the user's comment whose notification is still on its way) is that
+   * notification's to bring. Never for a SOLVED or CLOSED ticket (the user's answer decides
+   * there), while any write's landed copy is looked for, or when nothing is known. undefined: read it.
+   */
+  private rememberedSource(crm: CrmRead): SourceRead | undefined {
+    const { memory, input } = this;
+    const status = memory.lifecycle.sourceStatus;
+    if (!this.rules.rememberedSource || memory.crm === null || !memory.lifecycle.linked || status === null || memory.sourceMissing !== null) return undefined;
+    if (status === 'SOLVED' || status === 'CLOSED' || memory.intents.some((i) => i.landedAs === undefined)) return undefined;
+    const remembered: SourceRead = {
+      ticket: {
+        source: input.source,
+        id: input.sourceTicketId,
+        status,
+        title: '',
+        description: '',
+        requester: { externalId: null, name: null, email: null },
+        assigneeRef: memory.sourceAssigneeRef ?? null,
+        comments: [],
+        createdAt: NO_TIME,
+        updatedAt: NO_TIME,
+      },
+      newComments: [],
+      cursor: memory.sourceComments.cursor,
+      ownIds: memory.sourceComments.ownIds,
+      more: false,
+      recent: memory.sourceComments.recent ?? null,
+      fingerprint: memory.fingerprints.source ?? '',
+      remembered: true,
+    };
+    const observation = this.bothRead(remembered, crm);
+    const { effects } = decide(memory.lifecycle, observation, this.lifecycleSettings(observation));
+    return effects.length > 0 && effects.every((e) => SOURCE_WRITES.has(e.type)) ? remembered : undefined;
   }
 
   /** The observation of a decision from both sides. */
@@ -405,6 +464,7 @@ export class TicketSync {
       crmCursor: crm.cursor,
       crmAssigned: crm.assigned === true,
       crmRemembered: crm.remembered === true,
+      sourceRemembered: read.remembered === true,
     };
     const observation = this.bothRead(source, crm);
     const decision = decide(memory.lifecycle, observation, this.lifecycleSettings(observation));
@@ -479,6 +539,7 @@ export class TicketSync {
       if (!isRefusal(err)) throw err;
       // Refused from the bridge's last knowledge (the ticket was closed or deleted since): read it first.
       if (this.observed?.crmRemembered && CONDITIONAL_CRM_WRITES.has(effect.type)) throw new StaleCrmKnowledge();
+      if (this.observed?.sourceRemembered && SOURCE_WRITES.has(effect.type)) throw new StaleSourceKnowledge();
       await this.keepRefused(effect, err);
       // The reply did not go: its status is written on its own.
       return withStatus ? [effect.type, ...(await this.performOrKeep(withStatus, ticket))] : [effect.type];
@@ -736,7 +797,7 @@ export class TicketSync {
     const unsent = source.newComments.filter((c) => c.author === 'USER').map((c) => c.id);
     if (unsent.length > 0) addNote(memory, `user comment(s) ${unsent.join(', ')} could not reach ${this.crm}: its ticket was deleted.`);
     // Closed as this read saw the source: a user who writes meanwhile makes it a conflict, decided again.
-    this.observed = { sourceStatus: source.ticket.status, sourceCursor: source.cursor, crmStatus: 'closed', crmCursor: null, crmAssigned: false, crmRemembered: false };
+    this.observed = { sourceStatus: source.ticket.status, sourceCursor: source.cursor, crmStatus: 'closed', crmCursor: null, crmAssigned: false, crmRemembered: false, sourceRemembered: false };
     try {
       await this.apply({ type: 'crm-deleted', now });
     } finally {

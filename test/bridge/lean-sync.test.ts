@@ -94,8 +94,11 @@ describe('sync rules 1.2: a lean ticket', () => {
   });
 
   test("the event of the bridge's own create, which overtakes the create's answer, is known as its own: no read", async () => {
+    // The create's answer comes a second after the ticket is made, and its event before it.
+    const late = rig().zendesk.fault({ kind: 'latency', afterWrite: true, delayMs: 1_000, match: 'POST /tickets.json', times: 1 });
     const { id, zd } = await openConnectTicket(rig(), 'lean');
-    // From the create's answer on (the create itself reads the new ticket's first comment).
+    expect(late.hits).toBe(1);
+    // From the create's answer on.
     const mark = rig().zendesk.requests().length;
     await eventually(async () => expect((await rig().state(id)).timeline.map((t) => t.detail)).toContainEqual(expect.stringMatching(/^Zendesk: the event of the bridge's own write( \(comment \d+\))?, nothing to read$/)));
     await rig().env.sleep(1_000);
@@ -103,5 +106,90 @@ describe('sync rules 1.2: a lean ticket', () => {
     const history = await rig().env.client.workflow.getHandle(`ticket/connect/${id}`).fetchHistory();
     const failed = (history.events ?? []).filter((e) => e.eventType === temporal.api.enums.v1.EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED);
     expect(failed).toEqual([]);
+  });
+});
+
+/** The app's (Connect's) requests about one ticket since `from`. */
+function connectRequestsOf(rig: BridgeRig, id: string, from: number): string[] {
+  return rig.connect
+    .requests()
+    .slice(from)
+    .filter((r) => r.path.endsWith(`/tickets/${id}`) || r.path.includes(`/tickets/${id}/`))
+    .map((r) => r.route);
+}
+
+describe('sync rules 1.4: the source as last known', () => {
+  const rig = rigPerSuite({ workflowSettings: SETTINGS });
+
+  test("an agent's reply and an agent's solve are decided from the app's ticket as the bridge knew it: the write's own read is the one read of the app", async () => {
+    const { id, zd, handle } = await openConnectTicket(rig(), 'remembered');
+    await rig().env.sleep(1_000); // the opening sync's own events come and go
+
+    let mark = rig().connect.requests().length;
+    await rig().zendesk.agentReplies(zd.id, 'Which room is the radiator in?', { status: 'pending' });
+    await eventually(() => expect(rig().connect.ticket(id)!.status).toBe('PENDING'));
+    await rig().env.sleep(1_000);
+    expect(rig().connect.ticket(id)!.comments.map((c) => c.message)).toEqual(['Which room is the radiator in?']);
+    // One read, inside the reply's activity (closed? the user acted since?), then the reply and its status.
+    expect(connectRequestsOf(rig(), id, mark)).toEqual(['GET /tickets/:id', 'POST /tickets/:id/comment', 'PUT /tickets/:id']);
+
+    await rig().connect.userComments(id, 'The bedroom.');
+    await eventually(() => expect(rig().zendesk.comments(zd.id).map((c) => c.body)).toContain('The bedroom.'));
+    await rig().env.sleep(1_000);
+
+    mark = rig().connect.requests().length;
+    await rig().zendesk.agentAssigns(zd.id, rig().zendesk.agent.id);
+    await rig().zendesk.agentSetsStatus(zd.id, 'solved');
+    await eventually(() => expect(rig().connect.ticket(id)!.status).toBe('SOLVED'));
+    await rig().env.sleep(1_000);
+    expect(connectRequestsOf(rig(), id, mark)).toEqual(['GET /tickets/:id', 'PUT /tickets/:id']);
+
+    await handle.executeUpdate(closeUpdate, { args: [{ reason: 'end of the scenario' }] });
+    expect(await handle.result()).toMatchObject({ status: 'CLOSED', completed: true });
+    await recordHistory('remembered-source-agent-reply', handle);
+  });
+
+  test("the user's comment whose notification is still on its way makes the reply's status write a conflict: both sides read, decided again, each message once", async () => {
+    const { id, zd, handle } = await openConnectTicket(rig(), 'remembered');
+    await rig().zendesk.agentReplies(zd.id, 'Is the pilot light on?', { status: 'pending' });
+    await eventually(() => expect(rig().connect.ticket(id)!.status).toBe('PENDING'));
+    await rig().connect.userComments(id, 'I cannot see it.');
+    await eventually(() => expect(rig().zendesk.ticket(zd.id)!.status).toBe('open'));
+    await eventually(() => expect(rig().connect.ticket(id)!.status).toBe('OPEN'));
+    await rig().env.sleep(1_500);
+
+    // The user writes again; its notification is held back. The agent answers meanwhile.
+    rig().connect.webhooks.hold();
+    await rig().connect.userComments(id, 'Now it is lit, but the heating is cold.');
+    await rig().zendesk.agentReplies(zd.id, 'Please press the reset button for five seconds.', { status: 'pending' });
+
+    await eventually(() => expect(rig().zendesk.comments(zd.id).map((c) => c.body)).toContain('Now it is lit, but the heating is cold.'), { timeoutMs: 20_000 });
+    await eventually(() => expect(rig().connect.ticket(id)!.comments.map((c) => c.message)).toContain('Please press the reset button for five seconds.'));
+    const timeline = (await rig().state(id)).timeline.map((t) => t.detail);
+    expect(timeline).toContain('app changed since it was read: reading both sides again');
+    await rig().connect.webhooks.release();
+    await rig().env.sleep(2_000);
+
+    // Each message once on each side, and each side where the bridge knows it to be.
+    expect(rig().connect.ticket(id)!.comments.map((c) => c.message)).toEqual([
+      'Is the pilot light on?',
+      'I cannot see it.',
+      'Now it is lit, but the heating is cold.',
+      'Please press the reset button for five seconds.',
+    ]);
+    const bodies = rig().zendesk.comments(zd.id).map((c) => c.body);
+    for (const body of ['I cannot see it.', 'Now it is lit, but the heating is cold.', 'Please press the reset button for five seconds.']) {
+      expect(bodies.filter((b) => b === body)).toHaveLength(1);
+    }
+    const state = await rig().state(id);
+    expect({ app: rig().connect.ticket(id)!.status, zendesk: rig().zendesk.ticket(zd.id)!.status }).toEqual({ app: state.status, zendesk: state.crmStatus });
+    // Where each side ends is each conversation's own order, as on rules 1.3 with both read at
+    // once (measured): the app shows the agent's reply last (PENDING), Zendesk the user's message
+    // the bridge copied after the reply (Zendesk reopens a pending ticket on the requester's comment).
+    expect([state.status, state.crmStatus]).toEqual(['PENDING', 'open']);
+
+    await handle.executeUpdate(closeUpdate, { args: [{ reason: 'end of the scenario' }] });
+    expect(await handle.result()).toMatchObject({ status: 'CLOSED', completed: true });
+    await recordHistory('remembered-source-conflict', handle);
   });
 });
