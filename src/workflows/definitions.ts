@@ -38,6 +38,12 @@ export const PATCHES = {
    */
   rememberedSource: 'rules-1.4-remembered-source',
   /**
+   * 1.5: rules 1.4, and a solved helpdesk ticket is remembered too (1.2's shortcut), when the
+   * bridge's last read showed it assigned (`TicketMemory.crmAssigned`): the close a user's
+   * confirmation brings is then one conditional write. Asked in 1.4's place at a run's start.
+   */
+  rememberedSolved: 'rules-1.5-solved-from-memory',
+  /**
    * Helpdesk events still waiting to be told apart when a run continues as new are handed over
    * as a read of the helpdesk (`crm` work), not as events: a worker rolled back to code from
    * before rules 1.2 would not know them, and would wait for the reconciler. Asked only when a

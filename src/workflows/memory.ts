@@ -124,6 +124,12 @@ export interface TicketMemory {
    */
   crmVersion: string | null;
   /**
+   * Whether the CRM ticket had an assignee at the last read (rules 1.5; undefined: not known, as
+   * in every run before them). A helpdesk may close only an assigned ticket: known, the close is one
+   * conditional write; a change since moves the version, which that write is conditional on.
+   */
+  crmAssigned?: boolean;
+  /**
    * The CRM ticket as the bridge's last conditional write left it (its answer's version and
    * status): an event that tells exactly this is the echo of that write (see `isOwnEcho`).
    */

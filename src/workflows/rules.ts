@@ -17,6 +17,8 @@ export interface SyncRules {
   boundedLocalReads: boolean;
   /** 1.4: a helpdesk's news that only writes to the source is decided from the source as last known. */
   rememberedSource: boolean;
+  /** 1.5: a solved helpdesk ticket the last read showed assigned is remembered too. */
+  rememberedSolved: boolean;
 }
 
 export function syncRules(): SyncRules {
@@ -24,14 +26,16 @@ export function syncRules(): SyncRules {
   // (each marker is two events: it upserts `TemporalChangeVersion` too), and a run of an older
   // version replays as it was.
   const lean = { recogniseEchoes: true, unverifiedWriteFingerprints: true, lean: true };
-  if (patched(PATCHES.rememberedSource)) return { ...lean, boundedLocalReads: true, rememberedSource: true };
-  if (patched(PATCHES.boundedLocalReads)) return { ...lean, boundedLocalReads: true, rememberedSource: false };
-  if (patched(PATCHES.leanSync)) return { ...lean, boundedLocalReads: false, rememberedSource: false };
+  if (patched(PATCHES.rememberedSolved)) return { ...lean, boundedLocalReads: true, rememberedSource: true, rememberedSolved: true };
+  if (patched(PATCHES.rememberedSource)) return { ...lean, boundedLocalReads: true, rememberedSource: true, rememberedSolved: false };
+  if (patched(PATCHES.boundedLocalReads)) return { ...lean, boundedLocalReads: true, rememberedSource: false, rememberedSolved: false };
+  if (patched(PATCHES.leanSync)) return { ...lean, boundedLocalReads: false, rememberedSource: false, rememberedSolved: false };
   return {
     recogniseEchoes: patched(PATCHES.ownEchoById),
     unverifiedWriteFingerprints: patched(PATCHES.unverifiedWriteFingerprints),
     lean: false,
     boundedLocalReads: false,
     rememberedSource: false,
+    rememberedSolved: false,
   };
 }

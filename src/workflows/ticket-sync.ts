@@ -281,8 +281,9 @@ export class TicketSync {
    * changed since refuses it (409), which is the news that has it read (within the version's
    * resolution: a change in the same second as the version shares it, see docs/sync-rules.md,
    * "Limits"). Never while that
-   * version's second may not be over, for a solved or closed ticket (whose next write may be a
-   * close or a follow-up), while a reply's landed copy is looked for, or when unknown.
+   * version's second may not be over, for a closed ticket (whose next write is a follow-up), for
+   * a solved one (whose next write may be a close, which needs an assignee) unless rules 1.5 and
+   * the last read showed it assigned, while a reply's landed copy is looked for, or when unknown.
    * undefined: read it.
    */
   private rememberedCrm(source: SourceRead): CrmRead | undefined {
@@ -290,7 +291,8 @@ export class TicketSync {
     const { crmVersion: version } = memory;
     const status = memory.lifecycle.crmStatus;
     if (!this.rules.lean || memory.crm === null || version === null || status === null || memory.crmMissing !== null) return undefined;
-    if (status === 'solved' || status === 'closed' || !settled(version, Date.now())) return undefined;
+    const solvedAndAssigned = status === 'solved' && this.rules.rememberedSolved && memory.crmAssigned === true;
+    if ((status === 'solved' && !solvedAndAssigned) || status === 'closed' || !settled(version, Date.now())) return undefined;
     if (memory.intents.some((i) => i.key.startsWith('source:') && i.landedAs === undefined)) return undefined;
     const remembered: CrmRead = {
       status,
@@ -303,6 +305,7 @@ export class TicketSync {
       fingerprint: memory.fingerprints.crm ?? '',
       requesterId: memory.crm.requesterId,
       remembered: true,
+      ...(solvedAndAssigned && { assigned: true }),
     };
     const observation = this.bothRead(source, remembered);
     const [first] = decide(memory.lifecycle, observation, this.lifecycleSettings(observation)).effects;
@@ -442,6 +445,7 @@ export class TicketSync {
     if (read.requesterId && read.requesterId !== linked.requesterId) this.memory.crm = { ...linked, requesterId: read.requesterId };
     this.memory.fingerprints.crm = read.fingerprint;
     this.memory.crmVersion = read.version;
+    if (this.rules.rememberedSolved) this.memory.crmAssigned = read.assigned === true;
     return read;
   }
 

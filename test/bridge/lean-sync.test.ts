@@ -8,6 +8,7 @@
 import { temporal } from '@temporalio/proto';
 import type { BridgeRig } from '../support/bridge-rig';
 import { closeUpdate } from '../../src/workflows/definitions';
+import { undeliveredReplyNote } from '../../src/domain/lifecycle';
 import { eventually } from '../harness';
 import { openConnectTicket, rigPerSuite } from '../support/bridge-rig';
 import { recordHistory } from '../support/histories';
@@ -191,5 +192,58 @@ describe('sync rules 1.4: the source as last known', () => {
     await handle.executeUpdate(closeUpdate, { args: [{ reason: 'end of the scenario' }] });
     expect(await handle.result()).toMatchObject({ status: 'CLOSED', completed: true });
     await recordHistory('remembered-source-conflict', handle);
+  });
+});
+
+describe('sync rules 1.5: a solved ticket as last known', () => {
+  const rig = rigPerSuite({ workflowSettings: SETTINGS });
+
+  /** A ticket the agent assigned and solved, SOLVED in the app, Zendesk's version settled. */
+  async function solvedTicket() {
+    const opened = await openConnectTicket(rig(), 'solved');
+    await rig().zendesk.agentAssigns(opened.zd.id, rig().zendesk.agent.id);
+    await rig().zendesk.agentReplies(opened.zd.id, 'The update is rolled out: solved on our side.', { status: 'solved' });
+    await eventually(() => expect(rig().connect.ticket(opened.id)!.status).toBe('SOLVED'));
+    await rig().env.sleep(1_000); // the write's own events come and go
+    await settle(rig());
+    return opened;
+  }
+
+  test("the user's confirmation closes Zendesk with one conditional write, no read first: the last read showed it assigned", async () => {
+    const { id, zd, handle } = await solvedTicket();
+    const mark = rig().zendesk.requests().length;
+    await rig().connect.userConfirmsResolved(id);
+    expect(await handle.result()).toMatchObject({ status: 'CLOSED', completed: true });
+    expect(rig().zendesk.ticket(zd.id)!.status).toBe('closed');
+    expect(zendeskRequestsOf(rig(), zd.id, mark)).toEqual(['PUT PUT /tickets/:id.json']);
+    const put = rig().zendesk.requests().slice(mark).find((r) => r.method === 'PUT');
+    expect(put?.body).toMatchObject({ ticket: { status: 'closed', safe_update: true } });
+    await recordHistory('solved-from-memory-closed', handle);
+  });
+
+  test("an agent's reopen the bridge did not hear of (its event lost) makes the close a conflict: read, decided again from both", async () => {
+    const { id, zd, handle } = await solvedTicket();
+    rig().zendesk.webhooks.hold();
+    await rig().zendesk.agentReplies(zd.id, 'Reopening: one more check on our side.', { status: 'open' });
+    rig().zendesk.webhooks.discard();
+    await settle(rig());
+    const mark = rig().zendesk.requests().length;
+    await rig().connect.userConfirmsResolved(id);
+    expect(await handle.result()).toMatchObject({ status: 'CLOSED', completed: true });
+    // The conditional close was refused (409), Zendesk read, and the user's CLOSED decided again.
+    const requests = zendeskRequestsOf(rig(), zd.id, mark);
+    expect(requests[0]).toBe('PUT PUT /tickets/:id.json');
+    expect(rig().zendesk.requests().slice(mark).find((r) => r.method === 'PUT')?.status).toBe(409);
+    expect(requests).toContain('GET GET /tickets/:id.json');
+    expect(rig().zendesk.ticket(zd.id)!.status).toBe('closed');
+    const timeline = (await rig().state(id)).timeline.map((t) => t.detail);
+    expect(timeline).toContain('Zendesk changed since it was read: reading both sides again');
+    // The user's CLOSED is final: the reply the bridge had not heard of can no longer reach the
+    // app, and the agents are told so where they work (as for any reply racing a close).
+    expect(rig().connect.ticket(id)!.comments.map((c) => c.message)).toEqual(['The update is rolled out: solved on our side.']);
+    const reply = rig().zendesk.comments(zd.id).find((c) => c.body === 'Reopening: one more check on our side.')!;
+    const notes = rig().zendesk.comments(zd.id).filter((c) => !c.public).map((c) => c.body);
+    expect(notes).toContain(undeliveredReplyNote(String(reply.id)));
+    await recordHistory('solved-from-memory-conflict', handle);
   });
 });
