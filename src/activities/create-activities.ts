@@ -383,6 +383,8 @@ export function userActedSince(fresh: SourceTicket, target: TicketStatus, condit
   const newUserComment = fresh.comments.some((c) => c.author === 'USER' && !own.has(c.id) && (cursor === null || compareComments(c, cursor) > 0));
   if (newUserComment) return 'the user commented';
   if (fresh.status === 'CLOSED' && condition.status !== 'CLOSED' && target !== 'CLOSED') return 'the user closed the ticket';
+  if (fresh.status === 'SOLVED' && condition.status !== 'SOLVED' && target !== 'SOLVED') return 'the user marked the ticket resolved';
+  if (condition.remembered && fresh.status === 'OPEN' && condition.status !== 'OPEN' && target !== 'OPEN') return 'the user reopened the ticket';
   if (condition.status === 'SOLVED' && fresh.status !== 'SOLVED' && fresh.status !== target) return 'the user answered "not resolved"';
   return null;
 }

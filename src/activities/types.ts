@@ -77,6 +77,11 @@ export interface SourceWriteCondition {
   /** Where the decision's read of comments ended. */
   cursor: CommentCursor | null;
   excludeIds: string[];
+  /**
+   * The decision was made from the bridge's last knowledge of the ticket, not a read (rules 1.4,
+   * `rememberedSource`): a user may have acted long before this write, so a reopen counts too.
+   */
+  remembered?: boolean;
 }
 
 /** A status written after a comment in the same activity: written, or refused for good (a conflict included). */

@@ -556,6 +556,8 @@ export class TicketSync {
       return [];
     }
     if (!isRefusal(statusFailure)) throw statusFailure; // a conflict: news, read both sides again
+    // Refused from the bridge's last knowledge of the source: read it first, as for the reply itself.
+    if (this.observed?.sourceRemembered && withStatus.type === 'set-source-status') throw new StaleSourceKnowledge();
     await this.keepRefused(withStatus, statusFailure);
     return [withStatus.type];
   }
@@ -960,6 +962,7 @@ export class TicketSync {
       status: this.observed?.sourceStatus ?? memory.lifecycle.sourceStatus ?? status,
       cursor: this.observed?.sourceCursor ?? memory.sourceComments.cursor,
       excludeIds: memory.sourceComments.ownIds,
+      ...(this.observed?.sourceRemembered && { remembered: true }),
     };
   }
 

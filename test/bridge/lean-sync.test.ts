@@ -193,6 +193,65 @@ describe('sync rules 1.4: the source as last known', () => {
     expect(await handle.result()).toMatchObject({ status: 'CLOSED', completed: true });
     await recordHistory('remembered-source-conflict', handle);
   });
+
+  test("a reply refused from the last knowledge (the app's ticket gone, its DELETE still on its way) has the app read, never kept to retry", async () => {
+    const { id, zd, handle } = await openConnectTicket(rig(), 'remembered');
+    await rig().env.sleep(1_000);
+    rig().connect.webhooks.hold();
+    await rig().connect.userDeletesTicket(id);
+    await rig().zendesk.agentReplies(zd.id, 'Are you still there?', { status: 'pending' });
+
+    await eventually(async () => expect((await rig().state(id)).timeline.map((t) => t.detail)).toContainEqual(expect.stringMatching(/^app ticket read as 404 \(1\)/)), { timeoutMs: 20_000 });
+    const state = await rig().state(id);
+    const timeline = state.timeline.map((t) => t.detail);
+    expect(timeline).toContain('app ticket changed since the bridge last saw it: reading it');
+    expect(timeline.filter((t) => /refused/.test(t))).toEqual([]);
+    expect(state.lastError).toBeNull();
+
+    // The DELETE arrives: the ticket ends as a deleted one does.
+    await rig().connect.webhooks.release();
+    await eventually(async () => expect((await rig().state(id)).completed).toBe(true), { timeoutMs: 20_000 });
+    expect(await handle.result()).toMatchObject({ completed: true });
+    await recordHistory('remembered-source-refused', handle);
+  });
+
+  // Found by review: the reply's status check knew a new comment or a close, not the user's own
+  // "resolved", so a decision from the last knowledge wrote PENDING over it, and the user's
+  // notification then found nothing new.
+  test("the user's \"resolved\" whose notification is still on its way is not written over: a conflict, both sides read, the later action stands", async () => {
+    const { id, zd, handle } = await openConnectTicket(rig(), 'remembered');
+    await rig().zendesk.agentReplies(zd.id, 'Did the new router arrive?', { status: 'pending' });
+    await eventually(() => expect(rig().connect.ticket(id)!.status).toBe('PENDING'));
+    await rig().connect.userComments(id, 'Yes, setting it up now.');
+    await eventually(() => expect(rig().connect.ticket(id)!.status).toBe('OPEN'));
+    await eventually(() => expect(rig().zendesk.ticket(zd.id)!.status).toBe('open'));
+    await rig().env.sleep(1_500);
+
+    await rig().zendesk.agentAssigns(zd.id, rig().zendesk.agent.id);
+    await rig().env.sleep(1_000);
+    // The agent replies; a second and a half later the user marks it resolved in the app. The
+    // bridge hears the agent first (the app's notification is still on its way).
+    rig().zendesk.webhooks.hold();
+    rig().connect.webhooks.hold();
+    await rig().zendesk.agentReplies(zd.id, 'Tell us if the light turns green.', { status: 'pending' });
+    await rig().env.sleep(1_500);
+    await rig().connect.userSetsStatus(id, 'SOLVED');
+    await rig().zendesk.webhooks.release();
+
+    await eventually(() => expect(rig().zendesk.ticket(zd.id)!.status).toBe('solved'), { timeoutMs: 20_000 });
+    await rig().connect.webhooks.release();
+    await rig().env.sleep(2_000);
+    expect(rig().connect.ticket(id)!.status).toBe('SOLVED');
+    expect(rig().connect.ticket(id)!.comments.filter((c) => c.message === 'Tell us if the light turns green.')).toHaveLength(1);
+    const state = await rig().state(id);
+    expect(state.timeline.map((t) => t.detail)).toContain('app changed since it was read: reading both sides again');
+    expect(state).toMatchObject({ status: 'SOLVED', crmStatus: 'solved' });
+    expect(state.solvedTimerDeadline).not.toBeNull();
+
+    await handle.executeUpdate(closeUpdate, { args: [{ reason: 'end of the scenario' }] });
+    expect(await handle.result()).toMatchObject({ status: 'CLOSED', completed: true });
+    await recordHistory('remembered-source-user-resolved', handle);
+  });
 });
 
 describe('sync rules 1.5: a solved ticket as last known', () => {
