@@ -67,7 +67,7 @@ export interface MappedDigest {
 /**
  * What a status write to the source expects to still be true. Sources have no conditional write,
  * so the write activity re-reads just before writing: a user who acted since the decision's read
- * (a new comment after `afterCommentId`, a confirmation, a "not resolved") makes it a
+ * (a new comment after `afterCommentId`, a confirmation, a "not resolved", a "resolved") makes it a
  * 'write-conflict'. The bridge's own writes (a support comment, which the white-label platform
  * turns into PENDING) are not news.
  */

@@ -317,8 +317,9 @@ export class TicketSync {
    * helpdesk's news is decided, if the source's write activities will check that knowledge
    * themselves: every effect of the decision is a write to the source (an agent's reply, a
    * status), and each of those activities reads the ticket first and refuses (a conflict) when the
-   * user commented, answered or closed since what the decision saw (`userActedSince`,
-   * `unlessClosed`): the news that has both sides read and decided again. What a remembered source
+   * user commented, closed, answered, marked it resolved or reopened it since what the decision saw
+   * (`userActedSince` with `remembered`, `unlessClosed`): the news that has both sides read and
+   * decided again; a refusal (4xx) of such a write has the source read (`StaleSourceKnowledge`). What a remembered source
    * cannot show (the user's comment whose notification is still on its way) is that
    * notification's to bring. Never for a SOLVED or CLOSED ticket (the user's answer decides
    * there), while any write's landed copy is looked for, or when nothing is known. undefined: read it.
