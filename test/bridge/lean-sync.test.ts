@@ -122,6 +122,18 @@ function connectRequestsOf(rig: BridgeRig, id: string, from: number): string[] {
 describe('sync rules 1.4: the source as last known', () => {
   const rig = rigPerSuite({ workflowSettings: SETTINGS });
 
+  /** A ticket the agent asked about (PENDING) and the user answered: OPEN on both sides, settled. */
+  async function askedAndAnswered(question: string, answer: string) {
+    const opened = await openConnectTicket(rig(), 'remembered');
+    await rig().zendesk.agentReplies(opened.zd.id, question, { status: 'pending' });
+    await eventually(() => expect(rig().connect.ticket(opened.id)!.status).toBe('PENDING'));
+    await rig().connect.userComments(opened.id, answer);
+    await eventually(() => expect(rig().connect.ticket(opened.id)!.status).toBe('OPEN'));
+    await eventually(() => expect(rig().zendesk.ticket(opened.zd.id)!.status).toBe('open'));
+    await rig().env.sleep(1_500);
+    return opened;
+  }
+
   test("an agent's reply and an agent's solve are decided from the app's ticket as the bridge knew it: the write's own read is the one read of the app", async () => {
     const { id, zd, handle } = await openConnectTicket(rig(), 'remembered');
     await rig().env.sleep(1_000); // the opening sync's own events come and go
@@ -151,13 +163,7 @@ describe('sync rules 1.4: the source as last known', () => {
   });
 
   test("the user's comment whose notification is still on its way makes the reply's status write a conflict: both sides read, decided again, each message once", async () => {
-    const { id, zd, handle } = await openConnectTicket(rig(), 'remembered');
-    await rig().zendesk.agentReplies(zd.id, 'Is the pilot light on?', { status: 'pending' });
-    await eventually(() => expect(rig().connect.ticket(id)!.status).toBe('PENDING'));
-    await rig().connect.userComments(id, 'I cannot see it.');
-    await eventually(() => expect(rig().zendesk.ticket(zd.id)!.status).toBe('open'));
-    await eventually(() => expect(rig().connect.ticket(id)!.status).toBe('OPEN'));
-    await rig().env.sleep(1_500);
+    const { id, zd, handle } = await askedAndAnswered('Is the pilot light on?', 'I cannot see it.');
 
     // The user writes again; its notification is held back. The agent answers meanwhile.
     rig().connect.webhooks.hold();
@@ -219,13 +225,7 @@ describe('sync rules 1.4: the source as last known', () => {
   // "resolved", so a decision from the last knowledge wrote PENDING over it, and the user's
   // notification then found nothing new.
   test("the user's \"resolved\" whose notification is still on its way is not written over: a conflict, both sides read, the later action stands", async () => {
-    const { id, zd, handle } = await openConnectTicket(rig(), 'remembered');
-    await rig().zendesk.agentReplies(zd.id, 'Did the new router arrive?', { status: 'pending' });
-    await eventually(() => expect(rig().connect.ticket(id)!.status).toBe('PENDING'));
-    await rig().connect.userComments(id, 'Yes, setting it up now.');
-    await eventually(() => expect(rig().connect.ticket(id)!.status).toBe('OPEN'));
-    await eventually(() => expect(rig().zendesk.ticket(zd.id)!.status).toBe('open'));
-    await rig().env.sleep(1_500);
+    const { id, zd, handle } = await askedAndAnswered('Did the new router arrive?', 'Yes, setting it up now.');
 
     await rig().zendesk.agentAssigns(zd.id, rig().zendesk.agent.id);
     await rig().env.sleep(1_000);
