@@ -78,6 +78,13 @@ export const PATCHES = {
    * (no `TicketPaused="true"` on a completed workflow). Asked only then (src/workflows/pause.ts).
    */
   pauseEndsWithTheTicket: 'pause-ends-with-the-ticket-1',
+  /**
+   * A reply's landed copy that a read claims (its answer was lost) is the bridge's own from that
+   * moment, not from the end of the decision the read began: a conflict in that decision reads
+   * again, and the copy, its intent closed by then, was news (mirrored back to the helpdesk as a
+   * "Support reply posted in the app" note). Asked only when a read claims a copy (`claimLanded`).
+   */
+  claimedCopiesOwned: 'claimed-copies-owned-1',
 } as const;
 
 /** Behaviour a deployment may tune. Fixed per run: a change reaches running tickets at their next continue-as-new. */

@@ -1117,7 +1117,13 @@ export class TicketSync {
       record(memory, 'synced', `agent reply ${intent.key.slice('source:'.length)} found in the ${sideName(this.input.source)} as comment ${c.id} (an earlier write landed): not posted again`);
       return false;
     });
-    return claimed.length === 0 ? source : { ...source, newComments, ownIds: boundedIds([...source.ownIds, ...claimed], MEMORY_BOUNDS.ownIds) };
+    if (claimed.length === 0) return source;
+    if (patched(PATCHES.claimedCopiesOwned)) {
+      // Known as the bridge's own now, whatever becomes of this decision: its end would say so,
+      // but a conflict before it reads again, and by then the intent that claimed the copy may be closed.
+      memory.sourceComments = { ...memory.sourceComments, ownIds: boundedIds([...memory.sourceComments.ownIds, ...claimed], MEMORY_BOUNDS.ownIds) };
+    }
+    return { ...source, newComments, ownIds: boundedIds([...source.ownIds, ...claimed], MEMORY_BOUNDS.ownIds) };
   }
 }
 

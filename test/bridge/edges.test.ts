@@ -116,6 +116,28 @@ describe('issue 17: nothing stuck, nothing dropped at the edges', () => {
     await recordHistory('refused-landed-check-claimed-by-a-read', handle);
   });
 
+  test("2. a landed copy a read claimed stays the bridge's own when that read's decision meets a conflict: never mirrored back as a note", async () => {
+    const { id, zd, handle } = await openTicket(rig());
+    const dropped = rig().connect.fault({ kind: 'drop-after-write', match: 'POST /tickets/:id/comment', times: 1 });
+    await rig().zendesk.agentReplies(zd.id, 'Landed once, then a conflict.');
+    await eventually(() => expect(dropped.hits).toBe(1), { intervalMs: 10 });
+    // The retry's check is refused: the app is read (the landed copy claimed) and Zendesk after it,
+    // late. The user writes meanwhile, so the decision's status write to the app conflicts.
+    const refused = rig().connect.fault({ kind: 'error', status: 403, match: 'GET /tickets/:id', times: 1 });
+    const slowRead = rig().zendesk.fault({ kind: 'latency', delayMs: 1_500, match: 'GET *', times: 1 });
+    await eventually(() => expect([refused.hits, slowRead.hits]).toEqual([1, 1]), { intervalMs: 10 });
+    await rig().connect.userComments(id, 'Thanks, trying it now.');
+    await eventually(() => expect(rig().zendesk.comments(zd.id).map((c) => c.body)).toContain('Thanks, trying it now.'), { timeoutMs: 20_000 });
+    await eventually(async () => expect((await rig().state(id)).timeline.map((e) => e.detail)).toEqual(expect.arrayContaining([expect.stringMatching(/changed since it was read/)])));
+    await rig().env.sleep(2_000); // past the kept write's retry times (0.3 s, 0.6 s, ...)
+    expect(rig().connect.ticket(id)!.comments.filter((c) => c.message === 'Landed once, then a conflict.')).toHaveLength(1);
+    expect(rig().zendesk.comments(zd.id).filter((c) => !c.public)).toEqual([]); // no "Support reply posted in the app" note
+    expect((await rig().state(id)).parked).toEqual([]);
+    await rig().connect.userDeletesTicket(id);
+    expect(await handle.result()).toMatchObject({ completed: true });
+    await recordHistory('claimed-copy-kept-through-a-conflict', handle);
+  });
+
   test('9. a 1.5 MiB description and a 2 MiB message travel whole, and no history event comes near the payload limit', async () => {
     const big = (label: string, bytes: number) => `${label}\n${'meter 42 kWh; '.repeat(Math.ceil(bytes / 14)).slice(0, bytes)}\n(end of ${label})`;
     const description = big('description', 1.5 * 1024 * 1024);
