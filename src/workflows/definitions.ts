@@ -79,6 +79,14 @@ export const PATCHES = {
    */
   pauseEndsWithTheTicket: 'pause-ends-with-the-ticket-1',
   /**
+   * A comment kept to try again after a refusal, which a decision finds news again (a conflict
+   * later in the decision that refused it had both sides read again before its cursor moved), is
+   * written by that decision as before, and the write ends its kept retry; refused again there, it
+   * stays kept on its schedule, the refusal not counted twice. Before, the retry, due later, wrote
+   * it a second time. Asked only when a decision meets a kept comment.
+   */
+  keptWritesWrittenOnce: 'kept-writes-written-once-1',
+  /**
    * A reply's landed copy that a read claims (its answer was lost) is the bridge's own from that
    * moment, not from the end of the decision the read began: a conflict in that decision reads
    * again, and the copy, its intent closed by then, was news (mirrored back to the helpdesk as a

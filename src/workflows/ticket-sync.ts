@@ -537,15 +537,23 @@ export class TicketSync {
    * refused effects.
    */
   private async performOrKeep(effect: Effect, ticket: SourceTicket | null, withStatus?: StatusEffect): Promise<Effect['type'][]> {
+    // Refused earlier in this sync and kept: news again only because a conflict had both sides read
+    // before the decision's end. Written now (the ticket may be closing: no retry comes after
+    // that), and the write ends its kept retry, which would write it again.
+    const key = intentKey(effect);
+    const kept = key !== null && this.memory.refused.some((r) => r.key === key) && patched(PATCHES.keptWritesWrittenOnce);
     try {
       const written = await this.perform(effect, ticket, { withStatus });
-      record(this.memory, 'synced', describeEffect(effect, this.names, written));
+      if (kept) this.memory.refused = this.memory.refused.filter((r) => r.key !== key);
+      record(this.memory, 'synced', `${describeEffect(effect, this.names, written)}${kept ? ' (kept after a refusal: written now, not retried)' : ''}`);
     } catch (err) {
       if (!isRefusal(err)) throw err;
       // Refused from the bridge's last knowledge (the ticket was closed or deleted since): read it first.
       if (this.observed?.crmRemembered && CONDITIONAL_CRM_WRITES.has(effect.type)) throw new StaleCrmKnowledge();
       if (this.observed?.sourceRemembered && SOURCE_WRITES.has(effect.type)) throw new StaleSourceKnowledge();
-      await this.keepRefused(effect, err);
+      // Already kept: its retry comes on its schedule, and counts its own refusals.
+      if (kept) record(this.memory, 'failed', `${describeEffect(effect, this.names)} refused again (${refusalKind(err)}): still kept, tried again on its schedule`);
+      else await this.keepRefused(effect, err);
       // The reply did not go: its status is written on its own.
       return withStatus ? [effect.type, ...(await this.performOrKeep(withStatus, ticket))] : [effect.type];
     }

@@ -63,6 +63,27 @@ describe('issue 17: nothing stuck, nothing dropped at the edges', () => {
     await recordHistory('refused-comment-parked', handle);
   });
 
+  test('1. a user comment refused once and news again after a conflict in the same sync reaches Zendesk once: the new decision writes it, and its kept retry ends', async () => {
+    const { id, zd, handle } = await openTicket(rig());
+    await rig().zendesk.agentReplies(zd.id, 'Could you send the meter number?');
+    await eventually(() => expect(rig().connect.ticket(id)!.status).toBe('PENDING'), { timeoutMs: 20_000 });
+    // The comment's write is refused (kept to try again); the status written on its own then
+    // conflicts, so both sides are read again and the comment, its cursor not moved, is news again.
+    const refused = rig().zendesk.fault({ kind: 'error', status: 422, match: 'PUT /tickets/:id.json', times: 1 });
+    const conflict = rig().zendesk.fault({ kind: 'error', status: 409, match: 'PUT /tickets/:id.json', times: 1 });
+    await rig().connect.userComments(id, 'It is 12345.');
+    await eventually(() => expect([refused.hits, conflict.hits]).toEqual([1, 1]));
+    await eventually(() => expect(rig().zendesk.comments(zd.id).map((c) => c.body)).toContain('It is 12345.'), { timeoutMs: 20_000 });
+    await rig().env.sleep(3_000); // past the kept write's retry times (0.3 s, 0.6 s, 1.2 s)
+    expect(rig().zendesk.comments(zd.id).filter((c) => c.body === 'It is 12345.')).toHaveLength(1);
+    const state = await rig().state(id);
+    expect(state.parked).toEqual([]);
+    expect(state.timeline.map((e) => e.detail)).toEqual(expect.arrayContaining([expect.stringMatching(/kept after a refusal: written now, not retried/)]));
+    await rig().connect.userDeletesTicket(id);
+    expect(await handle.result()).toMatchObject({ completed: true });
+    await recordHistory('kept-write-written-once', handle);
+  });
+
   test("10. Zendesk's events of the bridge's own writes are known by the ids and versions its writes answered, not by actor: an echo costs no read; a person using the bridge's account is heard", async () => {
     const { id, zd, handle } = await openTicket(rig());
     await rig().env.sleep(1_000); // the opening sync's own events come and go
