@@ -87,6 +87,12 @@ export const PATCHES = {
    */
   keptWritesWrittenOnce: 'kept-writes-written-once-1',
   /**
+   * An agent's reply whose landed copy a read of the closed source ticket claims (its answer was
+   * lost, and the user closed the ticket before the check) was delivered: no "did not reach the
+   * user" note for it in the helpdesk. Asked only when such a reply meets a closed ticket.
+   */
+  deliveredBeforeTheClose: 'delivered-before-the-close-1',
+  /**
    * A reply's landed copy that a read claims (its answer was lost) is the bridge's own from that
    * moment, not from the end of the decision the read began: a conflict in that decision reads
    * again, and the copy, its intent closed by then, was news (mirrored back to the helpdesk as a

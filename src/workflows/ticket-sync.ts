@@ -471,7 +471,7 @@ export class TicketSync {
       crmRemembered: crm.remembered === true,
       sourceRemembered: read.remembered === true,
     };
-    const observation = this.bothRead(source, crm);
+    const observation = this.bothRead(source, this.deliveredBeforeTheClose(source, crm));
     const decision = decide(memory.lifecycle, observation, this.lifecycleSettings(observation));
     if (crm.status === 'closed' && source.newComments.some((c) => c.author === 'USER')) {
       const ids = source.newComments.filter((c) => c.author === 'USER').map((c) => c.id);
@@ -512,6 +512,24 @@ export class TicketSync {
     if (refusedStatus.source) state = { ...state, sourceStatus: source.ticket.status };
     memory.lifecycle = state;
     this.onStep();
+  }
+
+  /**
+   * A closed source ticket: the agent's replies whose landed copies are in it (claimed by this
+   * read or an earlier one) reached the user before the close. Done, and not news for the
+   * lifecycle, which would note them in the helpdesk as not delivered.
+   */
+  private deliveredBeforeTheClose(source: SourceRead, crm: CrmRead): CrmRead {
+    const memory = this.memory;
+    if (source.ticket.status !== 'CLOSED') return crm;
+    const landed = new Set(memory.intents.filter((i) => i.landedAs !== undefined).map((i) => i.key));
+    const delivered = crm.newAgentReplies.filter((reply) => landed.has(`source:${reply.id}`));
+    if (delivered.length === 0 || !patched(PATCHES.deliveredBeforeTheClose)) return crm;
+    const keys = new Set(delivered.map((reply) => `source:${reply.id}`));
+    memory.intents = memory.intents.filter((i) => !keys.has(i.key));
+    memory.counts.agentRepliesToSource += delivered.length;
+    for (const reply of delivered) record(memory, 'synced', `agent reply ${reply.id} reached the ${sideName(this.input.source)} before the user closed the ticket`);
+    return { ...crm, newAgentReplies: crm.newAgentReplies.filter((reply) => !keys.has(`source:${reply.id}`)) };
   }
 
   /**

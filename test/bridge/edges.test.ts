@@ -159,6 +159,24 @@ describe('issue 17: nothing stuck, nothing dropped at the edges', () => {
     await recordHistory('claimed-copy-kept-through-a-conflict', handle);
   });
 
+  test("2. a reply whose copy landed before the user closed the ticket, its check refused, is delivered: no \"did not reach the user\" note", async () => {
+    const { id, zd, handle } = await openTicket(rig());
+    const dropped = rig().connect.fault({ kind: 'drop-after-write', match: 'POST /tickets/:id/comment', times: 1 });
+    await rig().zendesk.agentReplies(zd.id, 'Landed, then the user closed.');
+    await eventually(() => expect(dropped.hits).toBe(1), { intervalMs: 10 });
+    // The user reads the reply and closes the ticket before the retry, whose check is refused:
+    // the next read finds the ticket closed, and the reply's copy in it.
+    const refused = rig().connect.fault({ kind: 'error', status: 403, match: 'GET /tickets/:id', times: 1 });
+    await rig().connect.userSetsStatus(id, 'CLOSED');
+    await eventually(() => expect(refused.hits).toBe(1));
+    expect(await handle.result()).toMatchObject({ status: 'CLOSED', completed: true });
+    expect(rig().connect.ticket(id)!.comments.filter((c) => c.message === 'Landed, then the user closed.')).toHaveLength(1);
+    expect(rig().zendesk.comments(zd.id).filter((c) => !c.public)).toEqual([]); // no "did not reach the user" note
+    expect(rig().zendesk.ticket(zd.id)!.status).toBe('closed');
+    expect((await rig().state(id)).timeline.map((e) => e.detail)).toEqual(expect.arrayContaining([expect.stringMatching(/reached the .+ before the user closed the ticket/)]));
+    await recordHistory('reply-landed-before-the-close', handle);
+  });
+
   test('9. a 1.5 MiB description and a 2 MiB message travel whole, and no history event comes near the payload limit', async () => {
     const big = (label: string, bytes: number) => `${label}\n${'meter 42 kWh; '.repeat(Math.ceil(bytes / 14)).slice(0, bytes)}\n(end of ${label})`;
     const description = big('description', 1.5 * 1024 * 1024);
