@@ -271,9 +271,11 @@ export interface ParkedItem {
 
 /** Everything waiting on a person or a remote, each with its reason: refusals still retried, parked items, missing sides. */
 function parkedView(memory: TicketMemory): TicketStateView['parked'] {
+  // A completed ticket retries nothing: what was still kept stays undelivered, and says so.
+  const next = (r: RefusedWrite) => (memory.lifecycle.completed ? 'not delivered: the ticket ended first' : `next attempt ${new Date(r.retryAt).toISOString()}`);
   const retrying = memory.refused.map((r) => ({
     what: describeKey(r.key),
-    reason: `refused (${r.reason}) ${r.refusals} time(s); next attempt ${new Date(r.retryAt).toISOString()}`,
+    reason: `refused (${r.reason}) ${r.refusals} time(s); ${next(r)}`,
     since: r.since,
   }));
   const missing = [

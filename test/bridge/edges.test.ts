@@ -84,6 +84,20 @@ describe('issue 17: nothing stuck, nothing dropped at the edges', () => {
     await recordHistory('kept-write-written-once', handle);
   });
 
+  test('1. a ticket that ends while a refused comment is kept says, in its final state, that the comment was not delivered', async () => {
+    const { id, zd, handle } = await openTicket(rig());
+    rig().zendesk.adminMergesUser(zd.requester_id, null); // every comment authored as the requester: 422, for good
+    await rig().connect.userComments(id, 'Refused, then the ticket ends.');
+    await eventually(async () => expect((await rig().state(id)).parked.map((p) => p.reason)).toEqual([expect.stringMatching(/^refused \(unprocessable\) \d time\(s\); next attempt /)]), {
+      intervalMs: 20,
+    });
+    await rig().connect.userDeletesTicket(id);
+    expect(await handle.result()).toMatchObject({ completed: true });
+    const { parked } = await rig().state(id);
+    expect(parked).toEqual([expect.objectContaining({ what: expect.stringMatching(/→ CRM$/), reason: expect.stringMatching(/; not delivered: the ticket ended first$/) })]);
+    await recordHistory('ended-with-a-kept-comment', handle);
+  });
+
   test("10. Zendesk's events of the bridge's own writes are known by the ids and versions its writes answered, not by actor: an echo costs no read; a person using the bridge's account is heard", async () => {
     const { id, zd, handle } = await openTicket(rig());
     await rig().env.sleep(1_000); // the opening sync's own events come and go
