@@ -471,7 +471,8 @@ export class TicketSync {
       crmRemembered: crm.remembered === true,
       sourceRemembered: read.remembered === true,
     };
-    const observation = this.bothRead(source, this.deliveredBeforeTheClose(source, crm));
+    const beforeTheClose = this.deliveredBeforeTheClose(source, crm);
+    const observation = this.bothRead(source, beforeTheClose.crm);
     const decision = decide(memory.lifecycle, observation, this.lifecycleSettings(observation));
     if (crm.status === 'closed' && source.newComments.some((c) => c.author === 'USER')) {
       const ids = source.newComments.filter((c) => c.author === 'USER').map((c) => c.id);
@@ -495,6 +496,7 @@ export class TicketSync {
     } finally {
       this.observed = null;
     }
+    for (const replyId of beforeTheClose.delivered) this.replyDone(replyId);
     const ownSince = (ids: string[], known: Set<string>) => ids.filter((id) => !known.has(id));
     memory.sourceComments = {
       cursor: source.cursor,
@@ -516,20 +518,24 @@ export class TicketSync {
 
   /**
    * A closed source ticket: the agent's replies whose landed copies are in it (claimed by this
-   * read or an earlier one) reached the user before the close. Done, and not news for the
-   * lifecycle, which would note them in the helpdesk as not delivered.
+   * read or an earlier one) reached the user before the close. Not news for the lifecycle, which
+   * would note them in the helpdesk as not delivered; done once the decision is (`replyDone`):
+   * until then their intents say so again to a read after a conflict.
    */
-  private deliveredBeforeTheClose(source: SourceRead, crm: CrmRead): CrmRead {
+  private deliveredBeforeTheClose(source: SourceRead, crm: CrmRead): { crm: CrmRead; delivered: string[] } {
+    if (source.ticket.status !== 'CLOSED') return { crm, delivered: [] };
+    const landed = new Set(this.memory.intents.filter((i) => i.landedAs !== undefined).map((i) => i.key));
+    const delivered = crm.newAgentReplies.filter((reply) => landed.has(`source:${reply.id}`)).map((reply) => reply.id);
+    if (delivered.length === 0 || !patched(PATCHES.deliveredBeforeTheClose)) return { crm, delivered: [] };
+    return { crm: { ...crm, newAgentReplies: crm.newAgentReplies.filter((reply) => !delivered.includes(reply.id)) }, delivered };
+  }
+
+  /** An agent's reply whose copy reached the source before the user closed the ticket: done. */
+  private replyDone(replyId: string): void {
     const memory = this.memory;
-    if (source.ticket.status !== 'CLOSED') return crm;
-    const landed = new Set(memory.intents.filter((i) => i.landedAs !== undefined).map((i) => i.key));
-    const delivered = crm.newAgentReplies.filter((reply) => landed.has(`source:${reply.id}`));
-    if (delivered.length === 0 || !patched(PATCHES.deliveredBeforeTheClose)) return crm;
-    const keys = new Set(delivered.map((reply) => `source:${reply.id}`));
-    memory.intents = memory.intents.filter((i) => !keys.has(i.key));
-    memory.counts.agentRepliesToSource += delivered.length;
-    for (const reply of delivered) record(memory, 'synced', `agent reply ${reply.id} reached the ${sideName(this.input.source)} before the user closed the ticket`);
-    return { ...crm, newAgentReplies: crm.newAgentReplies.filter((reply) => !keys.has(`source:${reply.id}`)) };
+    memory.intents = memory.intents.filter((i) => i.key !== `source:${replyId}`);
+    memory.counts.agentRepliesToSource++;
+    record(memory, 'synced', `agent reply ${replyId} reached the ${sideName(this.input.source)} before the user closed the ticket`);
   }
 
   /**

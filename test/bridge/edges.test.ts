@@ -191,6 +191,25 @@ describe('issue 17: nothing stuck, nothing dropped at the edges', () => {
     await recordHistory('reply-landed-before-the-close', handle);
   });
 
+  test("2. ...and when that decision's close meets a conflict: read again, still no \"did not reach the user\" note", async () => {
+    const { id, zd, handle } = await openTicket(rig());
+    const dropped = rig().connect.fault({ kind: 'drop-after-write', match: 'POST /tickets/:id/comment', times: 1 });
+    await rig().zendesk.agentReplies(zd.id, 'Landed, the user closed, the close conflicted.');
+    await eventually(() => expect(dropped.hits).toBe(1), { intervalMs: 10 });
+    const refused = rig().connect.fault({ kind: 'error', status: 403, match: 'GET /tickets/:id', times: 1 });
+    // Zendesk changed after the read that found the ticket closed: its close is a conflict, read again.
+    const conflict = rig().zendesk.fault({ kind: 'error', status: 409, match: 'PUT /tickets/:id.json', times: 1 });
+    await rig().connect.userSetsStatus(id, 'CLOSED');
+    expect(await handle.result()).toMatchObject({ status: 'CLOSED', completed: true });
+    expect([refused.hits, conflict.hits]).toEqual([1, 1]);
+    expect(rig().zendesk.comments(zd.id).filter((c) => !c.public)).toEqual([]); // no "did not reach the user" note
+    expect(rig().zendesk.ticket(zd.id)!.status).toBe('closed');
+    const { timeline, counts } = await rig().state(id);
+    expect(timeline.filter((e) => /reached the .+ before the user closed the ticket/.test(e.detail))).toHaveLength(1);
+    expect(counts.agentRepliesToSource).toBe(1);
+    await recordHistory('reply-landed-before-a-conflicting-close', handle);
+  });
+
   test('9. a 1.5 MiB description and a 2 MiB message travel whole, and no history event comes near the payload limit', async () => {
     const big = (label: string, bytes: number) => `${label}\n${'meter 42 kWh; '.repeat(Math.ceil(bytes / 14)).slice(0, bytes)}\n(end of ${label})`;
     const description = big('description', 1.5 * 1024 * 1024);
