@@ -20,6 +20,15 @@ const SETTINGS = { solvedAutoCloseAfterMs: 60_000, failedSyncRetryMs: 1_000, sou
 const rigFor = rigPerSuite;
 const openTicket = (rig: BridgeRig) => openConnectTicket(rig, 'e');
 
+/** An open ticket whose agent reply `text` landed in the app while its answer was lost: its retry is due in about a second. */
+async function replyLandedAnswerLost(rig: BridgeRig, text: string) {
+  const opened = await openTicket(rig);
+  const dropped = rig.connect.fault({ kind: 'drop-after-write', match: 'POST /tickets/:id/comment', times: 1 });
+  await rig.zendesk.agentReplies(opened.zd.id, text);
+  await eventually(() => expect(dropped.hits).toBe(1), { intervalMs: 10 });
+  return opened;
+}
+
 /** Zendesk's GETs of one ticket (the bridge's reads of it). */
 function zendeskReadsOf(rig: BridgeRig, zdId: number) {
   return rig.zendesk.requests('GET /tickets/:id.json').filter((r) => r.path.includes(`/tickets/${zdId}.json`));
@@ -131,11 +140,8 @@ describe('issue 17: nothing stuck, nothing dropped at the edges', () => {
   });
 
   test('2. an agent reply whose write landed, whose answer was lost and whose landed-copy check was refused is posted once, never mirrored back', async () => {
-    const { id, zd, handle } = await openTicket(rig());
     // The write lands and its answer is lost; the retry's "did it land?" read is refused (403).
-    const dropped = rig().connect.fault({ kind: 'drop-after-write', match: 'POST /tickets/:id/comment', times: 1 });
-    await rig().zendesk.agentReplies(zd.id, 'Landed once, answer lost.');
-    await eventually(() => expect(dropped.hits).toBe(1), { intervalMs: 10 });
+    const { id, zd, handle } = await replyLandedAnswerLost(rig(), 'Landed once, answer lost.');
     // Armed before the activity's retry (1 s later): its first read is the landed-copy check.
     const refused = rig().connect.fault({ kind: 'error', status: 403, match: 'GET /tickets/:id', times: 1 });
     await eventually(() => expect(refused.hits).toBe(1));
@@ -152,10 +158,7 @@ describe('issue 17: nothing stuck, nothing dropped at the edges', () => {
   });
 
   test("2. a landed copy a read claimed stays the bridge's own when that read's decision meets a conflict: never mirrored back as a note", async () => {
-    const { id, zd, handle } = await openTicket(rig());
-    const dropped = rig().connect.fault({ kind: 'drop-after-write', match: 'POST /tickets/:id/comment', times: 1 });
-    await rig().zendesk.agentReplies(zd.id, 'Landed once, then a conflict.');
-    await eventually(() => expect(dropped.hits).toBe(1), { intervalMs: 10 });
+    const { id, zd, handle } = await replyLandedAnswerLost(rig(), 'Landed once, then a conflict.');
     // The retry's check is refused: the app is read (the landed copy claimed) and Zendesk after it,
     // late. The user writes meanwhile, so the decision's status write to the app conflicts.
     const refused = rig().connect.fault({ kind: 'error', status: 403, match: 'GET /tickets/:id', times: 1 });
@@ -174,10 +177,7 @@ describe('issue 17: nothing stuck, nothing dropped at the edges', () => {
   });
 
   test("2. a reply whose copy landed before the user closed the ticket, its check refused, is delivered: no \"did not reach the user\" note", async () => {
-    const { id, zd, handle } = await openTicket(rig());
-    const dropped = rig().connect.fault({ kind: 'drop-after-write', match: 'POST /tickets/:id/comment', times: 1 });
-    await rig().zendesk.agentReplies(zd.id, 'Landed, then the user closed.');
-    await eventually(() => expect(dropped.hits).toBe(1), { intervalMs: 10 });
+    const { id, zd, handle } = await replyLandedAnswerLost(rig(), 'Landed, then the user closed.');
     // The user reads the reply and closes the ticket before the retry, whose check is refused:
     // the next read finds the ticket closed, and the reply's copy in it.
     const refused = rig().connect.fault({ kind: 'error', status: 403, match: 'GET /tickets/:id', times: 1 });
@@ -192,10 +192,7 @@ describe('issue 17: nothing stuck, nothing dropped at the edges', () => {
   });
 
   test("2. ...and when that decision's close meets a conflict: read again, still no \"did not reach the user\" note", async () => {
-    const { id, zd, handle } = await openTicket(rig());
-    const dropped = rig().connect.fault({ kind: 'drop-after-write', match: 'POST /tickets/:id/comment', times: 1 });
-    await rig().zendesk.agentReplies(zd.id, 'Landed, the user closed, the close conflicted.');
-    await eventually(() => expect(dropped.hits).toBe(1), { intervalMs: 10 });
+    const { id, zd, handle } = await replyLandedAnswerLost(rig(), 'Landed, the user closed, the close conflicted.');
     const refused = rig().connect.fault({ kind: 'error', status: 403, match: 'GET /tickets/:id', times: 1 });
     // Zendesk changed after the read that found the ticket closed: its close is a conflict, read again.
     const conflict = rig().zendesk.fault({ kind: 'error', status: 409, match: 'PUT /tickets/:id.json', times: 1 });
