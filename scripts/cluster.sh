@@ -55,7 +55,7 @@ FRONTEND_HTTP_PORT=$((BASE + 43))
 NAMESPACE=default
 RETENTION=24h
 # The ticket workflow's search attributes (src/workflows/search-attributes.ts), all Keyword.
-SEARCH_ATTRIBUTES=(TicketStatus TicketSource CrmTicketId TicketPaused)
+SEARCH_ATTRIBUTES=(TicketStatus TicketSource CrmTicketId TicketPaused TicketFingerprints)
 
 grpc_port() { case $1 in frontend) echo $((BASE + 33)) ;; history) echo $((BASE + 34)) ;; matching) echo $((BASE + 35)) ;; worker) echo $((BASE + 39)) ;; esac; }
 membership_port() { echo $(($(grpc_port "$1") + 700)); }

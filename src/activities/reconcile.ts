@@ -3,15 +3,16 @@
  * only the tickets whose side changed since the workflow last looked; a lost webhook costs one
  * interval, not a broken ticket.
  *
- * Cheap by design (issue 12): the open tickets and what each workflow last saw (the fingerprints
- * in its memo, v3) come from one visibility list, 100 a page, with no query per ticket; the CRM
+ * Cheap by design (issue 12): the open tickets and what each workflow last saw (the fingerprints:
+ * a digest in its `TicketFingerprints` search attribute since sync rules 1.6, in its memo from v3
+ * until then) come from one visibility list, 100 a page, with no query per ticket; the CRM
  * side is read 100 tickets a request (`show_many`). Only the source is read ticket by ticket:
  * Connect and the white-label platform have no way to read many at once. Tickets of runs older
  * than v3 publish no fingerprints and are still checked through their `state` query.
  */
 import { Context } from '@temporalio/activity';
 import type { Client, WorkflowExecutionInfo } from '@temporalio/client';
-import { crmFingerprint, sourceFingerprint } from '../domain/fingerprints';
+import { crmFingerprint, fingerprintDigest, parseFingerprintsKeyword, type SeenFingerprints, sourceFingerprint } from '../domain/fingerprints';
 import { SOURCE_KINDS, type SourceKind } from '../domain/ticket';
 import type { CrmPort } from '../ports/crm';
 import type { TicketSourcePort } from '../ports/ticket-source';
@@ -22,7 +23,7 @@ import {
   TICKET_WORKFLOW_TYPE,
   type TicketStateView,
 } from '../workflows/definitions';
-import { CrmTicketIdKey } from '../workflows/search-attributes';
+import { CrmTicketIdKey, TicketFingerprintsKey } from '../workflows/search-attributes';
 import type { TicketMemo } from '../workflows/status-publisher';
 
 export interface ReconcileSummary {
@@ -64,8 +65,16 @@ interface OpenTicket {
   source: SourceKind;
   sourceTicketId: string;
   crmTicketId: string | null;
-  /** From the memo (v3 runs); null: an older run, asked through its `state` query. */
-  fingerprints: NonNullable<TicketMemo['fingerprints']> | null;
+  /**
+   * From `TicketFingerprints` (rules 1.6, digests) or the memo (v3 runs until then); null: an
+   * older run, asked through its `state` query.
+   */
+  fingerprints: (SeenFingerprints & { digests: boolean }) | null;
+}
+
+/** Whether a fresh read's fingerprint is what the workflow last saw (as a digest, if it published one). */
+function same(fresh: string, seen: string | null, digests: boolean): boolean {
+  return (digests ? fingerprintDigest(fresh) : fresh) === seen;
 }
 
 export function createReconcilerActivities({ client, sources, crm }: ReconcilerDeps): ReconcilerActivities {
@@ -77,13 +86,13 @@ export function createReconcilerActivities({ client, sources, crm }: ReconcilerD
     client.workflow.getHandle(workflowId).signal(crmChangedSignal, { crmTicketId, eventId: null, receivedAt: new Date().toISOString() });
 
   /** The source side of one ticket against what its workflow last saw; false once the round must halt. */
-  async function checkSource(ticket: OpenTicket, seen: string | null, summary: ReconcileSummary): Promise<boolean> {
+  async function checkSource(ticket: OpenTicket, seen: string | null, summary: ReconcileSummary, digests = false): Promise<boolean> {
     const source = sources[ticket.source];
     if (!source) return true;
     const read = await source.fetchTicket(ticket.sourceTicketId);
     if (read === null) summary.missing++;
     if (massNotFound(summary)) return false;
-    if ((read ? sourceFingerprint(read) : 'deleted') !== seen) {
+    if (!same(read ? sourceFingerprint(read) : 'deleted', seen, digests)) {
       await signalSource(ticket.workflowId);
       summary.sourceSignals++;
     }
@@ -122,11 +131,11 @@ export function createReconcilerActivities({ client, sources, crm }: ReconcilerD
         if (ticket.fingerprints === null) {
           if (!(await checkThroughQuery(ticket, summary))) return false;
         } else {
-          if (!(await checkSource(ticket, ticket.fingerprints.source, summary))) return false;
+          if (!(await checkSource(ticket, ticket.fingerprints.source, summary, ticket.fingerprints.digests))) return false;
           if (ticket.crmTicketId && versions === null) summary.failed++;
           if (ticket.crmTicketId && versions !== null) {
             const version = versions.get(ticket.crmTicketId);
-            if ((version ? crmFingerprint(version) : 'deleted') !== ticket.fingerprints.crm) {
+            if (!same(version ? crmFingerprint(version) : 'deleted', ticket.fingerprints.crm, ticket.fingerprints.digests)) {
               await signalCrm(ticket.workflowId, ticket.crmTicketId);
               summary.crmSignals++;
             }
@@ -171,14 +180,21 @@ export function createReconcilerActivities({ client, sources, crm }: ReconcilerD
 function openTicket(execution: WorkflowExecutionInfo): OpenTicket | null {
   const [prefix, source, ...rest] = execution.workflowId.split('/');
   if (prefix !== 'ticket' || !(SOURCE_KINDS as readonly string[]).includes(source ?? '') || rest.length === 0) return null;
+  // The memo's first: a run rolled back to code before rules 1.6 publishes there, while the
+  // search attribute a 1.6 run set is carried on, stale (a 1.6 run removes the memo's).
   const memo = execution.memo as Partial<TicketMemo> | undefined;
   const fingerprints = memo?.fingerprints;
+  const published = execution.typedSearchAttributes.get(TicketFingerprintsKey);
+  const digests = published === undefined ? null : parseFingerprintsKeyword(published);
   return {
     workflowId: execution.workflowId,
     source: source as SourceKind,
     sourceTicketId: rest.join('/'),
     crmTicketId: execution.typedSearchAttributes.get(CrmTicketIdKey) ?? null,
-    fingerprints: fingerprints && typeof fingerprints === 'object' ? { source: fingerprints.source ?? null, crm: fingerprints.crm ?? null } : null,
+    fingerprints:
+      fingerprints && typeof fingerprints === 'object'
+        ? { source: fingerprints.source ?? null, crm: fingerprints.crm ?? null, digests: false }
+        : digests && { ...digests, digests: true },
   };
 }
 

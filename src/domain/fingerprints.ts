@@ -4,6 +4,7 @@
  * its memo) without disturbing the workflow or adding to its history.
  */
 import { compareComments } from './comments';
+import { textDigest } from './digest';
 import type { CrmTicket, SourceTicket } from './ticket';
 
 function newest(comments: readonly { id: string; createdAt: string }[]): string {
@@ -26,4 +27,32 @@ export function crmFingerprint(ticket: Pick<CrmTicket, 'status' | 'updatedAt'>):
 /** A fingerprint not taken from a read (a write's answer): it never equals a read's, so the reconciler looks. */
 export function unverifiedFingerprint(fingerprint: string): string {
   return `${fingerprint}|unverified`;
+}
+
+/** Both sides' fingerprints as a workflow last saw them; null: not seen yet. */
+export interface SeenFingerprints {
+  source: string | null;
+  crm: string | null;
+}
+
+/**
+ * The `TicketFingerprints` search attribute's value (sync rules 1.6): a digest of each side's
+ * fingerprint, `s:<digest> c:<digest>`. A search attribute is not encrypted and a Keyword holds
+ * 255 characters in SQL visibility, while a fingerprint may name an assignee and has no bound:
+ * the digest is short, fixed in size and says nothing. The reconciler only asks "the same?", and
+ * takes the digest of its fresh read to compare (`fingerprintDigest`).
+ */
+export function fingerprintsKeyword(seen: SeenFingerprints): string {
+  return `s:${fingerprintDigest(seen.source)} c:${fingerprintDigest(seen.crm)}`;
+}
+
+/** The digests a `fingerprintsKeyword` value holds; null for a value it did not write. */
+export function parseFingerprintsKeyword(value: string): SeenFingerprints | null {
+  const match = /^s:(\S+) c:(\S+)$/.exec(value);
+  return match ? { source: match[1]!, crm: match[2]! } : null;
+}
+
+/** `-` for a side not seen yet (never a digest: those hold a colon). */
+export function fingerprintDigest(fingerprint: string | null): string {
+  return fingerprint === null ? '-' : textDigest(fingerprint);
 }

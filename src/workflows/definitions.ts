@@ -44,6 +44,14 @@ export const PATCHES = {
    */
   rememberedSolved: 'rules-1.5-solved-from-memory',
   /**
+   * 1.6: rules 1.5, and what each side looked like at the end of a sync (the fingerprints the
+   * reconciler compares) is published as a digest in the `TicketFingerprints` search attribute,
+   * in the same upsert as the status, instead of in the memo: the memo no longer changes with
+   * every sync (one history event fewer per sync). The memo keeps what a person reads (the
+   * tickets, `parked`, `paused`). Asked in 1.5's place at a run's start.
+   */
+  searchableFingerprints: 'rules-1.6-searchable-fingerprints',
+  /**
    * Helpdesk events still waiting to be told apart when a run continues as new are handed over
    * as a read of the helpdesk (`crm` work), not as events: a worker rolled back to code from
    * before rules 1.2 would not know them, and would wait for the reconciler. Asked only when a

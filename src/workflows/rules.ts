@@ -19,6 +19,8 @@ export interface SyncRules {
   rememberedSource: boolean;
   /** 1.5: a solved helpdesk ticket the last read showed assigned is remembered too. */
   rememberedSolved: boolean;
+  /** 1.6: the fingerprints go in the `TicketFingerprints` search attribute (a digest), not in the memo. */
+  searchableFingerprints: boolean;
 }
 
 export function syncRules(): SyncRules {
@@ -26,10 +28,13 @@ export function syncRules(): SyncRules {
   // (each marker is two events: it upserts `TemporalChangeVersion` too), and a run of an older
   // version replays as it was.
   const lean = { recogniseEchoes: true, unverifiedWriteFingerprints: true, lean: true };
-  if (patched(PATCHES.rememberedSolved)) return { ...lean, boundedLocalReads: true, rememberedSource: true, rememberedSolved: true };
-  if (patched(PATCHES.rememberedSource)) return { ...lean, boundedLocalReads: true, rememberedSource: true, rememberedSolved: false };
-  if (patched(PATCHES.boundedLocalReads)) return { ...lean, boundedLocalReads: true, rememberedSource: false, rememberedSolved: false };
-  if (patched(PATCHES.leanSync)) return { ...lean, boundedLocalReads: false, rememberedSource: false, rememberedSolved: false };
+  const v15 = { ...lean, boundedLocalReads: true, rememberedSource: true, rememberedSolved: true };
+  if (patched(PATCHES.searchableFingerprints)) return { ...v15, searchableFingerprints: true };
+  if (patched(PATCHES.rememberedSolved)) return { ...v15, searchableFingerprints: false };
+  const before15 = { ...lean, rememberedSolved: false, searchableFingerprints: false };
+  if (patched(PATCHES.rememberedSource)) return { ...before15, boundedLocalReads: true, rememberedSource: true };
+  if (patched(PATCHES.boundedLocalReads)) return { ...before15, boundedLocalReads: true, rememberedSource: false };
+  if (patched(PATCHES.leanSync)) return { ...before15, boundedLocalReads: false, rememberedSource: false };
   return {
     recogniseEchoes: patched(PATCHES.ownEchoById),
     unverifiedWriteFingerprints: patched(PATCHES.unverifiedWriteFingerprints),
@@ -37,5 +42,6 @@ export function syncRules(): SyncRules {
     boundedLocalReads: false,
     rememberedSource: false,
     rememberedSolved: false,
+    searchableFingerprints: false,
   };
 }

@@ -14,4 +14,11 @@ export const CrmTicketIdKey = defineSearchAttributeKey('CrmTicketId', SearchAttr
  */
 export const TicketPausedKey = defineSearchAttributeKey('TicketPaused', SearchAttributeType.KEYWORD);
 
-export const TICKET_SEARCH_ATTRIBUTES = [TicketStatusKey, TicketSourceKey, CrmTicketIdKey, TicketPausedKey] as const;
+/**
+ * Sync rules 1.6: a digest of what each side looked like when the workflow last saw it
+ * (`fingerprintsKeyword` in src/domain/fingerprints.ts), for the reconciler. Opaque to a person,
+ * and no personal data; it changes with the status, in the same upsert, once per sync.
+ */
+export const TicketFingerprintsKey = defineSearchAttributeKey('TicketFingerprints', SearchAttributeType.KEYWORD);
+
+export const TICKET_SEARCH_ATTRIBUTES = [TicketStatusKey, TicketSourceKey, CrmTicketIdKey, TicketPausedKey, TicketFingerprintsKey] as const;

@@ -41,7 +41,7 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<Ticket
   const settings: TicketWorkflowSettings = { ...DEFAULT_WORKFLOW_SETTINGS, ...input.settings };
   const memory: TicketMemory = input.carried ? upgradeMemory(input.carried as Partial<TicketMemory>) : initialMemory();
   const rules = syncRules();
-  const publisher = new StatusPublisher(input, settings.crmName, rules.lean);
+  const publisher = new StatusPublisher(input, settings.crmName, rules.lean, rules.searchableFingerprints);
   const syncer = new TicketSync(input, settings, memory, () => publisher.publish(memory), rules);
   let retrySyncAt: number | null = hasWork(memory.deferred) ? Date.now() : null;
   /** History is long enough for a new run; it starts once no update handler is mid-flight. */
@@ -188,7 +188,7 @@ export async function ticketWorkflow(input: TicketWorkflowInput): Promise<Ticket
     const ok = await syncer.run(work);
     syncing = false;
     finishedSyncs = memory.counts.syncs;
-    // What each side looked like at the end of this sync, for the reconciler (in the memo).
+    // What each side looked like at the end of this sync, for the reconciler (`TicketFingerprints`; the memo before rules 1.6).
     publisher.publish(memory, true);
     memory.failedSyncs = ok ? 0 : memory.failedSyncs + 1;
     retrySyncAt = ok ? null : Date.now() + syncRetryDelayMs(settings.failedSyncRetryMs, memory.failedSyncs);

@@ -11,7 +11,9 @@ import { closeUpdate } from '../../src/workflows/definitions';
 import { undeliveredReplyNote } from '../../src/domain/lifecycle';
 import { eventually } from '../harness';
 import { openConnectTicket, rigPerSuite } from '../support/bridge-rig';
-import { recordHistory } from '../support/histories';
+import { patchIdsIn, recordHistory } from '../support/histories';
+import { fingerprintsKeyword } from '../../src/domain/fingerprints';
+import { TicketFingerprintsKey, TicketStatusKey } from '../../src/workflows/search-attributes';
 
 jest.setTimeout(120_000);
 
@@ -304,5 +306,46 @@ describe('sync rules 1.5: a solved ticket as last known', () => {
     const notes = rig().zendesk.comments(zd.id).filter((c) => !c.public).map((c) => c.body);
     expect(notes).toContain(undeliveredReplyNote(String(reply.id)));
     await recordHistory('solved-from-memory-conflict', handle);
+  });
+});
+
+describe('sync rules 1.6: the fingerprints in a search attribute', () => {
+  const rig = rigPerSuite({ workflowSettings: SETTINGS });
+
+  /** The search attributes each upsert of the history set, by name (the patch marker's `TemporalChangeVersion` left out). */
+  function upsertsOf(events: temporal.api.history.v1.IHistoryEvent[]): string[][] {
+    return events.flatMap((e) => {
+      const fields = e.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields;
+      const names = Object.keys(fields ?? {}).filter((name) => name !== 'TemporalChangeVersion');
+      return names.length > 0 ? [names.sort()] : [];
+    });
+  }
+
+  test('each sync publishes its status and what it saw in one upsert; the memo changes once, when the helpdesk ticket is created', async () => {
+    const { id, zd, handle } = await openConnectTicket(rig(), 'fingerprints');
+    await rig().zendesk.agentReplies(zd.id, 'Which model is it?', { status: 'pending' });
+    await eventually(() => expect(rig().connect.ticket(id)!.status).toBe('PENDING'));
+    await settle(rig());
+    await rig().connect.userComments(id, 'The X200.');
+    await eventually(() => expect(rig().zendesk.ticket(zd.id)!.status).toBe('open'));
+    await rig().env.sleep(1_000); // the write's own events come and go
+
+    const events = (await handle.fetchHistory()).events ?? [];
+    expect(patchIdsIn({ events })).toEqual(['rules-1.6-searchable-fingerprints']);
+    // The create, the agent's reply, the user's: each sync one upsert, the fingerprints in it.
+    const upserts = upsertsOf(events);
+    expect(upserts.length).toBeGreaterThanOrEqual(3);
+    for (const names of upserts) expect(names).toEqual(['CrmTicketId', 'TicketFingerprints', 'TicketSource', 'TicketStatus']);
+    expect(events.filter((e) => e.workflowPropertiesModifiedEventAttributes)).toHaveLength(1);
+
+    const described = await handle.describe();
+    const { fingerprints } = await rig().state(id);
+    expect(described.typedSearchAttributes.get(TicketFingerprintsKey)).toBe(fingerprintsKeyword(fingerprints));
+    expect(described.memo).toEqual({ ticket: `connect ticket ${id}`, crmTicket: `zendesk ticket ${zd.id}`, parked: 0 });
+
+    await handle.executeUpdate(closeUpdate, { args: [{ reason: 'end of the scenario' }] });
+    expect(await handle.result()).toMatchObject({ status: 'CLOSED', completed: true });
+    expect((await handle.describe()).typedSearchAttributes.get(TicketStatusKey)).toBe('CLOSED');
+    await recordHistory('searchable-fingerprints', handle);
   });
 });

@@ -5,7 +5,8 @@
 import { randomUUID } from 'node:crypto';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { closeUpdate, resyncUpdate } from '../../src/workflows/definitions';
-import { CrmTicketIdKey, TicketSourceKey, TicketStatusKey } from '../../src/workflows/search-attributes';
+import { fingerprintsKeyword } from '../../src/domain/fingerprints';
+import { CrmTicketIdKey, TicketFingerprintsKey, TicketSourceKey, TicketStatusKey } from '../../src/workflows/search-attributes';
 import { eventually } from '../harness';
 import { rigPerSuite } from '../support/bridge-rig';
 import { HELPDESKS } from '../support/helpdesks';
@@ -124,14 +125,15 @@ describe.each(HELPDESKS)('operator updates and the timeline, on %s', (crm) => {
     expect(description.typedSearchAttributes.get(TicketStatusKey)).toBe('SOLVED');
     expect(description.typedSearchAttributes.get(TicketSourceKey)).toBe('connect');
     expect(description.typedSearchAttributes.get(CrmTicketIdKey)).toBe(String(ticketId));
-    const memo = (await description.memo) as { fingerprints: { source: string } };
-    expect(memo.fingerprints.source).toBe(NEW_TICKET_READ);
-    expect(memo).toEqual({
+    // What the workflow last saw of each side, for the reconciler (sync rules 1.6): digests, no personal data either.
+    const { fingerprints } = await rig().state(id);
+    expect(fingerprints.source).toBe(NEW_TICKET_READ);
+    expect(fingerprints.crm).toMatch(new RegExp(`^solved\\|${helpdesk().versionPattern(ticketId)}$`));
+    expect(description.typedSearchAttributes.get(TicketFingerprintsKey)).toBe(fingerprintsKeyword(fingerprints));
+    expect(description.typedSearchAttributes.get(TicketFingerprintsKey)).toMatch(/^s:[0-9a-f]{8}:\d+ c:[0-9a-f]{8}:\d+$/);
+    expect(await description.memo).toEqual({
       ticket: `connect ticket ${id}`,
       crmTicket: `${crm} ticket ${ticketId}`,
-      status: 'SOLVED',
-      // What the workflow last saw of each side, for the reconciler: no personal data either.
-      fingerprints: { source: memo.fingerprints.source, crm: expect.stringMatching(new RegExp(`^solved\\|${helpdesk().versionPattern(ticketId)}$`)) },
       // Nothing waits on a person or a remote (the state's `parked`).
       parked: 0,
     });

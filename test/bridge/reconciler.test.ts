@@ -10,7 +10,9 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { createReconcilerActivities, type ReconcileSummary } from '../../src/activities/reconcile';
 import { ConnectSource } from '../../src/adapters/connect';
 import { ZendeskCrm } from '../../src/adapters/zendesk';
+import { fingerprintsKeyword } from '../../src/domain/fingerprints';
 import { RECONCILER_WORKFLOW_ID } from '../../src/workflows/reconciler';
+import { TicketFingerprintsKey } from '../../src/workflows/search-attributes';
 import { eventually } from '../harness';
 import { startBridgeRig, type BridgeRig } from '../support/bridge-rig';
 
@@ -97,10 +99,17 @@ describe('the reconciler', () => {
 
   test('a round queries no workflow and reads the CRM side of all its tickets in one request', async () => {
     const opened = await Promise.all([openTicket(), openTicket(), openTicket()]);
-    // Settled: every workflow published what it saw (its memo), and visibility lists them.
+    // Settled: every workflow published what it saw (`TicketFingerprints`, sync rules 1.6), and
+    // visibility lists them. The memo no longer holds them: the round below compares digests.
     await eventually(
       async () => {
-        for (const { handle } of opened) expect((await handle.describe()).memo).toMatchObject({ fingerprints: { crm: expect.any(String), source: expect.any(String) } });
+        for (const { id, handle } of opened) {
+          const described = await handle.describe();
+          const { fingerprints } = await rig.state(id);
+          expect(fingerprints.crm).not.toBeNull();
+          expect(described.typedSearchAttributes.get(TicketFingerprintsKey)).toBe(fingerprintsKeyword(fingerprints));
+          expect(described.memo).not.toHaveProperty('fingerprints');
+        }
       },
       { timeoutMs: 30_000 },
     );

@@ -201,8 +201,10 @@ describe('personal data in Temporal is encrypted', () => {
         expect(seen.encrypted).toBeGreaterThan(5);
         // Search attributes are readable as they are (Temporal indexes them), and hold no personal data.
         for (const [name, value] of seen.searchAttributes) {
-          expect(['TicketStatus', 'TicketSource', 'CrmTicketId', 'BuildIds', 'TemporalChangeVersion']).toContain(name);
+          expect(['TicketStatus', 'TicketSource', 'CrmTicketId', 'TicketFingerprints', 'BuildIds', 'TemporalChangeVersion']).toContain(name);
           expectNoPersonalData(Buffer.from(JSON.stringify(value)), `search attribute ${name}`);
+          // Digests only (a fingerprint may name an assignee): `s:<fnv>:<length> c:<fnv>:<length>`.
+          if (name === 'TicketFingerprints') expect(value).toMatch(/^s:(-|[0-9a-f]{8}:\d+) c:(-|[0-9a-f]{8}:\d+)$/);
         }
         expect(seen.searchAttributes.map(([n]) => n)).toEqual(expect.arrayContaining(['TicketSource', 'TicketStatus']));
       }
@@ -227,7 +229,7 @@ describe('personal data in Temporal is encrypted', () => {
     expectNoPersonalData(Buffer.from(temporal.api.workflowservice.v1.DescribeWorkflowExecutionResponse.encode(raw).finish()), 'describe');
     // The bridge's client reads the memo back in clear.
     const described = await rig.client.workflow.getHandle(ticketWorkflowId('connect', connectId)).describe();
-    expect(described.memo).toMatchObject({ status: 'CLOSED' });
+    expect(described.memo).toMatchObject({ ticket: `connect ticket ${connectId}`, crmTicket: `zendesk ticket ${zd.id}` });
   });
 
   test('a client without the keys cannot read the workflow; the ops API (with them) can', async () => {

@@ -238,21 +238,23 @@ describe('the Temporal UI shows a ticket legibly (real stack, headless Chromium)
     await visible(page.getByRole('main').getByText(SOLVED_TIMER_SUMMARY), 'the timer summary under User Metadata');
   });
 
-  test('memo: ticket, CRM ticket and status, as plain text', async () => {
+  test('memo: ticket, CRM ticket and what waits, as plain text', async () => {
     await page.getByRole('tab', { name: 'Memo' }).click();
     await visible(page.getByRole('heading', { name: 'Memo' }), 'the Memo tab');
     // Decoded JSON, not base64 payloads: each field as a `"key": "value"` line.
-    for (const line of [`"ticket": "connect ticket ${ticketId}"`, `"crmTicket": "zendesk ticket ${zendeskId}"`, `"status": "SOLVED"`]) {
+    for (const line of [`"ticket": "connect ticket ${ticketId}"`, `"crmTicket": "zendesk ticket ${zendeskId}"`, `"parked": 0`]) {
       await visible(page.getByRole('main').getByText(line), `memo ${line}`);
     }
   });
 
-  test('search attributes: TicketStatus, TicketSource, CrmTicketId', async () => {
+  test('search attributes: TicketStatus, TicketSource, CrmTicketId, TicketFingerprints', async () => {
     await page.getByRole('tab', { name: 'Search Attributes' }).click();
     await visible(page.getByRole('heading', { name: 'Search Attributes' }), 'the Search Attributes tab');
     for (const line of ['"TicketStatus": "SOLVED"', '"TicketSource": "connect"', `"CrmTicketId": "${zendeskId}"`]) {
       await visible(page.getByRole('main').getByText(line), `search attribute ${line}`);
     }
+    // Sync rules 1.6: what each side looked like at the last sync, as digests for the reconciler.
+    await visible(page.getByRole('main').getByText(/"TicketFingerprints": "s:[0-9a-f]{8}:\d+ c:[0-9a-f]{8}:\d+"/), 'search attribute TicketFingerprints');
   });
 
   test('queries: the `state` query answers with the ticket state', async () => {
