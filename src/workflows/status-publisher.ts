@@ -48,7 +48,9 @@ export class StatusPublisher {
   ) {
     if (!lean) return;
     const { memo } = workflowInfo();
-    if (searchableFingerprints && memo && ('status' in memo || 'fingerprints' in memo)) this.memoKeysToDrop = { status: null, fingerprints: null };
+    // `!= null`: with payload encryption the server keeps a key set to null (an encrypted null is
+    // not the empty payload it deletes), so a dropped key may come back as null, already harmless.
+    if (searchableFingerprints && memo && (memo.status != null || memo.fingerprints != null)) this.memoKeysToDrop = { status: null, fingerprints: null };
     const started = workflowInfo().typedSearchAttributes;
     const [source, status] = [started.get(TicketSourceKey), started.get(TicketStatusKey)];
     const fingerprints = searchableFingerprints ? (started.get(TicketFingerprintsKey) ?? null) : null;

@@ -7,6 +7,7 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { ticketWorkflowId } from '../../src/domain/ticket';
 import { closeUpdate } from '../../src/workflows/definitions';
+import { TicketStatusKey } from '../../src/workflows/search-attributes';
 import { eventually } from '../harness';
 import { startBridgeRig, type BridgeRig } from '../support/bridge-rig';
 import { recordHistory } from '../support/histories';
@@ -136,8 +137,10 @@ describe('Connect ⇄ Freshdesk through one workflow per ticket', () => {
     );
     expect([...lines, ...final.notes].filter((line) => /zendesk/i.test(line))).toEqual([]);
     expect(freshdesk().conversations(fd.id).filter((c) => c.private).map((c) => c.body_text)).toEqual([expect.stringContaining('end of the scenario')]);
-    const memo = (await handle.describe()).memo;
-    expect(memo).toMatchObject({ crmTicket: `freshdesk ticket ${fd.id}`, status: 'CLOSED' });
+    const described = await handle.describe();
+    const memo = described.memo;
+    expect(memo).toMatchObject({ crmTicket: `freshdesk ticket ${fd.id}` });
+    expect(described.typedSearchAttributes.get(TicketStatusKey)).toBe('CLOSED');
     expect(JSON.stringify(memo)).not.toMatch(/zendesk/i);
     await recordHistory('freshdesk-names-the-helpdesk', handle);
   });

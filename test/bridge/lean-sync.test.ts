@@ -5,15 +5,17 @@
  * writes they may echo are in. Each test also shows that the shortcut never costs correctness: a
  * change the bridge did not know of is news, read and decided once.
  */
+import { randomUUID } from 'node:crypto';
 import { temporal } from '@temporalio/proto';
 import type { BridgeRig } from '../support/bridge-rig';
-import { closeUpdate } from '../../src/workflows/definitions';
+import { fingerprintsKeyword } from '../../src/domain/fingerprints';
 import { undeliveredReplyNote } from '../../src/domain/lifecycle';
+import { ticketWorkflowId } from '../../src/domain/ticket';
+import { closeUpdate, DEFAULT_WORKFLOW_SETTINGS, sourceChangedSignal, TICKET_WORKFLOW_TYPE } from '../../src/workflows/definitions';
+import { TicketFingerprintsKey, TicketStatusKey } from '../../src/workflows/search-attributes';
 import { eventually } from '../harness';
 import { openConnectTicket, rigPerSuite } from '../support/bridge-rig';
 import { patchIdsIn, recordHistory } from '../support/histories';
-import { fingerprintsKeyword } from '../../src/domain/fingerprints';
-import { TicketFingerprintsKey, TicketStatusKey } from '../../src/workflows/search-attributes';
 
 jest.setTimeout(120_000);
 
@@ -341,11 +343,40 @@ describe('sync rules 1.6: the fingerprints in a search attribute', () => {
     const described = await handle.describe();
     const { fingerprints } = await rig().state(id);
     expect(described.typedSearchAttributes.get(TicketFingerprintsKey)).toBe(fingerprintsKeyword(fingerprints));
-    expect(described.memo).toEqual({ ticket: `connect ticket ${id}`, crmTicket: `zendesk ticket ${zd.id}`, parked: 0 });
+    expect(described.memo).toStrictEqual({ ticket: `connect ticket ${id}`, crmTicket: `zendesk ticket ${zd.id}`, parked: 0 });
 
     await handle.executeUpdate(closeUpdate, { args: [{ reason: 'end of the scenario' }] });
     expect(await handle.result()).toMatchObject({ status: 'CLOSED', completed: true });
     expect((await handle.describe()).typedSearchAttributes.get(TicketStatusKey)).toBe('CLOSED');
     await recordHistory('searchable-fingerprints', handle);
+  });
+
+  test("a run continued from one on rules 1.5 drops the memo's status and fingerprints with its first memo change", async () => {
+    const id = `carried-${randomUUID().slice(0, 8)}`;
+    const url = rig().connect.webhookUrl;
+    rig().connect.webhookUrl = undefined; // started below, with the memo a 1.5 run leaves
+    try {
+      await rig().connect.userCreatesTicket({ id, title: 'Smart plug offline', description: 'Since the update.' });
+    } finally {
+      rig().connect.webhookUrl = url;
+    }
+    // What continue-as-new carries from a run on rules 1.5 (the memo as it published it).
+    const handle = await rig().env.client.workflow.signalWithStart(TICKET_WORKFLOW_TYPE, {
+      workflowId: ticketWorkflowId('connect', id),
+      taskQueue: rig().taskQueue,
+      args: [{ source: 'connect', sourceTicketId: id, settings: { ...DEFAULT_WORKFLOW_SETTINGS, ...SETTINGS } }],
+      signal: sourceChangedSignal,
+      signalArgs: [{ kind: 'created', eventId: null, receivedAt: new Date().toISOString(), snapshot: null }],
+      memo: { ticket: `connect ticket ${id}`, crmTicket: 'not created yet', status: 'NEW', fingerprints: { source: null, crm: null } },
+    });
+    const zd = await rig().zendeskTicketFor(id);
+    await eventually(async () =>
+      expect((await handle.describe()).memo).toStrictEqual({ ticket: `connect ticket ${id}`, crmTicket: `zendesk ticket ${zd.id}`, parked: 0 }),
+    );
+    const { fingerprints } = await rig().state(id);
+    expect((await handle.describe()).typedSearchAttributes.get(TicketFingerprintsKey)).toBe(fingerprintsKeyword(fingerprints));
+    await handle.executeUpdate(closeUpdate, { args: [{ reason: 'end of the scenario' }] });
+    expect(await handle.result()).toMatchObject({ status: 'CLOSED', completed: true });
+    await recordHistory('carried-memo-of-rules-1-5', handle);
   });
 });

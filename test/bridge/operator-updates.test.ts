@@ -131,7 +131,7 @@ describe.each(HELPDESKS)('operator updates and the timeline, on %s', (crm) => {
     expect(fingerprints.crm).toMatch(new RegExp(`^solved\\|${helpdesk().versionPattern(ticketId)}$`));
     expect(description.typedSearchAttributes.get(TicketFingerprintsKey)).toBe(fingerprintsKeyword(fingerprints));
     expect(description.typedSearchAttributes.get(TicketFingerprintsKey)).toMatch(/^s:[0-9a-f]{8}:\d+ c:[0-9a-f]{8}:\d+$/);
-    expect(await description.memo).toEqual({
+    expect(await description.memo).toStrictEqual({
       ticket: `connect ticket ${id}`,
       crmTicket: `${crm} ticket ${ticketId}`,
       // Nothing waits on a person or a remote (the state's `parked`).

@@ -206,7 +206,7 @@ describe('personal data in Temporal is encrypted', () => {
           // Digests only (a fingerprint may name an assignee): `s:<fnv>:<length> c:<fnv>:<length>`.
           if (name === 'TicketFingerprints') expect(value).toMatch(/^s:(-|[0-9a-f]{8}:\d+) c:(-|[0-9a-f]{8}:\d+)$/);
         }
-        expect(seen.searchAttributes.map(([n]) => n)).toEqual(expect.arrayContaining(['TicketSource', 'TicketStatus']));
+        expect(seen.searchAttributes.map(([n]) => n)).toEqual(expect.arrayContaining(['TicketSource', 'TicketStatus', 'TicketFingerprints']));
       }
     }
 
