@@ -4,6 +4,7 @@
  * each figure next to its target. Numbers are printed, never asserted.
  *
  *   npx tsx bench/report.ts [--n=1000] [--concurrency=16] [--open=20] [--idle=1000,5000,10000] [--idle-budget-s=900]
+ *                           [--throughput-tickets=60] [--throughput-concurrency=20] [--latency-ms=100] [--parts=P1,…,P6]
  *
  *  - P1: `POST /webhooks/connect` → 202 vs a bare `client.workflow.signalWithStart` loop (same
  *        options as the gateway, same id pattern, same concurrency, no worker in that namespace),
@@ -18,6 +19,10 @@
  *  - P4: the production worker half in a child process (bench/worker-process.ts): RSS and heap
  *        with --idle open idle tickets, and the sync latency of a ticket after a worker restart
  *        (empty cache) next to the same ticket cached.
+ *  - P6: throughput (bench/throughput.ts): --throughput-tickets whole lifecycles,
+ *        --throughput-concurrency at a time, every remote request --latency-ms late, on the
+ *        production worker in a child process, next to the raw engine doing as many steps;
+ *        lifecycles a minute, worker CPU per lifecycle, Temporal actions per lifecycle.
  */
 import { fork } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -48,7 +53,9 @@ import { bundleWorkflows, eventually } from '../test/harness';
 import { CLAIMS_ENV, namespacePool, POOL_ENV } from '../test/harness/namespaces';
 import { startBridgeRig, type BridgeRig } from '../test/support/bridge-rig';
 import { freshdeskDriver, zendeskDriver, type HelpdeskDriver } from './helpdesks';
+import { billableActions } from './actions';
 import { allRuns } from './histories';
+import { bridgeThroughput, rawThroughput, type Throughput } from './throughput';
 import type { BenchWorkerSpec } from './worker-process';
 
 type History = temporal.api.history.v1.IHistory;
@@ -69,8 +76,9 @@ const IDLE_STEPS = (process.argv.find((a) => a.startsWith('--idle='))?.split('='
 const IDLE_BUDGET_MS = arg('idle-budget-s', 900) * 1000;
 const SOLVED_AUTO_CLOSE_MS = 4_000;
 const ZENDESK_EVENT_DELAY_MS = arg('zendesk-event-delay-ms', 0);
+const THROUGHPUT = { tickets: arg('throughput-tickets', 60), concurrency: arg('throughput-concurrency', 20), latencyMs: arg('latency-ms', 100) };
 /** `--parts=P2,P3`: only those parts (P2, P3 and P5 share one rig); all by default. */
-const PARTS = new Set((process.argv.find((a) => a.startsWith('--parts='))?.split('=')[1] ?? 'P1,P2,P3,P4,P5').split(','));
+const PARTS = new Set((process.argv.find((a) => a.startsWith('--parts='))?.split('=')[1] ?? 'P1,P2,P3,P4,P5,P6').split(','));
 
 const log = (msg: string) => process.stderr.write(`[bench] ${msg}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -251,6 +259,11 @@ function httpSince(rig: BridgeRig, mark: { zendesk: number; connect: number }): 
 }
 const markHttp = (rig: BridgeRig) => ({ zendesk: rig.zendesk.requests().length, connect: rig.connect.requests().length });
 
+/** `signals 4, updates 8, …`: where a lifecycle's actions go. */
+function actionKinds(by: Record<string, number>): string {
+  return Object.entries(by).filter(([, n]) => n > 0).map(([kind, n]) => `${kind} ${n}`).join(', ');
+}
+
 let ticketSeq = 0;
 const newId = (tag: string) => `bench-${tag}-${process.pid}-${++ticketSeq}`;
 
@@ -314,9 +327,10 @@ async function standardLifecycle(rig: BridgeRig, desk: HelpdeskDriver = zendeskD
   const histories = await allRuns(rig.env.client, wf);
   const crmRequests = desk.requests().slice(crmMark);
   // How long the API took to answer each of Zendesk's events about this ticket.
-  const zendeskWebhookMs = rig.zendesk.webhooks.deliveries
-    .filter((d) => d.ms !== undefined && String((d.payload as { detail?: { id?: unknown } }).detail?.id) === String(crmId))
-    .map((d) => d.ms!);
+  const ofTicket = rig.zendesk.webhooks.deliveries.filter((d) => String((d.payload as { detail?: { id?: unknown } }).detail?.id) === String(crmId));
+  const zendeskWebhookMs = ofTicket.filter((d) => d.ms !== undefined).map((d) => d.ms!);
+  // Zendesk's events the workflow refused as known (its own writes' echoes): rejected updates, billable, in no history.
+  const rejectedUpdates = ofTicket.filter((d) => /"reason":"known"/.test(d.answer ?? '')).length;
   return {
     id,
     wf,
@@ -326,6 +340,7 @@ async function standardLifecycle(rig: BridgeRig, desk: HelpdeskDriver = zendeskD
     histories,
     final: final.status,
     zendeskWebhookMs,
+    actions: billableActions(histories, rejectedUpdates),
   };
 }
 
@@ -607,6 +622,7 @@ async function main(): Promise<void> {
       row('P2 standard', 'activities (reads / writes)', `${s.activities} (${s.reads} / ${s.writes}), local activities ${s.localActivities}`, '—');
       row('P2 standard', 'Zendesk requests (GETs)', `${lifecycle.http.zendesk} (${lifecycle.http.zendeskGets} GET)`, '≤ 10');
       row('P2 standard', 'Connect requests', `${lifecycle.http.connect}`, '≤ 12');
+      row('P2 standard', 'Temporal actions (as Temporal Cloud bills them; bench/actions.ts)', `${lifecycle.actions.total} (${actionKinds(lifecycle.actions.by)})`, '—');
       const webhookMs = [...lifecycle.zendeskWebhookMs].sort((a, b) => a - b);
       row('P2 standard', `Zendesk events answered by the API (${webhookMs.length}): p50 / max`, webhookMs.length ? `${percentile(webhookMs, 50).toFixed(1)} ms / ${webhookMs.at(-1)!.toFixed(1)} ms` : '—', '—');
 
@@ -659,6 +675,29 @@ async function main(): Promise<void> {
       log(`activities, SOLVED timer: ${JSON.stringify(t.activityNames)}`);
     });
     if (PARTS.has('P2')) await freshdeskRow(row);
+
+    if (PARTS.has('P6')) await withRig({ inProcessWorker: false }, async (rig) => {
+      const worker = await forkWorker(rig);
+      try {
+        const { tickets, concurrency, latencyMs } = THROUGHPUT;
+        log(`P6: ${tickets} lifecycles, ${concurrency} at a time, every remote request ${latencyMs} ms`);
+        const bridge = await bridgeThroughput(rig, worker.pid!, THROUGHPUT, newId('p6'));
+        log(`P6: the raw engine, the same ${tickets} lifecycles of five steps`);
+        const raw = await rawThroughput(rig.env.client, { temporalAddress: rig.env.address, namespace: rig.env.namespace, taskQueue: `${rig.taskQueue}-raw` }, THROUGHPUT, newId('p6-raw'));
+        const perMinute = (t: Throughput) => (t.completed / t.wallMs) * 60_000;
+        const perCore = (t: Throughput) => (t.completed > 0 ? (60_000 * t.completed) / t.workerCpuMs : 0);
+        const p = bridge.problems!;
+        row('P6 throughput', `lifecycles (create, agent reply, user reply, solve, confirm), ${tickets} with ${concurrency} in flight, every remote request ${latencyMs} ms`,
+          `${bridge.completed} / ${tickets} in ${(bridge.wallMs / 1000).toFixed(0)} s: ${perMinute(bridge).toFixed(0)} a minute; raw engine, five steps each: ${perMinute(raw).toFixed(0)} a minute`, '—');
+        row('P6 throughput', 'worker CPU per lifecycle → lifecycles a minute per worker core',
+          `${(bridge.workerCpuMs / Math.max(1, bridge.completed)).toFixed(0)} ms → ${perCore(bridge).toFixed(0)}; raw engine ${(raw.workerCpuMs / Math.max(1, raw.completed)).toFixed(0)} ms → ${perCore(raw).toFixed(0)}`, '—');
+        row('P6 throughput', 'Temporal actions per lifecycle (median) / history events', `${bridge.actions!.median} / ${bridge.events}; raw engine ${raw.actions!.median} / ${raw.events}`, '—');
+        row('P6 throughput', 'end state: lost / duplicated / echoed / stuck', `${p.lost} / ${p.duplicated} / ${p.echoed} / ${p.stuck}`, '0');
+        log(`P6 actions per lifecycle by kind (mean): ${JSON.stringify(bridge.actions!.by)}; raw: ${JSON.stringify(raw.actions!.by)}`);
+      } finally {
+        await worker.stop();
+      }
+    });
 
     const mib = (b: number) => `${(b / 2 ** 20).toFixed(0)} MiB`;
     if (PARTS.has('P4')) {

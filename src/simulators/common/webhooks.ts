@@ -21,6 +21,8 @@ export interface WebhookDelivery<P> {
   at: string;
   /** How long the receiver took to answer (ms). */
   ms?: number;
+  /** The start of the receiver's answer (its first 512 characters): what it made of the event. */
+  answer?: string;
 }
 
 /** Turns a payload into the HTTP request the platform sends. */
@@ -127,13 +129,15 @@ async function post<P>(
       // Zendesk gives up after about 10 s; so do we.
       signal: AbortSignal.timeout(10_000),
     });
-    await res.arrayBuffer();
-    return { payload, status: res.status, at, ms: performance.now() - started };
+    const answer = (await res.text()).slice(0, ANSWER_CHARS);
+    return { payload, status: res.status, at, ms: performance.now() - started, answer };
   } catch (err) {
     const e = err as { name?: string; cause?: { code?: string } };
     return { payload, status: null, error: e.cause?.code ?? e.name ?? 'error', at };
   }
 }
+
+const ANSWER_CHARS = 512;
 
 /** A shuffled copy (Fisher-Yates): webhooks delivered in random order. */
 export function shuffled<T>(items: readonly T[]): T[] {
