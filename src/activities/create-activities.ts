@@ -242,7 +242,8 @@ export function createActivities({ sources, crm, assignees = {}, attachments = D
       mapFailures(() => ((input.files ?? []).length > 0 ? withHeartbeat : now)(async () => {
         const port = source(input.source);
         const fresh = input.unlessClosed || input.thenStatus ? await port.fetchTicket(input.ticketId) : null;
-        const posted = await postComment(input, fresh);
+        const readBefore = fresh ? { readBefore: { status: fresh.status, updatedAt: fresh.updatedAt } } : {};
+        const posted = { ...(await postComment(input, fresh)), ...readBefore };
         if (!input.thenStatus) return posted;
         // The read before the comment still stands only if nothing but the comment's POST came
         // after it: files are copied after the comment, for as long as they take, and the user

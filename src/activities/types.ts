@@ -136,6 +136,9 @@ export interface TicketActivities {
   /**
    * `thenStatus` (rules 1.2): the same decision's status, written after the comment by this
    * activity; `statusWrite` in the result says how that went (a 4xx is an answer: the comment landed).
+   * `readBefore`: the source ticket's status and `updatedAt` as this activity read it before
+   * writing, when it did: the comment moves `updatedAt`, so a read after it no longer tells when
+   * the user last acted (patch `own-write-not-the-users-1`).
    */
   postSourceComment(
     input: {
@@ -147,7 +150,14 @@ export interface TicketActivities {
       files?: CrmAttachment[];
       thenStatus?: { status: TicketStatus; condition: SourceWriteCondition };
     } & CommentDedupe,
-  ): Promise<{ commentId: string; alreadyPresent: boolean; files?: FileOutcome[]; followUpId?: string; statusWrite?: StatusWriteOutcome }>;
+  ): Promise<{
+    commentId: string;
+    alreadyPresent: boolean;
+    files?: FileOutcome[];
+    followUpId?: string;
+    statusWrite?: StatusWriteOutcome;
+    readBefore?: { status: TicketStatus; updatedAt: string };
+  }>;
   /** With a `condition`, a 'write-conflict' failure when the user acted since the decision's read. */
   setSourceStatus(input: { source: SourceKind; ticketId: string; status: TicketStatus; condition?: SourceWriteCondition }): Promise<void>;
 

@@ -107,6 +107,14 @@ export const PATCHES = {
    * "Support reply posted in the app" note). Asked only when a read claims a copy (`claimLanded`).
    */
   claimedCopiesOwned: 'claimed-copies-owned-1',
+  /**
+   * After the bridge's own comment to the source in a sync, a read of the source is dated by the
+   * activity's read before that comment, not by the `updatedAt` the comment moved, when nothing the
+   * user did came after (`sourceAsTheUserLeftIt` in src/workflows/ticket-sync.ts). Before, a slow
+   * reply made the user's older change look newer than the agent's, and the agent's status was
+   * lost. Asked only when a read after such a comment would be dated otherwise.
+   */
+  ownWriteNotTheUsers: 'own-write-not-the-users-1',
 } as const;
 
 /** Behaviour a deployment may tune. Fixed per run: a change reaches running tickets at their next continue-as-new. */

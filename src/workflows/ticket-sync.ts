@@ -146,11 +146,18 @@ export class TicketSync {
   private crmAnswerUnknown = false;
   /** How the status written with a comment went (rules 1.2): null when written. */
   private statusAfterComment: ActivityFailure | null = null;
+  /**
+   * The source ticket as this sync's first comment to it found it, just before writing (the
+   * activity's own read): the comment moved its `updatedAt`, so a read after it dates the user's
+   * last status change by the bridge's own write (`sourceAsTheUserLeftIt`).
+   */
+  private sourceBeforeOwnComment: { status: SourceTicket['status']; updatedAt: string } | null = null;
 
   /** One sync. false when it failed for good (an outage past the write window, a read refused). */
   async run(pending: PendingWork): Promise<boolean> {
     const memory = this.memory;
     memory.counts.syncs++;
+    this.sourceBeforeOwnComment = null;
     const work = this.heardFromCrm(pending);
     if (!hasWork(work)) return true;
     try {
@@ -359,10 +366,31 @@ export class TicketSync {
   private bothRead(source: SourceRead, crm: CrmRead): Observation {
     return {
       type: 'both-read',
-      source: { ticket: source.ticket, newComments: source.newComments },
+      source: { ticket: this.sourceAsTheUserLeftIt(source), newComments: source.newComments },
       crm: { status: crm.status, newAgentReplies: crm.newAgentReplies, updatedAt: crm.version ?? new Date(0).toISOString() },
       now: Date.now(),
     };
+  }
+
+  /**
+   * The source ticket with the `updatedAt` of the user's last action, not of the bridge's own
+   * comment this sync (`own-write-not-the-users-1`). When both sides have news, a changed source
+   * status is dated by `updatedAt` (lifecycle `humanActionAt`). After the bridge posted an agent's
+   * reply and its status write met the user's change (a conflict, both sides read again), that
+   * `updatedAt` was the reply's own: a reply slow enough to land in a later second than the
+   * agent's change made the user's older change look newer, and the agent's status was lost
+   * (test/bridge/sync-correctness.test.ts, "an older user comment…", with a slow app). The read
+   * before the comment still dates it: the status is what it was then, and no user comment is
+   * newer than it, so nothing the user did came after.
+   */
+  private sourceAsTheUserLeftIt(source: SourceRead): SourceTicket {
+    const before = this.sourceBeforeOwnComment;
+    if (before === null || source.remembered || source.ticket.status !== before.status) return source.ticket;
+    const beforeAt = Date.parse(before.updatedAt);
+    if (!(Date.parse(source.ticket.updatedAt) > beforeAt)) return source.ticket;
+    if (source.newComments.some((c) => c.author === 'USER' && Date.parse(c.createdAt) > beforeAt)) return source.ticket;
+    if (!patched(PATCHES.ownWriteNotTheUsers)) return source.ticket;
+    return { ...source.ticket, updatedAt: before.updatedAt };
   }
 
   /** The source shows something the lifecycle has not decided on: a comment, a status, an assignee. */
@@ -935,7 +963,7 @@ export class TicketSync {
         // A public reply's files travel with it (an internal note is never a reply).
         const files = effect.comment.public ? (effect.comment.attachments ?? []) : [];
         const writes = files.length > 0 ? fileWriteActivities : writeActivities;
-        const { commentId, files: outcomes, followUpId, statusWrite } = await this.openWrite(key, body, memory.sourceComments.cursor?.id ?? null, (dedupe) =>
+        const { commentId, files: outcomes, followUpId, statusWrite, readBefore } = await this.openWrite(key, body, memory.sourceComments.cursor?.id ?? null, (dedupe) =>
           writes.postSourceComment({
             source: input.source,
             ticketId: input.sourceTicketId,
@@ -949,6 +977,7 @@ export class TicketSync {
           }),
         );
         if (withStatus) this.statusAfterComment = this.statusWriteFailure(withStatus, statusWrite);
+        if (readBefore) this.sourceBeforeOwnComment ??= readBefore;
         // A follow-up comment (files that failed after the reply was written) is the bridge's own too.
         const own = followUpId ? [commentId, followUpId] : [commentId];
         memory.sourceComments.ownIds = boundedIds([...memory.sourceComments.ownIds, ...own], MEMORY_BOUNDS.ownIds);

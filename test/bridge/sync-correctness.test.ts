@@ -319,14 +319,19 @@ describe.each(HELPDESKS)('issue 10: read both sides, decide once, write only wha
     expect((await rig().state(id)).timeline.map((e) => e.detail)).toContain('Zendesk changed since it was read: reading both sides again');
   });
 
-  test("an older user comment written after the agent's newer pending: the agent's pending wins, and the bridge knows what the helpdesk made of the comment", async () => {
+  /**
+   * The user writes first, but that webhook is lost; the agent then replies and sets pending.
+   * `slowApp`: the app takes 1.2 s to take the reply, so it lands in a later second than the
+   * agent's change (`own-write-not-the-users-1`).
+   */
+  async function olderUserCommentThenAgentPending(slowApp: boolean) {
     // Zendesk reopens a ticket whose requester comments, by its own rule; a note through
     // Freshdesk's API changes no status, so there the ticket stays pending.
     const helpdeskAfter = crm === 'zendesk' ? 'open' : 'pending';
-    const { id, ticketId } = await openTicket(rig());
-    // The user writes first, but that webhook is lost; the agent then replies and sets pending.
+    const { id, ticketId, handle } = await openTicket(rig());
     await withoutConnectWebhooks(rig(), () => rig().connect.userComments(id, 'It is cold again.'));
     await rig().env.sleep(1_100); // the helpdesks' versions have one-second resolution
+    if (slowApp) rig().connect.fault({ kind: 'latency', match: 'POST /tickets/:id/comment', delayMs: 1_200, times: 1 });
     await rig().helpdesk.agentReplies(ticketId, 'Try the reset button.', { status: 'pending' });
     // One decision from both reads: the agent's later pending wins, and the user's comment is
     // written to the helpdesk (which Zendesk reopens by its own rule for a requester's comment).
@@ -340,6 +345,18 @@ describe.each(HELPDESKS)('issue 10: read both sides, decide once, write only wha
     // knows it from the write's answer, so the sides are known as they are.
     await eventually(async () => expect((await rig().state(id)).crmStatus).toBe(helpdeskAfter));
     expect(rig().connect.ticket(id)!.status).toBe('PENDING');
+    return handle;
+  }
+
+  test("an older user comment written after the agent's newer pending: the agent's pending wins, and the bridge knows what the helpdesk made of the comment", async () => {
+    await olderUserCommentThenAgentPending(false);
+  });
+
+  test("the same with a slow app, whose copy of the reply lands a second after the agent's pending: the reply's own time is not taken for the user's", async () => {
+    const handle = await olderUserCommentThenAgentPending(true);
+    await handle.executeUpdate(closeUpdate, { args: [{ reason: 'end of the scenario' }] });
+    expect(await handle.result()).toMatchObject({ status: 'CLOSED', completed: true });
+    if (crm === 'zendesk') await recordHistory('slow-reply-not-the-users-change', handle);
   });
 
   test("10. a public reply written in the helpdesk with the bridge's own API user reaches the app", async () => {
