@@ -379,13 +379,14 @@ export class TicketSync {
    * reply and its status write met the user's change (a conflict, both sides read again), that
    * `updatedAt` was the reply's own: a reply slow enough to land in a later second than the
    * agent's change made the user's older change look newer, and the agent's status was lost
-   * (test/bridge/sync-correctness.test.ts, "an older user comment…", with a slow app). The read
-   * before the comment still dates it: the status is what it was then, and no user comment is
-   * newer than it, so nothing the user did came after.
+   * (test/bridge/sync-correctness.test.ts, "the same with a slow app…"). The read before the
+   * comment still dates it: the status is what it was then (no status was written since), and no
+   * user comment is newer than it, so nothing the user did came after. Not when the read leaves
+   * comments for the next window: a newer one may be among them.
    */
   private sourceAsTheUserLeftIt(source: SourceRead): SourceTicket {
     const before = this.sourceBeforeOwnComment;
-    if (before === null || source.remembered || source.ticket.status !== before.status) return source.ticket;
+    if (before === null || source.remembered || source.more || source.ticket.status !== before.status) return source.ticket;
     const beforeAt = Date.parse(before.updatedAt);
     if (!(Date.parse(source.ticket.updatedAt) > beforeAt)) return source.ticket;
     if (source.newComments.some((c) => c.author === 'USER' && Date.parse(c.createdAt) > beforeAt)) return source.ticket;
@@ -1031,6 +1032,8 @@ export class TicketSync {
   private sourceStatusWritten(status: SourceTicket['status']): void {
     this.memory.lifecycle = { ...this.memory.lifecycle, sourceStatus: status };
     this.memory.counts.statusChangesToSource++;
+    // The status changed after the read that dated it: a read showing that status again is news.
+    this.sourceBeforeOwnComment = null;
   }
 
   /**

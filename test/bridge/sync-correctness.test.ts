@@ -345,7 +345,7 @@ describe.each(HELPDESKS)('issue 10: read both sides, decide once, write only wha
     // knows it from the write's answer, so the sides are known as they are.
     await eventually(async () => expect((await rig().state(id)).crmStatus).toBe(helpdeskAfter));
     expect(rig().connect.ticket(id)!.status).toBe('PENDING');
-    return handle;
+    return { id, handle };
   }
 
   test("an older user comment written after the agent's newer pending: the agent's pending wins, and the bridge knows what the helpdesk made of the comment", async () => {
@@ -353,7 +353,9 @@ describe.each(HELPDESKS)('issue 10: read both sides, decide once, write only wha
   });
 
   test("the same with a slow app, whose copy of the reply lands a second after the agent's pending: the reply's own time is not taken for the user's", async () => {
-    const handle = await olderUserCommentThenAgentPending(true);
+    const { id, handle } = await olderUserCommentThenAgentPending(true);
+    // The path it guards: the reply posted, its status write met the user's change, both read again.
+    expect((await rig().state(id)).timeline.map((e) => e.detail)).toContain('app changed since it was read: reading both sides again');
     await handle.executeUpdate(closeUpdate, { args: [{ reason: 'end of the scenario' }] });
     expect(await handle.result()).toMatchObject({ status: 'CLOSED', completed: true });
     if (crm === 'zendesk') await recordHistory('slow-reply-not-the-users-change', handle);
