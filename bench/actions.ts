@@ -17,6 +17,8 @@
  * and activity heartbeats (only file copies heartbeat, and a heartbeat leaves no event).
  */
 import { temporal } from '@temporalio/proto';
+import type { WebhookDelivery } from '../src/simulators/common/webhooks';
+import type { ZendeskSimulator } from '../src/simulators/zendesk';
 import type { History } from './histories';
 
 const { EventType } = temporal.api.enums.v1;
@@ -81,4 +83,17 @@ function startedBySignal(history: History): temporal.api.history.v1.IHistoryEven
   const [started, second] = history.events ?? [];
   if (started?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId) return null;
   return second?.eventType === EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED ? second : null;
+}
+
+/** The Zendesk simulator's webhook deliveries about one ticket. */
+export function zendeskDeliveriesOf(zendesk: ZendeskSimulator, ticketId: number | string): WebhookDelivery<unknown>[] {
+  return zendesk.webhooks.deliveries.filter((d) => String((d.payload as { detail?: { id?: unknown } }).detail?.id) === String(ticketId));
+}
+
+/**
+ * Of those deliveries, the events the workflow refused as known (its own writes' echoes): rejected
+ * updates, billed, and in no history. The API's answer says `known` for them.
+ */
+export function rejectedUpdates(deliveries: readonly WebhookDelivery<unknown>[]): number {
+  return deliveries.filter((d) => /"reason":"known"/.test(d.answer ?? '')).length;
 }

@@ -24,7 +24,6 @@
  *        production worker in a child process, next to the raw engine doing as many steps;
  *        lifecycles a minute, worker CPU per lifecycle, Temporal actions per lifecycle.
  */
-import { fork } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -53,9 +52,10 @@ import { bundleWorkflows, eventually } from '../test/harness';
 import { CLAIMS_ENV, namespacePool, POOL_ENV } from '../test/harness/namespaces';
 import { startBridgeRig, type BridgeRig } from '../test/support/bridge-rig';
 import { freshdeskDriver, zendeskDriver, type HelpdeskDriver } from './helpdesks';
-import { billableActions } from './actions';
+import { billableActions, rejectedUpdates, zendeskDeliveriesOf } from './actions';
 import { allRuns } from './histories';
 import { bridgeThroughput, rawThroughput, type Throughput } from './throughput';
+import { forkReady, median, percentile, pool } from './runner';
 import type { BenchWorkerSpec } from './worker-process';
 
 type History = temporal.api.history.v1.IHistory;
@@ -83,11 +83,6 @@ const PARTS = new Set((process.argv.find((a) => a.startsWith('--parts='))?.split
 const log = (msg: string) => process.stderr.write(`[bench] ${msg}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function percentile(sorted: number[], p: number): number {
-  const index = Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1);
-  return sorted[Math.max(0, index)]!;
-}
-const median = (xs: number[]) => percentile([...xs].sort((a, b) => a - b), 50);
 
 // ---------------------------------------------------------------------------------------------
 // P1
@@ -101,19 +96,12 @@ interface LoadResult {
 
 async function load(n: number, concurrency: number, op: (i: number) => Promise<void>): Promise<LoadResult> {
   const latencies: number[] = [];
-  let next = 0;
   const started = performance.now();
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      for (;;) {
-        const i = next++;
-        if (i >= n) return;
-        const t0 = performance.now();
-        await op(i);
-        latencies.push(performance.now() - t0);
-      }
-    }),
-  );
+  await pool(n, concurrency, async (i) => {
+    const t0 = performance.now();
+    await op(i);
+    latencies.push(performance.now() - t0);
+  });
   return { count: n, wallMs: performance.now() - started, latencies };
 }
 
@@ -327,10 +315,8 @@ async function standardLifecycle(rig: BridgeRig, desk: HelpdeskDriver = zendeskD
   const histories = await allRuns(rig.env.client, wf);
   const crmRequests = desk.requests().slice(crmMark);
   // How long the API took to answer each of Zendesk's events about this ticket.
-  const ofTicket = rig.zendesk.webhooks.deliveries.filter((d) => String((d.payload as { detail?: { id?: unknown } }).detail?.id) === String(crmId));
+  const ofTicket = zendeskDeliveriesOf(rig.zendesk, crmId);
   const zendeskWebhookMs = ofTicket.filter((d) => d.ms !== undefined).map((d) => d.ms!);
-  // Zendesk's events the workflow refused as known (its own writes' echoes): rejected updates, billable, in no history.
-  const rejectedUpdates = ofTicket.filter((d) => /"reason":"known"/.test(d.answer ?? '')).length;
   return {
     id,
     wf,
@@ -340,7 +326,7 @@ async function standardLifecycle(rig: BridgeRig, desk: HelpdeskDriver = zendeskD
     histories,
     final: final.status,
     zendeskWebhookMs,
-    actions: billableActions(histories, rejectedUpdates),
+    actions: billableActions(histories, rejectedUpdates(ofTicket)),
   };
 }
 
@@ -437,25 +423,11 @@ async function forkWorker(rig: BridgeRig) {
     zendesk: { apiUrl: rig.zendesk.apiUrl, email: 'bridge@example.test', apiToken: rig.zendesk.apiToken },
     whitelabel: { url: rig.whitelabel.url, apiKey: rig.whitelabel.apiKey },
   };
-  const child = fork(join(__dirname, 'worker-process.ts'), [], {
-    execArgv: ['--import', 'tsx', '--expose-gc'],
-    env: { ...process.env, BENCH_WORKER_SPEC: JSON.stringify(spec) },
-    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
-  });
-  await new Promise<void>((resolve, reject) => {
-    child.once('message', () => resolve());
-    child.once('exit', (code) => reject(new Error(`bench worker exited with ${code}`)));
-  });
+  const { child, stop } = await forkReady('worker-process.ts', { BENCH_WORKER_SPEC: JSON.stringify(spec) }, ['--expose-gc']);
   const mem = () =>
     new Promise<Mem>((resolve) => {
       child.once('message', (m) => resolve(m as Mem));
       child.send('mem');
-    });
-  const stop = () =>
-    new Promise<void>((resolve) => {
-      if (child.exitCode !== null) return resolve();
-      child.once('exit', () => resolve());
-      child.send('stop');
     });
   return { mem, stop, pid: child.pid };
 }
@@ -587,10 +559,10 @@ async function withRig(options: Parameters<typeof startBridgeRig>[0], part: (rig
 async function main(): Promise<void> {
   const started = Date.now();
   // One dev server for the whole run, a pool of namespaces (one per rig), as test/harness/global-setup.ts.
-  const pool = namespacePool(4);
-  const server = await startDevServer({ port: 0, headless: true, namespaces: pool });
+  const namespaces = namespacePool(4);
+  const server = await startDevServer({ port: 0, headless: true, namespaces });
   process.env.TEMPORAL_ADDRESS = server.address;
-  process.env[POOL_ENV] = pool.join(',');
+  process.env[POOL_ENV] = namespaces.join(',');
   process.env[CLAIMS_ENV] = mkdtempSync(join(tmpdir(), 'ticket-bridge-bench-ns-'));
   log(`Temporal dev server ${server.cli.version} at ${server.address}`);
 

@@ -7,13 +7,9 @@
 import { randomUUID } from 'node:crypto';
 import { bundleWorkflows, createTestEnv, startWorker } from '../test/harness';
 import { goSignal } from './roundtrip-workflow';
+import { percentile } from './runner';
 
 const WARMUP = 10;
-
-function percentile(sorted: number[], p: number): number {
-  const index = Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1);
-  return sorted[Math.max(0, index)]!;
-}
 
 async function main(): Promise<void> {
   const iterations = Number(process.argv.find((a) => /^\d+$/.test(a)) ?? 200);

@@ -14,15 +14,14 @@
  * A worker's CPU is read from /proc (its own process), so "lifecycles per minute per worker core"
  * is 60 s over the worker CPU one lifecycle costs: what one core, fully used, would carry.
  */
-import { fork } from 'node:child_process';
-import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
 import { ticketWorkflowId } from '../src/domain/ticket';
 import type { BridgeRig } from '../test/support/bridge-rig';
-import { billableActions } from './actions';
+import { billableActions, rejectedUpdates, zendeskDeliveriesOf } from './actions';
 import { checkTicket, runLifecycle, type Lifecycle, type ProblemKind } from './cluster/lifecycle';
 import { cpuSecondsOf } from './cluster/processes';
 import { allRuns } from './histories';
+import { forkReady, median, pool } from './runner';
 import type { RawWorkerSpec } from './raw-worker-process';
 import { stepUpdate } from './roundtrip-workflow';
 
@@ -44,16 +43,6 @@ export interface Throughput {
 }
 
 const STEPS = 5;
-
-/** `n` jobs, `concurrency` at a time. */
-async function pool(n: number, concurrency: number, job: (i: number) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(Array.from({ length: Math.min(n, concurrency) }, async () => {
-    for (let i = next++; i < n; i = next++) await job(i);
-  }));
-}
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)] ?? 0;
 
 /** The bridge's lifecycles; `workerPid` is the forked production worker polling the rig's task queue. */
 export async function bridgeThroughput(rig: BridgeRig, workerPid: number, options: ThroughputOptions, tag: string): Promise<Throughput> {
@@ -89,25 +78,16 @@ export async function bridgeThroughput(rig: BridgeRig, workerPid: number, option
 /** One ticket's billable actions: its histories, and the Zendesk events its workflow refused as known (rejected updates). */
 async function ticketActions(rig: BridgeRig, lc: Lifecycle) {
   const histories = await allRuns(rig.env.client, ticketWorkflowId('connect', lc.id));
-  const rejected = rig.zendesk.webhooks.deliveries.filter(
-    (d) => lc.zendeskId !== null && String((d.payload as { detail?: { id?: unknown } }).detail?.id) === String(lc.zendeskId) && /"reason":"known"/.test(d.answer ?? ''),
-  ).length;
-  const actions = billableActions(histories, rejected);
+  const actions = billableActions(histories, lc.zendeskId === null ? 0 : rejectedUpdates(zendeskDeliveriesOf(rig.zendesk, lc.zendeskId)));
   return { ...actions, events: histories.reduce((a, h) => a + (h.events?.length ?? 0), 0) };
 }
 
 /** The raw engine's lifecycles on `client`, in a worker process of its own on `taskQueue`. */
 export async function rawThroughput(client: Client, spec: Omit<RawWorkerSpec, 'activityMs'>, options: ThroughputOptions, tag: string): Promise<Throughput> {
-  const child = fork(join(__dirname, 'raw-worker-process.ts'), [], {
-    execArgv: ['--import', 'tsx'],
-    env: { ...process.env, BENCH_RAW_WORKER_SPEC: JSON.stringify({ ...spec, activityMs: options.latencyMs } satisfies RawWorkerSpec) },
-    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  const { child, stop } = await forkReady('raw-worker-process.ts', {
+    BENCH_RAW_WORKER_SPEC: JSON.stringify({ ...spec, activityMs: options.latencyMs } satisfies RawWorkerSpec),
   });
   try {
-    await new Promise<void>((resolve, reject) => {
-      child.once('message', () => resolve());
-      child.once('exit', (code) => reject(new Error(`bench raw worker exited with ${code}`)));
-    });
     const cpuBefore = cpuSecondsOf(child.pid!) ?? 0;
     let completed = 0;
     const started = performance.now();
@@ -129,10 +109,6 @@ export async function rawThroughput(client: Client, spec: Omit<RawWorkerSpec, 'a
       events: median(histories.map((h) => h.reduce((a, run) => a + (run.events?.length ?? 0), 0))),
     };
   } finally {
-    await new Promise<void>((resolve) => {
-      if (child.exitCode !== null) return resolve();
-      child.once('exit', () => resolve());
-      child.send('stop');
-    });
+    await stop();
   }
 }

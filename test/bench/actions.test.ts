@@ -3,7 +3,8 @@
  * Temporal's "Temporal Cloud Actions" page it applies, and what it leaves out.
  */
 import { temporal } from '@temporalio/proto';
-import { billableActions } from '../../bench/actions';
+import { billableActions, rejectedUpdates } from '../../bench/actions';
+import type { WebhookDelivery } from '../../src/simulators/common/webhooks';
 import type { History } from '../../bench/histories';
 
 type Event = temporal.api.history.v1.IHistoryEvent;
@@ -75,5 +76,20 @@ describe('billable actions of a history', () => {
     const first = history(started(), signaled, ...task);
     const next = history(started('run-1'), signaled, ...task);
     expect(billableActions([first, next]).by).toMatchObject({ runs: 2, signals: 1 });
+  });
+});
+
+describe('rejected updates', () => {
+  const delivery = (answer: string | undefined): WebhookDelivery<unknown> => ({ payload: {}, status: 202, at: '2026-12-07T00:00:00Z', ...(answer !== undefined && { answer }) });
+
+  test("are the events the API answered as known (the workflow's validator refused them), not the ones it took or never answered", () => {
+    const deliveries = [
+      delivery('{"accepted":true,"outcome":"ignored","reason":"known"}'),
+      delivery('{"accepted":true,"outcome":"signalled","workflowId":"ticket/connect/1"}'),
+      delivery('{"accepted":true,"outcome":"ignored","reason":"no-workflow"}'),
+      delivery(undefined),
+      delivery('{"accepted":true,"outcome":"ignored","reason":"known"}'),
+    ];
+    expect(rejectedUpdates(deliveries)).toBe(2);
   });
 });
