@@ -4,9 +4,9 @@
  *
  * Tickets carry personal data (names, emails, messages) and the process holds secrets, so
  * redaction is a property of the logger, not a discipline of each call site: any field whose
- * name says "content", "person" or "credential" is censored wherever it appears (up to three
- * levels deep; pino's redaction has no recursive wildcard). Call sites must still prefer ids
- * and counts over objects, and never log request bodies or URLs with query strings.
+ * name says "content", "person" or "credential" is censored wherever it appears, at any depth
+ * (up to MAX_DEPTH), in a line's fields and in a child logger's bindings. Call sites must still
+ * prefer ids and counts over objects, and never log request bodies or URLs with query strings.
  */
 import pino, { type DestinationStream, type Level, type Logger, type LoggerOptions } from 'pino';
 import { prettyDestination } from './pretty';
@@ -56,16 +56,41 @@ export const SENSITIVE_KEYS = [
   'clevergy-api-key',
 ] as const;
 
-function bracket(key: string): string {
-  return /^[A-Za-z_$][\w$]*$/.test(key) ? key : `["${key}"]`;
-}
+const SENSITIVE = new Set<string>(SENSITIVE_KEYS);
+const CENSORED = '[redacted]';
+/** Deeper than any line the bridge writes; a cycle stops here (pino's stringify marks it). */
+const MAX_DEPTH = 12;
 
-/** `key`, `*.key`, `*.*.key` for each sensitive key (fast-redact syntax). */
-export const REDACT_PATHS: string[] = SENSITIVE_KEYS.flatMap((key) => {
-  const k = bracket(key);
-  const sep = k.startsWith('[') ? '' : '.';
-  return [k, `*${sep}${k}`, `*.*${sep}${k}`];
-});
+/**
+ * `value` with every sensitive field censored, copied only where something is: a line without
+ * one is returned as it came. Errors are left to their serializer (`serializeError`), which keeps
+ * no field but type, code and stack; a value with its own `toJSON` (a Date, a Buffer) says itself
+ * what it writes.
+ *
+ * One walk of the line, rather than pino's `redact` paths: those are 114 (`key`, `*.key`,
+ * `*.*.key` for each key), each looked up anew on every line, which cost about 150 µs a line
+ * against 5 µs for this walk (measured with pino 10.4; see docs/performance.md, P1).
+ */
+export function censorSensitive<T>(value: T, depth = 0): T {
+  if (value === null || typeof value !== 'object' || depth > MAX_DEPTH || value instanceof Error) return value;
+  if (typeof (value as { toJSON?: unknown }).toJSON === 'function') return value;
+  if (Array.isArray(value)) {
+    let copy: unknown[] | undefined;
+    value.forEach((item: unknown, i) => {
+      const censored = censorSensitive(item, depth + 1);
+      if (censored !== item) (copy ??= [...value])[i] = censored;
+    });
+    return (copy ?? value) as T;
+  }
+  const fields = value as Record<string, unknown>;
+  let copy: Record<string, unknown> | undefined;
+  for (const key of Object.keys(fields)) {
+    const field = fields[key];
+    const censored = SENSITIVE.has(key) && field !== undefined ? CENSORED : censorSensitive(field, depth + 1);
+    if (censored !== field) (copy ??= { ...fields })[key] = censored;
+  }
+  return (copy ?? value) as T;
+}
 
 /**
  * Errors: keep what tells an operator where it broke (type, code, stack frames) but not the
@@ -108,15 +133,29 @@ export function createLogger(options: CreateLoggerOptions = {}): Logger {
     base: { ...options.base },
     timestamp: pino.stdTimeFunctions.isoTime,
     // `level: "info"` rather than 30: readable without a pretty-printer.
-    formatters: { level: (label) => ({ level: label }) },
+    formatters: { level: (label) => ({ level: label }), log: censorSensitive },
     serializers: { err: serializeError, error: serializeError },
-    redact: { paths: REDACT_PATHS, censor: '[redacted]' },
   };
-  if (options.format === 'pretty') return pino(pinoOptions, prettyDestination(options.destination ?? 1));
   // Written synchronously, as the pretty lines are: pino's default stdout is asynchronous, so a
   // warning logged just before a refused start reached the terminal after its fatal line (written
   // to stderr at exit), and log lines could trail the banner `npm start` writes itself.
-  return pino(pinoOptions, options.destination ?? pino.destination({ dest: 1, sync: true }));
+  const logger =
+    options.format === 'pretty'
+      ? pino(pinoOptions, prettyDestination(options.destination ?? 1))
+      : pino(pinoOptions, options.destination ?? pino.destination({ dest: 1, sync: true }));
+  return censoringChildren(logger);
+}
+
+/**
+ * pino passes a child's bindings through no formatter (only the root's), so they are censored
+ * here: every child, and every child's child, inherits this `child` through its prototype.
+ */
+function censoringChildren(logger: Logger): Logger {
+  const child = logger.child;
+  logger.child = function (this: Logger, bindings, options) {
+    return child.call(this, censorSensitive(bindings), options);
+  } as Logger['child'];
+  return logger;
 }
 
 /** A logger for one component (`{ component: 'api' }`); bindings go through the same redaction. */

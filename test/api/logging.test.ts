@@ -102,7 +102,7 @@ describe('logger redaction', () => {
         email: 'a@x.io',
         ticket: { title: 'TITLE-1', requester: { name: 'NAME-1', email: 'b@x.io' }, comments: [{ body: 'BODY-1' }] },
         event: { data: { reply: { text: 'REPLY-1' } } },
-        headers: { authorization: 'Bearer Z1', 'x-zendesk-webhook-signature': 'SIG-1', 'clevergy-api-key': 'KEY-1' },
+        headers: { authorization: 'Bearer BEARER-1', 'x-zendesk-webhook-signature': 'SIG-1', 'clevergy-api-key': 'KEY-1' },
         query: { auth_token: 'QUERY-1' },
         kept: { id: '42', status: 'OPEN' },
       },
@@ -113,11 +113,44 @@ describe('logger redaction', () => {
     expect(capture.records()[0]).toMatchObject({ kept: { id: '42', status: 'OPEN' }, email: '[redacted]' });
   });
 
-  it('censors child logger bindings too', () => {
+  it('censors at any depth, in arrays, and leaves the caller\'s object as it was', () => {
     const capture = new LogCapture();
-    childLogger(capture.logger, 'worker', { requester: { email: 'c@x.io' } }).info('x');
-    expect(capture.text).not.toContain('c@x.io');
-    expect(capture.records()[0]).toMatchObject({ component: 'worker' });
+    const line = { a: { b: { c: { d: { email: 'DEEP-1', kept: 1 } } } }, list: [[{ comment: 'LIST-1' }], { id: 'x' }], when: new Date(0) };
+    const before = JSON.stringify(line);
+    capture.logger.info(line, 'deep');
+    expect(capture.text).not.toContain('DEEP-1');
+    expect(capture.text).not.toContain('LIST-1');
+    expect(capture.records()[0]).toMatchObject({
+      a: { b: { c: { d: { email: '[redacted]', kept: 1 } } } },
+      list: [[{ comment: '[redacted]' }], { id: 'x' }],
+      when: '1970-01-01T00:00:00.000Z',
+    });
+    expect(JSON.stringify(line)).toBe(before);
+  });
+
+  it('writes a line with nothing to censor as it is, and a cycle without looping', () => {
+    const capture = new LogCapture();
+    const cyclic: Record<string, unknown> = { id: 'c' };
+    cyclic.self = cyclic;
+    capture.logger.info({ route: '/webhooks/connect', status: 202, cyclic }, 'request');
+    expect(capture.records()[0]).toMatchObject({ route: '/webhooks/connect', status: 202, cyclic: { id: 'c' } });
+  });
+
+  it('censors child logger bindings too, at any depth and in a child\'s child', () => {
+    const capture = new LogCapture();
+    const worker = childLogger(capture.logger, 'worker', { requester: { email: 'c@x.io' }, ticket: { people: { agent: { name: 'AGENT-1' } } } });
+    worker.info('x');
+    worker.child({ activity: { input: { body: 'GRANDCHILD-1' } } }).info('y');
+    for (const value of ['c@x.io', 'AGENT-1', 'GRANDCHILD-1']) expect(capture.text).not.toContain(value);
+    expect(capture.records()[0]).toMatchObject({ component: 'worker', ticket: { people: { agent: { name: '[redacted]' } } } });
+    expect(capture.records()[1]).toMatchObject({ component: 'worker', activity: { input: { body: '[redacted]' } } });
+  });
+
+  it('logs an error by its serializer: type and stack, no message', () => {
+    const capture = new LogCapture();
+    capture.logger.error({ err: new Error('quotes ERR-1 input') }, 'failed');
+    expect(capture.text).not.toContain('ERR-1');
+    expect(capture.records()[0]).toMatchObject({ err: { type: 'Error', stack: expect.stringMatching(/^\s+at /) } });
   });
 
   it('serialises errors without their message (it often quotes input)', () => {
