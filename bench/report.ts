@@ -25,6 +25,7 @@
  *        lifecycles a minute, worker CPU per lifecycle, Temporal actions per lifecycle.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InterceptingCall, type Interceptor } from '@grpc/grpc-js';
@@ -114,15 +115,21 @@ function merge(results: LoadResult[]) {
 
 async function measureIngestion(rig: BridgeRig) {
   const url = `${rig.api.url}/webhooks/connect?auth_token=${rig.apiConfig.connectWebhookToken}`;
-  const webhook = (prefix: string) => async (i: number) => {
-    const res = await fetch(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ type: 'CREATE', ticketId: `${prefix}${i}` }),
+  // The sender is node:http on a keep-alive agent, as a webhook sender's own machine would use
+  // something: it shares this process with the API, and fetch's own CPU (web streams, an abort
+  // signal per request: ~0.9 ms a request, measured) was being counted as the bridge's.
+  const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
+  const webhook = (prefix: string) => (i: number) =>
+    new Promise<void>((resolve, reject) => {
+      const body = JSON.stringify({ type: 'CREATE', ticketId: `${prefix}${i}` });
+      const headers = { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) };
+      const req = http.request(url, { method: 'POST', agent, headers }, (res) => {
+        res.resume();
+        res.on('end', () => (res.statusCode === 202 ? resolve() : reject(new Error(`webhook answered ${res.statusCode}`))));
+      });
+      req.on('error', reject);
+      req.end(body);
     });
-    await res.text();
-    if (res.status !== 202) throw new Error(`webhook answered ${res.status}`);
-  };
   // What the gateway sends (src/api/temporal-gateway.ts notifySource), on the bridge's own client.
   const raw = (prefix: string) => async (i: number) => {
     const sourceTicketId = `${prefix}${i}`;
@@ -151,6 +158,7 @@ async function measureIngestion(rig: BridgeRig) {
     w.push(await load(N, CONCURRENCY, webhook(`p1-w${round}-`)));
     r.push(await load(N, CONCURRENCY, raw(`p1-r${round}-`)));
   }
+  agent.destroy();
   return { webhook: merge(w), raw: merge(r) };
 }
 
@@ -577,7 +585,7 @@ async function main(): Promise<void> {
       const p1 = await measureIngestion(ingestRig);
       const { webhook: w, raw: r } = p1;
       row('P1', `ingestion throughput, webhook→202 vs raw (${w.count} each, concurrency ${CONCURRENCY})`,
-        `${ratio(w.perSecond / r.perSecond)} (${w.perSecond.toFixed(0)}/s vs ${r.perSecond.toFixed(0)}/s)`, '≥ 0.8×');
+        `${ratio(w.perSecond / r.perSecond)} (${w.perSecond.toFixed(0)}/s vs ${r.perSecond.toFixed(0)}/s)`, '≥ 0.9×');
       row('P1', 'ingestion p50 latency vs raw', `${ratio(w.p50 / r.p50)} (${w.p50.toFixed(1)} ms vs ${r.p50.toFixed(1)} ms)`, '≤ 1.5×');
       row('P1', 'ingestion p99 latency vs raw', `${ratio(w.p99 / r.p99)} (${w.p99.toFixed(1)} ms vs ${r.p99.toFixed(1)} ms)`, '—');
     });
