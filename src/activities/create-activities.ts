@@ -264,13 +264,15 @@ export function createActivities({ sources, crm, assignees = {}, attachments = D
         await port.setStatus(ticketId, status);
       }),
 
-    // Look up first: the idempotency key only dedupes for 2 hours, the external id forever.
+    // Look up first: the idempotency key only dedupes for 2 hours, the external id forever. Not
+    // on the first attempt for a ticket the workflow calls `unseen` (rules 1.7): nothing can have
+    // made a copy yet. A retry looks, whatever the workflow said: the attempt before may have landed.
     // Only the first comment (the description) comes back: the workflow needs no more, and a
     // found ticket's whole conversation has no place in history.
-    ensureCrmTicket: ({ files, fullText, ...given }) =>
+    ensureCrmTicket: ({ files, fullText, unseen, ...given }) =>
       mapFailures(() => (files && files.urls.length > 0 ? withHeartbeat : now)(async () => {
         const ticket = { ...given, description: await wholeText(fullText, given.description) };
-        const found = await crm.findTicketByExternalId(ticket.externalId);
+        const found = unseen && Context.current().info.attempt === 1 ? null : await crm.findTicketByExternalId(ticket.externalId);
         // A follow-up is a new ticket: the closed one it follows is not it (a retried create finds the follow-up).
         const existing = found !== null && ticket.followUpOf !== undefined && found.id === ticket.followUpOf ? null : found;
         let outcomes: FileOutcome[] | undefined;

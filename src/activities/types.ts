@@ -167,8 +167,13 @@ export interface TicketActivities {
    * bound to the description only when the ticket is created now (a found ticket has them).
    */
   /** `mapped`: the digests of the mapped fields the ticket was created with (absent: found, or created without them). */
+  /**
+   * `unseen` (rules 1.7): the workflow knows no copy can exist yet (`PATCHES.freshCreate`), so the
+   * first attempt creates without the lookup; a retried attempt looks up first, as it may follow
+   * an attempt whose create landed.
+   */
   ensureCrmTicket(
-    input: NewCrmTicket & { files?: { source: SourceKind; urls: string[] }; fullText?: FullText },
+    input: NewCrmTicket & { files?: { source: SourceKind; urls: string[] }; fullText?: FullText; unseen?: true },
   ): Promise<CrmTicket & { found?: boolean; files?: FileOutcome[]; mapped?: MappedDigest }>;
   /** The bridge's CRM ticket for an external id (its first comment only), or null when there is none: never creates. */
   findCrmTicket(input: { externalId: string }): Promise<(CrmTicket & { found: true }) | null>;

@@ -70,6 +70,13 @@ export interface TemporalGatewayOptions {
    * answers in milliseconds; a stopped worker must not hold the sender). 0: always signal.
    */
   tellKnownEventsMs?: number;
+  /**
+   * Whether a source's CREATE that starts a ticket's first run tells the run that no earlier run
+   * made its helpdesk copy (`noEarlierRun`, rules 1.7: its create skips the lookup). Default
+   * true, for the webhooks. false for callers that start tickets a copy may exist of without any
+   * run on record (the backfill: tickets from before the bridge).
+   */
+  freshCreates?: boolean;
 }
 
 /** The deployment's workflow settings (SOLVED_AUTO_CLOSE_AFTER, SOLVED_REOPEN_SOURCE_STATUS, and the helpdesk's name from CRM). */
@@ -125,6 +132,7 @@ export function createTemporalGateway(options: TemporalGatewayOptions): Temporal
   }
 
   const tellKnownEventsMs = options.tellKnownEventsMs ?? 2_000;
+  const freshCreates = options.freshCreates ?? true;
 
   /**
    * Rules 1.2: a helpdesk event that carries its facts is offered as `crmEventUpdate`, whose
@@ -200,9 +208,19 @@ export function createTemporalGateway(options: TemporalGatewayOptions): Temporal
             ],
           }),
         );
+      if (freshCreates && notification.kind === 'created') {
+        try {
+          // A running workflow is signalled. With no run on record at all, the run a CREATE
+          // starts says so (`noEarlierRun`): its create need not look for a copy (rules 1.7).
+          await start({ ...input, noEarlierRun: true }, WorkflowIdReusePolicy.REJECT_DUPLICATE);
+          return { outcome: 'signalled', workflowId };
+        } catch (err) {
+          if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+        }
+      }
       try {
-        // A running workflow is signalled; a failed or terminated one is restarted by the next
-        // notification, which is how an operator recovers a stuck ticket.
+        // A failed or terminated run is restarted by the next notification, which is how an
+        // operator recovers a stuck ticket.
         await start(input, WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY);
         return { outcome: 'signalled', workflowId };
       } catch (err) {

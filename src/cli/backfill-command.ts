@@ -106,7 +106,15 @@ export async function runBackfill(request: BackfillRequest, io: BackfillIo): Pro
 
 function temporalTarget(config: Config, connection: Connection, namespace: string, source: SourceKind): BackfillTarget {
   const client = createClient(connection, namespace, config);
-  const gateway = createTemporalGateway({ client, taskQueue: config.temporal.taskQueue, workflowSettings: workflowSettingsFrom(config), rpcTimeoutMs: 10_000 });
+  // Tickets from before the bridge may have a helpdesk copy without any run on record: each
+  // create looks for it first (`freshCreates: false`), however young the ticket.
+  const gateway = createTemporalGateway({
+    client,
+    taskQueue: config.temporal.taskQueue,
+    workflowSettings: workflowSettingsFrom(config),
+    rpcTimeoutMs: 10_000,
+    freshCreates: false,
+  });
   const port = realPorts(config).sources[source]!;
   return {
     async presence(id): Promise<WorkflowPresence> {

@@ -115,6 +115,16 @@ export const PATCHES = {
    * lost. Asked only when a read after such a comment would be dated otherwise.
    */
   ownWriteNotTheUsers: 'own-write-not-the-users-1',
+  /**
+   * 1.7: rules 1.6, and the create of a ticket nothing can have created a helpdesk copy of yet
+   * skips the lookup by external id on its first attempt (one helpdesk request fewer a ticket).
+   * Nothing can have when the gateway started the run with no run of the ticket on record
+   * (`TicketWorkflowInput.noEarlierRun`), the run is its chain's first and no reset, the source
+   * ticket is less than an hour old (any earlier run would still be on record), and the run has
+   * not tried a create before. A retried attempt still looks up first. Asked in 1.6's place at a
+   * run's start.
+   */
+  freshCreate: 'rules-1.7-fresh-create',
 } as const;
 
 /** Behaviour a deployment may tune. Fixed per run: a change reaches running tickets at their next continue-as-new. */
@@ -175,6 +185,14 @@ export interface TicketWorkflowInput {
    * end, and otherwise ends without a write.
    */
   afterEnd?: { endedAt: string | null };
+  /**
+   * Started by a source's CREATE when Temporal had no run of this workflow id on record, running
+   * or closed (the gateway's first start refuses any earlier run): no earlier run of this ticket
+   * made a helpdesk copy, unless it is older than the namespace's retention. Absent for other
+   * news, for a run restarted after a failed or terminated one or after the end, and for the
+   * backfill's starts.
+   */
+  noEarlierRun?: true;
 }
 
 /** A source said the ticket changed. Connect only notifies; white-label events carry the ticket. */

@@ -21,6 +21,8 @@ export interface SyncRules {
   rememberedSolved: boolean;
   /** 1.6: the fingerprints go in the `TicketFingerprints` search attribute (a digest), not in the memo. */
   searchableFingerprints: boolean;
+  /** 1.7: a fresh ticket's first create skips the lookup by external id (`PATCHES.freshCreate`). */
+  freshCreate: boolean;
 }
 
 export function syncRules(): SyncRules {
@@ -29,9 +31,10 @@ export function syncRules(): SyncRules {
   // version replays as it was.
   const lean = { recogniseEchoes: true, unverifiedWriteFingerprints: true, lean: true };
   const v15 = { ...lean, boundedLocalReads: true, rememberedSource: true, rememberedSolved: true };
-  if (patched(PATCHES.searchableFingerprints)) return { ...v15, searchableFingerprints: true };
-  if (patched(PATCHES.rememberedSolved)) return { ...v15, searchableFingerprints: false };
-  const before15 = { ...lean, rememberedSolved: false, searchableFingerprints: false };
+  if (patched(PATCHES.freshCreate)) return { ...v15, searchableFingerprints: true, freshCreate: true };
+  if (patched(PATCHES.searchableFingerprints)) return { ...v15, searchableFingerprints: true, freshCreate: false };
+  if (patched(PATCHES.rememberedSolved)) return { ...v15, searchableFingerprints: false, freshCreate: false };
+  const before15 = { ...lean, rememberedSolved: false, searchableFingerprints: false, freshCreate: false };
   if (patched(PATCHES.rememberedSource)) return { ...before15, boundedLocalReads: true, rememberedSource: true };
   if (patched(PATCHES.boundedLocalReads)) return { ...before15, boundedLocalReads: true, rememberedSource: false };
   if (patched(PATCHES.leanSync)) return { ...before15, boundedLocalReads: false, rememberedSource: false };
@@ -43,5 +46,6 @@ export function syncRules(): SyncRules {
     rememberedSource: false,
     rememberedSolved: false,
     searchableFingerprints: false,
+    freshCreate: false,
   };
 }

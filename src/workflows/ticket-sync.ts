@@ -26,6 +26,7 @@ import { crmBodyForSupportNote, crmBodyForUserComment, sourceBodyForAgentReply, 
 import { CRM_BRIDGE_TAG, crmExternalId, type CrmStatus, type SourceComment, type SourceTicket } from '../domain/ticket';
 import { PATCHES, type TicketWorkflowInput, type TicketWorkflowSettings } from './definitions';
 import { ownEchoLine, tellCrmChanges } from './intake';
+import { createIsUnseen } from './fresh-create';
 import { mappedFieldsDue, writeMappedFields } from './mapped-fields';
 import { describeKey, hasWork, MEMORY_BOUNDS, mergeWork, NO_WORK, type CommentMemory, type PendingWork, type TicketMemory } from './memory';
 import { intentKey, isRefusal, noteRefusal, refusalKind, refusalsDue, type Refusals } from './refusals';
@@ -152,6 +153,8 @@ export class TicketSync {
    * last status change by the bridge's own write (`sourceAsTheUserLeftIt`).
    */
   private sourceBeforeOwnComment: { status: SourceTicket['status']; updatedAt: string } | null = null;
+  /** This run asked for its ticket's create (rules 1.7: a second ask looks up first). */
+  private createTried = false;
 
   /** One sync. false when it failed for good (an outage past the write window, a read refused). */
   async run(pending: PendingWork): Promise<boolean> {
@@ -703,7 +706,11 @@ export class TicketSync {
       this.onStep();
       return false;
     }
-    const created = found ?? (await ensure.ensureCrmTicket({ ...ticket, ...(urls.length > 0 && { files: { source: this.input.source, urls } }) }));
+    const unseen = found === null && this.createUnseen(source.ticket);
+    this.createTried = true;
+    const created =
+      found ??
+      (await ensure.ensureCrmTicket({ ...ticket, ...(urls.length > 0 && { files: { source: this.input.source, urls } }), ...(unseen && { unseen: true as const }) }));
     const link = { ticketId: created.id, requesterId: created.requesterId };
     if (created.found) {
       // Linked only once adopted: a failed adoption is retried whole, never half-remembered.
@@ -773,6 +780,19 @@ export class TicketSync {
     memory.lifecycle = { ...memory.lifecycle, status: 'OPEN', crmStatus: created.status, solvedTimerDeadline: null, completed: false };
     addNote(memory, `${this.crm} ticket ${closedId} is closed and the user wrote again: follow-up ${this.crm} ticket ${created.id} created for it.`);
     this.onStep();
+  }
+
+  /** Rules 1.7: no helpdesk copy of the ticket can exist yet (see fresh-create.ts). */
+  private createUnseen(ticket: SourceTicket): boolean {
+    const { runId, originalExecutionRunId, continuedFromExecutionRunId } = workflowInfo();
+    return createIsUnseen({
+      freshCreate: this.rules.freshCreate,
+      input: this.input,
+      run: { runId, originalExecutionRunId, continuedFromExecutionRunId },
+      ticketCreatedAt: ticket.createdAt,
+      now: Date.now(),
+      triedBefore: this.createTried,
+    });
   }
 
   private newCrmTicket(ticket: SourceTicket, status: CrmRead['status']) {

@@ -131,6 +131,20 @@ describe('createActivities with stub ports', () => {
     expect(crm.createTicket).toHaveBeenCalledWith(newTicket);
   });
 
+  it('ensureCrmTicket for an unseen ticket (rules 1.7) creates without the lookup on its first attempt, and looks on a retry', async () => {
+    const { crm, activities } = stubs();
+    crm.createTicket.mockResolvedValue(crmTicket);
+    expect(await run(1, activities.ensureCrmTicket, { ...newTicket, unseen: true })).toEqual({ ...crmTicket, found: false });
+    expect(crm.findTicketByExternalId).not.toHaveBeenCalled();
+    expect(crm.createTicket).toHaveBeenCalledWith(newTicket);
+
+    // The first attempt's create may have landed before it failed: the retry finds it.
+    crm.findTicketByExternalId.mockResolvedValue(crmTicket);
+    expect(await run(2, activities.ensureCrmTicket, { ...newTicket, unseen: true })).toEqual({ ...crmTicket, found: true });
+    expect(crm.findTicketByExternalId).toHaveBeenCalledWith('connect:T-1');
+    expect(crm.createTicket).toHaveBeenCalledTimes(1);
+  });
+
   it('passes the other calls through to the ports', async () => {
     const { source, crm, activities } = stubs();
     await run(1, activities.setSourceStatus, { source: 'connect', ticketId: 'T-1', status: 'PENDING' });

@@ -63,10 +63,10 @@ describe('createTemporalGateway', () => {
     expect(calls.signalWithStart).toHaveBeenCalledWith('ticketWorkflow', {
       workflowId: 'ticket/connect/42',
       taskQueue: 'tq',
-      args: [{ source: 'connect', sourceTicketId: '42', settings: { ...DEFAULT_WORKFLOW_SETTINGS, solvedAutoCloseAfterMs: 1000, reopenSourceStatus: 'OPEN' } }],
+      args: [{ source: 'connect', sourceTicketId: '42', settings: { ...DEFAULT_WORKFLOW_SETTINGS, solvedAutoCloseAfterMs: 1000, reopenSourceStatus: 'OPEN' }, noEarlierRun: true }],
       signal: sourceChangedSignal,
       signalArgs: [notification],
-      workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
+      workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
       typedSearchAttributes: [
         { key: TicketSourceKey, value: 'connect' },
         { key: TicketStatusKey, value: 'NEW' },
@@ -79,19 +79,46 @@ describe('createTemporalGateway', () => {
   it('writes the default settings, in full, into the input when none are configured', async () => {
     const { client, calls } = recordingClient();
     await createTemporalGateway({ client, taskQueue: 'tq' }).notifySource('whitelabel', 'u-1', notification);
-    expect(calls.signalWithStart.mock.calls[0]![1].args).toEqual([{ source: 'whitelabel', sourceTicketId: 'u-1', settings: DEFAULT_WORKFLOW_SETTINGS }]);
+    expect(calls.signalWithStart.mock.calls[0]![1].args).toEqual([{ source: 'whitelabel', sourceTicketId: 'u-1', settings: DEFAULT_WORKFLOW_SETTINGS, noEarlierRun: true }]);
   });
 
   it('news for a completed ticket starts a new run that reads it first (afterEnd); a DELETE of it is ignored', async () => {
     const { client, calls } = recordingClient();
     const gateway = createTemporalGateway({ client, taskQueue: 'tq' });
-    calls.signalWithStart.mockRejectedValueOnce(new WorkflowExecutionAlreadyStartedError('done', 'ticket/connect/42', 'ticketWorkflow'));
+    const started = () => new WorkflowExecutionAlreadyStartedError('done', 'ticket/connect/42', 'ticketWorkflow');
+    calls.signalWithStart.mockRejectedValueOnce(started()).mockRejectedValueOnce(started());
     await expect(gateway.notifySource('connect', '42', notification)).resolves.toEqual({ outcome: 'signalled', workflowId: 'ticket/connect/42' });
+    const [first, second, third] = calls.signalWithStart.mock.calls.map((c) => c[1]);
+    expect(first).toMatchObject({ workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE });
+    expect(second).toMatchObject({ workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY });
+    expect((second!.args as unknown[])[0]).not.toHaveProperty('afterEnd');
+    expect(third).toMatchObject({ workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE, signalArgs: [notification] });
+    expect((third!.args as unknown[])[0]).toMatchObject({ source: 'connect', sourceTicketId: '42', afterEnd: { endedAt: '2026-01-02T03:04:05.000Z' } });
+    expect((third!.args as unknown[])[0]).not.toHaveProperty('noEarlierRun');
+  });
+
+  it('news other than a CREATE, and any news through a gateway without freshCreates (the backfill), never claims noEarlierRun', async () => {
+    const { client, calls } = recordingClient();
+    await createTemporalGateway({ client, taskQueue: 'tq' }).notifySource('connect', '42', { ...notification, kind: 'updated' });
+    await createTemporalGateway({ client, taskQueue: 'tq', freshCreates: false }).notifySource('connect', '43', notification);
+    const starts = calls.signalWithStart.mock.calls.map((c) => c[1]);
+    expect(starts.map((s) => s.workflowIdReusePolicy)).toEqual([WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY, WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY]);
+    for (const start of starts) expect((start.args as unknown[])[0]).not.toHaveProperty('noEarlierRun');
+  });
+
+  it('a failed or terminated run is restarted without noEarlierRun: its create looks for the copy the run before made', async () => {
+    const { client, calls } = recordingClient();
+    calls.signalWithStart.mockRejectedValueOnce(new WorkflowExecutionAlreadyStartedError('failed', 'ticket/connect/42', 'ticketWorkflow'));
+    await expect(createTemporalGateway({ client, taskQueue: 'tq' }).notifySource('connect', '42', notification)).resolves.toEqual({
+      outcome: 'signalled',
+      workflowId: 'ticket/connect/42',
+    });
     const [first, second] = calls.signalWithStart.mock.calls.map((c) => c[1]);
-    expect(first).toMatchObject({ workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY });
-    expect((first!.args as unknown[])[0]).not.toHaveProperty('afterEnd');
-    expect(second).toMatchObject({ workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE, signalArgs: [notification] });
-    expect((second!.args as unknown[])[0]).toMatchObject({ source: 'connect', sourceTicketId: '42', afterEnd: { endedAt: '2026-01-02T03:04:05.000Z' } });
+    expect(first).toMatchObject({ workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE });
+    expect((first!.args as unknown[])[0]).toMatchObject({ noEarlierRun: true });
+    expect(second).toMatchObject({ workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY, signalArgs: [notification] });
+    expect((second!.args as unknown[])[0]).toStrictEqual({ source: 'connect', sourceTicketId: '42', settings: DEFAULT_WORKFLOW_SETTINGS });
+    expect(calls.signalWithStart).toHaveBeenCalledTimes(2);
   });
 
   it('reports a DELETE of a completed workflow (start rejected by the reuse policy) as ignored', async () => {

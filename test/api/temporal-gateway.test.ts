@@ -74,7 +74,31 @@ describe('TemporalGateway against the test harness', () => {
       source: 'connect',
       sourceTicketId: id,
       settings: { ...DEFAULT_WORKFLOW_SETTINGS, solvedAutoCloseAfterMs: 60_000, reopenSourceStatus: 'OPEN', crmName: 'Freshdesk' },
+      // No run of this ticket was on record (rules 1.7: its create need not look for a copy).
+      noEarlierRun: true,
     });
+  });
+
+  it('a terminated run is restarted by the next notification, without noEarlierRun; the news after it signals that run', async () => {
+    const id = ticketId();
+    const { workflowId } = await gateway.notifySource('connect', id, notification('created'));
+    const first = await env.client.workflow.getHandle(workflowId).describe();
+    await env.client.workflow.getHandle(workflowId).terminate('stuck');
+
+    // Even a CREATE (redelivered): a run was on record, so the restart does not claim there was none.
+    await expect(gateway.notifySource('connect', id, notification('created'))).resolves.toEqual({ outcome: 'signalled', workflowId });
+    const restarted = env.client.workflow.getHandle(workflowId);
+    const description = await restarted.describe();
+    expect(description.runId).not.toBe(first.runId);
+    expect(description.status.name).toBe('RUNNING');
+    const input = await restarted.query(inputQuery);
+    expect(input).toMatchObject({ source: 'connect', sourceTicketId: id });
+    expect(input).not.toHaveProperty('noEarlierRun');
+    expect(input).not.toHaveProperty('afterEnd');
+
+    await gateway.notifySource('connect', id, notification('updated'));
+    await eventually(async () => expect(await signalNames(workflowId)).toEqual(['sourceChanged', 'sourceChanged']));
+    expect((await restarted.describe()).runId).toBe(description.runId);
   });
 
   it('a second notification signals the same run', async () => {
@@ -112,6 +136,9 @@ describe('TemporalGateway against the test harness', () => {
     const next = await env.client.workflow.getHandle(workflowId).describe();
     expect(next.runId).not.toBe(description.runId);
     expect(await signalNames(workflowId)).toEqual(['sourceChanged']);
+    const input = await env.client.workflow.getHandle(workflowId).query(inputQuery);
+    expect(input).toHaveProperty('afterEnd');
+    expect(input).not.toHaveProperty('noEarlierRun');
   });
 
   it('notifyCrm finds the workflow from the external id', async () => {

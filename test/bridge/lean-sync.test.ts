@@ -333,7 +333,8 @@ describe('sync rules 1.6: the fingerprints in a search attribute', () => {
     await rig().env.sleep(1_000); // the write's own events come and go
 
     const events = (await handle.fetchHistory()).events ?? [];
-    expect(patchIdsIn({ events })).toEqual(['rules-1.6-searchable-fingerprints']);
+    // Rules 1.7 keep 1.6's: a new run records 1.7's marker alone.
+    expect(patchIdsIn({ events })).toEqual(['rules-1.7-fresh-create']);
     // The create, the agent's reply, the user's: each sync one upsert, the fingerprints in it.
     const upserts = upsertsOf(events);
     expect(upserts.length).toBeGreaterThanOrEqual(3);
@@ -378,5 +379,56 @@ describe('sync rules 1.6: the fingerprints in a search attribute', () => {
     await handle.executeUpdate(closeUpdate, { args: [{ reason: 'end of the scenario' }] });
     expect(await handle.result()).toMatchObject({ status: 'CLOSED', completed: true });
     await recordHistory('carried-memo-of-rules-1-5', handle);
+  });
+});
+
+describe("sync rules 1.7: a fresh ticket's create does not look for a copy first", () => {
+  const rig = rigPerSuite({ workflowSettings: SETTINGS });
+
+  /** The bridge's lookups by external id, and its creates, of one ticket. */
+  const lookupsOf = (externalId: string) => rig().zendesk.requests('GET /tickets.json').filter((r) => r.query.external_id === externalId);
+  const createsOf = (externalId: string) =>
+    rig().zendesk.requests('POST /tickets.json').filter((r) => (r.body as { ticket: { external_id: string } }).ticket.external_id === externalId);
+
+  test('a ticket the bridge hears of as it is made: one create and no lookup; the run records one marker, 1.7', async () => {
+    const { id, zd, handle } = await openConnectTicket(rig(), 'fresh');
+    expect(lookupsOf(`connect:${id}`)).toEqual([]);
+    expect(createsOf(`connect:${id}`)).toHaveLength(1);
+    expect(rig().zendesk.tickets().filter((t) => t.external_id === `connect:${id}`).map((t) => t.id)).toEqual([zd.id]);
+    expect(patchIdsIn(await handle.fetchHistory())).toEqual(['rules-1.7-fresh-create']);
+
+    // The rest of the ticket's life is 1.6's.
+    await rig().zendesk.agentReplies(zd.id, 'Which model is it?', { status: 'pending' });
+    await eventually(() => expect(rig().connect.ticket(id)!.status).toBe('PENDING'));
+    await handle.executeUpdate(closeUpdate, { args: [{ reason: 'end of the scenario' }] });
+    expect(await handle.result()).toMatchObject({ status: 'CLOSED', completed: true });
+    await recordHistory('fresh-create', handle);
+  });
+
+  test("a ticket whose runs' records are gone (past retention) is looked up when it is more than an hour old: adopted, not made twice", async () => {
+    const id = `aged-${randomUUID().slice(0, 8)}`;
+    const createdAt = new Date(Date.now() - 3 * 60 * 60_000).toISOString();
+    await rig().connect.userCreatesTicket({ id, title: 'Meter', description: 'No reading since Monday.', createdAt });
+    const zd = await rig().zendeskTicketFor(id);
+    const handle = rig().env.client.workflow.getHandle(ticketWorkflowId('connect', id));
+    await eventually(async () => expect((await rig().state(id)).crmTicketId).toBe(String(zd.id)));
+    // An hour-old ticket is looked up even on its first run: its earlier runs could be past retention.
+    expect(lookupsOf(`connect:${id}`)).toHaveLength(1);
+
+    // Its run and its record go, as retention would remove them.
+    const { runId } = await handle.describe();
+    await rig().env.client.workflowService.deleteWorkflowExecution({
+      namespace: rig().env.namespace,
+      workflowExecution: { workflowId: handle.workflowId, runId },
+    });
+    await eventually(async () => expect(await handle.describe().then(() => 'on record', () => 'gone')).toBe('gone'), { timeoutMs: 60_000 });
+
+    // The user writes again: a run starts with no run on record, and still finds the copy.
+    await rig().connect.userComments(id, 'Still nothing.');
+    await eventually(() => expect(rig().zendesk.comments(zd.id).map((c) => c.body)).toContain('Still nothing.'));
+    expect(rig().zendesk.tickets().filter((t) => t.external_id === `connect:${id}`)).toHaveLength(1);
+    expect(createsOf(`connect:${id}`)).toHaveLength(1);
+    expect(lookupsOf(`connect:${id}`)).toHaveLength(2);
+    expect((await rig().state(id)).timeline.map((t) => t.detail)).toEqual(expect.arrayContaining([expect.stringMatching(/^adopted Zendesk ticket/)]));
   });
 });

@@ -49,8 +49,9 @@ export interface ConnectStoreSnapshot {
 export type ConnectFieldChange = Partial<Pick<ConnectTicketRecord, 'tenantId'>> &
   Partial<Record<'userId' | 'houseId' | 'contractId' | 'equipmentId' | 'alertId', string | null>>;
 
+/** `createdAt`: a ticket the app made earlier than now (before the bridge first heard of it). */
 export type NewConnectTicket = Pick<ConnectTicketRecord, 'title' | 'description'> &
-  Partial<Pick<ConnectTicketRecord, 'id' | 'tenantId' | 'userId' | 'houseId' | 'contractId' | 'equipmentId' | 'alertId'>>;
+  Partial<Pick<ConnectTicketRecord, 'id' | 'tenantId' | 'userId' | 'houseId' | 'contractId' | 'equipmentId' | 'alertId' | 'createdAt'>>;
 
 /** A file uploaded to a comment's signed URL: its name is what the comment's `attachments` lists. */
 export interface ConnectFileRecord {
@@ -103,7 +104,7 @@ export class ConnectStore {
   }
 
   create(input: NewConnectTicket): ConnectTicketRecord {
-    const at = this.now().toISOString();
+    const at = input.createdAt ?? this.now().toISOString();
     const id = input.id ?? `T-${this.nextTicket++}`;
     if (this.tickets.has(id)) throw new Error(`ticket ${id} already exists`);
     const ticket: ConnectTicketRecord = {
