@@ -267,6 +267,8 @@ export function createActivities({ sources, crm, assignees = {}, attachments = D
     // Look up first: the idempotency key only dedupes for 2 hours, the external id forever. Not
     // on the first attempt for a ticket the workflow calls `unseen` (rules 1.7): nothing can have
     // made a copy yet. A retry looks, whatever the workflow said: the attempt before may have landed.
+    // (An operator's `temporal activity reset` puts the attempt back to 1: Zendesk's idempotency
+    // key, the same for the whole chain, and Freshdesk's own landed-copy check cover that.)
     // Only the first comment (the description) comes back: the workflow needs no more, and a
     // found ticket's whole conversation has no place in history.
     ensureCrmTicket: ({ files, fullText, unseen, ...given }) =>

@@ -35,6 +35,7 @@ import {
   type TicketWorkflowInput,
   type TicketWorkflowSettings,
 } from '../workflows/definitions';
+import { FRESH_TICKET_MS } from '../workflows/fresh-create';
 import { TicketSourceKey, TicketStatusKey } from '../workflows/search-attributes';
 import {
   type CrmNotifyResult,
@@ -135,6 +136,21 @@ export function createTemporalGateway(options: TemporalGatewayOptions): Temporal
   const freshCreates = options.freshCreates ?? true;
 
   /**
+   * Rules 1.7 hold only where a closed run stays on record well past a fresh ticket's hour: the
+   * namespace's retention, read once. Unknown (not read yet, or the read failed): no claim, and
+   * the next CREATE asks again. Never in a webhook's way: a failed read costs one lookup.
+   */
+  let longRetention: Promise<boolean> | null = null;
+  const keepsClosedRunsLongEnough = (): Promise<boolean> =>
+    (longRetention ??= call('describeNamespace', () => client.workflowService.describeNamespace({ namespace: client.options.namespace })).then(
+      (described) => retentionMs(described.config?.workflowExecutionRetentionTtl) >= MIN_RETENTION_FOR_FRESH_CREATES_MS,
+      () => {
+        longRetention = null;
+        return false;
+      },
+    ));
+
+  /**
    * Rules 1.2: a helpdesk event that carries its facts is offered as `crmEventUpdate`, whose
    * validator refuses, leaving nothing in history, an event the workflow knows already (the echo
    * of its own write, a redelivery). `delivered`: accepted, as a signal would have been.
@@ -208,7 +224,7 @@ export function createTemporalGateway(options: TemporalGatewayOptions): Temporal
             ],
           }),
         );
-      if (freshCreates && notification.kind === 'created') {
+      if (freshCreates && notification.kind === 'created' && (await keepsClosedRunsLongEnough())) {
         try {
           // A running workflow is signalled. With no run on record at all, the run a CREATE
           // starts says so (`noEarlierRun`): its create need not look for a copy (rules 1.7).
@@ -292,6 +308,13 @@ export function createTemporalGateway(options: TemporalGatewayOptions): Temporal
     },
   };
   return gateway;
+}
+
+/** Twice a fresh ticket's hour (src/workflows/fresh-create.ts): shorter, and a CREATE claims no fresh run. */
+export const MIN_RETENTION_FOR_FRESH_CREATES_MS = 2 * FRESH_TICKET_MS;
+
+function retentionMs(ttl: { seconds?: number | Long | null } | null | undefined): number {
+  return ttl?.seconds == null ? 0 : Number(ttl.seconds) * 1000;
 }
 
 /** Workflow statuses a `resync` restarts from (a completed ticket never restarts). */

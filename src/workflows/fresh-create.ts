@@ -14,6 +14,9 @@ import type { TicketWorkflowInput } from './definitions';
  */
 export const FRESH_TICKET_MS = 60 * 60_000;
 
+/** How far ahead of the workflow's clock a source may date a ticket (clock skew), and it still counts. */
+export const FUTURE_SKEW_MS = 5 * 60_000;
+
 export interface CreateContext {
   /** The run follows rules 1.7. */
   freshCreate: boolean;
@@ -33,5 +36,5 @@ export function createIsUnseen(c: CreateContext): boolean {
   if (!c.freshCreate || c.triedBefore || c.input.noEarlierRun !== true || c.input.afterEnd !== undefined) return false;
   if (c.run.continuedFromExecutionRunId !== undefined || c.run.runId !== c.run.originalExecutionRunId) return false;
   const created = Date.parse(c.ticketCreatedAt);
-  return Number.isFinite(created) && c.now - created < FRESH_TICKET_MS;
+  return Number.isFinite(created) && c.now - created < FRESH_TICKET_MS && created - c.now <= FUTURE_SKEW_MS;
 }

@@ -22,8 +22,12 @@ function recordingClient() {
     signal: jest.fn(async (_workflowId: string, _def: unknown, _arg: unknown) => undefined),
     query: jest.fn(async (_workflowId: string, _def: unknown): Promise<unknown> => sampleState),
     list: jest.fn((_options: { query: string }): string[] => []),
+    // A day, as cluster.sh and the dev server keep closed runs.
+    describeNamespace: jest.fn(async (_request: { namespace: string }): Promise<unknown> => ({ config: { workflowExecutionRetentionTtl: { seconds: 86_400 } } })),
   };
   const client = {
+    options: { namespace: 'ns' },
+    workflowService: { describeNamespace: calls.describeNamespace },
     connection: {
       withDeadline: (deadline: number, fn: () => Promise<unknown>) => {
         deadlines.push(deadline - Date.now());
@@ -104,6 +108,29 @@ describe('createTemporalGateway', () => {
     const starts = calls.signalWithStart.mock.calls.map((c) => c[1]);
     expect(starts.map((s) => s.workflowIdReusePolicy)).toEqual([WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY, WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY]);
     for (const start of starts) expect((start.args as unknown[])[0]).not.toHaveProperty('noEarlierRun');
+  });
+
+  it("claims noEarlierRun only where the namespace keeps closed runs two hours or more: read once, and again after a failed read", async () => {
+    const short = recordingClient();
+    short.calls.describeNamespace.mockResolvedValue({ config: { workflowExecutionRetentionTtl: { seconds: 3_600 } } });
+    const hourly = createTemporalGateway({ client: short.client, taskQueue: 'tq' });
+    await hourly.notifySource('connect', '1', notification);
+    await hourly.notifySource('connect', '2', notification);
+    expect(short.calls.signalWithStart.mock.calls.map((c) => c[1].workflowIdReusePolicy)).toEqual([
+      WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
+      WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
+    ]);
+    expect(short.calls.describeNamespace.mock.calls).toEqual([[{ namespace: 'ns' }]]);
+
+    const flaky = recordingClient();
+    flaky.calls.describeNamespace.mockRejectedValueOnce(new ServiceError('unavailable'));
+    const gateway = createTemporalGateway({ client: flaky.client, taskQueue: 'tq' });
+    await expect(gateway.notifySource('connect', '3', notification)).resolves.toEqual({ outcome: 'signalled', workflowId: 'ticket/connect/3' });
+    await gateway.notifySource('connect', '4', notification);
+    const [first, second] = flaky.calls.signalWithStart.mock.calls.map((c) => c[1]);
+    expect((first!.args as unknown[])[0]).not.toHaveProperty('noEarlierRun');
+    expect((second!.args as unknown[])[0]).toMatchObject({ noEarlierRun: true });
+    expect(flaky.calls.describeNamespace).toHaveBeenCalledTimes(2);
   });
 
   it('a failed or terminated run is restarted without noEarlierRun: its create looks for the copy the run before made', async () => {

@@ -423,12 +423,21 @@ describe("sync rules 1.7: a fresh ticket's create does not look for a copy first
     });
     await eventually(async () => expect(await handle.describe().then(() => 'on record', () => 'gone')).toBe('gone'), { timeoutMs: 60_000 });
 
-    // The user writes again: a run starts with no run on record, and still finds the copy.
+    // Its CREATE comes again (a redelivery): a run starts with no run on record, and still finds the copy.
+    const res = await fetch(`${rig().api.url}/webhooks/connect?auth_token=${rig().apiConfig.connectWebhookToken}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ type: 'CREATE', ticketId: id }),
+    });
+    expect(res.status).toBe(202);
+    await eventually(async () => expect((await rig().state(id)).timeline.map((t) => t.detail)).toEqual(expect.arrayContaining([expect.stringMatching(/^adopted Zendesk ticket/)])));
     await rig().connect.userComments(id, 'Still nothing.');
     await eventually(() => expect(rig().zendesk.comments(zd.id).map((c) => c.body)).toContain('Still nothing.'));
     expect(rig().zendesk.tickets().filter((t) => t.external_id === `connect:${id}`)).toHaveLength(1);
     expect(createsOf(`connect:${id}`)).toHaveLength(1);
     expect(lookupsOf(`connect:${id}`)).toHaveLength(2);
-    expect((await rig().state(id)).timeline.map((t) => t.detail)).toEqual(expect.arrayContaining([expect.stringMatching(/^adopted Zendesk ticket/)]));
+    await handle.executeUpdate(closeUpdate, { args: [{ reason: 'end of the scenario' }] });
+    expect(await handle.result()).toMatchObject({ status: 'CLOSED', completed: true });
+    await recordHistory('fresh-create-aged-ticket', handle);
   });
 });
