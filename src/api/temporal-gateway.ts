@@ -137,18 +137,25 @@ export function createTemporalGateway(options: TemporalGatewayOptions): Temporal
 
   /**
    * Rules 1.7 hold only where a closed run stays on record well past a fresh ticket's hour: the
-   * namespace's retention, read once. Unknown (not read yet, or the read failed): no claim, and
-   * the next CREATE asks again. Never in a webhook's way: a failed read costs one lookup.
+   * namespace's retention, read once. It is read once Temporal has answered something (the
+   * readiness probe, a start), never against a Temporal that is not there: the client's gRPC
+   * retries of a call outlive its deadline. A CREATE waits for a read in flight at most a moment;
+   * unknown (not read yet, not in time, or failed: read again after the next answer) means no
+   * claim, which costs the create one lookup. So no webhook is held longer than before.
    */
   let longRetention: Promise<boolean> | null = null;
-  const keepsClosedRunsLongEnough = (): Promise<boolean> =>
-    (longRetention ??= call('describeNamespace', () => client.workflowService.describeNamespace({ namespace: client.options.namespace })).then(
+  const readRetention = (): void => {
+    if (!freshCreates || longRetention !== null) return;
+    longRetention = call('describeNamespace', () => client.workflowService.describeNamespace({ namespace: client.options.namespace })).then(
       (described) => retentionMs(described.config?.workflowExecutionRetentionTtl) >= MIN_RETENTION_FOR_FRESH_CREATES_MS,
       () => {
         longRetention = null;
         return false;
       },
-    ));
+    );
+  };
+  const keepsClosedRunsLongEnough = (): Promise<boolean> =>
+    longRetention === null ? Promise.resolve(false) : settledWithin(longRetention, RETENTION_READ_WAIT_MS, false);
 
   /**
    * Rules 1.2: a helpdesk event that carries its facts is offered as `crmEventUpdate`, whose
@@ -229,6 +236,7 @@ export function createTemporalGateway(options: TemporalGatewayOptions): Temporal
           // A running workflow is signalled. With no run on record at all, the run a CREATE
           // starts says so (`noEarlierRun`): its create need not look for a copy (rules 1.7).
           await start({ ...input, noEarlierRun: true }, WorkflowIdReusePolicy.REJECT_DUPLICATE);
+          readRetention();
           return { outcome: 'signalled', workflowId };
         } catch (err) {
           if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
@@ -238,6 +246,7 @@ export function createTemporalGateway(options: TemporalGatewayOptions): Temporal
         // A failed or terminated run is restarted by the next notification, which is how an
         // operator recovers a stuck ticket.
         await start(input, WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY);
+        readRetention();
         return { outcome: 'signalled', workflowId };
       } catch (err) {
         if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
@@ -277,6 +286,7 @@ export function createTemporalGateway(options: TemporalGatewayOptions): Temporal
 
     async ready(): Promise<void> {
       await call('getSystemInfo', () => client.connection.workflowService.getSystemInfo({}), readyTimeoutMs);
+      readRetention();
     },
 
     ...ops,
@@ -312,6 +322,22 @@ export function createTemporalGateway(options: TemporalGatewayOptions): Temporal
 
 /** Twice a fresh ticket's hour (src/workflows/fresh-create.ts): shorter, and a CREATE claims no fresh run. */
 export const MIN_RETENTION_FOR_FRESH_CREATES_MS = 2 * FRESH_TICKET_MS;
+
+/** How long a CREATE waits for the namespace's retention before it goes on without a claim. */
+const RETENTION_READ_WAIT_MS = 100;
+
+/** `promise`'s value if it settles within `ms`, else `otherwise` (the promise goes on by itself). */
+async function settledWithin<T>(promise: Promise<T>, ms: number, otherwise: T): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<T>((resolve) => {
+    timer = setTimeout(() => resolve(otherwise), ms);
+  });
+  try {
+    return await Promise.race([promise, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 function retentionMs(ttl: { seconds?: number | Long | null } | null | undefined): number {
   return ttl?.seconds == null ? 0 : Number(ttl.seconds) * 1000;

@@ -141,8 +141,8 @@ export async function temporalBackend(options: {
     throw new CliError(`cannot reach Temporal at ${options.address}: ${err instanceof Error ? err.message : String(err)}`, EXIT.failure);
   }
   const client = createClient(connection, options.namespace, options);
-  // No task queue: the CLI never starts workflows.
-  const gateway = createTemporalGateway({ client, taskQueue: '', rpcTimeoutMs: 10_000 });
+  // No task queue: the CLI never starts workflows (so it has no CREATE to tell a run about either).
+  const gateway = createTemporalGateway({ client, taskQueue: '', rpcTimeoutMs: 10_000, freshCreates: false });
   const unavailable = (err: unknown): never => {
     // The gateway counts every gRPC failure as "try again later"; one that refuses what was asked
     // (an operator's visibility query Temporal cannot parse) is the operator's input instead.

@@ -63,6 +63,7 @@ describe('createTemporalGateway', () => {
       workflowSettings: { solvedAutoCloseAfterMs: 1000, reopenSourceStatus: 'OPEN' },
       rpcTimeoutMs: 1234,
     });
+    await gateway.ready(); // Temporal answered: the namespace's retention is read (rules 1.7)
     await expect(gateway.notifySource('connect', '42', notification)).resolves.toEqual({ outcome: 'signalled', workflowId: 'ticket/connect/42' });
     expect(calls.signalWithStart).toHaveBeenCalledWith('ticketWorkflow', {
       workflowId: 'ticket/connect/42',
@@ -76,19 +77,22 @@ describe('createTemporalGateway', () => {
         { key: TicketStatusKey, value: 'NEW' },
       ],
     });
-    expect(deadlines[0]).toBeGreaterThan(1000);
-    expect(deadlines[0]).toBeLessThanOrEqual(1234);
+    expect(deadlines.at(-1)).toBeGreaterThan(1000);
+    expect(deadlines.at(-1)).toBeLessThanOrEqual(1234);
   });
 
   it('writes the default settings, in full, into the input when none are configured', async () => {
     const { client, calls } = recordingClient();
-    await createTemporalGateway({ client, taskQueue: 'tq' }).notifySource('whitelabel', 'u-1', notification);
+    const gateway = createTemporalGateway({ client, taskQueue: 'tq' });
+    await gateway.ready();
+    await gateway.notifySource('whitelabel', 'u-1', notification);
     expect(calls.signalWithStart.mock.calls[0]![1].args).toEqual([{ source: 'whitelabel', sourceTicketId: 'u-1', settings: DEFAULT_WORKFLOW_SETTINGS, noEarlierRun: true }]);
   });
 
   it('news for a completed ticket starts a new run that reads it first (afterEnd); a DELETE of it is ignored', async () => {
     const { client, calls } = recordingClient();
     const gateway = createTemporalGateway({ client, taskQueue: 'tq' });
+    await gateway.ready();
     const started = () => new WorkflowExecutionAlreadyStartedError('done', 'ticket/connect/42', 'ticketWorkflow');
     calls.signalWithStart.mockRejectedValueOnce(started()).mockRejectedValueOnce(started());
     await expect(gateway.notifySource('connect', '42', notification)).resolves.toEqual({ outcome: 'signalled', workflowId: 'ticket/connect/42' });
@@ -114,6 +118,7 @@ describe('createTemporalGateway', () => {
     const short = recordingClient();
     short.calls.describeNamespace.mockResolvedValue({ config: { workflowExecutionRetentionTtl: { seconds: 3_600 } } });
     const hourly = createTemporalGateway({ client: short.client, taskQueue: 'tq' });
+    await hourly.ready();
     await hourly.notifySource('connect', '1', notification);
     await hourly.notifySource('connect', '2', notification);
     expect(short.calls.signalWithStart.mock.calls.map((c) => c[1].workflowIdReusePolicy)).toEqual([
@@ -125,6 +130,7 @@ describe('createTemporalGateway', () => {
     const flaky = recordingClient();
     flaky.calls.describeNamespace.mockRejectedValueOnce(new ServiceError('unavailable'));
     const gateway = createTemporalGateway({ client: flaky.client, taskQueue: 'tq' });
+    await gateway.ready();
     await expect(gateway.notifySource('connect', '3', notification)).resolves.toEqual({ outcome: 'signalled', workflowId: 'ticket/connect/3' });
     await gateway.notifySource('connect', '4', notification);
     const [first, second] = flaky.calls.signalWithStart.mock.calls.map((c) => c[1]);
@@ -133,10 +139,45 @@ describe('createTemporalGateway', () => {
     expect(flaky.calls.describeNamespace).toHaveBeenCalledTimes(2);
   });
 
+  it('a CREATE waits for the retention read only a moment: a slow read means no claim for it, and the next CREATE has the answer', async () => {
+    const { client, calls } = recordingClient();
+    let answer: (value: unknown) => void = () => undefined;
+    calls.describeNamespace.mockReturnValueOnce(new Promise((resolve) => (answer = resolve)));
+    const gateway = createTemporalGateway({ client, taskQueue: 'tq' });
+    await gateway.ready();
+    const started = Date.now();
+    await gateway.notifySource('connect', '5', notification);
+    expect(Date.now() - started).toBeLessThan(1_000); // not held until the read's own deadline
+    answer({ config: { workflowExecutionRetentionTtl: { seconds: 86_400 } } });
+    await gateway.notifySource('connect', '6', notification);
+    const [first, second] = calls.signalWithStart.mock.calls.map((c) => c[1]);
+    expect((first!.args as unknown[])[0]).not.toHaveProperty('noEarlierRun');
+    expect((second!.args as unknown[])[0]).toMatchObject({ noEarlierRun: true });
+    expect(calls.describeNamespace).toHaveBeenCalledTimes(1);
+  });
+
+  it('reads the retention only once Temporal has answered: never against one that is not there', async () => {
+    const { client, calls } = recordingClient();
+    const gateway = createTemporalGateway({ client, taskQueue: 'tq' });
+    expect(calls.describeNamespace).not.toHaveBeenCalled();
+    calls.signalWithStart.mockRejectedValueOnce(new ServiceError('unavailable'));
+    await expect(gateway.notifySource('connect', '7', notification)).rejects.toThrow();
+    expect(calls.describeNamespace).not.toHaveBeenCalled();
+    // The first start that succeeds claims nothing yet, and has the retention read for the next.
+    await gateway.notifySource('connect', '8', notification);
+    await gateway.notifySource('connect', '9', notification);
+    const [, first, second] = calls.signalWithStart.mock.calls.map((c) => c[1]);
+    expect((first!.args as unknown[])[0]).not.toHaveProperty('noEarlierRun');
+    expect((second!.args as unknown[])[0]).toMatchObject({ noEarlierRun: true });
+    expect(calls.describeNamespace).toHaveBeenCalledTimes(1);
+  });
+
   it('a failed or terminated run is restarted without noEarlierRun: its create looks for the copy the run before made', async () => {
     const { client, calls } = recordingClient();
     calls.signalWithStart.mockRejectedValueOnce(new WorkflowExecutionAlreadyStartedError('failed', 'ticket/connect/42', 'ticketWorkflow'));
-    await expect(createTemporalGateway({ client, taskQueue: 'tq' }).notifySource('connect', '42', notification)).resolves.toEqual({
+    const gateway = createTemporalGateway({ client, taskQueue: 'tq' });
+    await gateway.ready();
+    await expect(gateway.notifySource('connect', '42', notification)).resolves.toEqual({
       outcome: 'signalled',
       workflowId: 'ticket/connect/42',
     });

@@ -34,6 +34,7 @@ describe('TemporalGateway against the test harness', () => {
       taskQueue: worker.taskQueue,
       workflowSettings: workflowSettingsFrom({ solvedAutoCloseAfterMs: 60_000, solvedReopenSourceStatus: 'OPEN', crm: 'freshdesk' }),
     });
+    await gateway.ready(); // as a balancer's probe: the namespace's retention is read (rules 1.7)
   });
   afterAll(async () => {
     await worker?.stop();

@@ -203,6 +203,10 @@ export async function startBridgeRig(options: BridgeRigOptions = {}): Promise<Br
   zendesk.webhookUrl = `${api.url}/webhooks/zendesk`;
   whitelabel.webhookUrl = `${api.url}/webhooks/whitelabel`;
   if (freshdesk) freshdesk.webhookUrl = `${api.url}/webhooks/freshdesk?token=${apiConfig.freshdeskWebhookToken}`;
+  // Probed once, as a load balancer does before it sends traffic: the API then knows the
+  // namespace's retention (sync rules 1.7) by the first webhook.
+  const readiness = await fetch(`${api.url}/readyz`);
+  await readiness.text();
 
   const handle = (id: string, source: SourceKind = 'connect') => client.workflow.getHandle(ticketWorkflowId(source, id));
   const rig: BridgeRig = {
