@@ -161,16 +161,15 @@ export interface TicketActivities {
   /** With a `condition`, a 'write-conflict' failure when the user acted since the decision's read. */
   setSourceStatus(input: { source: SourceKind; ticketId: string; status: TicketStatus; condition?: SourceWriteCondition }): Promise<void>;
 
-  /** Find the CRM ticket by external id, else create it (with an idempotency key): exactly once. */
   /**
+   * Find the CRM ticket by external id, else create it (with an idempotency key): exactly once.
    * `files` (v3): the opening message's attachment URLs (`descriptionAttachments`), uploaded and
    * bound to the description only when the ticket is created now (a found ticket has them).
-   */
-  /** `mapped`: the digests of the mapped fields the ticket was created with (absent: found, or created without them). */
-  /**
    * `unseen` (rules 1.7): the workflow knows no copy can exist yet (`PATCHES.freshCreate`), so the
    * first attempt creates without the lookup; a retried attempt looks up first, as it may follow
    * an attempt whose create landed.
+   * `mapped` in the result: the digests of the mapped fields the ticket was created with (absent:
+   * found, or created without them).
    */
   ensureCrmTicket(
     input: NewCrmTicket & { files?: { source: SourceKind; urls: string[] }; fullText?: FullText; unseen?: true },

@@ -9,8 +9,9 @@
 import type { TicketWorkflowInput } from './definitions';
 
 /**
- * A source ticket younger than this has had every run of it still on record: retention keeps a
- * closed run for at least a day, so the gateway's start would have seen it (`noEarlierRun`).
+ * A source ticket younger than this has had every run of it still on record: the gateway sets
+ * `noEarlierRun` only where retention keeps a closed run at least twice this long
+ * (MIN_RETENTION_FOR_FRESH_CREATES_MS in src/api/temporal-gateway.ts), so its start would have seen one.
  */
 export const FRESH_TICKET_MS = 60 * 60_000;
 
